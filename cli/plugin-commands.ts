@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { parsePoolSpec, parseSize, PoolSpec } from '../plugins/local/pool-spec';
+import { startLocalPlugin } from '../plugins/local/main';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function pluginCommands(): Command {
+  const plugin = new Command('plugin').description('run a CSI plugin of Berth on this node');
+  plugin
+    .command('local')
+    .description('local CSI driver: btrfs pools (subvolume + quota per volume, snapshots), block volumes on loop devices')
+    .requiredOption('--node-id <id>', 'this node\'s id (topology key berth.io/node)')
+    .requiredOption('--pool <spec>', 'NAME=PATH (mounted btrfs), NAME=file:PATH:SIZE (loop-backed btrfs image), NAME=dir:PATH (unenforced); repeatable', collect, [])
+    .requiredOption('--socket <path>', 'unix socket to serve CSI on (created 0600)')
+    .option('--state-dir <dir>', 'plugin state and file-pool mounts', '/var/lib/berth/local')
+    .option('--default-volume-size <size>', 'capacity of a volume whose request names none', '1Gi')
+    .option('--max-volumes-per-node <n>', 'attach limit reported in NodeGetInfo (0 = none)', '0')
+    .action(async (opts: { nodeId: string; pool: string[]; socket: string; stateDir: string; defaultVolumeSize: string; maxVolumesPerNode: string }) => {
+      const pools: PoolSpec[] = opts.pool.map(parsePoolSpec);
+      await startLocalPlugin({
+        nodeId: opts.nodeId, pools, socket: opts.socket, stateDir: opts.stateDir,
+        defaultVolumeBytes: parseSize(opts.defaultVolumeSize), maxVolumesPerNode: Number(opts.maxVolumesPerNode),
+      });
+    });
+  return plugin;
+}

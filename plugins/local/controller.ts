@@ -1,0 +1,284 @@
+import { run } from '../sdk/exec';
+import { aborted, alreadyExists, failedPrecondition, invalidArgument, outOfRange, resourceExhausted } from '../sdk/errors';
+import { failpoint } from '../sdk/failpoints';
+import { AsyncService } from '../sdk/handler';
+import { requireString } from '../sdk/validate';
+import type { ControllerHandlers } from '../../proto/csi/generated/csi/v1/Controller';
+import type { Volume } from '../../proto/csi/generated/csi/v1/Volume';
+import type { Snapshot } from '../../proto/csi/generated/csi/v1/Snapshot';
+import type { Topology__Output } from '../../proto/csi/generated/csi/v1/Topology';
+import { capabilityProblem, capacityFits, requireCapabilities, resolveCapacity } from './capabilities';
+import { LocalDriver } from './driver';
+import { TOPOLOGY_NODE_KEY } from './driver-config';
+import { newSnapshotId, newVolumeId } from './ids';
+import { Pool } from './pool';
+import { SnapshotRecord, VolumeRecord } from './state';
+
+const KNOWN_PARAMETERS = new Set(['pool']);
+
+const CONTROLLER_CAPABILITIES = [
+  'CREATE_DELETE_VOLUME', 'CREATE_DELETE_SNAPSHOT', 'LIST_VOLUMES', 'LIST_SNAPSHOTS', 'GET_CAPACITY',
+  'CLONE_VOLUME', 'EXPAND_VOLUME', 'GET_VOLUME', 'GET_SNAPSHOT', 'SINGLE_NODE_MULTI_WRITER', 'VOLUME_CONDITION',
+] as const;
+
+/** The filesystem a pool presents to mount volumes (what fs_type may say). */
+export const poolFsType = (pool: Pool): string => (pool.kind === 'btrfs' ? 'btrfs' : 'ext4');
+
+function toVolume(driver: LocalDriver, v: VolumeRecord): Volume {
+  return {
+    volumeId: v.id,
+    capacityBytes: String(v.capacityBytes),
+    volumeContext: { pool: v.pool, accessType: v.accessType },
+    contentSource: v.source?.snapshotId ? { snapshot: { snapshotId: v.source.snapshotId } }
+      : v.source?.volumeId ? { volume: { volumeId: v.source.volumeId } } : null,
+    accessibleTopology: [driver.topology()],
+  };
+}
+
+function toSnapshot(s: SnapshotRecord): Snapshot {
+  return {
+    snapshotId: s.id,
+    sourceVolumeId: s.sourceVolumeId,
+    sizeBytes: String(s.sizeBytes),
+    creationTime: { seconds: String(Math.floor(s.createdAtMs / 1000)), nanos: (s.createdAtMs % 1000) * 1e6 },
+    readyToUse: true,
+  };
+}
+
+/** A requisite/preferred topology this node is not part of cannot be served by this controller. */
+function topologyAllowsNode(driver: LocalDriver, requisite: Topology__Output[] | undefined): boolean {
+  if (!requisite || requisite.length === 0) return true;
+  return requisite.some((t) => {
+    const node = t.segments?.[TOPOLOGY_NODE_KEY];
+    return node === undefined || node === driver.nodeId;
+  });
+}
+
+function parsePaging(startingToken: string, maxEntries: number, total: number): { start: number; end: number } {
+  if (maxEntries < 0) throw invalidArgument('max_entries must not be negative');
+  const start = startingToken === '' ? 0 : Number(startingToken);
+  if (!/^\d*$/.test(startingToken) || !Number.isSafeInteger(start) || start > total) {
+    throw aborted(`starting_token ${JSON.stringify(startingToken)} is not valid`);
+  }
+  return { start, end: maxEntries === 0 ? total : Math.min(total, start + maxEntries) };
+}
+
+export function localController(driver: LocalDriver): AsyncService<ControllerHandlers> {
+  return {
+    async ControllerGetCapabilities() {
+      return { capabilities: CONTROLLER_CAPABILITIES.map((type) => ({ rpc: { type } })) };
+    },
+
+    async CreateVolume(req) {
+      const name = requireString(req.name, 'name');
+      const parameters = req.parameters ?? {};
+      for (const key of Object.keys(parameters)) {
+        if (!KNOWN_PARAMETERS.has(key)) throw invalidArgument(`unknown parameter ${JSON.stringify(key)} (known: ${[...KNOWN_PARAMETERS].join(', ')})`);
+      }
+      const source = req.volumeContentSource;
+      const sourceSnapshot = source?.snapshot ? driver.snapshot(requireString(source.snapshot.snapshotId, 'volume_content_source.snapshot.snapshot_id')) : undefined;
+      const sourceVolume = source?.volume ? driver.volume(requireString(source.volume.volumeId, 'volume_content_source.volume.volume_id')) : undefined;
+      const poolName = parameters.pool ?? sourceSnapshot?.pool ?? sourceVolume?.pool ?? driver.defaultPool.name;
+      const pool = driver.pool(poolName);
+      const accessType = requireCapabilities(req.volumeCapabilities, poolFsType(pool));
+      const size = resolveCapacity(req.capacityRange, driver.options.defaultVolumeBytes);
+
+      const existing = driver.state.volumeByName(name);
+      if (existing && existing.status === 'ready') {
+        const sameSource = (existing.source?.snapshotId ?? '') === (sourceSnapshot?.id ?? '')
+          && (existing.source?.volumeId ?? '') === (sourceVolume?.id ?? '');
+        if (existing.pool !== pool.name || existing.accessType !== accessType || !sameSource || !capacityFits(existing.capacityBytes, req.capacityRange)) {
+          throw alreadyExists(`volume ${JSON.stringify(name)} exists (${existing.id}) with different capacity, pool, access type or source`);
+        }
+        return { volume: toVolume(driver, existing) };
+      }
+      if (!topologyAllowsNode(driver, req.accessibilityRequirements?.requisite)) {
+        throw resourceExhausted(`this plugin provisions only on node ${driver.nodeId}, which the requisite topology excludes`);
+      }
+      const sourceRecord = sourceSnapshot ?? sourceVolume;
+      if (sourceRecord) {
+        if (sourceRecord.pool !== pool.name) throw invalidArgument(`content source is in pool ${sourceRecord.pool}; a clone must be in the same pool`);
+        const sourceAccess = sourceRecord.accessType;
+        if (sourceAccess !== accessType) throw invalidArgument(`content source is a ${sourceAccess} volume; cannot create a ${accessType} volume from it`);
+        const sourceBytes = sourceSnapshot ? sourceSnapshot.sizeBytes : sourceVolume?.capacityBytes ?? 0;
+        if (size < sourceBytes) throw outOfRange(`requested ${size} bytes is smaller than the source's ${sourceBytes} bytes`);
+      }
+      const free = driver.availableBytes(pool);
+      if (size > free) throw resourceExhausted(`pool ${pool.name} has ${free} bytes free, volume needs ${size}`);
+
+      return driver.locks.withLocks([`name:${name}`], 'CreateVolume', async () => {
+        const record: VolumeRecord = {
+          id: newVolumeId(), name, pool: pool.name, capacityBytes: size, accessType, status: 'creating',
+          parameters: { ...parameters }, createdAt: new Date().toISOString(),
+          source: sourceSnapshot ? { snapshotId: sourceSnapshot.id } : sourceVolume ? { volumeId: sourceVolume.id } : undefined,
+        };
+        // Intent first: a crash after this line leaves a record that the next start rolls back.
+        driver.state.volumes.set(record.id, record);
+        driver.state.save();
+        try {
+          if (sourceSnapshot) await pool.createVolumeFrom(record.id, pool.snapshotPath(sourceSnapshot.id));
+          else if (sourceVolume) await pool.createVolumeFrom(record.id, pool.volumePath(sourceVolume.id));
+          else await pool.createVolume(record.id);
+          failpoint('local.create-volume.after-subvolume');
+          if (accessType === 'block') await run('truncate', ['-s', String(size), pool.blockImagePath(record.id)]);
+          else await pool.setLimit(record.id, size);
+          record.status = 'ready';
+          driver.state.save();
+        } catch (error) {
+          await driver.destroyVolume(record).catch((e: unknown) => driver.log.error({ err: e, volumeId: record.id }, 'rollback failed'));
+          throw error;
+        }
+        return { volume: toVolume(driver, record) };
+      });
+    },
+
+    async DeleteVolume(req) {
+      const id = requireString(req.volumeId, 'volume_id');
+      const v = /^vol-[0-9a-f]{16}$/.test(id) ? driver.state.volumes.get(id) : undefined;
+      if (!v) return {}; // deleting what does not exist has succeeded already
+      return driver.locks.withLocks([id], 'DeleteVolume', async () => {
+        if (driver.state.stages.has(id) || driver.state.publicationsOf(id).length > 0) {
+          throw failedPrecondition(`volume ${id} is still staged or published on node ${driver.nodeId}`);
+        }
+        await driver.destroyVolume(v);
+        return {};
+      });
+    },
+
+    async ValidateVolumeCapabilities(req) {
+      const v = driver.volume(requireString(req.volumeId, 'volume_id'));
+      if (!req.volumeCapabilities || req.volumeCapabilities.length === 0) throw invalidArgument('volume_capabilities is required');
+      const pool = driver.pool(v.pool);
+      for (const [key, value] of Object.entries(req.parameters ?? {})) {
+        if (!KNOWN_PARAMETERS.has(key) || (key === 'pool' && value !== v.pool)) return { message: `parameter ${key}=${value} does not match the volume` };
+      }
+      for (const cap of req.volumeCapabilities) {
+        const problem = capabilityProblem(cap, poolFsType(pool));
+        if (problem) return { message: problem };
+        if ((cap.block ? 'block' : 'mount') !== v.accessType) return { message: `volume is a ${v.accessType} volume` };
+      }
+      return { confirmed: { volumeContext: req.volumeContext, volumeCapabilities: req.volumeCapabilities, parameters: req.parameters } };
+    },
+
+    async ListVolumes(req) {
+      const all = [...driver.state.volumes.values()].filter((v) => v.status === 'ready').sort((a, b) => a.id.localeCompare(b.id));
+      const { start, end } = parsePaging(req.startingToken ?? '', req.maxEntries ?? 0, all.length);
+      return {
+        entries: all.slice(start, end).map((v) => ({ volume: toVolume(driver, v), status: { publishedNodeIds: [], volumeCondition: null } })),
+        nextToken: end < all.length ? String(end) : '',
+      };
+    },
+
+    async ControllerGetVolume(req) {
+      const v = driver.volume(requireString(req.volumeId, 'volume_id'));
+      const pool = driver.pool(v.pool);
+      const healthy = pool.exists(pool.volumePath(v.id));
+      const staged = driver.state.stages.has(v.id);
+      return {
+        volume: toVolume(driver, v),
+        status: {
+          publishedNodeIds: staged ? [driver.nodeId] : [],
+          volumeCondition: { abnormal: !healthy, message: healthy ? 'volume is healthy' : `volume data is missing from pool ${pool.name}` },
+        },
+      };
+    },
+
+    async GetCapacity(req) {
+      if (!topologyAllowsNode(driver, req.accessibleTopology ? [req.accessibleTopology] : undefined)) {
+        return { availableCapacity: '0', maximumVolumeSize: null, minimumVolumeSize: null };
+      }
+      for (const key of Object.keys(req.parameters ?? {})) {
+        if (!KNOWN_PARAMETERS.has(key)) throw invalidArgument(`unknown parameter ${JSON.stringify(key)}`);
+      }
+      const wanted = req.parameters?.pool;
+      const pools = wanted ? [driver.pool(wanted)] : [...driver.pools.values()];
+      for (const cap of req.volumeCapabilities ?? []) {
+        for (const pool of pools) {
+          if (capabilityProblem(cap, poolFsType(pool))) return { availableCapacity: '0', maximumVolumeSize: null, minimumVolumeSize: null };
+        }
+      }
+      const free = pools.map((p) => driver.availableBytes(p));
+      for (const p of pools) {
+        if (!p.enforcesCapacity) driver.log.info({ pool: p.name }, 'GetCapacity: dir pool capacity is accounted, not enforced');
+      }
+      return {
+        availableCapacity: String(free.reduce((a, b) => a + b, 0)),
+        maximumVolumeSize: { value: String(Math.max(...free)) },
+        minimumVolumeSize: { value: '4096' },
+      };
+    },
+
+    async CreateSnapshot(req) {
+      const name = requireString(req.name, 'name');
+      const sourceId = requireString(req.sourceVolumeId, 'source_volume_id');
+      const existing = driver.state.snapshotByName(name);
+      if (existing && existing.status === 'ready') {
+        if (existing.sourceVolumeId !== sourceId) throw alreadyExists(`snapshot ${JSON.stringify(name)} exists for another volume (${existing.sourceVolumeId})`);
+        return { snapshot: toSnapshot(existing) };
+      }
+      const v = driver.volume(sourceId);
+      const pool = driver.pool(v.pool);
+      return driver.locks.withLocks([`snapname:${name}`, v.id], 'CreateSnapshot', async () => {
+        const record: SnapshotRecord = { id: newSnapshotId(), name, sourceVolumeId: v.id, pool: pool.name,
+          sizeBytes: v.capacityBytes, accessType: v.accessType, status: 'creating', createdAtMs: Date.now() };
+        driver.state.snapshots.set(record.id, record);
+        driver.state.save();
+        try {
+          await pool.createSnapshot(v.id, record.id);
+          record.status = 'ready';
+          driver.state.save();
+        } catch (error) {
+          await driver.destroySnapshot(record).catch((e: unknown) => driver.log.error({ err: e, snapshotId: record.id }, 'rollback failed'));
+          throw error;
+        }
+        return { snapshot: toSnapshot(record) };
+      });
+    },
+
+    async DeleteSnapshot(req) {
+      const id = requireString(req.snapshotId, 'snapshot_id');
+      const s = /^snap-[0-9a-f]{16}$/.test(id) ? driver.state.snapshots.get(id) : undefined;
+      if (!s) return {};
+      return driver.locks.withLocks([id], 'DeleteSnapshot', async () => {
+        await driver.destroySnapshot(s);
+        return {};
+      });
+    },
+
+    async ListSnapshots(req) {
+      let all = [...driver.state.snapshots.values()].filter((s) => s.status === 'ready');
+      if (req.snapshotId) all = all.filter((s) => s.id === req.snapshotId);
+      if (req.sourceVolumeId) all = all.filter((s) => s.sourceVolumeId === req.sourceVolumeId);
+      all.sort((a, b) => a.id.localeCompare(b.id));
+      const { start, end } = parsePaging(req.startingToken ?? '', req.maxEntries ?? 0, all.length);
+      return { entries: all.slice(start, end).map((s) => ({ snapshot: toSnapshot(s) })), nextToken: end < all.length ? String(end) : '' };
+    },
+
+    async GetSnapshot(req) {
+      return { snapshot: toSnapshot(driver.snapshot(requireString(req.snapshotId, 'snapshot_id'))) };
+    },
+
+    async ControllerExpandVolume(req) {
+      const id = requireString(req.volumeId, 'volume_id');
+      if (!req.capacityRange) throw invalidArgument('capacity_range is required');
+      const v = driver.volume(id);
+      const pool = driver.pool(v.pool);
+      if (req.volumeCapability) {
+        const problem = capabilityProblem(req.volumeCapability, poolFsType(pool));
+        if (problem) throw invalidArgument(problem);
+      }
+      const size = resolveCapacity(req.capacityRange, v.capacityBytes);
+      if (size <= v.capacityBytes) return { capacityBytes: String(v.capacityBytes), nodeExpansionRequired: false };
+      return driver.locks.withLocks([id], 'ControllerExpandVolume', async () => {
+        const free = driver.availableBytes(pool);
+        if (size - v.capacityBytes > free) throw resourceExhausted(`pool ${pool.name} has ${free} bytes free, expansion needs ${size - v.capacityBytes}`);
+        if (v.accessType === 'block') await run('truncate', ['-s', String(size), pool.blockImagePath(v.id)]);
+        else await pool.setLimit(v.id, size);
+        v.capacityBytes = size;
+        driver.state.save();
+        // A staged block volume's loop device must learn the new size on the node (NodeExpandVolume).
+        return { capacityBytes: String(size), nodeExpansionRequired: v.accessType === 'block' };
+      });
+    },
+  };
+}

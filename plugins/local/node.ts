@@ -1,0 +1,193 @@
+import { existsSync, mkdirSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { run } from '../sdk/exec';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../sdk/errors';
+import { AsyncService } from '../sdk/handler';
+import { bindMount, isMountPoint, unmountAll } from '../sdk/mounts';
+import { requireAbsolutePath, requireString } from '../sdk/validate';
+import type { NodeHandlers } from '../../proto/csi/generated/csi/v1/Node';
+import { accessTypeOf, capabilityKey, capabilityProblem } from './capabilities';
+import { poolFsType } from './controller';
+import { LocalDriver } from './driver';
+import { PublishRecord, StageRecord } from './state';
+
+const NODE_CAPABILITIES = ['STAGE_UNSTAGE_VOLUME', 'GET_VOLUME_STATS', 'EXPAND_VOLUME', 'SINGLE_NODE_MULTI_WRITER', 'VOLUME_CONDITION'] as const;
+
+async function attachLoop(image: string, readOnly: boolean): Promise<string> {
+  return (await run('losetup', [...(readOnly ? ['-r'] : []), '-f', '--show', image])).trim();
+}
+
+async function detachLoop(device: string | undefined): Promise<void> {
+  if (device) await run('losetup', ['-d', device]).catch(() => undefined);
+}
+
+/** Removes the empty directory or file this plugin created at a target (never anything with content). */
+function removeTarget(path: string): void {
+  if (!existsSync(path)) return;
+  if (statSync(path).isDirectory()) rmdirSync(path);
+  else unlinkSync(path);
+}
+
+/**
+ * Node side of the local driver. Mount volumes: the subvolume is bind-mounted at the staging path, and
+ * the staging path is bind-mounted at each target. Block volumes: NodeStage attaches the image to a loop
+ * device; NodePublish bind-mounts that device node onto a file at the target path.
+ */
+export function localNode(driver: LocalDriver): AsyncService<NodeHandlers> {
+  const { state } = driver;
+
+  return {
+    async NodeGetCapabilities() {
+      return { capabilities: NODE_CAPABILITIES.map((type) => ({ rpc: { type } })) };
+    },
+
+    async NodeGetInfo() {
+      return { nodeId: driver.nodeId, maxVolumesPerNode: String(driver.options.maxVolumesPerNode), accessibleTopology: driver.topology() };
+    },
+
+    async NodeStageVolume(req) {
+      const id = requireString(req.volumeId, 'volume_id');
+      const stagingPath = requireAbsolutePath(req.stagingTargetPath, 'staging_target_path');
+      if (!req.volumeCapability) throw invalidArgument('volume_capability is required');
+      const v = driver.volume(id);
+      const pool = driver.pool(v.pool);
+      const problem = capabilityProblem(req.volumeCapability, poolFsType(pool));
+      if (problem) throw invalidArgument(problem);
+      if (accessTypeOf(req.volumeCapability) !== v.accessType) throw invalidArgument(`volume ${id} is a ${v.accessType} volume`);
+      const key = capabilityKey(req.volumeCapability);
+      return driver.locks.withLocks([id], 'NodeStageVolume', async () => {
+        const staged = state.stages.get(id);
+        if (staged) {
+          if (staged.stagingPath !== stagingPath) throw failedPrecondition(`volume ${id} is already staged at ${staged.stagingPath}`);
+          if (staged.capabilityKey !== key) throw alreadyExists(`volume ${id} is staged with a different capability`);
+          return {};
+        }
+        mkdirSync(stagingPath, { recursive: true });
+        const record: StageRecord = { volumeId: id, stagingPath, accessType: v.accessType, capabilityKey: key };
+        if (v.accessType === 'block') {
+          record.loopDevice = await attachLoop(pool.blockImagePath(id), false);
+        } else if (!isMountPoint(stagingPath)) {
+          await bindMount(pool.volumePath(id), stagingPath, false);
+        }
+        state.stages.set(id, record);
+        state.save();
+        return {};
+      });
+    },
+
+    async NodeUnstageVolume(req) {
+      const id = requireString(req.volumeId, 'volume_id');
+      const stagingPath = requireAbsolutePath(req.stagingTargetPath, 'staging_target_path');
+      return driver.locks.withLocks([id], 'NodeUnstageVolume', async () => {
+        const staged = state.stages.get(id);
+        if (!staged) {
+          if (!state.volumes.has(id)) throw notFound(`volume ${JSON.stringify(id)} not found`);
+          return {}; // already unstaged
+        }
+        if (staged.stagingPath !== stagingPath) throw notFound(`volume ${id} is not staged at ${stagingPath}`);
+        if (state.publicationsOf(id).length > 0) throw failedPrecondition(`volume ${id} is still published; unpublish it first`);
+        if (staged.accessType === 'mount') await unmountAll(stagingPath);
+        await detachLoop(staged.loopDevice);
+        state.stages.delete(id);
+        state.save();
+        return {};
+      });
+    },
+
+    async NodePublishVolume(req) {
+      const id = requireString(req.volumeId, 'volume_id');
+      const stagingPath = requireAbsolutePath(req.stagingTargetPath, 'staging_target_path');
+      const targetPath = requireAbsolutePath(req.targetPath, 'target_path');
+      if (!req.volumeCapability) throw invalidArgument('volume_capability is required');
+      const v = driver.volume(id);
+      const pool = driver.pool(v.pool);
+      const problem = capabilityProblem(req.volumeCapability, poolFsType(pool));
+      if (problem) throw invalidArgument(problem);
+      if (accessTypeOf(req.volumeCapability) !== v.accessType) throw invalidArgument(`volume ${id} is a ${v.accessType} volume`);
+      const readOnly = Boolean(req.readonly) || req.volumeCapability.accessMode?.mode === 'SINGLE_NODE_READER_ONLY';
+      const key = capabilityKey(req.volumeCapability);
+      return driver.locks.withLocks([id], 'NodePublishVolume', async () => {
+        const staged = state.stages.get(id);
+        if (!staged || staged.stagingPath !== stagingPath) throw failedPrecondition(`volume ${id} is not staged at ${stagingPath}`);
+        const existing = state.publications.get(targetPath);
+        if (existing) {
+          if (existing.volumeId !== id || existing.readOnly !== readOnly || existing.capabilityKey !== key) {
+            throw alreadyExists(`${targetPath} is already published with a different volume, capability or read-only flag`);
+          }
+          return {};
+        }
+        const others = state.publicationsOf(id);
+        if (others.length > 0 && req.volumeCapability?.accessMode?.mode === 'SINGLE_NODE_SINGLE_WRITER') {
+          throw failedPrecondition(`volume ${id} is single-writer and already published at ${others[0].targetPath}`);
+        }
+        const record: PublishRecord = { volumeId: id, targetPath, readOnly, accessType: v.accessType, capabilityKey: key };
+        if (v.accessType === 'block') {
+          mkdirSync(dirname(targetPath), { recursive: true });
+          if (existsSync(targetPath) && statSync(targetPath).isDirectory()) rmdirSync(targetPath);
+          if (!existsSync(targetPath)) writeFileSync(targetPath, '');
+          const device = readOnly ? await attachLoop(pool.blockImagePath(id), true) : staged.loopDevice;
+          if (!device) throw failedPrecondition(`volume ${id} has no attached device; stage it again`);
+          record.readOnlyLoop = readOnly ? device : undefined;
+          await bindMount(device, targetPath, readOnly);
+        } else {
+          mkdirSync(targetPath, { recursive: true });
+          await bindMount(stagingPath, targetPath, readOnly);
+        }
+        state.publications.set(targetPath, record);
+        state.save();
+        return {};
+      });
+    },
+
+    async NodeUnpublishVolume(req) {
+      const id = requireString(req.volumeId, 'volume_id');
+      const targetPath = requireAbsolutePath(req.targetPath, 'target_path');
+      return driver.locks.withLocks([id], 'NodeUnpublishVolume', async () => {
+        const record = state.publications.get(targetPath);
+        if (!record || record.volumeId !== id) {
+          if (!state.volumes.has(id)) throw notFound(`volume ${JSON.stringify(id)} not found`);
+          return {}; // not published there: nothing to undo
+        }
+        await unmountAll(targetPath);
+        await detachLoop(record.readOnlyLoop);
+        removeTarget(targetPath);
+        state.publications.delete(targetPath);
+        state.save();
+        return {};
+      });
+    },
+
+    async NodeGetVolumeStats(req) {
+      const id = requireString(req.volumeId, 'volume_id');
+      // Not requireAbsolutePath: a path this plugin never published is simply "not found here".
+      const volumePath = requireString(req.volumePath, 'volume_path');
+      const v = driver.volume(id);
+      const atPath = state.publications.get(volumePath)?.volumeId === id || state.stages.get(id)?.stagingPath === volumePath;
+      if (!atPath) throw notFound(`volume ${id} is not published or staged at ${volumePath}`);
+      const pool = driver.pool(v.pool);
+      const healthy = pool.exists(pool.volumePath(id));
+      const condition = { abnormal: !healthy, message: healthy ? 'volume is healthy' : `volume data is missing from pool ${pool.name}` };
+      if (v.accessType === 'block') {
+        return { usage: [{ total: String(v.capacityBytes), unit: 'BYTES', available: '0', used: '0' }], volumeCondition: condition };
+      }
+      const used = await pool.usedBytes(id);
+      return {
+        usage: [{ total: String(v.capacityBytes), used: String(used), available: String(Math.max(0, v.capacityBytes - used)), unit: 'BYTES' }],
+        volumeCondition: condition,
+      };
+    },
+
+    async NodeExpandVolume(req) {
+      const id = requireString(req.volumeId, 'volume_id');
+      requireString(req.volumePath, 'volume_path');
+      const v = driver.volume(id);
+      return driver.locks.withLocks([id], 'NodeExpandVolume', async () => {
+        const staged = state.stages.get(id);
+        // The loop device keeps the size it had when attached until told to re-read the file.
+        if (staged?.loopDevice) await run('losetup', ['-c', staged.loopDevice]);
+        for (const p of state.publicationsOf(id)) if (p.readOnlyLoop) await run('losetup', ['-c', p.readOnlyLoop]);
+        return { capacityBytes: String(v.capacityBytes) };
+      });
+    },
+  };
+}

@@ -1,0 +1,8 @@
+// Original file: /work/main/proto/csi/csi.proto
+
+
+export interface ControllerUnpublishVolumeResponse {
+}
+
+export interface ControllerUnpublishVolumeResponse__Output {
+}

@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/csi/csi.proto
+
+
+export interface DeleteSnapshotRequest {
+  'snapshotId'?: (string);
+  'secrets'?: ({[key: string]: string});
+}
+
+export interface DeleteSnapshotRequest__Output {
+  'snapshotId': (string);
+  'secrets': ({[key: string]: string});
+}

@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/csi/csi.proto
+
+
+export interface ListVolumesRequest {
+  'maxEntries'?: (number);
+  'startingToken'?: (string);
+}
+
+export interface ListVolumesRequest__Output {
+  'maxEntries': (number);
+  'startingToken': (string);
+}

@@ -1,0 +1,8 @@
+// Original file: /work/main/proto/csi/csi.proto
+
+
+export interface NodeGetCapabilitiesRequest {
+}
+
+export interface NodeGetCapabilitiesRequest__Output {
+}

@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/csi/csi.proto
+
+
+export interface VolumeCondition {
+  'abnormal'?: (boolean);
+  'message'?: (string);
+}
+
+export interface VolumeCondition__Output {
+  'abnormal': (boolean);
+  'message': (string);
+}
