@@ -36,9 +36,13 @@ export async function openPool(spec: PoolSpec, stateDir: string, log: Logger): P
           log.info({ pool: spec.name, image: spec.image, bytes: spec.sizeBytes }, 'created btrfs pool image');
         }
         const attached = (await run('losetup', ['-j', spec.image])).split('\n').filter(Boolean);
-        const device = attached.length > 0 ? attached[0].split(':')[0]
-          : (await run('losetup', ['-f', '--show', spec.image])).trim();
-        await run('mount', [device, mountPoint]);
+        if (attached.length > 0) {
+          await run('mount', [attached[0].split(':')[0], mountPoint]);
+        } else {
+          // -o loop sets the loop device to auto-clear: once the pool and every bind of it are unmounted,
+          // the device detaches by itself instead of leaking.
+          await run('mount', ['-o', 'loop', spec.image, mountPoint]);
+        }
       }
       const pool = new BtrfsPool(spec.name, mountPoint);
       await pool.open();
