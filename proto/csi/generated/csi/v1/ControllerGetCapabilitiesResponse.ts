@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/csi/csi.proto
+// Original file: proto/csi/csi.proto
 
 import type { ControllerServiceCapability as _csi_v1_ControllerServiceCapability, ControllerServiceCapability__Output as _csi_v1_ControllerServiceCapability__Output } from '../../csi/v1/ControllerServiceCapability';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/csi/csi.proto
+// Original file: proto/csi/csi.proto
 
 
 export interface _csi_v1_ControllerServiceCapability_RPC {
@@ -9,7 +9,7 @@ export interface _csi_v1_ControllerServiceCapability_RPC__Output {
   'type': (_csi_v1_ControllerServiceCapability_RPC_Type__Output);
 }
 
-// Original file: /work/main/proto/csi/csi.proto
+// Original file: proto/csi/csi.proto
 
 export const _csi_v1_ControllerServiceCapability_RPC_Type = {
   UNKNOWN: 'UNKNOWN',

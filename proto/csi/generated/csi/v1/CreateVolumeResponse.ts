@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/csi/csi.proto
+// Original file: proto/csi/csi.proto
 
 import type { Volume as _csi_v1_Volume, Volume__Output as _csi_v1_Volume__Output } from '../../csi/v1/Volume';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/csi/csi.proto
+// Original file: proto/csi/csi.proto
 
 import type { Int64Value as _google_protobuf_Int64Value, Int64Value__Output as _google_protobuf_Int64Value__Output } from '../../google/protobuf/Int64Value';
 import type { Long } from '@grpc/proto-loader';

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/csi/csi.proto
+// Original file: proto/csi/csi.proto
 
 import type { VolumeContentSource as _csi_v1_VolumeContentSource, VolumeContentSource__Output as _csi_v1_VolumeContentSource__Output } from '../../csi/v1/VolumeContentSource';
 import type { Topology as _csi_v1_Topology, Topology__Output as _csi_v1_Topology__Output } from '../../csi/v1/Topology';

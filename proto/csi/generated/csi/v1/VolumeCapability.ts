@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/csi/csi.proto
+// Original file: proto/csi/csi.proto
 
 
 export interface _csi_v1_VolumeCapability_AccessMode {
@@ -15,7 +15,7 @@ export interface _csi_v1_VolumeCapability_BlockVolume {
 export interface _csi_v1_VolumeCapability_BlockVolume__Output {
 }
 
-// Original file: /work/main/proto/csi/csi.proto
+// Original file: proto/csi/csi.proto
 
 export const _csi_v1_VolumeCapability_AccessMode_Mode = {
   UNKNOWN: 'UNKNOWN',

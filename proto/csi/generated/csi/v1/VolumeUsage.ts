@@ -1,8 +1,8 @@
-// Original file: /work/main/proto/csi/csi.proto
+// Original file: proto/csi/csi.proto
 
 import type { Long } from '@grpc/proto-loader';
 
-// Original file: /work/main/proto/csi/csi.proto
+// Original file: proto/csi/csi.proto
 
 export const _csi_v1_VolumeUsage_Unit = {
   UNKNOWN: 'UNKNOWN',

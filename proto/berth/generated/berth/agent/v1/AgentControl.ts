@@ -1,0 +1,27 @@
+// Original file: proto/berth/agent.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { SyncRequest as _berth_agent_v1_SyncRequest, SyncRequest__Output as _berth_agent_v1_SyncRequest__Output } from '../../../berth/agent/v1/SyncRequest';
+import type { SyncResponse as _berth_agent_v1_SyncResponse, SyncResponse__Output as _berth_agent_v1_SyncResponse__Output } from '../../../berth/agent/v1/SyncResponse';
+
+export interface AgentControlClient extends grpc.Client {
+  Sync(argument: _berth_agent_v1_SyncRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_agent_v1_SyncResponse__Output>): grpc.ClientUnaryCall;
+  Sync(argument: _berth_agent_v1_SyncRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_agent_v1_SyncResponse__Output>): grpc.ClientUnaryCall;
+  Sync(argument: _berth_agent_v1_SyncRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_agent_v1_SyncResponse__Output>): grpc.ClientUnaryCall;
+  Sync(argument: _berth_agent_v1_SyncRequest, callback: grpc.requestCallback<_berth_agent_v1_SyncResponse__Output>): grpc.ClientUnaryCall;
+  sync(argument: _berth_agent_v1_SyncRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_agent_v1_SyncResponse__Output>): grpc.ClientUnaryCall;
+  sync(argument: _berth_agent_v1_SyncRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_agent_v1_SyncResponse__Output>): grpc.ClientUnaryCall;
+  sync(argument: _berth_agent_v1_SyncRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_agent_v1_SyncResponse__Output>): grpc.ClientUnaryCall;
+  sync(argument: _berth_agent_v1_SyncRequest, callback: grpc.requestCallback<_berth_agent_v1_SyncResponse__Output>): grpc.ClientUnaryCall;
+  
+}
+
+export interface AgentControlHandlers extends grpc.UntypedServiceImplementation {
+  Sync: grpc.handleUnaryCall<_berth_agent_v1_SyncRequest__Output, _berth_agent_v1_SyncResponse>;
+  
+}
+
+export interface AgentControlDefinition extends grpc.ServiceDefinition {
+  Sync: MethodDefinition<_berth_agent_v1_SyncRequest, _berth_agent_v1_SyncResponse, _berth_agent_v1_SyncRequest__Output, _berth_agent_v1_SyncResponse__Output>
+}

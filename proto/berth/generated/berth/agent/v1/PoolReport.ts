@@ -1,0 +1,13 @@
+// Original file: proto/berth/agent.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface PoolReport {
+  'name'?: (string);
+  'availableBytes'?: (number | string | Long);
+}
+
+export interface PoolReport__Output {
+  'name': (string);
+  'availableBytes': (string);
+}

@@ -1,0 +1,32 @@
+// Original file: proto/berth/agent.proto
+
+import type { VolumeAttachment as _berth_agent_v1_VolumeAttachment, VolumeAttachment__Output as _berth_agent_v1_VolumeAttachment__Output } from '../../../berth/agent/v1/VolumeAttachment';
+import type { Long } from '@grpc/proto-loader';
+
+export interface TaskAssignment {
+  'taskId'?: (string);
+  'app'?: (string);
+  'instance'?: (number);
+  'generation'?: (number | string | Long);
+  'runtime'?: (string);
+  'image'?: (string);
+  'command'?: (string)[];
+  'env'?: ({[key: string]: string});
+  'cpu'?: (number | string);
+  'memoryBytes'?: (number | string | Long);
+  'volumes'?: (_berth_agent_v1_VolumeAttachment)[];
+}
+
+export interface TaskAssignment__Output {
+  'taskId': (string);
+  'app': (string);
+  'instance': (number);
+  'generation': (string);
+  'runtime': (string);
+  'image': (string);
+  'command': (string)[];
+  'env': ({[key: string]: string});
+  'cpu': (number);
+  'memoryBytes': (string);
+  'volumes': (_berth_agent_v1_VolumeAttachment__Output)[];
+}

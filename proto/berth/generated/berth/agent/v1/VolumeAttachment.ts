@@ -1,0 +1,34 @@
+// Original file: proto/berth/agent.proto
+
+
+export interface VolumeAttachment {
+  'name'?: (string);
+  'plugin'?: (string);
+  'volumeId'?: (string);
+  'mountPath'?: (string);
+  'readOnly'?: (boolean);
+  'block'?: (boolean);
+  'fsType'?: (string);
+  'accessMode'?: (string);
+  'volumeContext'?: ({[key: string]: string});
+  'publishContext'?: ({[key: string]: string});
+  'stageSecrets'?: ({[key: string]: string});
+  'publishSecrets'?: ({[key: string]: string});
+  'mountFlags'?: (string)[];
+}
+
+export interface VolumeAttachment__Output {
+  'name': (string);
+  'plugin': (string);
+  'volumeId': (string);
+  'mountPath': (string);
+  'readOnly': (boolean);
+  'block': (boolean);
+  'fsType': (string);
+  'accessMode': (string);
+  'volumeContext': ({[key: string]: string});
+  'publishContext': ({[key: string]: string});
+  'stageSecrets': ({[key: string]: string});
+  'publishSecrets': ({[key: string]: string});
+  'mountFlags': (string)[];
+}
