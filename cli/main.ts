@@ -1,18 +1,30 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { ApiClient } from './api-client';
+import { describeError, exitCodeFor } from './exit-codes';
 import { pluginCommands } from './plugin-commands';
+import { resourceCommands } from './resource-commands';
 
-/** Entry point of the `berth` command. Exit codes: 0 ok, 1 operation failed, 2 bad usage or input. */
+/** Entry point of the `berth` command; exit codes are listed in exit-codes.ts. */
 async function main(argv: string[]): Promise<void> {
   const program = new Command('berth')
     .description('Berth: a storage-first container orchestrator')
     .version('0.1.0')
-    .showHelpAfterError();
+    .option('--server <url>', 'Berth API server', process.env.BERTH_SERVER ?? 'http://127.0.0.1:7420')
+    .showHelpAfterError()
+    .exitOverride();
+  const api = () => new ApiClient({ server: program.opts<{ server: string }>().server, token: process.env.BERTH_TOKEN });
   program.addCommand(pluginCommands());
+  for (const c of resourceCommands(api)) program.addCommand(c);
+  for (const c of program.commands) c.exitOverride();
   await program.parseAsync(argv);
 }
 
 main(process.argv).catch((error: unknown) => {
-  process.stderr.write(`berth: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  if (error instanceof CommanderError) {
+    // --help and --version end here too, with code 0.
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  }
+  process.stderr.write(`berth: ${describeError(error)}\n`);
+  process.exit(exitCodeFor(error));
 });

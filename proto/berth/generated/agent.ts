@@ -2,6 +2,11 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AgentControlClient as _berth_agent_v1_AgentControlClient, AgentControlDefinition as _berth_agent_v1_AgentControlDefinition } from './berth/agent/v1/AgentControl';
+import type { AgentNodeClient as _berth_agent_v1_AgentNodeClient, AgentNodeDefinition as _berth_agent_v1_AgentNodeDefinition } from './berth/agent/v1/AgentNode';
+import type { ExecRequest as _berth_agent_v1_ExecRequest, ExecRequest__Output as _berth_agent_v1_ExecRequest__Output } from './berth/agent/v1/ExecRequest';
+import type { ExecResponse as _berth_agent_v1_ExecResponse, ExecResponse__Output as _berth_agent_v1_ExecResponse__Output } from './berth/agent/v1/ExecResponse';
+import type { LogsRequest as _berth_agent_v1_LogsRequest, LogsRequest__Output as _berth_agent_v1_LogsRequest__Output } from './berth/agent/v1/LogsRequest';
+import type { LogsResponse as _berth_agent_v1_LogsResponse, LogsResponse__Output as _berth_agent_v1_LogsResponse__Output } from './berth/agent/v1/LogsResponse';
 import type { PluginReport as _berth_agent_v1_PluginReport, PluginReport__Output as _berth_agent_v1_PluginReport__Output } from './berth/agent/v1/PluginReport';
 import type { PoolReport as _berth_agent_v1_PoolReport, PoolReport__Output as _berth_agent_v1_PoolReport__Output } from './berth/agent/v1/PoolReport';
 import type { SyncRequest as _berth_agent_v1_SyncRequest, SyncRequest__Output as _berth_agent_v1_SyncRequest__Output } from './berth/agent/v1/SyncRequest';
@@ -19,6 +24,11 @@ export interface ProtoGrpcType {
     agent: {
       v1: {
         AgentControl: SubtypeConstructor<typeof grpc.Client, _berth_agent_v1_AgentControlClient> & { service: _berth_agent_v1_AgentControlDefinition }
+        AgentNode: SubtypeConstructor<typeof grpc.Client, _berth_agent_v1_AgentNodeClient> & { service: _berth_agent_v1_AgentNodeDefinition }
+        ExecRequest: MessageTypeDefinition<_berth_agent_v1_ExecRequest, _berth_agent_v1_ExecRequest__Output>
+        ExecResponse: MessageTypeDefinition<_berth_agent_v1_ExecResponse, _berth_agent_v1_ExecResponse__Output>
+        LogsRequest: MessageTypeDefinition<_berth_agent_v1_LogsRequest, _berth_agent_v1_LogsRequest__Output>
+        LogsResponse: MessageTypeDefinition<_berth_agent_v1_LogsResponse, _berth_agent_v1_LogsResponse__Output>
         PluginReport: MessageTypeDefinition<_berth_agent_v1_PluginReport, _berth_agent_v1_PluginReport__Output>
         PoolReport: MessageTypeDefinition<_berth_agent_v1_PoolReport, _berth_agent_v1_PoolReport__Output>
         SyncRequest: MessageTypeDefinition<_berth_agent_v1_SyncRequest, _berth_agent_v1_SyncRequest__Output>

@@ -1,0 +1,42 @@
+/**
+ * The CLI's view of the server's HTTP/JSON API. Errors carry the HTTP status and the server's message
+ * so commands can print it and pick an exit code scripts can rely on.
+ */
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string, readonly details?: unknown) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ApiClientOptions {
+  server: string;
+  token?: string;
+}
+
+export class ApiClient {
+  constructor(private readonly options: ApiClientOptions) {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.options.server), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (error) {
+      throw new ApiError(0, `cannot reach the Berth server at ${this.options.server}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
+    }
+    const text = await res.text();
+    const data = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!res.ok) {
+      const err = data as { message?: string; errors?: unknown } | undefined;
+      throw new ApiError(res.status, err?.message ?? `HTTP ${res.status}`, err?.errors);
+    }
+    return data as T;
+  }
+
+  get<T>(path: string): Promise<T> { return this.request<T>('GET', path); }
+  post<T>(path: string, body?: unknown): Promise<T> { return this.request<T>('POST', path, body ?? {}); }
+  delete<T>(path: string): Promise<T> { return this.request<T>('DELETE', path); }
+}
