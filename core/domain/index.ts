@@ -1,0 +1,8 @@
+/** core/domain: plain types and pure functions; imports nothing else of Berth. */
+export * from './errors';
+export * from './quantity';
+export * from './pool-key';
+export * from './capacity';
+export * from './node';
+export * from './task';
+export * from './reservation';

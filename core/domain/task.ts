@@ -1,0 +1,84 @@
+/**
+ * What one task instance asks of the scheduler: compute, placement constraints and its claims.
+ * Instance i of an app always carries claim i, so a claim that is bound pins the instance.
+ */
+import { InvalidRequestError } from './errors';
+
+export type AccessMode =
+  | 'single-node-writer'
+  | 'single-node-reader-only'
+  | 'multi-node-reader-only'
+  | 'multi-node-single-writer'
+  | 'multi-node-multi-writer';
+
+/** The volume a claim is bound to. `nodeId` is set for node-local volumes: the data lives only there. */
+export interface BoundVolume {
+  readonly volumeId: string;
+  readonly nodeId?: string;
+  /** Zone of a network volume: not a hard pin, but placing near the data is preferred. */
+  readonly zone?: string;
+}
+
+export interface ClaimRequest {
+  readonly claimId: string;
+  readonly storageClass: string;
+  /** CSI plugin that serves the storage class (e.g. "berth.local"). */
+  readonly plugin: string;
+  /** Exact pool name, if the storage class names one. */
+  readonly pool?: string;
+  /** Pool labels that must all match, if the storage class selects pools by label. */
+  readonly poolSelector?: Readonly<Record<string, string>>;
+  readonly sizeBytes: number;
+  readonly accessMode: AccessMode;
+  /** Present once the claim is bound to a volume; unbound claims still need space in a pool. */
+  readonly bound?: BoundVolume;
+}
+
+export type ConstraintOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+
+/** Kubernetes-style label requirement; the key `zone` also matches the node's zone. */
+export interface LabelConstraint {
+  readonly key: string;
+  readonly operator: ConstraintOperator;
+  readonly values?: readonly string[];
+}
+
+export interface TaskRequest {
+  readonly taskId: string;
+  readonly app: string;
+  readonly instance: number;
+  readonly cpuMillis: number;
+  readonly memoryBytes: number;
+  readonly constraints: readonly LabelConstraint[];
+  readonly claims: readonly ClaimRequest[];
+}
+
+/** The stable id of instance `instance` of `app` ("pg-0"), like a StatefulSet pod name: restarts keep it. */
+export function instanceTaskId(app: string, instance: number): string {
+  return `${app}-${instance}`;
+}
+
+/** Refuses task requests the scheduler could only answer with nonsense. @throws InvalidRequestError */
+export function validateTaskRequest(task: TaskRequest): void {
+  if (!task.taskId) throw new InvalidRequestError('taskId', 'must not be empty');
+  if (!Number.isSafeInteger(task.cpuMillis) || task.cpuMillis < 0) {
+    throw new InvalidRequestError(`${task.taskId}.cpuMillis`, `must be a non-negative integer, got ${task.cpuMillis}`);
+  }
+  if (!Number.isSafeInteger(task.memoryBytes) || task.memoryBytes < 0) {
+    throw new InvalidRequestError(`${task.taskId}.memoryBytes`, `must be a non-negative integer, got ${task.memoryBytes}`);
+  }
+  const seen = new Set<string>();
+  for (const claim of task.claims) {
+    if (seen.has(claim.claimId)) throw new InvalidRequestError(`${task.taskId}.claims`, `claim ${claim.claimId} is listed twice`);
+    seen.add(claim.claimId);
+    if (!claim.plugin) throw new InvalidRequestError(`${task.taskId}.claims.${claim.claimId}.plugin`, 'must not be empty');
+    if (!Number.isSafeInteger(claim.sizeBytes) || claim.sizeBytes <= 0) {
+      throw new InvalidRequestError(`${task.taskId}.claims.${claim.claimId}.sizeBytes`, `must be a positive integer, got ${claim.sizeBytes}`);
+    }
+  }
+  for (const c of task.constraints) {
+    if ((c.operator === 'In' || c.operator === 'NotIn') && (!c.values || c.values.length === 0)) {
+      throw new InvalidRequestError(`${task.taskId}.constraints.${c.key}`, `operator ${c.operator} needs at least one value`);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The reservation ledger: the single authority on how much of each node is promised.
+ *
+ * Every operation is one store transaction. `reserve` reads the node's usage *inside* that
+ * transaction (never a caller's snapshot), checks every resource — CPU, memory, each pool's
+ * bytes summed over all claims, attach slots — and writes the reservation and the usage index
+ * together, or writes nothing. Because the store serializes transactions (see LedgerStore), two
+ * concurrent reserves can never both see the same free space: the second one sees the first one's
+ * usage and gets `insufficient`. Hence the sum of reservations never exceeds capacity.
+ */
+import {
+  describeShortfall,
+  findShortfalls,
+  formatBytes,
+  formatCpu,
+  InsufficientCapacityError,
+  ReservationConflictError,
+  sameAmounts,
+  UnknownNodeError,
+  validateAmounts,
+} from '../domain';
+import type {
+  LedgerSnapshot,
+  NodeCapacity,
+  NodeLedgerState,
+  ReleaseOutcome,
+  Reservation,
+  ReservationRequest,
+  ReserveOutcome,
+  ResourceAmounts,
+} from '../domain';
+import type { LedgerStore } from './ledger-store';
+import { findOrphans } from './orphans';
+
+/** Holder id of the static reservation for `role` on `nodeId`: one per node and role. */
+export function staticHolderId(nodeId: string, role: string): string {
+  return `static:${nodeId}:${role}`;
+}
+
+export class Ledger {
+  constructor(private readonly store: LedgerStore) {}
+
+  /** Creates or updates a node's capacity (from its agent's report). Reservations are kept. */
+  registerNode(nodeId: string, capacity: NodeCapacity): Promise<void> {
+    return this.store.transaction((tx) => tx.setNodeCapacity(nodeId, capacity));
+  }
+
+  /**
+   * Atomically reserves `amounts` on a node for a holder: all resources or none.
+   * Same holder, same node, same amounts → `already-reserved` (idempotent). Same holder with a
+   * different reservation → `holder-conflict`, unless `replaceExisting` swaps it in the same
+   * transaction. Does not fit → `insufficient` with the node's current state.
+   * Rejects with InvalidRequestError for negative or fractional amounts.
+   */
+  async reserve(request: ReservationRequest): Promise<ReserveOutcome> {
+    validateAmounts(request.amounts);
+    const kind = request.kind ?? 'task';
+    return this.store.transaction((tx): ReserveOutcome => {
+      const state = tx.nodeState(request.nodeId);
+      if (!state) return { status: 'unknown-node', nodeId: request.nodeId };
+      const existing = tx.reservation(request.holderId);
+      if (existing) {
+        const same = existing.nodeId === request.nodeId && existing.kind === kind && sameAmounts(existing.amounts, request.amounts);
+        if (same) return { status: 'already-reserved', reservation: existing };
+        if (!request.replaceExisting) return { status: 'holder-conflict', existing };
+      }
+      const credit = existing && existing.nodeId === request.nodeId ? existing.amounts : undefined;
+      const shortfalls = findShortfalls(state, request.amounts, credit);
+      if (shortfalls.length > 0) return { status: 'insufficient', nodeId: request.nodeId, shortfalls, state };
+      if (existing) tx.deleteReservation(existing.holderId);
+      const reservation: Reservation = {
+        holderId: request.holderId,
+        kind,
+        nodeId: request.nodeId,
+        amounts: request.amounts,
+        ...(request.role !== undefined ? { role: request.role } : {}),
+      };
+      tx.insertReservation(reservation);
+      return existing ? { status: 'reserved', reservation, replaced: existing } : { status: 'reserved', reservation };
+    });
+  }
+
+  /** Like `reserve`, but turns every outcome other than success into a typed error. */
+  async reserveOrThrow(request: ReservationRequest): Promise<Reservation> {
+    const outcome = await this.reserve(request);
+    switch (outcome.status) {
+      case 'reserved':
+      case 'already-reserved':
+        return outcome.reservation;
+      case 'unknown-node':
+        throw new UnknownNodeError(outcome.nodeId);
+      case 'holder-conflict':
+        throw new ReservationConflictError(request.holderId, outcome.existing.nodeId, request.nodeId);
+      case 'insufficient':
+        throw new InsufficientCapacityError(
+          outcome.nodeId,
+          outcome.shortfalls.map((s) => describeShortfall(s, formatBytes, formatCpu)),
+        );
+    }
+  }
+
+  /** Sets aside resources on a node for an operator-defined role (e.g. "system"); replaces that role's previous amounts. */
+  reserveStatic(nodeId: string, role: string, amounts: ResourceAmounts): Promise<ReserveOutcome> {
+    return this.reserve({ holderId: staticHolderId(nodeId, role), nodeId, amounts, kind: 'static', role, replaceExisting: true });
+  }
+
+  releaseStatic(nodeId: string, role: string): Promise<ReleaseOutcome> {
+    return this.release(staticHolderId(nodeId, role));
+  }
+
+  /** Releases a holder's reservation. Idempotent: releasing what is not there answers `not-found`, never throws. */
+  release(holderId: string): Promise<ReleaseOutcome> {
+    return this.store.transaction((tx): ReleaseOutcome => {
+      const deleted = tx.deleteReservation(holderId);
+      return deleted ? { status: 'released', reservation: deleted } : { status: 'not-found', holderId };
+    });
+  }
+
+  /** Task reservations whose task is not among `liveTaskIds` (deleted tasks, crashed placements). */
+  findOrphans(liveTaskIds: ReadonlySet<string>): Promise<Reservation[]> {
+    return this.store.transaction((tx) => findOrphans(tx.reservations(), liveTaskIds));
+  }
+
+  /**
+   * Finds and releases orphans in one transaction, so a task that appears meanwhile cannot lose a
+   * fresh reservation: the liveness set and the deletes refer to the same instant.
+   */
+  releaseOrphans(liveTaskIds: ReadonlySet<string>): Promise<Reservation[]> {
+    return this.store.transaction((tx) => {
+      const orphans = findOrphans(tx.reservations(), liveTaskIds);
+      for (const o of orphans) tx.deleteReservation(o.holderId);
+      return orphans;
+    });
+  }
+
+  snapshot(): Promise<LedgerSnapshot> {
+    return this.store.snapshot();
+  }
+
+  reservationsOf(holderIds: readonly string[]): Promise<ReadonlyMap<string, Reservation>> {
+    return this.store.reservationsOf(holderIds);
+  }
+
+  nodeState(nodeId: string): Promise<NodeLedgerState | undefined> {
+    return this.store.transaction((tx) => tx.nodeState(nodeId));
+  }
+
+  /** All reservations, sorted by node then holder (for `berth get reservations`). */
+  list(): Promise<Reservation[]> {
+    return this.store.transaction((tx) =>
+      [...tx.reservations()].sort((a, b) => a.nodeId.localeCompare(b.nodeId) || a.holderId.localeCompare(b.holderId)),
+    );
+  }
+}
