@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { parsePoolSpec, parseSize, PoolSpec } from '../plugins/local/pool-spec';
 import { startLocalPlugin } from '../plugins/local/main';
+import { nfsPluginCommand } from './plugin-nfs-command';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -22,5 +23,6 @@ export function pluginCommands(): Command {
         defaultVolumeBytes: parseSize(opts.defaultVolumeSize), maxVolumesPerNode: Number(opts.maxVolumesPerNode),
       });
     });
+  plugin.addCommand(nfsPluginCommand());
   return plugin;
 }

@@ -1,0 +1,309 @@
+import { existsSync } from 'node:fs';
+import { aborted, alreadyExists, failedPrecondition, invalidArgument, notFound, outOfRange, resourceExhausted } from '../sdk/errors';
+import { failpoint } from '../sdk/failpoints';
+import { AsyncService } from '../sdk/handler';
+import { requireString } from '../sdk/validate';
+import type { ControllerHandlers } from '../../proto/csi/generated/csi/v1/Controller';
+import type { Volume } from '../../proto/csi/generated/csi/v1/Volume';
+import type { Snapshot } from '../../proto/csi/generated/csi/v1/Snapshot';
+import { capabilityKey, capabilityProblem, capacityFits, isReadOnlyMode, isSingleNode, requireCapabilities, resolveCapacity } from './capabilities';
+import { NfsDriver } from './driver';
+import { SQUASH_VALUES, Squash } from './ganesha-config';
+import { newSnapshotId, newVolumeId, SNAPSHOT_ID, VOLUME_ID } from './ids';
+import { resolveNodeAddress } from './node-address';
+import { ControllerPublication, SnapshotRecord, VolumeRecord } from './state';
+
+/** StorageClass parameters this driver understands. Anything else is refused, never passed on. */
+const KNOWN_PARAMETERS = new Set(['squash']);
+
+const CONTROLLER_CAPABILITIES = [
+  'CREATE_DELETE_VOLUME', 'PUBLISH_UNPUBLISH_VOLUME', 'LIST_VOLUMES', 'LIST_VOLUMES_PUBLISHED_NODES', 'GET_CAPACITY',
+  'CREATE_DELETE_SNAPSHOT', 'LIST_SNAPSHOTS', 'CLONE_VOLUME', 'EXPAND_VOLUME', 'GET_VOLUME', 'GET_SNAPSHOT',
+  'PUBLISH_READONLY', 'SINGLE_NODE_MULTI_WRITER', 'VOLUME_CONDITION',
+] as const;
+
+/** Checks parameter names and values; returns the export's squash mode. */
+export function parseParameters(parameters: Record<string, string>): Squash {
+  for (const key of Object.keys(parameters)) {
+    if (!KNOWN_PARAMETERS.has(key)) throw invalidArgument(`unknown parameter ${JSON.stringify(key)} (known: ${[...KNOWN_PARAMETERS].join(', ')})`);
+  }
+  const squash = parameters.squash ?? 'no_root_squash';
+  const value = Object.prototype.hasOwnProperty.call(SQUASH_VALUES, squash) ? SQUASH_VALUES[squash] : undefined;
+  if (!value) throw invalidArgument(`parameter squash must be one of ${Object.keys(SQUASH_VALUES).join(', ')}`);
+  return value;
+}
+
+function toVolume(driver: NfsDriver, v: VolumeRecord): Volume {
+  return {
+    volumeId: v.id,
+    capacityBytes: String(v.capacityBytes),
+    // What a node needs to mount the volume: `mount -t nfs server:share`. The same path serves NFSv3 and v4.
+    volumeContext: { server: driver.options.serverAddress, share: driver.controller.root.exportPath(v.id) },
+    contentSource: v.source?.snapshotId ? { snapshot: { snapshotId: v.source.snapshotId } }
+      : v.source?.volumeId ? { volume: { volumeId: v.source.volumeId } } : null,
+  };
+}
+
+function toSnapshot(s: SnapshotRecord): Snapshot {
+  return {
+    snapshotId: s.id,
+    sourceVolumeId: s.sourceVolumeId,
+    sizeBytes: String(s.sizeBytes),
+    creationTime: { seconds: String(Math.floor(s.createdAtMs / 1000)), nanos: (s.createdAtMs % 1000) * 1e6 },
+    readyToUse: true,
+  };
+}
+
+function parsePaging(startingToken: string, maxEntries: number, total: number): { start: number; end: number } {
+  if (maxEntries < 0) throw invalidArgument('max_entries must not be negative');
+  const start = startingToken === '' ? 0 : Number(startingToken);
+  if (!/^\d*$/.test(startingToken) || !Number.isSafeInteger(start) || start > total) {
+    throw aborted(`starting_token ${JSON.stringify(startingToken)} is not valid`);
+  }
+  return { start, end: maxEntries === 0 ? total : Math.min(total, start + maxEntries) };
+}
+
+function volumeCondition(driver: NfsDriver, v: VolumeRecord) {
+  const healthy = existsSync(driver.controller.root.volumePath(v.id));
+  return { abnormal: !healthy, message: healthy ? 'volume is healthy' : 'volume data is missing from the export root' };
+}
+
+export function nfsController(driver: NfsDriver): AsyncService<ControllerHandlers> {
+  const { state } = driver;
+  const root = () => driver.controller.root;
+
+  return {
+    async ControllerGetCapabilities() {
+      return { capabilities: CONTROLLER_CAPABILITIES.map((type) => ({ rpc: { type } })) };
+    },
+
+    async CreateVolume(req) {
+      const name = requireString(req.name, 'name');
+      const parameters = req.parameters ?? {};
+      const squash = parseParameters(parameters);
+      requireCapabilities(req.volumeCapabilities);
+      const size = resolveCapacity(req.capacityRange, driver.options.defaultVolumeBytes);
+      const source = req.volumeContentSource;
+      const sourceSnapshot = source?.snapshot ? driver.snapshot(requireString(source.snapshot.snapshotId, 'volume_content_source.snapshot.snapshot_id')) : undefined;
+      const sourceVolume = source?.volume ? driver.volume(requireString(source.volume.volumeId, 'volume_content_source.volume.volume_id')) : undefined;
+
+      const existing = state.volumeByName(name);
+      if (existing && existing.status === 'ready') {
+        const sameSource = (existing.source?.snapshotId ?? '') === (sourceSnapshot?.id ?? '')
+          && (existing.source?.volumeId ?? '') === (sourceVolume?.id ?? '');
+        if (!sameSource || existing.squash !== squash || !capacityFits(existing.capacityBytes, req.capacityRange)) {
+          throw alreadyExists(`volume ${JSON.stringify(name)} exists (${existing.id}) with different capacity, parameters or source`);
+        }
+        return { volume: toVolume(driver, existing) };
+      }
+      const sourceBytes = sourceSnapshot ? sourceSnapshot.sizeBytes : sourceVolume ? sourceVolume.capacityBytes : 0;
+      if (size < sourceBytes) throw outOfRange(`requested ${size} bytes is smaller than the source's ${sourceBytes} bytes`);
+      const free = driver.availableBytes();
+      if (size > free) throw resourceExhausted(`the export root has ${free} bytes free, volume needs ${size}`);
+
+      return driver.locks.withLocks([`name:${name}`], 'CreateVolume', async () => {
+        const record: VolumeRecord = {
+          id: newVolumeId(), name, capacityBytes: size, status: 'creating', parameters: { ...parameters }, squash,
+          exportId: state.freeExportId(), publications: [], createdAt: new Date().toISOString(),
+          source: sourceSnapshot ? { snapshotId: sourceSnapshot.id } : sourceVolume ? { volumeId: sourceVolume.id } : undefined,
+        };
+        // Intent first: a crash after this line leaves a record that the next start rolls back.
+        state.volumes.set(record.id, record);
+        state.save();
+        try {
+          if (sourceSnapshot) await root().createVolumeFrom(record.id, root().snapshotPath(sourceSnapshot.id));
+          else if (sourceVolume) await root().createVolumeFrom(record.id, root().volumePath(sourceVolume.id));
+          else await root().createVolume(record.id);
+          failpoint('nfs.create-volume.after-subvolume');
+          await root().setLimit(record.id, size);
+          await root().mountExport(record.id);
+          record.status = 'ready';
+          state.save();
+          failpoint('nfs.create-volume.before-export');
+          await driver.syncExportsFor(record);
+        } catch (error) {
+          await driver.destroyVolume(record).catch((e: unknown) => driver.log.error({ err: e, volumeId: record.id }, 'rollback failed'));
+          throw error;
+        }
+        return { volume: toVolume(driver, record) };
+      });
+    },
+
+    async DeleteVolume(req) {
+      const id = requireString(req.volumeId, 'volume_id');
+      const v = VOLUME_ID.test(id) ? state.volumes.get(id) : undefined;
+      if (!v) return {}; // deleting what does not exist has succeeded already
+      return driver.locks.withLocks([id], 'DeleteVolume', async () => {
+        if (v.publications.length > 0) {
+          throw failedPrecondition(`volume ${id} is still published to ${v.publications.map((p) => p.nodeId).join(', ')}`);
+        }
+        await driver.destroyVolume(v);
+        return {};
+      });
+    },
+
+    async ControllerPublishVolume(req) {
+      const id = requireString(req.volumeId, 'volume_id');
+      const nodeId = requireString(req.nodeId, 'node_id');
+      const cap = req.volumeCapability;
+      if (!cap) throw invalidArgument('volume_capability is required');
+      const problem = capabilityProblem(cap);
+      if (problem) throw invalidArgument(problem);
+      const v = driver.volume(id);
+      const address = resolveNodeAddress(nodeId, driver.options.nodeAddresses);
+      if (address === undefined) throw notFoundNode(nodeId);
+      const readOnly = Boolean(req.readonly) || isReadOnlyMode(cap);
+      const key = capabilityKey(cap);
+      return driver.locks.withLocks([id], 'ControllerPublishVolume', async () => {
+        const publishContext = { address };
+        const existing = v.publications.find((p) => p.nodeId === nodeId);
+        if (existing) {
+          if (existing.readOnly !== readOnly || existing.capabilityKey !== key) {
+            throw alreadyExists(`volume ${id} is already published to node ${nodeId} with a different capability or read-only flag`);
+          }
+          await driver.syncExportsFor(v); // a retry after a failed reload reloads again
+          return { publishContext };
+        }
+        const others = v.publications.filter((p) => p.nodeId !== nodeId);
+        if (others.length > 0 && (isSingleNode(cap) || others.some((p) => p.singleNode))) {
+          throw failedPrecondition(`volume ${id} has a single-node access mode and is published to node ${others[0].nodeId}`);
+        }
+        const publication: ControllerPublication = { nodeId, address, readOnly, capabilityKey: key, singleNode: isSingleNode(cap) };
+        v.publications.push(publication);
+        state.save();
+        await driver.syncExportsFor(v);
+        return { publishContext };
+      });
+    },
+
+    async ControllerUnpublishVolume(req) {
+      const id = requireString(req.volumeId, 'volume_id');
+      const nodeId = req.nodeId ?? '';
+      // Unknown volume or node: it is not published there, which is what the caller wants (spec: OK).
+      const v = VOLUME_ID.test(id) ? state.volumes.get(id) : undefined;
+      if (!v || v.status !== 'ready') return {};
+      return driver.locks.withLocks([id], 'ControllerUnpublishVolume', async () => {
+        const keep = nodeId === '' ? [] : v.publications.filter((p) => p.nodeId !== nodeId);
+        if (keep.length === v.publications.length) return {};
+        v.publications = keep;
+        state.save();
+        await driver.syncExports();
+        return {};
+      });
+    },
+
+    async ValidateVolumeCapabilities(req) {
+      const v = driver.volume(requireString(req.volumeId, 'volume_id'));
+      if (!req.volumeCapabilities || req.volumeCapabilities.length === 0) throw invalidArgument('volume_capabilities is required');
+      for (const [key, value] of Object.entries(req.parameters ?? {})) {
+        if (!KNOWN_PARAMETERS.has(key) || (key === 'squash' && SQUASH_VALUES[value] !== v.squash)) {
+          return { message: `parameter ${key} does not match the volume` };
+        }
+      }
+      for (const cap of req.volumeCapabilities) {
+        const problem = capabilityProblem(cap);
+        if (problem) return { message: problem };
+      }
+      return { confirmed: { volumeContext: req.volumeContext, volumeCapabilities: req.volumeCapabilities, parameters: req.parameters } };
+    },
+
+    async ListVolumes(req) {
+      const all = [...state.volumes.values()].filter((v) => v.status === 'ready').sort((a, b) => a.id.localeCompare(b.id));
+      const { start, end } = parsePaging(req.startingToken ?? '', req.maxEntries ?? 0, all.length);
+      return {
+        entries: all.slice(start, end).map((v) => ({
+          volume: toVolume(driver, v),
+          status: { publishedNodeIds: v.publications.map((p) => p.nodeId), volumeCondition: volumeCondition(driver, v) },
+        })),
+        nextToken: end < all.length ? String(end) : '',
+      };
+    },
+
+    async ControllerGetVolume(req) {
+      const v = driver.volume(requireString(req.volumeId, 'volume_id'));
+      return { volume: toVolume(driver, v), status: { publishedNodeIds: v.publications.map((p) => p.nodeId), volumeCondition: volumeCondition(driver, v) } };
+    },
+
+    async GetCapacity(req) {
+      parseParameters(req.parameters ?? {});
+      for (const cap of req.volumeCapabilities ?? []) {
+        if (capabilityProblem(cap)) return { availableCapacity: '0', maximumVolumeSize: null, minimumVolumeSize: null };
+      }
+      const free = driver.availableBytes();
+      return { availableCapacity: String(free), maximumVolumeSize: { value: String(free) }, minimumVolumeSize: { value: '4096' } };
+    },
+
+    async CreateSnapshot(req) {
+      const name = requireString(req.name, 'name');
+      const sourceId = requireString(req.sourceVolumeId, 'source_volume_id');
+      const existing = state.snapshotByName(name);
+      if (existing && existing.status === 'ready') {
+        if (existing.sourceVolumeId !== sourceId) throw alreadyExists(`snapshot ${JSON.stringify(name)} exists for another volume (${existing.sourceVolumeId})`);
+        return { snapshot: toSnapshot(existing) };
+      }
+      const v = driver.volume(sourceId);
+      return driver.locks.withLocks([`snapname:${name}`, v.id], 'CreateSnapshot', async () => {
+        const record: SnapshotRecord = { id: newSnapshotId(), name, sourceVolumeId: v.id, sizeBytes: v.capacityBytes, status: 'creating', createdAtMs: Date.now() };
+        state.snapshots.set(record.id, record);
+        state.save();
+        try {
+          await root().createSnapshot(v.id, record.id);
+          record.status = 'ready';
+          state.save();
+        } catch (error) {
+          await driver.destroySnapshot(record).catch((e: unknown) => driver.log.error({ err: e, snapshotId: record.id }, 'rollback failed'));
+          throw error;
+        }
+        return { snapshot: toSnapshot(record) };
+      });
+    },
+
+    async DeleteSnapshot(req) {
+      const id = requireString(req.snapshotId, 'snapshot_id');
+      const s = SNAPSHOT_ID.test(id) ? state.snapshots.get(id) : undefined;
+      if (!s) return {};
+      return driver.locks.withLocks([id], 'DeleteSnapshot', async () => {
+        await driver.destroySnapshot(s);
+        return {};
+      });
+    },
+
+    async ListSnapshots(req) {
+      let all = [...state.snapshots.values()].filter((s) => s.status === 'ready');
+      if (req.snapshotId) all = all.filter((s) => s.id === req.snapshotId);
+      if (req.sourceVolumeId) all = all.filter((s) => s.sourceVolumeId === req.sourceVolumeId);
+      all.sort((a, b) => a.id.localeCompare(b.id));
+      const { start, end } = parsePaging(req.startingToken ?? '', req.maxEntries ?? 0, all.length);
+      return { entries: all.slice(start, end).map((s) => ({ snapshot: toSnapshot(s) })), nextToken: end < all.length ? String(end) : '' };
+    },
+
+    async GetSnapshot(req) {
+      return { snapshot: toSnapshot(driver.snapshot(requireString(req.snapshotId, 'snapshot_id'))) };
+    },
+
+    async ControllerExpandVolume(req) {
+      const id = requireString(req.volumeId, 'volume_id');
+      if (!req.capacityRange) throw invalidArgument('capacity_range is required');
+      const v = driver.volume(id);
+      if (req.volumeCapability) {
+        const problem = capabilityProblem(req.volumeCapability);
+        if (problem) throw invalidArgument(problem);
+      }
+      const size = resolveCapacity(req.capacityRange, v.capacityBytes);
+      if (size <= v.capacityBytes) return { capacityBytes: String(v.capacityBytes), nodeExpansionRequired: false };
+      return driver.locks.withLocks([id], 'ControllerExpandVolume', async () => {
+        const free = driver.availableBytes();
+        if (size - v.capacityBytes > free) throw resourceExhausted(`the export root has ${free} bytes free, expansion needs ${size - v.capacityBytes}`);
+        await root().setLimit(v.id, size);
+        v.capacityBytes = size;
+        state.save();
+        // The quota lives on the server; NFS clients see the new limit at once.
+        return { capacityBytes: String(size), nodeExpansionRequired: false };
+      });
+    },
+  };
+}
+
+function notFoundNode(nodeId: string) {
+  return notFound(`node ${JSON.stringify(nodeId)} is unknown: give --node-address ${nodeId}=IP or use the node's IP address as its id`);
+}
