@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { parsePoolSpec, parseSize, PoolSpec } from '../plugins/local/pool-spec';
 import { startLocalPlugin } from '../plugins/local/main';
 import { nfsPluginCommand } from './plugin-nfs-command';
+import { iscsiPluginCommand } from './plugin-iscsi-command';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -24,5 +25,6 @@ export function pluginCommands(): Command {
       });
     });
   plugin.addCommand(nfsPluginCommand());
+  plugin.addCommand(iscsiPluginCommand());
   return plugin;
 }
