@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiClient } from './api-client';
 import { describeError, exitCodeFor } from './exit-codes';
+import { daemonCommands } from './daemon-commands';
 import { pluginCommands } from './plugin-commands';
 import { resourceCommands } from './resource-commands';
 
@@ -14,6 +15,7 @@ async function main(argv: string[]): Promise<void> {
     .showHelpAfterError()
     .exitOverride();
   const api = () => new ApiClient({ server: program.opts<{ server: string }>().server, token: process.env.BERTH_TOKEN });
+  for (const c of daemonCommands()) program.addCommand(c);
   program.addCommand(pluginCommands());
   for (const c of resourceCommands(api)) program.addCommand(c);
   for (const c of program.commands) c.exitOverride();

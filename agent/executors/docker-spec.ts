@@ -1,0 +1,57 @@
+/**
+ * TaskSpec → docker create options. Pure, so the mapping can be read (and tested) without a daemon.
+ */
+import type { ContainerCreateOptions, DeviceMapping, MountSettings } from 'dockerode';
+import type { TaskSpec } from './executor';
+import { LABEL_APP, LABEL_INSTANCE, LABEL_NODE, LABEL_TASK } from './task-spec';
+
+/** Container names are "berth-<taskId>": recognisable in `docker ps`, and never clash with user containers. */
+export function containerName(taskId: string): string {
+  return `berth-${taskId}`;
+}
+
+export interface DockerSpecOptions {
+  readonly nodeId?: string;
+  /** Docker network mode; the daemon's default when omitted. */
+  readonly networkMode?: string;
+}
+
+export function toCreateOptions(spec: TaskSpec, image: string, options: DockerSpecOptions): ContainerCreateOptions {
+  const labels: Record<string, string> = {
+    ...spec.labels,
+    [LABEL_TASK]: spec.taskId,
+    [LABEL_APP]: spec.app,
+    [LABEL_INSTANCE]: String(spec.instance),
+  };
+  if (options.nodeId) labels[LABEL_NODE] = options.nodeId;
+
+  // Mounts (not Binds): a missing host path is an error instead of an empty directory docker creates
+  // silently, which would hide an unpublished volume and let the task write to the root disk.
+  const mounts: MountSettings[] = spec.mounts.map((m) => ({
+    Type: 'bind', Source: m.hostPath, Target: m.containerPath, ReadOnly: m.readOnly,
+  }));
+  // Same as `--device host:container[:r]`: 'r' in the device cgroup makes every open for write fail.
+  const devices: DeviceMapping[] = spec.devices.map((d) => ({
+    PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.readOnly ? 'r' : 'rwm',
+  }));
+
+  return {
+    name: containerName(spec.taskId),
+    Image: image,
+    Cmd: spec.command.length > 0 ? [...spec.command] : undefined,
+    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    WorkingDir: spec.workingDir,
+    Labels: labels,
+    HostConfig: {
+      Mounts: mounts,
+      Devices: devices,
+      NanoCpus: spec.cpu > 0 ? Math.round(spec.cpu * 1e9) : undefined,
+      Memory: spec.memoryBytes > 0 ? spec.memoryBytes : undefined,
+      // The agent decides restarts (same node, same volumes, after re-publishing them); docker must not.
+      RestartPolicy: { Name: 'no' },
+      NetworkMode: options.networkMode,
+      // Bounded json-file logs so a chatty task cannot fill the node's disk.
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+    },
+  };
+}

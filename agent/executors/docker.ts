@@ -1,0 +1,271 @@
+/**
+ * The docker runtime: one container per task, driven through dockerode on a unix socket.
+ *
+ * Everything the executor needs to know later is written onto the container as labels, so `list()`
+ * after an agent restart finds running tasks without any local state. Containers are named
+ * "berth-<taskId>"; a container with that name but without our label is never adopted or removed.
+ */
+import Docker from 'dockerode';
+import type { ContainerInspectInfo } from 'dockerode';
+import pino, { Logger } from 'pino';
+import { toCreateOptions, containerName } from './docker-spec';
+import { demuxDockerStream, readAll } from './docker-stream';
+import { dockerMessage, guard, httpStatus } from './docker-errors';
+import {
+  ForeignContainerError, ImageNotFoundError, InvalidTaskSpecError, RuntimeError, TaskNotFoundError,
+  TaskNotRunningError, TaskStartError,
+} from './errors';
+import type { ExecOptions, ExecResult, Executor, LogOptions, TaskSpec, TaskStatus } from './executor';
+import { TaskQueue } from './task-queue';
+import { LABEL_APP, LABEL_INSTANCE, LABEL_NODE, LABEL_TASK, validateTaskId, validateTaskSpec } from './task-spec';
+
+export interface DockerExecutorOptions {
+  /** dockerd's API socket, e.g. /var/run/docker.sock. */
+  readonly socketPath: string;
+  /**
+   * When set, containers are labelled berth.node=<nodeId> and `list()` only returns those: several
+   * agents may then share one dockerd (tests, bench) without adopting each other's tasks.
+   */
+  readonly nodeId?: string;
+  /** Docker network mode for task containers; the daemon's default when omitted. */
+  readonly networkMode?: string;
+  readonly logger?: Logger;
+}
+
+const DOCKER_ZERO_TIME = '0001-01-01T00:00:00Z';
+
+function timestamp(value: string | undefined): string | undefined {
+  return value && value !== DOCKER_ZERO_TIME ? value : undefined;
+}
+
+function toStatus(taskId: string, info: ContainerInspectInfo): TaskStatus {
+  const s = info.State;
+  // Paused and restarting containers still hold their process: for the agent that is "running".
+  const running = s.Running || s.Paused || s.Restarting;
+  const finishedAt = running ? undefined : timestamp(s.FinishedAt);
+  const instance = Number(info.Config.Labels?.[LABEL_INSTANCE]);
+  return {
+    taskId,
+    state: running ? 'running' : 'exited',
+    // A container that was created but never started has ExitCode 0 and no FinishedAt: no code to report.
+    exitCode: !running && finishedAt ? s.ExitCode : undefined,
+    startedAt: timestamp(s.StartedAt),
+    finishedAt,
+    runtimeId: info.Id,
+    app: info.Config.Labels?.[LABEL_APP],
+    instance: Number.isSafeInteger(instance) ? instance : undefined,
+  };
+}
+
+function missing(taskId: string): TaskStatus {
+  return { taskId, state: 'missing', runtimeId: '' };
+}
+
+export class DockerExecutor implements Executor {
+  readonly kind = 'docker' as const;
+  readonly docker: Docker;
+  private readonly log: Logger;
+  private readonly queue = new TaskQueue();
+
+  constructor(private readonly options: DockerExecutorOptions) {
+    this.docker = new Docker({ socketPath: options.socketPath });
+    this.log = options.logger ?? pino({ level: 'silent' });
+  }
+
+  async start(spec: TaskSpec): Promise<TaskStatus> {
+    validateTaskSpec(spec);
+    if (!spec.image) throw new InvalidTaskSpecError('image', 'the docker runtime needs an image');
+    const image = spec.image;
+    return this.queue.run(spec.taskId, () => this.guard('start', spec.taskId, async () => {
+      const existing = await this.inspect(spec.taskId);
+      if (existing) {
+        const current = toStatus(spec.taskId, existing);
+        if (current.state === 'running') return current;
+        // Exited: a fresh container, so the new one gets the current spec and a clean writable layer.
+        this.log.info({ taskId: spec.taskId, exitCode: current.exitCode }, 'removing exited container before restart');
+        await this.removeContainer(existing.Id);
+      }
+      await this.requireImage(image, spec.taskId);
+      let id: string;
+      try {
+        id = (await this.docker.createContainer(toCreateOptions(spec, image, this.options))).id;
+      } catch (error) {
+        const code = httpStatus(error);
+        if (code === 409) {
+          // Another agent process created it first: adopt theirs rather than fail. dockerd reserves
+          // the name before the container can be inspected, so give it a moment to appear.
+          let again: ContainerInspectInfo | undefined;
+          for (let i = 0; i < 40 && !again; i++) {
+            again = await this.inspect(spec.taskId);
+            if (!again) await new Promise((r) => setTimeout(r, 25));
+          }
+          if (!again) throw new RuntimeError('start', spec.taskId, dockerMessage(error));
+          id = again.Id;
+        } else if (code === 404) {
+          throw new ImageNotFoundError(image, spec.taskId);
+        } else if (code === 400 || code === 500) {
+          throw new TaskStartError(spec.taskId, dockerMessage(error));
+        } else {
+          throw error;
+        }
+      }
+      try {
+        await this.docker.getContainer(id).start();
+      } catch (error) {
+        if (httpStatus(error) !== 304) {
+          // Start either succeeds or leaves nothing behind, so a retry begins from a clean slate.
+          await this.removeContainer(id).catch(() => undefined);
+          throw new TaskStartError(spec.taskId, dockerMessage(error));
+        }
+      }
+      const info = await this.docker.getContainer(id).inspect();
+      this.log.info({ taskId: spec.taskId, container: id.slice(0, 12) }, 'task started');
+      return toStatus(spec.taskId, info);
+    }));
+  }
+
+  async status(taskId: string): Promise<TaskStatus> {
+    validateTaskId(taskId);
+    return this.guard('status', taskId, async () => {
+      const info = await this.inspect(taskId);
+      return info ? toStatus(taskId, info) : missing(taskId);
+    });
+  }
+
+  async list(): Promise<TaskStatus[]> {
+    return this.guard('list', '*', async () => {
+      const label = [LABEL_TASK];
+      if (this.options.nodeId) label.push(`${LABEL_NODE}=${this.options.nodeId}`);
+      const summaries = await this.docker.listContainers({ all: true, filters: { label } });
+      // The summary has no exit code or timestamps; inspecting each is cheap for one node's tasks.
+      const statuses = await Promise.all(summaries.map(async (c) => {
+        const taskId = c.Labels[LABEL_TASK];
+        try {
+          return toStatus(taskId, await this.docker.getContainer(c.Id).inspect());
+        } catch (error) {
+          if (httpStatus(error) === 404) return undefined; // removed while we listed
+          throw error;
+        }
+      }));
+      return statuses.filter((s): s is TaskStatus => s !== undefined).sort((a, b) => a.taskId.localeCompare(b.taskId));
+    });
+  }
+
+  async stop(taskId: string, graceSeconds: number): Promise<void> {
+    validateTaskId(taskId);
+    await this.queue.run(taskId, () => this.guard('stop', taskId, async () => {
+      const info = await this.inspect(taskId);
+      if (!info || toStatus(taskId, info).state !== 'running') return;
+      try {
+        await this.docker.getContainer(info.Id).stop({ t: Math.max(0, Math.round(graceSeconds)) });
+      } catch (error) {
+        const code = httpStatus(error);
+        if (code !== 304 && code !== 404) throw error; // 304: already stopped; 404: already gone
+      }
+    }));
+  }
+
+  async remove(taskId: string): Promise<void> {
+    validateTaskId(taskId);
+    await this.queue.run(taskId, () => this.guard('remove', taskId, async () => {
+      const info = await this.inspect(taskId);
+      if (info) await this.removeContainer(info.Id);
+    }));
+  }
+
+  async logs(taskId: string, options: LogOptions = {}): Promise<string> {
+    validateTaskId(taskId);
+    return this.guard('logs', taskId, async () => {
+      const info = await this.inspect(taskId);
+      if (!info) throw new TaskNotFoundError(taskId);
+      const raw = await this.docker.getContainer(info.Id).logs({
+        stdout: true, stderr: true, follow: false, ...(options.tail !== undefined ? { tail: options.tail } : {}),
+      });
+      return demuxDockerStream(raw);
+    });
+  }
+
+  async exec(taskId: string, command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    validateTaskId(taskId);
+    if (command.length === 0) throw new InvalidTaskSpecError('exec.command', 'must not be empty');
+    return this.guard('exec', taskId, async () => {
+      const info = await this.inspect(taskId);
+      if (!info) throw new TaskNotFoundError(taskId);
+      const state = toStatus(taskId, info).state;
+      if (state !== 'running') throw new TaskNotRunningError(taskId, state);
+      const exec = await this.docker.getContainer(info.Id).exec({ Cmd: [...command], AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({ hijack: true, stdin: false });
+      const timeoutMs = options.timeoutMs ?? 60_000;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new RuntimeError('exec', taskId, `${command.join(' ')} did not finish within ${timeoutMs} ms`)), timeoutMs);
+      });
+      let raw: Buffer;
+      try {
+        raw = await Promise.race([readAll(stream), timedOut]);
+      } catch (error) {
+        // The exec API has no kill: kill the exec'd process by its host pid (we run as root beside dockerd).
+        const pid = (await exec.inspect().catch(() => undefined))?.Pid;
+        if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+        (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+      // The stream can end a moment before dockerd records the exit code.
+      for (let i = 0; i < 50; i++) {
+        const result = await exec.inspect();
+        if (!result.Running && result.ExitCode !== null) return { exitCode: result.ExitCode, output: demuxDockerStream(raw) };
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new RuntimeError('exec', taskId, 'dockerd never reported the exit code');
+    });
+  }
+
+  async waitExit(taskId: string): Promise<TaskStatus> {
+    validateTaskId(taskId);
+    return this.guard('wait', taskId, async () => {
+      const info = await this.inspect(taskId);
+      if (!info) return missing(taskId);
+      await this.docker.getContainer(info.Id).wait();
+      const after = await this.inspect(taskId);
+      return after ? toStatus(taskId, after) : missing(taskId);
+    });
+  }
+
+  /** The task's container, or undefined. @throws ForeignContainerError when the name is taken by a non-Berth container. */
+  private async inspect(taskId: string): Promise<ContainerInspectInfo | undefined> {
+    const name = containerName(taskId);
+    try {
+      const info = await this.docker.getContainer(name).inspect();
+      if (info.Config.Labels?.[LABEL_TASK] !== taskId) throw new ForeignContainerError(taskId, name);
+      return info;
+    } catch (error) {
+      if (httpStatus(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  private async requireImage(image: string, taskId: string): Promise<void> {
+    try {
+      await this.docker.getImage(image).inspect();
+    } catch (error) {
+      if (httpStatus(error) === 404) throw new ImageNotFoundError(image, taskId);
+      throw error;
+    }
+  }
+
+  private async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true });
+    } catch (error) {
+      const code = httpStatus(error);
+      // 404: gone already; 409: a removal is already in progress — both mean "it is going away".
+      if (code !== 404 && code !== 409) throw error;
+    }
+  }
+
+  private guard<T>(operation: string, taskId: string, fn: () => Promise<T>): Promise<T> {
+    return guard(this.options.socketPath, operation, taskId, fn);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The contract between the agent's task runner and a container runtime on one node.
+ *
+ * An executor is deliberately stateless from the agent's point of view: everything it knows about
+ * the tasks it runs is recorded in the runtime itself (docker labels, or the process executor's
+ * state files), so a restarted agent builds a fresh executor, calls `list()` and re-adopts whatever
+ * is still running. Every mutating call is idempotent because the agent's reconcile loop may repeat
+ * any of them after a crash.
+ */
+
+/** A host path made visible to the task. For the docker runtime: a bind mount or a device node. */
+export interface PathMapping {
+  /** Absolute path on the node (a NodePublishVolume target path, or /dev/loopN for block volumes). */
+  readonly hostPath: string;
+  /** Absolute path inside the task. */
+  readonly containerPath: string;
+  readonly readOnly: boolean;
+}
+
+export interface TaskSpec {
+  /** Stable id of the task ("pg-0"): letters, digits, '_', '.', '-'; it names the container. */
+  readonly taskId: string;
+  readonly app: string;
+  readonly instance: number;
+  /** Image reference; required by the docker runtime, ignored by the process runtime. */
+  readonly image?: string;
+  /** argv. Empty means "the image's default command" (docker only). */
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly workingDir?: string;
+  /** Filesystem volumes (published mount volumes). */
+  readonly mounts: readonly PathMapping[];
+  /** Raw block volumes, passed as device nodes. */
+  readonly devices: readonly PathMapping[];
+  /** CPU cores, fractional (0.5 = half a core). 0 = unlimited. */
+  readonly cpu: number;
+  /** Memory limit in bytes. 0 = unlimited. */
+  readonly memoryBytes: number;
+  /** Extra labels; keys starting with "berth." are reserved for the executor. */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export type TaskState = 'running' | 'exited' | 'missing';
+
+export interface TaskStatus {
+  readonly taskId: string;
+  readonly state: TaskState;
+  /** Set once the task has exited and the runtime knows its code (137 = killed by SIGKILL). */
+  readonly exitCode?: number;
+  /** ISO 8601 timestamps. */
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  /** The runtime's own id: a container id, or "pid:<pid>" for a process. Empty when missing. */
+  readonly runtimeId: string;
+  /** App and instance as recorded in the runtime, so `list()` alone tells the agent what runs. */
+  readonly app?: string;
+  readonly instance?: number;
+}
+
+export interface LogOptions {
+  /** Only the last N lines; all lines when omitted. */
+  readonly tail?: number;
+}
+
+export interface ExecResult {
+  readonly exitCode: number;
+  /** stdout and stderr interleaved, as text. */
+  readonly output: string;
+}
+
+export interface ExecOptions {
+  /** Give up after this long (the command is killed); default 60 s. */
+  readonly timeoutMs?: number;
+}
+
+export type ExecutorKind = 'docker' | 'process';
+
+export interface Executor {
+  readonly kind: ExecutorKind;
+  /**
+   * Starts the task. If a task with this id already runs, returns its status unchanged (the spec is
+   * not compared: rolling a changed spec is the agent's job, via stop + remove + start). If it exists
+   * but has exited, it is removed and started fresh.
+   */
+  start(spec: TaskSpec): Promise<TaskStatus>;
+  /** Status of one task; `state: 'missing'` when the runtime has no such task. */
+  status(taskId: string): Promise<TaskStatus>;
+  /** Every task this executor owns on this node, discovered from the runtime (not from memory). */
+  list(): Promise<TaskStatus[]>;
+  /** SIGTERM, then SIGKILL after `graceSeconds`. A missing or already-exited task is not an error. */
+  stop(taskId: string, graceSeconds: number): Promise<void>;
+  /** Forgets the task (kills it first if it still runs). A missing task is not an error. */
+  remove(taskId: string): Promise<void>;
+  /** The task's output (stdout and stderr interleaved). @throws TaskNotFoundError */
+  logs(taskId: string, options?: LogOptions): Promise<string>;
+  /** Runs a command inside the running task (backup hooks). @throws TaskNotRunningError */
+  exec(taskId: string, command: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Resolves with the exit status once the task exits (immediately if it already has). */
+  waitExit?(taskId: string): Promise<TaskStatus>;
+}

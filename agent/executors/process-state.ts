@@ -1,0 +1,79 @@
+/**
+ * The process runtime's only memory: one directory per task under the state dir, holding
+ *   task.json   — what was started (pid + start ticks identify the process; env and cwd for exec)
+ *   output.log  — stdout and stderr of the task
+ *   exit-code   — written by the wrapper shell when the command exits (see process.ts)
+ * A restarted agent rebuilds everything from these files, like the docker runtime does from labels.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface ProcessTaskRecord {
+  readonly version: 1;
+  readonly taskId: string;
+  readonly app: string;
+  readonly instance: number;
+  /** pid of the wrapper shell: session and process-group leader of the task. */
+  readonly pid: number;
+  /** Start time of that pid in clock ticks since boot; undefined if it exited before we could read it. */
+  readonly startTicks?: number;
+  readonly startedAt: string;
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  /** Set by stop() when it had to SIGKILL the wrapper, which then never wrote exit-code. */
+  readonly killedAt?: string;
+}
+
+export class ProcessStateDir {
+  constructor(readonly root: string) {}
+
+  taskDir(taskId: string): string { return join(this.root, taskId); }
+  logPath(taskId: string): string { return join(this.taskDir(taskId), 'output.log'); }
+  exitPath(taskId: string): string { return join(this.taskDir(taskId), 'exit-code'); }
+  private recordPath(taskId: string): string { return join(this.taskDir(taskId), 'task.json'); }
+
+  read(taskId: string): ProcessTaskRecord | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.recordPath(taskId), 'utf8');
+    } catch {
+      return undefined;
+    }
+    const parsed = JSON.parse(text) as ProcessTaskRecord;
+    return parsed.version === 1 && parsed.taskId === taskId ? parsed : undefined;
+  }
+
+  /** Atomic and durable: a crash leaves the old record or the new one, never half of one. Mode 0600: env may hold secrets. */
+  write(record: ProcessTaskRecord): void {
+    const path = this.recordPath(record.taskId);
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(record, null, 2), { mode: 0o600 });
+    const fd = openSync(tmp, 'r+');
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+    renameSync(tmp, path);
+  }
+
+  /** The wrapper's exit code and when it was written, if the command has exited. */
+  readExit(taskId: string): { code: number; at: string } | undefined {
+    try {
+      const path = this.exitPath(taskId);
+      const code = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+      return Number.isSafeInteger(code) ? { code, at: statSync(path).mtime.toISOString() } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  taskIds(): string[] {
+    try {
+      return readdirSync(this.root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    } catch {
+      return [];
+    }
+  }
+
+  removeTask(taskId: string): void {
+    rmSync(this.taskDir(taskId), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,37 @@
+import * as grpc from '@grpc/grpc-js';
+import { Logger } from 'pino';
+import { loadAgentProto } from '../proto/berth/load';
+import type { AgentNodeHandlers } from '../proto/berth/generated/berth/agent/v1/AgentNode';
+import type { Executor } from './executors/executor';
+import { TaskNotFoundError, TaskNotRunningError } from './executors/errors';
+
+const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+function fail(callback: (e: grpc.ServiceError) => void, code: grpc.status, details: string): void {
+  callback({ code, details } as grpc.ServiceError);
+}
+
+/** Serves AgentNode (task logs and exec) on the agent's own address for the server to call. */
+export async function serveAgentNode(listen: string, executor: Executor, log: Logger): Promise<{ port: number; stop(): void }> {
+  const handlers: AgentNodeHandlers = {
+    Logs(call, callback) {
+      const { taskId, tail } = call.request;
+      if (!TASK_ID.test(taskId)) { fail(callback, grpc.status.INVALID_ARGUMENT, `invalid task id ${JSON.stringify(taskId)}`); return; }
+      executor.logs(taskId, tail > 0 ? { tail } : {}).then((logs) => callback(null, { logs }),
+        (err: Error) => fail(callback, err instanceof TaskNotFoundError ? grpc.status.NOT_FOUND : grpc.status.INTERNAL, err.message));
+    },
+    Exec(call, callback) {
+      const { taskId, command, timeoutMs } = call.request;
+      if (!TASK_ID.test(taskId)) { fail(callback, grpc.status.INVALID_ARGUMENT, `invalid task id ${JSON.stringify(taskId)}`); return; }
+      if (command.length === 0) { fail(callback, grpc.status.INVALID_ARGUMENT, 'command is required'); return; }
+      log.info({ taskId, command }, 'exec in task');
+      executor.exec(taskId, command, timeoutMs > 0 ? { timeoutMs } : {}).then((r) => callback(null, { exitCode: r.exitCode, output: r.output }),
+        (err: Error) => fail(callback, err instanceof TaskNotRunningError ? grpc.status.FAILED_PRECONDITION : grpc.status.INTERNAL, err.message));
+    },
+  };
+  const server = new grpc.Server();
+  server.addService(loadAgentProto().berth.agent.v1.AgentNode.service, handlers);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  return { port, stop: () => server.forceShutdown() };
+}

@@ -1,0 +1,90 @@
+import { Logger } from 'pino';
+import type { TaskAssignment__Output } from '../proto/berth/generated/berth/agent/v1/TaskAssignment';
+import type { TaskReport } from '../proto/berth/generated/berth/agent/v1/TaskReport';
+import type { Executor, TaskStatus } from './executors/executor';
+import { AgentLocalState } from './local-state';
+import { VolumeAttacher } from './volume-attacher';
+
+/**
+ * Makes the node's tasks match the desired assignments: attach volumes and start what should run,
+ * restart what exited (a stateful task restarts on the same node with the same volumes), stop and
+ * detach what is no longer assigned. Runs the same whether the desired list came from the server just
+ * now or from the agent's disk while the server is away.
+ */
+export class TaskReconciler {
+  private readonly messages = new Map<string, string>();
+
+  constructor(private readonly executor: Executor, private readonly attacher: VolumeAttacher,
+              private readonly state: AgentLocalState, private readonly log: Logger) {}
+
+  async reconcile(desired: TaskAssignment__Output[]): Promise<TaskReport[]> {
+    const wanted = new Map(desired.map((a) => [a.taskId, a]));
+    const running = new Map<string, TaskStatus>();
+    for (const s of await this.executor.list()) running.set(s.taskId, s);
+
+    // Tasks no longer assigned here (app deleted, scaled down, replaced by a new generation): stop them
+    // first, then release their volumes — never unpublish a volume under a running task.
+    for (const taskId of new Set([...Object.keys(this.state.actual), ...running.keys()])) {
+      const want = wanted.get(taskId);
+      const have = this.state.actual[taskId];
+      if (want && (!have || have.assignment.generation === want.generation)) continue;
+      await this.retire(taskId);
+    }
+
+    const reports: TaskReport[] = [];
+    for (const a of desired) {
+      reports.push(await this.ensureRunning(a, running.get(a.taskId)));
+    }
+    return reports;
+  }
+
+  private async retire(taskId: string): Promise<void> {
+    try {
+      await this.executor.stop(taskId, 10);
+      await this.executor.remove(taskId);
+      const entry = this.state.actual[taskId];
+      if (entry) {
+        for (const v of entry.assignment.volumes) {
+          const others = Object.entries(this.state.actual).some(([id, e]) => id !== taskId && e.assignment.volumes.some((x) => x.volumeId === v.volumeId));
+          await this.attacher.detach(taskId, v, !others);
+        }
+        delete this.state.actual[taskId];
+        this.state.save();
+      }
+      this.log.info({ taskId }, 'task retired');
+    } catch (error) {
+      this.log.warn({ taskId, err: error instanceof Error ? error.message : String(error) }, 'retiring task failed; will retry');
+    }
+  }
+
+  private async ensureRunning(a: TaskAssignment__Output, status: TaskStatus | undefined): Promise<TaskReport> {
+    const entry = this.state.actual[a.taskId];
+    const base = { taskId: a.taskId, generation: a.generation, restarts: entry?.restarts ?? 0 };
+    if (status?.state === 'running') {
+      return { ...base, state: 'running', startedAtMs: String(Date.parse(status.startedAt ?? '') || 0) };
+    }
+    try {
+      const restart = entry !== undefined && status !== undefined;
+      const mounts = [];
+      for (const v of a.volumes) mounts.push(await this.attacher.attach(a.taskId, v));
+      this.state.actual[a.taskId] = { assignment: a, restarts: (entry?.restarts ?? 0) + (restart ? 1 : 0) };
+      this.state.save();
+      if (status) await this.executor.remove(a.taskId);
+      const started = await this.executor.start({
+        taskId: a.taskId, app: a.app, instance: a.instance, image: a.image || undefined, command: a.command, env: a.env,
+        mounts: mounts.filter((m) => !m.block).map((m) => ({ hostPath: m.hostPath, containerPath: m.mountPath, readOnly: m.readOnly })),
+        devices: mounts.filter((m) => m.block).map((m) => ({ hostPath: m.hostPath, containerPath: m.mountPath, readOnly: m.readOnly })),
+        cpu: a.cpu, memoryBytes: Number(a.memoryBytes), labels: {},
+      });
+      if (restart) this.log.info({ taskId: a.taskId, exitCode: status?.exitCode }, 'task exited; restarted on this node with the same volumes');
+      this.messages.delete(a.taskId);
+      return { ...base, restarts: this.state.actual[a.taskId].restarts, state: 'running', startedAtMs: String(Date.parse(started.startedAt ?? '') || Date.now()),
+        exitCode: status?.exitCode ?? 0 };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (this.messages.get(a.taskId) !== message) this.log.warn({ taskId: a.taskId, err: message }, 'task could not start');
+      this.messages.set(a.taskId, message);
+      return { ...base, state: 'failed', message };
+    }
+  }
+}

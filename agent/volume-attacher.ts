@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { VolumeAttachment__Output } from '../proto/berth/generated/berth/agent/v1/VolumeAttachment';
+import type { AccessMode, VolumeCapability } from '../proto/csi/types';
+import { CsiClient } from '../volumes/csi-client/client';
+import { PluginProfile, discoverCapabilities } from '../volumes/csi-client/capabilities';
+
+/** Where a volume ends up on the host for the task to use. */
+export interface AttachedVolume {
+  name: string;
+  hostPath: string;
+  mountPath: string;
+  readOnly: boolean;
+  block: boolean;
+}
+
+const SAFE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+function capabilityOf(v: VolumeAttachment__Output): VolumeCapability {
+  const accessMode = { mode: (v.accessMode || 'SINGLE_NODE_WRITER') as AccessMode };
+  return v.block ? { block: {}, accessMode } : { mount: { fsType: v.fsType, mountFlags: v.mountFlags }, accessMode };
+}
+
+/**
+ * The node half of the CSI call sequence a CO makes: NodeStageVolume (only when the plugin has
+ * STAGE_UNSTAGE_VOLUME) then NodePublishVolume to a per-task target; the reverse on detach. Every call
+ * is idempotent on the plugin side, so re-running after an agent crash is safe.
+ */
+export class VolumeAttacher {
+  private readonly profiles = new Map<string, PluginProfile>();
+
+  constructor(private readonly stateDir: string, private readonly clientFor: (plugin: string) => CsiClient) {}
+
+  private async profile(plugin: string): Promise<PluginProfile> {
+    let p = this.profiles.get(plugin);
+    if (!p) {
+      p = await discoverCapabilities(this.clientFor(plugin), { controller: false, node: true });
+      this.profiles.set(plugin, p);
+    }
+    return p;
+  }
+
+  private paths(taskId: string, v: VolumeAttachment__Output): { staging: string; target: string } {
+    if (!SAFE.test(v.volumeId.replace(/[^A-Za-z0-9_.-]/g, '_')) || !SAFE.test(taskId) || !SAFE.test(v.name)) {
+      throw new Error(`unsafe id in volume attachment (task ${taskId}, volume ${v.volumeId}, name ${v.name})`);
+    }
+    // Volume ids come from plugins (any vendor's format); they are flattened to one safe path component.
+    const volumeDir = v.volumeId.replace(/[^A-Za-z0-9_.-]/g, '_');
+    return {
+      staging: join(this.stateDir, 'staging', v.plugin.replace(/[^A-Za-z0-9_.-]/g, '_'), volumeDir),
+      target: join(this.stateDir, 'publish', taskId, v.name),
+    };
+  }
+
+  async attach(taskId: string, v: VolumeAttachment__Output): Promise<AttachedVolume> {
+    const client = this.clientFor(v.plugin);
+    const profile = await this.profile(v.plugin);
+    const { staging, target } = this.paths(taskId, v);
+    const cap = capabilityOf(v);
+    const staged = profile.node.has('STAGE_UNSTAGE_VOLUME');
+    if (staged) {
+      mkdirSync(staging, { recursive: true, mode: 0o700 });
+      await client.node('NodeStageVolume', { volumeId: v.volumeId, stagingTargetPath: staging, volumeCapability: cap,
+        publishContext: v.publishContext, volumeContext: v.volumeContext, secrets: v.stageSecrets });
+    }
+    mkdirSync(join(target, '..'), { recursive: true, mode: 0o700 });
+    await client.node('NodePublishVolume', { volumeId: v.volumeId, stagingTargetPath: staged ? staging : '', targetPath: target,
+      volumeCapability: cap, readonly: v.readOnly, publishContext: v.publishContext, volumeContext: v.volumeContext, secrets: v.publishSecrets });
+    return { name: v.name, hostPath: target, mountPath: v.mountPath, readOnly: v.readOnly, block: v.block };
+  }
+
+  /** Unpublishes the task's target; unstages only when `lastUser` (no other task on this node uses the volume). */
+  async detach(taskId: string, v: VolumeAttachment__Output, lastUser: boolean): Promise<void> {
+    const client = this.clientFor(v.plugin);
+    const profile = await this.profile(v.plugin);
+    const { staging, target } = this.paths(taskId, v);
+    await client.node('NodeUnpublishVolume', { volumeId: v.volumeId, targetPath: target });
+    if (lastUser && profile.node.has('STAGE_UNSTAGE_VOLUME')) {
+      await client.node('NodeUnstageVolume', { volumeId: v.volumeId, stagingTargetPath: staging });
+    }
+  }
+}

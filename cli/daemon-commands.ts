@@ -1,0 +1,62 @@
+import { Command } from 'commander';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../plugins/sdk/logger';
+import { startServer } from '../server/server';
+import { startAgent } from '../agent/start';
+import { UsageError } from './output';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function parseLabels(list: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`invalid label ${JSON.stringify(item)}: expected key=value`);
+    labels[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return labels;
+}
+
+/** Keeps the process alive until SIGINT/SIGTERM, then runs `stop` once. */
+export function untilSignal(stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const handler = () => { void stop().finally(() => resolve()); };
+    process.once('SIGINT', handler);
+    process.once('SIGTERM', handler);
+  });
+}
+
+export function daemonCommands(): Command[] {
+  const server = new Command('server').description('run the control plane: HTTP API, agent endpoint, scheduler and controllers (state in SQLite)')
+    .option('--data-dir <dir>', 'where the SQLite store lives', '/var/lib/berth/server')
+    .option('--listen <host:port>', 'HTTP API address (a token is required beyond loopback)', '127.0.0.1:7420')
+    .option('--agent-listen <host:port>', 'gRPC address agents sync with', '127.0.0.1:7421')
+    .option('--token <token>', 'API bearer token (or BERTH_TOKEN)', process.env.BERTH_TOKEN)
+    .action(async (opts: { dataDir: string; listen: string; agentListen: string; token?: string }) => {
+      const running = await startServer({ ...opts, log: createLogger('berth.server') });
+      process.stdout.write(`berth server: API ${running.url}, agents ${running.agentAddress}\n`);
+      await untilSignal(() => running.stop());
+    });
+
+  const agent = new Command('agent').description('run the node agent: reports resources and CSI plugins, runs assigned tasks')
+    .option('--server <host:port>', 'server agent endpoint', '127.0.0.1:7421')
+    .option('--node-id <id>', 'this node\'s id', hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-'))
+    .option('--listen <host:port>', 'address the server reaches this agent on (logs, exec)', '127.0.0.1:0')
+    .option('--plugin-dir <dir>', 'CSI plugin registrations (one JSON file per plugin)')
+    .option('--state-dir <dir>', 'agent state: publish targets, task records', '/var/lib/berth/agent')
+    .option('--runtime <kind>', 'docker, process, or auto (docker when its socket answers)', 'auto')
+    .option('--docker-socket <path>', 'dockerd API socket', '/var/run/docker.sock')
+    .option('--label <key=value>', 'node label for constraints (repeatable)', collect, [])
+    .action(async (opts: { server: string; nodeId: string; listen: string; pluginDir?: string; stateDir: string; runtime: string; dockerSocket: string; label: string[] }) => {
+      if (!['docker', 'process', 'auto'].includes(opts.runtime)) throw new UsageError(`--runtime must be docker, process or auto, got ${opts.runtime}`);
+      const running = await startAgent({
+        nodeId: opts.nodeId, server: opts.server, listen: opts.listen, pluginDir: opts.pluginDir ?? join(opts.stateDir, 'plugins'),
+        stateDir: opts.stateDir, runtime: opts.runtime as 'docker' | 'process' | 'auto', dockerSocket: opts.dockerSocket,
+        labels: parseLabels(opts.label), log: createLogger('berth.agent').child({ node: opts.nodeId }),
+      });
+      process.stdout.write(`berth agent ${opts.nodeId}: ${running.runtime} runtime, syncing with ${opts.server}\n`);
+      await untilSignal(async () => running.stop());
+    });
+  return [server, agent];
+}

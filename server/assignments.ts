@@ -1,0 +1,37 @@
+import type { TaskAssignment } from '../proto/berth/generated/berth/agent/v1/TaskAssignment';
+import type { VolumeAttachment } from '../proto/berth/generated/berth/agent/v1/VolumeAttachment';
+import type { ClusterContext } from './cluster-context';
+import { claimIdOf, csiAccessMode } from './naming';
+
+/** The desired tasks of one node: every task assigned (or running) there, with its volumes resolved. */
+export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssignment[] {
+  const { store } = ctx;
+  const out: TaskAssignment[] = [];
+  for (const task of store.tasks.list()) {
+    if (task.nodeId !== nodeId || !['assigned', 'running', 'failed'].includes(task.state)) continue;
+    const app = store.apps.get(task.app);
+    if (!app) continue;
+    const spec = app.spec;
+    const volumes: VolumeAttachment[] = [];
+    for (const tpl of spec.volumes) {
+      const claim = store.claims.get(claimIdOf(app.name, tpl.name, task.instance));
+      const volume = claim?.volumeId ? store.volumes.get(claim.volumeId) : undefined;
+      if (!claim || !volume?.csiVolumeId) continue;
+      const sc = store.storageClasses.get(claim.storageClass)?.spec;
+      const secret = (name: string | undefined) => (name ? store.secrets.get(name)?.data ?? {} : {});
+      volumes.push({
+        name: tpl.name, plugin: volume.plugin, volumeId: volume.csiVolumeId, mountPath: tpl.mountPath,
+        readOnly: tpl.readOnly || claim.accessMode === 'single-node-reader-only', block: claim.volumeMode === 'block',
+        fsType: sc?.fsType ?? '', accessMode: csiAccessMode(claim.accessMode), volumeContext: volume.volumeContext,
+        publishContext: volume.published?.[nodeId] ?? {}, stageSecrets: secret(sc?.stageSecret), publishSecrets: secret(sc?.publishSecret),
+        mountFlags: [...(sc?.mountOptions ?? [])],
+      });
+    }
+    out.push({
+      taskId: task.id, app: app.name, instance: task.instance, generation: String(task.generation), runtime: spec.runtime,
+      image: spec.image ?? '', command: [...spec.command], env: { ...spec.env, BERTH_APP: app.name, BERTH_INSTANCE: String(task.instance) },
+      cpu: spec.resources.cpuMillis / 1000, memoryBytes: String(spec.resources.memoryBytes), volumes,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,78 @@
+import type { ClusterContext } from '../cluster-context';
+import { claimIdOf, taskIdOf } from '../naming';
+import type { AppRecord, ClaimRecord, TaskRecord } from '../records';
+
+/**
+ * Desired instances → tasks and claims. Instance i gets task `<app>-i` and claim `<app>/<volume>/i`
+ * for every volume template. Instances past the desired count are stopped; their claims are kept
+ * (retainOnScaleDown) or released for deletion. A changed spec rolls running instances one at a time.
+ */
+export function reconcileApps(ctx: ClusterContext): void {
+  const { store } = ctx;
+  store.transaction(() => {
+    for (const app of store.apps.list()) {
+      if (app.deleting) {
+        for (const t of store.tasks.list().filter((x) => x.app === app.name && x.state !== 'stopping')) stopTask(ctx, t, 'app deleted');
+        continue;
+      }
+      ensureInstances(ctx, app);
+      rollOne(ctx, app);
+    }
+  });
+}
+
+function stopTask(ctx: ClusterContext, task: TaskRecord, why: string): void {
+  ctx.store.tasks.put(task.id, { ...task, state: 'stopping', message: why, updatedAt: new Date().toISOString() });
+  ctx.event(`task/${task.id}`, 'Stopping', `stopping task ${task.id}: ${why}`);
+}
+
+function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
+  const { store } = ctx;
+  const now = new Date().toISOString();
+  for (let i = 0; i < app.spec.instances; i++) {
+    for (const tpl of app.spec.volumes) {
+      const id = claimIdOf(app.name, tpl.name, i);
+      const existing = store.claims.get(id);
+      if (existing) {
+        if (existing.retained) store.claims.put(id, { ...existing, retained: false });
+        continue;
+      }
+      const claim: ClaimRecord = {
+        id, app: app.name, template: tpl.name, instance: i, storageClass: tpl.claim.storageClass, sizeBytes: tpl.claim.sizeBytes,
+        accessMode: tpl.claim.accessMode, volumeMode: tpl.claim.volumeMode, state: 'pending', retained: false,
+        ...(tpl.claim.dataSource ? { dataSource: { kind: tpl.claim.dataSource.kind, id: tpl.claim.dataSource.id } } : {}),
+      };
+      store.claims.put(id, claim);
+    }
+    const taskId = taskIdOf(app.name, i);
+    const task = store.tasks.get(taskId);
+    if (!task) {
+      store.tasks.put(taskId, { id: taskId, app: app.name, instance: i, generation: app.generation, state: 'pending', restarts: 0, updatedAt: now });
+      ctx.event(`task/${taskId}`, 'Created', `instance ${i} of ${app.name} wants to run`);
+    } else if (task.state === 'stopping' && task.stopped) {
+      // Scaled down and back up before cleanup finished: start again (same claims, same node if bound).
+      store.tasks.put(taskId, { ...task, state: 'pending', stopped: false, generation: app.generation, message: undefined, updatedAt: now });
+    }
+  }
+  for (const task of store.tasks.list().filter((t) => t.app === app.name && t.instance >= app.spec.instances && t.state !== 'stopping')) {
+    stopTask(ctx, task, `scaled down to ${app.spec.instances}`);
+  }
+  for (const claim of store.claims.list().filter((c) => c.app === app.name && c.instance >= app.spec.instances && !c.retained)) {
+    if (app.spec.retainOnScaleDown) store.claims.put(claim.id, { ...claim, retained: true });
+  }
+}
+
+/**
+ * Rolling update: at most one instance at a time moves to the new generation, and only when every
+ * instance already on it is running. The task keeps its node (its volumes live there).
+ */
+function rollOne(ctx: ClusterContext, app: AppRecord): void {
+  const tasks = ctx.store.tasks.list().filter((t) => t.app === app.name && t.instance < app.spec.instances);
+  const rolling = tasks.some((t) => t.generation === app.generation && t.state !== 'running' && t.state !== 'pending');
+  if (rolling) return;
+  const old = tasks.filter((t) => t.generation < app.generation).sort((a, b) => a.instance - b.instance)[0];
+  if (!old) return;
+  // Back through placement: bound volumes pin it to its node, and a changed cpu/memory is re-reserved there.
+  ctx.store.tasks.put(old.id, { ...old, generation: app.generation, state: 'pending', updatedAt: new Date().toISOString() });
+  ctx.event(`task/${old.id}`, 'Rolling', `rolling ${old.id} to generation ${app.generation}`);
+}

@@ -1,0 +1,61 @@
+import type { ClusterContext } from '../cluster-context';
+import { volumeRole } from '../naming';
+import type { ClaimRecord } from '../records';
+
+/**
+ * Finishes what deletes and scale-downs started, in the safe order: a stopping task is forgotten only
+ * after its agent stopped it (or its node is down); its reservation is released with it. A claim no
+ * instance needs any more gives its volume back per the storage class's reclaim policy (Delete: the
+ * volume is deleted through CSI; Retain: it is kept, unbound). An app being deleted goes last.
+ */
+export async function cleanUp(ctx: ClusterContext): Promise<void> {
+  const { store } = ctx;
+  for (const task of store.tasks.list().filter((t) => t.state === 'stopping')) {
+    const node = task.nodeId ? store.nodes.get(task.nodeId) : undefined;
+    if (!task.stopped && node && node.state === 'ready') continue;
+    await ctx.ledger.release(task.id);
+    store.tasks.delete(task.id);
+    ctx.event(`task/${task.id}`, 'Removed', node?.state === 'ready' ? 'task stopped and removed' : `task removed (node ${task.nodeId ?? '-'} is down)`);
+  }
+  for (const claim of store.claims.list()) {
+    const app = store.apps.get(claim.app);
+    const stillWanted = app && !app.deleting && (claim.instance < app.spec.instances || claim.retained);
+    if (stillWanted) continue;
+    if (store.tasks.list().some((t) => t.app === claim.app && t.instance === claim.instance)) continue;
+    try {
+      await reclaim(ctx, claim);
+    } catch (error) {
+      ctx.event(`claim/${claim.id}`, 'ReclaimFailed', error instanceof Error ? error.message : String(error));
+    }
+  }
+  for (const app of store.apps.list().filter((a) => a.deleting)) {
+    if (store.tasks.list().some((t) => t.app === app.name) || store.claims.list().some((c) => c.app === app.name)) continue;
+    store.apps.delete(app.name);
+    ctx.event(`app/${app.name}`, 'Deleted', `app ${app.name} deleted`);
+  }
+}
+
+async function reclaim(ctx: ClusterContext, claim: ClaimRecord): Promise<void> {
+  const { store } = ctx;
+  const volume = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
+  const policy = store.storageClasses.get(claim.storageClass)?.spec.reclaimPolicy ?? 'Retain';
+  if (volume && policy === 'Delete') {
+    const node = volume.nodeId ? store.nodes.get(volume.nodeId) : store.nodes.list().find((n) => n.plugins.some((p) => p.name === volume.plugin));
+    if (volume.csiVolumeId || volume.state === 'creating') {
+      store.volumes.put(volume.id, { ...volume, state: 'deleting' });
+      const client = ctx.controllerFor(volume.plugin, node);
+      for (const [nodeId] of Object.entries(volume.published ?? {})) {
+        const csiNodeId = store.nodes.get(nodeId)?.plugins.find((p) => p.name === volume.plugin)?.csiNodeId ?? nodeId;
+        await client.controller('ControllerUnpublishVolume', { volumeId: volume.csiVolumeId ?? '', nodeId: csiNodeId });
+      }
+      if (volume.csiVolumeId) await client.controller('DeleteVolume', { volumeId: volume.csiVolumeId });
+    }
+    if (volume.nodeId) await ctx.ledger.releaseStatic(volume.nodeId, volumeRole(volume.id));
+    store.volumes.delete(volume.id);
+    ctx.event(`claim/${claim.id}`, 'VolumeDeleted', `volume ${volume.id} deleted (reclaim policy Delete)`);
+  } else if (volume) {
+    store.volumes.put(volume.id, { ...volume, claimId: undefined, state: 'released' });
+    ctx.event(`claim/${claim.id}`, 'VolumeRetained', `volume ${volume.id} kept (reclaim policy Retain); its space stays reserved`);
+  }
+  store.claims.delete(claim.id);
+}

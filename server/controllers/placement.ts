@@ -1,0 +1,85 @@
+import type { ClaimRequest, NodeInfo, TaskRequest } from '../../core/domain';
+import { poolKey } from '../../core/domain';
+import type { ClusterContext } from '../cluster-context';
+import { nodeCapacity } from '../node-sync';
+import { claimIdOf } from '../naming';
+import type { NodeRecord, TaskRecord, VolumeRecord } from '../records';
+
+/** A node as the scheduler sees it, from its last agent report. */
+export function nodeInfoOf(ctx: ClusterContext, node: NodeRecord): NodeInfo {
+  const capacity = nodeCapacity(ctx, node);
+  return {
+    id: node.id, zone: node.labels.zone ?? 'default', ready: node.state === 'ready', labels: node.labels,
+    cpuMillis: capacity.cpuMillis, memoryBytes: capacity.memoryBytes,
+    pools: node.plugins.flatMap((p) => p.pools.map((pool) => ({
+      plugin: p.name, pool: pool.name, capacityBytes: capacity.poolBytes.get(poolKey(p.name, pool.name)) ?? 0, healthy: p.healthy,
+    }))),
+    plugins: node.plugins.map((p) => ({ plugin: p.name, healthy: p.healthy, maxVolumesPerNode: Number(p.maxVolumes) || undefined })),
+  };
+}
+
+/**
+ * The node a bound volume pins its task to: a volume's accessible topology names the nodes that can
+ * reach it; when exactly one node's plugin reports matching segments, the data lives only there.
+ */
+export function pinnedNode(ctx: ClusterContext, volume: VolumeRecord): string | undefined {
+  if (volume.nodeId) return volume.nodeId;
+  const keys = Object.entries(volume.topology);
+  if (keys.length === 0) return undefined;
+  const matches = ctx.store.nodes.list().filter((n) => {
+    const seg = n.plugins.find((p) => p.name === volume.plugin)?.topology ?? {};
+    return keys.every(([k, v]) => seg[k] === v);
+  });
+  return matches.length === 1 ? matches[0].id : undefined;
+}
+
+export function taskRequestOf(ctx: ClusterContext, task: TaskRecord): TaskRequest | string {
+  const { store } = ctx;
+  const app = store.apps.get(task.app);
+  if (!app) return `app ${task.app} is gone`;
+  const claims: ClaimRequest[] = [];
+  for (const tpl of app.spec.volumes) {
+    const claim = store.claims.get(claimIdOf(app.name, tpl.name, task.instance));
+    if (!claim) return `claim for volume ${tpl.name} is not created yet`;
+    const sc = store.storageClasses.get(claim.storageClass);
+    if (!sc) return `storage class ${claim.storageClass} does not exist`;
+    const volume = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
+    claims.push({
+      claimId: claim.id, storageClass: claim.storageClass, plugin: sc.spec.plugin, pool: sc.spec.parameters.pool,
+      sizeBytes: claim.sizeBytes, accessMode: claim.accessMode as ClaimRequest['accessMode'],
+      ...(volume ? { bound: { volumeId: volume.id, nodeId: pinnedNode(ctx, volume) } } : {}),
+    });
+  }
+  return {
+    taskId: task.id, app: app.name, instance: task.instance, cpuMillis: app.spec.resources.cpuMillis,
+    memoryBytes: app.spec.resources.memoryBytes, constraints: app.spec.constraints, claims,
+  };
+}
+
+/** Places every pending task: scheduler pipeline, then the ledger reservation (done by the scheduler). */
+export async function placePending(ctx: ClusterContext): Promise<void> {
+  const { store } = ctx;
+  const pending = store.tasks.list().filter((t) => t.state === 'pending');
+  if (pending.length === 0) return;
+  const nodes = store.nodes.list().map((n) => nodeInfoOf(ctx, n));
+  const pass = await ctx.scheduler.beginPass(nodes);
+  for (const task of pending) {
+    const request = taskRequestOf(ctx, task);
+    const now = new Date().toISOString();
+    if (typeof request === 'string') {
+      if (task.message !== request) store.tasks.put(task.id, { ...task, message: request, updatedAt: now });
+      continue;
+    }
+    const result = await pass.place(request);
+    const current = store.tasks.get(task.id);
+    if (!current || current.state !== 'pending') continue;
+    if (result.kind === 'placed') {
+      store.tasks.put(task.id, { ...current, state: 'placed', nodeId: result.nodeId, message: undefined, rejections: undefined, updatedAt: now });
+      ctx.event(`task/${task.id}`, 'Placed', `placed on node ${result.nodeId}`);
+    } else {
+      const rejections = result.rejections.map((r) => ({ nodeId: r.nodeId, reason: r.reason, message: r.message }));
+      if (current.message !== result.summary) ctx.event(`task/${task.id}`, 'Pending', result.summary);
+      store.tasks.put(task.id, { ...current, message: result.summary, rejections, updatedAt: now });
+    }
+  }
+}

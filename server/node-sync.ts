@@ -1,0 +1,68 @@
+import type { NodeCapacity } from '../core/domain';
+import { poolKey } from '../core/domain';
+import type { SyncRequest__Output } from '../proto/berth/generated/berth/agent/v1/SyncRequest';
+import type { SyncResponse } from '../proto/berth/generated/berth/agent/v1/SyncResponse';
+import { buildAssignments } from './assignments';
+import type { ClusterContext } from './cluster-context';
+import type { NodeRecord, TaskRecord } from './records';
+
+/**
+ * Ledger capacity of each pool: what the plugin reports free, plus the bytes of Berth's own volumes
+ * that were already in that pool when the agent measured it — those volumes hold ledger reservations of
+ * their own, so adding them back keeps them from being counted twice. A volume made after the
+ * measurement is still inside its task's reservation and is not added.
+ */
+export function nodeCapacity(ctx: ClusterContext, node: NodeRecord): NodeCapacity {
+  const poolBytes = new Map<string, number>();
+  const attachSlots = new Map<string, number>();
+  const volumes = ctx.store.volumes.list().filter((v) => v.nodeId === node.id && v.state !== 'deleting');
+  for (const plugin of node.plugins) {
+    if (!plugin.name) continue;
+    if (Number(plugin.maxVolumes) > 0) attachSlots.set(plugin.name, Number(plugin.maxVolumes));
+    for (const pool of plugin.pools) {
+      const reportedAt = Number(pool.reportedAtMs);
+      const ours = volumes.filter((v) => v.plugin === plugin.name && v.pool === pool.name && v.readyAt && Date.parse(v.readyAt) <= reportedAt)
+        .reduce((sum, v) => sum + v.capacityBytes, 0);
+      poolBytes.set(poolKey(plugin.name, pool.name), Number(pool.availableBytes) + ours);
+    }
+  }
+  return { cpuMillis: Math.round(node.cpuCores * 1000), memoryBytes: node.memoryBytes, poolBytes, attachSlots };
+}
+
+/** Applies an agent's report (node, plugins, task states) and answers with the node's desired tasks. */
+export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output): Promise<SyncResponse> {
+  const { store } = ctx;
+  const previous = store.nodes.get(req.nodeId);
+  const node: NodeRecord = {
+    id: req.nodeId, address: req.address, labels: req.labels, cpuCores: req.cpuCores, memoryBytes: Number(req.memoryBytes),
+    runtime: req.runtime, plugins: req.plugins, lastSyncMs: Date.now(),
+    reportedAtMs: Date.now(), state: 'ready',
+  };
+  const reported = new Map(req.tasks.map((t) => [t.taskId, t]));
+  store.transaction(() => {
+    store.nodes.put(node.id, node);
+    for (const task of store.tasks.list().filter((t) => t.nodeId === node.id)) {
+      const r = reported.get(task.id);
+      if (task.state === 'stopping') {
+        // The agent retires tasks that are no longer assigned; once it stops reporting one, it is gone.
+        if (!r && !task.stopped) store.tasks.put(task.id, { ...task, stopped: true, updatedAt: new Date().toISOString() });
+        continue;
+      }
+      if (!r || Number(r.generation) !== task.generation) continue;
+      const next: TaskRecord = { ...task, updatedAt: new Date().toISOString(), restarts: r.restarts };
+      if (task.state === 'assigned' || task.state === 'running' || task.state === 'failed') {
+        next.state = r.state === 'running' ? 'running' : r.state === 'failed' ? 'failed' : task.state;
+        next.message = r.message || undefined;
+        if (r.exitCode) next.exitCode = r.exitCode;
+      }
+      if (next.state !== task.state || next.restarts !== task.restarts || next.message !== task.message) {
+        store.tasks.put(task.id, next);
+        if (next.restarts > task.restarts) ctx.event(`task/${task.id}`, 'Restarted', `task exited (code ${r.exitCode}) and was restarted on ${node.id} with the same volumes`);
+        if (next.state !== task.state) ctx.event(`task/${task.id}`, next.state === 'running' ? 'Running' : 'Failed', next.message ?? `task is ${next.state} on ${node.id}`);
+      }
+    }
+  });
+  if (!previous || previous.state === 'down') ctx.event(`node/${node.id}`, 'NodeReady', `node ${node.id} is ready (${node.plugins.length} CSI plugin(s))`);
+  await ctx.ledger.registerNode(node.id, nodeCapacity(ctx, node));
+  return { tasks: buildAssignments(ctx, node.id), syncIntervalMs: 1000 };
+}

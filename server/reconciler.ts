@@ -1,0 +1,51 @@
+import type { ClusterContext } from './cluster-context';
+import { reconcileApps } from './controllers/apps';
+import { cleanUp } from './controllers/cleanup';
+import { checkNodes, releaseOrphans } from './controllers/nodes';
+import { placePending } from './controllers/placement';
+import { provisionPlaced } from './controllers/provisioning';
+
+/**
+ * The control loop. Level-triggered: each pass compares desired and actual state from the store and
+ * moves every object one step, so a pass can be interrupted anywhere (crash, restart) and the next pass
+ * carries on. Passes never overlap; `kick()` asks for one soon (after an API change).
+ */
+export class Reconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private passes = 0;
+  private stopped = false;
+
+  constructor(private readonly ctx: ClusterContext, private readonly intervalMs = 500) {}
+
+  async pass(): Promise<void> {
+    const ctx = this.ctx;
+    checkNodes(ctx);
+    reconcileApps(ctx);
+    await placePending(ctx);
+    await provisionPlaced(ctx);
+    await cleanUp(ctx);
+    if (++this.passes % 20 === 0) await releaseOrphans(ctx);
+  }
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) { this.again = true; return; }
+    if (this.timer) clearTimeout(this.timer);
+    this.running = this.pass()
+      .catch((err: unknown) => this.ctx.log.error({ err }, 'reconcile pass failed'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.stopped) return;
+        if (this.again) { this.again = false; setImmediate(() => this.kick()); return; }
+        this.timer = setTimeout(() => this.kick(), this.intervalMs);
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+}

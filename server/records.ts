@@ -1,0 +1,102 @@
+import type { AppSpec, PluginSpec, StorageClassSpec } from '../core/manifests';
+import type { PluginReport__Output } from '../proto/berth/generated/berth/agent/v1/PluginReport';
+
+/**
+ * What the server keeps, as plain records. Desired state (apps, storage classes, plugins, secrets) is
+ * written by `apply`; actual state (nodes, tasks, claims, volumes) by the controllers and agent syncs.
+ */
+export interface AppRecord {
+  name: string;
+  spec: AppSpec;
+  /** Bumped on every change of the spec: tasks running an older generation are rolled one at a time. */
+  generation: number;
+  deleting: boolean;
+  createdAt: string;
+}
+
+export interface StorageClassRecord { name: string; spec: StorageClassSpec }
+export interface PluginRecord { name: string; spec: PluginSpec }
+export interface SecretRecord { name: string; data: Record<string, string> }
+
+export type TaskState = 'pending' | 'placed' | 'assigned' | 'running' | 'failed' | 'stopping';
+
+export interface TaskRecord {
+  /** `<app>-<instance>`: stable, so a restart is the same task with the same claims. */
+  id: string;
+  app: string;
+  instance: number;
+  /** Generation of the app spec this task runs (or is being rolled to). */
+  generation: number;
+  nodeId?: string;
+  state: TaskState;
+  message?: string;
+  restarts: number;
+  exitCode?: number;
+  /** Why each node was rejected, while the task is pending. */
+  rejections?: { nodeId: string; reason: string; message: string }[];
+  /** A stopping task the agent no longer reports: its container is gone and its volumes detached. */
+  stopped?: boolean;
+  updatedAt: string;
+}
+
+export type ClaimState = 'pending' | 'provisioning' | 'bound' | 'lost';
+
+export interface ClaimRecord {
+  /** `<app>/<volume template>/<instance>`: instance i always gets claim i. */
+  id: string;
+  app: string;
+  template: string;
+  instance: number;
+  storageClass: string;
+  sizeBytes: number;
+  accessMode: string;
+  volumeMode: 'filesystem' | 'block';
+  dataSource?: { kind: 'snapshot' | 'volume'; id: string };
+  volumeId?: string;
+  state: ClaimState;
+  /** Kept after its instance was removed (scale down with retainOnScaleDown). */
+  retained: boolean;
+}
+
+export type VolumeState = 'creating' | 'ready' | 'deleting' | 'released';
+
+export interface VolumeRecord {
+  /** Berth's id for the volume: `<plugin>:<csi volume id>` would leak into paths, so it is its own. */
+  id: string;
+  plugin: string;
+  csiVolumeId?: string;
+  /** Name passed to CreateVolume: the idempotency key that makes a retried create return the same volume. */
+  csiName: string;
+  claimId?: string;
+  nodeId?: string;
+  pool?: string;
+  capacityBytes: number;
+  topology: Record<string, string>;
+  volumeContext: Record<string, string>;
+  state: VolumeState;
+  /** publish_context per node, for plugins with ControllerPublishVolume. */
+  published?: Record<string, Record<string, string>>;
+  createdAt: string;
+  readyAt?: string;
+}
+
+export interface NodeRecord {
+  id: string;
+  address: string;
+  labels: Record<string, string>;
+  cpuCores: number;
+  memoryBytes: number;
+  runtime: string;
+  plugins: PluginReport__Output[];
+  lastSyncMs: number;
+  /** When the agent measured pool capacities (ms). */
+  reportedAtMs: number;
+  state: 'ready' | 'down';
+}
+
+export interface EventRecord {
+  time: string;
+  object: string;
+  reason: string;
+  message: string;
+}

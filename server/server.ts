@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import { Logger } from 'pino';
+import { InMemoryLedgerStore, Ledger } from '../core/reservations';
+import { Scheduler } from '../core/scheduler';
+import { serveAgentControl } from './agent-service';
+import { ClusterContext } from './cluster-context';
+import { ClusterService } from './cluster-service';
+import { startHttpApi } from './http-api';
+import { rebuildLedger } from './ledger-rebuild';
+import { handleSync } from './node-sync';
+import { Reconciler } from './reconciler';
+import { SqliteClusterStore } from './sqlite-cluster-store';
+
+export interface ServerOptions {
+  dataDir: string;
+  /** HTTP API, host:port. */
+  listen: string;
+  /** Agent gRPC endpoint, host:port. */
+  agentListen: string;
+  token?: string;
+  log: Logger;
+  nodeDownAfterMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  agentAddress: string;
+  service: ClusterService;
+  ctx: ClusterContext;
+  stop(): Promise<void>;
+}
+
+/** Opens the store, re-asserts the ledger from it, then serves the API and the agents and starts the control loop. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { log } = options;
+  const store = new SqliteClusterStore(join(options.dataDir, 'berth.db'));
+  const ledger = new Ledger(new InMemoryLedgerStore());
+  const ctx = new ClusterContext(store, ledger, new Scheduler(ledger), log, { nodeDownAfterMs: options.nodeDownAfterMs ?? 15_000 });
+  await rebuildLedger(ctx);
+  const reconciler = new Reconciler(ctx);
+  const service = new ClusterService(ctx, () => reconciler.kick());
+  const agents = await serveAgentControl(options.agentListen, (req) => handleSync(ctx, req), log);
+  const agentHost = options.agentListen.slice(0, options.agentListen.lastIndexOf(':'));
+  const http = await startHttpApi(service, { listen: options.listen, token: options.token, log });
+  reconciler.kick();
+  log.info({ api: http.url, agents: `${agentHost}:${agents.port}`, dataDir: options.dataDir }, 'berth server running');
+  return {
+    url: http.url, agentAddress: `${agentHost}:${agents.port}`, service, ctx,
+    async stop() {
+      await reconciler.stop();
+      await http.app.close();
+      await agents.stop();
+      ctx.close();
+      store.close();
+    },
+  };
+}
