@@ -1,0 +1,161 @@
+/** Schema of `kind: App`: an app's instances, runtime, resources, placement constraints and volume templates. */
+import { z } from 'zod';
+import type { LabelConstraint } from '../domain';
+import { absolutePath, cpu, cronSchedule, dnsName, duration, nonEmptyString, scalarString, size, wholeNumber } from './fields';
+import { ACCESS_MODES } from './types';
+import type { AppSpec, ClaimTemplate, DataSource, VolumeTemplate } from './types';
+
+const DEFAULT_CPU_MILLIS = 100;
+const DEFAULT_MEMORY_BYTES = 128 * 1024 ** 2;
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const dataSourceSchema = z
+  .strictObject({ snapshot: nonEmptyString().optional(), volume: nonEmptyString().optional() })
+  .transform((source, ctx): DataSource => {
+    if (source.snapshot !== undefined && source.volume === undefined) return { kind: 'snapshot', id: source.snapshot };
+    if (source.volume !== undefined && source.snapshot === undefined) return { kind: 'volume', id: source.volume };
+    ctx.addIssue({ code: 'custom', message: 'expected exactly one of snapshot or volume' });
+    return z.NEVER;
+  });
+
+const claimSchema = z.strictObject({
+  storageClass: dnsName(),
+  size: size(),
+  accessMode: z.enum(ACCESS_MODES as [string, ...string[]]).default('single-node-writer'),
+  volumeMode: z.enum(['filesystem', 'block']).default('filesystem'),
+  dataSource: dataSourceSchema.optional(),
+});
+
+const volumeSchema = z
+  .strictObject({
+    name: dnsName(),
+    mountPath: absolutePath(),
+    readOnly: z.boolean().default(false),
+    claim: claimSchema,
+  })
+  .transform((v): VolumeTemplate => {
+    const claim: ClaimTemplate = {
+      storageClass: v.claim.storageClass,
+      sizeBytes: v.claim.size,
+      accessMode: v.claim.accessMode as ClaimTemplate['accessMode'],
+      volumeMode: v.claim.volumeMode,
+      ...(v.claim.dataSource ? { dataSource: v.claim.dataSource } : {}),
+    };
+    return { name: v.name, mountPath: v.mountPath, readOnly: v.readOnly, claim };
+  });
+
+/**
+ * Either equality shorthand `{ key: disk, value: ssd }` or the full form
+ * `{ key: zone, operator: In, values: [a, b] }` (operators In, NotIn, Exists, DoesNotExist).
+ */
+const constraintSchema = z
+  .strictObject({
+    key: nonEmptyString(),
+    value: scalarString().optional(),
+    operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']).optional(),
+    values: z.array(scalarString()).optional(),
+  })
+  .transform((c, ctx): LabelConstraint => {
+    if (c.value !== undefined) {
+      if (c.values !== undefined) ctx.addIssue({ code: 'custom', path: ['values'], message: 'give either value or values, not both' });
+      if (c.operator !== undefined && c.operator !== 'In') {
+        ctx.addIssue({ code: 'custom', path: ['operator'], message: `value means equality; use values with operator ${c.operator}` });
+      }
+      return { key: c.key, operator: 'In', values: [c.value] };
+    }
+    if (c.operator === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'expected value (equality) or operator (In, NotIn, Exists, DoesNotExist)' });
+      return z.NEVER;
+    }
+    const needsValues = c.operator === 'In' || c.operator === 'NotIn';
+    if (needsValues && (!c.values || c.values.length === 0)) {
+      ctx.addIssue({ code: 'custom', path: ['values'], message: `operator ${c.operator} needs at least one value` });
+    }
+    if (!needsValues && c.values !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['values'], message: `operator ${c.operator} takes no values` });
+    }
+    return needsValues ? { key: c.key, operator: c.operator, values: c.values ?? [] } : { key: c.key, operator: c.operator };
+  });
+
+const envSchema = z.record(
+  z.string().regex(ENV_NAME, { error: (iss) => `expected an environment variable name (letters, digits, "_"), got ${JSON.stringify(iss.input)}` }),
+  scalarString(),
+);
+
+const backupSchema = z.strictObject({
+  schedule: cronSchedule(),
+  keep: wholeNumber(1),
+  ttl: duration().optional(),
+  location: dnsName().default('default'),
+});
+
+const commandSchema = z.array(z.string());
+
+export const appSpecSchema = z
+  .strictObject({
+    instances: wholeNumber(0).default(1),
+    runtime: z.enum(['docker', 'process']).default('docker'),
+    image: nonEmptyString().optional(),
+    command: commandSchema.default([]),
+    env: envSchema.default({}),
+    resources: z.strictObject({ cpu: cpu().optional(), memory: size().optional() }).default({}),
+    constraints: z.array(constraintSchema).default([]),
+    volumes: z.array(volumeSchema).default([]),
+    onNodeLost: z.enum(['wait', 'restoreLatest']).default('wait'),
+    retainOnScaleDown: z.boolean().default(true),
+    hooks: z.strictObject({ preSnapshot: commandSchema.default([]), postSnapshot: commandSchema.default([]) }).default({ preSnapshot: [], postSnapshot: [] }),
+    backup: backupSchema.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    // Cross-field rules run once every field is valid on its own.
+    if (spec.runtime === 'docker' && spec.image === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['image'], message: 'is required when runtime is docker' });
+    }
+    if (spec.runtime === 'process' && spec.image !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['image'], message: 'only applies to runtime docker' });
+    }
+    if (spec.runtime === 'process' && spec.command.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['command'], message: 'is required when runtime is process' });
+    }
+    reportDuplicates(spec.volumes.map((v) => v.name), 'name', ctx);
+    reportDuplicates(spec.volumes.map((v) => v.mountPath), 'mountPath', ctx);
+    if (spec.onNodeLost === 'restoreLatest' && spec.backup === undefined && spec.volumes.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['onNodeLost'], message: 'restoreLatest needs a backup policy (spec.backup) to restore from' });
+    }
+  })
+  .transform(
+    (spec): AppSpec => ({
+      instances: spec.instances,
+      runtime: spec.runtime,
+      ...(spec.image !== undefined ? { image: spec.image } : {}),
+      command: spec.command,
+      env: spec.env,
+      resources: { cpuMillis: spec.resources.cpu ?? DEFAULT_CPU_MILLIS, memoryBytes: spec.resources.memory ?? DEFAULT_MEMORY_BYTES },
+      constraints: spec.constraints,
+      volumes: spec.volumes,
+      onNodeLost: spec.onNodeLost,
+      retainOnScaleDown: spec.retainOnScaleDown,
+      hooks: spec.hooks,
+      ...(spec.backup
+        ? {
+            backup: {
+              schedule: spec.backup.schedule,
+              keep: spec.backup.keep,
+              location: spec.backup.location,
+              ...(spec.backup.ttl !== undefined ? { ttlSeconds: spec.backup.ttl } : {}),
+            },
+          }
+        : {}),
+    }),
+  );
+
+function reportDuplicates(values: readonly string[], field: string, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  values.forEach((value, i) => {
+    if (seen.has(value)) ctx.addIssue({ code: 'custom', path: ['volumes', i, field], message: `duplicate ${field} ${JSON.stringify(value)}` });
+    seen.add(value);
+  });
+}
+
+export { DEFAULT_CPU_MILLIS, DEFAULT_MEMORY_BYTES };

@@ -1,0 +1,125 @@
+/**
+ * Zod building blocks with messages written for people: each says what was expected and what was
+ * found ("expected a size like 1Gi, got -5"). Schemas for the kinds are assembled from these.
+ */
+import { z } from 'zod';
+import { parseBytes, parseCpu } from '../domain';
+import { csiDriverNameProblem, dnsLabelProblem, nodeIdProblem } from './names';
+import { describeValue } from './describe-value';
+
+type Problem = (value: string) => string | undefined;
+
+/** A string checked by a `problem` function that explains what is wrong with it. */
+function checkedString(problem: Problem): z.ZodString {
+  return z.string().superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  });
+}
+
+export const dnsName = (): z.ZodString => checkedString(dnsLabelProblem);
+export const csiDriverName = (): z.ZodString => checkedString(csiDriverNameProblem);
+export const nodeId = (): z.ZodString => checkedString(nodeIdProblem);
+
+export const nonEmptyString = (): z.ZodString =>
+  checkedString((v) => (v.trim().length === 0 ? 'must not be empty' : undefined));
+
+/** A whole number ≥ `min`. */
+export function wholeNumber(min: number): z.ZodNumber {
+  const expected = `expected a whole number ≥ ${min}`;
+  return z.number({ error: (iss) => `${expected}, got ${describeValue(iss.input)}` }).superRefine((value, ctx) => {
+    if (!Number.isSafeInteger(value) || value < min) {
+      ctx.addIssue({ code: 'custom', message: `${expected}, got ${describeValue(value)}` });
+    }
+  });
+}
+
+/** A string, number or boolean, kept as its string form (CSI parameters and env values are strings). */
+export function scalarString(): z.ZodType<string> {
+  return z
+    .custom<string | number | boolean>((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean', {
+      error: (iss) => (iss.input === undefined ? 'is required' : `expected a string, number or boolean, got ${describeValue(iss.input)}`),
+    })
+    .transform((v) => String(v));
+}
+
+const NUMBER_OR_STRING = (v: unknown): v is string | number => typeof v === 'string' || typeof v === 'number';
+
+/**
+ * A quantity converted by a core/domain parser. `min` is exclusive when `positive`: a claim of 0
+ * bytes or a task with 0 memory is refused, because nothing could be reserved for it.
+ */
+function quantity(example: string, parse: (input: string | number) => number, positive: boolean): z.ZodType<number> {
+  return z
+    .custom<string | number>(NUMBER_OR_STRING, {
+      error: (iss) => (iss.input === undefined ? `is required (${example})` : `${expectedLike(example)}, got ${describeValue(iss.input)}`),
+    })
+    .transform((input, ctx) => {
+      let value: number;
+      try {
+        value = parse(input);
+      } catch {
+        // The domain parser's own message repeats the field; ours names the path separately.
+        ctx.addIssue({ code: 'custom', message: `${expectedLike(example)}, got ${describeValue(input)}` });
+        return z.NEVER;
+      }
+      if (positive && value <= 0) {
+        ctx.addIssue({ code: 'custom', message: `${expectedLike(example)}, got ${describeValue(input)} (must be greater than 0)` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+function expectedLike(example: string): string {
+  return `expected ${example}`;
+}
+
+/** Storage or memory size: "1Gi", "256Mi", "500M" or a number of bytes. */
+export const size = (): z.ZodType<number> => quantity('a size like 1Gi', (v) => parseBytes(v), true);
+/** CPU: cores (0.5, 2) or millicores ("500m"). */
+export const cpu = (): z.ZodType<number> => quantity('a CPU amount like 0.5 or 500m', (v) => parseCpu(v), true);
+
+const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/** A duration like "30d", "12h", "1h30m" → seconds. */
+export function duration(): z.ZodType<number> {
+  return z
+    .custom<string>((v) => typeof v === 'string', {
+      error: (iss) => `expected a duration like 30d, 12h or 1h30m, got ${describeValue(iss.input)}`,
+    })
+    .transform((input, ctx) => {
+      const match = DURATION.exec(input.trim());
+      const [d, h, m, s] = (match?.slice(1) ?? []).map((x) => Number(x ?? 0));
+      const seconds = match ? d! * 86400 + h! * 3600 + m! * 60 + s! : 0;
+      if (!match || seconds <= 0) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration like 30d, 12h or 1h30m, got ${describeValue(input)}` });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+}
+
+const CRON_FIELD = /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
+
+/** A cron expression: 5 fields, or 6 with seconds first (node-cron's format). Field values are checked by the scheduler that runs it. */
+export function cronSchedule(): z.ZodString {
+  return checkedString((value) => {
+    const fields = value.trim().split(/\s+/);
+    if ((fields.length === 5 || fields.length === 6) && fields.every((f) => CRON_FIELD.test(f))) return undefined;
+    return `expected a cron expression like "0 2 * * *" (minute hour day month weekday), got ${describeValue(value)}`;
+  });
+}
+
+const ENDPOINT = /^(unix:\/\/\/.+|tcp:\/\/[^/\s]+:\d+)$/;
+
+export function endpoint(): z.ZodString {
+  return checkedString((value) =>
+    ENDPOINT.test(value) ? undefined : `expected "unix:///path/to/csi.sock" or "tcp://host:port", got ${describeValue(value)}`,
+  );
+}
+
+/** An absolute path inside the container. */
+export function absolutePath(): z.ZodString {
+  return checkedString((value) => (value.startsWith('/') ? undefined : `expected an absolute path like /data, got ${describeValue(value)}`));
+}

@@ -1,0 +1,150 @@
+/**
+ * Typed manifests after validation: defaults applied, quantities converted to the integer units
+ * the core computes with (bytes, millicores, seconds). `render.ts` turns them back into the
+ * user-facing shape.
+ */
+import type { AccessMode, LabelConstraint } from '../domain';
+import type { SecretData } from './secret-data';
+
+export type ManifestKind = 'App' | 'StorageClass' | 'Plugin' | 'Secret';
+export const MANIFEST_KINDS: readonly ManifestKind[] = ['App', 'StorageClass', 'Plugin', 'Secret'];
+
+export const ACCESS_MODES: readonly AccessMode[] = [
+  'single-node-writer',
+  'single-node-reader-only',
+  'multi-node-reader-only',
+  'multi-node-single-writer',
+  'multi-node-multi-writer',
+];
+
+export type Runtime = 'docker' | 'process';
+export type VolumeMode = 'filesystem' | 'block';
+export type OnNodeLost = 'wait' | 'restoreLatest';
+export type BindingMode = 'Immediate' | 'WaitForFirstConsumer';
+export type ReclaimPolicy = 'Delete' | 'Retain';
+
+/** Where a new claim's data comes from: a snapshot id or an existing volume id (CSI VolumeContentSource). */
+export type DataSource = { readonly kind: 'snapshot'; readonly id: string } | { readonly kind: 'volume'; readonly id: string };
+
+export interface ClaimTemplate {
+  readonly storageClass: string;
+  readonly sizeBytes: number;
+  readonly accessMode: AccessMode;
+  readonly volumeMode: VolumeMode;
+  readonly dataSource?: DataSource;
+}
+
+/** One volume of every instance: instance i gets claim `<app>/<name>/<i>`. */
+export interface VolumeTemplate {
+  readonly name: string;
+  /** Mount point in the container (filesystem) or device path (block). */
+  readonly mountPath: string;
+  readonly readOnly: boolean;
+  readonly claim: ClaimTemplate;
+}
+
+export interface Resources {
+  readonly cpuMillis: number;
+  readonly memoryBytes: number;
+}
+
+export interface Hooks {
+  /** Run in the container before a snapshot (e.g. flush); empty = none. */
+  readonly preSnapshot: readonly string[];
+  readonly postSnapshot: readonly string[];
+}
+
+export interface BackupPolicy {
+  /** Cron expression, 5 fields (minute hour day month weekday) or 6 with seconds first. */
+  readonly schedule: string;
+  /** Recovery points kept. */
+  readonly keep: number;
+  /** Recovery points older than this are expired, if set. */
+  readonly ttlSeconds?: number;
+  readonly location: string;
+}
+
+export interface AppSpec {
+  readonly instances: number;
+  readonly runtime: Runtime;
+  /** Required for the docker runtime. */
+  readonly image?: string;
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly resources: Resources;
+  readonly constraints: readonly LabelConstraint[];
+  readonly volumes: readonly VolumeTemplate[];
+  readonly onNodeLost: OnNodeLost;
+  /** Keep claims of removed instances on scale down, so scaling up again finds the data. */
+  readonly retainOnScaleDown: boolean;
+  readonly hooks: Hooks;
+  readonly backup?: BackupPolicy;
+}
+
+export interface StorageClassSpec {
+  /** CSI driver name of the plugin that provisions volumes of this class. */
+  readonly plugin: string;
+  readonly bindingMode: BindingMode;
+  readonly reclaimPolicy: ReclaimPolicy;
+  readonly allowExpansion: boolean;
+  /** Passed verbatim to CreateVolume `parameters` (CSI parameters are strings). */
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly mountOptions: readonly string[];
+  /** VolumeCapability.Mount.fs_type, if the class wants one. */
+  readonly fsType?: string;
+  /** Names of stored Secrets passed to CreateVolume/DeleteVolume/snapshots, ControllerPublish+NodePublish, NodeStage. */
+  readonly provisionerSecret?: string;
+  readonly publishSecret?: string;
+  readonly stageSecret?: string;
+}
+
+export interface PluginEndpoint {
+  /** "unix:///path/to/csi.sock" or "tcp://host:port". */
+  readonly endpoint: string;
+}
+
+/** A storage pool: the GetCapacity parameters that ask the plugin for that pool's capacity. */
+export interface PluginPool {
+  readonly pool: string;
+  readonly parameters: Readonly<Record<string, string>>;
+}
+
+export interface PluginSpec {
+  readonly controller?: PluginEndpoint;
+  /** Node service endpoint per node id; agents may also register themselves (registration directory). */
+  readonly nodes: Readonly<Record<string, PluginEndpoint>>;
+  readonly pools: readonly PluginPool[];
+}
+
+export interface AppManifest {
+  readonly kind: 'App';
+  readonly name: string;
+  readonly spec: AppSpec;
+}
+
+export interface StorageClassManifest {
+  readonly kind: 'StorageClass';
+  readonly name: string;
+  readonly spec: StorageClassSpec;
+}
+
+export interface PluginManifest {
+  readonly kind: 'Plugin';
+  /** The CSI driver name, e.g. "berth.local". */
+  readonly name: string;
+  readonly spec: PluginSpec;
+}
+
+export interface SecretManifest {
+  readonly kind: 'Secret';
+  readonly name: string;
+  readonly data: SecretData;
+}
+
+export type Manifest = AppManifest | StorageClassManifest | PluginManifest | SecretManifest;
+
+/** A manifest with where it came from, so later checks (references) can point at the same document. */
+export interface LocatedManifest<M extends Manifest = Manifest> {
+  readonly manifest: M;
+  readonly documentIndex: number;
+}
