@@ -5,6 +5,7 @@ import { describeError, exitCodeFor } from './exit-codes';
 import { daemonCommands } from './daemon-commands';
 import { pluginCommands } from './plugin-commands';
 import { resourceCommands } from './resource-commands';
+import { upCommand } from './up-command';
 
 /** Entry point of the `berth` command; exit codes are listed in exit-codes.ts. */
 async function main(argv: string[]): Promise<void> {
@@ -15,6 +16,7 @@ async function main(argv: string[]): Promise<void> {
     .showHelpAfterError()
     .exitOverride();
   const api = () => new ApiClient({ server: program.opts<{ server: string }>().server, token: process.env.BERTH_TOKEN });
+  program.addCommand(upCommand());
   for (const c of daemonCommands()) program.addCommand(c);
   program.addCommand(pluginCommands());
   for (const c of resourceCommands(api)) program.addCommand(c);

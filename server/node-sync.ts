@@ -6,6 +6,9 @@ import { buildAssignments } from './assignments';
 import type { ClusterContext } from './cluster-context';
 import type { NodeRecord, TaskRecord } from './records';
 
+/** Every node carries its task runtime as a label, so an app only lands where its runtime exists. */
+export const RUNTIME_LABEL = 'berth.io/runtime';
+
 /**
  * Ledger capacity of each pool: what the plugin reports free, plus the bytes of Berth's own volumes
  * that were already in that pool when the agent measured it — those volumes hold ledger reservations of
@@ -34,7 +37,7 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output):
   const { store } = ctx;
   const previous = store.nodes.get(req.nodeId);
   const node: NodeRecord = {
-    id: req.nodeId, address: req.address, labels: req.labels, cpuCores: req.cpuCores, memoryBytes: Number(req.memoryBytes),
+    id: req.nodeId, address: req.address, labels: { ...req.labels, [RUNTIME_LABEL]: req.runtime }, cpuCores: req.cpuCores, memoryBytes: Number(req.memoryBytes),
     runtime: req.runtime, plugins: req.plugins, lastSyncMs: Date.now(),
     reportedAtMs: Date.now(), state: 'ready',
   };

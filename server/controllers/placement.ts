@@ -1,7 +1,7 @@
 import type { ClaimRequest, NodeInfo, TaskRequest } from '../../core/domain';
 import { poolKey } from '../../core/domain';
 import type { ClusterContext } from '../cluster-context';
-import { nodeCapacity } from '../node-sync';
+import { nodeCapacity, RUNTIME_LABEL } from '../node-sync';
 import { claimIdOf } from '../naming';
 import type { NodeRecord, TaskRecord, VolumeRecord } from '../records';
 
@@ -52,7 +52,8 @@ export function taskRequestOf(ctx: ClusterContext, task: TaskRecord): TaskReques
   }
   return {
     taskId: task.id, app: app.name, instance: task.instance, cpuMillis: app.spec.resources.cpuMillis,
-    memoryBytes: app.spec.resources.memoryBytes, constraints: app.spec.constraints, claims,
+    memoryBytes: app.spec.resources.memoryBytes, claims,
+    constraints: [...app.spec.constraints, { key: RUNTIME_LABEL, operator: 'In', values: [app.spec.runtime] }],
   };
 }
 
