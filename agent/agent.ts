@@ -42,6 +42,7 @@ export class Agent {
   private pluginsByName = new Map<string, string>();
   private lastReports: SyncRequest['tasks'] = [];
   private serverReachable: boolean | undefined;
+  private reconciling: Promise<void> | undefined;
 
   constructor(private readonly options: AgentOptions) {
     this.state = new AgentLocalState(options.stateDir);
@@ -99,7 +100,14 @@ export class Agent {
       }
       this.serverReachable = false;
     }
-    this.lastReports = await this.reconciler.reconcile(this.state.desired);
+    // Reconciling may take long (a stop waits out the grace period); heartbeats must not wait for it, or
+    // the server would think the node lost. One reconcile at a time; reports are those of the last one.
+    if (!this.reconciling) {
+      this.reconciling = this.reconciler.reconcile(this.state.desired)
+        .then((reports) => { this.lastReports = reports; })
+        .catch((err: unknown) => this.options.log.error({ err }, 'reconcile failed'))
+        .finally(() => { this.reconciling = undefined; });
+    }
     return interval;
   }
 
@@ -120,6 +128,7 @@ export class Agent {
   /** Stops the loop; running tasks are left running (they belong to the node, not to this process). */
   stop(): void {
     this.stopped = true;
+    // An in-flight reconcile finishes on its own; the process exits when it is done.
     if (this.timer) clearTimeout(this.timer);
     this.client.close();
     this.reporter.close();

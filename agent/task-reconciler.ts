@@ -24,16 +24,21 @@ export class TaskReconciler {
 
     // Tasks no longer assigned here (app deleted, scaled down, replaced by a new generation): stop them
     // first, then release their volumes — never unpublish a volume under a running task.
-    for (const taskId of new Set([...Object.keys(this.state.actual), ...running.keys()])) {
+    const retiring = [...new Set([...Object.keys(this.state.actual), ...running.keys()])].filter((taskId) => {
       const want = wanted.get(taskId);
       const have = this.state.actual[taskId];
-      if (want && (!have || have.assignment.generation === want.generation)) continue;
-      await this.retire(taskId);
-    }
+      return !(want && (!have || have.assignment.generation === want.generation));
+    });
+    // In parallel: each stop may wait out its grace period.
+    await Promise.all(retiring.map((taskId) => this.retire(taskId)));
 
     const reports: TaskReport[] = [];
     for (const a of desired) {
       reports.push(await this.ensureRunning(a, running.get(a.taskId)));
+    }
+    // A task that could not be retired yet is still here: say so, or the server would think it gone.
+    for (const s of await this.executor.list()) {
+      if (!wanted.has(s.taskId)) reports.push({ taskId: s.taskId, state: 'stopping', message: 'not assigned here any more; stopping' });
     }
     return reports;
   }
@@ -51,6 +56,7 @@ export class TaskReconciler {
         delete this.state.actual[taskId];
         this.state.save();
       }
+      this.attacher.forgetTask(taskId);
       this.log.info({ taskId }, 'task retired');
     } catch (error) {
       this.log.warn({ taskId, err: error instanceof Error ? error.message : String(error) }, 'retiring task failed; will retry');

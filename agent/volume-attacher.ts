@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VolumeAttachment__Output } from '../proto/berth/generated/berth/agent/v1/VolumeAttachment';
 import type { AccessMode, VolumeCapability } from '../proto/csi/types';
@@ -67,6 +67,13 @@ export class VolumeAttacher {
     await client.node('NodePublishVolume', { volumeId: v.volumeId, stagingTargetPath: staged ? staging : '', targetPath: target,
       volumeCapability: cap, readonly: v.readOnly, publishContext: v.publishContext, volumeContext: v.volumeContext, secrets: v.publishSecrets });
     return { name: v.name, hostPath: target, mountPath: v.mountPath, readOnly: v.readOnly, block: v.block };
+  }
+
+  /** Removes the task's (now empty) publish directory once all its volumes are detached. */
+  forgetTask(taskId: string): void {
+    if (!SAFE.test(taskId)) return;
+    const dir = join(this.stateDir, 'publish', taskId);
+    if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
   }
 
   /** Unpublishes the task's target; unstages only when `lastUser` (no other task on this node uses the volume). */

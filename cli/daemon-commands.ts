@@ -40,7 +40,7 @@ export function daemonCommands(): Command[] {
     });
 
   const agent = new Command('agent').description('run the node agent: reports resources and CSI plugins, runs assigned tasks')
-    .option('--server <host:port>', 'server agent endpoint', '127.0.0.1:7421')
+    .option('--join <host:port>', 'the server\'s agent endpoint (its --agent-listen)', '127.0.0.1:7421')
     .option('--node-id <id>', 'this node\'s id', hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-'))
     .option('--listen <host:port>', 'address the server reaches this agent on (logs, exec)', '127.0.0.1:0')
     .option('--plugin-dir <dir>', 'CSI plugin registrations (one JSON file per plugin)')
@@ -48,14 +48,14 @@ export function daemonCommands(): Command[] {
     .option('--runtime <kind>', 'docker, process, or auto (docker when its socket answers)', 'auto')
     .option('--docker-socket <path>', 'dockerd API socket', '/var/run/docker.sock')
     .option('--label <key=value>', 'node label for constraints (repeatable)', collect, [])
-    .action(async (opts: { server: string; nodeId: string; listen: string; pluginDir?: string; stateDir: string; runtime: string; dockerSocket: string; label: string[] }) => {
+    .action(async (opts: { join: string; nodeId: string; listen: string; pluginDir?: string; stateDir: string; runtime: string; dockerSocket: string; label: string[] }) => {
       if (!['docker', 'process', 'auto'].includes(opts.runtime)) throw new UsageError(`--runtime must be docker, process or auto, got ${opts.runtime}`);
       const running = await startAgent({
-        nodeId: opts.nodeId, server: opts.server, listen: opts.listen, pluginDir: opts.pluginDir ?? join(opts.stateDir, 'plugins'),
+        nodeId: opts.nodeId, server: opts.join, listen: opts.listen, pluginDir: opts.pluginDir ?? join(opts.stateDir, 'plugins'),
         stateDir: opts.stateDir, runtime: opts.runtime as 'docker' | 'process' | 'auto', dockerSocket: opts.dockerSocket,
         labels: parseLabels(opts.label), log: createLogger('berth.agent').child({ node: opts.nodeId }),
       });
-      process.stdout.write(`berth agent ${opts.nodeId}: ${running.runtime} runtime, syncing with ${opts.server}\n`);
+      process.stdout.write(`berth agent ${opts.nodeId}: ${running.runtime} runtime, syncing with ${opts.join}\n`);
       await untilSignal(async () => running.stop());
     });
   return [server, agent];

@@ -1,0 +1,83 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { BERTH_BIN, PluginProcess, startPlugin } from './plugin-process';
+
+/** A free TCP port on 127.0.0.1 (bound then released: good enough for one test run). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export interface Daemon {
+  child: ChildProcess;
+  log(): string;
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs `berth <args>` as a long-lived process (server or agent). */
+export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon {
+  const child = spawn(process.execPath, [BERTH_BIN, ...args], { env: { ...process.env, BERTH_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stderr?.on('data', (c: Buffer) => { out += c.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, log: () => out, exited, async stop(signal: NodeJS.Signals = 'SIGTERM') { if (child.exitCode === null) child.kill(signal); return exited; } };
+}
+
+export interface CliResult { code: number; stdout: string; stderr: string }
+
+/** Runs one `berth` CLI command against the server and returns its exit code and output. */
+export function berth(server: string, args: string[], input?: string): CliResult {
+  const r = spawnSync(process.execPath, [BERTH_BIN, '--server', server, ...args], { encoding: 'utf8', input, timeout: 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function berthJson<T>(server: string, args: string[]): T {
+  const r = berth(server, [...args, '-o', 'json']);
+  if (r.code !== 0) throw new Error(`berth ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) { last = e; }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export interface NodeHandle {
+  id: string;
+  plugin: PluginProcess;
+  agent: Daemon;
+  stateDir: string;
+  agentArgs: string[];
+}
+
+/** One node: a local CSI plugin process on its own btrfs pool, its registration, and an agent process. */
+export async function startNode(dir: string, id: string, opts: { poolSize: string; agentServer: string; runtime: string; dockerSocket?: string; labels?: string[] }): Promise<NodeHandle> {
+  const nodeDir = join(dir, id);
+  const pluginDir = join(nodeDir, 'plugins');
+  mkdirSync(pluginDir, { recursive: true });
+  const socket = join(nodeDir, 'csi.sock');
+  const plugin = await startPlugin(['local', '--node-id', id, '--pool', `fast=file:${nodeDir}/pool.img:${opts.poolSize}`, '--state-dir', join(nodeDir, 'plugin-state')], socket);
+  writeFileSync(join(pluginDir, 'berth.local.json'), JSON.stringify({ endpoint: `unix://${socket}`, pools: [{ name: 'fast', parameters: { pool: 'fast' } }] }));
+  const agentArgs = ['agent', '--join', opts.agentServer, '--node-id', id, '--plugin-dir', pluginDir, '--state-dir', join(nodeDir, 'agent'),
+    '--runtime', opts.runtime, ...(opts.dockerSocket ? ['--docker-socket', opts.dockerSocket] : []), ...(opts.labels ?? []).flatMap((l) => ['--label', l])];
+  const agent = startDaemon(agentArgs);
+  return { id, plugin, agent, stateDir: join(nodeDir, 'agent'), agentArgs };
+}
