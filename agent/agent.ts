@@ -125,6 +125,16 @@ export class Agent {
     void loop();
   }
 
+  /**
+   * Stops the loop, then stops every task and detaches every volume of this node. For `berth up`, whose
+   * private dockerd goes away with it: the next start finds a clean node and the server re-assigns.
+   */
+  async drain(): Promise<void> {
+    this.stop();
+    await this.reconciling;
+    await this.reconciler.reconcile([]);
+  }
+
   /** Stops the loop; running tasks are left running (they belong to the node, not to this process). */
   stop(): void {
     this.stopped = true;

@@ -33,7 +33,7 @@ export async function dockerAnswers(socketPath: string): Promise<boolean> {
 }
 
 /** Picks the runtime (auto: docker when it answers, else the process runtime — said out loud), then starts the agent. */
-export async function startAgent(options: StartAgentOptions): Promise<{ runtime: string; address: string; stop(): void }> {
+export async function startAgent(options: StartAgentOptions): Promise<{ runtime: string; address: string; stop(): void; drain(): Promise<void> }> {
   const { log } = options;
   let runtime = options.runtime;
   if (runtime === 'auto') {
@@ -51,5 +51,5 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
   const agent = new Agent({ nodeId: options.nodeId, server: options.server, address, labels: options.labels, pluginDir: options.pluginDir,
     stateDir: options.stateDir, executor, log, syncIntervalMs: options.syncIntervalMs });
   agent.start();
-  return { runtime, address, stop: () => { agent.stop(); nodeService.stop(); } };
+  return { runtime, address, stop: () => { agent.stop(); nodeService.stop(); }, drain: async () => { await agent.drain(); nodeService.stop(); } };
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { run } from '../plugins/sdk/exec';
 import { createLogger } from '../plugins/sdk/logger';
 import { startLocalPlugin } from '../plugins/local/main';
 import type { PoolSpec } from '../plugins/local/pool-spec';
@@ -53,7 +54,11 @@ export function upCommand(): Command {
         const socket = join(dataDir, 'plugins', 'local.sock');
         const plugin = await startLocalPlugin({ nodeId: NODE_ID, pools: [pool], socket, stateDir: join(dataDir, 'plugins', 'local'),
           defaultVolumeBytes: parseSize('1Gi'), maxVolumesPerNode: 0, handleSignals: false });
-        stops.push(() => plugin.stop());
+        stops.push(async () => {
+          await plugin.stop();
+          // The pool stays mounted across plugin restarts; `up` owns this one and nothing uses it any more.
+          if (pool.kind === 'btrfs-file') await run('umount', [join(dataDir, 'plugins', 'local', 'pools', 'default')]).catch(() => undefined);
+        });
         say(`up: local CSI plugin (berth.local) on ${socket}, pool "default" (${pool.kind})`);
         const pluginDir = join(dataDir, 'agent', 'plugins');
         mkdirSync(pluginDir, { recursive: true, mode: 0o700 });
@@ -82,7 +87,8 @@ export function upCommand(): Command {
         }
         const agent = await startAgent({ nodeId: NODE_ID, server: server.agentAddress, listen: '127.0.0.1:0', pluginDir, stateDir: join(dataDir, 'agent'),
           runtime: runtime === 'process' ? 'process' : 'docker', dockerSocket, labels: {}, log: log.child({ c: 'agent' }) });
-        stops.push(() => agent.stop());
+        // Tasks die with a private dockerd anyway: stop them and detach their volumes cleanly first.
+        stops.push(() => (dockerd || agent.runtime === 'process' ? agent.drain() : agent.stop()));
         say(`up: agent "${NODE_ID}" running tasks with the ${agent.runtime} runtime`);
 
         for (let i = 0; i < 100 && server.ctx.store.nodes.get(NODE_ID)?.state !== 'ready'; i++) await sleep(100);
