@@ -12,6 +12,7 @@ type Bench = { name: string; load: () => Promise<() => Promise<BenchResult>> };
 const BENCHES: Bench[] = [
   { name: 'csi-cycle', load: async () => (await import('./csi-cycle-bench')).runCsiCycleBench },
   { name: 'scheduler', load: async () => (await import('./scheduler-bench')).runSchedulerBench },
+  { name: 'repository', load: async () => (await import('./repository-bench')).runRepositoryBench },
 ];
 
 async function main(): Promise<void> {
