@@ -33,8 +33,11 @@ export function daemonCommands(): Command[] {
     .option('--listen <host:port>', 'HTTP API address (a token is required beyond loopback)', '127.0.0.1:7420')
     .option('--agent-listen <host:port>', 'gRPC address agents sync with', '127.0.0.1:7421')
     .option('--token <token>', 'API bearer token (or BERTH_TOKEN)', process.env.BERTH_TOKEN)
-    .action(async (opts: { dataDir: string; listen: string; agentListen: string; token?: string }) => {
-      const running = await startServer({ ...opts, log: createLogger('berth.server') });
+    .option('--node-down-after <seconds>', 'a node that has not synced for this long is down', '15')
+    .action(async (opts: { dataDir: string; listen: string; agentListen: string; token?: string; nodeDownAfter: string }) => {
+      const seconds = Number(opts.nodeDownAfter);
+      if (!(seconds > 0)) throw new UsageError(`--node-down-after must be a positive number of seconds, got ${opts.nodeDownAfter}`);
+      const running = await startServer({ ...opts, nodeDownAfterMs: seconds * 1000, log: createLogger('berth.server') });
       process.stdout.write(`berth server: API ${running.url}, agents ${running.agentAddress}\n`);
       await untilSignal(() => running.stop());
     });
