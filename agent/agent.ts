@@ -14,6 +14,10 @@ import { readRegistrations } from './plugin-registrations';
 import { TaskReconciler } from './task-reconciler';
 import { VolumeAttacher } from './volume-attacher';
 
+const LONG_POLL_MS = 3000;
+const RECONCILE_INTERVAL_MS = 1000;
+const PLUGIN_REPORT_MS = 5000;
+
 export interface AgentOptions {
   nodeId: string;
   /** host:port of the server's agent endpoint. */
@@ -43,6 +47,12 @@ export class Agent {
   private lastReports: SyncRequest['tasks'] = [];
   private serverReachable: boolean | undefined;
   private reconciling: Promise<void> | undefined;
+  private reconcileAgain = false;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private inflight: grpc.ClientUnaryCall | undefined;
+  private knownFingerprint = '';
+  private cachedPlugins: { at: number; reports: PluginReport[] } | undefined;
+  private sentReports = '';
 
   constructor(private readonly options: AgentOptions) {
     this.state = new AgentLocalState(options.stateDir);
@@ -59,7 +69,15 @@ export class Agent {
     return this.reporter.client(endpoint);
   }
 
+  /** Plugin reports are refreshed at most every PLUGIN_REPORT_MS: they change slowly, and a report costs ~7 CSI calls. */
   private async pluginReports(): Promise<PluginReport[]> {
+    if (this.cachedPlugins && Date.now() - this.cachedPlugins.at < PLUGIN_REPORT_MS) return this.cachedPlugins.reports;
+    const reports = await this.freshPluginReports();
+    this.cachedPlugins = { at: Date.now(), reports };
+    return reports;
+  }
+
+  private async freshPluginReports(): Promise<PluginReport[]> {
     const { plugins, problems } = readRegistrations(this.options.pluginDir);
     for (const p of problems) this.options.log.warn(p, 'ignoring broken plugin registration');
     const reports: PluginReport[] = [];
@@ -74,44 +92,79 @@ export class Agent {
 
   private sync(request: SyncRequest): Promise<SyncResponse__Output> {
     return new Promise((resolve, reject) => {
-      (this.client as unknown as { Sync: (r: SyncRequest, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: SyncResponse__Output) => void) => void })
-        .Sync(request, { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res!)));
+      this.inflight = (this.client as unknown as { Sync: (r: SyncRequest, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: SyncResponse__Output) => void) => grpc.ClientUnaryCall })
+        .Sync(request, { deadline: Date.now() + (request.waitMs ?? 0) + 10_000 }, (err, res) => {
+          this.inflight = undefined;
+          if (err) reject(err); else resolve(res!);
+        });
     });
   }
 
-  /** One report → desired state → reconcile round. */
+  /**
+   * One report → desired state round. When nothing changed since the last answer the request is a long
+   * poll: the server answers as soon as the node's desired state changes (or after LONG_POLL_MS), so new
+   * work starts at once without polling fast. Returns how long to wait before the next round.
+   */
   async round(): Promise<number> {
+    const reports = JSON.stringify(this.lastReports);
+    const waitMs = this.serverReachable && reports === this.sentReports ? LONG_POLL_MS : 0;
     const request: SyncRequest = {
       nodeId: this.options.nodeId, address: this.options.address, labels: this.options.labels,
       cpuCores: cpus().length, memoryBytes: String(totalmem()), runtime: this.options.executor.kind,
       plugins: await this.pluginReports(), tasks: this.lastReports, agentVersion: '0.1.0',
+      waitMs, knownFingerprint: this.knownFingerprint,
     };
-    let interval = this.options.syncIntervalMs ?? 1000;
+    const started = Date.now();
     try {
       const response = await this.sync(request);
       if (this.serverReachable === false) this.options.log.info('server reachable again; re-synced');
       this.serverReachable = true;
-      this.state.desired = response.tasks;
-      this.state.save();
-      if (response.syncIntervalMs > 0) interval = response.syncIntervalMs;
+      this.sentReports = reports;
+      const changed = response.fingerprint !== this.knownFingerprint || response.fingerprint === '';
+      if (changed) {
+        this.knownFingerprint = response.fingerprint;
+        this.state.desired = response.tasks;
+        this.state.save();
+        this.kickReconcile();
+      }
+      // A server that answers an unchanged long poll at once does not hold requests: poll plainly instead.
+      return waitMs > 0 && !changed && Date.now() - started < 50 ? (this.options.syncIntervalMs ?? 1000) : 0;
     } catch (error) {
+      const e = error as grpc.ServiceError;
+      if (e.code === grpc.status.CANCELLED) return 0; // cut short to send fresh reports
       if (this.serverReachable !== false) {
-        this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'server unreachable; keeping the last desired state');
+        this.options.log.warn({ err: e.message }, 'server unreachable; keeping the last desired state');
       }
       this.serverReachable = false;
+      return this.options.syncIntervalMs ?? 1000;
     }
-    // Reconciling may take long (a stop waits out the grace period); heartbeats must not wait for it, or
-    // the server would think the node lost. One reconcile at a time; reports are those of the last one.
-    if (!this.reconciling) {
-      this.reconciling = this.reconciler.reconcile(this.state.desired)
-        .then((reports) => { this.lastReports = reports; })
-        .catch((err: unknown) => this.options.log.error({ err }, 'reconcile failed'))
-        .finally(() => { this.reconciling = undefined; });
-    }
-    return interval;
+  }
+
+  /**
+   * Reconciling runs on its own loop (every second, and at once when the desired state changes): a
+   * stop that waits out a grace period must not hold up heartbeats, and an exited task must be noticed
+   * without waiting for the server. New reports cut a waiting long poll short so they reach the server.
+   */
+  private kickReconcile(): void {
+    if (this.stopped) return;
+    if (this.reconciling) { this.reconcileAgain = true; return; }
+    if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
+    this.reconciling = this.reconciler.reconcile(this.state.desired)
+      .then((reports) => {
+        this.lastReports = reports;
+        if (JSON.stringify(reports) !== this.sentReports) this.inflight?.cancel();
+      })
+      .catch((err: unknown) => this.options.log.error({ err }, 'reconcile failed'))
+      .finally(() => {
+        this.reconciling = undefined;
+        if (this.stopped) return;
+        if (this.reconcileAgain) { this.reconcileAgain = false; setImmediate(() => this.kickReconcile()); return; }
+        this.reconcileTimer = setTimeout(() => this.kickReconcile(), RECONCILE_INTERVAL_MS);
+      });
   }
 
   start(): void {
+    this.kickReconcile();
     const loop = async (): Promise<void> => {
       if (this.stopped) return;
       let interval = 1000;
@@ -133,11 +186,14 @@ export class Agent {
     this.stop();
     await this.reconciling;
     await this.reconciler.reconcile([]);
+    await this.reconciler.settle();
   }
 
   /** Stops the loop; running tasks are left running (they belong to the node, not to this process). */
   stop(): void {
     this.stopped = true;
+    if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
+    this.inflight?.cancel();
     // An in-flight reconcile finishes on its own; the process exits when it is done.
     if (this.timer) clearTimeout(this.timer);
     this.client.close();

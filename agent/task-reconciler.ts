@@ -13,6 +13,7 @@ import { VolumeAttacher } from './volume-attacher';
  */
 export class TaskReconciler {
   private readonly messages = new Map<string, string>();
+  private readonly retiring = new Map<string, Promise<void>>();
 
   constructor(private readonly executor: Executor, private readonly attacher: VolumeAttacher,
               private readonly state: AgentLocalState, private readonly log: Logger) {}
@@ -22,18 +23,24 @@ export class TaskReconciler {
     const running = new Map<string, TaskStatus>();
     for (const s of await this.executor.list()) running.set(s.taskId, s);
 
-    // Tasks no longer assigned here (app deleted, scaled down, replaced by a new generation): stop them
-    // first, then release their volumes — never unpublish a volume under a running task.
-    const retiring = [...new Set([...Object.keys(this.state.actual), ...running.keys()])].filter((taskId) => {
+    // Tasks no longer assigned here (app deleted, scaled down, replaced by a new generation): stop them,
+    // then release their volumes — never unpublish a volume under a running task. In the background:
+    // a stop may wait out its grace period, and new work must not wait for it.
+    const toRetire = [...new Set([...Object.keys(this.state.actual), ...running.keys()])].filter((taskId) => {
       const want = wanted.get(taskId);
       const have = this.state.actual[taskId];
       return !(want && (!have || have.assignment.generation === want.generation));
     });
-    // In parallel: each stop may wait out its grace period.
-    await Promise.all(retiring.map((taskId) => this.retire(taskId)));
+    for (const taskId of toRetire) {
+      if (!this.retiring.has(taskId)) this.retiring.set(taskId, this.retire(taskId).finally(() => this.retiring.delete(taskId)));
+    }
 
     const reports: TaskReport[] = [];
     for (const a of desired) {
+      if (this.retiring.has(a.taskId)) {
+        reports.push({ taskId: a.taskId, generation: a.generation, state: 'preparing', message: 'the previous generation is stopping' });
+        continue;
+      }
       reports.push(await this.ensureRunning(a, running.get(a.taskId)));
     }
     // A task that could not be retired yet is still here: say so, or the server would think it gone.
@@ -41,6 +48,11 @@ export class TaskReconciler {
       if (!wanted.has(s.taskId)) reports.push({ taskId: s.taskId, state: 'stopping', message: 'not assigned here any more; stopping' });
     }
     return reports;
+  }
+
+  /** Resolves when every retirement under way has finished (used to drain a node). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.retiring.values()]);
   }
 
   private async retire(taskId: string): Promise<void> {

@@ -13,8 +13,11 @@ const CYCLES = 60;
 const WARMUP = 5;
 const ROUND_TRIPS = 2000;
 
-/** The floor any CSI call stands on: a unary grpc-js call over a unix socket to a handler that does nothing. */
-async function rawRoundTrip(dir: string): Promise<number[]> {
+/**
+ * The floor any CSI call stands on: a unary grpc-js call over a unix socket to a handler that does nothing.
+ * Returns ROUND_TRIPS samples (after 100 warm-up calls); the other CSI benches measure it as their reference.
+ */
+export async function rawRoundTrip(dir: string): Promise<number[]> {
   const csi = loadCsi().csi.v1;
   const server = new grpc.Server();
   server.addService(csi.Identity.service, {

@@ -11,6 +11,9 @@ type Bench = { name: string; load: () => Promise<() => Promise<BenchResult>> };
 
 const BENCHES: Bench[] = [
   { name: 'csi-cycle', load: async () => (await import('./csi-cycle-bench')).runCsiCycleBench },
+  { name: 'nfs-cycle', load: async () => (await import('./nfs-cycle-bench')).runNfsCycleBench },
+  { name: 'iscsi-cycle', load: async () => (await import('./iscsi-cycle-bench')).runIscsiCycleBench },
+  { name: 'apply', load: async () => (await import('./apply-bench')).runApplyBench },
   { name: 'scheduler', load: async () => (await import('./scheduler-bench')).runSchedulerBench },
   { name: 'repository', load: async () => (await import('./repository-bench')).runRepositoryBench },
 ];

@@ -14,6 +14,9 @@ async function main(argv: string[]): Promise<void> {
     .version('0.1.0')
     .option('--server <url>', 'Berth API server', process.env.BERTH_SERVER ?? 'http://127.0.0.1:7420')
     .showHelpAfterError()
+    // Global options go before the command (`berth --server URL get apps`), so a command may have
+    // options of the same name (the NFS plugin's --server is the NFS server address).
+    .enablePositionalOptions()
     .exitOverride();
   const api = () => new ApiClient({ server: program.opts<{ server: string }>().server, token: process.env.BERTH_TOKEN });
   program.addCommand(upCommand());

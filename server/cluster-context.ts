@@ -12,6 +12,22 @@ export class ClusterContext {
   constructor(readonly store: ClusterStore, readonly ledger: Ledger, readonly scheduler: Scheduler, readonly log: Logger,
               readonly options: { nodeDownAfterMs: number }) {}
 
+  private readonly waiters = new Set<() => void>();
+
+  /** Called after every reconcile pass: wakes agents whose Sync is waiting for their desired state to change. */
+  changed(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  /** Resolves at the next `changed()` or after `ms`, whichever comes first. */
+  waitForChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => { clearTimeout(timer); this.waiters.delete(done); resolve(); };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+
   event(object: string, reason: string, message: string): void {
     this.store.appendEvent({ object, reason, message });
     this.log.info({ object, reason }, message);

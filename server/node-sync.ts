@@ -2,7 +2,9 @@ import type { NodeCapacity } from '../core/domain';
 import { poolKey } from '../core/domain';
 import type { SyncRequest__Output } from '../proto/berth/generated/berth/agent/v1/SyncRequest';
 import type { SyncResponse } from '../proto/berth/generated/berth/agent/v1/SyncResponse';
+import { createHash } from 'node:crypto';
 import { buildAssignments } from './assignments';
+import type { TaskAssignment } from '../proto/berth/generated/berth/agent/v1/TaskAssignment';
 import type { ClusterContext } from './cluster-context';
 import type { NodeRecord, TaskRecord } from './records';
 
@@ -31,6 +33,8 @@ export function nodeCapacity(ctx: ClusterContext, node: NodeRecord): NodeCapacit
   }
   return { cpuMillis: Math.round(node.cpuCores * 1000), memoryBytes: node.memoryBytes, poolBytes, attachSlots };
 }
+
+const fingerprintOf = (tasks: TaskAssignment[]): string => createHash('sha256').update(JSON.stringify(tasks)).digest('hex').slice(0, 32);
 
 /** Applies an agent's report (node, plugins, task states) and answers with the node's desired tasks. */
 export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output): Promise<SyncResponse> {
@@ -67,5 +71,14 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output):
   });
   if (!previous || previous.state === 'down') ctx.event(`node/${node.id}`, 'NodeReady', `node ${node.id} is ready (${node.plugins.length} CSI plugin(s))`);
   await ctx.ledger.registerNode(node.id, nodeCapacity(ctx, node));
-  return { tasks: buildAssignments(ctx, node.id), syncIntervalMs: 1000 };
+  let tasks = buildAssignments(ctx, node.id);
+  let fingerprint = fingerprintOf(tasks);
+  // Long poll, bounded well below the node-down threshold so a waiting agent never looks lost.
+  const deadline = Date.now() + Math.min(req.waitMs, ctx.options.nodeDownAfterMs / 3, 10_000);
+  while (req.waitMs > 0 && fingerprint === req.knownFingerprint && Date.now() < deadline) {
+    await ctx.waitForChange(deadline - Date.now());
+    tasks = buildAssignments(ctx, node.id);
+    fingerprint = fingerprintOf(tasks);
+  }
+  return { tasks, fingerprint, syncIntervalMs: 1000 };
 }

@@ -27,6 +27,7 @@ export class Reconciler {
     await provisionPlaced(ctx);
     await cleanUp(ctx);
     if (++this.passes % 20 === 0) await releaseOrphans(ctx);
+    ctx.changed();
   }
 
   kick(): void {

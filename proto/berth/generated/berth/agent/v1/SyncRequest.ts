@@ -14,6 +14,8 @@ export interface SyncRequest {
   'plugins'?: (_berth_agent_v1_PluginReport)[];
   'tasks'?: (_berth_agent_v1_TaskReport)[];
   'agentVersion'?: (string);
+  'waitMs'?: (number);
+  'knownFingerprint'?: (string);
 }
 
 export interface SyncRequest__Output {
@@ -26,4 +28,6 @@ export interface SyncRequest__Output {
   'plugins': (_berth_agent_v1_PluginReport__Output)[];
   'tasks': (_berth_agent_v1_TaskReport__Output)[];
   'agentVersion': (string);
+  'waitMs': (number);
+  'knownFingerprint': (string);
 }

@@ -5,9 +5,11 @@ import type { TaskAssignment as _berth_agent_v1_TaskAssignment, TaskAssignment__
 export interface SyncResponse {
   'tasks'?: (_berth_agent_v1_TaskAssignment)[];
   'syncIntervalMs'?: (number);
+  'fingerprint'?: (string);
 }
 
 export interface SyncResponse__Output {
   'tasks': (_berth_agent_v1_TaskAssignment__Output)[];
   'syncIntervalMs': (number);
+  'fingerprint': (string);
 }

@@ -1,0 +1,86 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanupUnder } from '../integration/harness/cleanup';
+import { berth, freePort, startDaemon, startNode, waitFor } from '../integration/harness/cluster';
+import { startDockerd } from '../integration/harness/dockerd';
+import { tempDir } from '../integration/harness/fs-helpers';
+import type { BenchResult } from './main';
+import { fmtMs, percentile, timeMs } from './stats';
+
+const RUNS = 10;
+
+const appManifest = (name: string) => `kind: App
+name: ${name}
+spec:
+  image: busybox:local
+  command: ["sh", "-c", "echo hi > /data/x; exec sleep 100000"]
+  resources: { cpu: 0.1, memory: 32Mi }
+  volumes: [{ name: data, mountPath: /data, claim: { storageClass: fast, size: 64Mi } }]
+`;
+
+/**
+ * apply → running for one task with a fresh local volume (schedule, reserve, CreateVolume, stage,
+ * publish, container start, status back at the server), next to a bare `docker run -d` with a bind mount
+ * on the same dockerd: the overhead Berth adds to starting a stateful container.
+ */
+export async function runApplyBench(): Promise<BenchResult> {
+  const dir = tempDir('bench-apply');
+  const dockerd = await startDockerd(join(dir, 'd'));
+  const stops: (() => Promise<unknown>)[] = [() => dockerd.stop()];
+  try {
+    const docker = (args: string[]) => spawnSync('docker', ['-H', `unix://${dockerd.socket}`, ...args], { encoding: 'utf8' });
+    const bare: number[] = [];
+    for (let i = 0; i < RUNS + 2; i++) {
+      const host = join(dir, 'bare', String(i));
+      mkdirSync(host, { recursive: true });
+      const ms = await timeMs(async () => {
+        const r = docker(['run', '-d', '--name', `bare${i}`, '-v', `${host}:/data`, 'busybox:local', 'sh', '-c', 'echo hi > /data/x; exec sleep 100000']);
+        if (r.status !== 0) throw new Error(`docker run failed: ${r.stderr}`);
+      });
+      if (i >= 2) bare.push(ms);
+      docker(['rm', '-f', `bare${i}`]);
+    }
+
+    const [port, agentPort] = [await freePort(), await freePort()];
+    const api = `http://127.0.0.1:${port}`;
+    const server = startDaemon(['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', `127.0.0.1:${agentPort}`], { BERTH_LOG_LEVEL: 'warn' });
+    stops.unshift(() => server.stop());
+    await waitFor('server', () => berth(api, ['get', 'nodes']).code === 0);
+    const node = await startNode(dir, 'n1', { poolSize: '2G', agentServer: `127.0.0.1:${agentPort}`, runtime: 'docker', dockerSocket: dockerd.socket });
+    stops.unshift(() => node.plugin.stop(), () => node.agent.stop());
+    await waitFor('node ready', async () => ((await (await fetch(`${api}/v1/nodes`)).json()) as { items: { state: string }[] }).items.some((n) => n.state === 'ready'));
+    await fetch(`${api}/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ manifest: 'kind: StorageClass\nname: fast\nspec: { plugin: berth.local, reclaimPolicy: Delete, parameters: { pool: fast } }\n' }) });
+    const viaBerth: number[] = [];
+    for (let i = 0; i < RUNS + 2; i++) {
+      const name = `b${i}`;
+      const ms = await timeMs(async () => {
+        const res = await fetch(`${api}/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ manifest: appManifest(name) }) });
+        if (!res.ok) throw new Error(`apply failed: ${await res.text()}`);
+        for (;;) {
+          const tasks = ((await (await fetch(`${api}/v1/tasks`)).json()) as { items: { id: string; state: string }[] }).items;
+          if (tasks.some((t) => t.id === `${name}-0` && t.state === 'running')) break;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      });
+      if (i >= 2) viaBerth.push(ms);
+      await fetch(`${api}/v1/apps/${name}`, { method: 'DELETE' });
+    }
+    const ratio = percentile(viaBerth, 50) / percentile(bare, 50);
+    return {
+      lines: [
+        `bare docker run -d with a bind mount (${RUNS} runs): p50 ${fmtMs(percentile(bare, 50))}, p95 ${fmtMs(percentile(bare, 95))}`,
+        `berth apply → running, one task with a fresh 64Mi local btrfs volume (${RUNS} runs): p50 ${fmtMs(percentile(viaBerth, 50))}, p95 ${fmtMs(percentile(viaBerth, 95))}`,
+        `ratio apply→running / docker run (p50): ${ratio.toFixed(2)}× (target ≤ 1.25×)`,
+      ],
+    };
+  } finally {
+    for (const stop of stops) await stop().catch(() => undefined);
+    cleanupUnder(dir);
+  }
+}
+
+if (require.main === module) {
+  runApplyBench().then((r) => { for (const l of r.lines) console.log(l); }, (e: unknown) => { console.error(e); process.exit(1); });
+}
