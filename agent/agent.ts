@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { cpus, totalmem } from 'node:os';
 import { basename } from 'node:path';
 import { Logger } from 'pino';
+import { tokenMetadata } from '../proto/berth/agent-auth';
 import { loadAgentProto } from '../proto/berth/load';
 import type { SyncRequest } from '../proto/berth/generated/berth/agent/v1/SyncRequest';
 import type { SyncResponse__Output } from '../proto/berth/generated/berth/agent/v1/SyncResponse';
@@ -29,6 +30,8 @@ export interface AgentOptions {
   executor: Executor;
   log: Logger;
   syncIntervalMs?: number;
+  /** Shared with the server; sent on every Sync. */
+  token?: string;
 }
 
 /**
@@ -92,8 +95,8 @@ export class Agent {
 
   private sync(request: SyncRequest): Promise<SyncResponse__Output> {
     return new Promise((resolve, reject) => {
-      this.inflight = (this.client as unknown as { Sync: (r: SyncRequest, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: SyncResponse__Output) => void) => grpc.ClientUnaryCall })
-        .Sync(request, { deadline: Date.now() + (request.waitMs ?? 0) + 10_000 }, (err, res) => {
+      this.inflight = (this.client as unknown as { Sync: (r: SyncRequest, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: SyncResponse__Output) => void) => grpc.ClientUnaryCall })
+        .Sync(request, tokenMetadata(this.options.token), { deadline: Date.now() + (request.waitMs ?? 0) + 10_000 }, (err, res) => {
           this.inflight = undefined;
           if (err) reject(err); else resolve(res!);
         });
@@ -165,7 +168,11 @@ export class Agent {
 
   start(): void {
     this.kickReconcile();
+    let first = true;
     const loop = async (): Promise<void> => {
+      // The first report waits for the first reconcile: an empty report would tell the server that tasks
+      // this node still runs (or still holds volumes for) are gone.
+      if (first) { first = false; await this.reconciling; }
       if (this.stopped) return;
       let interval = 1000;
       try {

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { Logger } from 'pino';
+import { assertListenAllowed, tokenAccepted } from '../proto/berth/agent-auth';
 import { loadAgentProto } from '../proto/berth/load';
 import type { AgentNodeHandlers } from '../proto/berth/generated/berth/agent/v1/AgentNode';
 import type { Executor } from './executors/executor';
@@ -12,15 +13,18 @@ function fail(callback: (e: grpc.ServiceError) => void, code: grpc.status, detai
 }
 
 /** Serves AgentNode (task logs and exec) on the agent's own address for the server to call. */
-export async function serveAgentNode(listen: string, executor: Executor, log: Logger): Promise<{ port: number; stop(): void }> {
+export async function serveAgentNode(listen: string, executor: Executor, log: Logger, token?: string): Promise<{ port: number; stop(): void }> {
+  assertListenAllowed(listen, token, 'the agent node service');
   const handlers: AgentNodeHandlers = {
     Logs(call, callback) {
+      if (!tokenAccepted(token, call.metadata)) { fail(callback, grpc.status.UNAUTHENTICATED, 'missing or wrong token'); return; }
       const { taskId, tail } = call.request;
       if (!TASK_ID.test(taskId)) { fail(callback, grpc.status.INVALID_ARGUMENT, `invalid task id ${JSON.stringify(taskId)}`); return; }
       executor.logs(taskId, tail > 0 ? { tail } : {}).then((logs) => callback(null, { logs }),
         (err: Error) => fail(callback, err instanceof TaskNotFoundError ? grpc.status.NOT_FOUND : grpc.status.INTERNAL, err.message));
     },
     Exec(call, callback) {
+      if (!tokenAccepted(token, call.metadata)) { fail(callback, grpc.status.UNAUTHENTICATED, 'missing or wrong token'); return; }
       const { taskId, command, timeoutMs } = call.request;
       if (!TASK_ID.test(taskId)) { fail(callback, grpc.status.INVALID_ARGUMENT, `invalid task id ${JSON.stringify(taskId)}`); return; }
       if (command.length === 0) { fail(callback, grpc.status.INVALID_ARGUMENT, 'command is required'); return; }

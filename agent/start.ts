@@ -19,6 +19,7 @@ export interface StartAgentOptions {
   labels: Record<string, string>;
   log: Logger;
   syncIntervalMs?: number;
+  token?: string;
 }
 
 /** True when a dockerd answers on the socket. */
@@ -45,11 +46,11 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
   const executor: Executor = runtime === 'docker'
     ? new DockerExecutor({ socketPath: options.dockerSocket, nodeId: options.nodeId, logger: log })
     : new ProcessExecutor({ stateDir: join(options.stateDir, 'processes'), logger: log });
-  const nodeService = await serveAgentNode(options.listen, executor, log);
+  const nodeService = await serveAgentNode(options.listen, executor, log, options.token);
   const host = options.listen.slice(0, options.listen.lastIndexOf(':'));
   const address = `${host}:${nodeService.port}`;
   const agent = new Agent({ nodeId: options.nodeId, server: options.server, address, labels: options.labels, pluginDir: options.pluginDir,
-    stateDir: options.stateDir, executor, log, syncIntervalMs: options.syncIntervalMs });
+    stateDir: options.stateDir, executor, log, syncIntervalMs: options.syncIntervalMs, token: options.token });
   agent.start();
   return { runtime, address, stop: () => { agent.stop(); nodeService.stop(); }, drain: async () => { await agent.drain(); nodeService.stop(); } };
 }

@@ -43,9 +43,11 @@ export class TaskReconciler {
       }
       reports.push(await this.ensureRunning(a, running.get(a.taskId)));
     }
-    // A task that could not be retired yet is still here: say so, or the server would think it gone.
-    for (const s of await this.executor.list()) {
-      if (!wanted.has(s.taskId)) reports.push({ taskId: s.taskId, state: 'stopping', message: 'not assigned here any more; stopping' });
+    // A task not retired yet — its container still here, its volumes still attached, or a retirement under
+    // way — is reported as stopping: the server must not reclaim a volume this node may still hold.
+    const leftovers = new Set([...(await this.executor.list()).map((s) => s.taskId), ...Object.keys(this.state.actual), ...this.retiring.keys()]);
+    for (const taskId of leftovers) {
+      if (!wanted.has(taskId)) reports.push({ taskId, state: 'stopping', message: 'not assigned here any more; stopping' });
     }
     return reports;
   }
@@ -83,10 +85,11 @@ export class TaskReconciler {
     }
     try {
       const restart = entry !== undefined && status !== undefined;
-      const mounts = [];
-      for (const v of a.volumes) mounts.push(await this.attacher.attach(a.taskId, v));
+      // Recorded before the first attach: whatever gets attached is then always found and detached later.
       this.state.actual[a.taskId] = { assignment: a, restarts: (entry?.restarts ?? 0) + (restart ? 1 : 0) };
       this.state.save();
+      const mounts = [];
+      for (const v of a.volumes) mounts.push(await this.attacher.attach(a.taskId, v));
       if (status) await this.executor.remove(a.taskId);
       const started = await this.executor.start({
         taskId: a.taskId, app: a.app, instance: a.instance, image: a.image || undefined, command: a.command, env: a.env,

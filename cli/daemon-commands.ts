@@ -21,7 +21,9 @@ function parseLabels(list: string[]): Record<string, string> {
 /** Keeps the process alive until SIGINT/SIGTERM, then runs `stop` once. */
 export function untilSignal(stop: () => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
-    const handler = () => { void stop().finally(() => resolve()); };
+    let stopping = false;
+    // A second Ctrl-C while stopping must not start a second shutdown.
+    const handler = () => { if (stopping) return; stopping = true; void stop().finally(() => resolve()); };
     process.once('SIGINT', handler);
     process.once('SIGTERM', handler);
   });
@@ -32,12 +34,13 @@ export function daemonCommands(): Command[] {
     .option('--data-dir <dir>', 'where the SQLite store lives', '/var/lib/berth/server')
     .option('--listen <host:port>', 'HTTP API address (a token is required beyond loopback)', '127.0.0.1:7420')
     .option('--agent-listen <host:port>', 'gRPC address agents sync with', '127.0.0.1:7421')
-    .option('--token <token>', 'API bearer token (or BERTH_TOKEN)', process.env.BERTH_TOKEN)
+    // No default from the environment here: commander would print it in --help.
+    .option('--token <token>', 'API bearer token (default: $BERTH_TOKEN)')
     .option('--node-down-after <seconds>', 'a node that has not synced for this long is down', '15')
     .action(async (opts: { dataDir: string; listen: string; agentListen: string; token?: string; nodeDownAfter: string }) => {
       const seconds = Number(opts.nodeDownAfter);
       if (!(seconds > 0)) throw new UsageError(`--node-down-after must be a positive number of seconds, got ${opts.nodeDownAfter}`);
-      const running = await startServer({ ...opts, nodeDownAfterMs: seconds * 1000, log: createLogger('berth.server') });
+      const running = await startServer({ ...opts, token: opts.token ?? process.env.BERTH_TOKEN, nodeDownAfterMs: seconds * 1000, log: createLogger('berth.server') });
       process.stdout.write(`berth server: API ${running.url}, agents ${running.agentAddress}\n`);
       await untilSignal(() => running.stop());
     });
@@ -51,12 +54,13 @@ export function daemonCommands(): Command[] {
     .option('--runtime <kind>', 'docker, process, or auto (docker when its socket answers)', 'auto')
     .option('--docker-socket <path>', 'dockerd API socket', '/var/run/docker.sock')
     .option('--label <key=value>', 'node label for constraints (repeatable)', collect, [])
-    .action(async (opts: { join: string; nodeId: string; listen: string; pluginDir?: string; stateDir: string; runtime: string; dockerSocket: string; label: string[] }) => {
+    .option('--token <token>', 'token shared with the server (default: $BERTH_TOKEN); required to listen beyond loopback')
+    .action(async (opts: { join: string; nodeId: string; listen: string; pluginDir?: string; stateDir: string; runtime: string; dockerSocket: string; label: string[]; token?: string }) => {
       if (!['docker', 'process', 'auto'].includes(opts.runtime)) throw new UsageError(`--runtime must be docker, process or auto, got ${opts.runtime}`);
       const running = await startAgent({
         nodeId: opts.nodeId, server: opts.join, listen: opts.listen, pluginDir: opts.pluginDir ?? join(opts.stateDir, 'plugins'),
         stateDir: opts.stateDir, runtime: opts.runtime as 'docker' | 'process' | 'auto', dockerSocket: opts.dockerSocket,
-        labels: parseLabels(opts.label), log: createLogger('berth.agent').child({ node: opts.nodeId }),
+        labels: parseLabels(opts.label), token: opts.token ?? process.env.BERTH_TOKEN, log: createLogger('berth.agent').child({ node: opts.nodeId }),
       });
       process.stdout.write(`berth agent ${opts.nodeId}: ${running.runtime} runtime, syncing with ${opts.join}\n`);
       await untilSignal(async () => running.stop());

@@ -50,6 +50,7 @@ export function resourceCommands(api: () => ApiClient): Command[] {
     .action(async (kindArg: string, name: string | undefined, opts: { output?: string }) => {
       const format = parseFormat(opts.output);
       const kind = kindOf(kindArg);
+      if (name && kind !== 'apps') throw new UsageError(`get ${kind} takes no name (list them all, or use -o json and filter)`);
       const data = await api().get<{ items: Row[] } | Row>(name ? `${TABLES[kind].path}/${encodeURIComponent(name)}` : TABLES[kind].path);
       const rows = 'items' in data && Array.isArray(data.items) ? data.items : [data];
       printRows(format, data, TABLES[kind].columns, rows);
@@ -69,6 +70,7 @@ export function resourceCommands(api: () => ApiClient): Command[] {
     .argument('<kind>').argument('<name>')
     .action(async (kind: string, name: string) => {
       const k = kindOf(kind);
+      if (k !== 'apps' && k !== 'storageclasses') throw new UsageError(`delete supports app and storageclass, not ${kind}`);
       const res = await api().delete<{ message: string }>(`${TABLES[k].path}/${encodeURIComponent(name)}`);
       process.stdout.write(`${res.message}\n`);
     });

@@ -48,7 +48,12 @@ export function upCommand(): Command {
       const dataDir = opts.dataDir;
       mkdirSync(join(dataDir, 'pools'), { recursive: true, mode: 0o700 });
       const stops: (() => Promise<void> | void)[] = [];
-      const stopAll = async () => { for (const s of stops.reverse()) await s(); };
+      let stopped = false;
+      const stopAll = async () => {
+        if (stopped) return;
+        stopped = true;
+        for (const s of [...stops].reverse()) await s();
+      };
       try {
         const pool = choosePool(dataDir, parseSize(opts.poolSize));
         const socket = join(dataDir, 'plugins', 'local.sock');

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { Logger } from 'pino';
+import { assertListenAllowed, tokenAccepted } from '../proto/berth/agent-auth';
 import { loadAgentProto } from '../proto/berth/load';
 import type { SyncRequest__Output } from '../proto/berth/generated/berth/agent/v1/SyncRequest';
 import type { SyncResponse } from '../proto/berth/generated/berth/agent/v1/SyncResponse';
@@ -7,10 +8,15 @@ import type { SyncResponse } from '../proto/berth/generated/berth/agent/v1/SyncR
 export type SyncHandler = (request: SyncRequest__Output) => Promise<SyncResponse>;
 
 /** Serves the AgentControl gRPC service; each Sync is handed to the server's node/task bookkeeping. */
-export async function serveAgentControl(listen: string, handler: SyncHandler, log: Logger): Promise<{ port: number; stop(): Promise<void> }> {
+export async function serveAgentControl(listen: string, handler: SyncHandler, log: Logger, token?: string): Promise<{ port: number; stop(): Promise<void> }> {
+  assertListenAllowed(listen, token, 'the agent endpoint');
   const server = new grpc.Server();
   server.addService(loadAgentProto().berth.agent.v1.AgentControl.service, {
     Sync: (call: grpc.ServerUnaryCall<SyncRequest__Output, SyncResponse>, callback: grpc.sendUnaryData<SyncResponse>) => {
+      if (!tokenAccepted(token, call.metadata)) {
+        callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' } as grpc.ServiceError);
+        return;
+      }
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(call.request.nodeId)) {
         callback({ code: grpc.status.INVALID_ARGUMENT, details: `invalid node id ${JSON.stringify(call.request.nodeId)}` } as grpc.ServiceError);
         return;

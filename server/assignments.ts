@@ -11,12 +11,15 @@ export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssig
     if (task.nodeId !== nodeId || !['assigned', 'running', 'failed'].includes(task.state)) continue;
     const app = store.apps.get(task.app);
     if (!app) continue;
-    const spec = app.spec;
+    // A scale changes only the instance count, so the app's current spec serves tasks from before this field existed.
+    const spec = task.spec ?? app.spec;
     const volumes: VolumeAttachment[] = [];
+    let ready = true;
     for (const tpl of spec.volumes) {
       const claim = store.claims.get(claimIdOf(app.name, tpl.name, task.instance));
       const volume = claim?.volumeId ? store.volumes.get(claim.volumeId) : undefined;
-      if (!claim || !volume?.csiVolumeId) continue;
+      // Never hand out a task with a volume missing: it would write into its container instead.
+      if (!claim || !volume?.csiVolumeId || volume.state !== 'ready') { ready = false; break; }
       const sc = store.storageClasses.get(claim.storageClass)?.spec;
       const secret = (name: string | undefined) => (name ? store.secrets.get(name)?.data ?? {} : {});
       volumes.push({
@@ -27,6 +30,7 @@ export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssig
         mountFlags: [...(sc?.mountOptions ?? [])],
       });
     }
+    if (!ready) continue;
     out.push({
       taskId: task.id, app: app.name, instance: task.instance, generation: String(task.generation), runtime: spec.runtime,
       image: spec.image ?? '', command: [...spec.command], env: { ...spec.env, BERTH_APP: app.name, BERTH_INSTANCE: String(task.instance) },

@@ -10,7 +10,7 @@ export class ClusterContext {
   private readonly csiClients = new Map<string, CsiClient>();
 
   constructor(readonly store: ClusterStore, readonly ledger: Ledger, readonly scheduler: Scheduler, readonly log: Logger,
-              readonly options: { nodeDownAfterMs: number }) {}
+              readonly options: { nodeDownAfterMs: number; token?: string }) {}
 
   private readonly waiters = new Set<() => void>();
 

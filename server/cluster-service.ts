@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { isDeepStrictEqual } from 'node:util';
 import { checkReferences, formatIssue, parseManifestsSafe } from '../core/manifests';
 import type { AppManifest, Manifest } from '../core/manifests';
+import { tokenMetadata } from '../proto/berth/agent-auth';
 import { loadAgentProto } from '../proto/berth/load';
 import type { LogsResponse__Output } from '../proto/berth/generated/berth/agent/v1/LogsResponse';
 import type { ClusterContext } from './cluster-context';
@@ -184,7 +185,7 @@ export class ClusterService {
     const Ctl = loadAgentProto().berth.agent.v1.AgentNode;
     const client = new Ctl(node.address, grpc.credentials.createInsecure());
     try {
-      const res = await new Promise<LogsResponse__Output>((resolve, reject) => client.Logs({ taskId, tail: tail ?? 0 }, { deadline: Date.now() + 10_000 },
+      const res = await new Promise<LogsResponse__Output>((resolve, reject) => client.Logs({ taskId, tail: tail ?? 0 }, tokenMetadata(this.ctx.options.token), { deadline: Date.now() + 10_000 },
         (err: grpc.ServiceError | null, r?: LogsResponse__Output) => (err ? reject(err) : resolve(r!))));
       return res.logs;
     } catch (error) {

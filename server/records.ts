@@ -27,6 +27,11 @@ export interface TaskRecord {
   instance: number;
   /** Generation of the app spec this task runs (or is being rolled to). */
   generation: number;
+  /**
+   * The app spec of that generation: a task not rolled yet keeps running (and restarting with) the
+   * spec it was started with, not one applied since.
+   */
+  spec?: AppSpec;
   nodeId?: string;
   state: TaskState;
   message?: string;

@@ -35,11 +35,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { log } = options;
   const store = new SqliteClusterStore(join(options.dataDir, 'berth.db'));
   const ledger = new Ledger(new InMemoryLedgerStore());
-  const ctx = new ClusterContext(store, ledger, new Scheduler(ledger), log, { nodeDownAfterMs: options.nodeDownAfterMs ?? 15_000 });
+  const ctx = new ClusterContext(store, ledger, new Scheduler(ledger), log, { nodeDownAfterMs: options.nodeDownAfterMs ?? 15_000, token: options.token });
   await rebuildLedger(ctx);
   const reconciler = new Reconciler(ctx);
   const service = new ClusterService(ctx, () => reconciler.kick());
-  const agents = await serveAgentControl(options.agentListen, (req) => handleSync(ctx, req), log);
+  const agents = await serveAgentControl(options.agentListen, (req) => handleSync(ctx, req), log, options.token);
   const agentHost = options.agentListen.slice(0, options.agentListen.lastIndexOf(':'));
   const http = await startHttpApi(service, { listen: options.listen, token: options.token, log });
   reconciler.kick();

@@ -47,11 +47,11 @@ function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
     const taskId = taskIdOf(app.name, i);
     const task = store.tasks.get(taskId);
     if (!task) {
-      store.tasks.put(taskId, { id: taskId, app: app.name, instance: i, generation: app.generation, state: 'pending', restarts: 0, updatedAt: now });
+      store.tasks.put(taskId, { id: taskId, app: app.name, instance: i, generation: app.generation, spec: app.spec, state: 'pending', restarts: 0, updatedAt: now });
       ctx.event(`task/${taskId}`, 'Created', `instance ${i} of ${app.name} wants to run`);
     } else if (task.state === 'stopping' && task.stopped) {
       // Scaled down and back up before cleanup finished: start again (same claims, same node if bound).
-      store.tasks.put(taskId, { ...task, state: 'pending', stopped: false, generation: app.generation, message: undefined, updatedAt: now });
+      store.tasks.put(taskId, { ...task, state: 'pending', stopped: false, generation: app.generation, spec: app.spec, message: undefined, updatedAt: now });
     }
   }
   for (const task of store.tasks.list().filter((t) => t.app === app.name && t.instance >= app.spec.instances && t.state !== 'stopping')) {
@@ -68,11 +68,13 @@ function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
  */
 function rollOne(ctx: ClusterContext, app: AppRecord): void {
   const tasks = ctx.store.tasks.list().filter((t) => t.app === app.name && t.instance < app.spec.instances);
-  const rolling = tasks.some((t) => t.generation === app.generation && t.state !== 'running' && t.state !== 'pending');
+  // A task already on the new generation that is not running yet (pending, placed, assigned) is the roll
+  // in progress: wait for it before touching the next instance.
+  const rolling = tasks.some((t) => t.generation === app.generation && t.state !== 'running');
   if (rolling) return;
   const old = tasks.filter((t) => t.generation < app.generation).sort((a, b) => a.instance - b.instance)[0];
   if (!old) return;
   // Back through placement: bound volumes pin it to its node, and a changed cpu/memory is re-reserved there.
-  ctx.store.tasks.put(old.id, { ...old, generation: app.generation, state: 'pending', updatedAt: new Date().toISOString() });
+  ctx.store.tasks.put(old.id, { ...old, generation: app.generation, spec: app.spec, state: 'pending', updatedAt: new Date().toISOString() });
   ctx.event(`task/${old.id}`, 'Rolling', `rolling ${old.id} to generation ${app.generation}`);
 }

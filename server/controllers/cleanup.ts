@@ -8,14 +8,18 @@ import type { ClaimRecord } from '../records';
  * instance needs any more gives its volume back per the storage class's reclaim policy (Delete: the
  * volume is deleted through CSI; Retain: it is kept, unbound). An app being deleted goes last.
  */
+const lastReclaimFailure = new Map<string, string>();
+
 export async function cleanUp(ctx: ClusterContext): Promise<void> {
   const { store } = ctx;
   for (const task of store.tasks.list().filter((t) => t.state === 'stopping')) {
+    // Only the node's own word ends a task: a node that is merely silent (partition, agent restart) may
+    // still run it and hold its volumes, so its claims must not be reclaimed yet.
     const node = task.nodeId ? store.nodes.get(task.nodeId) : undefined;
-    if (!task.stopped && node && node.state === 'ready') continue;
+    if (!task.stopped && node) continue;
     await ctx.ledger.release(task.id);
     store.tasks.delete(task.id);
-    ctx.event(`task/${task.id}`, 'Removed', node?.state === 'ready' ? 'task stopped and removed' : `task removed (node ${task.nodeId ?? '-'} is down)`);
+    ctx.event(`task/${task.id}`, 'Removed', 'task stopped and removed');
   }
   for (const claim of store.claims.list()) {
     const app = store.apps.get(claim.app);
@@ -25,7 +29,10 @@ export async function cleanUp(ctx: ClusterContext): Promise<void> {
     try {
       await reclaim(ctx, claim);
     } catch (error) {
-      ctx.event(`claim/${claim.id}`, 'ReclaimFailed', error instanceof Error ? error.message : String(error));
+      const message = error instanceof Error ? error.message : String(error);
+      // Retried every pass: record a failure once per distinct message, not twice a second.
+      if (lastReclaimFailure.get(claim.id) !== message) ctx.event(`claim/${claim.id}`, 'ReclaimFailed', message);
+      lastReclaimFailure.set(claim.id, message);
     }
   }
   for (const app of store.apps.list().filter((a) => a.deleting)) {

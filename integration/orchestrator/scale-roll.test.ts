@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanupUnder } from '../harness/cleanup';
+import { berth, berthJson, Daemon, freePort, NodeHandle, startDaemon, startNode, waitFor } from '../harness/cluster';
+import { dockerAvailable, DockerdHandle, startDockerd } from '../harness/dockerd';
+import { tempDir } from '../harness/fs-helpers';
+
+interface Task { id: string; state: string; generation: number }
+interface Claim { id: string; volumeId?: string; retained: boolean }
+
+const manifest = (version: string) => `
+kind: StorageClass
+name: fast
+spec: { plugin: berth.local, reclaimPolicy: Delete, parameters: { pool: fast } }
+---
+kind: App
+name: web
+spec:
+  instances: 1
+  image: busybox:local
+  env: { VERSION: "${version}" }
+  command: ["sh", "-c", "echo $VERSION >> /data/versions; trap 'exit 0' TERM; sleep 100000 & wait"]
+  resources: { cpu: 0.1, memory: 32Mi }
+  volumes: [{ name: data, mountPath: /data, claim: { storageClass: fast, size: 32Mi } }]
+`;
+
+const available = dockerAvailable();
+
+describe('scaling and rolling updates keep each instance on its claim', function () {
+  this.timeout(300_000);
+  let dir: string;
+  let dockerd: DockerdHandle;
+  let server: Daemon;
+  let api: string;
+  let node: NodeHandle;
+
+  before(async function () {
+    if (!available.ok) this.skip();
+    dir = tempDir('roll');
+    dockerd = await startDockerd(join(dir, 'd'));
+    const [port, agentPort] = [await freePort(), await freePort()];
+    api = `http://127.0.0.1:${port}`;
+    server = startDaemon(['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', `127.0.0.1:${agentPort}`]);
+    await waitFor('server', () => berth(api, ['get', 'nodes']).code === 0);
+    node = await startNode(dir, 'n1', { poolSize: '1G', agentServer: `127.0.0.1:${agentPort}`, runtime: 'docker', dockerSocket: dockerd.socket });
+    await waitFor('node ready', () => berthJson<{ items: { state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.state === 'ready'));
+  });
+
+  after(async () => {
+    if (!dir) return;
+    await node?.agent.stop();
+    await server?.stop();
+    await node?.plugin.stop();
+    await dockerd?.stop();
+    cleanupUnder(dir);
+  });
+
+  const tasks = () => berthJson<{ items: Task[] }>(api, ['get', 'tasks']).items.sort((a, b) => a.id.localeCompare(b.id));
+  const claims = () => berthJson<{ items: Claim[] }>(api, ['get', 'claims']).items;
+  const data = (task: string, file: string) => readFileSync(join(node.stateDir, 'publish', task, 'data', file), 'utf8');
+
+  it('scales down keeping the claim, and scales up onto the same volume', async () => {
+    assert.equal(berth(api, ['apply', '-f', '-'], manifest('v1')).code, 0);
+    assert.equal(berth(api, ['scale', 'web', '2']).code, 0);
+    await waitFor('2 running', () => { const t = tasks(); return t.length === 2 && t.every((x) => x.state === 'running'); }, 120_000);
+    writeFileSync(join(node.stateDir, 'publish', 'web-1', 'data', 'mark'), 'instance-1-data');
+    const volume = claims().find((c) => c.id === 'web/data/1')!.volumeId;
+    assert.equal(berth(api, ['scale', 'web', '1']).code, 0);
+    await waitFor('web-1 gone', () => !tasks().some((t) => t.id === 'web-1'), 60_000);
+    const kept = claims().find((c) => c.id === 'web/data/1');
+    assert.ok(kept?.retained, 'the claim of the removed instance is retained');
+    assert.equal(kept.volumeId, volume);
+    assert.equal(berth(api, ['scale', 'web', '2']).code, 0);
+    await waitFor('web-1 back', () => tasks().some((t) => t.id === 'web-1' && t.state === 'running'), 120_000);
+    assert.equal(data('web-1', 'mark'), 'instance-1-data', 'scale up found the retained volume');
+  });
+
+  it('rolls a changed spec one instance at a time, each on its own data', async () => {
+    let worst = 0;
+    assert.equal(berth(api, ['apply', '-f', '-'], manifest('v2').replace('instances: 1', 'instances: 2')).code, 0);
+    await waitFor('both on generation 2 and running', () => {
+      const t = tasks();
+      worst = Math.max(worst, t.filter((x) => x.state !== 'running').length);
+      return t.length === 2 && t.every((x) => x.generation === 2 && x.state === 'running');
+    }, 180_000);
+    assert.ok(worst <= 1, `at most one instance was down at a time (saw ${worst})`);
+    for (const id of ['web-0', 'web-1']) {
+      const env = (await dockerd.docker.getContainer(`berth-${id}`).inspect()).Config.Env;
+      assert.ok(env.includes('VERSION=v2'), `${id} runs the new spec`);
+      assert.match(data(id, 'versions'), /v1\n(v1\n)*v2\n$/, `${id} kept its data across the roll`);
+    }
+  });
+});
