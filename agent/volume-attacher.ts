@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VolumeAttachment__Output } from '../proto/berth/generated/berth/agent/v1/VolumeAttachment';
@@ -22,6 +23,15 @@ function capabilityOf(v: VolumeAttachment__Output): VolumeCapability {
 }
 
 /**
+ * Volume ids come from plugins, in any vendor's format: they become one path component that is readable
+ * (unsafe characters replaced) and unique (a hash of the exact id, so "a/b" and "a_b" never share a dir).
+ */
+export function pathComponentFor(volumeId: string): string {
+  const readable = volumeId.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[._-]+/, '').slice(0, 64);
+  return `${readable || 'vol'}-${createHash('sha256').update(volumeId).digest('hex').slice(0, 12)}`;
+}
+
+/**
  * The node half of the CSI call sequence a CO makes: NodeStageVolume (only when the plugin has
  * STAGE_UNSTAGE_VOLUME) then NodePublishVolume to a per-task target; the reverse on detach. Every call
  * is idempotent on the plugin side, so re-running after an agent crash is safe.
@@ -41,13 +51,11 @@ export class VolumeAttacher {
   }
 
   private paths(taskId: string, v: VolumeAttachment__Output): { staging: string; target: string } {
-    if (!SAFE.test(v.volumeId.replace(/[^A-Za-z0-9_.-]/g, '_')) || !SAFE.test(taskId) || !SAFE.test(v.name)) {
-      throw new Error(`unsafe id in volume attachment (task ${taskId}, volume ${v.volumeId}, name ${v.name})`);
+    if (!SAFE.test(taskId) || !SAFE.test(v.name) || !SAFE.test(v.plugin)) {
+      throw new Error(`unsafe id in volume attachment (task ${JSON.stringify(taskId)}, volume name ${JSON.stringify(v.name)}, plugin ${JSON.stringify(v.plugin)})`);
     }
-    // Volume ids come from plugins (any vendor's format); they are flattened to one safe path component.
-    const volumeDir = v.volumeId.replace(/[^A-Za-z0-9_.-]/g, '_');
     return {
-      staging: join(this.stateDir, 'staging', v.plugin.replace(/[^A-Za-z0-9_.-]/g, '_'), volumeDir),
+      staging: join(this.stateDir, 'staging', v.plugin, pathComponentFor(v.volumeId)),
       target: join(this.stateDir, 'publish', taskId, v.name),
     };
   }

@@ -117,8 +117,13 @@ async function provisionClaim(ctx: ClusterContext, task: TaskRecord, claim: Clai
       const amounts: ResourceAmounts = { ...reservation.amounts, pools: reservation.amounts.pools.filter((p) => p.claimId !== claim.id) };
       await ctx.ledger.reserve({ holderId: task.id, nodeId: node.id, amounts, replaceExisting: true });
     }
-    await ctx.ledger.reserveStatic(node.id, volumeRole(ready.id), { cpuMillis: 0, memoryBytes: 0, attachments: [],
+    const held = await ctx.ledger.reserveStatic(node.id, volumeRole(ready.id), { cpuMillis: 0, memoryBytes: 0, attachments: [],
       pools: [{ plugin: ready.plugin, pool: poolName, bytes: ready.capacityBytes }] });
+    // The bytes just left the task's reservation, so this can only fail if the pool shrank under us
+    // (a capacity report racing the create); say so loudly rather than silently under-count.
+    if (held.status !== 'reserved' && held.status !== 'already-reserved') {
+      ctx.event(`node/${node.id}`, 'LedgerMismatch', `could not reserve ${ready.capacityBytes} bytes for volume ${ready.id} in pool ${poolName}: ${held.status}`);
+    }
   }
   ctx.event(`claim/${claim.id}`, 'Provisioned', `volume ${ready.id} (${ready.plugin} ${created.volumeId}, ${ready.capacityBytes} bytes) on ${ready.nodeId ?? 'shared storage'}`);
 }
