@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ApiClient } from './api-client';
+import { backupCommands } from './backup-commands';
 import { describeError, exitCodeFor } from './exit-codes';
 import { daemonCommands } from './daemon-commands';
 import { pluginCommands } from './plugin-commands';
@@ -23,6 +24,7 @@ async function main(argv: string[]): Promise<void> {
   for (const c of daemonCommands()) program.addCommand(c);
   program.addCommand(pluginCommands());
   for (const c of resourceCommands(api)) program.addCommand(c);
+  for (const c of backupCommands(api)) program.addCommand(c);
   for (const c of program.commands) c.exitOverride();
   await program.parseAsync(argv);
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ApiClient } from './api-client';
+import { RECOVERY_POINT_COLUMNS } from './backup-commands';
 import { formatBytes, parseFormat, printRows, UsageError } from './output';
 
 type Row = Record<string, unknown>;
@@ -14,7 +15,7 @@ const TABLES: Record<string, { path: string; columns: [string, (r: never) => unk
   volumes: { path: '/v1/volumes', columns: [col('id', (r) => r.id), col('plugin', (r) => r.plugin), col('node', (r) => r.nodeId), col('size', (r) => formatBytes(r.capacityBytes as number)), col('claim', (r) => r.claimId), col('state', (r) => r.state)] },
   claims: { path: '/v1/claims', columns: [col('id', (r) => r.id), col('class', (r) => r.storageClass), col('size', (r) => formatBytes(r.sizeBytes as number)), col('volume', (r) => r.volumeId), col('state', (r) => r.state)] },
   reservations: { path: '/v1/reservations', columns: [col('holder', (r) => r.holderId), col('node', (r) => r.nodeId), col('kind', (r) => r.kind), col('cpu', (r) => r.cpu), col('memory', (r) => formatBytes(r.memoryBytes as number)), col('storage', (r) => r.storage)] },
-  snapshots: { path: '/v1/snapshots', columns: [col('id', (r) => r.id), col('volume', (r) => r.volumeId), col('plugin', (r) => r.plugin), col('created', (r) => r.createdAt), col('state', (r) => r.state)] },
+  snapshots: { path: '/v1/snapshots', columns: RECOVERY_POINT_COLUMNS },
   storageclasses: { path: '/v1/storageclasses', columns: [col('name', (r) => r.name), col('plugin', (r) => r.plugin), col('binding', (r) => r.bindingMode), col('reclaim', (r) => r.reclaimPolicy)] },
   plugins: { path: '/v1/plugins', columns: [col('name', (r) => r.name), col('nodes', (r) => (r.nodes as string[] ?? []).join(',')), col('capabilities', (r) => (r.controllerCapabilities as string[] ?? []).length)] },
   events: { path: '/v1/events', columns: [col('time', (r) => r.time), col('object', (r) => r.object), col('reason', (r) => r.reason), col('message', (r) => r.message)] },

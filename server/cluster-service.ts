@@ -8,6 +8,7 @@ import type { LogsResponse__Output } from '../proto/berth/generated/berth/agent/
 import type { ClusterContext } from './cluster-context';
 import { badRequest, conflict, notFound, unavailable } from './http-errors';
 import type { AppRecord } from './records';
+import { listRecoveryPoints } from './recovery-points';
 
 export type ListKind = 'apps' | 'tasks' | 'nodes' | 'volumes' | 'claims' | 'reservations' | 'snapshots' | 'storageclasses' | 'plugins' | 'events';
 type Applied = { kind: string; name: string; action: 'created' | 'updated' | 'unchanged' };
@@ -96,7 +97,7 @@ export class ClusterService {
       case 'reservations': return (await this.ctx.ledger.list()).map((r) => ({
         holderId: r.holderId, nodeId: r.nodeId, kind: r.kind, cpu: r.amounts.cpuMillis / 1000, memoryBytes: r.amounts.memoryBytes,
         storage: r.amounts.pools.map((p) => `${p.plugin}/${p.pool}=${p.bytes}`).join(' '), amounts: r.amounts }));
-      case 'snapshots': return [];
+      case 'snapshots': return listRecoveryPoints(store);
       case 'storageclasses': return store.storageClasses.list().map((s) => ({ name: s.name, ...s.spec }));
       case 'plugins': return this.plugins();
       case 'events': return store.events(undefined, 200);

@@ -1,4 +1,4 @@
-import type { AppRecord, ClaimRecord, EventRecord, NodeRecord, PluginRecord, SecretRecord, StorageClassRecord, TaskRecord, VolumeRecord } from './records';
+import type { AppRecord, ClaimRecord, EventRecord, NodeRecord, PluginRecord, RecoveryPointRecord, SecretRecord, StorageClassRecord, TaskRecord, VolumeRecord } from './records';
 
 /** One kind of record, keyed by id. Reads see the writes of the enclosing transaction. */
 export interface Collection<T> {
@@ -22,6 +22,7 @@ export interface ClusterStore {
   readonly claims: Collection<ClaimRecord>;
   readonly volumes: Collection<VolumeRecord>;
   readonly nodes: Collection<NodeRecord>;
+  readonly recoveryPoints: Collection<RecoveryPointRecord>;
   transaction<T>(fn: () => T): T;
   appendEvent(event: Omit<EventRecord, 'time'>): void;
   events(object?: string, limit?: number): EventRecord[];

@@ -9,6 +9,8 @@ export interface HttpApiOptions {
   listen: string;
   token?: string;
   log: Logger;
+  /** More routes (recovery points, restores), registered before the server listens. */
+  routes?: (app: FastifyInstance) => void;
 }
 
 const LIST_KINDS: ListKind[] = ['apps', 'tasks', 'nodes', 'volumes', 'claims', 'reservations', 'snapshots', 'storageclasses', 'plugins', 'events'];
@@ -86,6 +88,7 @@ export async function startHttpApi(service: ClusterService, options: HttpApiOpti
     querystring: { type: 'object', properties: { tail: { type: 'integer', minimum: 1 } } } } },
   async (req) => ({ logs: await service.taskLogs((req.params as { id: string }).id, (req.query as { tail?: number }).tail) }));
   app.get('/v1/health', async () => ({ ok: true }));
+  options.routes?.(app);
 
   const url = await app.listen({ host, port });
   return { app, url };

@@ -105,3 +105,61 @@ export interface EventRecord {
   reason: string;
   message: string;
 }
+
+/**
+ * A recovery point: an app's spec, claims and storage classes plus one CSI snapshot per bound claim,
+ * taken together (hooks around them). Written as an intent (`creating`, with the CreateSnapshot names)
+ * before any snapshot exists, so a crash mid-way is undone on restart; see server/recovery-points.ts.
+ */
+export type RecoveryPointState = 'creating' | 'ready' | 'failed' | 'deleting';
+export type Consistency = 'app-consistent' | 'crash-consistent';
+
+export interface RecoveryPointSnapshot {
+  claimId: string;
+  template: string;
+  instance: number;
+  plugin: string;
+  /** Node whose controller took it (node-local plugins); the controller endpoint is found through it. */
+  nodeId?: string;
+  /** CreateSnapshot name: the idempotency key (a retried create returns the same snapshot). */
+  csiName: string;
+  csiSnapshotId?: string;
+  groupSnapshotId?: string;
+  /** Berth volume id and CSI volume id of the source. */
+  sourceVolumeId: string;
+  sourceCsiVolumeId: string;
+  sizeBytes: number;
+}
+
+export interface HookRun {
+  phase: 'preSnapshot' | 'postSnapshot';
+  taskId: string;
+  nodeId?: string;
+  /** -1 when the command could not be run (agent unreachable, task not running). */
+  exitCode: number;
+  output: string;
+  ok: boolean;
+}
+
+export interface RecoveryPointRecord {
+  id: string;
+  app: string;
+  generation: number;
+  spec: AppSpec;
+  claims: ClaimRecord[];
+  storageClasses: StorageClassRecord[];
+  /** The app's reservations at snapshot time: holder, node and amounts (what a restore must find room for). */
+  reservations: { holderId: string; nodeId: string; cpuMillis: number; memoryBytes: number; pools: { plugin: string; pool: string; bytes: number; claimId?: string }[] }[];
+  snapshots: RecoveryPointSnapshot[];
+  hooks: HookRun[];
+  consistency: Consistency;
+  state: RecoveryPointState;
+  /** Set when the pre hooks started: a crash after that must still run postSnapshot. */
+  preHooksStarted?: boolean;
+  /** Set before the first CreateSnapshot: only then can a crash have left snapshots whose ids were never stored. */
+  snapshotsStarted?: boolean;
+  postHooksDone?: boolean;
+  message?: string;
+  createdAt: string;
+  readyAt?: string;
+}

@@ -9,6 +9,8 @@ import { startHttpApi } from './http-api';
 import { rebuildLedger } from './ledger-rebuild';
 import { handleSync } from './node-sync';
 import { Reconciler } from './reconciler';
+import { registerRecoveryRoutes } from './recovery-api';
+import { RecoveryPoints } from './recovery-points';
 import { SqliteClusterStore } from './sqlite-cluster-store';
 
 export interface ServerOptions {
@@ -41,8 +43,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const service = new ClusterService(ctx, () => reconciler.kick());
   const agents = await serveAgentControl(options.agentListen, (req) => handleSync(ctx, req), log, options.token);
   const agentHost = options.agentListen.slice(0, options.agentListen.lastIndexOf(':'));
-  const http = await startHttpApi(service, { listen: options.listen, token: options.token, log });
+  const recoveryPoints = new RecoveryPoints(ctx);
+  const http = await startHttpApi(service, { listen: options.listen, token: options.token, log,
+    routes: (app) => registerRecoveryRoutes(app, ctx, recoveryPoints, () => reconciler.kick()) });
   reconciler.kick();
+  // Undo snapshots a crash interrupted (in the background: it may wait for plugins and agents).
+  void recoveryPoints.resume().catch((err: unknown) => log.error({ err }, 'resuming recovery points failed'));
   log.info({ api: http.url, agents: `${agentHost}:${agents.port}`, dataDir: options.dataDir }, 'berth server running');
   return {
     url: http.url, agentAddress: `${agentHost}:${agents.port}`, service, ctx,

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ClusterStore, Collection } from './cluster-store';
-import type { AppRecord, ClaimRecord, EventRecord, NodeRecord, PluginRecord, SecretRecord, StorageClassRecord, TaskRecord, VolumeRecord } from './records';
+import type { AppRecord, ClaimRecord, EventRecord, NodeRecord, PluginRecord, RecoveryPointRecord, SecretRecord, StorageClassRecord, TaskRecord, VolumeRecord } from './records';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE objects (kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
@@ -24,6 +24,7 @@ export class SqliteClusterStore implements ClusterStore {
   readonly claims: Collection<ClaimRecord>;
   readonly volumes: Collection<VolumeRecord>;
   readonly nodes: Collection<NodeRecord>;
+  readonly recoveryPoints: Collection<RecoveryPointRecord>;
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -40,6 +41,7 @@ export class SqliteClusterStore implements ClusterStore {
     this.claims = this.collection<ClaimRecord>('claim');
     this.volumes = this.collection<VolumeRecord>('volume');
     this.nodes = this.collection<NodeRecord>('node');
+    this.recoveryPoints = this.collection<RecoveryPointRecord>('recoverypoint');
   }
 
   private migrate(): void {
