@@ -2,6 +2,9 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { cleanupUnder } from './cleanup';
+import { DockerdHandle, startDockerd } from './dockerd';
+import { tempDir } from './fs-helpers';
 import { BERTH_BIN, PluginProcess, startPlugin } from './plugin-process';
 
 /** A free TCP port on 127.0.0.1 (bound then released: good enough for one test run). */
@@ -80,4 +83,52 @@ export async function startNode(dir: string, id: string, opts: { poolSize: strin
     '--runtime', opts.runtime, ...(opts.dockerSocket ? ['--docker-socket', opts.dockerSocket] : []), ...(opts.labels ?? []).flatMap((l) => ['--label', l])];
   const agent = startDaemon(agentArgs);
   return { id, plugin, agent, stateDir: join(nodeDir, 'agent'), agentArgs };
+}
+
+/** A whole test cluster on this machine: private dockerd, `berth server`, and nodes added one by one. */
+export interface TestCluster {
+  dir: string;
+  dockerd: DockerdHandle;
+  api: string;
+  agentAddress: string;
+  server: Daemon;
+  nodes: NodeHandle[];
+  /** Starts a node (plugin + agent) and waits until the server sees it ready. */
+  addNode(id: string, poolSize: string): Promise<NodeHandle>;
+  /** Stops the server (SIGTERM, or SIGKILL for a crash) and starts it again on the same data. */
+  restartServer(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops everything and removes every mount, loop device and file under `dir`; safe after a failure. */
+  stop(): Promise<void>;
+}
+
+export async function startCluster(prefix: string, extraServerArgs: string[] = []): Promise<TestCluster> {
+  const dir = tempDir(prefix);
+  const dockerd = await startDockerd(join(dir, 'd'));
+  const [port, agentPort] = [await freePort(), await freePort()];
+  const api = `http://127.0.0.1:${port}`;
+  const agentAddress = `127.0.0.1:${agentPort}`;
+  const serverArgs = ['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', agentAddress, ...extraServerArgs];
+  const cluster: TestCluster = {
+    dir, dockerd, api, agentAddress, server: startDaemon(serverArgs), nodes: [],
+    async addNode(id, poolSize) {
+      const node = await startNode(dir, id, { poolSize, agentServer: agentAddress, runtime: 'docker', dockerSocket: dockerd.socket });
+      cluster.nodes.push(node);
+      await waitFor(`node ${id} ready`, () => berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.id === id && n.state === 'ready'));
+      return node;
+    },
+    async restartServer(signal = 'SIGTERM') {
+      await cluster.server.stop(signal);
+      cluster.server = startDaemon(serverArgs);
+      await waitFor('server back', () => berth(api, ['get', 'nodes']).code === 0);
+    },
+    async stop() {
+      for (const n of cluster.nodes) await n.agent.stop();
+      await cluster.server.stop();
+      for (const n of cluster.nodes) await n.plugin.stop();
+      await dockerd.stop();
+      cleanupUnder(dir);
+    },
+  };
+  await waitFor('server', () => berth(api, ['get', 'nodes']).code === 0);
+  return cluster;
 }

@@ -9,6 +9,7 @@ import { hasCommand, tempDir } from '../harness/fs-helpers';
 import { PluginProcess, startPlugin } from '../harness/plugin-process';
 import { detachAllUnder, startTgtd, stopTgtd, targetNames, TgtdProcess, tgtadm } from '../iscsi-plugin/tgtd';
 import { listMounts } from '../../plugins/sdk/mounts';
+import { pathComponentFor } from '../../agent/volume-attacher';
 
 interface Task { id: string; nodeId?: string; state: string; restarts: number; message?: string }
 interface Volume { id: string; plugin: string; csiVolumeId?: string; claimId?: string; nodeId?: string; state: string; published?: Record<string, Record<string, string>> }
@@ -145,7 +146,7 @@ describe('a stateful app on an iSCSI volume end to end: tgtd, user-space initiat
     const listed = (await plugin!.client.controller('ListVolumes', {})).entries.find((e) => e.volume?.volumeId === volume.csiVolumeId);
     assert.deepEqual(listed?.status?.publishedNodeIds, [CSI_NODE]);
     // The staging mount is ext4 on a loop device over the nbdfuse file that qemu-nbd serves from the LUN.
-    const staging = join(agentState, 'staging', 'berth.iscsi', volume.csiVolumeId!.replace(/[^A-Za-z0-9_.-]/g, '_'));
+    const staging = join(agentState, 'staging', 'berth.iscsi', pathComponentFor(volume.csiVolumeId!));
     const [source, fstype] = execFileSync('findmnt', ['-n', '-o', 'SOURCE,FSTYPE', staging], { encoding: 'utf8' }).trim().split(/\s+/);
     assert.equal(fstype, 'ext4');
     assert.match(execFileSync('losetup', ['-n', '-O', 'BACK-FILE', source], { encoding: 'utf8' }), /\/nbd\s*$/);
@@ -174,7 +175,7 @@ describe('a stateful app on an iSCSI volume end to end: tgtd, user-space initiat
     assert.equal(volumes()[0].csiVolumeId, volume.csiVolumeId);
     assert.equal(attachments(dir).fuse.length, 1);
     // And the data is on the LUN itself: read it back from the filesystem on the attached block device.
-    const staging = join(agentState, 'staging', 'berth.iscsi', volume.csiVolumeId!.replace(/[^A-Za-z0-9_.-]/g, '_'));
+    const staging = join(agentState, 'staging', 'berth.iscsi', pathComponentFor(volume.csiVolumeId!));
     const source = execFileSync('findmnt', ['-n', '-o', 'SOURCE', staging], { encoding: 'utf8' }).trim();
     execFileSync('sync');
     const dumped = execFileSync('debugfs', ['-R', 'cat /first', source], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });

@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { cleanupUnder } from '../harness/cleanup';
-import { berth, berthJson, Daemon, freePort, NodeHandle, startDaemon, startNode, waitFor } from '../harness/cluster';
-import { dockerAvailable, DockerdHandle, startDockerd } from '../harness/dockerd';
-import { tempDir } from '../harness/fs-helpers';
+import { berth, berthJson, NodeHandle, startCluster, startDaemon, TestCluster, waitFor } from '../harness/cluster';
+import { dockerAvailable } from '../harness/dockerd';
 
 interface Task { id: string; app: string; nodeId?: string; state: string; message?: string; rejections?: { nodeId: string; reason: string; message: string }[] }
 interface Reservation { nodeId: string; amounts: { cpuMillis: number; pools: { plugin: string; pool: string; bytes: number }[] } }
@@ -27,35 +24,19 @@ const available = dockerAvailable();
 
 describe('placement across three agents with pools of different sizes', function () {
   this.timeout(300_000);
-  let dir: string;
-  let dockerd: DockerdHandle;
-  let server: Daemon;
+  let cluster: TestCluster;
   let api: string;
-  const nodes: NodeHandle[] = [];
+  let nodes: NodeHandle[];
 
   before(async function () {
     if (!available.ok) this.skip();
-    dir = tempDir('place');
-    dockerd = await startDockerd(join(dir, 'd'));
-    const [port, agentPort] = [await freePort(), await freePort()];
-    api = `http://127.0.0.1:${port}`;
-    server = startDaemon(['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', `127.0.0.1:${agentPort}`, '--node-down-after', '3']);
-    await waitFor('server', () => berth(api, ['get', 'nodes']).code === 0);
-    for (const [id, size] of [['big', '1G'], ['mid', '512M'], ['small', '150M']] as const) {
-      nodes.push(await startNode(dir, id, { poolSize: size, agentServer: `127.0.0.1:${agentPort}`, runtime: 'docker', dockerSocket: dockerd.socket }));
-    }
-    await waitFor('three nodes ready', () => berthJson<{ items: NodeRow[] }>(api, ['get', 'nodes']).items.filter((n) => n.state === 'ready').length === 3);
+    cluster = await startCluster('place', ['--node-down-after', '3']);
+    ({ api, nodes } = cluster);
+    for (const [id, size] of [['big', '1G'], ['mid', '512M'], ['small', '150M']] as const) await cluster.addNode(id, size);
     assert.equal(berth(api, ['apply', '-f', '-'], CLASS).code, 0);
   });
 
-  after(async () => {
-    if (!dir) return;
-    for (const n of nodes) await n.agent.stop();
-    await server?.stop();
-    for (const n of nodes) await n.plugin.stop();
-    await dockerd?.stop();
-    cleanupUnder(dir);
-  });
+  after(async () => { await cluster?.stop(); });
 
   const tasks = () => berthJson<{ items: Task[] }>(api, ['get', 'tasks']).items;
 

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupUnder } from '../harness/cleanup';
-import { berth, berthJson, Daemon, freePort, NodeHandle, startDaemon, startNode, waitFor } from '../harness/cluster';
-import { dockerAvailable, DockerdHandle, startDockerd } from '../harness/dockerd';
-import { tempDir } from '../harness/fs-helpers';
+import { berth, berthJson, NodeHandle, startCluster, TestCluster, waitFor } from '../harness/cluster';
+import { dockerAvailable, DockerdHandle } from '../harness/dockerd';
 
 interface Task { id: string; state: string; generation: number }
 interface Claim { id: string; volumeId?: string; retained: boolean }
@@ -29,32 +27,19 @@ const available = dockerAvailable();
 
 describe('scaling and rolling updates keep each instance on its claim', function () {
   this.timeout(300_000);
-  let dir: string;
-  let dockerd: DockerdHandle;
-  let server: Daemon;
+  let cluster: TestCluster;
   let api: string;
   let node: NodeHandle;
+  let dockerd: DockerdHandle;
 
   before(async function () {
     if (!available.ok) this.skip();
-    dir = tempDir('roll');
-    dockerd = await startDockerd(join(dir, 'd'));
-    const [port, agentPort] = [await freePort(), await freePort()];
-    api = `http://127.0.0.1:${port}`;
-    server = startDaemon(['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', `127.0.0.1:${agentPort}`]);
-    await waitFor('server', () => berth(api, ['get', 'nodes']).code === 0);
-    node = await startNode(dir, 'n1', { poolSize: '1G', agentServer: `127.0.0.1:${agentPort}`, runtime: 'docker', dockerSocket: dockerd.socket });
-    await waitFor('node ready', () => berthJson<{ items: { state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.state === 'ready'));
+    cluster = await startCluster('roll');
+    ({ api, dockerd } = cluster);
+    node = await cluster.addNode('n1', '1G');
   });
 
-  after(async () => {
-    if (!dir) return;
-    await node?.agent.stop();
-    await server?.stop();
-    await node?.plugin.stop();
-    await dockerd?.stop();
-    cleanupUnder(dir);
-  });
+  after(async () => { await cluster?.stop(); });
 
   const tasks = () => berthJson<{ items: Task[] }>(api, ['get', 'tasks']).items.sort((a, b) => a.id.localeCompare(b.id));
   const claims = () => berthJson<{ items: Claim[] }>(api, ['get', 'claims']).items;

@@ -3,10 +3,8 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupUnder } from '../harness/cleanup';
-import { berth, berthJson, Daemon, freePort, NodeHandle, startDaemon, startNode, waitFor } from '../harness/cluster';
-import { dockerAvailable, DockerdHandle, startDockerd } from '../harness/dockerd';
-import { tempDir } from '../harness/fs-helpers';
+import { berth, berthJson, NodeHandle, startCluster, TestCluster, waitFor } from '../harness/cluster';
+import { dockerAvailable } from '../harness/dockerd';
 import { BERTH_BIN } from '../harness/plugin-process';
 
 interface Task { id: string; app: string; state: string; generation: number }
@@ -49,10 +47,7 @@ const sha256 = (file: string) => createHash('sha256').update(readFileSync(file))
 
 describe('recovery points and restore from snapshot: real dockerd, real btrfs, server, agent and plugin processes', function () {
   this.timeout(300_000);
-  let dir: string;
-  let dockerd: DockerdHandle;
-  let server: Daemon;
-  let serverArgs: string[];
+  let cluster: TestCluster;
   let api: string;
   let node: NodeHandle;
   /** Checksums of each instance's data at snapshot time. */
@@ -61,25 +56,12 @@ describe('recovery points and restore from snapshot: real dockerd, real btrfs, s
 
   before(async function () {
     if (!available.ok) this.skip();
-    dir = tempDir('e2e-snap');
-    dockerd = await startDockerd(join(dir, 'd'));
-    const [port, agentPort] = [await freePort(), await freePort()];
-    api = `http://127.0.0.1:${port}`;
-    serverArgs = ['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', `127.0.0.1:${agentPort}`];
-    server = startDaemon(serverArgs);
-    await waitFor('server', () => berth(api, ['get', 'nodes']).code === 0);
-    node = await startNode(dir, 'n1', { poolSize: '1G', agentServer: `127.0.0.1:${agentPort}`, runtime: 'docker', dockerSocket: dockerd.socket });
-    await waitFor('node n1 ready', () => berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.id === 'n1' && n.state === 'ready'));
+    cluster = await startCluster('e2e-snap');
+    ({ api } = cluster);
+    node = await cluster.addNode('n1', '1G');
   });
 
-  after(async () => {
-    if (!dir) return;
-    await node?.agent.stop();
-    await server?.stop();
-    await node?.plugin.stop();
-    await dockerd?.stop();
-    cleanupUnder(dir);
-  });
+  after(async () => { await cluster?.stop(); });
 
   const tasks = () => berthJson<{ items: Task[] }>(api, ['get', 'tasks']).items;
   const runningApp = (app: string, n: number) => () => {
@@ -195,10 +177,9 @@ describe('recovery points and restore from snapshot: real dockerd, real btrfs, s
     const cli = spawn(process.execPath, [BERTH_BIN, '--server', api, 'snapshot', 'create', 'slow'], { stdio: 'ignore' });
     const cliDone = new Promise((resolve) => cli.once('exit', resolve));
     await waitFor('recovery point of slow being taken', () => recoveryPoints().some((x) => x.app === 'slow' && x.state === 'creating'), 20_000);
-    await server.stop('SIGKILL');
+    await cluster.server.stop('SIGKILL');
     await cliDone;
-    server = startDaemon(serverArgs);
-    await waitFor('server back', () => berth(api, ['get', 'nodes']).code === 0);
+    await cluster.restartServer();
     const failed = await waitFor('recovery point marked failed', () => recoveryPoints().find((x) => x.app === 'slow' && x.state === 'failed'), 60_000);
     assert.match(failed.message ?? '', /interrupted by a server restart/);
     assert.ok(appEvents('slow').some((e) => e.reason === 'PostSnapshotHook' && /slow-0: exit 0.*post-ok/.test(e.message)), 'postSnapshot ran after the restart');

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupUnder } from '../harness/cleanup';
-import { berth, berthJson, Daemon, freePort, NodeHandle, startDaemon, startNode, waitFor } from '../harness/cluster';
-import { dockerAvailable, DockerdHandle, startDockerd } from '../harness/dockerd';
-import { tempDir } from '../harness/fs-helpers';
+import { berth, berthJson, NodeHandle, startCluster, startDaemon, TestCluster, waitFor } from '../harness/cluster';
+import { dockerAvailable, DockerdHandle } from '../harness/dockerd';
 
 interface Task { id: string; nodeId?: string; state: string; restarts: number; message?: string }
 interface Volume { id: string; csiVolumeId: string; claimId?: string; nodeId?: string; state: string }
@@ -32,34 +30,19 @@ const available = dockerAvailable();
 
 describe('a stateful app end to end: real dockerd, real btrfs, server and agent processes', function () {
   this.timeout(300_000);
-  let dir: string;
-  let dockerd: DockerdHandle;
-  let server: Daemon;
-  let serverArgs: string[];
+  let cluster: TestCluster;
   let api: string;
   let node: NodeHandle;
+  let dockerd: DockerdHandle;
 
   before(async function () {
     if (!available.ok) this.skip();
-    dir = tempDir('e2e');
-    dockerd = await startDockerd(join(dir, 'd'));
-    const [port, agentPort] = [await freePort(), await freePort()];
-    api = `http://127.0.0.1:${port}`;
-    serverArgs = ['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', `127.0.0.1:${agentPort}`];
-    server = startDaemon(serverArgs);
-    await waitFor('server', () => berth(api, ['get', 'nodes']).code === 0);
-    node = await startNode(dir, 'n1', { poolSize: '1G', agentServer: `127.0.0.1:${agentPort}`, runtime: 'docker', dockerSocket: dockerd.socket });
-    await waitFor('node n1 ready', () => berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.id === 'n1' && n.state === 'ready'));
+    cluster = await startCluster('e2e');
+    ({ api, dockerd } = cluster);
+    node = await cluster.addNode('n1', '1G');
   });
 
-  after(async () => {
-    if (!dir) return;
-    await node?.agent.stop();
-    await server?.stop();
-    await node?.plugin.stop();
-    await dockerd?.stop();
-    cleanupUnder(dir);
-  });
+  after(async () => { await cluster?.stop(); });
 
   const tasks = () => berthJson<{ items: Task[] }>(api, ['get', 'tasks']).items;
   const running = (n: number) => () => { const t = tasks(); return t.length === n && t.every((x) => x.state === 'running') && t; };
@@ -92,9 +75,7 @@ describe('a stateful app end to end: real dockerd, real btrfs, server and agent 
     const before = [await containerId('pg-0'), await containerId('pg-1')];
     await node.agent.stop();
     node.agent = startDaemon(node.agentArgs);
-    await server.stop('SIGKILL');
-    server = startDaemon(serverArgs);
-    await waitFor('server back', () => berth(api, ['get', 'nodes']).code === 0);
+    await cluster.restartServer('SIGKILL');
     await waitFor('both running after restarts', running(2));
     await new Promise((r) => setTimeout(r, 2000));
     assert.deepEqual([await containerId('pg-0'), await containerId('pg-1')], before, 'the same containers kept running');
