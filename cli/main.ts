@@ -6,6 +6,7 @@ import { describeError, exitCodeFor } from './exit-codes';
 import { daemonCommands } from './daemon-commands';
 import { pluginCommands } from './plugin-commands';
 import { resourceCommands } from './resource-commands';
+import { repoCommand } from './repo-commands';
 import { upCommand } from './up-command';
 
 /** Entry point of the `berth` command; exit codes are listed in exit-codes.ts. */
@@ -23,6 +24,7 @@ async function main(argv: string[]): Promise<void> {
   program.addCommand(upCommand());
   for (const c of daemonCommands()) program.addCommand(c);
   program.addCommand(pluginCommands());
+  program.addCommand(repoCommand());
   for (const c of resourceCommands(api)) program.addCommand(c);
   for (const c of backupCommands(api)) program.addCommand(c);
   for (const c of program.commands) c.exitOverride();
