@@ -1,3 +1,5 @@
+import { UsageError } from './output';
+
 /**
  * The CLI's view of the server's HTTP/JSON API. Errors carry the HTTP status and the server's message
  * so commands can print it and pick an exit code scripts can rely on.
@@ -21,14 +23,25 @@ export class ApiClient {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    let url: URL;
+    try {
+      url = new URL(path, this.options.server);
+    } catch {
+      throw new UsageError(`--server must be a URL such as http://127.0.0.1:7420, got ${JSON.stringify(this.options.server)}`);
+    }
     let res: Response;
     try {
-      res = await fetch(new URL(path, this.options.server), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (error) {
       throw new ApiError(0, `cannot reach the Berth server at ${this.options.server}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
     }
     const text = await res.text();
-    const data = text ? (JSON.parse(text) as unknown) : undefined;
+    let data: unknown;
+    try {
+      data = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      throw new ApiError(res.status, `the server at ${this.options.server} answered HTTP ${res.status} with something that is not JSON (is it a Berth server?)`);
+    }
     if (!res.ok) {
       const err = data as { message?: string; errors?: unknown } | undefined;
       throw new ApiError(res.status, err?.message ?? `HTTP ${res.status}`, err?.errors);

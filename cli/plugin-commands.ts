@@ -1,10 +1,25 @@
 import { Command } from 'commander';
+import { UsageError } from './output';
 import { parsePoolSpec, parseSize, PoolSpec } from '../plugins/local/pool-spec';
 import { startLocalPlugin } from '../plugins/local/main';
 import { nfsPluginCommand } from './plugin-nfs-command';
 import { iscsiPluginCommand } from './plugin-iscsi-command';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** A malformed flag value is bad input (exit 2), not a failure of the plugin. */
+function asUsage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function wholeNumber(value: string, flag: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be a whole number, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
 
 export function pluginCommands(): Command {
   const plugin = new Command('plugin').description('run a CSI plugin of Berth on this node');
@@ -18,10 +33,10 @@ export function pluginCommands(): Command {
     .option('--default-volume-size <size>', 'capacity of a volume whose request names none', '1Gi')
     .option('--max-volumes-per-node <n>', 'attach limit reported in NodeGetInfo (0 = none)', '0')
     .action(async (opts: { nodeId: string; pool: string[]; socket: string; stateDir: string; defaultVolumeSize: string; maxVolumesPerNode: string }) => {
-      const pools: PoolSpec[] = opts.pool.map(parsePoolSpec);
+      const pools: PoolSpec[] = opts.pool.map((spec) => asUsage(() => parsePoolSpec(spec)));
       await startLocalPlugin({
         nodeId: opts.nodeId, pools, socket: opts.socket, stateDir: opts.stateDir,
-        defaultVolumeBytes: parseSize(opts.defaultVolumeSize), maxVolumesPerNode: Number(opts.maxVolumesPerNode),
+        defaultVolumeBytes: asUsage(() => parseSize(opts.defaultVolumeSize)), maxVolumesPerNode: wholeNumber(opts.maxVolumesPerNode, '--max-volumes-per-node'),
       });
     });
   plugin.addCommand(nfsPluginCommand());

@@ -57,6 +57,14 @@ export class ClusterService {
     }
     // Check every conflict before writing anything: apply is all or nothing.
     for (const { manifest } of parsed.manifests) {
+      if (manifest.kind === 'StorageClass') {
+        // Claims were placed and provisioned by this class's plugin and pool: moving them is not an edit.
+        const old = store.storageClasses.get(manifest.name)?.spec;
+        const used = store.claims.list().filter((c) => c.storageClass === manifest.name);
+        if (old && used.length > 0 && (old.plugin !== manifest.spec.plugin || !isDeepStrictEqual({ ...old.parameters }, { ...manifest.spec.parameters }) || old.fsType !== manifest.spec.fsType)) {
+          throw conflict(`StorageClass/${manifest.name}: plugin, parameters and fsType cannot change while ${used.length} claim(s) use it (e.g. ${used[0].id})`);
+        }
+      }
       if (manifest.kind !== 'App') continue;
       const old = store.apps.get(manifest.name);
       if (old?.deleting) throw conflict(`app ${manifest.name} is being deleted; apply again once it is gone`);

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ClusterStore, Collection } from './cluster-store';
 import type { AppRecord, ClaimRecord, EventRecord, NodeRecord, PluginRecord, RecoveryPointRecord, SecretRecord, StorageClassRecord, TaskRecord, VolumeRecord } from './records';
@@ -28,7 +28,10 @@ export class SqliteClusterStore implements ClusterStore {
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // The store holds secrets: owner-only, also when the file or its directory already existed.
+    chmodSync(dirname(file), 0o700);
     this.db = new Database(file);
+    chmodSync(file, 0o600);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
