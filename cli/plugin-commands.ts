@@ -3,6 +3,7 @@ import { UsageError } from './output';
 import { parsePoolSpec, parseSize, PoolSpec } from '../plugins/local/pool-spec';
 import { startLocalPlugin } from '../plugins/local/main';
 import { nfsPluginCommand } from './plugin-nfs-command';
+import { pluginRegisterCommand } from './plugin-register-command';
 import { iscsiPluginCommand } from './plugin-iscsi-command';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -22,7 +23,7 @@ function wholeNumber(value: string, flag: string): number {
 }
 
 export function pluginCommands(): Command {
-  const plugin = new Command('plugin').description('run a CSI plugin of Berth on this node');
+  const plugin = new Command('plugin').description('run a CSI plugin of Berth on this node, or register any CSI plugin with the agent');
   plugin
     .command('local')
     .description('local CSI driver: btrfs pools (subvolume + quota per volume, snapshots), block volumes on loop devices')
@@ -39,6 +40,7 @@ export function pluginCommands(): Command {
         defaultVolumeBytes: asUsage(() => parseSize(opts.defaultVolumeSize)), maxVolumesPerNode: wholeNumber(opts.maxVolumesPerNode, '--max-volumes-per-node'),
       });
     });
+  plugin.addCommand(pluginRegisterCommand());
   plugin.addCommand(nfsPluginCommand());
   plugin.addCommand(iscsiPluginCommand());
   return plugin;
