@@ -1,6 +1,6 @@
 import type { ClusterContext } from '../cluster-context';
-import { volumeRole } from '../naming';
-import type { ClaimRecord } from '../records';
+import { claimIdOf, volumeRole } from '../naming';
+import type { ClaimRecord, NodeRecord, TaskRecord } from '../records';
 
 /**
  * Finishes what deletes and scale-downs started, in the safe order: a stopping task is forgotten only
@@ -8,7 +8,8 @@ import type { ClaimRecord } from '../records';
  * instance needs any more gives its volume back per the storage class's reclaim policy (Delete: the
  * volume is deleted through CSI; Retain: it is kept, unbound). An app being deleted goes last.
  */
-const lastReclaimFailure = new Map<string, string>();
+/** Last failure recorded per object: a step retried every pass records each distinct failure once. */
+const lastFailure = new Map<string, string>();
 
 export async function cleanUp(ctx: ClusterContext): Promise<void> {
   const { store } = ctx;
@@ -17,6 +18,7 @@ export async function cleanUp(ctx: ClusterContext): Promise<void> {
     // still run it and hold its volumes, so its claims must not be reclaimed yet.
     const node = task.nodeId ? store.nodes.get(task.nodeId) : undefined;
     if (!task.stopped && node) continue;
+    if (node && !(await detachFromNode(ctx, task, node))) continue; // retried next pass
     await ctx.ledger.release(task.id);
     store.tasks.delete(task.id);
     ctx.event(`task/${task.id}`, 'Removed', 'task stopped and removed');
@@ -31,8 +33,8 @@ export async function cleanUp(ctx: ClusterContext): Promise<void> {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       // Retried every pass: record a failure once per distinct message, not twice a second.
-      if (lastReclaimFailure.get(claim.id) !== message) ctx.event(`claim/${claim.id}`, 'ReclaimFailed', message);
-      lastReclaimFailure.set(claim.id, message);
+      if (lastFailure.get(claim.id) !== message) ctx.event(`claim/${claim.id}`, 'ReclaimFailed', message);
+      lastFailure.set(claim.id, message);
     }
   }
   for (const app of store.apps.list().filter((a) => a.deleting)) {
@@ -40,6 +42,33 @@ export async function cleanUp(ctx: ClusterContext): Promise<void> {
     store.apps.delete(app.name);
     ctx.event(`app/${app.name}`, 'Deleted', `app ${app.name} deleted`);
   }
+}
+
+/**
+ * ControllerUnpublishVolume for the volumes a stopped task had on its node (plugins that attach at the
+ * controller: iSCSI ACLs, cloud disks), unless another task there still uses them. A retained claim
+ * must not keep its grant to a node that no longer runs it. False when a call failed.
+ */
+async function detachFromNode(ctx: ClusterContext, task: TaskRecord, node: NodeRecord): Promise<boolean> {
+  const { store } = ctx;
+  const spec = task.spec ?? store.apps.get(task.app)?.spec;
+  for (const tpl of spec?.volumes ?? []) {
+    const claim = store.claims.get(claimIdOf(task.app, tpl.name, task.instance));
+    const volume = claim?.volumeId ? store.volumes.get(claim.volumeId) : undefined;
+    if (!volume?.csiVolumeId || !volume.published?.[node.id]) continue;
+    const csiNodeId = node.plugins.find((p) => p.name === volume.plugin)?.csiNodeId ?? node.id;
+    try {
+      await ctx.controllerFor(volume.plugin, node).controller('ControllerUnpublishVolume', { volumeId: volume.csiVolumeId, nodeId: csiNodeId });
+    } catch (error) {
+      const message = `ControllerUnpublishVolume of ${volume.id} from ${node.id}: ${error instanceof Error ? error.message : String(error)}`;
+      if (lastFailure.get(task.id) !== message) ctx.event(`task/${task.id}`, 'DetachFailed', message);
+      lastFailure.set(task.id, message);
+      return false;
+    }
+    const { [node.id]: _gone, ...rest } = volume.published;
+    store.volumes.put(volume.id, { ...volume, published: rest });
+  }
+  return true;
 }
 
 async function reclaim(ctx: ClusterContext, claim: ClaimRecord): Promise<void> {
