@@ -1,4 +1,4 @@
-import { aborted, alreadyExists, failedPrecondition, invalidArgument, notFound, outOfRange, resourceExhausted } from '../sdk/errors';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound, outOfRange, resourceExhausted } from '../sdk/errors';
 import { failpoint } from '../sdk/failpoints';
 import { AsyncService } from '../sdk/handler';
 import { requireString } from '../sdk/validate';
@@ -10,6 +10,7 @@ import { IscsiDriver } from './driver';
 import { DATA_LUN, XFS_MIN_BYTES } from './driver-config';
 import { newSnapshotId, newVolumeId, SNAPSHOT_ID, VOLUME_ID } from './ids';
 import { Publication, SnapshotRecord, VolumeRecord } from './state';
+import { parsePaging } from '../sdk/paging';
 
 /** Parameters a StorageClass may set. Anything else is refused: parameters never reach a command unchecked. */
 const KNOWN_PARAMETERS = new Set(['pool', 'fsType']);
@@ -24,15 +25,6 @@ function checkParameters(parameters: Record<string, string>): void {
   for (const key of Object.keys(parameters)) {
     if (!KNOWN_PARAMETERS.has(key)) throw invalidArgument(`unknown parameter ${JSON.stringify(key)} (known: ${[...KNOWN_PARAMETERS].join(', ')})`);
   }
-}
-
-function parsePaging(startingToken: string, maxEntries: number, total: number): { start: number; end: number } {
-  if (maxEntries < 0) throw invalidArgument('max_entries must not be negative');
-  const start = startingToken === '' ? 0 : Number(startingToken);
-  if (!/^\d*$/.test(startingToken) || !Number.isSafeInteger(start) || start > total) {
-    throw aborted(`starting_token ${JSON.stringify(startingToken)} is not valid`);
-  }
-  return { start, end: maxEntries === 0 ? total : Math.min(total, start + maxEntries) };
 }
 
 function toSnapshot(s: SnapshotRecord): Snapshot {

@@ -1,5 +1,5 @@
 import { run } from '../sdk/exec';
-import { aborted, alreadyExists, failedPrecondition, invalidArgument, outOfRange, resourceExhausted } from '../sdk/errors';
+import { alreadyExists, failedPrecondition, invalidArgument, outOfRange, resourceExhausted } from '../sdk/errors';
 import { failpoint } from '../sdk/failpoints';
 import { AsyncService } from '../sdk/handler';
 import { requireString } from '../sdk/validate';
@@ -13,6 +13,7 @@ import { TOPOLOGY_NODE_KEY } from './driver-config';
 import { newSnapshotId, newVolumeId } from './ids';
 import { Pool } from './pool';
 import { SnapshotRecord, VolumeRecord } from './state';
+import { parsePaging } from '../sdk/paging';
 
 const KNOWN_PARAMETERS = new Set(['pool']);
 
@@ -52,15 +53,6 @@ function topologyAllowsNode(driver: LocalDriver, requisite: Topology__Output[] |
     const node = t.segments?.[TOPOLOGY_NODE_KEY];
     return node === undefined || node === driver.nodeId;
   });
-}
-
-function parsePaging(startingToken: string, maxEntries: number, total: number): { start: number; end: number } {
-  if (maxEntries < 0) throw invalidArgument('max_entries must not be negative');
-  const start = startingToken === '' ? 0 : Number(startingToken);
-  if (!/^\d*$/.test(startingToken) || !Number.isSafeInteger(start) || start > total) {
-    throw aborted(`starting_token ${JSON.stringify(startingToken)} is not valid`);
-  }
-  return { start, end: maxEntries === 0 ? total : Math.min(total, start + maxEntries) };
 }
 
 export function localController(driver: LocalDriver): AsyncService<ControllerHandlers> {

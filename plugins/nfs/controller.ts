@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { aborted, alreadyExists, failedPrecondition, invalidArgument, notFound, outOfRange, resourceExhausted } from '../sdk/errors';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound, outOfRange, resourceExhausted } from '../sdk/errors';
 import { failpoint } from '../sdk/failpoints';
 import { AsyncService } from '../sdk/handler';
 import { requireString } from '../sdk/validate';
@@ -12,6 +12,7 @@ import { SQUASH_VALUES, Squash } from './ganesha-config';
 import { newSnapshotId, newVolumeId, SNAPSHOT_ID, VOLUME_ID } from './ids';
 import { resolveNodeAddress } from './node-address';
 import { ControllerPublication, SnapshotRecord, VolumeRecord } from './state';
+import { parsePaging } from '../sdk/paging';
 
 /** StorageClass parameters this driver understands. Anything else is refused, never passed on. */
 const KNOWN_PARAMETERS = new Set(['squash']);
@@ -52,15 +53,6 @@ function toSnapshot(s: SnapshotRecord): Snapshot {
     creationTime: { seconds: String(Math.floor(s.createdAtMs / 1000)), nanos: (s.createdAtMs % 1000) * 1e6 },
     readyToUse: true,
   };
-}
-
-function parsePaging(startingToken: string, maxEntries: number, total: number): { start: number; end: number } {
-  if (maxEntries < 0) throw invalidArgument('max_entries must not be negative');
-  const start = startingToken === '' ? 0 : Number(startingToken);
-  if (!/^\d*$/.test(startingToken) || !Number.isSafeInteger(start) || start > total) {
-    throw aborted(`starting_token ${JSON.stringify(startingToken)} is not valid`);
-  }
-  return { start, end: maxEntries === 0 ? total : Math.min(total, start + maxEntries) };
 }
 
 function volumeCondition(driver: NfsDriver, v: VolumeRecord) {
