@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../sdk/atomic-file';
+import { readStateFile, writeStateFile } from '../sdk/state-file';
 import { AccessType } from './capabilities';
 import { Initiator } from './options';
 
@@ -49,13 +48,6 @@ export interface SnapshotRecord {
 
 interface ControllerFile { version: 1; nextTid: number; volumes: VolumeRecord[]; snapshots: SnapshotRecord[] }
 
-function load<T extends { version: number }>(file: string): T | undefined {
-  if (!existsSync(file)) return undefined;
-  const data = JSON.parse(readFileSync(file, 'utf8')) as T;
-  if (data.version !== 1) throw new Error(`${file}: unsupported state version ${String(data.version)}`);
-  return data;
-}
-
 /** The controller's durable state: one JSON document, replaced atomically on every change. */
 export class ControllerState {
   readonly volumes = new Map<string, VolumeRecord>();
@@ -64,9 +56,8 @@ export class ControllerState {
   private readonly file: string;
 
   constructor(dir: string) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.file = join(dir, 'controller.json');
-    const data = load<ControllerFile>(this.file);
+    const data = readStateFile<ControllerFile>(this.file);
     if (data) {
       this.nextTid = data.nextTid;
       for (const v of data.volumes) this.volumes.set(v.id, v);
@@ -76,7 +67,7 @@ export class ControllerState {
 
   save(): void {
     const data: ControllerFile = { version: 1, nextTid: this.nextTid, volumes: [...this.volumes.values()], snapshots: [...this.snapshots.values()] };
-    writeFileAtomic(this.file, JSON.stringify(data, null, 1));
+    writeStateFile(this.file, data);
   }
 
   volumeByName(name: string): VolumeRecord | undefined {
@@ -141,9 +132,8 @@ export class NodeState {
   private readonly file: string;
 
   constructor(dir: string) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.file = join(dir, 'node.json');
-    const data = load<NodeFile>(this.file);
+    const data = readStateFile<NodeFile>(this.file);
     if (data) {
       for (const s of data.stages) this.stages.set(s.volumeId, s);
       for (const p of data.publications) this.publications.set(p.targetPath, p);
@@ -152,7 +142,7 @@ export class NodeState {
 
   save(): void {
     const data: NodeFile = { version: 1, stages: [...this.stages.values()], publications: [...this.publications.values()] };
-    writeFileAtomic(this.file, JSON.stringify(data, null, 1));
+    writeStateFile(this.file, data);
   }
 
   publicationsOf(volumeId: string): NodePublication[] {

@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../sdk/atomic-file';
+import { readStateFile, writeStateFile } from '../sdk/state-file';
 import { Squash } from './ganesha-config';
 
 /**
@@ -68,11 +67,9 @@ export class NfsState {
   private readonly file: string;
 
   constructor(dir: string) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.file = join(dir, 'state.json');
-    if (existsSync(this.file)) {
-      const data = JSON.parse(readFileSync(this.file, 'utf8')) as StateFile;
-      if (data.version !== 1) throw new Error(`${this.file}: unsupported state version ${String(data.version)}`);
+    const data = readStateFile<StateFile>(this.file);
+    if (data) {
       for (const v of data.volumes) this.volumes.set(v.id, v);
       for (const s of data.snapshots) this.snapshots.set(s.id, s);
       for (const p of data.nodePublications) this.nodePublications.set(p.targetPath, p);
@@ -86,7 +83,7 @@ export class NfsState {
       snapshots: [...this.snapshots.values()],
       nodePublications: [...this.nodePublications.values()],
     };
-    writeFileAtomic(this.file, JSON.stringify(data, null, 1));
+    writeStateFile(this.file, data);
   }
 
   volumeByName(name: string): VolumeRecord | undefined {
