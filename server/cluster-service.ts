@@ -148,13 +148,13 @@ export class ClusterService {
     const app = store.apps.get(name);
     if (!app) throw notFound(`app ${name} not found`);
     const claims = store.claims.list().filter((c) => c.app === name);
+    const isTaskOf = new RegExp(`^task/${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+$`);
     const volumeIds = new Set(claims.map((c) => c.volumeId));
     return {
       app, tasks: store.tasks.list().filter((t) => t.app === name).sort((a, b) => a.instance - b.instance),
       claims, volumes: store.volumes.list().filter((v) => volumeIds.has(v.id)),
-      events: [...store.events(`app/${name}`, 50), ...store.events(`task/${name}-`, 0)].length > 0
-        ? store.events(undefined, 500).filter((e) => e.object === `app/${name}` || e.object.startsWith(`task/${name}-`) || e.object.startsWith(`claim/${name}/`)).slice(-50)
-        : [],
+      // Exactly this app's objects: `task/pg-1` is pg's, `task/pg-x-0` belongs to app pg-x.
+      events: store.events(undefined, 1000).filter((e) => e.object === `app/${name}` || isTaskOf.test(e.object) || e.object.startsWith(`claim/${name}/`)).slice(-50),
     };
   }
 
