@@ -32,6 +32,9 @@ export async function serveAgentNode(listen: string, executor: Executor, log: Lo
       executor.exec(taskId, command, timeoutMs > 0 ? { timeoutMs } : {}).then((r) => callback(null, { exitCode: r.exitCode, output: r.output }),
         (err: Error) => fail(callback, err instanceof TaskNotRunningError ? grpc.status.FAILED_PRECONDITION : grpc.status.INTERNAL, err.message));
     },
+    // Filled in by the data mover (agent/data-mover.ts); until then the RPCs answer UNIMPLEMENTED.
+    BackupVolume(call) { call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'the data mover is not built into this agent' }); },
+    RestoreVolume(call) { call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'the data mover is not built into this agent' }); },
   };
   const server = new grpc.Server();
   server.addService(loadAgentProto().berth.agent.v1.AgentNode.service, handlers);

@@ -1,4 +1,4 @@
-import type { AppRecord, ClaimRecord, EventRecord, NodeRecord, PluginRecord, RecoveryPointRecord, SecretRecord, StorageClassRecord, TaskRecord, VolumeRecord } from './records';
+import type { AppRecord, BackupRecord, ClaimRecord, EventRecord, NodeRecord, PluginRecord, RecoveryPointRecord, RepositoryRecord, RestoreRecord, ScheduleRecord, SecretRecord, StorageClassRecord, TaskRecord, VolumeRecord } from './records';
 
 /** One kind of record, keyed by id. Reads see the writes of the enclosing transaction. */
 export interface Collection<T> {
@@ -23,6 +23,10 @@ export interface ClusterStore {
   readonly volumes: Collection<VolumeRecord>;
   readonly nodes: Collection<NodeRecord>;
   readonly recoveryPoints: Collection<RecoveryPointRecord>;
+  readonly repositories: Collection<RepositoryRecord>;
+  readonly backups: Collection<BackupRecord>;
+  readonly restores: Collection<RestoreRecord>;
+  readonly schedules: Collection<ScheduleRecord>;
   transaction<T>(fn: () => T): T;
   appendEvent(event: Omit<EventRecord, 'time'>): void;
   events(object?: string, limit?: number): EventRecord[];

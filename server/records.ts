@@ -56,7 +56,13 @@ export interface ClaimRecord {
   sizeBytes: number;
   accessMode: string;
   volumeMode: 'filesystem' | 'block';
-  dataSource?: { kind: 'snapshot' | 'volume'; id: string };
+  /**
+   * Where the new volume's data comes from: a CSI snapshot or volume (the plugin copies it), or a
+   * volume of a backup in a repository (created empty, then written by the agent's data mover before
+   * the instance starts; `dataRestored` is set once it is).
+   */
+  dataSource?: { kind: 'snapshot' | 'volume'; id: string } | BackupDataSource;
+  dataRestored?: boolean;
   volumeId?: string;
   state: ClaimState;
   /** Kept after its instance was removed (scale down with retainOnScaleDown). */
@@ -162,4 +168,125 @@ export interface RecoveryPointRecord {
   message?: string;
   createdAt: string;
   readyAt?: string;
+}
+
+/** A claim restored from a backup: `id` is the backup's manifest id in `repository`, `volume` the volume in it. */
+export interface BackupDataSource {
+  kind: 'backup';
+  id: string;
+  repository: string;
+  volume: string;
+  /** The restore operation that created this claim. */
+  restoreId: string;
+}
+
+/**
+ * A backup repository the server (and its agents) can reach at `location`. The passphrase is a secret:
+ * stored like Secret records (owner-only database) and never listed or logged.
+ */
+export interface RepositoryRecord {
+  name: string;
+  location: string;
+  passphrase: string;
+  /** The repository's own id (from its config): detects a different repository at the same path. */
+  repositoryId: string;
+  createdAt: string;
+}
+
+export type BackupState = 'snapshotting' | 'uploading' | 'ready' | 'failed' | 'deleting';
+
+export interface BackupVolumeRecord {
+  /** Name in the backup manifest: `<template>-<instance>`. */
+  volume: string;
+  claimId: string;
+  template: string;
+  instance: number;
+  plugin: string;
+  nodeId?: string;
+  block: boolean;
+  /** Source volume (Berth id and CSI id): the next backup of the same source is incremental to this one. */
+  sourceVolumeId: string;
+  sourceCsiVolumeId: string;
+  state: 'pending' | 'running' | 'done' | 'failed';
+  bytesDone: number;
+  bytesTotal: number;
+  filesDone: number;
+  /** From the mover's result (see agent/data-mover-types.ts). */
+  changeMarker?: string;
+  path?: 'fast' | 'generic';
+  changeDetection?: string;
+  bytesNew?: number;
+  message?: string;
+}
+
+/**
+ * A backup: a recovery point of the app whose snapshots were moved into a repository, with the app
+ * metadata, as one manifest (`repoBackupId`). Written as an intent before any work, so a crash mid-way
+ * is finished or failed and cleaned up at the next start.
+ */
+export interface BackupRecord {
+  /** The manifest id in the repository once committed; before that a Berth id (`bk-…`). */
+  id: string;
+  app: string;
+  repository: string;
+  /** The manifest id, set when the manifest is written (then the backup exists in the repository). */
+  repoBackupId?: string;
+  recoveryPointId?: string;
+  /** Schedule that created it, if any (retention keeps the last N of each schedule). */
+  schedule?: string;
+  /** The backup this one is incremental to (same repository). */
+  parent?: string;
+  state: BackupState;
+  volumes: BackupVolumeRecord[];
+  consistency?: Consistency;
+  bytesAdded?: number;
+  message?: string;
+  startedAt: string;
+  finishedAt?: string;
+  /** ISO time after which retention deletes it (schedule or manifest `ttl`). */
+  expiresAt?: string;
+}
+
+export type RestoreState = 'restoring' | 'ready' | 'failed' | 'rolling-back';
+
+export interface RestoreVolumeRecord {
+  claimId: string;
+  volume: string;
+  state: 'pending' | 'running' | 'done' | 'failed';
+  nodeId?: string;
+  bytesDone: number;
+  bytesTotal: number;
+  message?: string;
+}
+
+/** A restore of an app: from a recovery point (no data copy) or from a backup (the data mover writes each volume). */
+export interface RestoreRecord {
+  id: string;
+  /** The app being created. */
+  app: string;
+  source: { kind: 'snapshot'; recoveryPointId: string } | { kind: 'backup'; repository: string; backupId: string };
+  storageClassMap: Record<string, string>;
+  state: RestoreState;
+  volumes: RestoreVolumeRecord[];
+  message?: string;
+  createdAt: string;
+  finishedAt?: string;
+}
+
+/** A backup schedule: a cron expression (node-cron, seconds allowed) run by the server, with retention. */
+export interface ScheduleRecord {
+  name: string;
+  app: string;
+  cron: string;
+  repository: string;
+  /** Keep the last N backups made by this schedule (older ones are deleted). */
+  keep?: number;
+  /** Delete backups of this schedule older than this. */
+  ttlSeconds?: number;
+  /** Made from the app manifest's `backup:` policy (deleted with the app, replaced on apply). */
+  fromApp: boolean;
+  createdAt: string;
+  lastRunAt?: string;
+  lastBackup?: string;
+  lastError?: string;
 }

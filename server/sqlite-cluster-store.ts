@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ClusterStore, Collection } from './cluster-store';
-import type { AppRecord, ClaimRecord, EventRecord, NodeRecord, PluginRecord, RecoveryPointRecord, SecretRecord, StorageClassRecord, TaskRecord, VolumeRecord } from './records';
+import type { AppRecord, BackupRecord, ClaimRecord, EventRecord, NodeRecord, PluginRecord, RecoveryPointRecord, RepositoryRecord, RestoreRecord, ScheduleRecord, SecretRecord, StorageClassRecord, TaskRecord, VolumeRecord } from './records';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE objects (kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
@@ -25,6 +25,10 @@ export class SqliteClusterStore implements ClusterStore {
   readonly volumes: Collection<VolumeRecord>;
   readonly nodes: Collection<NodeRecord>;
   readonly recoveryPoints: Collection<RecoveryPointRecord>;
+  readonly repositories: Collection<RepositoryRecord>;
+  readonly backups: Collection<BackupRecord>;
+  readonly restores: Collection<RestoreRecord>;
+  readonly schedules: Collection<ScheduleRecord>;
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -45,6 +49,10 @@ export class SqliteClusterStore implements ClusterStore {
     this.volumes = this.collection<VolumeRecord>('volume');
     this.nodes = this.collection<NodeRecord>('node');
     this.recoveryPoints = this.collection<RecoveryPointRecord>('recoverypoint');
+    this.repositories = this.collection<RepositoryRecord>('repository');
+    this.backups = this.collection<BackupRecord>('backup');
+    this.restores = this.collection<RestoreRecord>('restore');
+    this.schedules = this.collection<ScheduleRecord>('schedule');
   }
 
   private migrate(): void {

@@ -171,6 +171,24 @@ export class BackupSession {
     }
   }
 
+  /**
+   * Ends the session without a manifest: every pack and index is made durable, the lock released, and
+   * the volume entries returned. For a data mover that writes some volumes of a backup whose manifest
+   * another process commits (Repository.commitManifest); that process must hold its own shared lock
+   * from before this session began until the manifest is written, so prune cannot reclaim these packs
+   * in between.
+   */
+  async finishVolumes(): Promise<VolumeEntry[]> {
+    this.assertOpen();
+    try {
+      await this.writer.flush();
+      return [...this.volumes];
+    } finally {
+      this.finished = true;
+      await this.parts.lock.release();
+    }
+  }
+
   /** Gives up: what was written stays unreferenced until prune. */
   async abort(): Promise<void> {
     if (this.finished) return;

@@ -9,6 +9,8 @@ export { LocalBackend } from './local-backend';
 export type { BlockMap, BlockExtent, ByteRange } from './block-map';
 export type { FileTree, FileNode, ChunkRef } from './file-tree';
 export type { BackupManifest, VolumeEntry, VolumeStats, BackupStats, JsonValue } from './manifest';
+export { newBackupId } from './manifest';
+export type { RepositoryLock } from './lock';
 export type { CheckReport, CheckProblem, AffectedData } from './check';
 export { formatProblem } from './check';
 export type { PruneReport, PruneOptions } from './prune';

@@ -30,6 +30,34 @@ describe('backup repository: basics', function () {
     return src;
   }
 
+  it('commits one manifest from volumes written by separate sessions (data movers on several nodes)', async () => {
+    const src = await makeSource();
+    const location = join(dir, 'repo');
+    const coordinator = await Repository.init(location, PASS);
+    const lock = await coordinator.holdSharedLock('backup coordinator');
+    try {
+      // Two movers, each with its own handle and session, as two agents would have.
+      const entries = [];
+      for (const name of ['data-0', 'data-1']) {
+        const mover = await Repository.open(location, PASS);
+        const session = await mover.beginBackup();
+        await session.writeDirectory(name, src);
+        entries.push(...await session.finishVolumes());
+      }
+      assert.equal((await coordinator.listBackups()).length, 0, 'no backup exists before the manifest');
+      await assert.rejects(coordinator.commitManifest({ app: {}, volumes: [{ ...entries[0], tree: '00'.repeat(32) }] }), /not in the repository/);
+      const backup = await coordinator.commitManifest({ id: 'chosen-id-1', app: { name: 'pg' }, volumes: entries });
+      assert.equal(backup.id, 'chosen-id-1');
+      await assert.rejects(coordinator.commitManifest({ id: 'chosen-id-1', app: {}, volumes: entries }), /already exists/);
+      const out = join(dir, 'out');
+      await coordinator.restoreVolume(backup.id, 'data-1', out);
+      assert.equal(await sha256File(join(out, 'random.bin')), await sha256File(join(src, 'random.bin')));
+    } finally {
+      await lock.release();
+    }
+    assert.deepEqual((await coordinator.check()).problems, []);
+  });
+
   it('round-trips a directory tree: contents, symlinks, modes', async () => {
     const src = await makeSource();
     const repo = await Repository.init(join(dir, 'repo'), PASS);

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { Backend } from './backend';
 import { BlockMap, decodeBlockMap } from './block-map';
-import { BackupSession } from './backup-session';
+import { BackupSession, CommitOptions } from './backup-session';
 import { checkRepository, CheckReport } from './check';
 import { ChunkerOptions, ContentDefinedChunker, gearTable } from './chunker';
 import { MasterKey } from './crypto';
@@ -11,7 +11,7 @@ import { BlobIndex } from './index-file';
 import { initRepositoryKeys, openRepositoryKeys, RepositoryConfig } from './key-file';
 import { LocalBackend } from './local-backend';
 import { RepositoryLock } from './lock';
-import { BackupManifest, listManifestIds, manifestObjectName, readManifest, VolumeEntry } from './manifest';
+import { BackupManifest, listManifestIds, manifestObjectName, newBackupId, readManifest, VolumeEntry, writeManifest } from './manifest';
 import { BlobReader } from './pack-reader';
 import { DEFAULT_PACK_WRITER, PackWriterOptions } from './pack-writer';
 import { pruneRepository, PruneOptions, PruneReport } from './prune';
@@ -98,6 +98,51 @@ export class Repository {
       packWriter: { ...DEFAULT_PACK_WRITER, ...this.options.packWriter },
       loadBlockMap: (backupId, volume) => this.readBlockMap(backupId, volume),
     });
+  }
+
+  /**
+   * Takes a shared lock and keeps it until released: a coordinator whose data movers write volumes in
+   * their own sessions (BackupSession.finishVolumes) holds it from before they start until
+   * commitManifest, so a prune in between cannot remove their still-unreferenced packs.
+   */
+  async holdSharedLock(purpose: string): Promise<RepositoryLock> {
+    return RepositoryLock.acquire(this.backend, 'shared', purpose, this.options.lockWaitMs ?? 0);
+  }
+
+  /**
+   * Writes the manifest of a backup whose volumes were stored by other sessions. Every volume's tree
+   * must be in the index (written and flushed), else nothing is written. `id` may be chosen up front
+   * (newBackupId()) so the caller can record it before the manifest exists.
+   */
+  async commitManifest(options: CommitOptions & { volumes: VolumeEntry[]; id?: string; startedAt?: number }): Promise<BackupManifest> {
+    await this.syncIndex();
+    const names = new Set<string>();
+    for (const v of options.volumes) {
+      if (names.has(v.name)) throw new InvalidArgumentError(`volume ${v.name} appears twice`);
+      names.add(v.name);
+      if (!this.index.has(v.tree)) throw new InvalidArgumentError(`volume ${v.name}: its tree ${v.tree.slice(0, 12)}… is not in the repository (was its session finished?)`);
+    }
+    const sum = (f: (v: VolumeEntry) => number) => options.volumes.reduce((a, v) => a + f(v), 0);
+    const manifest: BackupManifest = {
+      formatVersion: 1,
+      id: options.id ?? newBackupId(),
+      time: new Date().toISOString(),
+      parent: options.parent,
+      app: options.app,
+      tags: options.tags ?? [],
+      volumes: options.volumes,
+      stats: {
+        bytesAdded: sum((v) => v.stats.bytesNew),
+        bytesRead: sum((v) => v.stats.bytesRead),
+        chunksNew: sum((v) => v.stats.chunksNew),
+        chunksReused: sum((v) => v.stats.chunksReused),
+        durationMs: options.startedAt ? Date.now() - options.startedAt : 0,
+      },
+    };
+    manifestObjectName(manifest.id); // validates a caller-chosen id
+    if (await this.backend.size(manifestObjectName(manifest.id)) !== undefined) throw new InvalidArgumentError(`backup ${manifest.id} already exists`);
+    manifest.stats.bytesAdded += await writeManifest(this.backend, this.key, manifest);
+    return manifest;
   }
 
   /** Every backup, oldest first. */

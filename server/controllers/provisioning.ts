@@ -129,7 +129,8 @@ async function provisionClaim(ctx: ClusterContext, task: TaskRecord, claim: Clai
 }
 
 function claimSource(ctx: ClusterContext, claim: ClaimRecord) {
-  if (!claim.dataSource) return undefined;
+  // A backup source is not a CSI content source: the volume is created empty and the data mover fills it.
+  if (!claim.dataSource || claim.dataSource.kind === 'backup') return undefined;
   if (claim.dataSource.kind === 'snapshot') return { snapshot: { snapshotId: claim.dataSource.id } };
   const source = ctx.store.volumes.get(claim.dataSource.id);
   if (!source?.csiVolumeId) throw new Error(`dataSource volume ${claim.dataSource.id} does not exist`);

@@ -3,12 +3,16 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AgentControlClient as _berth_agent_v1_AgentControlClient, AgentControlDefinition as _berth_agent_v1_AgentControlDefinition } from './berth/agent/v1/AgentControl';
 import type { AgentNodeClient as _berth_agent_v1_AgentNodeClient, AgentNodeDefinition as _berth_agent_v1_AgentNodeDefinition } from './berth/agent/v1/AgentNode';
+import type { BackupVolumeRequest as _berth_agent_v1_BackupVolumeRequest, BackupVolumeRequest__Output as _berth_agent_v1_BackupVolumeRequest__Output } from './berth/agent/v1/BackupVolumeRequest';
+import type { DataMoverProgress as _berth_agent_v1_DataMoverProgress, DataMoverProgress__Output as _berth_agent_v1_DataMoverProgress__Output } from './berth/agent/v1/DataMoverProgress';
 import type { ExecRequest as _berth_agent_v1_ExecRequest, ExecRequest__Output as _berth_agent_v1_ExecRequest__Output } from './berth/agent/v1/ExecRequest';
 import type { ExecResponse as _berth_agent_v1_ExecResponse, ExecResponse__Output as _berth_agent_v1_ExecResponse__Output } from './berth/agent/v1/ExecResponse';
 import type { LogsRequest as _berth_agent_v1_LogsRequest, LogsRequest__Output as _berth_agent_v1_LogsRequest__Output } from './berth/agent/v1/LogsRequest';
 import type { LogsResponse as _berth_agent_v1_LogsResponse, LogsResponse__Output as _berth_agent_v1_LogsResponse__Output } from './berth/agent/v1/LogsResponse';
 import type { PluginReport as _berth_agent_v1_PluginReport, PluginReport__Output as _berth_agent_v1_PluginReport__Output } from './berth/agent/v1/PluginReport';
 import type { PoolReport as _berth_agent_v1_PoolReport, PoolReport__Output as _berth_agent_v1_PoolReport__Output } from './berth/agent/v1/PoolReport';
+import type { RepositoryAccess as _berth_agent_v1_RepositoryAccess, RepositoryAccess__Output as _berth_agent_v1_RepositoryAccess__Output } from './berth/agent/v1/RepositoryAccess';
+import type { RestoreVolumeRequest as _berth_agent_v1_RestoreVolumeRequest, RestoreVolumeRequest__Output as _berth_agent_v1_RestoreVolumeRequest__Output } from './berth/agent/v1/RestoreVolumeRequest';
 import type { SyncRequest as _berth_agent_v1_SyncRequest, SyncRequest__Output as _berth_agent_v1_SyncRequest__Output } from './berth/agent/v1/SyncRequest';
 import type { SyncResponse as _berth_agent_v1_SyncResponse, SyncResponse__Output as _berth_agent_v1_SyncResponse__Output } from './berth/agent/v1/SyncResponse';
 import type { TaskAssignment as _berth_agent_v1_TaskAssignment, TaskAssignment__Output as _berth_agent_v1_TaskAssignment__Output } from './berth/agent/v1/TaskAssignment';
@@ -25,12 +29,16 @@ export interface ProtoGrpcType {
       v1: {
         AgentControl: SubtypeConstructor<typeof grpc.Client, _berth_agent_v1_AgentControlClient> & { service: _berth_agent_v1_AgentControlDefinition }
         AgentNode: SubtypeConstructor<typeof grpc.Client, _berth_agent_v1_AgentNodeClient> & { service: _berth_agent_v1_AgentNodeDefinition }
+        BackupVolumeRequest: MessageTypeDefinition<_berth_agent_v1_BackupVolumeRequest, _berth_agent_v1_BackupVolumeRequest__Output>
+        DataMoverProgress: MessageTypeDefinition<_berth_agent_v1_DataMoverProgress, _berth_agent_v1_DataMoverProgress__Output>
         ExecRequest: MessageTypeDefinition<_berth_agent_v1_ExecRequest, _berth_agent_v1_ExecRequest__Output>
         ExecResponse: MessageTypeDefinition<_berth_agent_v1_ExecResponse, _berth_agent_v1_ExecResponse__Output>
         LogsRequest: MessageTypeDefinition<_berth_agent_v1_LogsRequest, _berth_agent_v1_LogsRequest__Output>
         LogsResponse: MessageTypeDefinition<_berth_agent_v1_LogsResponse, _berth_agent_v1_LogsResponse__Output>
         PluginReport: MessageTypeDefinition<_berth_agent_v1_PluginReport, _berth_agent_v1_PluginReport__Output>
         PoolReport: MessageTypeDefinition<_berth_agent_v1_PoolReport, _berth_agent_v1_PoolReport__Output>
+        RepositoryAccess: MessageTypeDefinition<_berth_agent_v1_RepositoryAccess, _berth_agent_v1_RepositoryAccess__Output>
+        RestoreVolumeRequest: MessageTypeDefinition<_berth_agent_v1_RestoreVolumeRequest, _berth_agent_v1_RestoreVolumeRequest__Output>
         SyncRequest: MessageTypeDefinition<_berth_agent_v1_SyncRequest, _berth_agent_v1_SyncRequest__Output>
         SyncResponse: MessageTypeDefinition<_berth_agent_v1_SyncResponse, _berth_agent_v1_SyncResponse__Output>
         TaskAssignment: MessageTypeDefinition<_berth_agent_v1_TaskAssignment, _berth_agent_v1_TaskAssignment__Output>

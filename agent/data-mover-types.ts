@@ -1,0 +1,25 @@
+import type { VolumeEntry } from '../backup/repository/manifest';
+
+/**
+ * What the agent's data mover answers on the last DataMoverProgress message (`result_json`). Shared by
+ * the agent (which writes it) and the server (which records it), so both sides agree on one shape.
+ */
+export interface BackupVolumeResult {
+  /** The volume as stored in the repository: its tree blob and stats. The server puts it into the manifest. */
+  entry: VolumeEntry;
+  /**
+   * Opaque to the server: handed back as `parent_change_marker` with the next backup of the same
+   * source volume so that one reads only what changed (for berth.local: the btrfs generation of the snapshot).
+   */
+  changeMarker: string;
+  /** `fast`: the snapshot was read where the plugin keeps it; `generic`: through a temporary volume from the snapshot. */
+  path: 'fast' | 'generic';
+  /** How changes were found: btrfs generations, a parent block map compared by hashes, or none (full read). */
+  changeDetection: 'btrfs-generation' | 'parent-compare' | 'full';
+}
+
+export interface RestoreVolumeResult {
+  bytes: number;
+  files: number;
+  path: 'fast' | 'generic';
+}
