@@ -24,7 +24,7 @@ async function main(argv: string[]): Promise<void> {
   program.addCommand(upCommand());
   for (const c of daemonCommands()) program.addCommand(c);
   program.addCommand(pluginCommands());
-  program.addCommand(repoCommand());
+  program.addCommand(repoCommand(api));
   for (const c of resourceCommands(api)) program.addCommand(c);
   for (const c of backupCommands(api)) program.addCommand(c);
   for (const c of program.commands) c.exitOverride();

@@ -1,14 +1,14 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { formatProblem, Repository, RepositoryExistsError, RepositoryNotFoundError, WrongPassphraseError } from '../backup/repository';
-import { ApiError } from './api-client';
-import { UsageError } from './output';
+import { ApiClient, ApiError } from './api-client';
+import { parseFormat, printRows, UsageError } from './output';
 
 /**
  * The passphrase never travels on the command line (where `ps` would show it): BERTH_REPO_PASSPHRASE
  * or --passphrase-file.
  */
-function passphrase(file: string | undefined): string {
+export function passphrase(file: string | undefined): string {
   if (file) {
     try {
       return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
@@ -35,7 +35,13 @@ async function withRepoErrors<T>(fn: () => Promise<T>): Promise<T> {
 
 const MiB = 1024 * 1024;
 
-export function repoCommand(): Command {
+/** Columns of `berth repo list`. */
+const REPOSITORY_COLUMNS: [string, (r: never) => unknown][] = [
+  ['name', (r: { name: string }) => r.name], ['location', (r: { location: string }) => r.location],
+  ['id', (r: { repositoryId: string }) => r.repositoryId], ['added', (r: { createdAt: string }) => r.createdAt],
+] as [string, (r: never) => unknown][];
+
+export function repoCommand(api: () => ApiClient): Command {
   const repo = new Command('repo').description('backup repositories: encrypted, deduplicated, on a local path or mounted share');
   const common = (c: Command) => c.requiredOption('--location <path>', 'repository directory').option('--passphrase-file <file>', 'file holding the passphrase (default: $BERTH_REPO_PASSPHRASE)');
 
@@ -58,6 +64,28 @@ export function repoCommand(): Command {
     .action(async (opts: { location: string; passphraseFile?: string; dryRun?: boolean }) => {
       const r = await withRepoErrors(async () => (await Repository.open(opts.location, passphrase(opts.passphraseFile))).prune({ dryRun: Boolean(opts.dryRun) }));
       process.stdout.write(`${opts.dryRun ? 'would remove' : 'removed'} ${r.blobsRemoved} blobs, ${r.packsDeleted} packs deleted, ${r.packsRepacked} repacked; ${(r.bytesBefore / MiB).toFixed(1)} → ${(r.bytesAfter / MiB).toFixed(1)} MiB\n`);
+    });
+  // The cluster's repositories (the server and its agents reach them at the same path).
+  repo.command('add').description('make a repository known to the cluster (the server checks the passphrase); --init creates it')
+    .argument('<name>', 'name backups and schedules refer to')
+    .requiredOption('--location <path>', 'repository directory, the same path on every node')
+    .option('--passphrase-file <file>', 'file holding the passphrase (default: $BERTH_REPO_PASSPHRASE)')
+    .option('--init', 'create the repository first')
+    .action(async (name: string, opts: { location: string; passphraseFile?: string; init?: boolean }) => {
+      const r = await api().post<{ name: string; location: string; repositoryId: string }>('/v1/repositories',
+        { name, location: opts.location, passphrase: passphrase(opts.passphraseFile), ...(opts.init ? { init: true } : {}) });
+      process.stdout.write(`repository ${r.name} at ${r.location} (${r.repositoryId}) added\n`);
+    });
+  repo.command('list').alias('ls').description("the cluster's repositories").option('-o, --output <format>', 'table, json or yaml')
+    .action(async (opts: { output?: string }) => {
+      const format = parseFormat(opts.output);
+      const data = await api().get<{ items: Record<string, unknown>[] }>('/v1/repositories');
+      printRows(format, data, REPOSITORY_COLUMNS, data.items);
+    });
+  repo.command('remove').alias('rm').description('forget a repository (its backups stay in it)').argument('<name>')
+    .action(async (name: string) => {
+      const res = await api().delete<{ message: string }>(`/v1/repositories/${encodeURIComponent(name)}`);
+      process.stdout.write(`${res.message}\n`);
     });
   return repo;
 }

@@ -11,6 +11,8 @@ import { handleSync } from './node-sync';
 import { Reconciler } from './reconciler';
 import { registerRecoveryRoutes } from './recovery-api';
 import { RecoveryPoints } from './recovery-points';
+import { Repositories } from './repositories';
+import { registerRepositoryRoutes } from './repository-api';
 import { SqliteClusterStore } from './sqlite-cluster-store';
 
 export interface ServerOptions {
@@ -44,8 +46,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const agents = await serveAgentControl(options.agentListen, (req) => handleSync(ctx, req), log, options.token);
   const agentHost = options.agentListen.slice(0, options.agentListen.lastIndexOf(':'));
   const recoveryPoints = new RecoveryPoints(ctx);
+  const repositories = new Repositories(ctx);
   const http = await startHttpApi(service, { listen: options.listen, token: options.token, log,
-    routes: (app) => registerRecoveryRoutes(app, ctx, recoveryPoints, () => reconciler.kick()) });
+    routes: (app) => {
+      registerRecoveryRoutes(app, ctx, recoveryPoints, () => reconciler.kick());
+      registerRepositoryRoutes(app, repositories);
+    } });
   reconciler.kick();
   // Undo snapshots a crash interrupted (in the background: it may wait for plugins and agents).
   void recoveryPoints.resume().catch((err: unknown) => log.error({ err }, 'resuming recovery points failed'));
