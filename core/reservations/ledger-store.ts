@@ -1,7 +1,7 @@
 /**
- * The narrow persistence contract behind the ledger. An in-memory implementation lives here
- * (memory-store.ts); a SQLite one (better-sqlite3) will live in core/store and an etcd one may
- * follow — the ledger's correctness rests only on the guarantees written below.
+ * The narrow persistence contract behind the ledger. The server uses the in-memory implementation
+ * (memory-store.ts) and re-derives every reservation from its records at start (server/ledger-rebuild.ts);
+ * a durable implementation (etcd, for several servers) would only need the guarantees written below.
  */
 import type { LedgerSnapshot, NodeCapacity, NodeLedgerState, Reservation } from '../domain';
 
