@@ -6,6 +6,8 @@ import type { AgentNodeHandlers } from '../proto/berth/generated/berth/agent/v1/
 import type { Executor } from './executors/executor';
 import { TaskNotFoundError, TaskNotRunningError } from './executors/errors';
 import { CsiForwardError, forwardCsiCall } from './csi-forwarder';
+import { backupVolume, MoverProgress, moverStatus, restoreVolume } from './data-mover';
+import type { DataMoverProgress } from '../proto/berth/generated/berth/agent/v1/DataMoverProgress';
 import type { CsiClient } from '../volumes/csi-client/client';
 
 const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -18,6 +20,42 @@ function fail(callback: (e: grpc.ServiceError) => void, code: grpc.status, detai
 export interface AgentNodeDeps {
   /** The client of a plugin registered on this node, by CSI driver name (undefined: not registered). */
   csiClientFor: (plugin: string) => CsiClient | undefined;
+  /** The agent's state directory (the data mover attaches volumes under `<stateDir>/mover`). */
+  stateDir: string;
+  /** Tests: the data mover always reads through a temporary volume. */
+  forceGenericPath?: boolean;
+}
+
+/** How often progress goes out on a data-mover stream. */
+const PROGRESS_EVERY_MS = 250;
+
+/**
+ * Runs one data-mover operation on a server stream: progress at most every PROGRESS_EVERY_MS, then a
+ * final message with the result, or the error as a gRPC status. A cancelled call aborts the operation.
+ */
+function streamMover<T>(call: grpc.ServerWritableStream<unknown, DataMoverProgress>, log: Logger, what: string,
+  work: (onProgress: (p: MoverProgress) => void, signal: AbortSignal) => Promise<T>): void {
+  const controller = new AbortController();
+  call.on('cancelled', () => controller.abort());
+  let last = 0;
+  let latest: MoverProgress = { bytesDone: 0, bytesTotal: 0, filesDone: 0 };
+  const send = (p: MoverProgress, extra: Partial<DataMoverProgress> = {}) => call.write({
+    bytesDone: String(p.bytesDone), bytesTotal: String(p.bytesTotal), filesDone: String(p.filesDone), ...extra,
+  });
+  const onProgress = (p: MoverProgress) => {
+    latest = p;
+    if (Date.now() - last < PROGRESS_EVERY_MS || controller.signal.aborted) return;
+    last = Date.now();
+    send(p);
+  };
+  work(onProgress, controller.signal).then((result) => {
+    send(latest, { done: true, resultJson: JSON.stringify(result) });
+    call.end();
+  }, (error: unknown) => {
+    const e = moverStatus(error);
+    log.warn({ err: e.message, code: e.code }, `${what} failed`);
+    if (!controller.signal.aborted) call.emit('error', { code: e.code, details: e.message });
+  });
 }
 
 export async function serveAgentNode(listen: string, executor: Executor, log: Logger, token: string | undefined, deps: AgentNodeDeps): Promise<{ port: number; stop(): void }> {
@@ -44,9 +82,19 @@ export async function serveAgentNode(listen: string, executor: Executor, log: Lo
       forwardCsiCall(call.request, deps.csiClientFor).then((response) => callback(null, { response }),
         (err: Error) => fail(callback, err instanceof CsiForwardError ? err.code : grpc.status.INTERNAL, err.message));
     },
-    // Filled in by the data mover (agent/data-mover.ts); until then the RPCs answer UNIMPLEMENTED.
-    BackupVolume(call) { call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'the data mover is not built into this agent' }); },
-    RestoreVolume(call) { call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'the data mover is not built into this agent' }); },
+    BackupVolume(call) {
+      if (!tokenAccepted(token, call.metadata)) { call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' }); return; }
+      const r = call.request;
+      // Never the passphrase or secrets.
+      log.info({ op: r.operationId, volume: r.volumeName, plugin: r.plugin, snapshot: r.snapshotId, parent: r.parentBackupId || undefined }, 'backing up a volume');
+      streamMover(call, log, 'backup of a volume', (onProgress, signal) => backupVolume(r, deps, onProgress, signal));
+    },
+    RestoreVolume(call) {
+      if (!tokenAccepted(token, call.metadata)) { call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' }); return; }
+      const r = call.request;
+      log.info({ op: r.operationId, volume: r.volumeName, plugin: r.plugin, backup: r.backupId, target: r.volumeId }, 'restoring a volume');
+      streamMover(call, log, 'restore of a volume', (onProgress, signal) => restoreVolume(r, deps, onProgress, signal));
+    },
   };
   const server = new grpc.Server();
   server.addService(loadAgentProto().berth.agent.v1.AgentNode.service, handlers);

@@ -7,6 +7,23 @@ import { DockerExecutor } from './executors/docker';
 import type { Executor } from './executors/executor';
 import { ProcessExecutor } from './executors/process';
 import { serveAgentNode } from './node-service';
+import { cleanUpMoverLeftovers } from './mover-attachment';
+import type { CsiClient } from '../volumes/csi-client/client';
+
+/**
+ * Attachments a killed agent's data mover left behind are undone once the plugins are known again
+ * (their clients exist after the first plugin report): retried a few times, then logged.
+ */
+function cleanUpMoverLeftoversSoon(stateDir: string, clientFor: (plugin: string) => CsiClient | undefined, log: Logger, attempt = 0): void {
+  const timer = setTimeout(() => {
+    cleanUpMoverLeftovers(stateDir, clientFor).then((left) => {
+      if (left.length === 0) return;
+      if (attempt < 5) cleanUpMoverLeftoversSoon(stateDir, clientFor, log, attempt + 1);
+      else log.warn({ left }, 'data-mover leftovers could not be cleaned up');
+    }, (err: unknown) => log.warn({ err }, 'cleaning up data-mover leftovers failed'));
+  }, 3000 * (attempt + 1));
+  timer.unref();
+}
 
 export interface StartAgentOptions {
   nodeId: string;
@@ -48,12 +65,15 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
     : new ProcessExecutor({ stateDir: join(options.stateDir, 'processes'), logger: log });
   // The node service starts first (its port goes into the agent's Syncs); it reaches plugins through the agent once that exists.
   let agentRef: Agent | undefined;
-  const nodeService = await serveAgentNode(options.listen, executor, log, options.token, { csiClientFor: (plugin) => agentRef?.pluginClient(plugin) });
+  const nodeService = await serveAgentNode(options.listen, executor, log, options.token, {
+    csiClientFor: (plugin) => agentRef?.pluginClient(plugin), stateDir: options.stateDir,
+  });
   const host = options.listen.slice(0, options.listen.lastIndexOf(':'));
   const address = `${host}:${nodeService.port}`;
   const agent = new Agent({ nodeId: options.nodeId, server: options.server, address, labels: options.labels, pluginDir: options.pluginDir,
     stateDir: options.stateDir, executor, log, syncIntervalMs: options.syncIntervalMs, token: options.token });
   agentRef = agent;
   agent.start();
+  cleanUpMoverLeftoversSoon(options.stateDir, (plugin) => agent.pluginClient(plugin), log);
   return { runtime, address, stop: () => { agent.stop(); nodeService.stop(); }, drain: async () => { await agent.drain(); nodeService.stop(); } };
 }

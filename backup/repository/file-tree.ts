@@ -26,6 +26,8 @@ export interface FileNode {
   chunks?: ChunkRef[];
   /** Symlinks: the link target. */
   target?: string;
+  /** Inode number at backup time: lets an incremental backup prove a file is the same one (optional). */
+  ino?: number;
 }
 
 export interface FileTree {

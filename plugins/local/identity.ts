@@ -6,7 +6,9 @@ import { DRIVER_NAME, DRIVER_VERSION } from './driver-config';
 export function localIdentity(driver: LocalDriver): AsyncService<IdentityHandlers> {
   return {
     async GetPluginInfo() {
-      return { name: DRIVER_NAME, vendorVersion: DRIVER_VERSION, manifest: { node: driver.nodeId } };
+      // Where snapshots lie (one directory per pool): Berth's data mover reads them in place (its fast path).
+      const snapshotDirs = [...driver.pools.values()].map((pool) => pool.snapshotPath(''));
+      return { name: DRIVER_NAME, vendorVersion: DRIVER_VERSION, manifest: { node: driver.nodeId, 'berth.dev/snapshot-dirs': JSON.stringify(snapshotDirs) } };
     },
     async GetPluginCapabilities() {
       return {

@@ -1,0 +1,216 @@
+import * as grpc from '@grpc/grpc-js';
+import { execFile } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { backupBlockImage } from '../backup/mover/block-backup';
+import { btrfsChangesSince, btrfsGeneration } from '../backup/mover/btrfs-changes';
+import { backupDirectory, removeEntriesNotIn } from '../backup/mover/directory-backup';
+import {
+  BackupNotFoundError, BlockMap, CorruptObjectError, DamagedChunkError, FileTree, Repository, RepositoryNotFoundError,
+  UnsupportedFormatError, VolumeEntry, WrongPassphraseError,
+} from '../backup/repository';
+import type { BackupVolumeRequest__Output } from '../proto/berth/generated/berth/agent/v1/BackupVolumeRequest';
+import type { RestoreVolumeRequest__Output } from '../proto/berth/generated/berth/agent/v1/RestoreVolumeRequest';
+import type { CsiClient } from '../volumes/csi-client/client';
+import { CsiCallError } from '../volumes/csi-client/errors';
+import type { BackupVolumeResult, RestoreVolumeResult } from './data-mover-types';
+import { moverDir, MoverAttachment } from './mover-attachment';
+
+const run = promisify(execFile);
+
+/** The GetPluginInfo manifest key under which berth.local lists its snapshot directories (the fast path). */
+export const SNAPSHOT_DIRS_KEY = 'berth.dev/snapshot-dirs';
+
+export interface DataMoverDeps {
+  stateDir: string;
+  csiClientFor: (plugin: string) => CsiClient | undefined;
+  /** Tests: always read through a temporary volume, as for a vendor driver. */
+  forceGenericPath?: boolean;
+}
+
+export interface MoverProgress { bytesDone: number; bytesTotal: number; filesDone: number }
+
+/** A data-mover failure with the gRPC status the caller should see. */
+export class MoverError extends Error {
+  constructor(readonly code: grpc.status, message: string) {
+    super(message);
+    this.name = 'MoverError';
+  }
+}
+
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+function requireSafe(field: string, value: string): void {
+  if (!SAFE_ID.test(value)) throw new MoverError(grpc.status.INVALID_ARGUMENT, `${field} ${JSON.stringify(value)} is missing or not a safe identifier`);
+}
+
+/** Repository and CSI failures as the status a caller can act on; messages keep the volume and file names. */
+export function moverStatus(error: unknown): MoverError {
+  if (error instanceof MoverError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof WrongPassphraseError || error instanceof RepositoryNotFoundError || error instanceof UnsupportedFormatError) {
+    return new MoverError(grpc.status.FAILED_PRECONDITION, message);
+  }
+  if (error instanceof BackupNotFoundError) return new MoverError(grpc.status.NOT_FOUND, message);
+  if (error instanceof DamagedChunkError || error instanceof CorruptObjectError) return new MoverError(grpc.status.DATA_LOSS, message);
+  if (error instanceof CsiCallError) return new MoverError(error.code, message);
+  return new MoverError(grpc.status.INTERNAL, message);
+}
+
+function pluginClient(deps: DataMoverDeps, plugin: string): CsiClient {
+  const client = deps.csiClientFor(plugin);
+  if (!client) throw new MoverError(grpc.status.NOT_FOUND, `CSI plugin ${plugin} is not registered on this node`);
+  return client;
+}
+
+function openRepository(access: { location: string; passphrase: string } | null): Promise<Repository> {
+  if (!access?.location || !access.passphrase) throw new MoverError(grpc.status.INVALID_ARGUMENT, 'repository location and passphrase are required');
+  if (!access.location.startsWith('/')) throw new MoverError(grpc.status.INVALID_ARGUMENT, `repository location must be an absolute path, got ${JSON.stringify(access.location)}`);
+  return Repository.open(access.location, access.passphrase);
+}
+
+/** Where berth.local keeps this snapshot, when the plugin says so and it is there (else the generic path). */
+async function snapshotDirectory(client: CsiClient, snapshotId: string): Promise<string | undefined> {
+  const info = await client.identity('GetPluginInfo', {});
+  const listed = info.manifest[SNAPSHOT_DIRS_KEY];
+  if (!listed) return undefined;
+  let dirs: unknown;
+  try { dirs = JSON.parse(listed); } catch { return undefined; }
+  if (!Array.isArray(dirs)) return undefined;
+  for (const dir of dirs) {
+    if (typeof dir !== 'string' || !dir.startsWith('/')) continue;
+    const candidate = join(dir, snapshotId);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** The parent's tree or map of this volume, or undefined when it is gone (then everything is read). */
+async function parentOf(repo: Repository, parentId: string, volume: string, block: boolean): Promise<FileTree | BlockMap | undefined> {
+  if (!parentId) return undefined;
+  try {
+    return block ? await repo.readBlockMap(parentId, volume) : await repo.readFileTree(parentId, volume);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads one CSI snapshot into the repository: the fast path reads berth.local's snapshot where it lies
+ * (and asks btrfs what changed since the parent), the generic path a temporary volume created from the
+ * snapshot, published read-only on this node, then removed. Ends the session without a manifest: the
+ * server commits one manifest for all volumes of the app.
+ */
+export async function backupVolume(req: BackupVolumeRequest__Output, deps: DataMoverDeps, onProgress: (p: MoverProgress) => void,
+  signal: AbortSignal): Promise<BackupVolumeResult> {
+  requireSafe('operation_id', req.operationId);
+  requireSafe('volume_name', req.volumeName);
+  requireSafe('plugin', req.plugin);
+  requireSafe('snapshot_id', req.snapshotId);
+  const client = pluginClient(deps, req.plugin);
+  const repo = await openRepository(req.repository);
+  const fastDir = deps.forceGenericPath ? undefined : await snapshotDirectory(client, req.snapshotId);
+  let attachment: MoverAttachment | undefined;
+  let source: string;
+  if (fastDir) {
+    source = req.block ? join(fastDir, 'block.img') : fastDir;
+  } else {
+    const name = `berth-mover-${req.operationId}-${req.volumeName}`;
+    attachment = new MoverAttachment(moverDir(deps.stateDir, `${req.operationId}-${req.volumeName}`), client, req.plugin, name);
+    try {
+      const info = await client.node('NodeGetInfo', {});
+      const topology = info.accessibleTopology ? [info.accessibleTopology] : [];
+      const accessMode = { mode: 'SINGLE_NODE_READER_ONLY' as const };
+      const created = await client.controller('CreateVolume', {
+        name, capacityRange: { requiredBytes: String(req.sizeBytes) }, parameters: req.parameters, secrets: req.controllerSecrets,
+        volumeCapabilities: [req.block ? { block: {}, accessMode } : { mount: { fsType: req.fsType, mountFlags: [] }, accessMode }],
+        volumeContentSource: { snapshot: { snapshotId: req.snapshotId } },
+        accessibilityRequirements: { requisite: topology, preferred: topology },
+      });
+      const volume = created.volume!;
+      attachment.owns(volume.volumeId);
+      source = await attachment.attach({ plugin: req.plugin, volumeId: volume.volumeId, block: req.block, fsType: req.fsType,
+        accessMode: 'SINGLE_NODE_READER_ONLY', readOnly: true, volumeContext: volume.volumeContext, publishContext: {}, secrets: req.nodeSecrets, mountFlags: [] });
+    } catch (error) {
+      await attachment.detach(req.controllerSecrets).catch(() => undefined);
+      throw error;
+    }
+  }
+  const session = await repo.beginBackup().catch(async (error: unknown) => {
+    await attachment?.detach(req.controllerSecrets).catch(() => undefined);
+    throw error;
+  });
+  const abort = () => void session.abort();
+  signal.addEventListener('abort', abort, { once: true });
+  try {
+    const parent = await parentOf(repo, req.parentBackupId, req.volumeName, req.block);
+    // btrfs generations only on the fast path (a temporary clone is another subvolume's history).
+    const generation = fastDir ? await btrfsGeneration(fastDir) : undefined;
+    const parentGeneration = /^\d+$/.test(req.parentChangeMarker) ? Number(req.parentChangeMarker) : undefined;
+    const trusted = parent && generation !== undefined && parentGeneration !== undefined && parentGeneration <= generation;
+    // find-new lists extents of the given generation too; the parent snapshot already holds those of its own.
+    const changes = trusted ? await btrfsChangesSince(fastDir!, parentGeneration + 1) : undefined;
+    let entry: VolumeEntry;
+    if (req.block) {
+      const ino = (await fs.stat(source)).ino;
+      entry = await backupBlockImage(session, req.volumeName, source, {
+        parentMap: parent as BlockMap | undefined, changedRanges: changes ? changes.extents.get(ino) ?? [] : undefined, onProgress,
+      });
+    } else {
+      entry = await backupDirectory(session, req.volumeName, source, {
+        parent: parent as FileTree | undefined, changedInodes: changes ? new Set(changes.extents.keys()) : undefined, onProgress,
+      });
+    }
+    if (signal.aborted) throw new MoverError(grpc.status.CANCELLED, 'backup cancelled');
+    await session.finishVolumes();
+    return {
+      entry, changeMarker: generation !== undefined ? String(generation) : '', path: fastDir ? 'fast' : 'generic',
+      changeDetection: changes ? 'btrfs-generation' : parent ? 'parent-compare' : 'full',
+    };
+  } catch (error) {
+    await session.abort().catch(() => undefined);
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', abort);
+    await attachment?.detach(req.controllerSecrets);
+  }
+}
+
+/**
+ * Writes one volume of a backup into a volume provisioned on this node (before its task starts):
+ * published writable under the mover directory, filled, flushed, detached. A files volume ends with
+ * exactly the backed-up tree, also when a crashed restore had written part of it before.
+ */
+export async function restoreVolume(req: RestoreVolumeRequest__Output, deps: DataMoverDeps, onProgress: (p: MoverProgress) => void,
+  signal: AbortSignal): Promise<RestoreVolumeResult> {
+  requireSafe('operation_id', req.operationId);
+  requireSafe('volume_name', req.volumeName);
+  requireSafe('plugin', req.plugin);
+  if (!req.volumeId) throw new MoverError(grpc.status.INVALID_ARGUMENT, 'volume_id is required');
+  if (!/^[0-9A-Za-z_-]{1,64}$/.test(req.backupId)) throw new MoverError(grpc.status.INVALID_ARGUMENT, `invalid backup id ${JSON.stringify(req.backupId)}`);
+  const client = pluginClient(deps, req.plugin);
+  const repo = await openRepository(req.repository);
+  const manifest = await repo.getBackup(req.backupId);
+  const entry = manifest.volumes.find((v) => v.name === req.volumeName);
+  if (!entry) throw new MoverError(grpc.status.NOT_FOUND, `backup ${req.backupId} has no volume ${req.volumeName}`);
+  if ((entry.kind === 'blocks') !== req.block) {
+    throw new MoverError(grpc.status.INVALID_ARGUMENT, `volume ${req.volumeName} of backup ${req.backupId} is a ${entry.kind} volume; the target is ${req.block ? 'a block' : 'a filesystem'} volume`);
+  }
+  const attachment = new MoverAttachment(moverDir(deps.stateDir, `${req.operationId}-${req.volumeName}`), client, req.plugin);
+  try {
+    const target = await attachment.attach({ plugin: req.plugin, volumeId: req.volumeId, block: req.block, fsType: req.fsType,
+      accessMode: req.accessMode, readOnly: false, volumeContext: req.volumeContext, publishContext: req.publishContext,
+      secrets: req.nodeSecrets, mountFlags: req.mountFlags });
+    onProgress({ bytesDone: 0, bytesTotal: entry.size, filesDone: 0 });
+    if (entry.kind === 'files') await removeEntriesNotIn(target, await repo.readFileTree(req.backupId, req.volumeName));
+    if (signal.aborted) throw new MoverError(grpc.status.CANCELLED, 'restore cancelled');
+    const written = await repo.restoreVolume(req.backupId, req.volumeName, target);
+    // Everything on disk before the volume is handed to its task.
+    if (entry.kind === 'files') await run('sync', ['-f', target]);
+    onProgress({ bytesDone: entry.size, bytesTotal: entry.size, filesDone: written.files });
+    return { bytes: written.bytes, files: written.files, path: 'generic' };
+  } finally {
+    await attachment.detach();
+  }
+}

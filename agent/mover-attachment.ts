@@ -1,0 +1,129 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../plugins/sdk/atomic-file';
+import type { AccessMode, VolumeCapability } from '../proto/csi/types';
+import type { CsiClient } from '../volumes/csi-client/client';
+import { discoverCapabilities } from '../volumes/csi-client/capabilities';
+import { CsiCallError } from '../volumes/csi-client/errors';
+import { status } from '@grpc/grpc-js';
+
+/**
+ * A volume attached to this node only for the data mover: staged (when the plugin stages) and
+ * published under `<state dir>/mover/<key>/`, read or written, then detached — and, for a temporary
+ * volume made from a snapshot, deleted. An intent file is written before anything is created, so an
+ * agent that died half-way cleans up at its next start (`cleanUpMoverLeftovers`).
+ */
+export interface MoverVolume {
+  plugin: string;
+  volumeId: string;
+  block: boolean;
+  fsType: string;
+  accessMode: string;
+  readOnly: boolean;
+  volumeContext: Record<string, string>;
+  publishContext: Record<string, string>;
+  secrets: Record<string, string>;
+  mountFlags: string[];
+}
+
+interface Intent {
+  plugin: string;
+  /** CreateVolume name of a temporary volume this attachment owns (deleted on detach). */
+  temporaryName?: string;
+  volumeId?: string;
+  staging?: string;
+  target?: string;
+}
+
+const SAFE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+export function moverDir(stateDir: string, key: string): string {
+  if (!SAFE.test(key)) throw new Error(`unsafe mover key ${JSON.stringify(key)}`);
+  return join(stateDir, 'mover', key);
+}
+
+export class MoverAttachment {
+  private intent: Intent;
+  private readonly file: string;
+
+  constructor(private readonly dir: string, private readonly client: CsiClient, plugin: string, temporaryName?: string) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.file = join(dir, 'intent.json');
+    this.intent = { plugin, temporaryName };
+    this.save();
+  }
+
+  private save(): void {
+    writeFileAtomic(this.file, JSON.stringify(this.intent));
+  }
+
+  /** Records the temporary volume's id as soon as CreateVolume answered. */
+  owns(volumeId: string): void {
+    this.intent = { ...this.intent, volumeId };
+    this.save();
+  }
+
+  /** Stages and publishes `v`; answers the published path (a directory, or a device file for block). */
+  async attach(v: MoverVolume): Promise<string> {
+    const staged = (await discoverCapabilities(this.client, { controller: false, node: true })).node.has('STAGE_UNSTAGE_VOLUME');
+    const staging = join(this.dir, 'staging');
+    const target = join(this.dir, 'target');
+    this.intent = { ...this.intent, volumeId: v.volumeId, staging: staged ? staging : undefined, target };
+    this.save();
+    const accessMode = { mode: (v.accessMode || 'SINGLE_NODE_WRITER') as AccessMode };
+    const cap: VolumeCapability = v.block ? { block: {}, accessMode } : { mount: { fsType: v.fsType, mountFlags: v.mountFlags }, accessMode };
+    if (staged) {
+      mkdirSync(staging, { recursive: true, mode: 0o700 });
+      await this.client.node('NodeStageVolume', { volumeId: v.volumeId, stagingTargetPath: staging, volumeCapability: cap,
+        publishContext: v.publishContext, volumeContext: v.volumeContext, secrets: v.secrets });
+    }
+    await this.client.node('NodePublishVolume', { volumeId: v.volumeId, stagingTargetPath: staged ? staging : '', targetPath: target,
+      volumeCapability: cap, readonly: v.readOnly, publishContext: v.publishContext, volumeContext: v.volumeContext, secrets: v.secrets });
+    return target;
+  }
+
+  /** Unpublishes, unstages, deletes the temporary volume (if any), removes the directory. Safe to repeat. */
+  async detach(controllerSecrets: Record<string, string> = {}): Promise<void> {
+    await undo(this.client, this.intent, controllerSecrets);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** NOT_FOUND while undoing means that step never happened or is already undone. */
+async function done(step: Promise<unknown>): Promise<void> {
+  try {
+    await step;
+  } catch (error) {
+    if (!(error instanceof CsiCallError && error.code === status.NOT_FOUND)) throw error;
+  }
+}
+
+async function undo(client: CsiClient, intent: Intent, controllerSecrets: Record<string, string>): Promise<void> {
+  if (intent.volumeId && intent.target) await done(client.node('NodeUnpublishVolume', { volumeId: intent.volumeId, targetPath: intent.target }));
+  if (intent.volumeId && intent.staging) await done(client.node('NodeUnstageVolume', { volumeId: intent.volumeId, stagingTargetPath: intent.staging }));
+  if (intent.temporaryName && intent.volumeId) await done(client.controller('DeleteVolume', { volumeId: intent.volumeId, secrets: controllerSecrets }));
+}
+
+/**
+ * At agent start: attachments a killed agent left behind are detached and their temporary volumes
+ * deleted. Returns the keys it could not clean up yet (the plugin may not be registered yet).
+ */
+export async function cleanUpMoverLeftovers(stateDir: string, clientFor: (plugin: string) => CsiClient | undefined): Promise<string[]> {
+  const root = join(stateDir, 'mover');
+  if (!existsSync(root)) return [];
+  const left: string[] = [];
+  for (const key of readdirSync(root)) {
+    const dir = join(root, key);
+    try {
+      const intent = JSON.parse(readFileSync(join(dir, 'intent.json'), 'utf8')) as Intent;
+      const client = clientFor(intent.plugin);
+      if (!client) { left.push(key); continue; }
+      await undo(client, intent, {});
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      if (!existsSync(join(dir, 'intent.json'))) rmSync(dir, { recursive: true, force: true }); // nothing was created
+      else left.push(key);
+    }
+  }
+  return left;
+}
