@@ -23,8 +23,8 @@ export interface BackupServiceOptions {
   concurrency: number;
   /** Progress is written to the store at most this often: movers report many times a second. */
   progressWriteMs: number;
-  /** Test failpoint: wait this long after the recovery point before moving data (BERTH_FAILPOINT_BACKUP_UPLOAD_DELAY_MS). */
-  uploadDelayMs: number;
+  /** Test failpoint: backups of this app wait `ms` in `uploading` before moving data (BERTH_FAILPOINT_BACKUP_UPLOAD_DELAY=app:ms). */
+  uploadDelay?: { app: string; ms: number };
 }
 
 export interface CreateBackupOptions { repository?: string; schedule?: string; ttlSeconds?: number }
@@ -52,7 +52,7 @@ export class BackupService {
 
   constructor(private readonly ctx: ClusterContext, private readonly points: RecoveryPoints, private readonly repositories: Repositories,
               options: Partial<BackupServiceOptions> = {}) {
-    this.options = { concurrency: 3, progressWriteMs: 500, uploadDelayMs: 0, ...options };
+    this.options = { concurrency: 3, progressWriteMs: 500, ...options };
   }
 
   /** Called with every backup that reached `ready` or `failed` (schedules apply retention then). */
@@ -106,9 +106,10 @@ export class BackupService {
       rp = await this.points.create(record.app, (rpId) => save({ recoveryPointId: rpId }));
       save({ consistency: rp.consistency });
       lock = await repo.holdSharedLock(`backup ${record.id} of app ${record.app}`);
-      if (this.options.uploadDelayMs > 0) await new Promise((r) => setTimeout(r, this.options.uploadDelayMs));
       const volumes = await this.planVolumes(rp, record.repository, repo);
       save({ state: 'uploading', volumes: volumes.map((v) => v.record), parent: volumes.find((v) => v.parent)?.parent?.backupId });
+      const delay = this.options.uploadDelay;
+      if (delay && delay.app === record.app) await new Promise((r) => setTimeout(r, delay.ms));
       this.uploadStarted.set(record.id, Date.now());
       const entries = await this.moveAll(record, volumes, repo, signal, (update) => save({ volumes: update(record.volumes) }, false));
       const metadata = this.metadata(rp, record);
