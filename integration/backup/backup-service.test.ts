@@ -164,9 +164,9 @@ describe('backup service: berth backup and schedule against a real server, agent
     // Policies: precise manifest errors, nothing applied.
     const badPolicy = berth(api, ['apply', '-f', '-'], APP('pol', 0, '  backup: { schedule: "0 25 * * *", keep: 0, ttl: 3 weeks }'));
     assert.equal(badPolicy.code, 2, badPolicy.stderr);
-    assert.match(badPolicy.stderr, /spec\.backup\.schedule ( \(line \d+\))?: invalid cron expression/);
-    assert.match(badPolicy.stderr, /spec\.backup\.keep ( \(line \d+\))?: expected a whole number ≥ 1, got 0/);
-    assert.match(badPolicy.stderr, /spec\.backup\.ttl ( \(line \d+\))?: expected a duration/);
+    assert.match(badPolicy.stderr, /spec\.backup\.schedule( \(line \d+\))?: invalid cron expression/);
+    assert.match(badPolicy.stderr, /spec\.backup\.keep( \(line \d+\))?: expected a whole number ≥ 1, got 0/);
+    assert.match(badPolicy.stderr, /spec\.backup\.ttl( \(line \d+\))?: expected a duration/);
     const unknownRepo = berth(api, ['apply', '-f', '-'], APP('pol', 0, '  backup: { schedule: "0 3 * * *", keep: 2, repository: nope }'));
     assert.equal(unknownRepo.code, 2, unknownRepo.stderr);
     assert.match(unknownRepo.stderr, /spec\.backup: backup repository nope is not known/);
