@@ -8,7 +8,7 @@ import type { BackupAppMetadata } from './backup-metadata';
 import { chooseParent, computeProgress, forEachLimited, isRunning } from './backup-policy';
 import type { BackupProgress } from './backup-policy';
 import type { ClusterContext } from './cluster-context';
-import { ApiProblem, conflict, notFound } from './http-errors';
+import { conflict, notFound } from './http-errors';
 import type { BackupRecord, BackupVolumeRecord, NodeRecord, RecoveryPointRecord, RecoveryPointSnapshot } from './records';
 import type { RecoveryPoints } from './recovery-points';
 import type { Repositories } from './repositories';
@@ -26,6 +26,9 @@ export interface BackupServiceOptions {
   /** Test failpoint: backups of this app wait `ms` in `uploading` before moving data (BERTH_FAILPOINT_BACKUP_UPLOAD_DELAY=app:ms). */
   uploadDelay?: { app: string; ms: number };
 }
+
+/** What a backup needs of recovery points (server/recovery-points.ts). */
+export type RecoveryPointTaker = Pick<RecoveryPoints, 'create' | 'check' | 'delete'>;
 
 export interface CreateBackupOptions { repository?: string; schedule?: string; ttlSeconds?: number }
 
@@ -50,7 +53,7 @@ export class BackupService {
   private readonly finishedListeners: ((b: BackupRecord) => void)[] = [];
   private readonly options: BackupServiceOptions;
 
-  constructor(private readonly ctx: ClusterContext, private readonly points: RecoveryPoints, private readonly repositories: Repositories,
+  constructor(private readonly ctx: ClusterContext, private readonly points: RecoveryPointTaker, private readonly repositories: Repositories,
               options: Partial<BackupServiceOptions> = {}) {
     this.options = { concurrency: 3, progressWriteMs: 500, ...options };
   }
@@ -102,6 +105,7 @@ export class BackupService {
     };
     let rp: RecoveryPointRecord | undefined;
     let lock: RepositoryLock | undefined;
+    let outcome: Partial<BackupRecord>;
     try {
       rp = await this.points.create(record.app, (rpId) => save({ recoveryPointId: rpId }));
       save({ consistency: rp.consistency });
@@ -117,17 +121,22 @@ export class BackupService {
         id: record.id, app: JSON.parse(JSON.stringify(metadata)) as JsonValue, volumes: entries, parent: record.parent,
         tags: [`app:${record.app}`, ...(record.schedule ? [`schedule:${record.schedule}`] : [])], startedAt: Date.parse(record.startedAt),
       });
-      save({ state: 'ready', repoBackupId: manifest.id, bytesAdded: manifest.stats.bytesAdded, finishedAt: new Date().toISOString() });
+      // From here the backup exists: a crash before `ready` is written is settled as ready by resume().
+      outcome = { state: 'ready', repoBackupId: manifest.id, bytesAdded: manifest.stats.bytesAdded };
+    } catch (error) {
+      const message = error instanceof VolumeFailure ? error.message : `backup of app ${record.app} failed: ${errorText(error)}`;
+      outcome = { state: 'failed', message };
+    }
+    if (dirty) store.backups.put(record.id, record);
+    // Cleanup before the final state, so whoever sees `ready` or `failed` sees no lock and no recovery point left.
+    await lock?.release().catch((e: unknown) => this.ctx.log.warn({ err: errorText(e), backup: record.id }, 'releasing the repository lock failed'));
+    if (record.recoveryPointId) await this.dropRecoveryPoint(record);
+    save({ ...outcome, finishedAt: new Date().toISOString() });
+    if (record.state === 'ready') {
       const newBytes = record.volumes.reduce((a, v) => a + (v.bytesNew ?? 0), 0);
       this.ctx.event(`app/${record.app}`, 'BackupCompleted', `backup ${record.id} of ${record.app} ready: ${record.volumes.length} volume(s), ${newBytes} new bytes, ${record.consistency}`);
-    } catch (error) {
-      const message = error instanceof ApiProblem || error instanceof VolumeFailure ? error.message : `backup of app ${record.app} failed: ${errorText(error)}`;
-      save({ state: 'failed', message, finishedAt: new Date().toISOString() });
-      this.ctx.event(`app/${record.app}`, 'BackupFailed', `backup ${record.id}: ${message}`);
-    } finally {
-      if (dirty) store.backups.put(record.id, record);
-      await lock?.release().catch((e: unknown) => this.ctx.log.warn({ err: errorText(e), backup: record.id }, 'releasing the repository lock failed'));
-      if (record.recoveryPointId) await this.dropRecoveryPoint(record);
+    } else {
+      this.ctx.event(`app/${record.app}`, 'BackupFailed', `backup ${record.id}: ${record.message}`);
     }
     for (const listener of this.finishedListeners) listener(record);
   }
