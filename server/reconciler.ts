@@ -48,5 +48,6 @@ export class Reconciler {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    await this.ctx.background.settle();
   }
 }
