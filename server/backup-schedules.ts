@@ -128,7 +128,11 @@ export class BackupSchedules {
     if (this.stopped) return;
     if (this.jobs.get(s.name)?.cron === s.cron) return;
     this.stopJob(s.name);
-    const task = cronSchedule(s.cron, () => this.fire(s.name), { name: `berth-schedule-${s.name}` });
+    const log = this.ctx.log.child({ schedule: s.name });
+    // node-cron logs to the console by default; its messages go to the server's log instead.
+    const task = cronSchedule(s.cron, () => this.fire(s.name), { name: `berth-schedule-${s.name}`, logger: {
+      info: (m) => log.debug(m), warn: (m) => log.warn(m), error: (m) => log.error(String(m)), debug: (m) => log.debug(String(m)),
+    } });
     this.jobs.set(s.name, { cron: s.cron, task });
   }
 
