@@ -251,6 +251,22 @@ describe('backup service (in-process, real store and repository, stand-in data m
     schedules.delete('busy');
   });
 
+  it('node-cron fires a schedule with a seconds field; stopping the schedules stops the firing', async () => {
+    schedules.create({ name: 'every-second', app: 'db', cron: '* * * * * *', keep: 1 });
+    const ofSchedule = () => store.backups.list().filter((b) => b.schedule === 'every-second');
+    for (let i = 0; i < 100 && ofSchedule().filter((b) => b.state === 'ready').length < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 2500));
+    schedules.delete('every-second');
+    const firings = () => store.events('app/db').filter((e) => e.reason === 'BackupStarted' && e.message.includes('(schedule every-second)')).length;
+    const started = firings();
+    for (let i = 0; i < 100 && ofSchedule().some((b) => b.state !== 'ready' && b.state !== 'failed'); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(started >= 2, `fired more than once (${started})`);
+    assert.equal(ofSchedule().filter((b) => b.state === 'ready').length, 1, 'keep 1');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(firings(), started, 'no firing after delete');
+  });
+
   it('resume: an interrupted backup becomes failed (recovery point deleted), or ready if its manifest was committed', async () => {
     const rp = await points.create('db');
     const committed = store.backups.list().find((b) => b.state === 'ready')!;
