@@ -300,4 +300,17 @@ describe('backup service: berth backup and schedule against a real server, agent
     repoCheck();
     assert.equal(berth(api, ['delete', 'app', 'crash']).code, 0);
   });
+
+  it('schedules are restarted from their records after a server restart', async () => {
+    const created = cli(['schedule', 'create', 'survivor', '--app', 'db', '--cron', '*/2 * * * * *', '--keep', '1']);
+    assert.equal(created.code, 0, created.stderr);
+    await cluster.restartServer();
+    const since = Date.now();
+    const firings = () => berthJson<{ items: (Event & { time: string })[] }>(api, ['get', 'events']).items
+      .filter((e) => e.reason === 'BackupStarted' && e.message.includes('(schedule survivor)') && Date.parse(e.time) >= since - 1000).length;
+    await waitFor('the schedule fires after the restart', () => firings() >= 1, 30_000);
+    assert.equal(berth(api, ['schedule', 'delete', 'survivor']).code, 0);
+    await waitFor('its backups settled', () => backups().every((b) => b.state === 'ready' || b.state === 'failed'), 120_000);
+    assert.deepEqual(schedules(), []);
+  });
 });
