@@ -27,10 +27,16 @@ export const policyScheduleName = (app: string): string => `${app}-policy`;
  */
 export class BackupSchedules {
   private readonly jobs = new Map<string, { cron: string; task: ScheduledTask }>();
+  /** Retention per schedule runs one pass at a time (two passes would try to delete the same backups). */
+  private readonly retention = new Map<string, Promise<string[]>>();
   private stopped = false;
 
   constructor(private readonly ctx: ClusterContext, private readonly backups: BackupService, private readonly repositories: Repositories) {
-    backups.onFinished((b) => { if (b.schedule && b.state === 'ready') void this.applyRetention(b.schedule); });
+    backups.onFinished((b) => {
+      if (b.schedule && b.state === 'ready') {
+        this.applyRetention(b.schedule).catch((err: unknown) => ctx.log.error({ err: errorText(err), schedule: b.schedule }, 'retention failed'));
+      }
+    });
   }
 
   list(): ScheduleRecord[] {
@@ -168,7 +174,14 @@ export class BackupSchedules {
   }
 
   /** Deletes the schedule's ready backups past `keep` and older than its ttl (one at a time, through the backup service). */
-  async applyRetention(name: string): Promise<string[]> {
+  applyRetention(name: string): Promise<string[]> {
+    const next = (this.retention.get(name) ?? Promise.resolve([])).catch(() => []).then(() => this.retain(name));
+    this.retention.set(name, next);
+    void next.finally(() => { if (this.retention.get(name) === next) this.retention.delete(name); }).catch(() => undefined);
+    return next;
+  }
+
+  private async retain(name: string): Promise<string[]> {
     const s = this.ctx.store.schedules.get(name);
     if (!s) return [];
     const expired: BackupRecord[] = selectExpired(this.ctx.store.backups.list(), name, s, Date.now());

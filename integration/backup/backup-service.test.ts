@@ -266,14 +266,15 @@ describe('backup service: berth backup and schedule against a real server, agent
     assert.equal(created.code, 0, created.stderr);
     const started = () => berthJson<{ items: Event[] }>(api, ['get', 'events']).items.filter((e) => e.reason === 'BackupStarted' && e.message.includes('(schedule often)')).length;
     await waitFor('4 scheduled backups started', () => started() >= 4, 120_000);
-    assert.equal(berth(api, ['schedule', 'delete', 'often']).code, 0);
+    // Retention runs after each backup of the schedule becomes ready: between two, exactly `keep` are left.
     const ofSchedule = () => backups().filter((b) => b.schedule === 'often');
-    await waitFor('scheduled backups finished and retention applied', () => {
+    await waitFor('exactly 2 ready backups of the schedule, none running', () => {
       const b = ofSchedule();
       return b.every((x) => x.state === 'ready' || x.state === 'failed') && b.filter((x) => x.state === 'ready').length === 2;
     }, 120_000);
-    await new Promise((r) => setTimeout(r, 3000));
-    assert.equal(ofSchedule().filter((x) => x.state === 'ready').length, 2, 'still exactly 2 after the schedule stopped');
+    assert.equal(berth(api, ['schedule', 'delete', 'often']).code, 0);
+    assert.ok(berthJson<{ items: Event[] }>(api, ['get', 'events']).items.some((e) => e.reason === 'RetentionApplied' && e.object === 'schedule/often'));
+    await waitFor('the last scheduled backup settled', () => ofSchedule().every((x) => x.state === 'ready' || x.state === 'failed'), 120_000);
     repoCheck();
   });
 
