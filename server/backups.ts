@@ -3,20 +3,19 @@ import { BackupNotFoundError, newBackupId } from '../backup/repository';
 import type { BackupManifest, JsonValue, Repository, RepositoryLock, VolumeEntry } from '../backup/repository';
 import type { BackupVolumeRequest } from '../proto/berth/generated/berth/agent/v1/BackupVolumeRequest';
 import { backupVolumeOnNode } from './agent-data-mover';
-import { BACKUP_METADATA_KIND, BACKUP_METADATA_VERSION, backupVolumeName, parseBackupMetadata } from './backup-metadata';
-import type { BackupAppMetadata } from './backup-metadata';
+import { backupVolumeName, parseBackupMetadata } from './backup-metadata';
 import { chooseParent, computeProgress, forEachLimited, isRunning } from './backup-policy';
-import type { BackupProgress } from './backup-policy';
+import { backupMetadata, viewFromManifest } from './backup-views';
+import type { BackupView } from './backup-views';
 import type { ClusterContext } from './cluster-context';
 import { conflict, notFound } from './http-errors';
 import type { BackupRecord, BackupVolumeRecord, NodeRecord, RecoveryPointRecord, RecoveryPointSnapshot } from './records';
+export type { BackupView } from './backup-views';
 import type { RecoveryPoints } from './recovery-points';
 import type { Repositories } from './repositories';
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** A backup as the API shows it: the record plus where it is known from and how far it is. */
-export type BackupView = BackupRecord & { origin: 'cluster' | 'repository'; progress: BackupProgress };
 
 export interface BackupServiceOptions {
   /** Volumes moved at the same time (each is one agent streaming a snapshot into the repository). */
@@ -116,7 +115,7 @@ export class BackupService {
       if (delay && delay.app === record.app) await new Promise((r) => setTimeout(r, delay.ms));
       this.uploadStarted.set(record.id, Date.now());
       const entries = await this.moveAll(record, volumes, repo, signal, (update) => save({ volumes: update(record.volumes) }, false));
-      const metadata = this.metadata(rp, record);
+      const metadata = backupMetadata(rp, record);
       const manifest = await repo.commitManifest({
         id: record.id, app: JSON.parse(JSON.stringify(metadata)) as JsonValue, volumes: entries, parent: record.parent,
         tags: [`app:${record.app}`, ...(record.schedule ? [`schedule:${record.schedule}`] : [])], startedAt: Date.parse(record.startedAt),
@@ -227,19 +226,7 @@ export class BackupService {
     };
   }
 
-  private metadata(rp: RecoveryPointRecord, record: BackupRecord): BackupAppMetadata {
-    return {
-      kind: BACKUP_METADATA_KIND, version: BACKUP_METADATA_VERSION, app: rp.app, generation: rp.generation, spec: rp.spec, claims: rp.claims,
-      storageClasses: rp.storageClasses, reservations: rp.reservations, consistency: rp.consistency, recoveryPoint: rp.id, hooks: rp.hooks,
-      volumes: record.volumes.map((v) => ({
-        volume: v.volume, claimId: v.claimId, template: v.template, instance: v.instance, plugin: v.plugin, block: v.block,
-        sizeBytes: rp.snapshots.find((s) => s.claimId === v.claimId)?.sizeBytes ?? v.bytesTotal,
-        sourceVolumeId: v.sourceVolumeId, sourceCsiVolumeId: v.sourceCsiVolumeId, changeMarker: v.changeMarker ?? '',
-      })),
-      ...(record.schedule ? { schedule: record.schedule } : {}),
-      ...(record.parent ? { parent: record.parent } : {}),
-    };
-  }
+
 
   /**
    * Deletes the backup's recovery point (its CSI snapshots). Retried a few times: right after a crash
@@ -275,7 +262,7 @@ export class BackupService {
         this.ctx.log.warn({ repository: r.name, err: errorText(error) }, 'cannot list the backups of a repository');
         continue;
       }
-      for (const m of manifests) if (!known.has(m.id)) found.push(this.fromManifest(m, r.name));
+      for (const m of manifests) if (!known.has(m.id)) found.push(viewFromManifest(m, r.name));
     }
     return [...records.map((b) => this.view(b, 'cluster')), ...found].filter((b) => !app || b.app === app);
   }
@@ -285,7 +272,7 @@ export class BackupService {
     if (record) return this.view(record, 'cluster');
     const found = await this.findInRepositories(id);
     if (!found) throw notFound(`backup ${id} not found`);
-    return this.fromManifest(found.manifest, found.repository);
+    return viewFromManifest(found.manifest, found.repository);
   }
 
   /** Deletes a backup's manifest (its data goes with the next `repo prune`) and its record. Idempotent per step. */
@@ -368,33 +355,10 @@ export class BackupService {
   }
 
   private view(b: BackupRecord, origin: BackupView['origin']): BackupView {
-    const started = this.uploadStarted.get(b.id) ?? Date.parse(b.startedAt);
-    return { ...b, origin, progress: computeProgress(b, started, Date.now()) };
+    return { ...b, origin, progress: computeProgress(b, this.uploadStarted.get(b.id) ?? Date.parse(b.startedAt), Date.now()) };
   }
 
-  /** A manifest with no record here (e.g. a fresh cluster after a disaster): shown from its metadata. */
-  private fromManifest(m: BackupManifest, repository: string): BackupView {
-    let meta: BackupAppMetadata | undefined;
-    try {
-      meta = parseBackupMetadata(m.app, m.id);
-    } catch {
-      meta = undefined;
-    }
-    const volumes: BackupVolumeRecord[] = m.volumes.map((v) => {
-      const mv = meta?.volumes.find((x) => x.volume === v.name);
-      return {
-        volume: v.name, claimId: mv?.claimId ?? '', template: mv?.template ?? '', instance: mv?.instance ?? 0, plugin: mv?.plugin ?? '',
-        block: v.kind === 'blocks', sourceVolumeId: mv?.sourceVolumeId ?? '', sourceCsiVolumeId: mv?.sourceCsiVolumeId ?? '', state: 'done',
-        bytesDone: v.stats.bytesRead, bytesTotal: v.size, filesDone: v.stats.files ?? 0, bytesNew: v.stats.bytesNew, changeMarker: mv?.changeMarker,
-      };
-    });
-    const record: BackupRecord = {
-      id: m.id, app: meta?.app ?? '', repository, repoBackupId: m.id, state: 'ready', volumes, startedAt: m.time, finishedAt: m.time,
-      bytesAdded: m.stats.bytesAdded, ...(meta ? { consistency: meta.consistency, recoveryPointId: meta.recoveryPoint } : {}),
-      ...(meta?.schedule ? { schedule: meta.schedule } : {}), ...(m.parent ? { parent: m.parent } : {}),
-    };
-    return { ...record, origin: 'repository', progress: computeProgress(record, undefined, Date.now()) };
-  }
+
 }
 
 interface PlannedVolume { snap: RecoveryPointSnapshot; record: BackupVolumeRecord; parent?: { backupId: string; changeMarker: string } }
