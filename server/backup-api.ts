@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { badRequest } from './http-errors';
 import type { BackupSchedules, ScheduleInput } from './backup-schedules';
 import type { BackupService } from './backups';
 
@@ -6,6 +7,17 @@ const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$' } a
 const BACKUP_ID = { type: 'string', pattern: '^[0-9A-Za-z_-]{1,64}$' } as const;
 /** A repository by name, or by its location (an absolute path). */
 const REPOSITORY = { type: 'string', minLength: 1, maxLength: 4096 } as const;
+
+/**
+ * Fastify's validator drops unknown properties silently (removeAdditional); a misspelt field such as
+ * `repo` must be refused instead of backing up into the default repository.
+ */
+const onlyFields = (allowed: readonly string[]) => async (req: FastifyRequest): Promise<void> => {
+  const body = req.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) throw badRequest(`unknown field(s) ${unknown.join(', ')}; expected ${allowed.join(', ')}`);
+};
 
 /**
  * Backups and schedules over HTTP:
@@ -18,7 +30,7 @@ const REPOSITORY = { type: 'string', minLength: 1, maxLength: 4096 } as const;
  * Nothing here returns a passphrase or a storage-class secret.
  */
 export function registerBackupRoutes(app: FastifyInstance, backups: BackupService, schedules: BackupSchedules): void {
-  app.post('/v1/apps/:name/backups', { schema: { params: { type: 'object', properties: { name: NAME } },
+  app.post('/v1/apps/:name/backups', { preValidation: onlyFields(['repository']), schema: { params: { type: 'object', properties: { name: NAME } },
     body: { type: 'object', additionalProperties: false, properties: { repository: REPOSITORY } } } },
   async (req, reply) => {
     const body = (req.body ?? {}) as { repository?: string };
@@ -32,7 +44,7 @@ export function registerBackupRoutes(app: FastifyInstance, backups: BackupServic
   app.delete('/v1/backups/:id', { schema: { params: { type: 'object', properties: { id: BACKUP_ID } } } },
     async (req) => ({ message: await backups.delete((req.params as { id: string }).id) }));
 
-  app.post('/v1/schedules', { schema: { body: { type: 'object', required: ['name', 'app', 'cron'], additionalProperties: false, properties: {
+  app.post('/v1/schedules', { preValidation: onlyFields(['name', 'app', 'cron', 'repository', 'keep', 'ttl']), schema: { body: { type: 'object', required: ['name', 'app', 'cron'], additionalProperties: false, properties: {
     name: { type: 'string', minLength: 1, maxLength: 253 }, app: NAME, cron: { type: 'string', minLength: 1, maxLength: 200 },
     repository: REPOSITORY, keep: { type: 'integer', minimum: 1, maximum: 100000 }, ttl: { type: 'string', minLength: 1, maxLength: 32 } } } } },
   async (req, reply) => {

@@ -84,7 +84,10 @@ export class BackupService {
     const abort = new AbortController();
     this.running.set(record.id, abort);
     this.ctx.event(`app/${appName}`, 'BackupStarted', `backup ${record.id} of ${appName} into repository ${repoRecord.name}${options.schedule ? ` (schedule ${options.schedule})` : ''}`);
-    void this.run(record, repo, abort.signal).finally(() => { this.running.delete(record.id); this.uploadStarted.delete(record.id); });
+    void this.run(record, repo, abort.signal)
+      // run() settles every failure of the backup itself; what is left (the store gone at shutdown) is logged, and resume() settles the record.
+      .catch((err: unknown) => this.ctx.log.error({ err: errorText(err), backup: record.id }, 'backup bookkeeping failed'))
+      .finally(() => { this.running.delete(record.id); this.uploadStarted.delete(record.id); });
     return this.view(record, 'cluster');
   }
 

@@ -136,6 +136,16 @@ describe('backup service: berth backup and schedule against a real server, agent
     assert.match(unbound.stderr, /claim unbound\/data\/0 has no ready volume yet/);
     assert.equal(berth(api, ['delete', 'app', 'unbound']).code, 0);
 
+    // The HTTP edge: bodies are validated by schema, errors come from the problem catalogue.
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, body: await res.json() as { message: string } };
+    };
+    assert.equal((await post('/v1/apps/db/backups', { repo: 'main' })).status, 400);
+    assert.equal((await post('/v1/apps/nope/backups', {})).status, 404);
+    assert.equal((await post('/v1/schedules', { name: 's', app: 'db' })).status, 400);
+    assert.equal((await post('/v1/schedules', { name: 's', app: 'db', cron: '0 2 * * *', keep: 0 })).status, 400);
+    assert.equal((await fetch(`${api}/v1/backups/not%20an%20id`)).status, 400);
     assert.equal(cli(['backup', 'describe', '20260101T000000Z-00000000']).code, 3);
     assert.equal(cli(['backup', 'delete', '20260101T000000Z-00000000']).code, 3);
     unchanged();
@@ -199,6 +209,12 @@ describe('backup service: berth backup and schedule against a real server, agent
   it('without the data mover a backup fails naming the volume, commits nothing and keeps no recovery point', async function () {
     if (moverLanded) this.skip();
     const before = await csiSnapshots();
+    const accepted = await fetch(`${api}/v1/apps/db/backups`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(accepted.status, 202, 'a backup is accepted at once and runs in the background');
+    const first = await accepted.json() as Backup;
+    assert.equal(first.state, 'snapshotting');
+    await waitFor('the first backup failed', () => berthJson<Backup>(api, ['backup', 'describe', first.id]).state === 'failed', 60_000);
+    assert.equal(cli(['backup', 'delete', first.id]).code, 0);
     const r = cli(['backup', 'create', 'db', '--wait']);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /backup of app db failed: volume data-\d \(claim db\/data\/\d on node n1\): BackupVolume on node n1/);
