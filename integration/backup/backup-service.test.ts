@@ -126,6 +126,9 @@ describe('backup service: berth backup and schedule against a real server, agent
     const unknownRepo = cli(['backup', 'create', 'db', '--repository', 'nope']);
     assert.equal(unknownRepo.code, 3, unknownRepo.stderr);
     assert.match(unknownRepo.stderr, /backup repository nope is not known to this cluster/);
+    const unknownLocation = cli(['backup', 'create', 'db', '--location', '/nowhere']);
+    assert.equal(unknownLocation.code, 3, unknownLocation.stderr);
+    assert.match(unknownLocation.stderr, /no backup repository at \/nowhere is known to this cluster/);
     const both = cli(['backup', 'create', 'db', '--repository', 'main', '--location', location]);
     assert.equal(both.code, 2, both.stderr);
 
@@ -248,7 +251,7 @@ describe('backup service: berth backup and schedule against a real server, agent
     assert.deepEqual(recoveryPoints(), [], 'the recovery point is deleted once the data is in the repository');
     assert.deepEqual(await csiSnapshots(), []);
 
-    const second = cli(['backup', 'create', 'db', '--wait', '-o', 'json']);
+    const second = cli(['backup', 'create', 'db', '--location', location, '--wait', '-o', 'json']);
     assert.equal(second.code, 0, second.stderr);
     const b2 = JSON.parse(second.stdout) as Backup;
     assert.equal(b2.parent, b1.id, 'incremental to the first');
