@@ -57,6 +57,14 @@ export class BackupService {
     this.options = { concurrency: 3, progressWriteMs: 500, ...options };
   }
 
+  /**
+   * Server shutdown: running movers are cancelled (their agents stop writing; what they wrote stays
+   * unreferenced until prune). Records still running are settled by resume() at the next start.
+   */
+  stop(): void {
+    for (const abort of this.running.values()) abort.abort();
+  }
+
   /** Called with every backup that reached `ready` or `failed` (schedules apply retention then). */
   onFinished(listener: (b: BackupRecord) => void): void {
     this.finishedListeners.push(listener);
