@@ -2,11 +2,13 @@
 import { Command, CommanderError } from 'commander';
 import { ApiClient } from './api-client';
 import { backupCommands } from './backup-commands';
+import { backupCommand } from './backup-create-commands';
 import { describeError, exitCodeFor } from './exit-codes';
 import { daemonCommands } from './daemon-commands';
 import { pluginCommands } from './plugin-commands';
 import { resourceCommands } from './resource-commands';
 import { repoCommand } from './repo-commands';
+import { scheduleCommand } from './schedule-commands';
 import { upCommand } from './up-command';
 
 /** Entry point of the `berth` command; exit codes are listed in exit-codes.ts. */
@@ -27,6 +29,8 @@ async function main(argv: string[]): Promise<void> {
   program.addCommand(repoCommand(api));
   for (const c of resourceCommands(api)) program.addCommand(c);
   for (const c of backupCommands(api)) program.addCommand(c);
+  program.addCommand(backupCommand(api));
+  program.addCommand(scheduleCommand(api));
   for (const c of program.commands) c.exitOverride();
   await program.parseAsync(argv);
 }

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { isDeepStrictEqual } from 'node:util';
 import { checkReferences, formatIssue, parseManifestsSafe } from '../core/manifests';
-import type { AppManifest, Manifest } from '../core/manifests';
+import type { AppManifest, AppSpec, Manifest } from '../core/manifests';
 import { tokenMetadata } from '../proto/berth/agent-auth';
 import { loadAgentProto } from '../proto/berth/load';
 import type { LogsResponse__Output } from '../proto/berth/generated/berth/agent/v1/LogsResponse';
@@ -27,9 +27,15 @@ function volumeChangeProblem(old: AppRecord, next: AppManifest): string | undefi
   return undefined;
 }
 
+/** An app's backup policy is checked on apply and turned into a schedule after apply and app deletion (server/backup-schedules.ts). */
+export interface AppPolicyHooks {
+  problem(app: string, spec: AppSpec): string | undefined;
+  changed(): void;
+}
+
 /** The API's operations on the cluster's desired state; controllers do the rest asynchronously. */
 export class ClusterService {
-  constructor(private readonly ctx: ClusterContext, private readonly kick: () => void) {}
+  constructor(private readonly ctx: ClusterContext, private readonly kick: () => void, private readonly policies?: AppPolicyHooks) {}
 
   async apply(text: string, dryRun: boolean): Promise<Applied[]> {
     const { store } = this.ctx;
@@ -50,6 +56,10 @@ export class ClusterService {
         hasSecret: (n) => store.secrets.get(n) !== undefined,
         storageClassNames: () => store.storageClasses.list().map((s) => s.name),
       }));
+      for (const { manifest, documentIndex } of parsed.manifests) {
+        const problem = manifest.kind === 'App' ? this.policies?.problem(manifest.name, manifest.spec) : undefined;
+        if (problem) issues.push({ documentIndex, object: `App/${manifest.name}`, path: 'spec.backup', message: problem });
+      }
     }
     if (issues.length > 0) {
       throw badRequest(`invalid manifest: ${issues.length} problem(s); nothing was applied`,
@@ -74,8 +84,17 @@ export class ClusterService {
     if (dryRun) return parsed.manifests.map(({ manifest }) => ({ kind: manifest.kind, name: manifest.name, action: this.actionFor(manifest) }));
     const applied = store.transaction(() => parsed.manifests.map(({ manifest }) => this.write(manifest)));
     for (const a of applied) if (a.action !== 'unchanged') this.ctx.event(`${a.kind.toLowerCase()}/${a.name}`, a.action === 'created' ? 'Created' : 'Updated', `${a.kind} ${a.name} ${a.action}`);
+    this.policiesChanged();
     this.kick();
     return applied;
+  }
+
+  private policiesChanged(): void {
+    try {
+      this.policies?.changed();
+    } catch (err) {
+      this.ctx.log.error({ err }, 'updating backup policy schedules failed');
+    }
   }
 
   private actionFor(m: Manifest): Applied['action'] {
@@ -166,6 +185,7 @@ export class ClusterService {
       store.apps.put(name, { ...app, deleting: true });
       this.ctx.event(`app/${name}`, 'Deleting', `deleting app ${name}: stopping tasks, then volumes per reclaim policy`);
     }
+    this.policiesChanged();
     this.kick();
     return `app ${name} is being deleted`;
   }

@@ -61,18 +61,28 @@ export class RecoveryPoints {
     return rp;
   }
 
-  async create(appName: string): Promise<RecoveryPointRecord> {
-    const { store } = this.ctx;
-    const app = store.apps.get(appName);
-    if (!app) throw notFound(`app ${appName} not found`);
-    if (app.deleting) throw conflict(`app ${appName} is being deleted`);
+  /** `onStarted` gets the id once the intent is stored (a backup records it, to clean up after a crash). */
+  async create(appName: string, onStarted?: (id: string) => void): Promise<RecoveryPointRecord> {
+    const app = this.check(appName);
     if (this.busy.has(appName)) throw conflict(`a snapshot of app ${appName} is already being taken`);
     this.busy.add(appName);
     try {
-      return await this.take(app);
+      return await this.take(app, onStarted);
     } finally {
       this.busy.delete(appName);
     }
+  }
+
+  /**
+   * Everything `create` checks before touching anything (app exists and is not being deleted, every
+   * claim bound to a ready volume, every plugin able to snapshot); throws the same errors, changes nothing.
+   */
+  check(appName: string): AppRecord {
+    const app = this.ctx.store.apps.get(appName);
+    if (!app) throw notFound(`app ${appName} not found`);
+    if (app.deleting) throw conflict(`app ${appName} is being deleted`);
+    this.plan(app, 'check');
+    return app;
   }
 
   /** Checks everything that can be checked before touching anything: every claim bound, every plugin able to snapshot. */
@@ -110,7 +120,7 @@ export class RecoveryPoints {
     return { claims, planned };
   }
 
-  private async take(app: AppRecord): Promise<RecoveryPointRecord> {
+  private async take(app: AppRecord, onStarted?: (id: string) => void): Promise<RecoveryPointRecord> {
     const { store } = this.ctx;
     const id = newRecoveryPointId();
     const { claims, planned } = this.plan(app, id);
@@ -129,6 +139,7 @@ export class RecoveryPoints {
     };
     const save = (patch: Partial<RecoveryPointRecord>) => { rp = { ...rp, ...patch }; store.recoveryPoints.put(id, rp); };
     save({});
+    onStarted?.(id);
     this.ctx.event(`app/${app.name}`, 'SnapshotStarted', `recovery point ${id}: ${planned.length} volume(s) of ${app.name} generation ${app.generation}`);
 
     // 2. preSnapshot hooks in every running instance.

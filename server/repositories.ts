@@ -54,6 +54,9 @@ export class Repositories {
   resolve(nameOrLocation: string | undefined): RepositoryRecord {
     if (!nameOrLocation) return this.get(this.defaultName());
     const byLocation = this.ctx.store.repositories.list().find((r) => r.location === nameOrLocation);
+    if (!byLocation && nameOrLocation.startsWith('/')) {
+      throw notFound(`no backup repository at ${nameOrLocation} is known to this cluster (add it with \`berth repo add NAME --location ${nameOrLocation}\`)`);
+    }
     return byLocation ?? this.get(nameOrLocation);
   }
 

@@ -3,6 +3,9 @@ import { Logger } from 'pino';
 import { InMemoryLedgerStore, Ledger } from '../core/reservations';
 import { Scheduler } from '../core/scheduler';
 import { serveAgentControl } from './agent-service';
+import { registerBackupRoutes } from './backup-api';
+import { BackupSchedules } from './backup-schedules';
+import { BackupService } from './backups';
 import { ClusterContext } from './cluster-context';
 import { ClusterService } from './cluster-service';
 import { startHttpApi } from './http-api';
@@ -34,6 +37,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** Test failpoint `app:ms`: that app's backups pause before moving data (so a test can kill the server mid-backup). */
+function uploadDelayFailpoint(value: string | undefined): { app: string; ms: number } | undefined {
+  const m = value ? /^([a-z0-9-]+):(\d+)$/.exec(value) : null;
+  return m ? { app: m[1], ms: Number(m[2]) } : undefined;
+}
+
 /** Opens the store, re-asserts the ledger from it, then serves the API and the agents and starts the control loop. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { log } = options;
@@ -42,23 +51,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const ctx = new ClusterContext(store, ledger, new Scheduler(ledger), log, { nodeDownAfterMs: options.nodeDownAfterMs ?? 15_000, token: options.token });
   await rebuildLedger(ctx);
   const reconciler = new Reconciler(ctx);
-  const service = new ClusterService(ctx, () => reconciler.kick());
-  const agents = await serveAgentControl(options.agentListen, (req) => handleSync(ctx, req), log, options.token);
-  const agentHost = options.agentListen.slice(0, options.agentListen.lastIndexOf(':'));
   const recoveryPoints = new RecoveryPoints(ctx);
   const repositories = new Repositories(ctx);
+  const backups = new BackupService(ctx, recoveryPoints, repositories, { uploadDelay: uploadDelayFailpoint(process.env.BERTH_FAILPOINT_BACKUP_UPLOAD_DELAY) });
+  const schedules = new BackupSchedules(ctx, backups, repositories);
+  const service = new ClusterService(ctx, () => reconciler.kick(), { problem: (app, spec) => schedules.policyProblem(app, spec), changed: () => schedules.syncFromApps() });
+  const agents = await serveAgentControl(options.agentListen, (req) => handleSync(ctx, req), log, options.token);
+  const agentHost = options.agentListen.slice(0, options.agentListen.lastIndexOf(':'));
   const http = await startHttpApi(service, { listen: options.listen, token: options.token, log,
     routes: (app) => {
       registerRecoveryRoutes(app, ctx, recoveryPoints, () => reconciler.kick());
       registerRepositoryRoutes(app, repositories);
+      registerBackupRoutes(app, backups, schedules);
     } });
   reconciler.kick();
-  // Undo snapshots a crash interrupted (in the background: it may wait for plugins and agents).
-  void recoveryPoints.resume().catch((err: unknown) => log.error({ err }, 'resuming recovery points failed'));
+  // Undo snapshots a crash interrupted, then settle the backups it interrupted (whose recovery points
+  // those may be), in the background: it may wait for plugins and agents.
+  void recoveryPoints.resume().catch((err: unknown) => log.error({ err }, 'resuming recovery points failed'))
+    .then(() => backups.resume()).catch((err: unknown) => log.error({ err }, 'resuming backups failed'));
+  schedules.syncFromApps();
+  schedules.start();
   log.info({ api: http.url, agents: `${agentHost}:${agents.port}`, dataDir: options.dataDir }, 'berth server running');
   return {
     url: http.url, agentAddress: `${agentHost}:${agents.port}`, service, ctx,
     async stop() {
+      schedules.stop();
+      backups.stop();
       await reconciler.stop();
       await http.app.close();
       await agents.stop();

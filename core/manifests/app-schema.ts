@@ -87,7 +87,8 @@ const backupSchema = z.strictObject({
   schedule: cronSchedule(),
   keep: wholeNumber(1),
   ttl: duration().optional(),
-  location: dnsName().default('default'),
+  /** Repository name (berth repo add); absent: the cluster's only repository, or the one named default. */
+  repository: dnsName().optional(),
 });
 
 const commandSchema = z.array(z.string());
@@ -142,7 +143,7 @@ export const appSpecSchema = z
             backup: {
               schedule: spec.backup.schedule,
               keep: spec.backup.keep,
-              location: spec.backup.location,
+              ...(spec.backup.repository !== undefined ? { repository: spec.backup.repository } : {}),
               ...(spec.backup.ttl !== undefined ? { ttlSeconds: spec.backup.ttl } : {}),
             },
           }

@@ -2,6 +2,7 @@
  * Zod building blocks with messages written for people: each says what was expected and what was
  * found ("expected a size like 1Gi, got -5"). Schemas for the kinds are assembled from these.
  */
+import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { parseBytes, parseCpu } from '../domain';
 import { csiDriverNameProblem, dnsLabelProblem, nodeIdProblem } from './names';
@@ -82,6 +83,15 @@ export const cpu = (): z.ZodType<number> => quantity('a CPU amount like 0.5 or 5
 
 const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
+/** "7d", "72h", "1h30m", "45s" → seconds; undefined when it is not such a duration or is zero. */
+export function parseDurationSeconds(input: string): number | undefined {
+  const match = DURATION.exec(input.trim());
+  if (!match) return undefined;
+  const [d, h, m, s] = match.slice(1).map((x) => Number(x ?? 0));
+  const seconds = d! * 86400 + h! * 3600 + m! * 60 + s!;
+  return seconds > 0 && Number.isSafeInteger(seconds) ? seconds : undefined;
+}
+
 /** A duration like "30d", "12h", "1h30m" → seconds. */
 export function duration(): z.ZodType<number> {
   return z
@@ -89,10 +99,8 @@ export function duration(): z.ZodType<number> {
       error: (iss) => `expected a duration like 30d, 12h or 1h30m, got ${describeValue(iss.input)}`,
     })
     .transform((input, ctx) => {
-      const match = DURATION.exec(input.trim());
-      const [d, h, m, s] = (match?.slice(1) ?? []).map((x) => Number(x ?? 0));
-      const seconds = match ? d! * 86400 + h! * 3600 + m! * 60 + s! : 0;
-      if (!match || seconds <= 0) {
+      const seconds = parseDurationSeconds(input);
+      if (seconds === undefined) {
         ctx.addIssue({ code: 'custom', message: `expected a duration like 30d, 12h or 1h30m, got ${describeValue(input)}` });
         return z.NEVER;
       }
@@ -102,13 +110,23 @@ export function duration(): z.ZodType<number> {
 
 const CRON_FIELD = /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
 
-/** A cron expression: 5 fields, or 6 with seconds first (node-cron's format). Field values are checked by the scheduler that runs it. */
-export function cronSchedule(): z.ZodString {
-  return checkedString((value) => {
-    const fields = value.trim().split(/\s+/);
-    if ((fields.length === 5 || fields.length === 6) && fields.every((f) => CRON_FIELD.test(f))) return undefined;
+/**
+ * Why a cron expression cannot be run, or undefined: 5 fields, or 6 with seconds first (node-cron's
+ * format, which the server's scheduler runs), each value in range.
+ */
+export function cronProblem(value: string): string | undefined {
+  const fields = value.trim().split(/\s+/);
+  if (!((fields.length === 5 || fields.length === 6) && fields.every((f) => CRON_FIELD.test(f)))) {
     return `expected a cron expression like "0 2 * * *" (minute hour day month weekday), got ${describeValue(value)}`;
-  });
+  }
+  const detail = validateDetailed(value.trim());
+  if (detail.valid) return undefined;
+  const errors = detail.errors.map((e) => (e.value !== undefined ? `${e.field} ${JSON.stringify(e.value)} is out of range` : `${e.field} is invalid`));
+  return `invalid cron expression ${describeValue(value)}: ${errors.join('; ') || 'not accepted by the scheduler'}`;
+}
+
+export function cronSchedule(): z.ZodString {
+  return checkedString(cronProblem);
 }
 
 const ENDPOINT = /^(unix:\/\/\/.+|tcp:\/\/[^/\s]+:\d+)$/;

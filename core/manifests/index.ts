@@ -12,3 +12,4 @@ export { SecretData, REDACTED } from './secret-data';
 export { DNS_LABEL, CSI_DRIVER_NAME, dnsLabelProblem, csiDriverNameProblem } from './names';
 export { matchingPools } from './pools';
 export { DEFAULT_CPU_MILLIS, DEFAULT_MEMORY_BYTES } from './app-schema';
+export { cronProblem, parseDurationSeconds } from './fields';

@@ -52,7 +52,7 @@ export function appSpecDocument(spec: AppSpec): ManifestDocument {
           backup: {
             schedule: spec.backup.schedule,
             keep: spec.backup.keep,
-            location: spec.backup.location,
+            ...(spec.backup.repository !== undefined ? { repository: spec.backup.repository } : {}),
             ...(spec.backup.ttlSeconds !== undefined ? { ttl: formatDuration(spec.backup.ttlSeconds) } : {}),
           },
         }

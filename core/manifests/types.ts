@@ -57,11 +57,12 @@ export interface Hooks {
 export interface BackupPolicy {
   /** Cron expression, 5 fields (minute hour day month weekday) or 6 with seconds first. */
   readonly schedule: string;
-  /** Recovery points kept. */
+  /** Backups of this policy kept (the newest ready ones). */
   readonly keep: number;
-  /** Recovery points older than this are expired, if set. */
+  /** Backups of this policy older than this are deleted, if set. */
   readonly ttlSeconds?: number;
-  readonly location: string;
+  /** Repository name; absent: the cluster's default repository. */
+  readonly repository?: string;
 }
 
 export interface AppSpec {

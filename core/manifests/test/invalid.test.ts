@@ -143,6 +143,12 @@ spec:
       'spec.backup.keep: expected a whole number ≥ 1, got 0',
       'spec.backup.ttl: expected a duration like 30d, 12h or 1h30m, got "3 weeks"',
     ]);
+    assert.deepEqual(issuesOf('kind: App\nname: a\nspec: {image: x, backup: {schedule: "0 25 * * *", keep: 2, ttl: 0h, repository: Off_Site}}'), [
+      'spec.backup.schedule: invalid cron expression "0 25 * * *": hour "25" is out of range',
+      'spec.backup.ttl: expected a duration like 30d, 12h or 1h30m, got "0h"',
+      'spec.backup.repository: "Off_Site" must be lowercase',
+    ]);
+    assert.deepEqual(issuesOf('kind: App\nname: a\nspec: {image: x, backup: {schedule: "*/3 * * * * *", keep: 2, ttl: 72h, repository: offsite}}'), []);
     assert.deepEqual(issuesOf('kind: Plugin\nname: berth.local\nspec: {controller: {endpoint: /run/csi.sock}}'), [
       'spec.controller.endpoint: expected "unix:///path/to/csi.sock" or "tcp://host:port", got "/run/csi.sock"',
     ]);

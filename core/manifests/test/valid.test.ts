@@ -57,7 +57,7 @@ spec:
       claim: { storageClass: local-btrfs, size: 512Mi, volumeMode: block, dataSource: { snapshot: snap-1 } }
   onNodeLost: restoreLatest
   hooks: { preSnapshot: ["sh","-c","sync"], postSnapshot: [] }
-  backup: { schedule: "0 2 * * *", keep: 7, ttl: 30d, location: default }
+  backup: { schedule: "0 2 * * *", keep: 7, ttl: 30d, repository: offsite }
 ---
 kind: StorageClass
 name: local-btrfs
@@ -79,7 +79,7 @@ spec: { plugin: berth.local, bindingMode: WaitForFirstConsumer, reclaimPolicy: D
       volumeMode: 'block',
       dataSource: { kind: 'snapshot', id: 'snap-1' },
     });
-    assert.deepEqual(app.spec.backup, { schedule: '0 2 * * *', keep: 7, ttlSeconds: 30 * 86400, location: 'default' });
+    assert.deepEqual(app.spec.backup, { schedule: '0 2 * * *', keep: 7, ttlSeconds: 30 * 86400, repository: 'offsite' });
     assert.equal(manifests[1]!.documentIndex, 1);
     const sc = manifests[1]!.manifest as StorageClassManifest;
     assert.deepEqual(sc.spec, {

@@ -1,0 +1,119 @@
+import { SingleBar } from 'cli-progress';
+import { Command } from 'commander';
+import type { ApiClient } from './api-client';
+import { formatBytes, parseFormat, printRows, UsageError } from './output';
+
+interface BackupVolume {
+  volume: string; claimId: string; nodeId?: string; state: string; bytesDone: number; bytesTotal: number; filesDone: number;
+  bytesNew?: number; path?: string; changeDetection?: string; message?: string;
+}
+interface Progress { bytesDone: number; bytesTotal: number; filesDone: number; fraction?: number; bytesPerSecond?: number; etaSeconds?: number }
+export interface Backup {
+  id: string; app: string; repository: string; schedule?: string; parent?: string; state: string; volumes: BackupVolume[]; consistency?: string;
+  bytesAdded?: number; message?: string; startedAt: string; finishedAt?: string; expiresAt?: string; recoveryPointId?: string;
+  origin: string; progress: Progress;
+}
+
+const FINISHED = new Set(['ready', 'failed']);
+const sum = (b: Backup, f: (v: BackupVolume) => number) => b.volumes.reduce((a, v) => a + f(v), 0);
+
+const BACKUP_COLUMNS: [string, (r: never) => unknown][] = [
+  ['id', (b: Backup) => b.id], ['app', (b: Backup) => b.app], ['repository', (b: Backup) => b.repository], ['schedule', (b: Backup) => b.schedule],
+  ['state', (b: Backup) => b.state], ['volumes', (b: Backup) => b.volumes.length], ['size', (b: Backup) => formatBytes(sum(b, (v) => v.bytesTotal))],
+  ['new', (b: Backup) => formatBytes(sum(b, (v) => v.bytesNew ?? 0))], ['consistency', (b: Backup) => b.consistency],
+  ['started', (b: Backup) => b.startedAt], ['origin', (b: Backup) => b.origin],
+] as [string, (r: never) => unknown][];
+
+const seconds = (s: number | undefined) => (s === undefined ? '-' : s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`);
+
+/** One line of progress: used for plain (non-TTY) output and in describe. */
+export function progressLine(b: Backup): string {
+  const p = b.progress;
+  return `${b.state}: ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}, ${p.filesDone} files${p.bytesPerSecond ? `, ${formatBytes(p.bytesPerSecond)}/s` : ''}${p.etaSeconds !== undefined ? `, ETA ${seconds(p.etaSeconds)}` : ''}`;
+}
+
+function printBackup(b: Backup): void {
+  const w = (s: string) => process.stdout.write(`${s}\n`);
+  w(`backup ${b.id} of ${b.app} in repository ${b.repository}: ${b.state}${b.consistency ? `, ${b.consistency}` : ''}${b.schedule ? ` (schedule ${b.schedule})` : ''}${b.origin === 'repository' ? ' [found in the repository only]' : ''}`);
+  if (b.message) w(`  message: ${b.message}`);
+  w(`  started ${b.startedAt}${b.finishedAt ? `, finished ${b.finishedAt}` : ''}${b.parent ? `, incremental to ${b.parent}` : ''}${b.bytesAdded !== undefined ? `, repository grew ${formatBytes(b.bytesAdded)}` : ''}`);
+  w(`  ${progressLine(b)}`);
+  for (const v of b.volumes) {
+    w(`  ${v.volume}  ${v.claimId}  ${v.nodeId ?? '-'}  ${v.state}  ${formatBytes(v.bytesDone)}/${formatBytes(v.bytesTotal)}  new ${formatBytes(v.bytesNew ?? 0)}  ${v.filesDone} files${v.path ? `  ${v.path}/${v.changeDetection ?? '-'}` : ''}${v.message ? `  ${v.message}` : ''}`);
+  }
+}
+
+/** Polls a backup until it is ready or failed, showing progress on stderr (a bar on a terminal, lines otherwise). */
+async function waitForBackup(api: ApiClient, id: string, intervalMs = 500): Promise<Backup> {
+  const tty = Boolean(process.stderr.isTTY);
+  const bar = tty ? new SingleBar({ stream: process.stderr, format: '{state} [{bar}] {percentage}% | {done}/{size} | {files} files | {rate}/s | ETA {eta_text}', hideCursor: true }) : undefined;
+  let started = false;
+  let lastLine = '';
+  let lastPrinted = 0;
+  for (;;) {
+    const b = await api.get<Backup>(`/v1/backups/${encodeURIComponent(id)}`);
+    const p = b.progress;
+    if (bar) {
+      const payload = { state: b.state, done: formatBytes(p.bytesDone), size: formatBytes(p.bytesTotal), files: p.filesDone, rate: formatBytes(p.bytesPerSecond ?? 0), eta_text: seconds(p.etaSeconds) };
+      if (!started) { bar.start(Math.max(1, p.bytesTotal), p.bytesDone, payload); started = true; }
+      bar.setTotal(Math.max(1, p.bytesTotal));
+      bar.update(p.bytesDone, payload);
+    } else {
+      // Plain lines for logs and pipes: on every state change, else at most every 2 s.
+      const line = progressLine(b);
+      if (line !== lastLine && (!lastLine.startsWith(`${b.state}:`) || Date.now() - lastPrinted >= 2000 || FINISHED.has(b.state))) {
+        process.stderr.write(`backup ${id} ${line}\n`);
+        lastLine = line;
+        lastPrinted = Date.now();
+      }
+    }
+    if (FINISHED.has(b.state)) {
+      bar?.stop();
+      return b;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** `berth backup create|list|describe|delete`: backups of apps into the cluster's repositories. */
+export function backupCommand(api: () => ApiClient): Command {
+  const backup = new Command('backup').description('backups of apps (hooks, snapshots, data) into a backup repository').exitOverride();
+  backup.command('create').description('back up an app: recovery point, then every volume into the repository (incremental to the last backup)')
+    .argument('<app>')
+    .option('--repository <name>', 'repository name (default: the only one, or the one named default)')
+    .option('--location <path>', 'repository by its location instead of its name')
+    .option('--wait', 'wait until the backup is ready or failed, showing progress on stderr')
+    .option('-o, --output <format>', 'table, json or yaml')
+    .action(async (app: string, opts: { repository?: string; location?: string; wait?: boolean; output?: string }) => {
+      const format = parseFormat(opts.output);
+      if (opts.repository && opts.location) throw new UsageError('give --repository or --location, not both');
+      const repository = opts.repository ?? opts.location;
+      const client = api();
+      let b = await client.post<Backup>(`/v1/apps/${encodeURIComponent(app)}/backups`, repository ? { repository } : {});
+      if (opts.wait) b = await waitForBackup(client, b.id);
+      if (format !== 'table') printRows(format, b, [], []);
+      else if (!opts.wait) process.stdout.write(`backup ${b.id} of ${b.app} started into repository ${b.repository} (berth backup describe ${b.id})\n`);
+      else printBackup(b);
+      if (b.state === 'failed') throw new Error(b.message ?? `backup ${b.id} failed`);
+    });
+  backup.command('list').alias('ls').description('backups: this cluster\'s records and those found only in a repository')
+    .option('--app <name>', 'only this app\'s').option('-o, --output <format>', 'table, json or yaml')
+    .action(async (opts: { app?: string; output?: string }) => {
+      const format = parseFormat(opts.output);
+      const data = await api().get<{ items: Backup[] }>(`/v1/backups${opts.app ? `?app=${encodeURIComponent(opts.app)}` : ''}`);
+      printRows(format, data, BACKUP_COLUMNS, data.items);
+    });
+  backup.command('describe').description('one backup: volumes, bytes, progress').argument('<id>').option('-o, --output <format>', 'table, json or yaml')
+    .action(async (id: string, opts: { output?: string }) => {
+      const format = parseFormat(opts.output);
+      const b = await api().get<Backup>(`/v1/backups/${encodeURIComponent(id)}`);
+      if (format !== 'table') printRows(format, b, [], []);
+      else printBackup(b);
+    });
+  backup.command('delete').alias('rm').description('delete a backup (its data is reclaimed by `berth repo prune`)').argument('<id>')
+    .action(async (id: string) => {
+      const res = await api().delete<{ message: string }>(`/v1/backups/${encodeURIComponent(id)}`);
+      process.stdout.write(`${res.message}\n`);
+    });
+  return backup;
+}
