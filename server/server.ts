@@ -49,7 +49,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const repositories = new Repositories(ctx);
   const http = await startHttpApi(service, { listen: options.listen, token: options.token, log,
     routes: (app) => {
-      registerRecoveryRoutes(app, ctx, recoveryPoints, () => reconciler.kick());
+      registerRecoveryRoutes(app, ctx, recoveryPoints, repositories, () => reconciler.kick());
       registerRepositoryRoutes(app, repositories);
     } });
   reconciler.kick();
