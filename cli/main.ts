@@ -7,6 +7,7 @@ import { daemonCommands } from './daemon-commands';
 import { pluginCommands } from './plugin-commands';
 import { resourceCommands } from './resource-commands';
 import { repoCommand } from './repo-commands';
+import { restoreCommand } from './restore-commands';
 import { upCommand } from './up-command';
 
 /** Entry point of the `berth` command; exit codes are listed in exit-codes.ts. */
@@ -27,6 +28,7 @@ async function main(argv: string[]): Promise<void> {
   program.addCommand(repoCommand(api));
   for (const c of resourceCommands(api)) program.addCommand(c);
   for (const c of backupCommands(api)) program.addCommand(c);
+  program.addCommand(restoreCommand(api));
   for (const c of program.commands) c.exitOverride();
   await program.parseAsync(argv);
 }
