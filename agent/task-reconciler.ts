@@ -3,6 +3,7 @@ import type { TaskAssignment__Output } from '../proto/berth/generated/berth/agen
 import type { TaskReport } from '../proto/berth/generated/berth/agent/v1/TaskReport';
 import type { Executor, TaskStatus } from './executors/executor';
 import { AgentLocalState } from './local-state';
+import { RestartBackoff } from './restart-backoff';
 import { VolumeAttacher } from './volume-attacher';
 
 /**
@@ -16,7 +17,8 @@ export class TaskReconciler {
   private readonly retiring = new Map<string, Promise<void>>();
 
   constructor(private readonly executor: Executor, private readonly attacher: VolumeAttacher,
-              private readonly state: AgentLocalState, private readonly log: Logger) {}
+              private readonly state: AgentLocalState, private readonly log: Logger,
+              private readonly backoff = new RestartBackoff()) {}
 
   async reconcile(desired: TaskAssignment__Output[]): Promise<TaskReport[]> {
     const wanted = new Map(desired.map((a) => [a.taskId, a]));
@@ -71,6 +73,7 @@ export class TaskReconciler {
         this.state.save();
       }
       this.attacher.forgetTask(taskId);
+      this.backoff.forget(taskId);
       this.log.info({ taskId }, 'task retired');
     } catch (error) {
       this.log.warn({ taskId, err: error instanceof Error ? error.message : String(error) }, 'retiring task failed; will retry');
@@ -83,8 +86,15 @@ export class TaskReconciler {
     if (status?.state === 'running') {
       return { ...base, state: 'running', startedAtMs: String(Date.parse(status.startedAt ?? '') || 0) };
     }
+    const restart = entry !== undefined && status !== undefined;
+    if (restart) {
+      const wait = this.backoff.delayFor(a.taskId, status);
+      if (wait > 0) {
+        const message = `exited with code ${status.exitCode ?? '?'} after a short run (${this.backoff.failures(a.taskId)} in a row); restarting in ${Math.ceil(wait / 1000)} s (crash-loop back-off)`;
+        return { ...base, state: 'failed', exitCode: status.exitCode ?? 0, message };
+      }
+    }
     try {
-      const restart = entry !== undefined && status !== undefined;
       // Recorded before the first attach: whatever gets attached is then always found and detached later.
       this.state.actual[a.taskId] = { assignment: a, restarts: (entry?.restarts ?? 0) + (restart ? 1 : 0) };
       this.state.save();

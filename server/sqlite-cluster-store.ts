@@ -10,6 +10,8 @@ const MIGRATIONS: string[] = [
    CREATE INDEX events_by_object ON events (object, seq);`,
 ];
 
+const EVENT_TRIM_EVERY = 1000;
+
 /**
  * The server's records in SQLite: one JSON document per (kind, id), WAL with synchronous=FULL so a
  * committed transaction survives a power cut, numbered migrations applied at open.
@@ -30,7 +32,8 @@ export class SqliteClusterStore implements ClusterStore {
   readonly restores: Collection<RestoreRecord>;
   readonly schedules: Collection<ScheduleRecord>;
 
-  constructor(file: string) {
+  /** How many of the newest events are kept (older ones are trimmed). */
+  constructor(file: string, private readonly eventsKept = 50_000) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     // The store holds secrets: owner-only, also when the file or its directory already existed.
     chmodSync(dirname(file), 0o700);
@@ -88,8 +91,12 @@ export class SqliteClusterStore implements ClusterStore {
   }
 
   appendEvent(event: Omit<EventRecord, 'time'>): void {
-    this.db.prepare('INSERT INTO events (time, object, reason, message) VALUES (?, ?, ?, ?)')
+    const { lastInsertRowid } = this.db.prepare('INSERT INTO events (time, object, reason, message) VALUES (?, ?, ?, ?)')
       .run(new Date().toISOString(), event.object, event.reason, event.message);
+    // Events are a bounded history, not a log of record: a restart loop must not grow the database
+    // forever. Trimming in batches keeps the cost off the common path.
+    const seq = Number(lastInsertRowid);
+    if (seq % EVENT_TRIM_EVERY === 0) this.db.prepare('DELETE FROM events WHERE seq <= ?').run(seq - this.eventsKept);
   }
 
   events(object?: string, limit = 200): EventRecord[] {

@@ -77,3 +77,45 @@ describe('scaling and rolling updates keep each instance on its claim', function
     }
   });
 });
+
+describe('a task that keeps crashing is restarted with back-off, not in a hot loop', function () {
+  this.timeout(300_000);
+  let cluster: TestCluster;
+  let api: string;
+
+  before(async function () {
+    if (!available.ok) this.skip();
+    cluster = await startCluster('crashloop');
+    ({ api } = cluster);
+    await cluster.addNode('n1', '1G');
+  });
+
+  after(async () => { await cluster?.stop(); });
+
+  it('waits longer after each quick exit and says why the task is not running', async () => {
+    const crashing = `
+kind: StorageClass
+name: fast
+spec: { plugin: berth.local, reclaimPolicy: Delete, parameters: { pool: fast } }
+---
+kind: App
+name: crashy
+spec:
+  image: busybox:local
+  command: ["sh", "-c", "date >> /data/starts; exit 3"]
+  resources: { cpu: 0.1, memory: 32Mi }
+  volumes: [{ name: data, mountPath: /data, claim: { storageClass: fast, size: 32Mi } }]
+`;
+    assert.equal(berth(api, ['apply', '-f', '-'], crashing).code, 0);
+    const task = () => berthJson<{ items: { id: string; state: string; restarts: number; message?: string }[] }>(api, ['get', 'tasks']).items.find((t) => t.id === 'crashy-0');
+    await waitFor('back-off reported', () => /crash-loop back-off/.test(task()?.message ?? ''), 120_000);
+    const first = task()!.restarts;
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    const after = task()!;
+    // Without back-off the agent restarts it about once a second (≈ 12 more); with 1, 2, 4, 8 s waits at most 4.
+    assert.ok(after.restarts - first <= 4, `restarted ${after.restarts - first} times in 12 s`);
+    assert.ok(after.restarts - first >= 1, 'it is still restarted');
+    assert.equal(after.state, 'failed');
+    assert.match(after.message ?? '', /exited with code 3/);
+  });
+});
