@@ -183,7 +183,8 @@ export class DataRestorer {
       if (restore?.state !== 'restoring') return false;
       store.restores.put(restoreId, {
         ...restore, state: 'rolling-back', message,
-        volumes: restore.volumes.map((v) => (v.claimId === claimId ? { ...v, state: 'failed', message } : v)),
+        volumes: restore.volumes.map((v) => (v.claimId === claimId ? { ...v, state: 'failed', message }
+          : v.state === 'running' ? { ...v, state: 'pending', message: 'cancelled by the rollback' } : v)),
       });
       this.ctx.event(`app/${restore.app}`, 'RestoreFailed', `restore ${restoreId} failed, rolling back (the app and its restored volumes are deleted): ${message}`);
       this.deleteApp(restore);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import type { AppSpec, StorageClassSpec } from '../../core/manifests';
-import { parseStorageClassMap } from '../../cli/restore-commands';
-import { ApiProblem } from '../../server/http-errors';
-import type { ClaimRecord, StorageClassRecord } from '../../server/records';
-import { classesUsed, ClusterView, mapSpec, planStorageClasses, restoreClaims } from '../../server/restore-plan';
+import type { AppSpec, StorageClassSpec } from '../core/manifests';
+import { parseStorageClassMap } from '../cli/restore-commands';
+import { ApiProblem } from './http-errors';
+import type { ClaimRecord, StorageClassRecord } from './records';
+import { classesUsed, ClusterView, mapSpec, planStorageClasses, restoreClaims } from './restore-plan';
 
 const scSpec = (plugin: string, extra: Partial<StorageClassSpec> = {}): StorageClassSpec => ({
   plugin, bindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Retain', allowExpansion: false, parameters: { pool: 'fast' }, mountOptions: [], ...extra,
