@@ -30,7 +30,7 @@ spec: { plugin: berth.local, reclaimPolicy: Retain, parameters: { pool: fast } }
 `;
 
 /** Each instance writes its own random blob once, its id and a file in a subdirectory. */
-const APP = (name: string, instances: number, blobBytes: number) => `
+const APP = (name: string, instances: number, blobBytes: number, size = '64Mi', cpu = 0.1) => `
 kind: App
 name: ${name}
 spec:
@@ -38,11 +38,11 @@ spec:
   runtime: docker
   image: busybox:local
   command: ["sh", "-c", "[ -f /data/blob ] || head -c ${blobBytes} /dev/urandom > /data/blob; mkdir -p /data/sub; echo $BERTH_INSTANCE > /data/sub/id; sync; touch /data/ready; exec sleep 100000"]
-  resources: { cpu: 0.1, memory: 32Mi }
+  resources: { cpu: ${cpu}, memory: 64Mi }
   volumes:
     - name: data
       mountPath: /data
-      claim: { storageClass: rst-fast, size: 64Mi }
+      claim: { storageClass: rst-fast, size: ${size} }
 `;
 
 const available = dockerAvailable();
@@ -274,7 +274,7 @@ describe('restore an app and its data from a backup: real server, agents, plugin
 
   it('a server killed (-9) mid-restore: after the restart the restore completes (or is failed and rolled back), nothing left over', async function () {
     if (!moverBuilt) this.skip();
-    assert.equal(berth(a.api, ['apply', '-f', '-'], APP('big', 1, 200 << 20)).code, 0);
+    assert.equal(berth(a.api, ['apply', '-f', '-'], APP('big', 1, 150 << 20, '256Mi', 1)).code, 0);
     await waitFor('big running', runningApp(a.api, 'big', 1), 180_000);
     await waitFor('big wrote its data', () => existsSync(join(volumeDir(a, 'big-0'), 'ready')), 120_000);
     const want = treeHash(volumeDir(a, 'big-0'));
