@@ -67,7 +67,9 @@ async function waitForRestore(api: ApiClient, id: string, format: OutputFormat):
       bar.setTotal(Math.max(total, 1));
       bar.update(done, payload);
     } else if (format === 'table') {
-      const line = `${r.state}: ${progressOf(r)} (${r.volumes.filter((v) => v.state === 'done').length}/${r.volumes.length} volumes)${r.message ? ` — ${r.message}` : ''}`;
+      const waiting = r.volumes.find((v) => v.state !== 'done' && v.message);
+      const why = r.message ?? (waiting ? `${waiting.volume}: ${waiting.message}` : undefined);
+      const line = `${r.state}: ${progressOf(r)} (${r.volumes.filter((v) => v.state === 'done').length}/${r.volumes.length} volumes)${why ? ` — ${why}` : ''}`;
       if (line !== lastLine) process.stderr.write(`${line}\n`);
       lastLine = line;
     }

@@ -133,6 +133,7 @@ describe('data-restore controller: real store, real gRPC agent endpoint', functi
     await runUntil('data-0 done', () => store.claims.get('db/data/0')!.dataRestored === true);
     assert.deepEqual(requests.map((r) => r.volumeName), ['data-0']);
     assert.equal(restore().state, 'restoring');
+    assert.match(restore().volumes[1].message ?? '', /waiting for instance db-1 to be placed/);
   });
 
   it('retries a transient failure (agent unavailable) with back-off instead of failing', async () => {

@@ -82,22 +82,30 @@ export class DataRestorer {
         return;
       }
       const target = this.targetOf(claim);
-      if (target) this.start(restore, v, claim, target.volume, target.node, { location: repository.location, passphrase: repository.passphrase });
+      if (typeof target === 'string') {
+        // Say why this volume waits (no room, node down…): `berth restore describe` and --wait show it.
+        if (v.message !== target) this.updateVolume(restore.id, claim.id, (x) => ({ ...x, message: target }));
+        continue;
+      }
+      this.start(restore, v, claim, target.volume, target.node, { location: repository.location, passphrase: repository.passphrase });
     }
     this.finishIfDone(restore.id);
   }
 
-  /** The provisioned volume and the node to write it on, once the instance's task was provisioned. */
-  private targetOf(claim: ClaimRecord): { volume: VolumeRecord; node: NodeRecord } | undefined {
+  /** The provisioned volume and the node to write it on once the instance's task was provisioned, else why not yet. */
+  private targetOf(claim: ClaimRecord): { volume: VolumeRecord; node: NodeRecord } | string {
     const { store } = this.ctx;
-    if (claim.state !== 'bound' || !claim.volumeId) return undefined;
+    const taskId = taskIdOf(claim.app, claim.instance);
+    const task = store.tasks.get(taskId);
+    if (!task?.nodeId || task.state !== 'assigned' || claim.state !== 'bound' || !claim.volumeId) {
+      return `waiting for instance ${taskId} to be placed and its volume created${task?.message ? `: ${task.message}` : ''}`;
+    }
     const volume = store.volumes.get(claim.volumeId);
-    if (!volume?.csiVolumeId || volume.state !== 'ready') return undefined;
-    const task = store.tasks.get(taskIdOf(claim.app, claim.instance));
-    if (!task?.nodeId || task.state !== 'assigned') return undefined;
+    if (!volume?.csiVolumeId || volume.state !== 'ready') return `waiting for volume ${claim.volumeId} to be ready`;
     // Shared storage has no node of its own: write it where its instance will mount it.
-    const node = store.nodes.get(volume.nodeId ?? task.nodeId);
-    if (!node || node.state !== 'ready') return undefined;
+    const nodeId = volume.nodeId ?? task.nodeId;
+    const node = store.nodes.get(nodeId);
+    if (!node || node.state !== 'ready') return `waiting for node ${nodeId} to be ready`;
     return { volume, node };
   }
 
