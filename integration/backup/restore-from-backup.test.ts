@@ -14,7 +14,8 @@ import { BERTH_BIN } from '../harness/plugin-process';
 
 /**
  * Restore from a backup, end to end: real server, agents, local plugin on btrfs loop pools, private
- * dockerd, the CLI, and a real repository. The backup is written with the repository library from a
+ * dockerd, the CLI, and a real repository. The backup is made by `berth backup create --wait` once the
+ * backup service and the mover are built; until then it is written with the repository library from a
  * real app's records and volumes (the same format the backup service writes).
  *
  * The data copy itself is the agent's data mover (agent/data-mover.ts). Cases that need it are skipped
@@ -47,6 +48,8 @@ spec:
 
 const available = dockerAvailable();
 const moverBuilt = existsSync(join(__dirname, '../../agent/data-mover.js'));
+/** With the mover and the backup service both built, backups are made by `berth backup create` itself. */
+const backupServiceBuilt = moverBuilt && existsSync(join(__dirname, '../../server/backups.js'));
 
 interface Task { id: string; app: string; state: string }
 interface AppView { name: string; generation: number; spec: AppSpec }
@@ -95,6 +98,16 @@ async function backupApp(api: string, stateDir: string, location: string, app: s
   for (const c of claims) await session.writeDirectory(backupVolumeName(c.template, c.instance), join(stateDir, 'publish', `${app}-${c.instance}`, c.template));
   const manifest = await session.commit({ app: meta as unknown as JsonValue });
   return manifest.id;
+}
+
+/** A backup of `app`: through the cluster's backup service when it is built, else written with the library. */
+async function makeBackup(api: string, stateDir: string, location: string, app: string): Promise<string> {
+  if (!backupServiceBuilt) return backupApp(api, stateDir, location, app);
+  const r = berth(api, ['backup', 'create', app, '--repository', 'main', '--wait', '-o', 'json']);
+  assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+  const record = JSON.parse(r.stdout) as { state: string; repoBackupId?: string };
+  assert.equal(record.state, 'ready');
+  return record.repoBackupId!;
 }
 
 describe('restore an app and its data from a backup: real server, agents, plugin, dockerd, repository', function () {
@@ -164,7 +177,7 @@ describe('restore an app and its data from a backup: real server, agents, plugin
     assert.notEqual(atBackup[0], atBackup[1], 'each instance has its own data');
     const added = berthWith(a.api, ['repo', 'add', 'main', '--location', location]);
     assert.equal(added.code, 0, added.stderr);
-    backupId = await backupApp(a.api, a.nodes[0].stateDir, location, 'db');
+    backupId = await makeBackup(a.api, a.nodes[0].stateDir, location, 'db');
   });
 
   it('refuses bad restores with clear errors and changes nothing', () => {
@@ -278,7 +291,7 @@ describe('restore an app and its data from a backup: real server, agents, plugin
     await waitFor('big running', runningApp(a.api, 'big', 1), 180_000);
     await waitFor('big wrote its data', () => existsSync(join(volumeDir(a, 'big-0'), 'ready')), 120_000);
     const want = treeHash(volumeDir(a, 'big-0'));
-    const bigBackup = await backupApp(a.api, a.nodes[0].stateDir, location, 'big');
+    const bigBackup = await makeBackup(a.api, a.nodes[0].stateDir, location, 'big');
     const volumesBefore = volumeIds(a.api).map((v) => v.id);
     const r = berth(a.api, ['restore', 'create', '--from-backup', bigBackup, '--as', 'big2', '-o', 'json']);
     assert.equal(r.code, 0, r.stderr);
