@@ -66,6 +66,12 @@ export class Agent {
     this.client = new Ctl(options.server, grpc.credentials.createInsecure());
   }
 
+  /** The client of a plugin registered on this node, known once the plugins were reported. */
+  pluginClient(plugin: string): CsiClient | undefined {
+    const endpoint = this.pluginsByName.get(plugin);
+    return endpoint ? this.reporter.client(endpoint) : undefined;
+  }
+
   private csiClient(plugin: string): CsiClient {
     const endpoint = this.pluginsByName.get(plugin);
     if (!endpoint) throw new Error(`CSI plugin ${plugin} is not registered on node ${this.options.nodeId}`);

@@ -5,6 +5,8 @@ import { loadAgentProto } from '../proto/berth/load';
 import type { AgentNodeHandlers } from '../proto/berth/generated/berth/agent/v1/AgentNode';
 import type { Executor } from './executors/executor';
 import { TaskNotFoundError, TaskNotRunningError } from './executors/errors';
+import { CsiForwardError, forwardCsiCall } from './csi-forwarder';
+import type { CsiClient } from '../volumes/csi-client/client';
 
 const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -13,7 +15,12 @@ function fail(callback: (e: grpc.ServiceError) => void, code: grpc.status, detai
 }
 
 /** Serves AgentNode (task logs and exec) on the agent's own address for the server to call. */
-export async function serveAgentNode(listen: string, executor: Executor, log: Logger, token?: string): Promise<{ port: number; stop(): void }> {
+export interface AgentNodeDeps {
+  /** The client of a plugin registered on this node, by CSI driver name (undefined: not registered). */
+  csiClientFor: (plugin: string) => CsiClient | undefined;
+}
+
+export async function serveAgentNode(listen: string, executor: Executor, log: Logger, token: string | undefined, deps: AgentNodeDeps): Promise<{ port: number; stop(): void }> {
   assertListenAllowed(listen, token, 'the agent node service');
   const handlers: AgentNodeHandlers = {
     Logs(call, callback) {
@@ -31,6 +38,11 @@ export async function serveAgentNode(listen: string, executor: Executor, log: Lo
       log.info({ taskId, command }, 'exec in task');
       executor.exec(taskId, command, timeoutMs > 0 ? { timeoutMs } : {}).then((r) => callback(null, { exitCode: r.exitCode, output: r.output }),
         (err: Error) => fail(callback, err instanceof TaskNotRunningError ? grpc.status.FAILED_PRECONDITION : grpc.status.INTERNAL, err.message));
+    },
+    CsiCall(call, callback) {
+      if (!tokenAccepted(token, call.metadata)) { fail(callback, grpc.status.UNAUTHENTICATED, 'missing or wrong token'); return; }
+      forwardCsiCall(call.request, deps.csiClientFor).then((response) => callback(null, { response }),
+        (err: Error) => fail(callback, err instanceof CsiForwardError ? err.code : grpc.status.INTERNAL, err.message));
     },
     // Filled in by the data mover (agent/data-mover.ts); until then the RPCs answer UNIMPLEMENTED.
     BackupVolume(call) { call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'the data mover is not built into this agent' }); },

@@ -46,11 +46,14 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
   const executor: Executor = runtime === 'docker'
     ? new DockerExecutor({ socketPath: options.dockerSocket, nodeId: options.nodeId, logger: log })
     : new ProcessExecutor({ stateDir: join(options.stateDir, 'processes'), logger: log });
-  const nodeService = await serveAgentNode(options.listen, executor, log, options.token);
+  // The node service starts first (its port goes into the agent's Syncs); it reaches plugins through the agent once that exists.
+  let agentRef: Agent | undefined;
+  const nodeService = await serveAgentNode(options.listen, executor, log, options.token, { csiClientFor: (plugin) => agentRef?.pluginClient(plugin) });
   const host = options.listen.slice(0, options.listen.lastIndexOf(':'));
   const address = `${host}:${nodeService.port}`;
   const agent = new Agent({ nodeId: options.nodeId, server: options.server, address, labels: options.labels, pluginDir: options.pluginDir,
     stateDir: options.stateDir, executor, log, syncIntervalMs: options.syncIntervalMs, token: options.token });
+  agentRef = agent;
   agent.start();
   return { runtime, address, stop: () => { agent.stop(); nodeService.stop(); }, drain: async () => { await agent.drain(); nodeService.stop(); } };
 }

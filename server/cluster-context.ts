@@ -4,10 +4,19 @@ import { Scheduler } from '../core/scheduler';
 import { CsiClient } from '../volumes/csi-client/client';
 import type { ClusterStore } from './cluster-store';
 import type { NodeRecord } from './records';
+import { BackgroundWork } from './background-work';
+import { AgentCsiChannel } from './agent-csi-transport';
+
+/** Deadline of one CSI call made by the server (CreateVolume and snapshots can take a while on real disks). */
+const CSI_TIMEOUT_MS = 60_000;
 
 /** Everything the controllers and the API share in one server process. */
 export class ClusterContext {
   private readonly csiClients = new Map<string, CsiClient>();
+  /** Per node: the channel to its agent and the plugin clients riding on it (replaced when the agent's address changes). */
+  private readonly viaAgents = new Map<string, { channel: AgentCsiChannel; clients: Map<string, CsiClient> }>();
+  /** Slow per-object steps of the control loop (CSI calls), off the reconcile pass. */
+  readonly background = new BackgroundWork(() => this.changed());
 
   constructor(readonly store: ClusterStore, readonly ledger: Ledger, readonly scheduler: Scheduler, readonly log: Logger,
               readonly options: { nodeDownAfterMs: number; token?: string }) {}
@@ -34,23 +43,41 @@ export class ClusterContext {
   }
 
   /**
-   * The CSI controller endpoint of a plugin for work on `node`: the plugin's central controller when a
-   * Plugin manifest names one, else the endpoint the node's agent reported (node-local drivers such as
-   * berth.local run their controller next to their node service).
+   * The CSI controller of a plugin for work on `node`: the plugin's central controller endpoint when a
+   * Plugin manifest names one, else the plugin as registered on that node, reached through the node's
+   * agent (node-local drivers such as berth.local run their controller next to their node service, on a
+   * unix socket only that node can open).
    */
   controllerFor(plugin: string, node: NodeRecord | undefined): CsiClient {
-    const manifest = this.store.plugins.get(plugin);
-    const endpoint = manifest?.spec.controller?.endpoint ?? node?.plugins.find((p) => p.name === plugin)?.endpoint;
-    if (!endpoint) throw new Error(`no controller endpoint for CSI plugin ${plugin}${node ? ` on node ${node.id}` : ''}`);
-    let c = this.csiClients.get(endpoint);
+    const endpoint = this.store.plugins.get(plugin)?.spec.controller?.endpoint;
+    if (endpoint) {
+      let c = this.csiClients.get(endpoint);
+      if (!c) {
+        c = new CsiClient(endpoint, { timeoutMs: CSI_TIMEOUT_MS });
+        this.csiClients.set(endpoint, c);
+      }
+      return c;
+    }
+    if (!node) throw new Error(`no controller endpoint for CSI plugin ${plugin}: no Plugin manifest names one and no node was given`);
+    if (!node.plugins.some((p) => p.name === plugin)) throw new Error(`no controller endpoint for CSI plugin ${plugin} on node ${node.id}: the node does not report it`);
+    if (!node.address) throw new Error(`node ${node.id} has no agent address to reach CSI plugin ${plugin} through`);
+    let via = this.viaAgents.get(node.id);
+    if (!via || via.channel.address !== node.address) {
+      via?.channel.close();
+      via = { channel: new AgentCsiChannel(node.address, this.options.token), clients: new Map() };
+      this.viaAgents.set(node.id, via);
+    }
+    let c = via.clients.get(plugin);
     if (!c) {
-      c = new CsiClient(endpoint, { timeoutMs: 60_000 });
-      this.csiClients.set(endpoint, c);
+      const label = `${plugin} on node ${node.id}`;
+      c = new CsiClient(label, { timeoutMs: CSI_TIMEOUT_MS, transport: via.channel.transportFor(plugin, label) });
+      via.clients.set(plugin, c);
     }
     return c;
   }
 
   close(): void {
     for (const c of this.csiClients.values()) c.close();
+    for (const via of this.viaAgents.values()) via.channel.close();
   }
 }

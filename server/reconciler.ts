@@ -55,5 +55,6 @@ export class Reconciler {
     this.dataRestorer.stop();
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    await this.ctx.background.settle();
   }
 }

@@ -19,24 +19,30 @@ export async function cleanUp(ctx: ClusterContext): Promise<void> {
     // still run it and hold its volumes, so its claims must not be reclaimed yet.
     const node = task.nodeId ? store.nodes.get(task.nodeId) : undefined;
     if (!task.stopped && node) continue;
-    if (node && !(await detachFromNode(ctx, task, node))) continue; // retried next pass
-    await ctx.ledger.release(task.id);
-    store.tasks.delete(task.id);
-    ctx.event(`task/${task.id}`, 'Removed', 'task stopped and removed');
+    ctx.background.start(`remove/${task.id}`, async () => {
+      if (node && !(await detachFromNode(ctx, task, node))) return; // retried next pass
+      await ctx.ledger.release(task.id);
+      store.tasks.delete(task.id);
+      ctx.event(`task/${task.id}`, 'Removed', 'task stopped and removed');
+    });
   }
   for (const claim of store.claims.list()) {
     const app = store.apps.get(claim.app);
     const stillWanted = app && !app.deleting && (claim.instance < app.spec.instances || claim.retained);
     if (stillWanted) continue;
     if (store.tasks.list().some((t) => t.app === claim.app && t.instance === claim.instance)) continue;
-    try {
-      await reclaim(ctx, claim);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      // Retried every pass: record a failure once per distinct message, not twice a second.
-      if (lastFailure.get(claim.id) !== message) ctx.event(`claim/${claim.id}`, 'ReclaimFailed', message);
-      lastFailure.set(claim.id, message);
-    }
+    ctx.background.start(`reclaim/${claim.id}`, async () => {
+      try {
+        // Re-read: the claim may have changed while an earlier step ran.
+        const current = store.claims.get(claim.id);
+        if (current) await reclaim(ctx, current);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        // Retried every pass: record a failure once per distinct message, not twice a second.
+        if (lastFailure.get(claim.id) !== message) ctx.event(`claim/${claim.id}`, 'ReclaimFailed', message);
+        lastFailure.set(claim.id, message);
+      }
+    });
   }
   for (const app of store.apps.list().filter((a) => a.deleting)) {
     if (store.tasks.list().some((t) => t.app === app.name) || store.claims.list().some((c) => c.app === app.name)) continue;

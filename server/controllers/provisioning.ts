@@ -18,17 +18,20 @@ function capabilityOf(claim: ClaimRecord, fsType: string | undefined, mountFlags
  * task is handed to its agent.
  */
 export async function provisionPlaced(ctx: ClusterContext): Promise<void> {
+  // Each task in the background (CreateVolume may take up to its deadline): see server/background-work.ts.
   for (const task of ctx.store.tasks.list().filter((t) => t.state === 'placed')) {
-    try {
-      await provisionTask(ctx, task);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const current = ctx.store.tasks.get(task.id);
-      if (current && current.message !== message) {
-        ctx.store.tasks.put(task.id, { ...current, message, updatedAt: new Date().toISOString() });
-        ctx.event(`task/${task.id}`, 'ProvisioningFailed', message);
+    ctx.background.start(`provision/${task.id}`, async () => {
+      try {
+        await provisionTask(ctx, task);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const current = ctx.store.tasks.get(task.id);
+        if (current && current.message !== message) {
+          ctx.store.tasks.put(task.id, { ...current, message, updatedAt: new Date().toISOString() });
+          ctx.event(`task/${task.id}`, 'ProvisioningFailed', message);
+        }
       }
-    }
+    });
   }
 }
 

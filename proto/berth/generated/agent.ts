@@ -4,6 +4,8 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { AgentControlClient as _berth_agent_v1_AgentControlClient, AgentControlDefinition as _berth_agent_v1_AgentControlDefinition } from './berth/agent/v1/AgentControl';
 import type { AgentNodeClient as _berth_agent_v1_AgentNodeClient, AgentNodeDefinition as _berth_agent_v1_AgentNodeDefinition } from './berth/agent/v1/AgentNode';
 import type { BackupVolumeRequest as _berth_agent_v1_BackupVolumeRequest, BackupVolumeRequest__Output as _berth_agent_v1_BackupVolumeRequest__Output } from './berth/agent/v1/BackupVolumeRequest';
+import type { CsiCallRequest as _berth_agent_v1_CsiCallRequest, CsiCallRequest__Output as _berth_agent_v1_CsiCallRequest__Output } from './berth/agent/v1/CsiCallRequest';
+import type { CsiCallResponse as _berth_agent_v1_CsiCallResponse, CsiCallResponse__Output as _berth_agent_v1_CsiCallResponse__Output } from './berth/agent/v1/CsiCallResponse';
 import type { DataMoverProgress as _berth_agent_v1_DataMoverProgress, DataMoverProgress__Output as _berth_agent_v1_DataMoverProgress__Output } from './berth/agent/v1/DataMoverProgress';
 import type { ExecRequest as _berth_agent_v1_ExecRequest, ExecRequest__Output as _berth_agent_v1_ExecRequest__Output } from './berth/agent/v1/ExecRequest';
 import type { ExecResponse as _berth_agent_v1_ExecResponse, ExecResponse__Output as _berth_agent_v1_ExecResponse__Output } from './berth/agent/v1/ExecResponse';
@@ -30,6 +32,8 @@ export interface ProtoGrpcType {
         AgentControl: SubtypeConstructor<typeof grpc.Client, _berth_agent_v1_AgentControlClient> & { service: _berth_agent_v1_AgentControlDefinition }
         AgentNode: SubtypeConstructor<typeof grpc.Client, _berth_agent_v1_AgentNodeClient> & { service: _berth_agent_v1_AgentNodeDefinition }
         BackupVolumeRequest: MessageTypeDefinition<_berth_agent_v1_BackupVolumeRequest, _berth_agent_v1_BackupVolumeRequest__Output>
+        CsiCallRequest: MessageTypeDefinition<_berth_agent_v1_CsiCallRequest, _berth_agent_v1_CsiCallRequest__Output>
+        CsiCallResponse: MessageTypeDefinition<_berth_agent_v1_CsiCallResponse, _berth_agent_v1_CsiCallResponse__Output>
         DataMoverProgress: MessageTypeDefinition<_berth_agent_v1_DataMoverProgress, _berth_agent_v1_DataMoverProgress__Output>
         ExecRequest: MessageTypeDefinition<_berth_agent_v1_ExecRequest, _berth_agent_v1_ExecRequest__Output>
         ExecResponse: MessageTypeDefinition<_berth_agent_v1_ExecResponse, _berth_agent_v1_ExecResponse__Output>

@@ -3,6 +3,8 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { BackupVolumeRequest as _berth_agent_v1_BackupVolumeRequest, BackupVolumeRequest__Output as _berth_agent_v1_BackupVolumeRequest__Output } from '../../../berth/agent/v1/BackupVolumeRequest';
+import type { CsiCallRequest as _berth_agent_v1_CsiCallRequest, CsiCallRequest__Output as _berth_agent_v1_CsiCallRequest__Output } from '../../../berth/agent/v1/CsiCallRequest';
+import type { CsiCallResponse as _berth_agent_v1_CsiCallResponse, CsiCallResponse__Output as _berth_agent_v1_CsiCallResponse__Output } from '../../../berth/agent/v1/CsiCallResponse';
 import type { DataMoverProgress as _berth_agent_v1_DataMoverProgress, DataMoverProgress__Output as _berth_agent_v1_DataMoverProgress__Output } from '../../../berth/agent/v1/DataMoverProgress';
 import type { ExecRequest as _berth_agent_v1_ExecRequest, ExecRequest__Output as _berth_agent_v1_ExecRequest__Output } from '../../../berth/agent/v1/ExecRequest';
 import type { ExecResponse as _berth_agent_v1_ExecResponse, ExecResponse__Output as _berth_agent_v1_ExecResponse__Output } from '../../../berth/agent/v1/ExecResponse';
@@ -15,6 +17,15 @@ export interface AgentNodeClient extends grpc.Client {
   BackupVolume(argument: _berth_agent_v1_BackupVolumeRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_berth_agent_v1_DataMoverProgress__Output>;
   backupVolume(argument: _berth_agent_v1_BackupVolumeRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_berth_agent_v1_DataMoverProgress__Output>;
   backupVolume(argument: _berth_agent_v1_BackupVolumeRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_berth_agent_v1_DataMoverProgress__Output>;
+  
+  CsiCall(argument: _berth_agent_v1_CsiCallRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_agent_v1_CsiCallResponse__Output>): grpc.ClientUnaryCall;
+  CsiCall(argument: _berth_agent_v1_CsiCallRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_agent_v1_CsiCallResponse__Output>): grpc.ClientUnaryCall;
+  CsiCall(argument: _berth_agent_v1_CsiCallRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_agent_v1_CsiCallResponse__Output>): grpc.ClientUnaryCall;
+  CsiCall(argument: _berth_agent_v1_CsiCallRequest, callback: grpc.requestCallback<_berth_agent_v1_CsiCallResponse__Output>): grpc.ClientUnaryCall;
+  csiCall(argument: _berth_agent_v1_CsiCallRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_agent_v1_CsiCallResponse__Output>): grpc.ClientUnaryCall;
+  csiCall(argument: _berth_agent_v1_CsiCallRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_agent_v1_CsiCallResponse__Output>): grpc.ClientUnaryCall;
+  csiCall(argument: _berth_agent_v1_CsiCallRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_agent_v1_CsiCallResponse__Output>): grpc.ClientUnaryCall;
+  csiCall(argument: _berth_agent_v1_CsiCallRequest, callback: grpc.requestCallback<_berth_agent_v1_CsiCallResponse__Output>): grpc.ClientUnaryCall;
   
   Exec(argument: _berth_agent_v1_ExecRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_agent_v1_ExecResponse__Output>): grpc.ClientUnaryCall;
   Exec(argument: _berth_agent_v1_ExecRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_agent_v1_ExecResponse__Output>): grpc.ClientUnaryCall;
@@ -44,6 +55,8 @@ export interface AgentNodeClient extends grpc.Client {
 export interface AgentNodeHandlers extends grpc.UntypedServiceImplementation {
   BackupVolume: grpc.handleServerStreamingCall<_berth_agent_v1_BackupVolumeRequest__Output, _berth_agent_v1_DataMoverProgress>;
   
+  CsiCall: grpc.handleUnaryCall<_berth_agent_v1_CsiCallRequest__Output, _berth_agent_v1_CsiCallResponse>;
+  
   Exec: grpc.handleUnaryCall<_berth_agent_v1_ExecRequest__Output, _berth_agent_v1_ExecResponse>;
   
   Logs: grpc.handleUnaryCall<_berth_agent_v1_LogsRequest__Output, _berth_agent_v1_LogsResponse>;
@@ -54,6 +67,7 @@ export interface AgentNodeHandlers extends grpc.UntypedServiceImplementation {
 
 export interface AgentNodeDefinition extends grpc.ServiceDefinition {
   BackupVolume: MethodDefinition<_berth_agent_v1_BackupVolumeRequest, _berth_agent_v1_DataMoverProgress, _berth_agent_v1_BackupVolumeRequest__Output, _berth_agent_v1_DataMoverProgress__Output>
+  CsiCall: MethodDefinition<_berth_agent_v1_CsiCallRequest, _berth_agent_v1_CsiCallResponse, _berth_agent_v1_CsiCallRequest__Output, _berth_agent_v1_CsiCallResponse__Output>
   Exec: MethodDefinition<_berth_agent_v1_ExecRequest, _berth_agent_v1_ExecResponse, _berth_agent_v1_ExecRequest__Output, _berth_agent_v1_ExecResponse__Output>
   Logs: MethodDefinition<_berth_agent_v1_LogsRequest, _berth_agent_v1_LogsResponse, _berth_agent_v1_LogsRequest__Output, _berth_agent_v1_LogsResponse__Output>
   RestoreVolume: MethodDefinition<_berth_agent_v1_RestoreVolumeRequest, _berth_agent_v1_DataMoverProgress, _berth_agent_v1_RestoreVolumeRequest__Output, _berth_agent_v1_DataMoverProgress__Output>
