@@ -52,8 +52,8 @@ export class Reconciler {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.dataRestorer.stop();
     if (this.timer) clearTimeout(this.timer);
+    await this.dataRestorer.stop();
     await this.running;
     await this.ctx.background.settle();
   }

@@ -70,8 +70,8 @@ describe('data-restore controller: real store, real gRPC agent endpoint', functi
     requests.length = 0;
     seed();
   });
-  afterEach(() => {
-    restorer?.stop();
+  afterEach(async () => {
+    await restorer?.stop();
     restorer = undefined;
     store.close();
     rmSync(dir, { recursive: true, force: true });

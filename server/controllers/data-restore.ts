@@ -38,7 +38,7 @@ export function mustDeleteOnReclaim(ctx: ClusterContext, claim: ClaimRecord): bo
  * backup's tree), and a restore found 'rolling-back' finishes its rollback.
  */
 export class DataRestorer {
-  private readonly inFlight = new Map<string, { restoreId: string; abort: AbortController }>();
+  private readonly inFlight = new Map<string, { restoreId: string; abort: AbortController; done?: Promise<void> }>();
   private readonly retries = new Map<string, { attempts: number; notBefore: number }>();
   private readonly progressWrittenAt = new Map<string, number>();
   private stopped = false;
@@ -54,10 +54,15 @@ export class DataRestorer {
     }
   }
 
-  /** Cancels the calls in flight (the agents abort and clean up); a restarted server starts them again. */
-  stop(): void {
+  /**
+   * Cancels the calls in flight (the agents abort and clean up; a restarted server starts them again)
+   * and waits until they have settled: nothing may write to the store after it is closed.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
-    for (const { abort } of this.inFlight.values()) abort.abort();
+    const calls = [...this.inFlight.values()];
+    for (const { abort } of calls) abort.abort();
+    await Promise.all(calls.map((c) => c.done));
   }
 
   private advance(restore: RestoreRecord): void {
@@ -116,7 +121,8 @@ export class DataRestorer {
     const sc = store.storageClasses.get(claim.storageClass)?.spec;
     const secret = (name: string | undefined) => (name ? store.secrets.get(name)?.data ?? {} : {});
     const abort = new AbortController();
-    this.inFlight.set(claim.id, { restoreId: restore.id, abort });
+    const call: { restoreId: string; abort: AbortController; done?: Promise<void> } = { restoreId: restore.id, abort };
+    this.inFlight.set(claim.id, call);
     this.updateVolume(restore.id, claim.id, (x) => ({ ...x, state: 'running', nodeId: node.id, bytesDone: 0, message: undefined }));
     this.ctx.event(`claim/${claim.id}`, 'RestoringData', `restore ${restore.id}: writing volume ${source.volume} of backup ${source.id} into ${volume.id} on node ${node.id}`);
     const request = {
@@ -126,7 +132,7 @@ export class DataRestorer {
       nodeSecrets: { ...secret(sc?.stageSecret), ...secret(sc?.publishSecret) }, mountFlags: [...(sc?.mountOptions ?? [])],
     };
     const onProgress = (p: MoverProgress) => this.progress(restore.id, claim.id, p);
-    restoreVolumeOnNode(node, request, onProgress, this.ctx.options.token, abort.signal)
+    call.done = restoreVolumeOnNode(node, request, onProgress, this.ctx.options.token, abort.signal)
       .then((result) => this.succeeded(restore.id, claim.id, result.bytes))
       .catch((error: unknown) => { if (!abort.signal.aborted) this.failed(restore.id, claim.id, source.volume, error); })
       .catch((err: unknown) => this.ctx.log.error({ err, claim: claim.id }, 'recording a volume restore failed'))
@@ -140,7 +146,7 @@ export class DataRestorer {
   /** Progress is written at most once a second per volume: the store fsyncs every transaction. */
   private progress(restoreId: string, claimId: string, p: MoverProgress): void {
     const now = Date.now();
-    if (now - (this.progressWrittenAt.get(claimId) ?? 0) < PROGRESS_EVERY_MS) return;
+    if (this.stopped || now - (this.progressWrittenAt.get(claimId) ?? 0) < PROGRESS_EVERY_MS) return;
     this.progressWrittenAt.set(claimId, now);
     this.updateVolume(restoreId, claimId, (x) => (x.state === 'running' ? { ...x, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal || x.bytesTotal } : x));
   }
