@@ -180,8 +180,16 @@ describe('restore an app and its data from a backup: real server, agents, plugin
     backupId = await makeBackup(a.api, a.nodes[0].stateDir, location, 'db');
   });
 
-  it('refuses bad restores with clear errors and changes nothing', () => {
+  it('refuses bad restores with clear errors and changes nothing', async () => {
     const before = clusterState(a.api);
+    const post = async (body: unknown) => {
+      const res = await fetch(`${a.api}/v1/restores`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, message: ((await res.json()) as { message: string }).message };
+    };
+    assert.deepEqual(await post({}), { status: 400, message: 'give exactly one of fromSnapshot and fromBackup' });
+    assert.deepEqual(await post({ fromSnapshot: 'rp-1', fromBackup: backupId }), { status: 400, message: 'give exactly one of fromSnapshot and fromBackup' });
+    assert.equal((await post({ fromSnapshot: 'rp-1', storageClassMap: { a: 'b' } })).status, 400);
+    assert.equal((await post({ fromBackup: backupId, as: 'x', storageClassMap: { a: 7 } })).status, 400, 'map values are names');
     const over = berth(a.api, ['restore', 'create', '--from-backup', backupId]);
     assert.equal(over.code, 4, over.stderr);
     assert.match(over.stderr, /app db already exists.*--as/);
