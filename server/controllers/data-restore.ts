@@ -218,6 +218,8 @@ export class DataRestorer {
     });
     if (!started) return;
     for (const [claim, call] of this.inFlight) if (call.restoreId === restoreId && claim !== claimId) call.abort.abort();
+    // Claim ids are `<app>/<template>/<i>`: a later restore under the same name must not inherit a back-off.
+    for (const v of store.restores.get(restoreId)?.volumes ?? []) this.retries.delete(v.claimId);
     this.kick();
   }
 
