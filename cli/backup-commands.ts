@@ -22,7 +22,7 @@ function printRecoveryPoint(rp: RecoveryPoint): void {
   for (const h of rp.hooks) w(`  ${h.phase} in ${h.taskId}: exit ${h.exitCode}${h.output.trim() ? `: ${h.output.trim()}` : ''}`);
 }
 
-/** `berth snapshot create|list|delete` and `berth restore create --from-snapshot`. */
+/** `berth snapshot create|list|delete` (restores are in restore-commands.ts). */
 export function backupCommands(api: () => ApiClient): Command[] {
   const snapshot = new Command('snapshot').description('recovery points: an app, its claims and a snapshot of every volume, taken together')
     .exitOverride();
@@ -53,17 +53,5 @@ export function backupCommands(api: () => ApiClient): Command[] {
       process.stdout.write(`${res.message}\n`);
     });
 
-  const restore = new Command('restore').description('restore an app and its data').exitOverride();
-  restore.command('create').description('create an app from a recovery point: its volumes are created from the snapshots (no data copy)')
-    .requiredOption('--from-snapshot <id>', 'recovery point id (berth get snapshots)')
-    .option('--as <name>', 'restore under another app name (required while the original app exists)')
-    .option('-o, --output <format>', 'table, json or yaml')
-    .action(async (opts: { fromSnapshot: string; as?: string; output?: string }) => {
-      const format = parseFormat(opts.output);
-      const res = await api().post<{ app: string; recoveryPoint: string; claims: { id: string; snapshotId: string }[]; storageClassesCreated: string[] }>(
-        '/v1/restores', { fromSnapshot: opts.fromSnapshot, ...(opts.as ? { as: opts.as } : {}) });
-      if (format !== 'table') { printRows(format, res, [], []); return; }
-      process.stdout.write(`app/${res.app} restored from ${res.recoveryPoint}: ${res.claims.length} volume(s) from snapshots${res.storageClassesCreated.length ? `; storage classes re-created: ${res.storageClassesCreated.join(', ')}` : ''}\n`);
-    });
-  return [snapshot, restore];
+  return [snapshot];
 }

@@ -8,6 +8,7 @@ import { daemonCommands } from './daemon-commands';
 import { pluginCommands } from './plugin-commands';
 import { resourceCommands } from './resource-commands';
 import { repoCommand } from './repo-commands';
+import { restoreCommand } from './restore-commands';
 import { scheduleCommand } from './schedule-commands';
 import { upCommand } from './up-command';
 
@@ -31,6 +32,7 @@ async function main(argv: string[]): Promise<void> {
   for (const c of backupCommands(api)) program.addCommand(c);
   program.addCommand(backupCommand(api));
   program.addCommand(scheduleCommand(api));
+  program.addCommand(restoreCommand(api));
   for (const c of program.commands) c.exitOverride();
   await program.parseAsync(argv);
 }

@@ -1,6 +1,7 @@
 import type { TaskAssignment } from '../proto/berth/generated/berth/agent/v1/TaskAssignment';
 import type { VolumeAttachment } from '../proto/berth/generated/berth/agent/v1/VolumeAttachment';
 import type { ClusterContext } from './cluster-context';
+import { awaitingData } from './controllers/data-restore';
 import { claimIdOf, csiAccessMode } from './naming';
 
 /** The desired tasks of one node: every task assigned (or running) there, with its volumes resolved. */
@@ -20,6 +21,9 @@ export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssig
       const volume = claim?.volumeId ? store.volumes.get(claim.volumeId) : undefined;
       // Never hand out a task with a volume missing: it would write into its container instead.
       if (!claim || !volume?.csiVolumeId || volume.state !== 'ready') { ready = false; break; }
+      // A volume restored from a backup is empty until the data mover has written and verified it:
+      // the instance must not start on (and write into) a partial tree.
+      if (awaitingData(claim)) { ready = false; break; }
       const sc = store.storageClasses.get(claim.storageClass)?.spec;
       const secret = (name: string | undefined) => (name ? store.secrets.get(name)?.data ?? {} : {});
       volumes.push({

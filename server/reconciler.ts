@@ -1,6 +1,7 @@
 import type { ClusterContext } from './cluster-context';
 import { reconcileApps } from './controllers/apps';
 import { cleanUp } from './controllers/cleanup';
+import { DataRestorer } from './controllers/data-restore';
 import { checkNodes, releaseOrphans } from './controllers/nodes';
 import { placePending } from './controllers/placement';
 import { provisionPlaced } from './controllers/provisioning';
@@ -16,8 +17,12 @@ export class Reconciler {
   private again = false;
   private passes = 0;
   private stopped = false;
+  /** Fills volumes restored from a backup; its copies run in the background, outside the passes. */
+  private readonly dataRestorer: DataRestorer;
 
-  constructor(private readonly ctx: ClusterContext, private readonly intervalMs = 500) {}
+  constructor(private readonly ctx: ClusterContext, private readonly intervalMs = 500) {
+    this.dataRestorer = new DataRestorer(ctx, () => this.kick());
+  }
 
   async pass(): Promise<void> {
     const ctx = this.ctx;
@@ -25,6 +30,7 @@ export class Reconciler {
     reconcileApps(ctx);
     await placePending(ctx);
     await provisionPlaced(ctx);
+    this.dataRestorer.reconcile();
     await cleanUp(ctx);
     if (++this.passes % 20 === 0) await releaseOrphans(ctx);
     ctx.changed();
@@ -47,6 +53,7 @@ export class Reconciler {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.dataRestorer.stop();
     await this.running;
     await this.ctx.background.settle();
   }

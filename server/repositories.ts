@@ -96,6 +96,8 @@ export class Repositories {
     if (schedule) throw conflict(`schedule ${schedule.name} backs up into repository ${name}; delete it first`);
     const running = this.ctx.store.backups.list().find((b) => b.repository === name && (b.state === 'snapshotting' || b.state === 'uploading'));
     if (running) throw conflict(`backup ${running.id} is running into repository ${name}`);
+    const restoring = this.ctx.store.restores.list().find((r) => r.source.kind === 'backup' && r.source.repository === name && r.state === 'restoring');
+    if (restoring) throw conflict(`restore ${restoring.id} of app ${restoring.app} reads from repository ${name}`);
     this.ctx.store.transaction(() => {
       for (const b of this.ctx.store.backups.list()) if (b.repository === name) this.ctx.store.backups.delete(b.id);
       this.ctx.store.repositories.delete(name);

@@ -60,7 +60,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const agentHost = options.agentListen.slice(0, options.agentListen.lastIndexOf(':'));
   const http = await startHttpApi(service, { listen: options.listen, token: options.token, log,
     routes: (app) => {
-      registerRecoveryRoutes(app, ctx, recoveryPoints, () => reconciler.kick());
+      registerRecoveryRoutes(app, ctx, recoveryPoints, repositories, () => reconciler.kick());
       registerRepositoryRoutes(app, repositories);
       registerBackupRoutes(app, backups, schedules);
     } });

@@ -1,5 +1,6 @@
 import type { ClusterContext } from '../cluster-context';
 import { claimIdOf, volumeRole } from '../naming';
+import { mustDeleteOnReclaim } from './data-restore';
 import type { ClaimRecord, NodeRecord, TaskRecord } from '../records';
 
 /**
@@ -80,7 +81,7 @@ async function detachFromNode(ctx: ClusterContext, task: TaskRecord, node: NodeR
 async function reclaim(ctx: ClusterContext, claim: ClaimRecord): Promise<void> {
   const { store } = ctx;
   const volume = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
-  const policy = store.storageClasses.get(claim.storageClass)?.spec.reclaimPolicy ?? 'Retain';
+  const policy = mustDeleteOnReclaim(ctx, claim) ? 'Delete' : store.storageClasses.get(claim.storageClass)?.spec.reclaimPolicy ?? 'Retain';
   if (volume && policy === 'Delete') {
     const node = volume.nodeId ? store.nodes.get(volume.nodeId) : store.nodes.list().find((n) => n.plugins.some((p) => p.name === volume.plugin));
     if (volume.csiVolumeId || volume.state === 'creating') {
