@@ -41,13 +41,6 @@ export class ClusterService {
     const { store } = this.ctx;
     const parsed = parseManifestsSafe(text);
     const issues = [...parsed.issues];
-    for (const { manifest, documentIndex } of parsed.manifests) {
-      // Refused rather than silently treated as WaitForFirstConsumer, which is all the provisioner does today.
-      if (manifest.kind === 'StorageClass' && manifest.spec.bindingMode === 'Immediate') {
-        issues.push({ documentIndex, object: `StorageClass/${manifest.name}`, path: 'spec.bindingMode',
-          message: 'Immediate is not supported yet: volumes are provisioned when their instance is placed (use WaitForFirstConsumer)' });
-      }
-    }
     if (issues.length === 0) {
       const pluginsOnNodes = new Set(store.nodes.list().flatMap((n) => n.plugins.map((p) => p.name)));
       issues.push(...checkReferences(parsed.manifests, {

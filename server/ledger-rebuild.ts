@@ -13,7 +13,8 @@ export async function rebuildLedger(ctx: ClusterContext): Promise<void> {
   const { store, ledger } = ctx;
   for (const node of store.nodes.list()) await ledger.registerNode(node.id, nodeCapacity(ctx, node));
   for (const v of store.volumes.list()) {
-    if (!v.nodeId || !v.pool || v.state === 'creating' || !store.nodes.get(v.nodeId)) continue;
+    // A volume being created has a node only under Immediate binding, which reserved before creating.
+    if (!v.nodeId || !v.pool || !store.nodes.get(v.nodeId)) continue;
     await ledger.reserveStatic(v.nodeId, volumeRole(v.id), { cpuMillis: 0, memoryBytes: 0, attachments: [],
       pools: [{ plugin: v.plugin, pool: v.pool, bytes: v.capacityBytes }] });
   }
@@ -29,7 +30,7 @@ export async function rebuildLedger(ctx: ClusterContext): Promise<void> {
       if (!claim || !sc) continue;
       attachments.set(sc.spec.plugin, (attachments.get(sc.spec.plugin) ?? 0) + 1);
       const volume = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
-      if (volume?.nodeId && volume.state !== 'creating') continue; // held by the volume's own reservation
+      if (volume?.nodeId) continue; // held by the volume's own reservation
       const pool = volume?.pool ?? sc.spec.parameters.pool;
       if (pool) pools.push({ plugin: sc.spec.plugin, pool, bytes: claim.sizeBytes, claimId: claim.id });
     }

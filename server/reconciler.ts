@@ -5,6 +5,7 @@ import { DataRestorer } from './controllers/data-restore';
 import { checkNodes, releaseOrphans } from './controllers/nodes';
 import { placePending } from './controllers/placement';
 import { provisionPlaced } from './controllers/provisioning';
+import { bindImmediateClaims } from './controllers/immediate-binding';
 
 /**
  * The control loop. Level-triggered: each pass compares desired and actual state from the store and
@@ -28,6 +29,7 @@ export class Reconciler {
     const ctx = this.ctx;
     checkNodes(ctx);
     reconcileApps(ctx);
+    bindImmediateClaims(ctx);
     await placePending(ctx);
     await provisionPlaced(ctx);
     this.dataRestorer.reconcile();

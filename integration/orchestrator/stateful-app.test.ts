@@ -92,7 +92,6 @@ describe('a stateful app end to end: real dockerd, real btrfs, server and agent 
       ['kind: App\nname: x\nspec:\n  image: busybox:local\n  volumes: [{ name: d, mountPath: /d, claim: { storageClass: fast-retain, size: -5Mi } }]\n', /size/],
       ['kind: App\nname: x\nspec:\n  image: busybox:local\n  volumes: [{ name: d, mountPath: /d, claim: { storageClass: nope, size: 1Mi } }]\n', /nope/],
       [MANIFEST('Retain').replace('size: 64Mi', 'size: 128Mi'), /cannot change/],
-      [MANIFEST('Retain').replace('reclaimPolicy: Retain', 'reclaimPolicy: Retain, bindingMode: Immediate'), /Immediate is not supported yet/],
       [MANIFEST('Retain').replace('parameters: { pool: fast }', 'parameters: { pool: other }'), /cannot change while 2 claim/],
     ];
     for (const [manifest, message] of cases) {

@@ -44,6 +44,8 @@ export function taskRequestOf(ctx: ClusterContext, task: TaskRecord): TaskReques
     const sc = store.storageClasses.get(claim.storageClass);
     if (!sc) return `storage class ${claim.storageClass} does not exist`;
     const volume = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
+    // Immediate binding decides the volume's node first; the task follows once the volume exists.
+    if (sc.spec.bindingMode === 'Immediate' && claim.state !== 'bound') return `waiting for volume ${tpl.name} (Immediate binding) to be provisioned`;
     claims.push({
       claimId: claim.id, storageClass: claim.storageClass, plugin: sc.spec.plugin, pool: sc.spec.parameters.pool,
       sizeBytes: claim.sizeBytes, accessMode: claim.accessMode as ClaimRequest['accessMode'],

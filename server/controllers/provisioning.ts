@@ -56,7 +56,12 @@ async function provisionTask(ctx: ClusterContext, task: TaskRecord): Promise<voi
   });
 }
 
-async function provisionClaim(ctx: ClusterContext, task: TaskRecord, claim: ClaimRecord, node: NodeRecord): Promise<void> {
+/**
+ * Creates and binds the volume of one claim on `node`: for a placed task (WaitForFirstConsumer: the
+ * claim's bytes move from the task's reservation to the volume's own), or with no task at all
+ * (Immediate binding: the volume's reservation was taken before its intent was written).
+ */
+export async function provisionClaim(ctx: ClusterContext, task: TaskRecord | undefined, claim: ClaimRecord, node: NodeRecord): Promise<void> {
   const { store } = ctx;
   const sc = store.storageClasses.get(claim.storageClass);
   if (!sc) throw new Error(`storage class ${claim.storageClass} does not exist`);
@@ -69,7 +74,7 @@ async function provisionClaim(ctx: ClusterContext, task: TaskRecord, claim: Clai
   if (claim.dataSource?.kind === 'volume' && !plugin.controllerCapabilities.includes('CLONE_VOLUME')) {
     throw new Error(`CSI plugin ${sc.spec.plugin} cannot clone volumes; claim ${claim.id} cannot be created from one`);
   }
-  const reservation = (await ctx.ledger.reservationsOf([task.id])).get(task.id);
+  const reservation = task ? (await ctx.ledger.reservationsOf([task.id])).get(task.id) : undefined;
   const poolAmount = reservation?.amounts.pools.find((p) => p.claimId === claim.id);
   const poolName = poolAmount?.pool ?? sc.spec.parameters.pool ?? plugin.pools[0]?.name;
   const pool = plugin.pools.find((p) => p.name === poolName);
@@ -116,7 +121,7 @@ async function provisionClaim(ctx: ClusterContext, task: TaskRecord, claim: Clai
   // Only node-local volumes move their bytes to a reservation of their own: shared storage is not one
   // node's pool, so its claim keeps the bytes in the task's reservation.
   if (ready.nodeId && poolName) {
-    if (reservation && poolAmount) {
+    if (task && reservation && poolAmount) {
       const amounts: ResourceAmounts = { ...reservation.amounts, pools: reservation.amounts.pools.filter((p) => p.claimId !== claim.id) };
       await ctx.ledger.reserve({ holderId: task.id, nodeId: node.id, amounts, replaceExisting: true });
     }

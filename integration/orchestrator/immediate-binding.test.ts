@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { berth, berthJson, startCluster, TestCluster, waitFor } from '../harness/cluster';
+import { dockerAvailable } from '../harness/dockerd';
+
+interface Task { id: string; nodeId?: string; state: string; message?: string }
+interface Claim { id: string; state: string; volumeId?: string }
+interface Volume { id: string; nodeId?: string; state: string; claimId?: string }
+interface Reservation { holderId: string; nodeId: string }
+
+const CLASS = 'kind: StorageClass\nname: now\nspec: { plugin: berth.local, bindingMode: Immediate, reclaimPolicy: Delete, parameters: { pool: fast } }\n';
+const app = (name: string, sizeMi: number, constraint: string) => `---
+kind: App
+name: ${name}
+spec:
+  image: busybox:local
+  command: ["sh", "-c", "echo here > /data/mark; exec sleep 100000"]
+  resources: { cpu: 0.1, memory: 16Mi }
+${constraint}
+  volumes: [{ name: data, mountPath: /data, claim: { storageClass: now, size: ${sizeMi}Mi } }]
+`;
+
+const available = dockerAvailable();
+
+describe('Immediate binding: a volume is provisioned before its instance is placed, and the instance follows it', function () {
+  this.timeout(300_000);
+  let cluster: TestCluster;
+  let api: string;
+
+  before(async function () {
+    if (!available.ok) this.skip();
+    cluster = await startCluster('immediate');
+    ({ api } = cluster);
+    await cluster.addNode('big', '1G');
+    await cluster.addNode('small', '150M');
+    assert.equal(berth(api, ['apply', '-f', '-'], CLASS).code, 0);
+  });
+
+  after(async () => { await cluster?.stop(); });
+
+  const tasks = () => berthJson<{ items: Task[] }>(api, ['get', 'tasks']).items;
+  const claims = () => berthJson<{ items: Claim[] }>(api, ['get', 'claims']).items;
+  const volumes = () => berthJson<{ items: Volume[] }>(api, ['get', 'volumes']).items;
+
+  it('binds the claim while the task cannot be placed yet, then runs the task on the volume\'s node', async () => {
+    // No node has this label: the task cannot be placed, yet its 300 MiB volume is created (only "big" has room).
+    const blocked = '  constraints: [{ key: tier, value: gold }]';
+    assert.equal(berth(api, ['apply', '-f', '-'], app('early', 300, blocked)).code, 0);
+    const claim = await waitFor('claim bound', () => claims().find((c) => c.id === 'early/data/0' && c.state === 'bound'), 60_000);
+    const volume = volumes().find((v) => v.id === claim.volumeId)!;
+    assert.equal(volume.state, 'ready');
+    assert.equal(volume.nodeId, 'big', 'the only pool with room for 300 MiB');
+    const waiting = tasks().find((t) => t.id === 'early-0')!;
+    assert.equal(waiting.state, 'pending', 'the instance is still not placed');
+    assert.ok(!waiting.nodeId);
+
+    assert.equal(berth(api, ['apply', '-f', '-'], app('early', 300, '')).code, 0);
+    const running = await waitFor('task running', () => tasks().find((t) => t.id === 'early-0' && t.state === 'running'), 120_000);
+    assert.equal(running.nodeId, 'big', 'the instance follows its volume');
+    assert.equal(claims().find((c) => c.id === 'early/data/0')!.volumeId, volume.id, 'the same volume');
+  });
+
+  it('keeps a claim no node can hold pending with the reason, creating nothing', async () => {
+    assert.equal(berth(api, ['apply', '-f', '-'], app('toobig', 4000, '')).code, 0);
+    await waitFor('reason recorded', () => /no node can hold/.test(berth(api, ['describe', 'app', 'toobig']).stdout), 60_000);
+    assert.equal(claims().find((c) => c.id === 'toobig/data/0')!.state, 'pending');
+    assert.ok(!volumes().some((v) => v.claimId === 'toobig/data/0'), 'no volume intent was written');
+    assert.match(tasks().find((t) => t.id === 'toobig-0')!.message ?? '', /Immediate binding/);
+    assert.equal(berth(api, ['delete', 'app', 'toobig']).code, 0);
+  });
+
+  it('deletes the volume per reclaim policy and releases its reservation', async () => {
+    const volumeId = claims().find((c) => c.id === 'early/data/0')!.volumeId!;
+    assert.equal(berth(api, ['delete', 'app', 'early']).code, 0);
+    await waitFor('app gone', () => !tasks().some((t) => t.id.startsWith('early')) && !volumes().some((v) => v.id === volumeId), 120_000);
+    const held = berthJson<{ items: Reservation[] }>(api, ['get', 'reservations']).items;
+    assert.ok(!held.some((r) => r.holderId.includes(volumeId)), `no reservation for ${volumeId}: ${JSON.stringify(held)}`);
+  });
+});

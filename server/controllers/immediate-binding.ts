@@ -1,0 +1,108 @@
+import type { ClusterContext } from '../cluster-context';
+import { csiNameOf, newVolumeId, volumeRole } from '../naming';
+import { nodeCapacity } from '../node-sync';
+import type { ClaimRecord, NodeRecord, VolumeRecord } from '../records';
+import { provisionClaim } from './provisioning';
+import { poolKey } from '../../core/domain';
+
+/** Last "no room" message per claim: recorded once per distinct message, not every pass. */
+const lastWaiting = new Map<string, string>();
+
+/**
+ * Immediate binding: a claim whose storage class says `bindingMode: Immediate` gets its volume as soon
+ * as it exists, before its instance is placed (the instance then follows the volume to its node). For
+ * node-local storage the node is chosen here: among ready nodes reporting the plugin, the largest pool
+ * first whose ledger accepts the bytes — reserved in the ledger before the volume's intent is written, so two claims
+ * never both count on the same free space. Shared storage (no topology) has no node to choose.
+ */
+export function bindImmediateClaims(ctx: ClusterContext): void {
+  const { store } = ctx;
+  for (const claim of store.claims.list()) {
+    if (claim.state === 'bound' || claim.state === 'lost') continue;
+    if (store.storageClasses.get(claim.storageClass)?.spec.bindingMode !== 'Immediate') continue;
+    const app = store.apps.get(claim.app);
+    if (!app || app.deleting) continue;
+    ctx.background.start(`immediate/${claim.id}`, () => bindOne(ctx, claim.id).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      noteWaiting(ctx, claim.id, 'ProvisioningFailed', message);
+    }));
+  }
+}
+
+function noteWaiting(ctx: ClusterContext, claimId: string, reason: string, message: string): void {
+  if (lastWaiting.get(claimId) === message) return;
+  lastWaiting.set(claimId, message);
+  ctx.event(`claim/${claimId}`, reason, message);
+}
+
+async function bindOne(ctx: ClusterContext, claimId: string): Promise<void> {
+  const { store } = ctx;
+  const claim = store.claims.get(claimId);
+  const sc = claim ? store.storageClasses.get(claim.storageClass) : undefined;
+  if (!claim || !sc || claim.state === 'bound') return;
+  let volume = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
+  let node = volume?.nodeId ? store.nodes.get(volume.nodeId) : undefined;
+  if (!volume) {
+    const chosen = await chooseAndReserve(ctx, claim, sc.spec.plugin, sc.spec.parameters.pool);
+    if (typeof chosen === 'string') { noteWaiting(ctx, claim.id, 'WaitingForRoom', chosen); return; }
+    volume = chosen.volume;
+    node = chosen.node;
+  }
+  // Shared storage: any ready node reporting the plugin can carry the controller call.
+  node ??= store.nodes.list().find((n) => n.state === 'ready' && n.plugins.some((p) => p.name === sc.spec.plugin && p.healthy));
+  if (!node) { noteWaiting(ctx, claim.id, 'WaitingForNode', `no ready node reports CSI plugin ${sc.spec.plugin}`); return; }
+  await provisionClaim(ctx, undefined, store.claims.get(claim.id)!, node);
+  lastWaiting.delete(claim.id);
+}
+
+/**
+ * Picks the node and pool for a node-local volume and reserves its bytes, then writes the volume's
+ * intent. Answers why not when no node can hold it.
+ */
+async function chooseAndReserve(ctx: ClusterContext, claim: ClaimRecord, plugin: string, wantedPool: string | undefined):
+  Promise<{ volume: VolumeRecord; node: NodeRecord | undefined } | string> {
+  const { store } = ctx;
+  const candidates = store.nodes.list()
+    .filter((n) => n.state === 'ready')
+    .flatMap((n) => n.plugins.filter((p) => p.name === plugin && p.healthy && p.controllerCapabilities.includes('CREATE_DELETE_VOLUME')).map((p) => ({ node: n, report: p })));
+  if (candidates.length === 0) return `no ready node reports a healthy CSI plugin ${plugin} that can create volumes`;
+  const id = newVolumeId();
+  const intent = (node: NodeRecord | undefined, pool: string | undefined): VolumeRecord => ({
+    id, plugin, csiName: csiNameOf(claim.id), claimId: claim.id, nodeId: node?.id, pool, capacityBytes: claim.sizeBytes,
+    topology: {}, volumeContext: {}, state: 'creating', createdAt: new Date().toISOString(),
+  });
+  const write = (v: VolumeRecord) => store.transaction(() => {
+    store.volumes.put(v.id, v);
+    store.claims.put(claim.id, { ...store.claims.get(claim.id)!, volumeId: v.id, state: 'provisioning' });
+  });
+  // Storage without topology is not one node's pool: nothing to choose or reserve per node.
+  if (candidates.every((c) => Object.keys(c.report.topology).length === 0)) {
+    const v = intent(undefined, wantedPool);
+    write(v);
+    return { volume: v, node: undefined };
+  }
+  const free = (c: (typeof candidates)[number], pool: string) => nodeCapacity(ctx, c.node).poolBytes.get(poolKey(plugin, pool)) ?? 0;
+  const options = candidates
+    .map((c) => ({ ...c, pool: wantedPool ?? c.report.pools[0]?.name }))
+    .filter((c): c is typeof c & { pool: string } => c.pool !== undefined && c.report.pools.some((p) => p.name === c.pool))
+    .sort((a, b) => free(b, b.pool) - free(a, a.pool));
+  const refusals: string[] = [];
+  for (const c of options) {
+    const held = await ctx.ledger.reserveStatic(c.node.id, volumeRole(id), { cpuMillis: 0, memoryBytes: 0, attachments: [],
+      pools: [{ plugin, pool: c.pool, bytes: claim.sizeBytes }] });
+    if (held.status === 'reserved' || held.status === 'already-reserved') {
+      const v = intent(c.node, c.pool);
+      try {
+        write(v);
+      } catch (error) {
+        await ctx.ledger.releaseStatic(c.node.id, volumeRole(id));
+        throw error;
+      }
+      ctx.event(`claim/${claim.id}`, 'NodeChosen', `Immediate binding: volume ${id} goes to pool ${c.pool} on node ${c.node.id}`);
+      return { volume: v, node: c.node };
+    }
+    refusals.push(`${c.node.id}: pool ${c.pool} has no room for ${claim.sizeBytes} bytes`);
+  }
+  if (options.length === 0) return `no ready node has pool ${wantedPool ?? '(any)'} of CSI plugin ${plugin}`;
+  return `no node can hold ${claim.sizeBytes} bytes now (${refusals.join('; ')})`;
+}
