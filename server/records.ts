@@ -78,6 +78,12 @@ export interface VolumeRecord {
   csiVolumeId?: string;
   /** Name passed to CreateVolume: the idempotency key that makes a retried create return the same volume. */
   csiName: string;
+  /**
+   * The node CreateVolume was (or is about to be) sent for, recorded with the intent: a volume deleted
+   * while still `creating` is looked up again by its name through the same request, so a create that
+   * succeeded at the plugin just before a crash never leaves a volume behind.
+   */
+  intentNodeId?: string;
   claimId?: string;
   nodeId?: string;
   pool?: string;

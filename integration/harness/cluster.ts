@@ -95,8 +95,8 @@ export interface TestCluster {
   nodes: NodeHandle[];
   /** Starts a node (plugin + agent) and waits until the server sees it ready. */
   addNode(id: string, poolSize: string): Promise<NodeHandle>;
-  /** Stops the server (SIGTERM, or SIGKILL for a crash) and starts it again on the same data. */
-  restartServer(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the server (SIGTERM, or SIGKILL for a crash) and starts it again on the same data (with `env`, e.g. failpoints). */
+  restartServer(signal?: NodeJS.Signals, env?: NodeJS.ProcessEnv): Promise<void>;
   /** Stops everything and removes every mount, loop device and file under `dir`; safe after a failure. */
   stop(): Promise<void>;
 }
@@ -116,9 +116,9 @@ export async function startCluster(prefix: string, extraServerArgs: string[] = [
       await waitFor(`node ${id} ready`, () => berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.id === id && n.state === 'ready'));
       return node;
     },
-    async restartServer(signal = 'SIGTERM') {
+    async restartServer(signal = 'SIGTERM', env = {}) {
       await cluster.server.stop(signal);
-      cluster.server = startDaemon(serverArgs);
+      cluster.server = startDaemon(serverArgs, env);
       await waitFor('server back', () => berth(api, ['get', 'nodes']).code === 0);
     },
     async stop() {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { berth, berthJson, startCluster, TestCluster, waitFor } from '../harness/cluster';
+import { berth, berthJson, startCluster, startDaemon, TestCluster, waitFor } from '../harness/cluster';
 import { dockerAvailable } from '../harness/dockerd';
 
 interface Task { id: string; nodeId?: string; state: string; message?: string }
@@ -74,5 +74,39 @@ describe('Immediate binding: a volume is provisioned before its instance is plac
     await waitFor('app gone', () => !tasks().some((t) => t.id.startsWith('early')) && !volumes().some((v) => v.id === volumeId), 120_000);
     const held = berthJson<{ items: Reservation[] }>(api, ['get', 'reservations']).items;
     assert.ok(!held.some((r) => r.holderId.includes(volumeId)), `no reservation for ${volumeId}: ${JSON.stringify(held)}`);
+  });
+});
+
+describe('a volume the plugin created just before a server crash is not left behind when its app is deleted', function () {
+  this.timeout(300_000);
+  let cluster: TestCluster;
+  let api: string;
+
+  before(async function () {
+    if (!available.ok) this.skip();
+    cluster = await startCluster('intent', ['--node-down-after', '3']);
+    ({ api } = cluster);
+    await cluster.addNode('n1', '1G');
+    assert.equal(berth(api, ['apply', '-f', '-'], CLASS.replace('bindingMode: Immediate, ', '')).code, 0);
+  });
+
+  after(async () => { await cluster?.stop(); });
+
+  it('finds the volume again by its CreateVolume name and deletes it', async () => {
+    const [node] = cluster.nodes;
+    // The server dies right after CreateVolume answered: the plugin has the volume, the records only the intent.
+    await cluster.restartServer('SIGTERM', { BERTH_FAILPOINTS: 'server-after-create-volume' });
+    assert.equal(berth(api, ['apply', '-f', '-'], app('crashy', 32, '')).code, 0);
+    await cluster.server.exited;
+    assert.equal((await node.plugin.client.controller('ListVolumes', {})).entries.length, 1, 'the plugin made the volume');
+    // Keep the agent away so the restarted server cannot finish provisioning; delete the app meanwhile.
+    await node.agent.stop();
+    await cluster.restartServer();
+    const volumes = () => berthJson<{ items: Volume[] }>(api, ['get', 'volumes']).items;
+    assert.equal(volumes()[0]?.state, 'creating');
+    assert.equal(berth(api, ['delete', 'app', 'crashy']).code, 0);
+    node.agent = startDaemon(node.agentArgs);
+    await waitFor('volume record gone', () => volumes().length === 0, 120_000);
+    assert.equal((await node.plugin.client.controller('ListVolumes', {})).entries.length, 0, 'the plugin volume was deleted too');
   });
 });

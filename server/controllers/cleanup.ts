@@ -1,7 +1,9 @@
 import type { ClusterContext } from '../cluster-context';
 import { claimIdOf, volumeRole } from '../naming';
 import { mustDeleteOnReclaim } from './data-restore';
-import type { ClaimRecord, NodeRecord, TaskRecord } from '../records';
+import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../records';
+import { createVolumeRequest } from './provisioning';
+import { CsiCallError } from '../../volumes/csi-client/errors';
 
 /**
  * Finishes what deletes and scale-downs started, in the safe order: a stopping task is forgotten only
@@ -78,20 +80,39 @@ async function detachFromNode(ctx: ClusterContext, task: TaskRecord, node: NodeR
   return true;
 }
 
+/** The CSI id of a volume whose create may have happened without being recorded; undefined when there is no way to ask. */
+async function volumeCreatedByIntent(ctx: ClusterContext, claim: ClaimRecord, volume: VolumeRecord): Promise<string | undefined> {
+  const node = volume.intentNodeId ? ctx.store.nodes.get(volume.intentNodeId) : undefined;
+  if (!node) return undefined; // an intent from before intents named their node, or a node that is gone
+  try {
+    const res = await ctx.controllerFor(volume.plugin, node).controller('CreateVolume', createVolumeRequest(ctx, claim, volume, node));
+    return res.volume?.volumeId;
+  } catch (error) {
+    // The plugin refusing to create it (no room, source gone, bad arguments) means no such volume exists;
+    // only a transient failure (unreachable, busy) is retried by the next pass.
+    if (error instanceof CsiCallError && !error.retryable) return undefined;
+    throw error;
+  }
+}
+
 async function reclaim(ctx: ClusterContext, claim: ClaimRecord): Promise<void> {
   const { store } = ctx;
   const volume = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
   const policy = mustDeleteOnReclaim(ctx, claim) ? 'Delete' : store.storageClasses.get(claim.storageClass)?.spec.reclaimPolicy ?? 'Retain';
   if (volume && policy === 'Delete') {
     const node = volume.nodeId ? store.nodes.get(volume.nodeId) : store.nodes.list().find((n) => n.plugins.some((p) => p.name === volume.plugin));
-    if (volume.csiVolumeId || volume.state === 'creating') {
+    if (volume.csiVolumeId || volume.state === 'creating' || volume.state === 'deleting') {
       store.volumes.put(volume.id, { ...volume, state: 'deleting' });
       const client = ctx.controllerFor(volume.plugin, node);
+      // Never created as far as the records know — but the plugin may have done it just before a crash:
+      // the same CreateVolume request (same name) returns that volume, which is then deleted.
+      const csiVolumeId = volume.csiVolumeId ?? await volumeCreatedByIntent(ctx, claim, volume);
+      if (csiVolumeId && !volume.csiVolumeId) store.volumes.put(volume.id, { ...volume, csiVolumeId, state: 'deleting' });
       for (const [nodeId] of Object.entries(volume.published ?? {})) {
         const csiNodeId = store.nodes.get(nodeId)?.plugins.find((p) => p.name === volume.plugin)?.csiNodeId ?? nodeId;
-        await client.controller('ControllerUnpublishVolume', { volumeId: volume.csiVolumeId ?? '', nodeId: csiNodeId });
+        await client.controller('ControllerUnpublishVolume', { volumeId: csiVolumeId ?? '', nodeId: csiNodeId });
       }
-      if (volume.csiVolumeId) await client.controller('DeleteVolume', { volumeId: volume.csiVolumeId });
+      if (csiVolumeId) await client.controller('DeleteVolume', { volumeId: csiVolumeId });
     }
     if (volume.nodeId) await ctx.ledger.releaseStatic(volume.nodeId, volumeRole(volume.id));
     store.volumes.delete(volume.id);

@@ -68,7 +68,7 @@ async function chooseAndReserve(ctx: ClusterContext, claim: ClaimRecord, plugin:
   if (candidates.length === 0) return `no ready node reports a healthy CSI plugin ${plugin} that can create volumes`;
   const id = newVolumeId();
   const intent = (node: NodeRecord | undefined, pool: string | undefined): VolumeRecord => ({
-    id, plugin, csiName: csiNameOf(claim.id), claimId: claim.id, nodeId: node?.id, pool, capacityBytes: claim.sizeBytes,
+    id, plugin, csiName: csiNameOf(claim.id), claimId: claim.id, nodeId: node?.id, intentNodeId: node?.id, pool, capacityBytes: claim.sizeBytes,
     topology: {}, volumeContext: {}, state: 'creating', createdAt: new Date().toISOString(),
   });
   const write = (v: VolumeRecord) => store.transaction(() => {

@@ -1,4 +1,5 @@
 import type { ResourceAmounts } from '../../core/domain';
+import { failpoint } from '../../plugins/sdk/failpoints';
 import type { VolumeCapability } from '../../proto/csi/types';
 import type { AccessMode } from '../../proto/csi/types';
 import type { ClusterContext } from '../cluster-context';
@@ -77,13 +78,12 @@ export async function provisionClaim(ctx: ClusterContext, task: TaskRecord | und
   const reservation = task ? (await ctx.ledger.reservationsOf([task.id])).get(task.id) : undefined;
   const poolAmount = reservation?.amounts.pools.find((p) => p.claimId === claim.id);
   const poolName = poolAmount?.pool ?? sc.spec.parameters.pool ?? plugin.pools[0]?.name;
-  const pool = plugin.pools.find((p) => p.name === poolName);
 
   // 1. Intent: the volume record with its CreateVolume name exists before the plugin is called.
   let volume: VolumeRecord | undefined = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
   if (!volume) {
     const v: VolumeRecord = {
-      id: newVolumeId(), plugin: sc.spec.plugin, csiName: csiNameOf(claim.id), claimId: claim.id, nodeId: undefined, pool: poolName,
+      id: newVolumeId(), plugin: sc.spec.plugin, csiName: csiNameOf(claim.id), claimId: claim.id, nodeId: undefined, intentNodeId: node.id, pool: poolName,
       capacityBytes: claim.sizeBytes, topology: {}, volumeContext: {}, state: 'creating', createdAt: new Date().toISOString(),
     };
     store.transaction(() => {
@@ -93,18 +93,8 @@ export async function provisionClaim(ctx: ClusterContext, task: TaskRecord | und
     volume = v;
   }
   // 2. CreateVolume, preferring (and requiring) the node the scheduler chose.
-  const client = ctx.controllerFor(sc.spec.plugin, node);
-  const topology = { segments: plugin.topology };
-  const secrets = sc.spec.provisionerSecret ? store.secrets.get(sc.spec.provisionerSecret)?.data ?? {} : {};
-  const res = await client.controller('CreateVolume', {
-    name: volume.csiName,
-    capacityRange: { requiredBytes: String(claim.sizeBytes) },
-    volumeCapabilities: [capabilityOf(claim, sc.spec.fsType, sc.spec.mountOptions)],
-    parameters: { ...sc.spec.parameters, ...(pool?.parameters ?? {}) },
-    secrets,
-    accessibilityRequirements: Object.keys(plugin.topology).length > 0 ? { requisite: [topology], preferred: [topology] } : undefined,
-    volumeContentSource: claimSource(ctx, claim),
-  });
+  const res = await ctx.controllerFor(sc.spec.plugin, node).controller('CreateVolume', createVolumeRequest(ctx, claim, volume, node));
+  failpoint('server-after-create-volume'); // tests: the plugin made the volume, the records do not know it yet
   const created = res.volume!;
   const segments = created.accessibleTopology[0]?.segments ?? {};
   const ready: VolumeRecord = {
@@ -134,6 +124,29 @@ export async function provisionClaim(ctx: ClusterContext, task: TaskRecord | und
     }
   }
   ctx.event(`claim/${claim.id}`, 'Provisioned', `volume ${ready.id} (${ready.plugin} ${created.volumeId}, ${ready.capacityBytes} bytes) on ${ready.nodeId ?? 'shared storage'}`);
+}
+
+/**
+ * The CreateVolume request of a claim's volume on `node` — the same every time for the same intent, so
+ * a repeated call (after a crash, or to find a volume being deleted while `creating`) names the same volume.
+ */
+export function createVolumeRequest(ctx: ClusterContext, claim: ClaimRecord, volume: VolumeRecord, node: NodeRecord) {
+  const { store } = ctx;
+  const sc = store.storageClasses.get(claim.storageClass);
+  if (!sc) throw new Error(`storage class ${claim.storageClass} does not exist`);
+  const plugin = node.plugins.find((p) => p.name === sc.spec.plugin);
+  if (!plugin) throw new Error(`CSI plugin ${sc.spec.plugin} is not registered on node ${node.id}`);
+  const pool = plugin.pools.find((p) => p.name === volume.pool);
+  const topology = { segments: plugin.topology };
+  return {
+    name: volume.csiName,
+    capacityRange: { requiredBytes: String(claim.sizeBytes) },
+    volumeCapabilities: [capabilityOf(claim, sc.spec.fsType, sc.spec.mountOptions)],
+    parameters: { ...sc.spec.parameters, ...(pool?.parameters ?? {}) },
+    secrets: sc.spec.provisionerSecret ? store.secrets.get(sc.spec.provisionerSecret)?.data ?? {} : {},
+    accessibilityRequirements: Object.keys(plugin.topology).length > 0 ? { requisite: [topology], preferred: [topology] } : undefined,
+    volumeContentSource: claimSource(ctx, claim),
+  };
 }
 
 function claimSource(ctx: ClusterContext, claim: ClaimRecord) {
