@@ -85,7 +85,7 @@ export class DockerExecutor implements Executor {
         this.log.info({ taskId: spec.taskId, exitCode: current.exitCode }, 'removing exited container before restart');
         await this.removeContainer(existing.Id);
       }
-      await this.requireImage(image, spec.taskId);
+      // No separate image check: create answers 404 for a missing image (→ ImageNotFoundError below), one round trip less per start.
       let id: string;
       try {
         id = (await this.docker.createContainer(toCreateOptions(spec, image, this.options))).id;
@@ -242,15 +242,6 @@ export class DockerExecutor implements Executor {
       return info;
     } catch (error) {
       if (httpStatus(error) === 404) return undefined;
-      throw error;
-    }
-  }
-
-  private async requireImage(image: string, taskId: string): Promise<void> {
-    try {
-      await this.docker.getImage(image).inspect();
-    } catch (error) {
-      if (httpStatus(error) === 404) throw new ImageNotFoundError(image, taskId);
       throw error;
     }
   }
