@@ -205,7 +205,11 @@ export async function restoreVolume(req: RestoreVolumeRequest__Output, deps: Dat
     onProgress({ bytesDone: 0, bytesTotal: entry.size, filesDone: 0 });
     if (entry.kind === 'files') await removeEntriesNotIn(target, await repo.readFileTree(req.backupId, req.volumeName));
     if (signal.aborted) throw new MoverError(grpc.status.CANCELLED, 'restore cancelled');
-    const written = await repo.restoreVolume(req.backupId, req.volumeName, target);
+    let bytesDone = 0;
+    const written = await repo.restoreVolume(req.backupId, req.volumeName, target, (bytes) => {
+      bytesDone += bytes;
+      onProgress({ bytesDone, bytesTotal: entry.size, filesDone: 0 });
+    });
     // Everything on disk before the volume is handed to its task.
     if (entry.kind === 'files') await run('sync', ['-f', target]);
     onProgress({ bytesDone: entry.size, bytesTotal: entry.size, filesDone: written.files });

@@ -194,14 +194,14 @@ export class Repository {
    * Restores a volume: a file tree into the directory `destination`, a block volume into the file
    * or block device `destination`. Returns the bytes written.
    */
-  async restoreVolume(backupId: string, volume: string, destination: string): Promise<{ bytes: number; files: number }> {
+  async restoreVolume(backupId: string, volume: string, destination: string, onBytes?: (bytes: number) => void): Promise<{ bytes: number; files: number }> {
     const manifest = await this.getBackup(backupId);
     const entry = manifest.volumes.find((v) => v.name === volume);
     if (!entry) throw new InvalidArgumentError(`backup ${backupId} has no volume ${volume}`);
     const lock = await RepositoryLock.acquire(this.backend, 'shared', 'restore', this.options.lockWaitMs ?? 0);
     try {
       await this.syncIndex();
-      const context: RestoreContext = { backupId, volume };
+      const context: RestoreContext = { backupId, volume, onBytes };
       if (entry.kind === 'blocks') {
         const map = decodeBlockMap(await this.readTree(entry, backupId));
         return { bytes: await restoreBlocksToFile(this.reader(), map, destination, context), files: 1 };

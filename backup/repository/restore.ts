@@ -14,6 +14,8 @@ import { BlobReader } from './pack-reader';
 export interface RestoreContext {
   backupId: string;
   volume: string;
+  /** Called with each piece's size as it is written (progress of a long restore). */
+  onBytes?: (bytes: number) => void;
 }
 
 /**
@@ -77,6 +79,7 @@ export async function restoreFile(reader: BlobReader, node: FileNode, destinatio
       await handle.write(data, 0, data.length, written);
       written += data.length;
       pacer.wrote(data.length);
+      context.onBytes?.(data.length);
     }
     await pacer.finish();
   } finally {
@@ -175,6 +178,7 @@ export async function restoreBlocksToFile(reader: BlobReader, map: BlockMap, des
       inFlight.push(handle.write(data, 0, data.length, offset));
       written += data.length;
       pacer.wrote(data.length);
+      context.onBytes?.(data.length);
     }
     await Promise.all(inFlight);
     await pacer.finish();
