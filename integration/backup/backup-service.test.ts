@@ -18,7 +18,6 @@ interface Event { object: string; reason: string; message: string }
 const PASSPHRASE = 'backup service test passphrase';
 const MiB = 1024 * 1024;
 /** The agent's data mover (branch h/mover) answers BackupVolume; until it is merged the agent answers UNIMPLEMENTED. */
-const moverLanded = existsSync(join(__dirname, '..', '..', 'agent', 'data-mover.js'));
 const available = dockerAvailable();
 
 const STORAGE_CLASS = `
@@ -209,32 +208,7 @@ describe('backup service: berth backup and schedule against a real server, agent
     assert.equal(berth(api, ['schedule', 'delete', 'nightly']).code, 3);
   });
 
-  it('without the data mover a backup fails naming the volume, commits nothing and keeps no recovery point', async function () {
-    if (moverLanded) this.skip();
-    const before = await csiSnapshots();
-    const accepted = await fetch(`${api}/v1/apps/db/backups`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    assert.equal(accepted.status, 202, 'a backup is accepted at once and runs in the background');
-    const first = await accepted.json() as Backup;
-    assert.equal(first.state, 'snapshotting');
-    await waitFor('the first backup failed', () => berthJson<Backup>(api, ['backup', 'describe', first.id]).state === 'failed', 60_000);
-    assert.equal(cli(['backup', 'delete', first.id]).code, 0);
-    const r = cli(['backup', 'create', 'db', '--wait']);
-    assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /backup of app db failed: volume data-\d \(claim db\/data\/\d on node n1\): BackupVolume on node n1/);
-    const failed = backups().find((b) => b.app === 'db')!;
-    assert.equal(failed.state, 'failed');
-    assert.ok(appEvents('db').some((e) => e.reason === 'BackupFailed' && e.message.includes(failed.id)));
-    assert.ok(appEvents('db').some((e) => e.reason === 'BackupStarted' && e.message.includes(failed.id)));
-    await waitFor('recovery point deleted', () => recoveryPoints().length === 0, 30_000);
-    assert.deepEqual(await csiSnapshots(), before, 'no CSI snapshot left');
-    assert.deepEqual(manifests(), [], 'nothing committed');
-    repoCheck();
-    assert.equal(cli(['backup', 'delete', failed.id]).code, 0);
-    assert.deepEqual(backups(), []);
-  });
-
   it('backs up a two-instance app with progress, then incrementally; the repository checks clean', async function () {
-    if (!moverLanded) this.skip();
     const first = cli(['backup', 'create', 'db', '--wait', '-o', 'json']);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /uploading|ready/, 'progress lines on stderr (not a terminal)');
@@ -262,7 +236,6 @@ describe('backup service: berth backup and schedule against a real server, agent
   });
 
   it('repo prune reclaims the data of deleted backups and the repository checks clean', async function () {
-    if (!moverLanded) this.skip();
     writeFileSync(dataFile('db-0', 'churn'), randomBytes(12 * MiB));
     const withChurn = JSON.parse(cli(['backup', 'create', 'db', '--wait', '-o', 'json']).stdout) as Backup;
     assert.equal(withChurn.state, 'ready');
@@ -280,7 +253,6 @@ describe('backup service: berth backup and schedule against a real server, agent
   });
 
   it('a schedule every 3 s with keep 2 keeps exactly the 2 newest backups of that schedule', async function () {
-    if (!moverLanded) this.skip();
     const created = cli(['schedule', 'create', 'often', '--app', 'db', '--cron', '*/3 * * * * *', '--keep', '2']);
     assert.equal(created.code, 0, created.stderr);
     const started = () => berthJson<{ items: Event[] }>(api, ['get', 'events']).items.filter((e) => e.reason === 'BackupStarted' && e.message.includes('(schedule often)')).length;

@@ -3,9 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Repository, type JsonValue } from '../../backup/repository';
-import type { AppSpec, StorageClassSpec } from '../../core/manifests';
-import { BACKUP_METADATA_KIND, BACKUP_METADATA_VERSION, backupVolumeName, type BackupAppMetadata } from '../../server/backup-metadata';
+import { Repository } from '../../backup/repository';
 import type { ClaimRecord, RestoreRecord } from '../../server/records';
 import { berth, berthJson, CliResult, startCluster, TestCluster, waitFor } from '../harness/cluster';
 import { dockerAvailable } from '../harness/dockerd';
@@ -47,12 +45,8 @@ spec:
 `;
 
 const available = dockerAvailable();
-const moverBuilt = existsSync(join(__dirname, '../../agent/data-mover.js'));
-/** With the mover and the backup service both built, backups are made by `berth backup create` itself. */
-const backupServiceBuilt = moverBuilt && existsSync(join(__dirname, '../../server/backups.js'));
 
 interface Task { id: string; app: string; state: string }
-interface AppView { name: string; generation: number; spec: AppSpec }
 type Restore = RestoreRecord;
 
 /** A checksum of a directory tree: every file's relative path and content (order-independent of readdir). */
@@ -78,31 +72,8 @@ function berthWith(api: string, args: string[], passphrase = PASSPHRASE): CliRes
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Backs up `app` of `api` into `location` with the repository library, from its records and published volumes. */
-async function backupApp(api: string, stateDir: string, location: string, app: string): Promise<string> {
-  const view = berthJson<{ items: AppView[] }>(api, ['get', 'apps']).items.find((a) => a.name === app)!;
-  const claims = berthJson<{ items: ClaimRecord[] }>(api, ['get', 'claims']).items.filter((c) => c.app === app);
-  const classNames = new Set(claims.map((c) => c.storageClass));
-  const storageClasses = berthJson<{ items: ({ name: string } & StorageClassSpec)[] }>(api, ['get', 'storageclasses']).items
-    .filter((s) => classNames.has(s.name)).map(({ name, ...spec }) => ({ name, spec: spec as StorageClassSpec }));
-  const meta: BackupAppMetadata = {
-    kind: BACKUP_METADATA_KIND, version: BACKUP_METADATA_VERSION, app, generation: view.generation, spec: view.spec, claims, storageClasses,
-    reservations: [], consistency: 'crash-consistent', recoveryPoint: 'rp-none', hooks: [],
-    volumes: claims.map((c) => ({
-      volume: backupVolumeName(c.template, c.instance), claimId: c.id, template: c.template, instance: c.instance, plugin: 'berth.local',
-      block: false, sizeBytes: c.sizeBytes, sourceVolumeId: c.volumeId ?? '', sourceCsiVolumeId: '', changeMarker: '',
-    })),
-  };
-  const repo = await Repository.open(location, PASSPHRASE);
-  const session = await repo.beginBackup();
-  for (const c of claims) await session.writeDirectory(backupVolumeName(c.template, c.instance), join(stateDir, 'publish', `${app}-${c.instance}`, c.template));
-  const manifest = await session.commit({ app: meta as unknown as JsonValue });
-  return manifest.id;
-}
-
-/** A backup of `app`: through the cluster's backup service when it is built, else written with the library. */
+/** A backup of `app` through the cluster's backup service (`berth backup create --wait`). */
 async function makeBackup(api: string, stateDir: string, location: string, app: string): Promise<string> {
-  if (!backupServiceBuilt) return backupApp(api, stateDir, location, app);
   const r = berth(api, ['backup', 'create', app, '--repository', 'main', '--wait', '-o', 'json']);
   assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
   const record = JSON.parse(r.stdout) as { state: string; repoBackupId?: string };
@@ -228,27 +199,7 @@ describe('restore an app and its data from a backup: real server, agents, plugin
     assert.equal((await a.nodes[0].plugin.client.controller('ListVolumes', {})).entries.length, 0);
   });
 
-  it('without a data mover on the agent the restore fails, naming the volume, and is rolled back: nothing started, nothing left', async function () {
-    if (moverBuilt) this.skip();
-    const volumesBefore = volumeIds(a.api).map((v) => v.id);
-    const r = berth(a.api, ['restore', 'create', '--from-backup', backupId, '--as', 'nomover', '--wait']);
-    assert.equal(r.code, 1, `${r.stdout}${r.stderr}`);
-    assert.match(r.stderr, /restore rs-[0-9a-f]+ failed and was rolled back: volume data-\d \(claim nomover\/data\/\d on node a1\)/);
-    const rec = restores(a.api).find((x) => x.app === 'nomover')!;
-    assert.equal(rec.state, 'failed');
-    assert.ok(rec.volumes.some((v) => v.state === 'failed'));
-    await nothingLeftOf(a, 'nomover', volumesBefore);
-    const events = berthJson<{ items: { object: string; reason: string }[] }>(a.api, ['get', 'events']).items;
-    for (const i of [0, 1]) {
-      assert.ok(events.some((e) => e.object === `claim/nomover/data/${i}` && e.reason === 'Provisioned'), `volume ${i} was created on the placed node`);
-      assert.ok(events.some((e) => e.object === `claim/nomover/data/${i}` && e.reason === 'VolumeDeleted'), `volume ${i} was deleted despite Retain`);
-    }
-    assert.ok(!events.some((e) => e.object.startsWith('task/nomover-') && e.reason === 'Running'), 'no instance ever ran');
-    assert.ok(events.some((e) => e.object === 'app/nomover' && e.reason === 'RestoreRolledBack'));
-  });
-
   it('restores the app in the same cluster: instance i has exactly its data, and starts only after it was written', async function () {
-    if (!moverBuilt) this.skip();
     const r = berth(a.api, ['restore', 'create', '--from-backup', backupId, '--wait', '-o', 'json']);
     assert.equal(r.code, 0, r.stderr);
     const rec = JSON.parse(r.stdout) as Restore;
@@ -269,7 +220,6 @@ describe('restore an app and its data from a backup: real server, agents, plugin
   });
 
   it('a damaged pack: the restore fails naming the volume and file, and is rolled back', async function () {
-    if (!moverBuilt) this.skip();
     // Flip one byte in the middle of the largest pack (it holds file data), then put it back.
     const packs: { path: string; size: number }[] = [];
     const walk = (d: string) => { for (const n of readdirSync(d)) { const p = join(d, n); const s = statSync(p); if (s.isDirectory()) walk(p); else packs.push({ path: p, size: s.size }); } };
@@ -329,12 +279,10 @@ describe('restore an app and its data from a backup: real server, agents, plugin
       assert.match(end.message ?? '', /volume data-0 \(claim big2\/data\/0 on node a1\)/);
       await nothingLeftOf(a, 'big2', volumesBefore);
     }
-    if (!moverBuilt) assert.equal(end.state, 'failed', 'without a mover the resumed restore cannot succeed');
     assert.equal(berth(a.api, ['delete', 'app', 'big']).code, 0);
   });
 
   it('disaster recovery: a fresh cluster restores the app from the repository alone', async function () {
-    if (!moverBuilt) this.skip();
     // The first cluster is lost; only the repository survives.
     aStopped = true;
     await a.stop();
