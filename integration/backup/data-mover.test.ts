@@ -48,6 +48,7 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
   const services: { stop(): void }[] = [];
   const clients: Record<'fast' | 'generic', AgentNodeClient> = {} as Record<'fast' | 'generic', AgentNodeClient>;
   let n = 0;
+  const attached: { id: string; staging: string; target: string }[] = [];
 
   before(async () => {
     dir = tempDir('mover');
@@ -66,6 +67,14 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
   });
 
   after(async () => {
+    // Block volumes hold loop devices inside the pool: release everything before the pool goes away.
+    for (const a of attached) {
+      await c().node('NodeUnpublishVolume', { volumeId: a.id, targetPath: a.target }).catch(() => undefined);
+      await c().node('NodeUnstageVolume', { volumeId: a.id, stagingTargetPath: a.staging }).catch(() => undefined);
+    }
+    for (const v of (await c().controller('ListVolumes', {}).catch(() => ({ entries: [] }))).entries) {
+      await c().controller('DeleteVolume', { volumeId: v.volume!.volumeId }).catch(() => undefined);
+    }
     for (const c of Object.values(clients)) c.close();
     for (const s of services) s.stop();
     if (plugin) await plugin.stop();
@@ -87,6 +96,7 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
     const staging = join(dir, 'staging', id);
     await c().node('NodeStageVolume', { volumeId: id, stagingTargetPath: staging, volumeCapability: block ? blockCap : mountCap });
     await c().node('NodePublishVolume', { volumeId: id, stagingTargetPath: staging, targetPath: target, volumeCapability: block ? blockCap : mountCap, readonly: false });
+    attached.push({ id, staging, target });
     return { id, path: target };
   }
   const snapshot = async (volumeId: string) => (await c().controller('CreateSnapshot', { sourceVolumeId: volumeId, name: `s${n++}` })).snapshot!.snapshotId;
