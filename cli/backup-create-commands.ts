@@ -11,7 +11,7 @@ interface Progress { bytesDone: number; bytesTotal: number; filesDone: number; f
 export interface Backup {
   id: string; app: string; repository: string; schedule?: string; parent?: string; state: string; volumes: BackupVolume[]; consistency?: string;
   bytesAdded?: number; message?: string; startedAt: string; finishedAt?: string; expiresAt?: string; recoveryPointId?: string;
-  origin: string; progress: Progress;
+  origin: string; progress: Progress; hooks?: { phase: string; taskId: string; exitCode: number; output: string }[];
 }
 
 const FINISHED = new Set(['ready', 'failed']);
@@ -38,6 +38,7 @@ function printBackup(b: Backup): void {
   if (b.message) w(`  message: ${b.message}`);
   w(`  started ${b.startedAt}${b.finishedAt ? `, finished ${b.finishedAt}` : ''}${b.parent ? `, incremental to ${b.parent}` : ''}${b.bytesAdded !== undefined ? `, repository grew ${formatBytes(b.bytesAdded)}` : ''}`);
   w(`  ${progressLine(b)}`);
+  for (const h of b.hooks ?? []) w(`  ${h.phase} in ${h.taskId}: exit ${h.exitCode}${h.output.trim() ? `: ${h.output.trim()}` : ''}`);
   for (const v of b.volumes) {
     w(`  ${v.volume}  ${v.claimId}  ${v.nodeId ?? '-'}  ${v.state}  ${formatBytes(v.bytesDone)}/${formatBytes(v.bytesTotal)}  new ${formatBytes(v.bytesNew ?? 0)}  ${v.filesDone} files${v.path ? `  ${v.path}/${v.changeDetection ?? '-'}` : ''}${v.message ? `  ${v.message}` : ''}`);
   }

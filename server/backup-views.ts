@@ -45,7 +45,7 @@ export function viewFromManifest(m: BackupManifest, repository: string): BackupV
   });
   const record: BackupRecord = {
     id: m.id, app: meta?.app ?? '', repository, repoBackupId: m.id, state: 'ready', volumes, startedAt: m.time, finishedAt: m.time,
-    bytesAdded: m.stats.bytesAdded, ...(meta ? { consistency: meta.consistency, recoveryPointId: meta.recoveryPoint } : {}),
+    bytesAdded: m.stats.bytesAdded, ...(meta ? { consistency: meta.consistency, recoveryPointId: meta.recoveryPoint, hooks: meta.hooks } : {}),
     ...(meta?.schedule ? { schedule: meta.schedule } : {}), ...(m.parent ? { parent: m.parent } : {}),
   };
   return { ...record, origin: 'repository', progress: computeProgress(record, undefined, Date.now()) };

@@ -118,7 +118,12 @@ export class BackupService {
     let outcome: Partial<BackupRecord>;
     try {
       rp = await this.points.create(record.app, (rpId) => save({ recoveryPointId: rpId }));
-      save({ consistency: rp.consistency });
+      save({ consistency: rp.consistency, hooks: rp.hooks });
+      // The hooks' output belongs to this backup's story too, not only to the (soon deleted) recovery point's.
+      for (const h of rp.hooks) {
+        this.ctx.event(`backup/${record.id}`, h.phase === 'preSnapshot' ? 'PreSnapshotHook' : 'PostSnapshotHook',
+          `${h.phase} in ${h.taskId}: exit ${h.exitCode}${h.output.trim() ? `, output: ${h.output.trim()}` : ''}`);
+      }
       lock = await repo.holdSharedLock(`backup ${record.id} of app ${record.app}`);
       const volumes = await this.planVolumes(rp, record.repository, repo);
       save({ state: 'uploading', volumes: volumes.map((v) => v.record), parent: volumes.find((v) => v.parent)?.parent?.backupId });

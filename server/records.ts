@@ -245,6 +245,8 @@ export interface BackupRecord {
   state: BackupState;
   volumes: BackupVolumeRecord[];
   consistency?: Consistency;
+  /** The recovery point's preSnapshot/postSnapshot runs: exit code and output per instance. */
+  hooks?: HookRun[];
   bytesAdded?: number;
   message?: string;
   startedAt: string;

@@ -36,7 +36,7 @@ spec:
   image: busybox:local
   command: ["sh", "-c", "[ -f /data/blob ] || head -c 8388608 /dev/urandom > /data/blob; echo $BERTH_INSTANCE > /data/id; exec sleep 100000"]
   resources: { cpu: 0.1, memory: 32Mi }
-  hooks: { preSnapshot: ["sh", "-c", "sync"], postSnapshot: [] }
+  hooks: { preSnapshot: ["sh", "-c", "sync; echo flushed"], postSnapshot: [] }
   volumes:
     - name: data
       mountPath: /data
@@ -222,6 +222,12 @@ describe('backup service: berth backup and schedule against a real server, agent
     assert.equal(described.code, 0, described.stderr);
     assert.match(described.stdout, new RegExp(`backup ${b1.id} of db in repository main: ready, app-consistent`));
     assert.match(described.stdout, /data-0\s+db\/data\/0\s+n1\s+done/);
+    // The hooks' output is part of the backup: in describe and in the backup's own events.
+    assert.match(described.stdout, /preSnapshot in db-0: exit 0: flushed/);
+    const hookEvents = berthJson<{ items: { object: string; reason: string; message: string }[] }>(api, ['get', 'events']).items
+      .filter((e) => e.object === `backup/${b1.id}` && e.reason === 'PreSnapshotHook');
+    assert.equal(hookEvents.length, 2, 'one per instance');
+    assert.ok(hookEvents.every((e) => e.message.includes('output: flushed')), JSON.stringify(hookEvents));
     assert.deepEqual(recoveryPoints(), [], 'the recovery point is deleted once the data is in the repository');
     assert.deepEqual(await csiSnapshots(), []);
 
