@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../plugins/sdk/atomic-file';
-import type { AccessMode, VolumeCapability } from '../proto/csi/types';
+import { stageAndPublish, volumeCapability } from './node-calls';
 import type { CsiClient } from '../volumes/csi-client/client';
 import { discoverCapabilities } from '../volumes/csi-client/capabilities';
 import { CsiCallError } from '../volumes/csi-client/errors';
@@ -70,15 +70,10 @@ export class MoverAttachment {
     const target = join(this.dir, 'target');
     this.intent = { ...this.intent, volumeId: v.volumeId, staging: staged ? staging : undefined, target };
     this.save();
-    const accessMode = { mode: (v.accessMode || 'SINGLE_NODE_WRITER') as AccessMode };
-    const cap: VolumeCapability = v.block ? { block: {}, accessMode } : { mount: { fsType: v.fsType, mountFlags: v.mountFlags }, accessMode };
-    if (staged) {
-      mkdirSync(staging, { recursive: true, mode: 0o700 });
-      await this.client.node('NodeStageVolume', { volumeId: v.volumeId, stagingTargetPath: staging, volumeCapability: cap,
-        publishContext: v.publishContext, volumeContext: v.volumeContext, secrets: v.secrets });
-    }
-    await this.client.node('NodePublishVolume', { volumeId: v.volumeId, stagingTargetPath: staged ? staging : '', targetPath: target,
-      volumeCapability: cap, readonly: v.readOnly, publishContext: v.publishContext, volumeContext: v.volumeContext, secrets: v.secrets });
+    await stageAndPublish(this.client, {
+      volumeId: v.volumeId, capability: volumeCapability(v), readOnly: v.readOnly, volumeContext: v.volumeContext, publishContext: v.publishContext,
+      stageSecrets: v.secrets, publishSecrets: v.secrets, staging: staged ? staging : undefined, target,
+    });
     return target;
   }
 

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VolumeAttachment__Output } from '../proto/berth/generated/berth/agent/v1/VolumeAttachment';
-import type { AccessMode, VolumeCapability } from '../proto/csi/types';
 import { CsiClient } from '../volumes/csi-client/client';
 import { PluginProfile, discoverCapabilities } from '../volumes/csi-client/capabilities';
+import { stageAndPublish, volumeCapability } from './node-calls';
 
 /** Where a volume ends up on the host for the task to use. */
 export interface AttachedVolume {
@@ -17,10 +17,6 @@ export interface AttachedVolume {
 
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-function capabilityOf(v: VolumeAttachment__Output): VolumeCapability {
-  const accessMode = { mode: (v.accessMode || 'SINGLE_NODE_WRITER') as AccessMode };
-  return v.block ? { block: {}, accessMode } : { mount: { fsType: v.fsType, mountFlags: v.mountFlags }, accessMode };
-}
 
 /**
  * Volume ids come from plugins, in any vendor's format: they become one path component that is readable
@@ -32,9 +28,8 @@ export function pathComponentFor(volumeId: string): string {
 }
 
 /**
- * The node half of the CSI call sequence a CO makes: NodeStageVolume (only when the plugin has
- * STAGE_UNSTAGE_VOLUME) then NodePublishVolume to a per-task target; the reverse on detach. Every call
- * is idempotent on the plugin side, so re-running after an agent crash is safe.
+ * Attaches tasks' volumes: stage (when the plugin stages) and publish to a per-task target
+ * (agent/node-calls.ts); the reverse on detach, unstaging only for the volume's last user on the node.
  */
 export class VolumeAttacher {
   private readonly profiles = new Map<string, PluginProfile>();
@@ -64,16 +59,10 @@ export class VolumeAttacher {
     const client = this.clientFor(v.plugin);
     const profile = await this.profile(v.plugin);
     const { staging, target } = this.paths(taskId, v);
-    const cap = capabilityOf(v);
-    const staged = profile.node.has('STAGE_UNSTAGE_VOLUME');
-    if (staged) {
-      mkdirSync(staging, { recursive: true, mode: 0o700 });
-      await client.node('NodeStageVolume', { volumeId: v.volumeId, stagingTargetPath: staging, volumeCapability: cap,
-        publishContext: v.publishContext, volumeContext: v.volumeContext, secrets: v.stageSecrets });
-    }
-    mkdirSync(join(target, '..'), { recursive: true, mode: 0o700 });
-    await client.node('NodePublishVolume', { volumeId: v.volumeId, stagingTargetPath: staged ? staging : '', targetPath: target,
-      volumeCapability: cap, readonly: v.readOnly, publishContext: v.publishContext, volumeContext: v.volumeContext, secrets: v.publishSecrets });
+    await stageAndPublish(client, {
+      volumeId: v.volumeId, capability: volumeCapability(v), readOnly: v.readOnly, volumeContext: v.volumeContext, publishContext: v.publishContext,
+      stageSecrets: v.stageSecrets, publishSecrets: v.publishSecrets, staging: profile.node.has('STAGE_UNSTAGE_VOLUME') ? staging : undefined, target,
+    });
     return { name: v.name, hostPath: target, mountPath: v.mountPath, readOnly: v.readOnly, block: v.block };
   }
 
