@@ -141,8 +141,12 @@ export async function backupVolume(req: BackupVolumeRequest__Output, deps: DataM
     await attachment?.detach(req.controllerSecrets).catch(() => undefined);
     throw error;
   });
-  const abort = () => void session.abort();
-  signal.addEventListener('abort', abort, { once: true });
+  // A cancelled call stops at the next progress point; the session is then aborted on the normal error
+  // path (aborting it from the signal, while a write is in flight, would race that write).
+  const progress = (p: MoverProgress) => {
+    if (signal.aborted) throw new MoverError(grpc.status.CANCELLED, 'backup cancelled');
+    onProgress(p);
+  };
   try {
     const parent = await parentOf(repo, req.parentBackupId, req.volumeName, req.block);
     // btrfs generations only on the fast path (a temporary clone is another subvolume's history).
@@ -155,11 +159,11 @@ export async function backupVolume(req: BackupVolumeRequest__Output, deps: DataM
     if (req.block) {
       const ino = (await fs.stat(source)).ino;
       entry = await backupBlockImage(session, req.volumeName, source, {
-        parentMap: parent as BlockMap | undefined, changedRanges: changes ? changes.extents.get(ino) ?? [] : undefined, onProgress,
+        parentMap: parent as BlockMap | undefined, changedRanges: changes ? changes.extents.get(ino) ?? [] : undefined, onProgress: progress,
       });
     } else {
       entry = await backupDirectory(session, req.volumeName, source, {
-        parent: parent as FileTree | undefined, changedInodes: changes ? new Set(changes.extents.keys()) : undefined, onProgress,
+        parent: parent as FileTree | undefined, changedInodes: changes ? new Set(changes.extents.keys()) : undefined, onProgress: progress,
       });
     }
     if (signal.aborted) throw new MoverError(grpc.status.CANCELLED, 'backup cancelled');
@@ -172,7 +176,6 @@ export async function backupVolume(req: BackupVolumeRequest__Output, deps: DataM
     await session.abort().catch(() => undefined);
     throw error;
   } finally {
-    signal.removeEventListener('abort', abort);
     await attachment?.detach(req.controllerSecrets);
   }
 }

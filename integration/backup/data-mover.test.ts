@@ -15,6 +15,7 @@ import type { VolumeCapability } from '../../proto/csi/types';
 import { cleanupUnder } from '../harness/cleanup';
 import { sha256File, tempDir } from '../harness/fs-helpers';
 import { PluginProcess, startPlugin } from '../harness/plugin-process';
+import { waitFor } from '../harness/cluster';
 
 const MiB = 1024 * 1024;
 const PASS = 'mover test passphrase';
@@ -188,6 +189,20 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
     await call<RestoreVolumeResult>(clients.generic, 'RestoreVolume', restoreRequest(id, empty.id));
     const dst = await attach(empty.id);
     assert.equal(sha256File(join(dst.path, 'a.bin')), sha256File(join(src.path, 'a.bin')));
+  });
+
+  it('a backup cancelled mid-way (the server went away) leaves no temporary volume and nothing attached', async () => {
+    const src = await volume();
+    for (let i = 0; i < 40; i++) writeFileSync(join(src.path, `f${i}.bin`), randomBytes(1 * MiB));
+    const snap = await snapshot(src.id);
+    const before = (await c().controller('ListVolumes', {})).entries.length;
+    await assert.rejects(call(clients.generic, 'BackupVolume', backupRequest(snap, src.id), true), (e: unknown) => (e as grpc.ServiceError).code === grpc.status.CANCELLED);
+    await waitFor('the mover cleaned up', async () => (await c().controller('ListVolumes', {})).entries.length === before
+      && readdirSync(join(stateDir, 'mover')).length === 0, 30_000).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}: volumes ${(await c().controller('ListVolumes', {})).entries.length} (before ${before}), mover dir ${JSON.stringify(readdirSync(join(stateDir, 'mover')))}`);
+    });
+    const repo = await Repository.open(repoDir, PASS);
+    assert.deepEqual((await repo.check()).problems.filter((p) => p.severity === 'error'), [], 'the repository stays sound');
   });
 
   it('refuses bad input with precise statuses and creates nothing', async () => {
