@@ -116,7 +116,9 @@ spec:
     assert.ok(after.restarts - first <= 4, `restarted ${after.restarts - first} times in 12 s`);
     assert.ok(after.restarts - first >= 1, 'it is still restarted');
     // Between a restart and its exit it is briefly running; while it waits, it is failed with the reason.
-    await waitFor('waiting again', () => task()?.state === 'failed', 60_000);
-    assert.match(task()?.message ?? '', /exited with code 3 .*restarting in \d+ s \(crash-loop back-off\)/);
+    // Judge one snapshot: a second read could already see the next restart (state starting, no message).
+    let waiting: { state: string; message?: string } | undefined;
+    await waitFor('waiting again', () => { waiting = task(); return waiting?.state === 'failed'; }, 60_000);
+    assert.match(waiting?.message ?? '', /exited with code 3 .*restarting in \d+ s \(crash-loop back-off\)/);
   });
 });
