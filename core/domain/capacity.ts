@@ -5,6 +5,7 @@
  */
 import { InvalidRequestError } from './errors';
 import { poolKey, type PoolKey } from './pool-key';
+import type { NodeLedgerState } from './node-ledger-state';
 
 /** Bytes set aside in one pool; `claimId` records which claim the bytes are for (informational). */
 export interface PoolAmount {
@@ -41,33 +42,6 @@ export interface NodeTotals {
 
 export type NodeCapacity = NodeTotals;
 export type NodeUsage = NodeTotals;
-
-/** Capacity and current usage of one node as the ledger knows them. Immutable: replaced, never mutated. */
-export interface NodeLedgerState {
-  readonly nodeId: string;
-  readonly capacity: NodeCapacity;
-  readonly used: NodeUsage;
-  /**
-   * Free bytes per pool key and free attach slots per plugin (key `attach:<plugin>`; absent = no
-   * limit), precomputed when the state is built: a feasibility check is one lookup in one map,
-   * instead of four (capacity and usage, pools and attach slots).
-   */
-  readonly free: ReadonlyMap<string, number>;
-}
-
-/** Key of a plugin's free attach slots in `NodeLedgerState.free`; pool keys always contain "/", so they never collide. */
-export function attachKey(plugin: string): string {
-  return `attach:${plugin}`;
-}
-
-/** Builds a node state with its free index. The only way states should be made. */
-export function nodeLedgerState(nodeId: string, capacity: NodeCapacity, used: NodeUsage): NodeLedgerState {
-  const free = new Map<string, number>();
-  for (const [key, total] of capacity.poolBytes) free.set(key, total - (used.poolBytes.get(key) ?? 0));
-  for (const [key, bytes] of used.poolBytes) if (!capacity.poolBytes.has(key)) free.set(key, -bytes);
-  for (const [plugin, limit] of capacity.attachSlots) free.set(attachKey(plugin), limit - (used.attachSlots.get(plugin) ?? 0));
-  return { nodeId, capacity, used, free };
-}
 
 /** One resource a reservation would push over capacity. */
 export type Shortfall =

@@ -3,6 +3,7 @@ export * from './errors';
 export * from './quantity';
 export * from './pool-key';
 export * from './capacity';
+export * from './node-ledger-state';
 export * from './node';
 export * from './task';
 export * from './reservation';

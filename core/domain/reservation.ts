@@ -2,7 +2,8 @@
  * Reservations and the outcomes of asking the ledger for one. Plain data shared by the ledger
  * (core/reservations) and its clients (core/scheduler), which must not import each other.
  */
-import type { NodeLedgerState, ResourceAmounts, Shortfall } from './capacity';
+import type { ResourceAmounts, Shortfall } from './capacity';
+import type { NodeLedgerState } from './node-ledger-state';
 
 /**
  * `task`: held by a running or placed task, released when the task goes (orphans are found by task id).

@@ -16,21 +16,36 @@ export interface NodeView {
   readonly pluginByName: ReadonlyMap<string, NodePlugin>;
   /** Pools in NodeInfo order (static storage verdicts refer to them by index). */
   readonly pools: readonly PoolView[];
-  /** Plugins, pools, their health and pool labels as one string: nodes with equal signatures are interchangeable for static storage checks. */
-  readonly storageSignature: string;
+  /**
+   * Small integer naming the node's storage shape (plugins, pools, their health and pool labels):
+   * nodes with equal shapes are interchangeable for static storage checks. An integer, not the
+   * signature string, because it is looked up for every node a decision visits.
+   */
+  readonly storageShape: number;
 }
 
 const cache = new WeakMap<NodeInfo, NodeView>();
+/** Signature → shape id. Grows with the distinct shapes ever seen: a handful per cluster. */
+const shapeIds = new Map<string, number>();
 
 export function nodeView(info: NodeInfo): NodeView {
   let view = cache.get(info);
   if (!view) {
     const pluginByName = new Map(info.plugins.map((p) => [p.plugin, p] as const));
     const pools = info.pools.map((pool) => ({ pool, key: poolKey(pool.plugin, pool.pool) }));
-    view = { id: info.id, info, pluginByName, pools, storageSignature: storageSignature(info) };
+    view = { id: info.id, info, pluginByName, pools, storageShape: shapeId(storageSignature(info)) };
     cache.set(info, view);
   }
   return view;
+}
+
+function shapeId(signature: string): number {
+  let id = shapeIds.get(signature);
+  if (id === undefined) {
+    id = shapeIds.size;
+    shapeIds.set(signature, id);
+  }
+  return id;
 }
 
 function storageSignature(info: NodeInfo): string {

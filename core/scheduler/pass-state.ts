@@ -8,7 +8,7 @@
  * node's state with the ledger's current truth.
  */
 import type { LedgerSnapshot, NodeInfo, NodeLedgerState, PoolKey, ResourceAmounts } from '../domain';
-import { poolKey } from '../domain';
+import { freeAttachSlots, freePoolBytes, poolKey, poolTotalBytes } from '../domain';
 import { nodeView, type NodeView } from './node-view';
 import { shuffled, type Random } from './random';
 
@@ -60,27 +60,31 @@ export class PassState {
   /** Free CPU as this pass sees it. Callers only ask about nodes with a ledger state (node-ready filter). */
   freeCpu(nodeId: string): number {
     this.load(nodeId);
-    const s = this.cachedState!;
-    return s.capacity.cpuMillis - s.used.cpuMillis - (this.cachedProposed?.cpuMillis ?? 0);
+    return this.cachedState!.freeCpuMillis - (this.cachedProposed?.cpuMillis ?? 0);
   }
 
   freeMemory(nodeId: string): number {
     this.load(nodeId);
-    const s = this.cachedState!;
-    return s.capacity.memoryBytes - s.used.memoryBytes - (this.cachedProposed?.memoryBytes ?? 0);
+    return this.cachedState!.freeMemoryBytes - (this.cachedProposed?.memoryBytes ?? 0);
   }
 
   freePool(nodeId: string, key: PoolKey): number {
     this.load(nodeId);
     const proposed = this.cachedProposed?.poolBytes.get(key) ?? 0;
-    return (this.cachedState!.free.get(key) ?? 0) - proposed;
+    return freePoolBytes(this.cachedState!, key) - proposed;
   }
 
-  /** Infinity when the plugin has no attach limit on the node. `key` is `attachKey(plugin)`. */
-  freeAttachSlots(nodeId: string, plugin: string, key: string): number {
+  /** Bytes the ledger may hand out in the pool (0 when the node has no such pool). */
+  poolTotal(nodeId: string, key: PoolKey): number {
     this.load(nodeId);
-    const free = this.cachedState!.free.get(key);
-    if (free === undefined) return Infinity;
+    return poolTotalBytes(this.cachedState!, key);
+  }
+
+  /** Infinity when the plugin has no attach limit on the node. */
+  freeAttachSlots(nodeId: string, plugin: string): number {
+    this.load(nodeId);
+    const free = freeAttachSlots(this.cachedState!, plugin);
+    if (free === Infinity) return Infinity;
     return free - (this.cachedProposed?.attachSlots.get(plugin) ?? 0);
   }
 

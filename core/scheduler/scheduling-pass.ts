@@ -58,7 +58,7 @@ export class SchedulingPass {
         if (attempts >= this.options.maxReserveAttempts) return conflictResult(task, attempts, refusedBy);
         attempts++;
         const nodeId = candidate.node.id;
-        const amounts = task.amountsOn(nodeId);
+        const amounts = task.amountsFor(candidate.node, candidate.plan);
         const outcome = await this.ledger.reserve({ holderId: task.task.taskId, nodeId, amounts, replaceExisting: true });
         switch (outcome.status) {
           case 'reserved':

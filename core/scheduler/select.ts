@@ -19,7 +19,11 @@ import type { Rejection } from './types';
 export interface Candidate {
   readonly node: NodeView;
   readonly score: number;
+  /** Pool chosen for each unbound claim on this node, as indexes into `node.pools` (empty without unbound claims). */
+  readonly plan: readonly number[];
 }
+
+const NO_PLAN: readonly number[] = Object.freeze([]);
 
 export interface Selection {
   /** Feasible nodes, best first. */
@@ -38,7 +42,10 @@ export function selectNodes(pipeline: Pipeline, task: TaskEvaluation, pass: Pass
     evaluated++;
     const rejection = firstRejection(pipeline, task, node, pass);
     if (rejection) rejections.push(rejection);
-    else candidates.push({ node, score: combinedScore(scorers, task, node, pass) });
+    else {
+      const score = combinedScore(scorers, task, node, pass);
+      candidates.push({ node, score, plan: task.unboundClaims.length === 0 ? NO_PLAN : task.plan.slice() });
+    }
   };
 
   const preferred = preferredNodes(task, pass);

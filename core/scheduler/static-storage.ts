@@ -10,10 +10,10 @@ import { RejectionReason } from './reasons';
 import type { StaticStorageVerdict, TaskEvaluation } from './task-evaluation';
 
 export function staticStorageVerdict(task: TaskEvaluation, node: NodeView): StaticStorageVerdict {
-  let verdict = task.staticStorage.get(node.storageSignature);
+  let verdict = task.staticStorage[node.storageShape];
   if (!verdict) {
     verdict = computeVerdict(task, node);
-    task.staticStorage.set(node.storageSignature, verdict);
+    task.staticStorage[node.storageShape] = verdict;
   }
   return verdict;
 }
@@ -21,8 +21,8 @@ export function staticStorageVerdict(task: TaskEvaluation, node: NodeView): Stat
 function computeVerdict(task: TaskEvaluation, node: NodeView): StaticStorageVerdict {
   for (const { plugin } of task.attachments) {
     const p = node.pluginByName.get(plugin);
-    if (!p) return { pluginProblem: { reason: RejectionReason.PluginMissing, message: `plugin ${plugin} is not installed on this node` }, eligible: [] };
-    if (!p.healthy) return { pluginProblem: { reason: RejectionReason.PluginUnhealthy, message: `plugin ${plugin} is unhealthy on this node` }, eligible: [] };
+    if (!p) return { pluginProblem: { reason: RejectionReason.PluginMissing, message: `plugin ${plugin} is not installed on this node` }, eligible: [], eligibleKeys: [] };
+    if (!p.healthy) return { pluginProblem: { reason: RejectionReason.PluginUnhealthy, message: `plugin ${plugin} is unhealthy on this node` }, eligible: [], eligibleKeys: [] };
   }
   const eligible = task.unboundClaims.map((claim) => {
     const indexes: number[] = [];
@@ -31,7 +31,7 @@ function computeVerdict(task: TaskEvaluation, node: NodeView): StaticStorageVerd
     });
     return indexes;
   });
-  return { eligible };
+  return { eligible, eligibleKeys: eligible.map((indexes) => indexes.map((i) => node.pools[i]!.key)) };
 }
 
 /** The claim's pool name and selector (if any) both match the pool. Health is checked separately. */

@@ -3,10 +3,9 @@
  * bound and unbound, plugins needed, the node its data pins it to, its current reservation, and
  * (filled by the storage filter) the pool chosen for each claim on each feasible node.
  */
-import { attachKey } from '../domain';
-import type { PoolView } from './node-view';
+import type { NodeView } from './node-view';
 import type { RejectionReason } from './reasons';
-import type { ClaimRequest, PluginCount, PoolAmount, Reservation, ResourceAmounts, TaskRequest } from '../domain';
+import type { ClaimRequest, PluginCount, PoolAmount, PoolKey, Reservation, ResourceAmounts, TaskRequest } from '../domain';
 
 /** Static storage feasibility of one node shape for this task. */
 export interface StaticStorageVerdict {
@@ -14,6 +13,8 @@ export interface StaticStorageVerdict {
   readonly pluginProblem?: { readonly reason: RejectionReason; readonly message: string };
   /** Per unbound claim: indexes into `NodeView.pools` of the healthy pools that match it. */
   readonly eligible: readonly (readonly number[])[];
+  /** The keys of those pools (equal on every node of the shape), so checks need not read the node's pools. */
+  readonly eligibleKeys: readonly (readonly PoolKey[])[];
 }
 
 export interface VolumePin {
@@ -27,20 +28,23 @@ export class TaskEvaluation {
   readonly unboundClaims: readonly ClaimRequest[];
   /** Volumes per plugin the task will attach on its node: every claim, bound or not. */
   readonly attachments: readonly PluginCount[];
-  /** `attachKey(plugin)` for each entry of `attachments`. */
-  readonly attachKeys: readonly string[];
   /**
    * Results of the checks that depend only on a node's storage *shape* (plugins, pools, health,
-   * pool labels), per storage signature — Nomad's computed-class feasibility cache. Nodes built
-   * alike share one entry, so the per-node plugin and pool maps are not read at all.
+   * pool labels), indexed by `NodeView.storageShape` — Nomad's computed-class feasibility cache.
+   * Nodes built alike share one entry, so the per-node plugin and pool maps are not read at all.
    */
-  readonly staticStorage = new Map<string, StaticStorageVerdict>();
+  readonly staticStorage: (StaticStorageVerdict | undefined)[] = [];
   readonly pins: readonly VolumePin[];
   /**
-   * Pool chosen for each unbound claim (same order as `unboundClaims`), per feasible node. Written
-   * by the storage-fit filter; turned into reservation amounts only for the node actually chosen.
+   * Scratch for the node being evaluated right now, one entry per unbound claim (same order as
+   * `unboundClaims`): the pool the storage-fit filter chose (index into `NodeView.pools`), its key,
+   * and its free bytes before the claim. Overwritten for every node, so visiting a node allocates
+   * nothing; a node that passes all filters keeps a copy of `plan` in its candidate, and the
+   * scorers read the scratch for that node.
    */
-  readonly poolPlans = new Map<string, readonly PoolView[]>();
+  readonly plan: number[] = [];
+  readonly planKeys: PoolKey[] = [];
+  readonly planFree: number[] = [];
 
   constructor(
     readonly task: TaskRequest,
@@ -51,7 +55,6 @@ export class TaskEvaluation {
     const perPlugin = new Map<string, number>();
     for (const c of task.claims) perPlugin.set(c.plugin, (perPlugin.get(c.plugin) ?? 0) + 1);
     this.attachments = [...perPlugin].map(([plugin, count]) => ({ plugin, count }));
-    this.attachKeys = this.attachments.map((a) => attachKey(a.plugin));
     this.pins = task.claims
       .filter((c) => c.bound?.nodeId !== undefined)
       .map((c) => ({ claim: c, nodeId: c.bound!.nodeId!, volumeId: c.bound!.volumeId }));
@@ -62,15 +65,13 @@ export class TaskEvaluation {
     return this.held && this.held.nodeId === nodeId ? this.held.amounts : undefined;
   }
 
-  /** What to ask the ledger for on `nodeId`; only valid for nodes that passed the filters. */
-  amountsOn(nodeId: string): ResourceAmounts {
-    const plan = this.poolPlans.get(nodeId);
+  /** What to ask the ledger for on `node`, given the pool plan it passed the filters with. */
+  amountsFor(node: NodeView, plan: readonly number[]): ResourceAmounts {
     const pools: PoolAmount[] = [];
-    if (plan) {
-      for (let i = 0; i < plan.length; i++) {
-        const claim = this.unboundClaims[i]!;
-        pools.push({ plugin: plan[i]!.pool.plugin, pool: plan[i]!.pool.pool, bytes: claim.sizeBytes, claimId: claim.claimId });
-      }
+    for (let i = 0; i < plan.length; i++) {
+      const claim = this.unboundClaims[i]!;
+      const { pool } = node.pools[plan[i]!]!;
+      pools.push({ plugin: pool.plugin, pool: pool.pool, bytes: claim.sizeBytes, claimId: claim.claimId });
     }
     return { cpuMillis: this.task.cpuMillis, memoryBytes: this.task.memoryBytes, pools, attachments: this.attachments };
   }

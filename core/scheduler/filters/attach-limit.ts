@@ -10,7 +10,7 @@ export const attachLimitFilter: Filter = {
     for (let i = 0; i < task.attachments.length; i++) {
       const { plugin, count } = task.attachments[i]!;
       const credited = credit?.attachments.find((a) => a.plugin === plugin)?.count ?? 0;
-      const free = pass.freeAttachSlots(node.id, plugin, task.attachKeys[i]!) + credited;
+      const free = pass.freeAttachSlots(node.id, plugin) + credited;
       if (count > free) {
         const limit = pass.ledgerState(node.id)!.capacity.attachSlots.get(plugin);
         return unschedulable(

@@ -6,7 +6,8 @@
  * search would find, but never reports a fit that does not exist, since the ledger re-checks sums).
  *
  * Never cached across decisions (as Nomad never caches volume feasibility): free space changes
- * with every placement. The chosen pools are stored on the task evaluation for the reservation.
+ * with every placement. The chosen pools go to the task evaluation's plan scratch, from which the
+ * candidate keeps them for the reservation.
  */
 import { formatBytes, poolKey, type ClaimRequest, type PoolKey, type ResourceAmounts } from '../../domain';
 import type { PassState } from '../pass-state';
@@ -17,46 +18,35 @@ import type { TaskEvaluation } from '../task-evaluation';
 import type { Filter, Rejection } from '../types';
 import { unschedulable } from './reject';
 
-// Scratch space for the pools touched while planning one node. `check` is synchronous and not
-// re-entrant, and it runs for every visited node: reusing these avoids garbage per node.
-const touchedKeys: PoolKey[] = [];
-const touchedFree: number[] = [];
-
 export const storageFitFilter: Filter = {
   name: 'storage-fit',
   check(task, node, pass) {
     const claims = task.unboundClaims;
     if (claims.length === 0) return null;
     const credit = task.creditOn(node.id);
-    touchedKeys.length = 0;
-    touchedFree.length = 0;
-    // Which pools each claim may use depends only on the node's storage shape: cached per signature.
+    // Which pools each claim may use depends only on the node's storage shape: cached per shape.
     const verdict = staticStorageVerdict(task, node);
-    const plan: PoolView[] = [];
+    // The plan scratch is written by claim index; entries before `c` are this node's earlier claims.
+    const { plan, planKeys, planFree } = task;
     for (let c = 0; c < claims.length; c++) {
       const claim = claims[c]!;
-      let best: PoolView | undefined;
-      let bestFree = -1;
       const eligible = verdict.eligible[c]!;
+      const keys = verdict.eligibleKeys[c]!;
       if (eligible.length === 0) return noPool(node, claim);
+      let best = -1;
+      let bestFree = -1;
       for (let e = 0; e < eligible.length; e++) {
-        const candidate = node.pools[eligible[e]!]!;
-        const free = freeLeft(pass, node.id, candidate.key, credit);
+        const free = freeLeft(task, c, pass, node.id, keys[e]!, credit);
         if (free >= claim.sizeBytes && free > bestFree) {
-          best = candidate;
+          best = e;
           bestFree = free;
         }
       }
-      if (!best) return noRoom(task, node, claim, eligible.map((e) => node.pools[e]!), pass, credit);
-      const i = touchedKeys.indexOf(best.key);
-      if (i >= 0) touchedFree[i] = bestFree - claim.sizeBytes;
-      else {
-        touchedKeys.push(best.key);
-        touchedFree.push(bestFree - claim.sizeBytes);
-      }
-      plan.push(best);
+      if (best < 0) return noRoom(task, node, claim, eligible.map((e) => node.pools[e]!), pass, credit);
+      plan[c] = eligible[best]!;
+      planKeys[c] = keys[best]!;
+      planFree[c] = bestFree;
     }
-    task.poolPlans.set(node.id, plan);
     return null;
   },
 };
@@ -68,10 +58,12 @@ function poolFree(pass: PassState, nodeId: string, key: PoolKey, credit: Resourc
   return free;
 }
 
-/** Free space left for the next claim, after the claims already planned into the pool on this node. */
-function freeLeft(pass: PassState, nodeId: string, key: PoolKey, credit: ResourceAmounts | undefined): number {
-  const i = touchedKeys.indexOf(key);
-  return i >= 0 ? touchedFree[i]! : poolFree(pass, nodeId, key, credit);
+/** Free space left for claim `c`, after the claims before it that this node's plan put in the same pool. */
+function freeLeft(task: TaskEvaluation, c: number, pass: PassState, nodeId: string, key: PoolKey, credit: ResourceAmounts | undefined): number {
+  for (let j = c - 1; j >= 0; j--) {
+    if (task.planKeys[j] === key) return task.planFree[j]! - task.unboundClaims[j]!.sizeBytes;
+  }
+  return poolFree(pass, nodeId, key, credit);
 }
 
 /** Pools of the claim's plugin on this node that are healthy and match its pool name or selector. */

@@ -23,15 +23,13 @@ export function resourceFitScorer(strategy: FitStrategy, weight: number): Scorer
         sum += ratio(capacity.memoryBytes - pass.freeMemory(node.id) + task.task.memoryBytes, capacity.memoryBytes);
         dims++;
       }
-      const plan = task.poolPlans.get(node.id);
-      if (plan) {
-        for (let i = 0; i < plan.length; i++) {
-          const key = plan[i]!.key;
-          const total = capacity.poolBytes.get(key) ?? 0;
-          if (total > 0) {
-            sum += ratio(total - pass.freePool(node.id, key) + task.unboundClaims[i]!.sizeBytes, total);
-            dims++;
-          }
+      // The storage-fit filter just planned this node's pools, with their free space before each claim.
+      const keys = task.planKeys;
+      for (let i = 0; i < task.unboundClaims.length; i++) {
+        const total = pass.poolTotal(node.id, keys[i]!);
+        if (total > 0) {
+          sum += ratio(total - task.planFree[i]! + task.unboundClaims[i]!.sizeBytes, total);
+          dims++;
         }
       }
       const utilization = dims === 0 ? 0 : sum / dims;
