@@ -46,8 +46,10 @@ export class TaskReconciler {
       reports.push(await this.ensureRunning(a, running.get(a.taskId)));
     }
     // A task not retired yet — its container still here, its volumes still attached, or a retirement under
-    // way — is reported as stopping: the server must not reclaim a volume this node may still hold.
-    const leftovers = new Set([...(await this.executor.list()).map((s) => s.taskId), ...Object.keys(this.state.actual), ...this.retiring.keys()]);
+    // way — is reported as stopping: the server must not reclaim a volume this node may still hold. The
+    // containers are those listed at the start: one that went away since is reported gone next round,
+    // and listing again would put another docker round trip between a task's start and its report.
+    const leftovers = new Set([...running.keys(), ...Object.keys(this.state.actual), ...this.retiring.keys()]);
     for (const taskId of leftovers) {
       if (!wanted.has(taskId)) reports.push({ taskId, state: 'stopping', message: 'not assigned here any more; stopping' });
     }
