@@ -5,7 +5,8 @@ import { loadAgentProto } from '../proto/berth/load';
 import type { SyncRequest__Output } from '../proto/berth/generated/berth/agent/v1/SyncRequest';
 import type { SyncResponse } from '../proto/berth/generated/berth/agent/v1/SyncResponse';
 
-export type SyncHandler = (request: SyncRequest__Output) => Promise<SyncResponse>;
+/** `cancelled` aborts when the agent gives up the call (it cut a long poll short to send fresh reports). */
+export type SyncHandler = (request: SyncRequest__Output, cancelled: AbortSignal) => Promise<SyncResponse>;
 
 /** Serves the AgentControl gRPC service; each Sync is handed to the server's node/task bookkeeping. */
 export async function serveAgentControl(listen: string, handler: SyncHandler, log: Logger, token?: string): Promise<{ port: number; stop(): Promise<void> }> {
@@ -21,7 +22,11 @@ export async function serveAgentControl(listen: string, handler: SyncHandler, lo
         callback({ code: grpc.status.INVALID_ARGUMENT, details: `invalid node id ${JSON.stringify(call.request.nodeId)}` } as grpc.ServiceError);
         return;
       }
-      handler(call.request).then((res) => callback(null, res), (err: unknown) => {
+      // A cancelled long poll must stop waiting: otherwise every cut-short poll lingers until its deadline,
+      // and each change of desired state is computed again for every one of them.
+      const cancelled = new AbortController();
+      call.on('cancelled', () => cancelled.abort());
+      handler(call.request, cancelled.signal).then((res) => callback(null, res), (err: unknown) => {
         log.error({ err, node: call.request.nodeId }, 'agent sync failed');
         callback({ code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) } as grpc.ServiceError);
       });

@@ -28,12 +28,13 @@ export class ClusterContext {
     for (const wake of [...this.waiters]) wake();
   }
 
-  /** Resolves at the next `changed()` or after `ms`, whichever comes first. */
-  waitForChange(ms: number): Promise<void> {
+  /** Resolves at the next `changed()`, after `ms`, or when `cancelled` aborts, whichever comes first. */
+  waitForChange(ms: number, cancelled?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      const done = () => { clearTimeout(timer); this.waiters.delete(done); resolve(); };
+      const done = () => { clearTimeout(timer); this.waiters.delete(done); cancelled?.removeEventListener('abort', done); resolve(); };
       const timer = setTimeout(done, ms);
       this.waiters.add(done);
+      cancelled?.addEventListener('abort', done);
     });
   }
 

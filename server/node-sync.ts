@@ -37,7 +37,7 @@ export function nodeCapacity(ctx: ClusterContext, node: NodeRecord): NodeCapacit
 const fingerprintOf = (tasks: TaskAssignment[]): string => createHash('sha256').update(JSON.stringify(tasks)).digest('hex').slice(0, 32);
 
 /** Applies an agent's report (node, plugins, task states) and answers with the node's desired tasks. */
-export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output): Promise<SyncResponse> {
+export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, cancelled?: AbortSignal): Promise<SyncResponse> {
   const { store } = ctx;
   const previous = store.nodes.get(req.nodeId);
   const node: NodeRecord = {
@@ -75,8 +75,9 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output):
   let fingerprint = fingerprintOf(tasks);
   // Long poll, bounded well below the node-down threshold so a waiting agent never looks lost.
   const deadline = Date.now() + Math.min(req.waitMs, ctx.options.nodeDownAfterMs / 3, 10_000);
-  while (req.waitMs > 0 && fingerprint === req.knownFingerprint && Date.now() < deadline) {
-    await ctx.waitForChange(deadline - Date.now());
+  while (req.waitMs > 0 && fingerprint === req.knownFingerprint && Date.now() < deadline && !cancelled?.aborted) {
+    await ctx.waitForChange(deadline - Date.now(), cancelled);
+    if (cancelled?.aborted) break; // nobody is listening for the answer
     tasks = buildAssignments(ctx, node.id);
     fingerprint = fingerprintOf(tasks);
   }

@@ -56,7 +56,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const backups = new BackupService(ctx, recoveryPoints, repositories, { uploadDelay: uploadDelayFailpoint(process.env.BERTH_FAILPOINT_BACKUP_UPLOAD_DELAY) });
   const schedules = new BackupSchedules(ctx, backups, repositories);
   const service = new ClusterService(ctx, () => reconciler.kick(), { problem: (app, spec) => schedules.policyProblem(app, spec), changed: () => schedules.syncFromApps() });
-  const agents = await serveAgentControl(options.agentListen, (req) => handleSync(ctx, req), log, options.token);
+  const agents = await serveAgentControl(options.agentListen, (req, cancelled) => handleSync(ctx, req, cancelled), log, options.token);
   const agentHost = options.agentListen.slice(0, options.agentListen.lastIndexOf(':'));
   const http = await startHttpApi(service, { listen: options.listen, token: options.token, log,
     routes: (app) => {
