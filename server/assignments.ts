@@ -3,6 +3,7 @@ import type { VolumeAttachment } from '../proto/berth/generated/berth/agent/v1/V
 import type { ClusterContext } from './cluster-context';
 import { awaitingData } from './controllers/data-restore';
 import { claimIdOf, csiAccessMode } from './naming';
+import { secretData } from './secrets';
 
 /** The desired tasks of one node: every task assigned (or running) there, with its volumes resolved. */
 export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssignment[] {
@@ -25,7 +26,7 @@ export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssig
       // the instance must not start on (and write into) a partial tree.
       if (awaitingData(claim)) { ready = false; break; }
       const sc = store.storageClasses.get(claim.storageClass)?.spec;
-      const secret = (name: string | undefined) => (name ? store.secrets.get(name)?.data ?? {} : {});
+      const secret = (name: string | undefined) => secretData(store, name);
       volumes.push({
         name: tpl.name, plugin: volume.plugin, volumeId: volume.csiVolumeId, mountPath: tpl.mountPath,
         readOnly: tpl.readOnly || claim.accessMode === 'single-node-reader-only', block: claim.volumeMode === 'block',

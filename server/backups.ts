@@ -13,6 +13,7 @@ import type { BackupRecord, BackupVolumeRecord, NodeRecord, RecoveryPointRecord,
 export type { BackupView } from './backup-views';
 import type { RecoveryPoints } from './recovery-points';
 import type { Repositories } from './repositories';
+import { secretData } from './secrets';
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -227,7 +228,7 @@ export class BackupService {
     const repository = this.repositories.get(record.repository);
     const claim = store.claims.get(pv.snap.claimId);
     const sc = claim ? store.storageClasses.get(claim.storageClass)?.spec : undefined;
-    const secret = (name: string | undefined) => (name ? store.secrets.get(name)?.data ?? {} : {});
+    const secret = (name: string | undefined) => secretData(store, name);
     const volume = store.volumes.get(pv.snap.sourceVolumeId);
     const node = pv.snap.nodeId ? store.nodes.get(pv.snap.nodeId) : undefined;
     const poolParameters = node?.plugins.find((p) => p.name === pv.snap.plugin)?.pools.find((p) => p.name === volume?.pool)?.parameters ?? {};

@@ -5,6 +5,7 @@ import { execInTask } from './agent-exec';
 import { ApiProblem, conflict, notFound } from './http-errors';
 import { claimIdOf, volumeRole } from './naming';
 import type { AppRecord, ClaimRecord, HookRun, NodeRecord, RecoveryPointRecord, RecoveryPointSnapshot, TaskRecord, VolumeRecord } from './records';
+import { secretData } from './secrets';
 
 /** A step of the operation failed (hook, plugin, agent): the CLI exits 1 with the message. */
 const stepFailed = (message: string) => new ApiProblem(424, message);
@@ -106,7 +107,7 @@ export class RecoveryPoints {
           throw conflict(`CSI plugin ${volume.plugin} cannot take snapshots (no CREATE_DELETE_SNAPSHOT controller capability): claim ${claimId} cannot be part of a recovery point`);
         }
         const sc = store.storageClasses.get(claim.storageClass)?.spec;
-        const secrets = sc?.provisionerSecret ? store.secrets.get(sc.provisionerSecret)?.data ?? {} : {};
+        const secrets = secretData(store, sc?.provisionerSecret);
         claims.push(claim);
         planned.push({
           node, secrets,
@@ -291,7 +292,7 @@ export class RecoveryPoints {
   private secretsFor(s: RecoveryPointSnapshot): Record<string, string> {
     const claim = this.ctx.store.recoveryPoints.list().flatMap((rp) => rp.claims).find((c) => c.id === s.claimId);
     const sc = claim ? this.ctx.store.storageClasses.get(claim.storageClass)?.spec : undefined;
-    return sc?.provisionerSecret ? this.ctx.store.secrets.get(sc.provisionerSecret)?.data ?? {} : {};
+    return secretData(this.ctx.store, sc?.provisionerSecret);
   }
 
   /** Deletes a recovery point: its CSI snapshots first (intent `deleting`), then the record. */

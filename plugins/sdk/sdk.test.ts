@@ -6,9 +6,10 @@ import { isSafeId, requireAbsolutePath } from './validate';
 import { CsiError } from './errors';
 
 describe('plugin sdk (pure logic)', () => {
-  it('redacts secrets at any depth and leaves the rest alone', () => {
-    const out = redact({ name: 'v', secrets: { user: 'u', password: 'p' }, nested: [{ chapSecret: 'x', ok: 1 }], volumeContext: { token: 't' } });
-    assert.deepEqual(out, { name: 'v', secrets: '[REDACTED]', nested: [{ chapSecret: '[REDACTED]', ok: 1 }], volumeContext: { token: '[REDACTED]' } });
+  it('redacts secrets at any depth, keeping only the key names of a secrets map, and leaves the rest alone', () => {
+    const out = redact({ name: 'v', secrets: { user: 'u', password: 'p' }, nested: [{ chapSecret: 'x', ok: 1 }], volumeContext: { token: 't' }, tokens: ['a'] });
+    assert.deepEqual(out, { name: 'v', secrets: { user: '[REDACTED]', password: '[REDACTED]' }, nested: [{ chapSecret: '[REDACTED]', ok: 1 }],
+      volumeContext: { token: '[REDACTED]' }, tokens: '[REDACTED]' });
   });
 
   it('answers ABORTED to a second operation on a busy id and frees the id afterwards', async () => {

@@ -4,6 +4,7 @@ import { mustDeleteOnReclaim } from './data-restore';
 import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../records';
 import { createVolumeRequest } from './provisioning';
 import { CsiCallError } from '../../volumes/csi-client/errors';
+import { secretData } from '../secrets';
 
 /**
  * Finishes what deletes and scale-downs started, in the safe order: a stopping task is forgotten only
@@ -67,7 +68,8 @@ async function detachFromNode(ctx: ClusterContext, task: TaskRecord, node: NodeR
     if (!volume?.csiVolumeId || !volume.published?.[node.id]) continue;
     const csiNodeId = node.plugins.find((p) => p.name === volume.plugin)?.csiNodeId ?? node.id;
     try {
-      await ctx.controllerFor(volume.plugin, node).controller('ControllerUnpublishVolume', { volumeId: volume.csiVolumeId, nodeId: csiNodeId });
+      const secrets = secretData(store, store.storageClasses.get(claim!.storageClass)?.spec.publishSecret);
+      await ctx.controllerFor(volume.plugin, node).controller('ControllerUnpublishVolume', { volumeId: volume.csiVolumeId, nodeId: csiNodeId, secrets });
     } catch (error) {
       const message = `ControllerUnpublishVolume of ${volume.id} from ${node.id}: ${error instanceof Error ? error.message : String(error)}`;
       if (lastFailure.get(task.id) !== message) ctx.event(`task/${task.id}`, 'DetachFailed', message);
@@ -104,15 +106,16 @@ async function reclaim(ctx: ClusterContext, claim: ClaimRecord): Promise<void> {
     if (volume.csiVolumeId || volume.state === 'creating' || volume.state === 'deleting') {
       store.volumes.put(volume.id, { ...volume, state: 'deleting' });
       const client = ctx.controllerFor(volume.plugin, node);
+      const sc = store.storageClasses.get(claim.storageClass)?.spec;
       // Never created as far as the records know — but the plugin may have done it just before a crash:
       // the same CreateVolume request (same name) returns that volume, which is then deleted.
       const csiVolumeId = volume.csiVolumeId ?? await volumeCreatedByIntent(ctx, claim, volume);
       if (csiVolumeId && !volume.csiVolumeId) store.volumes.put(volume.id, { ...volume, csiVolumeId, state: 'deleting' });
       for (const [nodeId] of Object.entries(volume.published ?? {})) {
         const csiNodeId = store.nodes.get(nodeId)?.plugins.find((p) => p.name === volume.plugin)?.csiNodeId ?? nodeId;
-        await client.controller('ControllerUnpublishVolume', { volumeId: csiVolumeId ?? '', nodeId: csiNodeId });
+        await client.controller('ControllerUnpublishVolume', { volumeId: csiVolumeId ?? '', nodeId: csiNodeId, secrets: secretData(store, sc?.publishSecret) });
       }
-      if (csiVolumeId) await client.controller('DeleteVolume', { volumeId: csiVolumeId });
+      if (csiVolumeId) await client.controller('DeleteVolume', { volumeId: csiVolumeId, secrets: secretData(store, sc?.provisionerSecret) });
     }
     if (volume.nodeId) await ctx.ledger.releaseStatic(volume.nodeId, volumeRole(volume.id));
     store.volumes.delete(volume.id);

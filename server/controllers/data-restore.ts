@@ -4,6 +4,7 @@ import { DataMoverError, MoverProgress, restoreVolumeOnNode } from '../agent-dat
 import type { ClusterContext } from '../cluster-context';
 import { csiAccessMode, taskIdOf } from '../naming';
 import type { BackupDataSource, ClaimRecord, NodeRecord, RestoreRecord, RestoreVolumeRecord, VolumeRecord } from '../records';
+import { secretData } from '../secrets';
 
 /** gRPC codes after which the same call may succeed later: the agent or its node is busy, restarting or unreachable. */
 const TRANSIENT = new Set<grpc.status>([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.RESOURCE_EXHAUSTED, grpc.status.ABORTED, grpc.status.CANCELLED]);
@@ -129,7 +130,7 @@ export class DataRestorer {
     const { store } = this.ctx;
     const source = claim.dataSource as BackupDataSource;
     const sc = store.storageClasses.get(claim.storageClass)?.spec;
-    const secret = (name: string | undefined) => (name ? store.secrets.get(name)?.data ?? {} : {});
+    const secret = (name: string | undefined) => secretData(store, name);
     const abort = new AbortController();
     const call: { restoreId: string; abort: AbortController; done?: Promise<void> } = { restoreId: restore.id, abort };
     this.inFlight.set(claim.id, call);

@@ -5,6 +5,7 @@ import type { AccessMode } from '../../proto/csi/types';
 import type { ClusterContext } from '../cluster-context';
 import { claimIdOf, csiAccessMode, csiNameOf, newVolumeId, volumeRole } from '../naming';
 import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../records';
+import { secretData } from '../secrets';
 
 function capabilityOf(claim: ClaimRecord, fsType: string | undefined, mountFlags: readonly string[]): VolumeCapability {
   const accessMode = { mode: csiAccessMode(claim.accessMode) as AccessMode };
@@ -143,7 +144,7 @@ export function createVolumeRequest(ctx: ClusterContext, claim: ClaimRecord, vol
     capacityRange: { requiredBytes: String(claim.sizeBytes) },
     volumeCapabilities: [capabilityOf(claim, sc.spec.fsType, sc.spec.mountOptions)],
     parameters: { ...sc.spec.parameters, ...(pool?.parameters ?? {}) },
-    secrets: sc.spec.provisionerSecret ? store.secrets.get(sc.spec.provisionerSecret)?.data ?? {} : {},
+    secrets: secretData(store, sc.spec.provisionerSecret),
     accessibilityRequirements: Object.keys(plugin.topology).length > 0 ? { requisite: [topology], preferred: [topology] } : undefined,
     volumeContentSource: claimSource(ctx, claim),
   };
@@ -165,7 +166,7 @@ async function controllerPublish(ctx: ClusterContext, claim: ClaimRecord, node: 
   const plugin = node.plugins.find((p) => p.name === volume.plugin);
   if (!plugin?.controllerCapabilities.includes('PUBLISH_UNPUBLISH_VOLUME')) return;
   const sc = ctx.store.storageClasses.get(claim.storageClass)?.spec;
-  const secrets = sc?.publishSecret ? ctx.store.secrets.get(sc.publishSecret)?.data ?? {} : {};
+  const secrets = secretData(ctx.store, sc?.publishSecret);
   const res = await ctx.controllerFor(volume.plugin, node).controller('ControllerPublishVolume', {
     volumeId: volume.csiVolumeId, nodeId: plugin.csiNodeId, volumeCapability: capabilityOf(claim, sc?.fsType, sc?.mountOptions ?? []),
     readonly: claim.accessMode === 'single-node-reader-only', secrets, volumeContext: volume.volumeContext,
