@@ -33,6 +33,18 @@ export interface ReservationRequest {
   readonly replaceExisting?: boolean;
 }
 
+/** Pool bytes a task holds for one claim, handed to a static reservation of their own (see Ledger.moveToStatic). */
+export interface MoveToStaticRequest {
+  /** The task whose reservation gives up the bytes it holds for `claimId` (if it still holds them). */
+  readonly fromHolderId: string;
+  readonly claimId: string;
+  readonly nodeId: string;
+  /** Role of the static reservation that takes the bytes over (its holder is `static:<node>:<role>`). */
+  readonly role: string;
+  /** What the static reservation holds: usually the same bytes, more when the plugin rounded the size up. */
+  readonly amounts: ResourceAmounts;
+}
+
 export type ReserveOutcome =
   /** Committed. `replaced` is the holder's previous reservation, released in the same transaction. */
   | { readonly status: 'reserved'; readonly reservation: Reservation; readonly replaced?: Reservation }

@@ -21,6 +21,7 @@ import {
 } from '../domain';
 import type {
   LedgerSnapshot,
+  MoveToStaticRequest,
   NodeCapacity,
   NodeLedgerState,
   ReleaseOutcome,
@@ -99,6 +100,43 @@ export class Ledger {
     }
   }
 
+  /**
+   * Hands the pool bytes a task holds for one claim to a static reservation of their own (a volume
+   * that outlives its task), in one transaction: there is no instant at which the bytes look free to
+   * another placement while the volume already occupies them. Repeating it changes nothing. When the
+   * static amounts need more than the task gives up and that does not fit, nothing changes.
+   */
+  async moveToStatic(request: MoveToStaticRequest): Promise<ReserveOutcome> {
+    validateAmounts(request.amounts);
+    const { fromHolderId, claimId, nodeId, role, amounts } = request;
+    const holderId = staticHolderId(nodeId, role);
+    try {
+      return await this.store.transaction((tx): ReserveOutcome => {
+        if (!tx.nodeState(nodeId)) return { status: 'unknown-node', nodeId };
+        const task = tx.reservation(fromHolderId);
+        const gives = task !== undefined && task.nodeId === nodeId && task.amounts.pools.some((p) => p.claimId === claimId);
+        const existing = tx.reservation(holderId);
+        const same = existing !== undefined && existing.nodeId === nodeId && existing.kind === 'static' && sameAmounts(existing.amounts, amounts);
+        if (!gives && same) return { status: 'already-reserved', reservation: existing };
+        if (gives) {
+          tx.deleteReservation(fromHolderId);
+          tx.insertReservation({ ...task, amounts: { ...task.amounts, pools: task.amounts.pools.filter((p) => p.claimId !== claimId) } });
+        }
+        const credit = existing && existing.nodeId === nodeId ? existing.amounts : undefined;
+        const state = tx.nodeState(nodeId)!;
+        const shortfalls = findShortfalls(state, amounts, credit);
+        if (shortfalls.length > 0) throw new MoveRefused({ status: 'insufficient', nodeId, shortfalls, state }); // rolls the task's part back
+        if (existing) tx.deleteReservation(holderId);
+        const reservation: Reservation = { holderId, kind: 'static', nodeId, role, amounts };
+        tx.insertReservation(reservation);
+        return existing ? { status: 'reserved', reservation, replaced: existing } : { status: 'reserved', reservation };
+      });
+    } catch (error) {
+      if (error instanceof MoveRefused) return error.outcome;
+      throw error;
+    }
+  }
+
   /** Sets aside resources on a node for an operator-defined role (e.g. "system"); replaces that role's previous amounts. */
   reserveStatic(nodeId: string, role: string, amounts: ResourceAmounts): Promise<ReserveOutcome> {
     return this.reserve({ holderId: staticHolderId(nodeId, role), nodeId, amounts, kind: 'static', role, replaceExisting: true });
@@ -150,5 +188,12 @@ export class Ledger {
     return this.store.transaction((tx) =>
       [...tx.reservations()].sort((a, b) => a.nodeId.localeCompare(b.nodeId) || a.holderId.localeCompare(b.holderId)),
     );
+  }
+}
+
+/** Thrown inside a transaction to roll it back, carrying the outcome to answer. */
+class MoveRefused extends Error {
+  constructor(readonly outcome: ReserveOutcome) {
+    super('move to static reservation refused');
   }
 }

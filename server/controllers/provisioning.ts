@@ -112,14 +112,13 @@ export async function provisionClaim(ctx: ClusterContext, task: TaskRecord | und
   // Only node-local volumes move their bytes to a reservation of their own: shared storage is not one
   // node's pool, so its claim keeps the bytes in the task's reservation.
   if (ready.nodeId && poolName) {
-    if (task && reservation && poolAmount) {
-      const amounts: ResourceAmounts = { ...reservation.amounts, pools: reservation.amounts.pools.filter((p) => p.claimId !== claim.id) };
-      await ctx.ledger.reserve({ holderId: task.id, nodeId: node.id, amounts, replaceExisting: true });
-    }
-    const held = await ctx.ledger.reserveStatic(node.id, volumeRole(ready.id), { cpuMillis: 0, memoryBytes: 0, attachments: [],
-      pools: [{ plugin: ready.plugin, pool: poolName, bytes: ready.capacityBytes }] });
-    // The bytes just left the task's reservation, so this can only fail if the pool shrank under us
-    // (a capacity report racing the create); say so loudly rather than silently under-count.
+    const amounts: ResourceAmounts = { cpuMillis: 0, memoryBytes: 0, attachments: [], pools: [{ plugin: ready.plugin, pool: poolName, bytes: ready.capacityBytes }] };
+    // One ledger transaction, so no other placement can take the bytes between the two reservations.
+    const held = task && reservation && poolAmount
+      ? await ctx.ledger.moveToStatic({ fromHolderId: task.id, claimId: claim.id, nodeId: node.id, role: volumeRole(ready.id), amounts })
+      : await ctx.ledger.reserveStatic(node.id, volumeRole(ready.id), amounts);
+    // The bytes come from the task's reservation, so this can only fail if the pool shrank under us
+    // (a capacity report racing the create) or the plugin rounded the size up past the free space.
     if (held.status !== 'reserved' && held.status !== 'already-reserved') {
       ctx.event(`node/${node.id}`, 'LedgerMismatch', `could not reserve ${ready.capacityBytes} bytes for volume ${ready.id} in pool ${poolName}: ${held.status}`);
     }

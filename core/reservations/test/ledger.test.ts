@@ -88,6 +88,29 @@ describe('reservation ledger', () => {
     assert.equal((await ledger.reserve({ holderId: 't1', nodeId: 'n1', amounts: amounts(1000, 0) })).status, 'reserved');
   });
 
+  it('moves a claim\'s bytes from its task to a static reservation in one step, idempotently', async () => {
+    const ledger = await newLedger();
+    const claimBytes = { plugin: 'berth.local', pool: 'ssd', bytes: 100 * Mi, claimId: 'db/data/0' };
+    await ledger.reserve({ holderId: 'db-0', nodeId: 'n1', amounts: { ...amounts(1000, 0), pools: [claimBytes] } });
+    const move = { fromHolderId: 'db-0', claimId: 'db/data/0', nodeId: 'n1', role: 'volume:v1', amounts: amounts(0, 0, [['ssd', 100 * Mi]]) };
+    assert.equal((await ledger.moveToStatic(move)).status, 'reserved');
+    assert.equal((await ledger.reserve({ holderId: 'other', nodeId: 'n1', amounts: amounts(0, 0, [['ssd', 60 * Mi]]) })).status, 'insufficient');
+    const state = (await ledger.nodeState('n1'))!;
+    assert.equal(state.used.poolBytes.get('berth.local/ssd'), 100 * Mi, 'counted once, not twice and not zero');
+    assert.equal(state.used.cpuMillis, 1000, 'the task keeps its CPU');
+    assert.deepEqual((await ledger.list()).map((r) => [r.holderId, r.amounts.pools.length]), [['db-0', 0], ['static:n1:volume:v1', 1]]);
+    assert.equal((await ledger.moveToStatic(move)).status, 'already-reserved');
+    assert.equal((await ledger.nodeState('n1'))!.used.poolBytes.get('berth.local/ssd'), 100 * Mi);
+  });
+
+  it('refuses a move whose static amounts do not fit, and leaves the task\'s reservation as it was', async () => {
+    const ledger = await newLedger();
+    await ledger.reserve({ holderId: 'db-0', nodeId: 'n1', amounts: { ...amounts(0, 0), pools: [{ plugin: 'berth.local', pool: 'ssd', bytes: 100 * Mi, claimId: 'c' }] } });
+    const outcome = await ledger.moveToStatic({ fromHolderId: 'db-0', claimId: 'c', nodeId: 'n1', role: 'volume:v1', amounts: amounts(0, 0, [['ssd', 200 * Mi]]) });
+    assert.equal(outcome.status, 'insufficient');
+    assert.deepEqual((await ledger.list()).map((r) => [r.holderId, r.amounts.pools[0]?.bytes]), [['db-0', 100 * Mi]]);
+  });
+
   it('finds and releases reservations whose task is gone', async () => {
     const ledger = await newLedger();
     for (const id of ['pg-0', 'pg-1', 'web-0']) await ledger.reserve({ holderId: id, nodeId: 'n1', amounts: amounts(100, Mi) });
