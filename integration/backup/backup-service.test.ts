@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { berth, berthJson, CliResult, NodeHandle, startCluster, TestCluster, waitFor } from '../harness/cluster';
-import { dockerAvailable } from '../harness/dockerd';
+import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 import { BERTH_BIN } from '../harness/plugin-process';
 
 interface BackupVolume { volume: string; claimId: string; state: string; bytesDone: number; bytesTotal: number; bytesNew?: number; changeMarker?: string; message?: string }
@@ -88,7 +88,7 @@ describe('backup service: berth backup and schedule against a real server, agent
   };
 
   before(async function () {
-    if (!available.ok) this.skip();
+    skipWithoutDocker(this, available);
     // The failpoint pauses backups of app `crash` in `uploading`, so the server can be killed mid-backup.
     process.env.BERTH_FAILPOINT_BACKUP_UPLOAD_DELAY = 'crash:60000';
     cluster = await startCluster('e2e-backup');

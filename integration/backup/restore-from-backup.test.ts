@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { Repository } from '../../backup/repository';
 import type { ClaimRecord, RestoreRecord } from '../../server/records';
 import { berth, berthJson, CliResult, startCluster, TestCluster, waitFor } from '../harness/cluster';
-import { dockerAvailable } from '../harness/dockerd';
+import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 import { tempDir } from '../harness/fs-helpers';
 import { BERTH_BIN } from '../harness/plugin-process';
 
@@ -94,7 +94,7 @@ describe('restore an app and its data from a backup: real server, agents, plugin
   const atBackup: string[] = [];
 
   before(async function () {
-    if (!available.ok) this.skip();
+    skipWithoutDocker(this, available);
     a = await startCluster('e2e-rst');
     await a.addNode('a1', '2G');
     repoDir = tempDir('rst-repo');

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupUnder } from '../harness/cleanup';
-import { BUSYBOX_IMAGE, DockerdHandle, dockerAvailable, startDockerd } from '../harness/dockerd';
+import { BUSYBOX_IMAGE, dockerAvailable, DockerdHandle, skipWithoutDocker, startDockerd } from '../harness/dockerd';
 import { tempDir } from '../harness/fs-helpers';
 import {
   DockerExecutor, ForeignContainerError, ImageNotFoundError, RuntimeUnavailableError, TaskNotRunningError, TaskSpec, TaskStartError,
@@ -32,7 +32,7 @@ describe('docker executor on a private dockerd', function () {
 
   before(async function () {
     const available = dockerAvailable();
-    if (!available.ok) return this.skip();
+    skipWithoutDocker(this, available);
     dir = tempDir('docker-exec');
     dockerd = await startDockerd(join(dir, 'd'));
     console.log(`      dockerd ready in ${dockerd.timings.readyMs} ms, busybox import ${dockerd.timings.importMs} ms`);

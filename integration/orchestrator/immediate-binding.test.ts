@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { berth, berthJson, startCluster, startDaemon, TestCluster, waitFor } from '../harness/cluster';
-import { dockerAvailable } from '../harness/dockerd';
+import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 
 interface Task { id: string; nodeId?: string; state: string; message?: string }
 interface Claim { id: string; state: string; volumeId?: string }
@@ -27,7 +27,7 @@ describe('Immediate binding: a volume is provisioned before its instance is plac
   let api: string;
 
   before(async function () {
-    if (!available.ok) this.skip();
+    skipWithoutDocker(this, available);
     cluster = await startCluster('immediate');
     ({ api } = cluster);
     await cluster.addNode('big', '1G');
@@ -83,7 +83,7 @@ describe('a volume the plugin created just before a server crash is not left beh
   let api: string;
 
   before(async function () {
-    if (!available.ok) this.skip();
+    skipWithoutDocker(this, available);
     cluster = await startCluster('intent', ['--node-down-after', '3']);
     ({ api } = cluster);
     await cluster.addNode('n1', '1G');

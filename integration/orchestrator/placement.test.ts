@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { berth, berthJson, NodeHandle, startCluster, startDaemon, TestCluster, waitFor } from '../harness/cluster';
-import { dockerAvailable } from '../harness/dockerd';
+import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 
 interface Task { id: string; app: string; nodeId?: string; state: string; message?: string; rejections?: { nodeId: string; reason: string; message: string }[] }
 interface Reservation { nodeId: string; amounts: { cpuMillis: number; pools: { plugin: string; pool: string; bytes: number }[] } }
@@ -29,7 +29,7 @@ describe('placement across three agents with pools of different sizes', function
   let nodes: NodeHandle[];
 
   before(async function () {
-    if (!available.ok) this.skip();
+    skipWithoutDocker(this, available);
     cluster = await startCluster('place', ['--node-down-after', '3']);
     ({ api, nodes } = cluster);
     for (const [id, size] of [['big', '1G'], ['mid', '512M'], ['small', '150M']] as const) await cluster.addNode(id, size);

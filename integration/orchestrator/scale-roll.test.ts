@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { berth, berthJson, NodeHandle, startCluster, TestCluster, waitFor } from '../harness/cluster';
-import { dockerAvailable, DockerdHandle } from '../harness/dockerd';
+import { dockerAvailable, DockerdHandle, skipWithoutDocker } from '../harness/dockerd';
 
 interface Task { id: string; state: string; generation: number }
 interface Claim { id: string; volumeId?: string; retained: boolean }
@@ -33,7 +33,7 @@ describe('scaling and rolling updates keep each instance on its claim', function
   let dockerd: DockerdHandle;
 
   before(async function () {
-    if (!available.ok) this.skip();
+    skipWithoutDocker(this, available);
     cluster = await startCluster('roll');
     ({ api, dockerd } = cluster);
     node = await cluster.addNode('n1', '1G');
@@ -84,7 +84,7 @@ describe('a task that keeps crashing is restarted with back-off, not in a hot lo
   let api: string;
 
   before(async function () {
-    if (!available.ok) this.skip();
+    skipWithoutDocker(this, available);
     cluster = await startCluster('crashloop');
     ({ api } = cluster);
     await cluster.addNode('n1', '1G');

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { berth, berthJson, NodeHandle, startCluster, TestCluster, waitFor } from '../harness/cluster';
-import { dockerAvailable } from '../harness/dockerd';
+import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 import { BERTH_BIN } from '../harness/plugin-process';
 
 interface Task { id: string; app: string; state: string; generation: number }
@@ -55,7 +55,7 @@ describe('recovery points and restore from snapshot: real dockerd, real btrfs, s
   let rp: RecoveryPoint;
 
   before(async function () {
-    if (!available.ok) this.skip();
+    skipWithoutDocker(this, available);
     cluster = await startCluster('e2e-snap');
     ({ api } = cluster);
     node = await cluster.addNode('n1', '1G');

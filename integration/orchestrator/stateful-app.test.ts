@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { berth, berthJson, NodeHandle, startCluster, startDaemon, TestCluster, waitFor } from '../harness/cluster';
-import { dockerAvailable, DockerdHandle } from '../harness/dockerd';
+import { dockerAvailable, DockerdHandle, skipWithoutDocker } from '../harness/dockerd';
 
 interface Task { id: string; nodeId?: string; state: string; restarts: number; message?: string }
 interface Volume { id: string; csiVolumeId: string; claimId?: string; nodeId?: string; state: string }
@@ -36,7 +36,7 @@ describe('a stateful app end to end: real dockerd, real btrfs, server and agent 
   let dockerd: DockerdHandle;
 
   before(async function () {
-    if (!available.ok) this.skip();
+    skipWithoutDocker(this, available);
     cluster = await startCluster('e2e');
     ({ api, dockerd } = cluster);
     node = await cluster.addNode('n1', '1G');

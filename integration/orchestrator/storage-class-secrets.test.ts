@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { berth, berthJson, startCluster, TestCluster, waitFor } from '../harness/cluster';
-import { dockerAvailable } from '../harness/dockerd';
+import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 
 // Values that must reach the plugin and never any log or output.
 const PROVISIONER = 'prov-Value-7f3a';
@@ -49,7 +49,7 @@ describe('storage class secrets reach the plugin in the calls the CSI spec names
   let api: string;
 
   before(async function () {
-    if (!available.ok) this.skip();
+    skipWithoutDocker(this, available);
     cluster = await startCluster('secrets');
     ({ api } = cluster);
     await cluster.addNode('n1', '1G');
