@@ -19,6 +19,16 @@ export interface BoundVolume {
   readonly zone?: string;
 }
 
+/**
+ * The node holding the snapshot or volume an unbound claim is to be made from, when that source is
+ * node-local: a node-local plugin can only create the new volume where the source is.
+ */
+export interface DataSourcePin {
+  readonly kind: 'snapshot' | 'volume';
+  readonly id: string;
+  readonly nodeId: string;
+}
+
 export interface ClaimRequest {
   readonly claimId: string;
   readonly storageClass: string;
@@ -32,6 +42,8 @@ export interface ClaimRequest {
   readonly accessMode: AccessMode;
   /** Present once the claim is bound to a volume; unbound claims still need space in a pool. */
   readonly bound?: BoundVolume;
+  /** For an unbound claim made from a node-local snapshot or volume: the new volume can only be made on that node. */
+  readonly source?: DataSourcePin;
 }
 
 export type ConstraintOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';

@@ -38,8 +38,8 @@ export function unschedulableResult(task: TaskEvaluation, rejections: readonly R
   if (pin) {
     const atDataNode = sorted.find((r) => r.nodeId === pin.nodeId);
     const detail = atDataNode
-      ? `volume ${pin.volumeId} of claim ${pin.claim.claimId} lives only on node ${pin.nodeId}, which cannot run it: ${atDataNode.reason} (${atDataNode.message})`
-      : `volume ${pin.volumeId} of claim ${pin.claim.claimId} lives only on node ${pin.nodeId}, which is not in the cluster`;
+      ? `${pin.what} of claim ${pin.claim.claimId} lives only on node ${pin.nodeId}, which cannot run it: ${atDataNode.reason} (${atDataNode.message})`
+      : `${pin.what} of claim ${pin.claim.claimId} lives only on node ${pin.nodeId}, which is not in the cluster`;
     return { kind: 'unschedulable', taskId, reason: RejectionReason.VolumeLocality, summary: `${head} — ${detail}`, rejections: sorted };
   }
   const top = [...counts].sort((a, b) => b[1] - a[1] || REASON_PRIORITY.indexOf(a[0]) - REASON_PRIORITY.indexOf(b[0]))[0]![0];

@@ -17,10 +17,12 @@ export interface StaticStorageVerdict {
   readonly eligibleKeys: readonly (readonly PoolKey[])[];
 }
 
+/** A claim whose data exists on one node only: its bound volume, or the source it is to be made from. */
 export interface VolumePin {
   readonly claim: ClaimRequest;
   readonly nodeId: string;
-  readonly volumeId: string;
+  /** What lives there, for messages: "volume v-1", "data source (snapshot snap-1)". */
+  readonly what: string;
 }
 
 export class TaskEvaluation {
@@ -55,9 +57,10 @@ export class TaskEvaluation {
     const perPlugin = new Map<string, number>();
     for (const c of task.claims) perPlugin.set(c.plugin, (perPlugin.get(c.plugin) ?? 0) + 1);
     this.attachments = [...perPlugin].map(([plugin, count]) => ({ plugin, count }));
-    this.pins = task.claims
-      .filter((c) => c.bound?.nodeId !== undefined)
-      .map((c) => ({ claim: c, nodeId: c.bound!.nodeId!, volumeId: c.bound!.volumeId }));
+    this.pins = task.claims.flatMap((c): VolumePin[] => {
+      if (c.bound) return c.bound.nodeId !== undefined ? [{ claim: c, nodeId: c.bound.nodeId, what: `volume ${c.bound.volumeId}` }] : [];
+      return c.source ? [{ claim: c, nodeId: c.source.nodeId, what: `data source (${c.source.kind} ${c.source.id})` }] : [];
+    });
   }
 
   /** The held reservation's amounts if it is on `nodeId`: reserving there again may reuse them. */

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { berth, berthJson, NodeHandle, startCluster, startDaemon, TestCluster, waitFor } from '../harness/cluster';
 import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 
@@ -95,5 +97,26 @@ describe('placement across three agents with pools of different sizes', function
     home.agent = startDaemon(home.agentArgs);
     const back = await waitFor('running again on its node', () => tasks().find((x) => x.id === 'twoclaims-0' && x.state === 'running' && !/down/.test(x.message ?? '')), 60_000);
     assert.equal(back.nodeId, home.id);
+  });
+
+  it('makes a volume from another app\'s node-local volume on the node that holds it, with its data', async () => {
+    const source = tasks().find((x) => x.id === 'twoclaims-0')!;
+    const home = nodes.find((n) => n.id === source.nodeId)!;
+    writeFileSync(join(home.stateDir, 'publish', 'twoclaims-0', 'v0', 'mark'), 'written before the clone\n');
+    const volumeId = berthJson<{ items: { id: string; volumeId?: string }[] }>(api, ['get', 'claims']).items.find((c) => c.id === 'twoclaims/v0/0')!.volumeId!;
+    const clone = `kind: App
+name: clone
+spec:
+  image: busybox:local
+  command: ["sleep", "100000"]
+  resources: { cpu: 0.1, memory: 16Mi }
+  volumes: [{ name: v0, mountPath: /v0, claim: { storageClass: fast, size: 100Mi, dataSource: { volume: ${volumeId} } } }]
+`;
+    assert.equal(berth(api, ['apply', '-f', '-'], clone).code, 0);
+    // berth.local clones in place (a btrfs snapshot): any other node's plugin would answer NOT_FOUND forever.
+    const running = await waitFor('clone running', () => tasks().find((x) => x.id === 'clone-0' && x.state === 'running'), 60_000);
+    assert.equal(running.nodeId, home.id);
+    assert.equal(readFileSync(join(home.stateDir, 'publish', 'clone-0', 'v0', 'mark'), 'utf8'), 'written before the clone\n');
+    assert.equal(berth(api, ['delete', 'app', 'clone']).code, 0);
   });
 });

@@ -2,6 +2,7 @@ import type { ClusterContext } from '../cluster-context';
 import { csiNameOf, newVolumeId, volumeRole } from '../naming';
 import { nodeCapacity } from '../node-sync';
 import type { ClaimRecord, NodeRecord, VolumeRecord } from '../records';
+import { dataSourcePin } from './placement';
 import { provisionClaim } from './provisioning';
 import { poolKey } from '../../core/domain';
 
@@ -62,10 +63,15 @@ async function bindOne(ctx: ClusterContext, claimId: string): Promise<void> {
 async function chooseAndReserve(ctx: ClusterContext, claim: ClaimRecord, plugin: string, wantedPool: string | undefined):
   Promise<{ volume: VolumeRecord; node: NodeRecord | undefined } | string> {
   const { store } = ctx;
+  // A volume made from a node-local snapshot or volume can only be made where that source is.
+  const source = dataSourcePin(ctx, claim);
   const candidates = store.nodes.list()
-    .filter((n) => n.state === 'ready')
+    .filter((n) => n.state === 'ready' && (!source || n.id === source.nodeId))
     .flatMap((n) => n.plugins.filter((p) => p.name === plugin && p.healthy && p.controllerCapabilities.includes('CREATE_DELETE_VOLUME')).map((p) => ({ node: n, report: p })));
-  if (candidates.length === 0) return `no ready node reports a healthy CSI plugin ${plugin} that can create volumes`;
+  if (candidates.length === 0) {
+    return source ? `the ${source.kind} ${source.id} this volume is made from lives on node ${source.nodeId}, which is not ready or lacks a healthy ${plugin}`
+      : `no ready node reports a healthy CSI plugin ${plugin} that can create volumes`;
+  }
   const id = newVolumeId();
   const intent = (node: NodeRecord | undefined, pool: string | undefined): VolumeRecord => ({
     id, plugin, csiName: csiNameOf(claim.id), claimId: claim.id, nodeId: node?.id, intentNodeId: node?.id, pool, capacityBytes: claim.sizeBytes,

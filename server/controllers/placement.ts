@@ -1,9 +1,9 @@
-import type { ClaimRequest, NodeInfo, TaskRequest } from '../../core/domain';
+import type { ClaimRequest, DataSourcePin, NodeInfo, TaskRequest } from '../../core/domain';
 import { poolKey } from '../../core/domain';
 import type { ClusterContext } from '../cluster-context';
 import { nodeCapacity, RUNTIME_LABEL } from '../node-sync';
 import { claimIdOf } from '../naming';
-import type { NodeRecord, TaskRecord, VolumeRecord } from '../records';
+import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../records';
 
 /** A node as the scheduler sees it, from its last agent report. */
 export function nodeInfoOf(ctx: ClusterContext, node: NodeRecord): NodeInfo {
@@ -33,6 +33,37 @@ export function pinnedNode(ctx: ClusterContext, volume: VolumeRecord): string | 
   return matches.length === 1 ? matches[0].id : undefined;
 }
 
+/**
+ * The node holding the snapshot or volume a claim is to be made from, when that source is node-local
+ * (a berth.local snapshot exists in one node's pool only, and only that node's plugin can copy it).
+ * Undefined for sources any node can use (network storage) and for backups (restored into an empty volume).
+ */
+export function dataSourcePin(ctx: ClusterContext, claim: ClaimRecord): DataSourcePin | undefined {
+  const source = claim.dataSource;
+  if (!source || source.kind === 'backup') return undefined;
+  const { store } = ctx;
+  if (source.kind === 'volume') {
+    const volume = store.volumes.get(source.id);
+    const nodeId = volume ? pinnedNode(ctx, volume) : undefined;
+    return nodeId ? { kind: 'volume', id: source.id, nodeId } : undefined;
+  }
+  for (const rp of store.recoveryPoints.list()) {
+    const snap = rp.snapshots.find((s) => s.csiSnapshotId === source.id);
+    if (!snap) continue;
+    const volume = store.volumes.get(snap.sourceVolumeId);
+    // The source volume may be gone (restoring a deleted app): the snapshot stays where its controller took it.
+    const nodeId = volume ? pinnedNode(ctx, volume) : snap.nodeId && isNodeLocal(ctx, snap.nodeId, snap.plugin) ? snap.nodeId : undefined;
+    return nodeId ? { kind: 'snapshot', id: source.id, nodeId } : undefined;
+  }
+  return undefined;
+}
+
+/** The plugin reports a topology on the node: its storage is that node's own. */
+function isNodeLocal(ctx: ClusterContext, nodeId: string, plugin: string): boolean {
+  const report = ctx.store.nodes.get(nodeId)?.plugins.find((p) => p.name === plugin);
+  return report !== undefined && Object.keys(report.topology).length > 0;
+}
+
 export function taskRequestOf(ctx: ClusterContext, task: TaskRecord): TaskRequest | string {
   const { store } = ctx;
   const app = store.apps.get(task.app);
@@ -46,10 +77,12 @@ export function taskRequestOf(ctx: ClusterContext, task: TaskRecord): TaskReques
     const volume = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
     // Immediate binding decides the volume's node first; the task follows once the volume exists.
     if (sc.spec.bindingMode === 'Immediate' && claim.state !== 'bound') return `waiting for volume ${tpl.name} (Immediate binding) to be provisioned`;
+    const source = volume ? undefined : dataSourcePin(ctx, claim);
     claims.push({
       claimId: claim.id, storageClass: claim.storageClass, plugin: sc.spec.plugin, pool: sc.spec.parameters.pool,
       sizeBytes: claim.sizeBytes, accessMode: claim.accessMode as ClaimRequest['accessMode'],
       ...(volume ? { bound: { volumeId: volume.id, nodeId: pinnedNode(ctx, volume) } } : {}),
+      ...(source ? { source } : {}),
     });
   }
   return {

@@ -1,6 +1,8 @@
 /**
- * A bound node-local volume exists on exactly one node, so the task may run only there. Network
- * volumes (no node in their binding) are not pinned; the data-locality scorer prefers their zone.
+ * A bound node-local volume exists on exactly one node, so the task may run only there; so must a
+ * task whose new volume is to be made from a node-local snapshot or volume (the plugin copies it in
+ * place). Network volumes (no node in their binding) are not pinned; the data-locality scorer
+ * prefers their zone.
  */
 import { RejectionReason } from '../reasons';
 import type { Filter } from '../types';
@@ -14,7 +16,7 @@ export const volumeLocalityFilter: Filter = {
         return unresolvable(
           node.id,
           RejectionReason.VolumeLocality,
-          `volume ${pin.volumeId} of claim ${pin.claim.claimId} lives on node ${pin.nodeId}`,
+          `${pin.what} of claim ${pin.claim.claimId} lives on node ${pin.nodeId}`,
         );
       }
     }

@@ -31,6 +31,23 @@ describe('scheduler: volume locality', () => {
     assert.match(text, /node a: volume-locality — volume vol-b of claim data lives on node b/);
   });
 
+  it('makes a volume from a node-local snapshot only on the snapshot\'s node, reserving its space there', async () => {
+    const fromSnapshot = () => task('copy', 0, { claims: [claim('data', 100 * Mi, { source: { kind: 'snapshot', id: 'snap-b', nodeId: 'b' } })] });
+    const nodes = [node('a'), node('b'), node('c')];
+    for (let seed = 1; seed <= 10; seed++) {
+      const ledger = await ledgerFor(nodes);
+      const result = await new Scheduler(ledger, { seed }).scheduleOne(nodes, fromSnapshot());
+      assert.ok(result.kind === 'placed');
+      assert.equal(result.nodeId, 'b');
+      assert.deepEqual(result.reservation.amounts.pools.map((p) => p.bytes), [100 * Mi], 'the new volume still needs its space');
+    }
+    const full = [node('a'), node('b', { ssdBytes: 50 * Mi }), node('c')];
+    const pending = await new Scheduler(await ledgerFor(full), { seed: 1 }).scheduleOne(full, fromSnapshot());
+    assert.ok(pending.kind === 'unschedulable');
+    assert.equal(pending.reason, RejectionReason.VolumeLocality);
+    assert.match(pending.summary, /data source \(snapshot snap-b\) of claim data lives only on node b, which cannot run it: storage-fit/);
+  });
+
   it('keeps a task on the node of its reservation when it is rescheduled (reservation reuse)', async () => {
     const nodes = [node('a'), node('b'), node('c')];
     const ledger = await ledgerFor(nodes);
