@@ -26,12 +26,11 @@ export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssig
       // the instance must not start on (and write into) a partial tree.
       if (awaitingData(claim)) { ready = false; break; }
       const sc = store.storageClasses.get(claim.storageClass)?.spec;
-      const secret = (name: string | undefined) => secretData(store, name);
       volumes.push({
         name: tpl.name, plugin: volume.plugin, volumeId: volume.csiVolumeId, mountPath: tpl.mountPath,
         readOnly: tpl.readOnly || claim.accessMode === 'single-node-reader-only', block: claim.volumeMode === 'block',
         fsType: sc?.fsType ?? '', accessMode: csiAccessMode(claim.accessMode), volumeContext: volume.volumeContext,
-        publishContext: volume.published?.[nodeId] ?? {}, stageSecrets: secret(sc?.stageSecret), publishSecrets: secret(sc?.publishSecret),
+        publishContext: volume.published?.[nodeId] ?? {}, stageSecrets: secretData(store, sc?.stageSecret), publishSecrets: secretData(store, sc?.publishSecret),
         mountFlags: [...(sc?.mountOptions ?? [])],
       });
     }

@@ -228,7 +228,6 @@ export class BackupService {
     const repository = this.repositories.get(record.repository);
     const claim = store.claims.get(pv.snap.claimId);
     const sc = claim ? store.storageClasses.get(claim.storageClass)?.spec : undefined;
-    const secret = (name: string | undefined) => secretData(store, name);
     const volume = store.volumes.get(pv.snap.sourceVolumeId);
     const node = pv.snap.nodeId ? store.nodes.get(pv.snap.nodeId) : undefined;
     const poolParameters = node?.plugins.find((p) => p.name === pv.snap.plugin)?.pools.find((p) => p.name === volume?.pool)?.parameters ?? {};
@@ -239,7 +238,7 @@ export class BackupService {
       block: pv.record.block, sizeBytes: String(pv.snap.sizeBytes), fsType: sc?.fsType ?? '',
       parentBackupId: pv.parent?.backupId ?? '', parentChangeMarker: pv.parent?.changeMarker ?? '',
       parameters: { ...(sc?.parameters ?? {}), ...poolParameters },
-      controllerSecrets: secret(sc?.provisionerSecret), nodeSecrets: secret(sc?.stageSecret),
+      controllerSecrets: secretData(store, sc?.provisionerSecret), nodeSecrets: secretData(store, sc?.stageSecret),
     };
   }
 

@@ -1,7 +1,7 @@
 /**
  * Everything about one task that every node check would otherwise recompute: claims split into
  * bound and unbound, plugins needed, the node its data pins it to, its current reservation, and
- * (filled by the storage filter) the pool chosen for each claim on each feasible node.
+ * (filled by the storage filter, node by node) the pools chosen for its claims.
  */
 import type { NodeView } from './node-view';
 import type { RejectionReason } from './reasons';

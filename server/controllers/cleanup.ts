@@ -65,10 +65,10 @@ async function detachFromNode(ctx: ClusterContext, task: TaskRecord, node: NodeR
   for (const tpl of spec?.volumes ?? []) {
     const claim = store.claims.get(claimIdOf(task.app, tpl.name, task.instance));
     const volume = claim?.volumeId ? store.volumes.get(claim.volumeId) : undefined;
-    if (!volume?.csiVolumeId || !volume.published?.[node.id]) continue;
+    if (!claim || !volume?.csiVolumeId || !volume.published?.[node.id]) continue;
     const csiNodeId = node.plugins.find((p) => p.name === volume.plugin)?.csiNodeId ?? node.id;
     try {
-      const secrets = secretData(store, store.storageClasses.get(claim!.storageClass)?.spec.publishSecret);
+      const secrets = secretData(store, store.storageClasses.get(claim.storageClass)?.spec.publishSecret);
       await ctx.controllerFor(volume.plugin, node).controller('ControllerUnpublishVolume', { volumeId: volume.csiVolumeId, nodeId: csiNodeId, secrets });
     } catch (error) {
       const message = `ControllerUnpublishVolume of ${volume.id} from ${node.id}: ${error instanceof Error ? error.message : String(error)}`;

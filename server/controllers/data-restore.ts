@@ -130,7 +130,6 @@ export class DataRestorer {
     const { store } = this.ctx;
     const source = claim.dataSource as BackupDataSource;
     const sc = store.storageClasses.get(claim.storageClass)?.spec;
-    const secret = (name: string | undefined) => secretData(store, name);
     const abort = new AbortController();
     const call: { restoreId: string; abort: AbortController; done?: Promise<void> } = { restoreId: restore.id, abort };
     this.inFlight.set(claim.id, call);
@@ -140,7 +139,7 @@ export class DataRestorer {
       operationId: restore.id, repository, backupId: source.id, volumeName: source.volume, plugin: volume.plugin,
       volumeId: volume.csiVolumeId!, block: claim.volumeMode === 'block', fsType: sc?.fsType ?? '', accessMode: csiAccessMode(claim.accessMode),
       volumeContext: volume.volumeContext, publishContext: volume.published?.[node.id] ?? {},
-      nodeSecrets: { ...secret(sc?.stageSecret), ...secret(sc?.publishSecret) }, mountFlags: [...(sc?.mountOptions ?? [])],
+      nodeSecrets: { ...secretData(store, sc?.stageSecret), ...secretData(store, sc?.publishSecret) }, mountFlags: [...(sc?.mountOptions ?? [])],
     };
     const onProgress = (p: MoverProgress) => this.progress(restore.id, claim.id, p);
     const delay = failpointDelayMs(restore.app);
