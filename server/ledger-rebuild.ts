@@ -1,4 +1,6 @@
+import { describeShortfall, formatBytes, formatCpu } from '../core/domain';
 import type { PluginCount, PoolAmount } from '../core/domain';
+import { staticHolderId, type AdoptOutcome } from '../core/reservations';
 import type { ClusterContext } from './cluster-context';
 import { claimIdOf, volumeRole } from './naming';
 import { nodeCapacity } from './node-sync';
@@ -15,8 +17,10 @@ export async function rebuildLedger(ctx: ClusterContext): Promise<void> {
   for (const v of store.volumes.list()) {
     // A volume being created has a node only under Immediate binding, which reserved before creating.
     if (!v.nodeId || !v.pool || !store.nodes.get(v.nodeId)) continue;
-    await ledger.reserveStatic(v.nodeId, volumeRole(v.id), { cpuMillis: 0, memoryBytes: 0, attachments: [],
-      pools: [{ plugin: v.plugin, pool: v.pool, bytes: v.capacityBytes }] });
+    // The volume exists, so its bytes are taken whether or not the pool's report still covers them.
+    const held = await ledger.adopt({ holderId: staticHolderId(v.nodeId, volumeRole(v.id)), nodeId: v.nodeId, kind: 'static', role: volumeRole(v.id),
+      amounts: { cpuMillis: 0, memoryBytes: 0, attachments: [], pools: [{ plugin: v.plugin, pool: v.pool, bytes: v.capacityBytes }] } });
+    warnOverCapacity(ctx, `volume ${v.id}`, v.nodeId, held);
   }
   for (const task of store.tasks.list()) {
     if (!task.nodeId || task.state === 'pending' || !store.nodes.get(task.nodeId)) continue;
@@ -35,8 +39,16 @@ export async function rebuildLedger(ctx: ClusterContext): Promise<void> {
       if (pool) pools.push({ plugin: sc.spec.plugin, pool, bytes: claim.sizeBytes, claimId: claim.id });
     }
     const counts: PluginCount[] = [...attachments].map(([plugin, count]) => ({ plugin, count }));
-    const outcome = await ledger.reserve({ holderId: task.id, nodeId: task.nodeId, replaceExisting: true,
+    // A placed or running task holds (or is about to hold) these resources on its node: record them even
+    // if the node now reports less, so the shortfall blocks new work instead of being handed out again.
+    const held = await ledger.adopt({ holderId: task.id, nodeId: task.nodeId,
       amounts: { cpuMillis: app.spec.resources.cpuMillis, memoryBytes: app.spec.resources.memoryBytes, pools, attachments: counts } });
-    if (outcome.status === 'insufficient') ctx.log.warn({ task: task.id, node: task.nodeId }, 'ledger rebuild: task no longer fits its node');
+    warnOverCapacity(ctx, `task ${task.id}`, task.nodeId, held);
   }
+}
+
+function warnOverCapacity(ctx: ClusterContext, holder: string, nodeId: string, held: AdoptOutcome): void {
+  if (!('shortfalls' in held) || held.shortfalls.length === 0) return;
+  const short = held.shortfalls.map((s) => describeShortfall(s, formatBytes, formatCpu)).join('; ');
+  ctx.event(`node/${nodeId}`, 'OverCapacity', `${holder} is recorded on node ${nodeId} beyond its capacity (${short}); no new work lands there until it frees up`);
 }

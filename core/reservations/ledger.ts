@@ -29,9 +29,13 @@ import type {
   ReservationRequest,
   ReserveOutcome,
   ResourceAmounts,
+  Shortfall,
 } from '../domain';
 import type { LedgerStore } from './ledger-store';
 import { findOrphans } from './orphans';
+
+/** What `adopt` recorded, and how far it takes the node past its capacity (empty: it fits). */
+export type AdoptOutcome = { readonly reservation: Reservation; readonly shortfalls: readonly Shortfall[] } | { readonly unknownNode: string };
 
 /** Holder id of the static reservation for `role` on `nodeId`: one per node and role. */
 export function staticHolderId(nodeId: string, role: string): string {
@@ -135,6 +139,32 @@ export class Ledger {
       if (error instanceof MoveRefused) return error.outcome;
       throw error;
     }
+  }
+
+  /**
+   * Records a reservation for something that already holds the resources — a task that runs, a volume
+   * that exists — even when the node's capacity no longer covers it (the node shrank, or reported less
+   * while the server was down). Refusing it would count those resources as free and let new work
+   * overcommit the node further; recorded, the node shows no room until it frees up. Returns the
+   * shortfalls the node now has (empty when it fits). Only for rebuilding the ledger from records.
+   */
+  async adopt(request: ReservationRequest): Promise<AdoptOutcome> {
+    validateAmounts(request.amounts);
+    const kind = request.kind ?? 'task';
+    return this.store.transaction((tx) => {
+      const state = tx.nodeState(request.nodeId);
+      if (!state) return { unknownNode: request.nodeId };
+      const existing = tx.reservation(request.holderId);
+      const credit = existing && existing.nodeId === request.nodeId ? existing.amounts : undefined;
+      const shortfalls = findShortfalls(state, request.amounts, credit);
+      if (existing) tx.deleteReservation(existing.holderId);
+      const reservation: Reservation = {
+        holderId: request.holderId, kind, nodeId: request.nodeId, amounts: request.amounts,
+        ...(request.role !== undefined ? { role: request.role } : {}),
+      };
+      tx.insertReservation(reservation);
+      return { reservation, shortfalls };
+    });
   }
 
   /** Sets aside resources on a node for an operator-defined role (e.g. "system"); replaces that role's previous amounts. */

@@ -111,6 +111,19 @@ describe('reservation ledger', () => {
     assert.deepEqual((await ledger.list()).map((r) => [r.holderId, r.amounts.pools[0]?.bytes]), [['db-0', 100 * Mi]]);
   });
 
+  it('adopts what already runs even past capacity, so the shortfall blocks new work instead of being handed out', async () => {
+    const ledger = await newLedger(); // ssd: 150Mi
+    const running = { holderId: 'db-0', nodeId: 'n1', amounts: amounts(500, 0, [['ssd', 200 * Mi]]) };
+    assert.equal((await ledger.reserve(running)).status, 'insufficient', 'a new reservation this big is refused');
+    const adopted = await ledger.adopt(running);
+    assert.ok('shortfalls' in adopted);
+    assert.deepEqual(adopted.shortfalls.map((s) => s.resource), ['pool']);
+    assert.equal((await ledger.reserve({ holderId: 'new', nodeId: 'n1', amounts: amounts(0, 0, [['ssd', 1]]) })).status, 'insufficient');
+    await ledger.adopt(running); // again, as at every start: replaced, not counted twice
+    assert.equal((await ledger.nodeState('n1'))!.used.poolBytes.get('berth.local/ssd'), 200 * Mi);
+    assert.deepEqual(await ledger.adopt({ ...running, nodeId: 'gone' }), { unknownNode: 'gone' });
+  });
+
   it('finds and releases reservations whose task is gone', async () => {
     const ledger = await newLedger();
     for (const id of ['pg-0', 'pg-1', 'web-0']) await ledger.reserve({ holderId: id, nodeId: 'n1', amounts: amounts(100, Mi) });
