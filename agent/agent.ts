@@ -121,7 +121,7 @@ export class Agent {
       nodeId: this.options.nodeId, address: this.options.address, labels: this.options.labels,
       cpuCores: cpus().length, memoryBytes: String(totalmem()), runtime: this.options.executor.kind,
       plugins: await this.pluginReports(), tasks: this.lastReports, agentVersion: '0.1.0',
-      waitMs, knownFingerprint: this.knownFingerprint,
+      waitMs, knownFingerprint: this.knownFingerprint, sentAtMs: String(Date.now()),
     };
     const started = Date.now();
     try {

@@ -34,6 +34,20 @@ export function nodeCapacity(ctx: ClusterContext, node: NodeRecord): NodeCapacit
   return { cpuMillis: Math.round(node.cpuCores * 1000), memoryBytes: node.memoryBytes, poolBytes, attachSlots };
 }
 
+/**
+ * The agent's pool timestamps moved onto the server's clock. Capacity accounting compares them with
+ * times the server stamped (a volume's readyAt), which must not depend on how far the two hosts'
+ * clocks are apart. The offset also holds the request's one-way latency (sub-millisecond on a LAN):
+ * only a volume made within that instant after the measurement could be misjudged. An agent that
+ * does not send its clock (older version) is taken at its word.
+ */
+export function onServerClock(plugins: SyncRequest__Output['plugins'], agentSentAtMs: string, serverNowMs = Date.now()): SyncRequest__Output['plugins'] {
+  const sent = Number(agentSentAtMs);
+  if (!(sent > 0)) return plugins;
+  const offset = serverNowMs - sent;
+  return plugins.map((p) => ({ ...p, pools: p.pools.map((pool) => ({ ...pool, reportedAtMs: String(Number(pool.reportedAtMs) + offset) })) }));
+}
+
 const fingerprintOf = (tasks: TaskAssignment[]): string => createHash('sha256').update(JSON.stringify(tasks)).digest('hex').slice(0, 32);
 
 /** Applies an agent's report (node, plugins, task states) and answers with the node's desired tasks. */
@@ -42,7 +56,7 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
   const previous = store.nodes.get(req.nodeId);
   const node: NodeRecord = {
     id: req.nodeId, address: req.address, labels: { ...req.labels, [RUNTIME_LABEL]: req.runtime }, cpuCores: req.cpuCores, memoryBytes: Number(req.memoryBytes),
-    runtime: req.runtime, plugins: req.plugins, lastSyncMs: Date.now(),
+    runtime: req.runtime, plugins: onServerClock(req.plugins, req.sentAtMs), lastSyncMs: Date.now(),
     reportedAtMs: Date.now(), state: 'ready',
   };
   const reported = new Map(req.tasks.map((t) => [t.taskId, t]));

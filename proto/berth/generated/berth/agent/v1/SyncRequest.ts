@@ -16,6 +16,7 @@ export interface SyncRequest {
   'agentVersion'?: (string);
   'waitMs'?: (number);
   'knownFingerprint'?: (string);
+  'sentAtMs'?: (number | string | Long);
 }
 
 export interface SyncRequest__Output {
@@ -30,4 +31,5 @@ export interface SyncRequest__Output {
   'agentVersion': (string);
   'waitMs': (number);
   'knownFingerprint': (string);
+  'sentAtMs': (string);
 }
