@@ -16,6 +16,7 @@ import type { CsiClient } from '../volumes/csi-client/client';
 import { CsiCallError } from '../volumes/csi-client/errors';
 import type { BackupVolumeResult, RestoreVolumeResult } from './data-mover-types';
 import { moverDir, MoverAttachment } from './mover-attachment';
+import { moverKeys } from './mover-keys';
 
 const run = promisify(execFile);
 
@@ -70,6 +71,19 @@ function openRepository(access: { location: string; passphrase: string } | null)
   return Repository.open(access.location, access.passphrase);
 }
 
+/** Runs `work` holding the mover key of this operation and volume; a second call on it is ABORTED (the caller retries). */
+async function holdingKey<T>(operationId: string, volumeName: string, work: (key: string) => Promise<T>): Promise<T> {
+  const key = `${operationId}-${volumeName}`;
+  if (!moverKeys.claim(key)) {
+    throw new MoverError(grpc.status.ABORTED, `a data-mover call for volume ${volumeName} of ${operationId} is still running on this node, or its leftovers are being cleaned up; retry later`);
+  }
+  try {
+    return await work(key);
+  } finally {
+    moverKeys.release(key);
+  }
+}
+
 /** Where berth.local keeps this snapshot, when the plugin says so and it is there (else the generic path). */
 async function snapshotDirectory(client: CsiClient, snapshotId: string): Promise<string | undefined> {
   const info = await client.identity('GetPluginInfo', {});
@@ -108,6 +122,11 @@ export async function backupVolume(req: BackupVolumeRequest__Output, deps: DataM
   requireSafe('volume_name', req.volumeName);
   requireSafe('plugin', req.plugin);
   requireSafe('snapshot_id', req.snapshotId);
+  return holdingKey(req.operationId, req.volumeName, (key) => backupHeld(req, deps, key, onProgress, signal));
+}
+
+async function backupHeld(req: BackupVolumeRequest__Output, deps: DataMoverDeps, key: string, onProgress: (p: MoverProgress) => void,
+  signal: AbortSignal): Promise<BackupVolumeResult> {
   const client = pluginClient(deps, req.plugin);
   const repo = await openRepository(req.repository);
   const fastDir = deps.forceGenericPath ? undefined : await snapshotDirectory(client, req.snapshotId);
@@ -117,7 +136,7 @@ export async function backupVolume(req: BackupVolumeRequest__Output, deps: DataM
     source = req.block ? join(fastDir, 'block.img') : fastDir;
   } else {
     const name = `berth-mover-${req.operationId}-${req.volumeName}`;
-    attachment = new MoverAttachment(moverDir(deps.stateDir, `${req.operationId}-${req.volumeName}`), client, req.plugin, name);
+    attachment = new MoverAttachment(moverDir(deps.stateDir, key), client, req.plugin, name);
     try {
       const info = await client.node('NodeGetInfo', {});
       const topology = info.accessibleTopology ? [info.accessibleTopology] : [];
@@ -192,6 +211,11 @@ export async function restoreVolume(req: RestoreVolumeRequest__Output, deps: Dat
   requireSafe('plugin', req.plugin);
   if (!req.volumeId) throw new MoverError(grpc.status.INVALID_ARGUMENT, 'volume_id is required');
   if (!/^[0-9A-Za-z_-]{1,64}$/.test(req.backupId)) throw new MoverError(grpc.status.INVALID_ARGUMENT, `invalid backup id ${JSON.stringify(req.backupId)}`);
+  return holdingKey(req.operationId, req.volumeName, (key) => restoreHeld(req, deps, key, onProgress, signal));
+}
+
+async function restoreHeld(req: RestoreVolumeRequest__Output, deps: DataMoverDeps, key: string, onProgress: (p: MoverProgress) => void,
+  signal: AbortSignal): Promise<RestoreVolumeResult> {
   const client = pluginClient(deps, req.plugin);
   const repo = await openRepository(req.repository);
   const manifest = await repo.getBackup(req.backupId);
@@ -200,7 +224,7 @@ export async function restoreVolume(req: RestoreVolumeRequest__Output, deps: Dat
   if ((entry.kind === 'blocks') !== req.block) {
     throw new MoverError(grpc.status.INVALID_ARGUMENT, `volume ${req.volumeName} of backup ${req.backupId} is a ${entry.kind} volume; the target is ${req.block ? 'a block' : 'a filesystem'} volume`);
   }
-  const attachment = new MoverAttachment(moverDir(deps.stateDir, `${req.operationId}-${req.volumeName}`), client, req.plugin);
+  const attachment = new MoverAttachment(moverDir(deps.stateDir, key), client, req.plugin);
   try {
     const target = await attachment.attach({ plugin: req.plugin, volumeId: req.volumeId, block: req.block, fsType: req.fsType,
       accessMode: req.accessMode, readOnly: false, volumeContext: req.volumeContext, publishContext: req.publishContext,
@@ -210,6 +234,8 @@ export async function restoreVolume(req: RestoreVolumeRequest__Output, deps: Dat
     if (signal.aborted) throw new MoverError(grpc.status.CANCELLED, 'restore cancelled');
     let bytesDone = 0;
     const written = await repo.restoreVolume(req.backupId, req.volumeName, target, (bytes) => {
+      // A cancelled call stops writing at once: a retry will attach this volume again.
+      if (signal.aborted) throw new MoverError(grpc.status.CANCELLED, 'restore cancelled');
       bytesDone += bytes;
       onProgress({ bytesDone, bytesTotal: entry.size, filesDone: 0 });
     });

@@ -99,15 +99,20 @@ async function undo(client: CsiClient, intent: Intent, controllerSecrets: Record
   if (intent.temporaryName && intent.volumeId) await done(client.controller('DeleteVolume', { volumeId: intent.volumeId, secrets: controllerSecrets }));
 }
 
-/**
- * At agent start: attachments a killed agent left behind are detached and their temporary volumes
- * deleted. Returns the keys it could not clean up yet (the plugin may not be registered yet).
- */
-export async function cleanUpMoverLeftovers(stateDir: string, clientFor: (plugin: string) => CsiClient | undefined): Promise<string[]> {
+/** The mover directories present now: at agent start, what a killed agent left behind. */
+export function moverLeftoverKeys(stateDir: string): string[] {
   const root = join(stateDir, 'mover');
-  if (!existsSync(root)) return [];
+  return existsSync(root) ? readdirSync(root) : [];
+}
+
+/**
+ * At agent start: the attachments a killed agent left under `keys` are detached and their temporary
+ * volumes deleted. Returns the keys it could not clean up yet (the plugin may not be registered yet).
+ */
+export async function cleanUpMoverLeftovers(stateDir: string, keys: readonly string[], clientFor: (plugin: string) => CsiClient | undefined): Promise<string[]> {
+  const root = join(stateDir, 'mover');
   const left: string[] = [];
-  for (const key of readdirSync(root)) {
+  for (const key of keys) {
     const dir = join(root, key);
     try {
       const intent = JSON.parse(readFileSync(join(dir, 'intent.json'), 'utf8')) as Intent;

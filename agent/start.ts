@@ -7,20 +7,30 @@ import { DockerExecutor } from './executors/docker';
 import type { Executor } from './executors/executor';
 import { ProcessExecutor } from './executors/process';
 import { serveAgentNode } from './node-service';
-import { cleanUpMoverLeftovers } from './mover-attachment';
+import { cleanUpMoverLeftovers, moverLeftoverKeys } from './mover-attachment';
+import { moverKeys } from './mover-keys';
 import type { CsiClient } from '../volumes/csi-client/client';
 
 /**
- * Attachments a killed agent's data mover left behind are undone once the plugins are known again
- * (their clients exist after the first plugin report): retried a few times, then logged.
+ * Attachments a killed agent's data mover left behind (`keys`, listed and claimed before the node
+ * service served a call) are undone once the plugins are known again (their clients exist after the
+ * first plugin report): retried a few times, then logged. Each key is released when it is clean (or
+ * given up), so a new call on it waits (ABORTED, retried by the server) instead of sharing its mount.
  */
-function cleanUpMoverLeftoversSoon(stateDir: string, clientFor: (plugin: string) => CsiClient | undefined, log: Logger, attempt = 0): void {
+function cleanUpMoverLeftoversSoon(stateDir: string, keys: readonly string[], clientFor: (plugin: string) => CsiClient | undefined, log: Logger, attempt = 0): void {
+  if (keys.length === 0) return;
   const timer = setTimeout(() => {
-    cleanUpMoverLeftovers(stateDir, clientFor).then((left) => {
+    const settle = (left: readonly string[]) => {
+      for (const key of keys) if (!left.includes(key)) moverKeys.release(key);
       if (left.length === 0) return;
-      if (attempt < 5) cleanUpMoverLeftoversSoon(stateDir, clientFor, log, attempt + 1);
-      else log.warn({ left }, 'data-mover leftovers could not be cleaned up');
-    }, (err: unknown) => log.warn({ err }, 'cleaning up data-mover leftovers failed'));
+      if (attempt < 5) return cleanUpMoverLeftoversSoon(stateDir, left, clientFor, log, attempt + 1);
+      log.warn({ left }, 'data-mover leftovers could not be cleaned up');
+      for (const key of left) moverKeys.release(key);
+    };
+    cleanUpMoverLeftovers(stateDir, keys, clientFor).then(settle, (err: unknown) => {
+      log.warn({ err }, 'cleaning up data-mover leftovers failed');
+      settle(keys);
+    });
   }, 3000 * (attempt + 1));
   timer.unref();
 }
@@ -63,6 +73,9 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
   const executor: Executor = runtime === 'docker'
     ? new DockerExecutor({ socketPath: options.dockerSocket, nodeId: options.nodeId, logger: log })
     : new ProcessExecutor({ stateDir: join(options.stateDir, 'processes'), logger: log });
+  // What a killed agent's data mover left is claimed before any call is served (cleaned up below).
+  const leftovers = moverLeftoverKeys(options.stateDir);
+  for (const key of leftovers) moverKeys.claim(key);
   // The node service starts first (its port goes into the agent's Syncs); it reaches plugins through the agent once that exists.
   let agentRef: Agent | undefined;
   const nodeService = await serveAgentNode(options.listen, executor, log, options.token, {
@@ -74,6 +87,6 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
     stateDir: options.stateDir, executor, log, syncIntervalMs: options.syncIntervalMs, token: options.token });
   agentRef = agent;
   agent.start();
-  cleanUpMoverLeftoversSoon(options.stateDir, (plugin) => agent.pluginClient(plugin), log);
+  cleanUpMoverLeftoversSoon(options.stateDir, leftovers, (plugin) => agent.pluginClient(plugin), log);
   return { runtime, address, stop: () => { agent.stop(); nodeService.stop(); }, drain: async () => { await agent.drain(); nodeService.stop(); } };
 }

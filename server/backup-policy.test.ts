@@ -46,7 +46,7 @@ describe('backup policy: parents, retention, progress, ttl and cron parsing', ()
     assert.equal(chooseParent([backup('b7', '2026-01-07T00:00:00Z', { volumes: [vol()] })], 'main', 'vol-a'), undefined, 'no change marker: no parent');
   });
 
-  it('retention keeps the newest N ready backups of the schedule and deletes those past the ttl', () => {
+  it('retention keeps the newest N ready backups of the schedule (its app, its repository) and deletes those past the ttl', () => {
     const now = Date.parse('2026-01-10T00:00:00Z');
     const backups = [
       backup('s1', '2026-01-01T00:00:00Z', { schedule: 's' }),
@@ -56,8 +56,11 @@ describe('backup policy: parents, retention, progress, ttl and cron parsing', ()
       backup('s5', '2026-01-09T18:00:00Z', { schedule: 's', state: 'uploading' }),
       backup('o1', '2025-01-01T00:00:00Z', { schedule: 'other' }),
       backup('m1', '2025-01-01T00:00:00Z'),
+      // The same schedule name once pointed at another app, and at another repository: never counted.
+      backup('w1', '2026-01-09T20:00:00Z', { schedule: 's', app: 'web' }),
+      backup('r1', '2026-01-09T21:00:00Z', { schedule: 's', repository: 'offsite' }),
     ];
-    const ids = (p: { keep?: number; ttlSeconds?: number }) => selectExpired(backups, 's', p, now).map((b) => b.id).sort();
+    const ids = (p: { keep?: number; ttlSeconds?: number }) => selectExpired(backups, { name: 's', app: 'db', repository: 'main' }, p, now).map((b) => b.id).sort();
     assert.deepEqual(ids({ keep: 2 }), ['s1']);
     assert.deepEqual(ids({ keep: 1 }), ['s1', 's2']);
     assert.deepEqual(ids({ keep: 5 }), []);

@@ -32,8 +32,11 @@ export function chooseParent(backups: readonly BackupRecord[], repository: strin
  * anything older than `ttlSeconds`. Running and failed backups are never chosen (a running one is not
  * in the repository yet; a failed one holds nothing to keep).
  */
-export function selectExpired(backups: readonly BackupRecord[], schedule: string, policy: { keep?: number; ttlSeconds?: number }, nowMs: number): BackupRecord[] {
-  const ready = backups.filter((b) => b.schedule === schedule && b.state === 'ready').sort(newestFirst);
+export function selectExpired(backups: readonly BackupRecord[], schedule: { name: string; app: string; repository: string },
+  policy: { keep?: number; ttlSeconds?: number }, nowMs: number): BackupRecord[] {
+  // A schedule re-created under the same name for another app or repository must not count (and delete) the old one's backups.
+  const ready = backups.filter((b) => b.schedule === schedule.name && b.app === schedule.app && b.repository === schedule.repository && b.state === 'ready')
+    .sort(newestFirst);
   return ready.filter((b, i) => {
     if (policy.keep !== undefined && i >= policy.keep) return true;
     if (policy.ttlSeconds !== undefined && nowMs - Date.parse(b.startedAt) > policy.ttlSeconds * 1000) return true;

@@ -184,7 +184,7 @@ export class BackupSchedules {
   private async retain(name: string): Promise<string[]> {
     const s = this.ctx.store.schedules.get(name);
     if (!s) return [];
-    const expired: BackupRecord[] = selectExpired(this.ctx.store.backups.list(), name, s, Date.now());
+    const expired: BackupRecord[] = selectExpired(this.ctx.store.backups.list(), s, s, Date.now());
     const deleted: string[] = [];
     for (const b of expired) {
       try {

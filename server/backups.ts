@@ -52,6 +52,8 @@ export class BackupService {
   private readonly uploadStarted = new Map<string, number>();
   private readonly finishedListeners: ((b: BackupRecord) => void)[] = [];
   private readonly options: BackupServiceOptions;
+  /** A later resume() while a repository could not be read to settle an interrupted backup. */
+  private resumeRetry: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: ClusterContext, private readonly points: RecoveryPointTaker, private readonly repositories: Repositories,
               options: Partial<BackupServiceOptions> = {}) {
@@ -64,6 +66,8 @@ export class BackupService {
    */
   stop(): void {
     for (const abort of this.running.values()) abort.abort();
+    if (this.resumeRetry) clearTimeout(this.resumeRetry);
+    this.resumeRetry = undefined;
   }
 
   /** Called with every backup that reached `ready` or `failed` (schedules apply retention then). */
@@ -295,6 +299,9 @@ export class BackupService {
   async delete(id: string): Promise<string> {
     const { store } = this.ctx;
     const record = store.backups.get(id);
+    // A restore reads the manifest and chunks volume by volume: deleting them mid-way fails it (and prune would drop the data).
+    const reader = store.restores.list().find((r) => r.state === 'restoring' && r.source.kind === 'backup' && (r.source.backupId === id || r.source.backupId === record?.repoBackupId));
+    if (reader) throw conflict(`backup ${id} is being restored by restore ${reader.id}; delete it once that restore is ready or failed`);
     if (!record) {
       const found = await this.findInRepositories(id);
       if (!found) throw notFound(`backup ${id} not found`);
@@ -329,6 +336,15 @@ export class BackupService {
     return undefined;
   }
 
+  private retryResumeSoon(): void {
+    if (this.resumeRetry) return;
+    this.resumeRetry = setTimeout(() => {
+      this.resumeRetry = undefined;
+      this.resume().catch((err: unknown) => this.ctx.log.error({ err: errorText(err) }, 'settling interrupted backups failed'));
+    }, 30_000);
+    this.resumeRetry.unref();
+  }
+
   /**
    * At server start: a backup a crash left running is `ready` if its manifest was committed just
    * before the crash, else `failed`; either way its recovery point is deleted. A `deleting` one is finished.
@@ -345,7 +361,14 @@ export class BackupService {
       let manifest: BackupManifest | undefined;
       try {
         manifest = await (await this.repositories.handle(b.repository)).getBackup(b.id);
-      } catch {
+      } catch (error) {
+        if (!(error instanceof BackupNotFoundError)) {
+          // The repository cannot be read right now (not mounted yet, say): whether the manifest was
+          // committed is unknown, so the record waits and this runs again.
+          this.ctx.log.warn({ err: errorText(error), backup: b.id }, 'cannot read the repository to settle an interrupted backup; retrying');
+          this.retryResumeSoon();
+          continue;
+        }
         manifest = undefined;
       }
       const finishedAt = new Date().toISOString();

@@ -6,6 +6,7 @@ import { ApiProblem, conflict, notFound } from './http-errors';
 import { claimIdOf, volumeRole } from './naming';
 import type { AppRecord, ClaimRecord, HookRun, NodeRecord, RecoveryPointRecord, RecoveryPointSnapshot, TaskRecord, VolumeRecord } from './records';
 import { secretData } from './secrets';
+import { awaitingData } from './controllers/data-restore';
 
 /** A step of the operation failed (hook, plugin, agent): the CLI exits 1 with the message. */
 const stepFailed = (message: string) => new ApiProblem(424, message);
@@ -82,6 +83,10 @@ export class RecoveryPoints {
     const app = this.ctx.store.apps.get(appName);
     if (!app) throw notFound(`app ${appName} not found`);
     if (app.deleting) throw conflict(`app ${appName} is being deleted`);
+    // A volume still waiting for its data would be snapshotted empty: a backup of it could then push
+    // the good backups out of retention.
+    const unrestored = this.ctx.store.claims.list().find((c) => c.app === appName && awaitingData(c));
+    if (unrestored) throw conflict(`app ${appName} is still being restored (claim ${unrestored.id} has no data yet); try again once the restore is ready`);
     this.plan(app, 'check');
     return app;
   }

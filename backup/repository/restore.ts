@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { BlockMap } from './block-map';
 import { BlobUnreadableError, DamagedChunkError } from './errors';
 import { FileNode, FileTree } from './file-tree';
@@ -97,7 +97,8 @@ export async function restoreTree(reader: BlobReader, tree: FileTree, root: stri
   const directories: FileNode[] = [];
   for (const node of tree.files) {
     const target = join(root, ...node.path.split('/'));
-    if (!target.startsWith(root)) continue; // never write outside the restore root
+    // Never write outside the restore root (a bare prefix test would let ../t2/x through for root /data/t).
+    if (target !== root && !target.startsWith(root.endsWith(sep) ? root : root + sep)) continue;
     await fs.mkdir(dirname(target), { recursive: true });
     if (node.type === 'directory') {
       await fs.mkdir(target, { recursive: true, mode: node.mode });

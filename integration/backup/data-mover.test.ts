@@ -205,6 +205,18 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
     assert.deepEqual((await repo.check()).problems.filter((p) => p.severity === 'error'), [], 'the repository stays sound');
   });
 
+  it('refuses a second call on the same operation and volume while the first runs (they would share one mount)', async () => {
+    const src = await volume();
+    for (let i = 0; i < 30; i++) writeFileSync(join(src.path, `f${i}.bin`), randomBytes(1 * MiB));
+    const request = backupRequest(await snapshot(src.id), src.id);
+    const first = call<BackupVolumeResult>(clients.generic, 'BackupVolume', request);
+    await waitFor('the first call attached its temporary volume', () => existsSync(join(stateDir, 'mover')) && readdirSync(join(stateDir, 'mover')).length === 1, 30_000);
+    await assert.rejects(call(clients.generic, 'BackupVolume', request), (e: unknown) => (e as grpc.ServiceError).code === grpc.status.ABORTED);
+    const done = await first;
+    assert.ok(done.result.entry.stats.bytesRead >= 30 * MiB, 'the first call read everything');
+    assert.deepEqual(readdirSync(join(stateDir, 'mover')), [], 'nothing left attached');
+  });
+
   it('refuses bad input with precise statuses and creates nothing', async () => {
     const src = await volume();
     const snap = await snapshot(src.id);

@@ -264,6 +264,13 @@ describe('restore an app and its data from a backup: real server, agents, plugin
       } catch (error) {
         throw new Error(`${(error as Error).message}\n${berth(a.api, ['restore', 'describe', id]).stdout}${berth(a.api, ['describe', 'app', 'big2']).stdout}`);
       }
+      // While it writes: the half-restored app cannot be backed up, and the backup it reads cannot be deleted.
+      const backupDuring = berth(a.api, ['backup', 'create', 'big2']);
+      assert.equal(backupDuring.code, 4, backupDuring.stderr);
+      assert.match(backupDuring.stderr, /still being restored/);
+      const deleteDuring = berth(a.api, ['backup', 'delete', bigBackup]);
+      assert.equal(deleteDuring.code, 4, deleteDuring.stderr);
+      assert.match(deleteDuring.stderr, /being restored by restore/);
     } finally {
       delete process.env.BERTH_FAILPOINT_RESTORE_DELAY;
     }
