@@ -1,5 +1,5 @@
 import type { BackupVolumeResult } from '../agent/data-mover-types';
-import { BackupNotFoundError, newBackupId } from '../backup/repository';
+import { BackupNotFoundError, CorruptObjectError, newBackupId } from '../backup/repository';
 import type { BackupManifest, JsonValue, Repository, RepositoryLock, VolumeEntry } from '../backup/repository';
 import type { BackupVolumeRequest } from '../proto/berth/generated/berth/agent/v1/BackupVolumeRequest';
 import { backupVolumeOnNode } from './agent-data-mover';
@@ -362,9 +362,11 @@ export class BackupService {
       try {
         manifest = await (await this.repositories.handle(b.repository)).getBackup(b.id);
       } catch (error) {
-        if (!(error instanceof BackupNotFoundError)) {
-          // The repository cannot be read right now (not mounted yet, say): whether the manifest was
-          // committed is unknown, so the record waits and this runs again.
+        // The repository cannot be read right now (not mounted yet, say): whether the manifest was
+        // committed is unknown, so the record waits and this runs again — unless the manifest is
+        // certainly absent or unusable, or the repository was removed from the cluster.
+        const settledByError = error instanceof BackupNotFoundError || error instanceof CorruptObjectError || !store.repositories.get(b.repository);
+        if (!settledByError) {
           this.ctx.log.warn({ err: errorText(error), backup: b.id }, 'cannot read the repository to settle an interrupted backup; retrying');
           this.retryResumeSoon();
           continue;
