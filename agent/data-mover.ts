@@ -17,6 +17,8 @@ import { CsiCallError } from '../volumes/csi-client/errors';
 import type { BackupVolumeResult, RestoreVolumeResult } from './data-mover-types';
 import { moverDir, MoverAttachment } from './mover-attachment';
 import { moverKeys } from './mover-keys';
+import { volumeCapability } from './node-calls';
+import { discoverCapabilities } from '../volumes/csi-client/capabilities';
 
 const run = promisify(execFile);
 
@@ -140,7 +142,10 @@ async function backupHeld(req: BackupVolumeRequest__Output, deps: DataMoverDeps,
     try {
       const info = await client.node('NodeGetInfo', {});
       const topology = info.accessibleTopology ? [info.accessibleTopology] : [];
-      const accessMode = { mode: 'SINGLE_NODE_READER_ONLY' as const };
+      // Writable below the bind, read-only above it: a filesystem cloned from a crash-consistent snapshot may
+      // need its journal replayed to mount at all (ext4 refuses a read-only mount that needs recovery);
+      // the replay touches only this temporary clone, and the mover reads through a read-only publish.
+      const accessMode = { mode: 'SINGLE_NODE_WRITER' as const };
       const created = await client.controller('CreateVolume', {
         name, capacityRange: { requiredBytes: String(req.sizeBytes) }, parameters: req.parameters, secrets: req.controllerSecrets,
         volumeCapabilities: [req.block ? { block: {}, accessMode } : { mount: { fsType: req.fsType, mountFlags: [] }, accessMode }],
@@ -149,8 +154,15 @@ async function backupHeld(req: BackupVolumeRequest__Output, deps: DataMoverDeps,
       });
       const volume = created.volume!;
       attachment.owns(volume.volumeId);
+      // A driver that attaches at the controller (iSCSI, cloud disks) must grant this node first, as for a task's volume.
+      const controllerAttaches = (await discoverCapabilities(client, { controller: true, node: false })).controller.has('PUBLISH_UNPUBLISH_VOLUME');
+      const publishContext = controllerAttaches
+        ? await attachment.controllerPublish({ volumeId: volume.volumeId, nodeId: info.nodeId, secrets: req.publishSecrets, volumeContext: volume.volumeContext,
+          capability: volumeCapability({ block: req.block, fsType: req.fsType, mountFlags: [], accessMode: accessMode.mode }) })
+        : {};
       source = await attachment.attach({ plugin: req.plugin, volumeId: volume.volumeId, block: req.block, fsType: req.fsType,
-        accessMode: 'SINGLE_NODE_READER_ONLY', readOnly: true, volumeContext: volume.volumeContext, publishContext: {}, secrets: req.nodeSecrets, mountFlags: [] });
+        accessMode: accessMode.mode, readOnly: true, volumeContext: volume.volumeContext, publishContext,
+        stageSecrets: req.nodeSecrets, publishSecrets: req.publishSecrets, mountFlags: [] });
     } catch (error) {
       await attachment.detach(req.controllerSecrets).catch(() => undefined);
       throw error;
@@ -228,7 +240,7 @@ async function restoreHeld(req: RestoreVolumeRequest__Output, deps: DataMoverDep
   try {
     const target = await attachment.attach({ plugin: req.plugin, volumeId: req.volumeId, block: req.block, fsType: req.fsType,
       accessMode: req.accessMode, readOnly: false, volumeContext: req.volumeContext, publishContext: req.publishContext,
-      secrets: req.nodeSecrets, mountFlags: req.mountFlags });
+      stageSecrets: req.nodeSecrets, publishSecrets: req.nodeSecrets, mountFlags: req.mountFlags });
     onProgress({ bytesDone: 0, bytesTotal: entry.size, filesDone: 0 });
     if (entry.kind === 'files') await removeEntriesNotIn(target, await repo.readFileTree(req.backupId, req.volumeName));
     if (signal.aborted) throw new MoverError(grpc.status.CANCELLED, 'restore cancelled');

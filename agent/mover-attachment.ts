@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { writeFileAtomic } from '../plugins/sdk/atomic-file';
 import { stageAndPublish, volumeCapability } from './node-calls';
+import type { VolumeCapability } from '../proto/csi/types';
 import type { CsiClient } from '../volumes/csi-client/client';
 import { discoverCapabilities } from '../volumes/csi-client/capabilities';
 import { CsiCallError } from '../volumes/csi-client/errors';
@@ -22,7 +23,8 @@ export interface MoverVolume {
   readOnly: boolean;
   volumeContext: Record<string, string>;
   publishContext: Record<string, string>;
-  secrets: Record<string, string>;
+  stageSecrets: Record<string, string>;
+  publishSecrets: Record<string, string>;
   mountFlags: string[];
 }
 
@@ -31,6 +33,8 @@ interface Intent {
   /** CreateVolume name of a temporary volume this attachment owns (deleted on detach). */
   temporaryName?: string;
   volumeId?: string;
+  /** CSI node id the temporary volume was ControllerPublished to (plugins with PUBLISH_UNPUBLISH_VOLUME). */
+  publishedTo?: string;
   staging?: string;
   target?: string;
 }
@@ -63,6 +67,22 @@ export class MoverAttachment {
     this.save();
   }
 
+  /**
+   * ControllerPublishVolume of the temporary volume to this node, for plugins that attach at the
+   * controller (iSCSI ACLs, cloud disks): recorded first, so a crash still unpublishes it. Answers the
+   * publish context NodeStage needs.
+   */
+  async controllerPublish(request: { volumeId: string; nodeId: string; capability: VolumeCapability; secrets: Record<string, string>;
+    volumeContext: Record<string, string> }): Promise<Record<string, string>> {
+    this.intent = { ...this.intent, publishedTo: request.nodeId };
+    this.save();
+    const res = await this.client.controller('ControllerPublishVolume', {
+      volumeId: request.volumeId, nodeId: request.nodeId, volumeCapability: request.capability, readonly: false, // see the staging note in backupVolume
+      secrets: request.secrets, volumeContext: request.volumeContext,
+    });
+    return res.publishContext;
+  }
+
   /** Stages and publishes `v`; answers the published path (a directory, or a device file for block). */
   async attach(v: MoverVolume): Promise<string> {
     const staged = (await discoverCapabilities(this.client, { controller: false, node: true })).node.has('STAGE_UNSTAGE_VOLUME');
@@ -72,7 +92,7 @@ export class MoverAttachment {
     this.save();
     await stageAndPublish(this.client, {
       volumeId: v.volumeId, capability: volumeCapability(v), readOnly: v.readOnly, volumeContext: v.volumeContext, publishContext: v.publishContext,
-      stageSecrets: v.secrets, publishSecrets: v.secrets, staging: staged ? staging : undefined, target,
+      stageSecrets: v.stageSecrets, publishSecrets: v.publishSecrets, staging: staged ? staging : undefined, target,
     });
     return target;
   }
@@ -96,6 +116,7 @@ async function done(step: Promise<unknown>): Promise<void> {
 async function undo(client: CsiClient, intent: Intent, controllerSecrets: Record<string, string>): Promise<void> {
   if (intent.volumeId && intent.target) await done(client.node('NodeUnpublishVolume', { volumeId: intent.volumeId, targetPath: intent.target }));
   if (intent.volumeId && intent.staging) await done(client.node('NodeUnstageVolume', { volumeId: intent.volumeId, stagingTargetPath: intent.staging }));
+  if (intent.volumeId && intent.publishedTo) await done(client.controller('ControllerUnpublishVolume', { volumeId: intent.volumeId, nodeId: intent.publishedTo }));
   if (intent.temporaryName && intent.volumeId) await done(client.controller('DeleteVolume', { volumeId: intent.volumeId, secrets: controllerSecrets }));
 }
 

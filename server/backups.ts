@@ -242,7 +242,7 @@ export class BackupService {
       block: pv.record.block, sizeBytes: String(pv.snap.sizeBytes), fsType: sc?.fsType ?? '',
       parentBackupId: pv.parent?.backupId ?? '', parentChangeMarker: pv.parent?.changeMarker ?? '',
       parameters: { ...(sc?.parameters ?? {}), ...poolParameters },
-      controllerSecrets: secretData(store, sc?.provisionerSecret), nodeSecrets: secretData(store, sc?.stageSecret),
+      controllerSecrets: secretData(store, sc?.provisionerSecret), nodeSecrets: secretData(store, sc?.stageSecret), publishSecrets: secretData(store, sc?.publishSecret),
     };
   }
 

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupUnder } from '../harness/cleanup';
 import { berth, berthJson, Daemon, freePort, startDaemon, waitFor } from '../harness/cluster';
 import { dockerAvailable, DockerdHandle, startDockerd } from '../harness/dockerd';
 import { hasCommand, tempDir } from '../harness/fs-helpers';
-import { PluginProcess, startPlugin } from '../harness/plugin-process';
+import { BERTH_BIN, PluginProcess, startPlugin } from '../harness/plugin-process';
+import { Repository } from '../../backup/repository';
 import { detachAllUnder, startTgtd, stopTgtd, targetNames, TgtdProcess, tgtadm } from '../iscsi-plugin/tgtd';
 import { listMounts } from '../../plugins/sdk/mounts';
 import { pathComponentFor } from '../../agent/volume-attacher';
@@ -180,6 +181,28 @@ describe('a stateful app on an iSCSI volume end to end: tgtd, user-space initiat
     execFileSync('sync');
     const dumped = execFileSync('debugfs', ['-R', 'cat /first', source], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     assert.equal(dumped, first, 'debugfs reads the file from the ext4 on the iSCSI LUN');
+  });
+
+  it('backs it up through the data mover\'s generic path: the temporary volume is ControllerPublished to the node, read, then torn down', async () => {
+    const cli = (args: string[]) => spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...args], { encoding: 'utf8', timeout: 300_000,
+      env: { ...process.env, BERTH_REPO_PASSPHRASE: 'iscsi backup passphrase' } });
+    const added = cli(['repo', 'add', 'main', '--location', join(dir, 'repo'), '--init']);
+    assert.equal(added.status, 0, added.stderr);
+    const created = cli(['backup', 'create', 'db', '--wait', '-o', 'json']);
+    assert.equal(created.status, 0, `${created.stderr}\n${logsTail()}`);
+    const backup = JSON.parse(created.stdout) as { id: string; state: string; volumes: { volume: string; state: string; path?: string }[] };
+    assert.equal(backup.state, 'ready');
+    assert.deepEqual(backup.volumes.map((v) => [v.volume, v.state]), [['data-0', 'done']]);
+    // What the backup holds is the app's data: the file the first container wrote.
+    const repo = await Repository.open(join(dir, 'repo'), 'iscsi backup passphrase');
+    const tree = await repo.readFileTree(backup.id, 'data-0');
+    assert.ok(tree.files.some((f) => f.path === 'first'), JSON.stringify(tree.files.map((f) => f.path)));
+    // Nothing of the temporary volume is left: no target beyond the app's, no mover attachment, no extra LUN.
+    assert.deepEqual(targetNames(), [`${PREFIX}:${volume.csiVolumeId}`]);
+    assert.deepEqual(existsSync(join(agentState, 'mover')) ? readdirSync(join(agentState, 'mover')) : [], []);
+    const listed = await plugin!.client.controller('ListVolumes', {});
+    assert.deepEqual(listed.entries.map((e) => e.volume?.volumeId), [volume.csiVolumeId]);
+    assert.equal(attachments(dir).fuse.length, 1, 'only the app\'s own attachment');
   });
 
   it('deletes the app: container gone, volume unstaged, unpublished and deleted through CSI (reclaim Delete), target gone from tgt', async () => {

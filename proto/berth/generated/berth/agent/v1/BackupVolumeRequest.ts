@@ -18,6 +18,7 @@ export interface BackupVolumeRequest {
   'parameters'?: ({[key: string]: string});
   'controllerSecrets'?: ({[key: string]: string});
   'nodeSecrets'?: ({[key: string]: string});
+  'publishSecrets'?: ({[key: string]: string});
 }
 
 export interface BackupVolumeRequest__Output {
@@ -35,4 +36,5 @@ export interface BackupVolumeRequest__Output {
   'parameters': ({[key: string]: string});
   'controllerSecrets': ({[key: string]: string});
   'nodeSecrets': ({[key: string]: string});
+  'publishSecrets': ({[key: string]: string});
 }
