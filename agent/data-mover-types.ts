@@ -23,3 +23,8 @@ export interface RestoreVolumeResult {
   files: number;
   path: 'fast' | 'generic';
 }
+
+/** While a data-mover call runs, the agent sends at least one message this often (progress, or the latest again). */
+export const MOVER_HEARTBEAT_MS = 15_000;
+/** The server gives up on a data-mover call after this long without a message: the node or its agent is gone. */
+export const MOVER_STALL_MS = 6 * MOVER_HEARTBEAT_MS;

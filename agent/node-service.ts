@@ -7,6 +7,7 @@ import type { Executor } from './executors/executor';
 import { TaskNotFoundError, TaskNotRunningError } from './executors/errors';
 import { CsiForwardError, forwardCsiCall } from './csi-forwarder';
 import { backupVolume, MoverProgress, moverStatus, restoreVolume } from './data-mover';
+import { MOVER_HEARTBEAT_MS } from './data-mover-types';
 import type { DataMoverProgress } from '../proto/berth/generated/berth/agent/v1/DataMoverProgress';
 import type { CsiClient } from '../volumes/csi-client/client';
 
@@ -48,7 +49,12 @@ function streamMover<T>(call: grpc.ServerWritableStream<unknown, DataMoverProgre
     last = Date.now();
     send(p);
   };
-  work(onProgress, controller.signal).then((result) => {
+  // Steps without progress (CreateVolume from a snapshot, a final sync) can take minutes: the latest
+  // progress is repeated meanwhile, so the server tells a slow step from a node that is gone.
+  const heartbeat = setInterval(() => {
+    if (!controller.signal.aborted && Date.now() - last >= MOVER_HEARTBEAT_MS) { last = Date.now(); send(latest); }
+  }, MOVER_HEARTBEAT_MS);
+  work(onProgress, controller.signal).finally(() => clearInterval(heartbeat)).then((result) => {
     send(latest, { done: true, resultJson: JSON.stringify(result) });
     call.end();
   }, (error: unknown) => {

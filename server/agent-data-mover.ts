@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { BackupVolumeResult, RestoreVolumeResult } from '../agent/data-mover-types';
+import { MOVER_STALL_MS, type BackupVolumeResult, type RestoreVolumeResult } from '../agent/data-mover-types';
 import { tokenMetadata } from '../proto/berth/agent-auth';
 import { loadAgentProto } from '../proto/berth/load';
 import type { BackupVolumeRequest } from '../proto/berth/generated/berth/agent/v1/BackupVolumeRequest';
@@ -19,10 +19,12 @@ export class DataMoverError extends Error {
 
 /**
  * Calls one of the agent's streaming data-mover RPCs and resolves with the parsed result of the final
- * message. `signal` cancels the call (the agent then aborts and cleans up).
+ * message. `signal` cancels the call (the agent then aborts and cleans up). A call silent for `stallMs`
+ * (the agent repeats its progress every MOVER_HEARTBEAT_MS) fails UNAVAILABLE: its node lost power or
+ * its network, and waiting would hold the backup — and the repository lock that blocks prune — forever.
  */
-function callMover<T>(node: NodeRecord, method: 'BackupVolume' | 'RestoreVolume', request: BackupVolumeRequest | RestoreVolumeRequest,
-  onProgress: (p: MoverProgress) => void, token?: string, signal?: AbortSignal): Promise<T> {
+export function callMover<T>(node: NodeRecord, method: 'BackupVolume' | 'RestoreVolume', request: BackupVolumeRequest | RestoreVolumeRequest,
+  onProgress: (p: MoverProgress) => void, token?: string, signal?: AbortSignal, stallMs = MOVER_STALL_MS): Promise<T> {
   if (!node.address) return Promise.reject(new DataMoverError(grpc.status.UNAVAILABLE, node.id, `node ${node.id} has no agent address`));
   const Ctl = loadAgentProto().berth.agent.v1.AgentNode;
   const client = new Ctl(node.address, grpc.credentials.createInsecure());
@@ -33,7 +35,15 @@ function callMover<T>(node: NodeRecord, method: 'BackupVolume' | 'RestoreVolume'
       : client.RestoreVolume(request as RestoreVolumeRequest, tokenMetadata(token));
     const abort = () => call.cancel();
     signal?.addEventListener('abort', abort, { once: true });
+    let stalled = false;
+    let watchdog: NodeJS.Timeout | undefined;
+    const watch = () => {
+      if (watchdog) clearTimeout(watchdog);
+      watchdog = setTimeout(() => { stalled = true; call.cancel(); }, stallMs);
+    };
+    watch();
     call.on('data', (m: DataMoverProgress__Output) => {
+      watch();
       const progress = { bytesDone: Number(m.bytesDone), bytesTotal: Number(m.bytesTotal), filesDone: Number(m.filesDone) };
       onProgress(progress);
       if (m.done) {
@@ -45,11 +55,14 @@ function callMover<T>(node: NodeRecord, method: 'BackupVolume' | 'RestoreVolume'
       }
     });
     call.on('error', (e: grpc.ServiceError) => {
+      clearTimeout(watchdog);
       signal?.removeEventListener('abort', abort);
       client.close();
-      reject(new DataMoverError(e.code, node.id, `${method} on node ${node.id}: ${e.details || e.message}`));
+      if (stalled) reject(new DataMoverError(grpc.status.UNAVAILABLE, node.id, `${method} on node ${node.id}: no word from its agent for ${Math.round(stallMs / 1000)} s; the node or its agent is gone`));
+      else reject(new DataMoverError(e.code, node.id, `${method} on node ${node.id}: ${e.details || e.message}`));
     });
     call.on('end', () => {
+      clearTimeout(watchdog);
       signal?.removeEventListener('abort', abort);
       client.close();
       if (result !== undefined) resolve(result);
