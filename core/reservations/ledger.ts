@@ -26,6 +26,7 @@ import type {
   NodeLedgerState,
   ReleaseOutcome,
   Reservation,
+  ReservationKind,
   ReservationRequest,
   ReserveOutcome,
   ResourceAmounts,
@@ -73,13 +74,7 @@ export class Ledger {
       const shortfalls = findShortfalls(state, request.amounts, credit);
       if (shortfalls.length > 0) return { status: 'insufficient', nodeId: request.nodeId, shortfalls, state };
       if (existing) tx.deleteReservation(existing.holderId);
-      const reservation: Reservation = {
-        holderId: request.holderId,
-        kind,
-        nodeId: request.nodeId,
-        amounts: request.amounts,
-        ...(request.role !== undefined ? { role: request.role } : {}),
-      };
+      const reservation = reservationFor(request, kind);
       tx.insertReservation(reservation);
       return existing ? { status: 'reserved', reservation, replaced: existing } : { status: 'reserved', reservation };
     });
@@ -158,10 +153,7 @@ export class Ledger {
       const credit = existing && existing.nodeId === request.nodeId ? existing.amounts : undefined;
       const shortfalls = findShortfalls(state, request.amounts, credit);
       if (existing) tx.deleteReservation(existing.holderId);
-      const reservation: Reservation = {
-        holderId: request.holderId, kind, nodeId: request.nodeId, amounts: request.amounts,
-        ...(request.role !== undefined ? { role: request.role } : {}),
-      };
+      const reservation = reservationFor(request, kind);
       tx.insertReservation(reservation);
       return { reservation, shortfalls };
     });
@@ -219,6 +211,11 @@ export class Ledger {
       [...tx.reservations()].sort((a, b) => a.nodeId.localeCompare(b.nodeId) || a.holderId.localeCompare(b.holderId)),
     );
   }
+}
+
+/** The record a request asks for (`reserve` and `adopt` write the same shape). */
+function reservationFor(request: ReservationRequest, kind: ReservationKind): Reservation {
+  return { holderId: request.holderId, kind, nodeId: request.nodeId, amounts: request.amounts, ...(request.role !== undefined ? { role: request.role } : {}) };
 }
 
 /** Thrown inside a transaction to roll it back, carrying the outcome to answer. */

@@ -83,9 +83,8 @@ export class PassState {
   /** Infinity when the plugin has no attach limit on the node. */
   freeAttachSlots(nodeId: string, plugin: string): number {
     this.load(nodeId);
-    const free = freeAttachSlots(this.cachedState!, plugin);
-    if (free === Infinity) return Infinity;
-    return free - (this.cachedProposed?.attachSlots.get(plugin) ?? 0);
+    // No limit stays Infinity after the subtraction.
+    return freeAttachSlots(this.cachedState!, plugin) - (this.cachedProposed?.attachSlots.get(plugin) ?? 0);
   }
 
   /** Records a committed placement of this pass (sign 1) or a release of one (sign -1). */
