@@ -13,7 +13,9 @@ import { AgentLocalState } from './local-state';
 import { PluginReporter } from './plugin-reporter';
 import { readRegistrations } from './plugin-registrations';
 import { TaskReconciler } from './task-reconciler';
+import { urgentPart, withPendingTasks } from './sync-reports';
 import { VolumeAttacher } from './volume-attacher';
+import { CREATES_VOLUMES, PREPARES_TASKS } from '../proto/berth/features';
 
 const LONG_POLL_MS = 3000;
 const RECONCILE_INTERVAL_MS = 1000;
@@ -56,12 +58,14 @@ export class Agent {
   private knownFingerprint = '';
   private cachedPlugins: { at: number; reports: PluginReport[] } | undefined;
   private sentReports = '';
+  /** The desired state the reconcile under way works from. */
+  private reconcilingDesired: SyncResponse__Output['tasks'] = [];
 
   constructor(private readonly options: AgentOptions) {
     this.state = new AgentLocalState(options.stateDir);
     this.reporter = new PluginReporter(options.log);
     const attacher = new VolumeAttacher(options.stateDir, (plugin) => this.csiClient(plugin));
-    this.reconciler = new TaskReconciler(options.executor, attacher, this.state, options.log);
+    this.reconciler = new TaskReconciler(options.executor, attacher, this.state, options.log, (plugin) => this.csiClient(plugin));
     const Ctl = loadAgentProto().berth.agent.v1.AgentControl;
     this.client = new Ctl(options.server, grpc.credentials.createInsecure());
   }
@@ -115,13 +119,13 @@ export class Agent {
    * work starts at once without polling fast. Returns how long to wait before the next round.
    */
   async round(): Promise<number> {
-    const reports = JSON.stringify(this.lastReports);
+    const reports = urgentPart(this.lastReports);
     const waitMs = this.serverReachable && reports === this.sentReports ? LONG_POLL_MS : 0;
     const request: SyncRequest = {
       nodeId: this.options.nodeId, address: this.options.address, labels: this.options.labels,
       cpuCores: cpus().length, memoryBytes: String(totalmem()), runtime: this.options.executor.kind,
-      plugins: await this.pluginReports(), tasks: this.lastReports, agentVersion: '0.1.0',
-      waitMs, knownFingerprint: this.knownFingerprint, sentAtMs: String(Date.now()),
+      plugins: await this.pluginReports(), tasks: withPendingTasks(this.lastReports, this.state.desired, this.reconcilingDesired), agentVersion: '0.1.0',
+      waitMs, knownFingerprint: this.knownFingerprint, sentAtMs: String(Date.now()), features: [CREATES_VOLUMES, PREPARES_TASKS],
     };
     const started = Date.now();
     try {
@@ -133,8 +137,10 @@ export class Agent {
       if (changed) {
         this.knownFingerprint = response.fingerprint;
         this.state.desired = response.tasks;
-        this.state.save();
+        // Kicked first, so its first docker call is on its way while the state file is written; the write
+        // is synchronous, so no reconcile of this state can finish before it is on disk.
         this.kickReconcile();
+        this.state.save();
       }
       // A server that answers an unchanged long poll at once does not hold requests: poll plainly instead.
       return waitMs > 0 && !changed && Date.now() - started < 50 ? (this.options.syncIntervalMs ?? 1000) : 0;
@@ -158,10 +164,11 @@ export class Agent {
     if (this.stopped) return;
     if (this.reconciling) { this.reconcileAgain = true; return; }
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
+    this.reconcilingDesired = this.state.desired;
     this.reconciling = this.reconciler.reconcile(this.state.desired)
       .then((reports) => {
         this.lastReports = reports;
-        if (JSON.stringify(reports) !== this.sentReports) this.inflight?.cancel();
+        if (urgentPart(reports) !== this.sentReports) this.inflight?.cancel();
       })
       .catch((err: unknown) => this.options.log.error({ err }, 'reconcile failed'))
       .finally(() => {

@@ -1,10 +1,14 @@
 import { Logger } from 'pino';
 import type { TaskAssignment__Output } from '../proto/berth/generated/berth/agent/v1/TaskAssignment';
 import type { TaskReport } from '../proto/berth/generated/berth/agent/v1/TaskReport';
-import type { Executor, TaskStatus } from './executors/executor';
+import type { Executor, PathMapping, TaskSpec, TaskStatus } from './executors/executor';
 import { AgentLocalState } from './local-state';
 import { RestartBackoff } from './restart-backoff';
 import { VolumeAttacher } from './volume-attacher';
+import { createdReports, createVolumes } from './volume-creator';
+import { listMounts } from '../plugins/sdk/mounts';
+import { realpathSync } from 'node:fs';
+import type { CsiClient } from '../volumes/csi-client/client';
 
 /**
  * Makes the node's tasks match the desired assignments: attach volumes and start what should run,
@@ -15,9 +19,12 @@ import { VolumeAttacher } from './volume-attacher';
 export class TaskReconciler {
   private readonly messages = new Map<string, string>();
   private readonly retiring = new Map<string, Promise<void>>();
+  /** Containers being created ahead of their volumes (prepare), by task. */
+  private readonly preparing = new Map<string, Promise<void>>();
 
   constructor(private readonly executor: Executor, private readonly attacher: VolumeAttacher,
               private readonly state: AgentLocalState, private readonly log: Logger,
+              private readonly clientFor: (plugin: string) => CsiClient,
               private readonly backoff = new RestartBackoff()) {}
 
   async reconcile(desired: TaskAssignment__Output[]): Promise<TaskReport[]> {
@@ -43,7 +50,7 @@ export class TaskReconciler {
         reports.push({ taskId: a.taskId, generation: a.generation, state: 'preparing', message: 'the previous generation is stopping' });
         continue;
       }
-      reports.push(await this.ensureRunning(a, running.get(a.taskId)));
+      reports.push(a.prepareOnly ? this.prepare(a, running.get(a.taskId)) : await this.ensureRunning(a, running.get(a.taskId)));
     }
     // A task not retired yet — its container still here, its volumes still attached, or a retirement under
     // way — is reported as stopping: the server must not reclaim a volume this node may still hold. The
@@ -58,7 +65,7 @@ export class TaskReconciler {
 
   /** Resolves when every retirement under way has finished (used to drain a node). */
   async settle(): Promise<void> {
-    await Promise.all([...this.retiring.values()]);
+    await Promise.all([...this.retiring.values(), ...this.preparing.values()]);
   }
 
   private async retire(taskId: string): Promise<void> {
@@ -67,7 +74,8 @@ export class TaskReconciler {
       await this.executor.remove(taskId);
       const entry = this.state.actual[taskId];
       if (entry) {
-        for (const v of entry.assignment.volumes) {
+        // A volume without an id was never created here, so never attached (the agent crashed before).
+        for (const v of entry.assignment.volumes.filter((x) => x.volumeId)) {
           const others = Object.entries(this.state.actual).some(([id, e]) => id !== taskId && e.assignment.volumes.some((x) => x.volumeId === v.volumeId));
           await this.attacher.detach(taskId, v, !others);
         }
@@ -82,13 +90,39 @@ export class TaskReconciler {
     }
   }
 
+  /**
+   * A task whose volumes the server is still provisioning: its container is created now (with the
+   * publish targets as its bind mounts), so starting it later does not wait for docker create. Nothing
+   * is attached. Best effort: if this fails, the start creates the container as usual.
+   */
+  private prepare(a: TaskAssignment__Output, status: TaskStatus | undefined): TaskReport {
+    const report: TaskReport = { taskId: a.taskId, generation: a.generation, restarts: 0, state: 'preparing', message: 'waiting for its volumes' };
+    const prepare = this.executor.prepare?.bind(this.executor);
+    if (!prepare || this.preparing.has(a.taskId) || (status && !neverStarted(status))) return report;
+    // In the background: the volumes may be ready before docker create is done, and attaching them need
+    // not wait for it. The executor runs one operation per task at a time, so a start queues behind it.
+    const done = (async () => {
+      try {
+        const mounts = a.volumes.map((v) => ({ hostPath: this.attacher.prepareTarget(a.taskId, v), containerPath: v.mountPath, readOnly: v.readOnly }));
+        await prepare(taskSpecOf(a, mounts, []));
+      } catch (error) {
+        this.log.debug({ taskId: a.taskId, err: error instanceof Error ? error.message : String(error) }, 'could not prepare the task ahead of its start');
+      }
+    })().finally(() => this.preparing.delete(a.taskId));
+    this.preparing.set(a.taskId, done);
+    return report;
+  }
+
   private async ensureRunning(a: TaskAssignment__Output, status: TaskStatus | undefined): Promise<TaskReport> {
     const entry = this.state.actual[a.taskId];
-    const base = { taskId: a.taskId, generation: a.generation, restarts: entry?.restarts ?? 0 };
+    // Volumes this agent created are reported until the server's assignment names them.
+    const created = entry?.assignment.generation === a.generation ? { ...entry.created } : {};
+    const base = { taskId: a.taskId, generation: a.generation, restarts: entry?.restarts ?? 0, created: createdReports(a.volumes, created) };
     if (status?.state === 'running') {
       return { ...base, state: 'running', startedAtMs: String(Date.parse(status.startedAt ?? '') || 0) };
     }
-    const restart = entry !== undefined && status !== undefined;
+    // A container prepared ahead (never started) is not a run that ended: no restart, no back-off.
+    const restart = entry !== undefined && status !== undefined && !neverStarted(status);
     if (restart) {
       const wait = this.backoff.delayFor(a.taskId, status);
       if (wait > 0) {
@@ -97,31 +131,53 @@ export class TaskReconciler {
       }
     }
     try {
-      // Recorded before the first attach: whatever gets attached is then always found and detached later.
-      this.state.actual[a.taskId] = { assignment: a, restarts: (entry?.restarts ?? 0) + (restart ? 1 : 0) };
-      this.state.save();
       const began = Date.now();
+      // The container is created while the volumes are made and attached; the start waits for both.
+      if (!status && a.volumes.every((v) => !v.block)) this.prepare(a, status);
+      // Volumes this agent created already keep the ids they were given (a restart of the task creates nothing).
+      const volumes = await createVolumes(a.volumes, created, this.clientFor);
+      // Recorded before the first attach, with every volume's id: whatever gets attached is then always
+      // found and detached later. (A crash before this line has attached nothing; a volume created by
+      // then is found again by its name.)
+      this.state.actual[a.taskId] = { assignment: { ...a, volumes }, restarts: (entry?.restarts ?? 0) + (restart ? 1 : 0), created };
+      this.state.save();
       const mounts = [];
-      for (const v of a.volumes) mounts.push(await this.attacher.attach(a.taskId, v));
+      for (const v of volumes) mounts.push(await this.attacher.attach(a.taskId, v));
+      // The container binds the publish targets, which exist as empty directories before publishing
+      // (prepared containers): one that holds no mount now would let the task write to this node's root disk.
+      const mounted = new Set(listMounts().map((m) => m.mountPoint));
+      const bare = mounts.find((m) => !m.block && !mounted.has(realpathSync(m.hostPath)));
+      if (bare) throw new Error(`volume ${bare.name} is not mounted at ${bare.hostPath} although its plugin published it; not starting without it`);
       const attachedMs = Date.now() - began;
-      if (status) await this.executor.remove(a.taskId);
-      const started = await this.executor.start({
-        taskId: a.taskId, app: a.app, instance: a.instance, image: a.image || undefined, command: a.command, env: a.env,
-        mounts: mounts.filter((m) => !m.block).map((m) => ({ hostPath: m.hostPath, containerPath: m.mountPath, readOnly: m.readOnly })),
-        devices: mounts.filter((m) => m.block).map((m) => ({ hostPath: m.hostPath, containerPath: m.mountPath, readOnly: m.readOnly })),
-        cpu: a.cpu, memoryBytes: Number(a.memoryBytes), labels: {},
-      });
+      // A prepared container stays: the executor starts it if it was made with this very spec.
+      if (status && !neverStarted(status)) await this.executor.remove(a.taskId);
+      const started = await this.executor.start(taskSpecOf(a,
+        mounts.filter((m) => !m.block).map((m) => ({ hostPath: m.hostPath, containerPath: m.mountPath, readOnly: m.readOnly })),
+        mounts.filter((m) => m.block).map((m) => ({ hostPath: m.hostPath, containerPath: m.mountPath, readOnly: m.readOnly }))));
       // Where start-up time goes (volumes vs runtime): the first thing to look at when starts feel slow.
       this.log.info({ taskId: a.taskId, attachMs: attachedMs, startMs: Date.now() - began - attachedMs }, 'task started');
       if (restart) this.log.info({ taskId: a.taskId, exitCode: status?.exitCode }, 'task exited; restarted on this node with the same volumes');
       this.messages.delete(a.taskId);
-      return { ...base, restarts: this.state.actual[a.taskId].restarts, state: 'running', startedAtMs: String(Date.parse(started.startedAt ?? '') || Date.now()),
+      return { ...base, created: createdReports(a.volumes, created), restarts: this.state.actual[a.taskId].restarts, state: 'running', startedAtMs: String(Date.parse(started.startedAt ?? '') || Date.now()),
         exitCode: status?.exitCode ?? 0 };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (this.messages.get(a.taskId) !== message) this.log.warn({ taskId: a.taskId, err: message }, 'task could not start');
       this.messages.set(a.taskId, message);
-      return { ...base, state: 'failed', message };
+      return { ...base, created: createdReports(a.volumes, created), state: 'failed', message };
     }
   }
+}
+
+/** Created (by `prepare`) but never started: no run has ended, so there is nothing to restart. */
+function neverStarted(status: TaskStatus): boolean {
+  return status.state === 'exited' && !status.startedAt;
+}
+
+/** The runtime spec of an assignment: the same for a prepare and the start after it, or the prepared container is not reused. */
+function taskSpecOf(a: TaskAssignment__Output, mounts: PathMapping[], devices: PathMapping[]): TaskSpec {
+  return {
+    taskId: a.taskId, app: a.app, instance: a.instance, image: a.image || undefined, command: a.command, env: a.env,
+    mounts, devices, cpu: a.cpu, memoryBytes: Number(a.memoryBytes), labels: {},
+  };
 }

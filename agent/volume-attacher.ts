@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VolumeAttachment__Output } from '../proto/berth/generated/berth/agent/v1/VolumeAttachment';
 import { CsiClient } from '../volumes/csi-client/client';
@@ -45,7 +45,7 @@ export class VolumeAttacher {
     return p;
   }
 
-  private paths(taskId: string, v: VolumeAttachment__Output): { staging: string; target: string } {
+  private paths(taskId: string, v: Pick<VolumeAttachment__Output, 'name' | 'plugin' | 'volumeId'>): { staging: string; target: string } {
     if (!SAFE.test(taskId) || !SAFE.test(v.name) || !SAFE.test(v.plugin)) {
       throw new Error(`unsafe id in volume attachment (task ${JSON.stringify(taskId)}, volume name ${JSON.stringify(v.name)}, plugin ${JSON.stringify(v.plugin)})`);
     }
@@ -66,11 +66,28 @@ export class VolumeAttacher {
     return { name: v.name, hostPath: target, mountPath: v.mountPath, readOnly: v.readOnly, block: v.block };
   }
 
-  /** Removes the task's (now empty) publish directory once all its volumes are detached. */
+  /**
+   * The publish target of a volume not attached yet, made as an empty directory so a container can be
+   * created with it as a bind mount before the volume exists (a prepared task). NodePublishVolume mounts
+   * over it later; CSI leaves creating the target to the plugin, and plugins accept one that exists.
+   */
+  prepareTarget(taskId: string, v: { name: string; plugin: string }): string {
+    const { target } = this.paths(taskId, { ...v, volumeId: '' });
+    mkdirSync(target, { recursive: true, mode: 0o700 });
+    return target;
+  }
+
+  /** Removes the task's publish directory once all its volumes are detached. */
   forgetTask(taskId: string): void {
     if (!SAFE.test(taskId)) return;
     const dir = join(this.stateDir, 'publish', taskId);
-    if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+    if (!existsSync(dir)) return;
+    // Left: empty targets made for a prepared task that never got its volumes. rmdir removes only
+    // empty directories — never data, never a mount point (EBUSY) or a block target file (ENOTDIR).
+    for (const name of readdirSync(dir)) {
+      try { rmdirSync(join(dir, name)); } catch { /* in use or not empty: kept */ }
+    }
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
   }
 
   /** Unpublishes the task's target; unstages only when `lastUser` (no other task on this node uses the volume). */

@@ -8,7 +8,7 @@ import { tempDir } from '../integration/harness/fs-helpers';
 import type { BenchResult } from './main';
 import { fmtMs, percentile, timeMs } from './stats';
 
-const RUNS = 10;
+const RUNS = 20;
 /** Writes to its volume, then idles; exits at once on SIGTERM, so a stop never waits out a grace period. */
 const COMMAND = ['sh', '-c', "trap 'exit 0' TERM; echo hi > /data/x; sleep 100000 & wait"];
 /**
@@ -37,18 +37,6 @@ export async function runApplyBench(): Promise<BenchResult> {
   const stops: (() => Promise<unknown>)[] = [() => dockerd.stop()];
   try {
     const docker = (args: string[]) => spawnSync('docker', ['-H', `unix://${dockerd.socket}`, ...args], { encoding: 'utf8' });
-    const bare: number[] = [];
-    for (let i = 0; i < RUNS + 2; i++) {
-      const host = join(dir, 'bare', String(i));
-      mkdirSync(host, { recursive: true });
-      const ms = await timeMs(async () => {
-        const r = docker(['run', '-d', '--name', `bare${i}`, '-v', `${host}:/data`, ...LIMITS, 'busybox:local', ...COMMAND]);
-        if (r.status !== 0) throw new Error(`docker run failed: ${r.stderr}`);
-      });
-      if (i >= 2) bare.push(ms);
-      docker(['rm', '-f', `bare${i}`]);
-    }
-
     const [port, agentPort] = [await freePort(), await freePort()];
     const api = `http://127.0.0.1:${port}`;
     const server = startDaemon(['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', `127.0.0.1:${agentPort}`], { BERTH_LOG_LEVEL: 'warn' });
@@ -59,26 +47,49 @@ export async function runApplyBench(): Promise<BenchResult> {
     await waitFor('node ready', async () => ((await (await fetch(`${api}/v1/nodes`)).json()) as { items: { state: string }[] }).items.some((n) => n.state === 'ready'));
     await fetch(`${api}/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ manifest: 'kind: StorageClass\nname: fast\nspec: { plugin: berth.local, reclaimPolicy: Delete, parameters: { pool: fast } }\n' }) });
-    const viaBerth: number[] = [];
-    for (let i = 0; i < RUNS + 2; i++) {
+
+    const bareRun = async (i: number) => {
+      const host = join(dir, 'bare', String(i));
+      mkdirSync(host, { recursive: true });
+      const ms = await timeMs(async () => {
+        const r = docker(['run', '-d', '--name', `bare${i}`, '-v', `${host}:/data`, ...LIMITS, 'busybox:local', ...COMMAND]);
+        if (r.status !== 0) throw new Error(`docker run failed: ${r.stderr}`);
+      });
+      docker(['rm', '-f', `bare${i}`]);
+      return ms;
+    };
+    const berthRun = async (i: number) => {
       const name = `b${i}`;
       const ms = await timeMs(async () => {
         const res = await fetch(`${api}/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ manifest: appManifest(name) }) });
         if (!res.ok) throw new Error(`apply failed: ${await res.text()}`);
-        for (;;) {
-          const tasks = ((await (await fetch(`${api}/v1/tasks`)).json()) as { items: { id: string; state: string }[] }).items;
+        // A blocking query, as a watching client would: each answer comes once the cluster changed.
+        for (let index: number | undefined; ;) {
+          const answer = await fetch(`${api}/v1/tasks${index === undefined ? '' : `?index=${index}&waitMs=10000`}`);
+          index = Number(answer.headers.get('x-berth-index'));
+          const tasks = ((await answer.json()) as { items: { id: string; state: string }[] }).items;
           if (tasks.some((t) => t.id === `${name}-0` && t.state === 'running')) break;
-          await new Promise((r) => setTimeout(r, 5));
         }
       });
-      if (i >= 2) viaBerth.push(ms);
-      // Like the `docker rm -f` above, the next run starts only once this one is gone (task and volume),
-      // so no teardown competes with the start being measured.
+      // Like the `docker rm -f` of a bare run, the next run starts only once this one is gone (task and
+      // volume), so no teardown competes with the start being measured.
       await fetch(`${api}/v1/apps/${name}`, { method: 'DELETE' });
       await waitFor(`${name} gone`, async () => {
         const [tasks, volumes] = await Promise.all(['tasks', 'volumes'].map(async (kind) => ((await (await fetch(`${api}/v1/${kind}`)).json()) as { items: unknown[] }).items));
         return tasks!.length === 0 && volumes!.length === 0;
       }, 60_000);
+      return ms;
+    };
+    // Alternated, so both see the same machine (dockerd's and the kernel's state drift over a run), each
+    // going first every other round, each after a pause that lets the other's teardown settle.
+    const bare: number[] = [];
+    const viaBerth: number[] = [];
+    const settled = async <T>(run: () => Promise<T>): Promise<T> => { await new Promise((r) => setTimeout(r, 250)); return run(); };
+    for (let i = 0; i < RUNS + 2; i++) {
+      let b: number;
+      let v: number;
+      if (i % 2 === 0) { b = await settled(() => bareRun(i)); v = await settled(() => berthRun(i)); } else { v = await settled(() => berthRun(i)); b = await settled(() => bareRun(i)); }
+      if (i >= 2) { bare.push(b); viaBerth.push(v); }
     }
     const ratio = percentile(viaBerth, 50) / percentile(bare, 50);
     return {

@@ -22,10 +22,20 @@ export class ClusterContext {
               readonly options: { nodeDownAfterMs: number; token?: string }) {}
 
   private readonly waiters = new Set<() => void>();
+  private changes = 0;
 
-  /** Called after every reconcile pass: wakes agents whose Sync is waiting for their desired state to change. */
+  /**
+   * Called after every reconcile pass and whenever an agent's report changed a task: wakes agents whose
+   * Sync is waiting for their desired state to change, and API clients waiting for a newer `index`.
+   */
   changed(): void {
+    this.changes++;
     for (const wake of [...this.waiters]) wake();
+  }
+
+  /** How many changes this server has seen since it started: the index of the API's blocking queries. */
+  get index(): number {
+    return this.changes;
   }
 
   /** Resolves at the next `changed()`, after `ms`, or when `cancelled` aborts, whichever comes first. */

@@ -113,6 +113,20 @@ export class ClusterService {
     return { kind: m.kind, name: m.name, action };
   }
 
+  /**
+   * A blocking query: resolves once the cluster has changed past `index` (at once if it already has, or
+   * if `index` is from before a server restart), after `waitMs`, or when the client goes away.
+   */
+  async waitPast(index: number, waitMs: number, cancelled?: AbortSignal): Promise<number> {
+    const deadline = Date.now() + waitMs;
+    while (this.ctx.index === index && Date.now() < deadline && !cancelled?.aborted) await this.ctx.waitForChange(deadline - Date.now(), cancelled);
+    return this.ctx.index;
+  }
+
+  get index(): number {
+    return this.ctx.index;
+  }
+
   async list(kind: ListKind): Promise<unknown[]> {
     const { store } = this.ctx;
     switch (kind) {

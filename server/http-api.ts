@@ -70,8 +70,20 @@ export async function startHttpApi(service: ClusterService, options: HttpApiOpti
     return { applied: await service.apply(body.manifest, Boolean(body.dryRun)) };
   });
 
+  // Lists answer blocking queries (as Nomad's do): with ?index=N (the x-berth-index of an earlier answer)
+  // the answer waits until something changed after N, at most waitMs — a watch without polling.
+  const blocking = { querystring: { type: 'object', properties: { index: { type: 'integer', minimum: 0 }, waitMs: { type: 'integer', minimum: 0, maximum: 300_000 } } } };
   for (const kind of LIST_KINDS) {
-    app.get(`/v1/${kind}`, async () => ({ items: await service.list(kind) }));
+    app.get(`/v1/${kind}`, { schema: blocking }, async (req, reply) => {
+      const { index, waitMs } = req.query as { index?: number; waitMs?: number };
+      if (index !== undefined) {
+        const gone = new AbortController();
+        reply.raw.once('close', () => gone.abort()); // the client went away
+        await service.waitPast(index, waitMs ?? 30_000, gone.signal);
+      }
+      void reply.header('x-berth-index', String(service.index));
+      return { items: await service.list(kind) };
+    });
   }
   app.get('/v1/apps/:name', { schema: { params: { type: 'object', properties: { name: NAME } } } },
     async (req) => service.getApp((req.params as { name: string }).name));

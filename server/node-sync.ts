@@ -4,6 +4,7 @@ import type { SyncRequest__Output } from '../proto/berth/generated/berth/agent/v
 import type { SyncResponse } from '../proto/berth/generated/berth/agent/v1/SyncResponse';
 import { createHash } from 'node:crypto';
 import { buildAssignments } from './assignments';
+import { recordAgentCreatedVolumes } from './controllers/provisioning';
 import type { TaskAssignment } from '../proto/berth/generated/berth/agent/v1/TaskAssignment';
 import type { ClusterContext } from './cluster-context';
 import type { NodeRecord, TaskRecord } from './records';
@@ -57,19 +58,35 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
   const node: NodeRecord = {
     id: req.nodeId, address: req.address, labels: { ...req.labels, [RUNTIME_LABEL]: req.runtime }, cpuCores: req.cpuCores, memoryBytes: Number(req.memoryBytes),
     runtime: req.runtime, plugins: onServerClock(req.plugins, req.sentAtMs), lastSyncMs: Date.now(),
-    reportedAtMs: Date.now(), state: 'ready',
+    reportedAtMs: Date.now(), state: 'ready', features: [...req.features],
   };
+  await recordAgentCreatedVolumes(ctx, node, req.tasks, Number(req.sentAtMs) > 0 ? Date.now() - Number(req.sentAtMs) : 0);
   const reported = new Map(req.tasks.map((t) => [t.taskId, t]));
+  let tasksChanged = req.tasks.some((t) => t.created.length > 0);
   store.transaction(() => {
     store.nodes.put(node.id, node);
     for (const task of store.tasks.list().filter((t) => t.nodeId === node.id)) {
       const r = reported.get(task.id);
       if (task.state === 'stopping') {
         // The agent retires tasks that are no longer assigned; once it stops reporting one, it is gone.
-        if (!r && !task.stopped) store.tasks.put(task.id, { ...task, stopped: true, updatedAt: new Date().toISOString() });
+        // The agent reports every task it runs, holds volumes for, or has been told to run (feature
+        // PREPARES_TASKS): one it does not report is not about to start either.
+        if (!r && !task.stopped) {
+          store.tasks.put(task.id, { ...task, stopped: true, updatedAt: new Date().toISOString() });
+          tasksChanged = true;
+        }
         continue;
       }
       if (!r || Number(r.generation) !== task.generation) continue;
+      if (task.state === 'placed') {
+        // Handed out early (its volumes are the agent's to create): what went wrong is shown, the state stays.
+        if (r.state === 'failed' && r.message && r.message !== task.message) {
+          store.tasks.put(task.id, { ...task, message: r.message, updatedAt: new Date().toISOString() });
+          tasksChanged = true;
+          ctx.event(`task/${task.id}`, 'Failed', r.message);
+        }
+        continue;
+      }
       const next: TaskRecord = { ...task, updatedAt: new Date().toISOString(), restarts: r.restarts };
       if (task.state === 'assigned' || task.state === 'running' || task.state === 'failed') {
         next.state = r.state === 'running' ? 'running' : r.state === 'failed' ? 'failed' : task.state;
@@ -78,11 +95,14 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
       }
       if (next.state !== task.state || next.restarts !== task.restarts || next.message !== task.message) {
         store.tasks.put(task.id, next);
+        tasksChanged = true;
         if (next.restarts > task.restarts) ctx.event(`task/${task.id}`, 'Restarted', `task exited (code ${r.exitCode}) and was restarted on ${node.id} with the same volumes`);
         if (next.state !== task.state) ctx.event(`task/${task.id}`, next.state === 'running' ? 'Running' : 'Failed', next.message ?? `task is ${next.state} on ${node.id}`);
       }
     }
   });
+  // Whoever waits on the cluster (API blocking queries, the control loop's next step) hears of it now.
+  if (tasksChanged) ctx.changed();
   if (!previous || previous.state === 'down') ctx.event(`node/${node.id}`, 'NodeReady', `node ${node.id} is ready (${node.plugins.length} CSI plugin(s))`);
   await ctx.ledger.registerNode(node.id, nodeCapacity(ctx, node));
   let tasks = buildAssignments(ctx, node.id);

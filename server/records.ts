@@ -109,6 +109,8 @@ export interface NodeRecord {
   /** When the agent measured pool capacities (ms). */
   reportedAtMs: number;
   state: 'ready' | 'down';
+  /** What the node's agent can do beyond the base protocol (SyncRequest.features), e.g. "create-volumes". */
+  features?: string[];
 }
 
 export interface EventRecord {

@@ -1,9 +1,10 @@
 /**
  * TaskSpec → docker create options. Pure, so the mapping can be read (and tested) without a daemon.
  */
+import { createHash } from 'node:crypto';
 import type { ContainerCreateOptions, DeviceMapping, MountSettings } from 'dockerode';
 import type { TaskSpec } from './executor';
-import { LABEL_APP, LABEL_INSTANCE, LABEL_NODE, LABEL_TASK } from './task-spec';
+import { LABEL_APP, LABEL_INSTANCE, LABEL_NODE, LABEL_SPEC, LABEL_TASK } from './task-spec';
 
 /** Container names are "berth-<taskId>": recognisable in `docker ps`, and never clash with user containers. */
 export function containerName(taskId: string): string {
@@ -35,7 +36,7 @@ export function toCreateOptions(spec: TaskSpec, image: string, options: DockerSp
     PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.readOnly ? 'r' : 'rwm',
   }));
 
-  return {
+  const createOptions: ContainerCreateOptions = {
     name: containerName(spec.taskId),
     Image: image,
     Cmd: spec.command.length > 0 ? [...spec.command] : undefined,
@@ -54,4 +55,13 @@ export function toCreateOptions(spec: TaskSpec, image: string, options: DockerSp
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
     },
   };
+  labels[LABEL_SPEC] = specHash(createOptions);
+  return createOptions;
+}
+
+/** The hash a container carries in its LABEL_SPEC label: of everything it is createOptions with but that label. */
+export function specHash(options: ContainerCreateOptions): string {
+  const labels = { ...options.Labels };
+  delete labels[LABEL_SPEC];
+  return createHash('sha256').update(JSON.stringify({ ...options, Labels: labels })).digest('hex').slice(0, 32);
 }

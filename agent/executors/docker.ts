@@ -6,7 +6,7 @@
  * "berth-<taskId>"; a container with that name but without our label is never adopted or removed.
  */
 import Docker from 'dockerode';
-import type { ContainerInspectInfo } from 'dockerode';
+import type { ContainerCreateOptions, ContainerInspectInfo } from 'dockerode';
 import pino, { Logger } from 'pino';
 import { toCreateOptions, containerName } from './docker-spec';
 import { demuxDockerStream, readAll } from './docker-stream';
@@ -17,7 +17,7 @@ import {
 } from './errors';
 import type { ExecOptions, ExecResult, Executor, LogOptions, TaskSpec, TaskStatus } from './executor';
 import { TaskQueue } from './task-queue';
-import { LABEL_APP, LABEL_INSTANCE, LABEL_NODE, LABEL_TASK, validateTaskId, validateTaskSpec } from './task-spec';
+import { LABEL_APP, LABEL_INSTANCE, LABEL_NODE, LABEL_SPEC, LABEL_TASK, validateTaskId, validateTaskSpec } from './task-spec';
 
 export interface DockerExecutorOptions {
   /** dockerd's API socket, e.g. /var/run/docker.sock. */
@@ -57,6 +57,18 @@ function toStatus(taskId: string, info: ContainerInspectInfo): TaskStatus {
   };
 }
 
+/** The spec's image, once the spec is valid: the docker runtime needs one. */
+function validImage(spec: TaskSpec): string {
+  validateTaskSpec(spec);
+  if (!spec.image) throw new InvalidTaskSpecError('image', 'the docker runtime needs an image');
+  return spec.image;
+}
+
+/** A container created ahead by `prepare` (never started) with exactly the options a start would use. */
+function isPrepared(info: ContainerInspectInfo, options: ContainerCreateOptions): boolean {
+  return info.State.Status === 'created' && info.Config.Labels?.[LABEL_SPEC] === options.Labels?.[LABEL_SPEC];
+}
+
 function missing(taskId: string): TaskStatus {
   return { taskId, state: 'missing', runtimeId: '' };
 }
@@ -73,42 +85,23 @@ export class DockerExecutor implements Executor {
   }
 
   async start(spec: TaskSpec): Promise<TaskStatus> {
-    validateTaskSpec(spec);
-    if (!spec.image) throw new InvalidTaskSpecError('image', 'the docker runtime needs an image');
-    const image = spec.image;
+    const image = validImage(spec);
     return this.queue.run(spec.taskId, () => this.guard('start', spec.taskId, async () => {
+      const options = toCreateOptions(spec, image, this.options);
       const existing = await this.inspect(spec.taskId);
+      let id: string | undefined;
       if (existing) {
         const current = toStatus(spec.taskId, existing);
         if (current.state === 'running') return current;
-        // Exited: a fresh container, so the new one gets the current spec and a clean writable layer.
-        this.log.info({ taskId: spec.taskId, exitCode: current.exitCode }, 'removing exited container before restart');
-        await this.removeContainer(existing.Id);
-      }
-      // No separate image check: create answers 404 for a missing image (→ ImageNotFoundError below), one round trip less per start.
-      let id: string;
-      try {
-        id = (await this.docker.createContainer(toCreateOptions(spec, image, this.options))).id;
-      } catch (error) {
-        const code = httpStatus(error);
-        if (code === 409) {
-          // Another agent process created it first: adopt theirs rather than fail. dockerd reserves
-          // the name before the container can be inspected, so give it a moment to appear.
-          let again: ContainerInspectInfo | undefined;
-          for (let i = 0; i < 40 && !again; i++) {
-            again = await this.inspect(spec.taskId);
-            if (!again) await new Promise((r) => setTimeout(r, 25));
-          }
-          if (!again) throw new RuntimeError('start', spec.taskId, dockerMessage(error));
-          id = again.Id;
-        } else if (code === 404) {
-          throw new ImageNotFoundError(image, spec.taskId);
-        } else if (code === 400 || code === 500) {
-          throw new TaskStartError(spec.taskId, dockerMessage(error));
+        if (isPrepared(existing, options)) {
+          id = existing.Id;
         } else {
-          throw error;
+          // Exited: a fresh container, so the new one gets the current spec and a clean writable layer.
+          this.log.info({ taskId: spec.taskId, exitCode: current.exitCode }, 'removing exited container before restart');
+          await this.removeContainer(existing.Id);
         }
       }
+      id ??= await this.create(spec.taskId, image, options);
       try {
         await this.docker.getContainer(id).start();
       } catch (error) {
@@ -122,6 +115,47 @@ export class DockerExecutor implements Executor {
       this.log.info({ taskId: spec.taskId, container: id.slice(0, 12) }, 'task started');
       return toStatus(spec.taskId, info);
     }));
+  }
+
+  /**
+   * Creates the task's container without starting it, so that a later `start` with the same spec only
+   * has to start it. A container the task already has is kept, unless it was never started and was
+   * created with another spec.
+   */
+  async prepare(spec: TaskSpec): Promise<void> {
+    const image = validImage(spec);
+    await this.queue.run(spec.taskId, () => this.guard('prepare', spec.taskId, async () => {
+      const options = toCreateOptions(spec, image, this.options);
+      const existing = await this.inspect(spec.taskId);
+      if (existing) {
+        if (existing.State.Status !== 'created' || isPrepared(existing, options)) return;
+        await this.removeContainer(existing.Id);
+      }
+      await this.create(spec.taskId, image, options);
+    }));
+  }
+
+  /** docker create; the container's id. No separate image check: create answers 404 for a missing image, one round trip less per start. */
+  private async create(taskId: string, image: string, options: ContainerCreateOptions): Promise<string> {
+    try {
+      return (await this.docker.createContainer(options)).id;
+    } catch (error) {
+      const code = httpStatus(error);
+      if (code === 409) {
+        // Another agent process created it first: adopt theirs rather than fail. dockerd reserves
+        // the name before the container can be inspected, so give it a moment to appear.
+        let again: ContainerInspectInfo | undefined;
+        for (let i = 0; i < 40 && !again; i++) {
+          again = await this.inspect(taskId);
+          if (!again) await new Promise((r) => setTimeout(r, 25));
+        }
+        if (!again) throw new RuntimeError('start', taskId, dockerMessage(error));
+        return again.Id;
+      }
+      if (code === 404) throw new ImageNotFoundError(image, taskId);
+      if (code === 400 || code === 500) throw new TaskStartError(taskId, dockerMessage(error));
+      throw error;
+    }
   }
 
   async status(taskId: string): Promise<TaskStatus> {

@@ -80,9 +80,14 @@ export interface Executor {
   /**
    * Starts the task. If a task with this id already runs, returns its status unchanged (the spec is
    * not compared: rolling a changed spec is the agent's job, via stop + remove + start). If it exists
-   * but has exited, it is removed and started fresh.
+   * but has exited, it is removed and started fresh; if it was prepared with this spec, it is started.
    */
   start(spec: TaskSpec): Promise<TaskStatus>;
+  /**
+   * Optional: readies the task without starting it (docker: creates the container), so a `start` with
+   * the same spec soon after is quicker. A `start` with another spec replaces what was prepared.
+   */
+  prepare?(spec: TaskSpec): Promise<void>;
   /** Status of one task; `state: 'missing'` when the runtime has no such task. */
   status(taskId: string): Promise<TaskStatus>;
   /** Every task this executor owns on this node, discovered from the runtime (not from memory). */

@@ -12,6 +12,8 @@ export const LABEL_APP = 'berth.app';
 export const LABEL_INSTANCE = 'berth.instance';
 /** Set when the executor is bound to a node id, so several agents can share one dockerd (tests, bench). */
 export const LABEL_NODE = 'berth.node';
+/** A hash of everything a container was created with (docker-spec.ts): a prepared container is started only if it still matches. */
+export const LABEL_SPEC = 'berth.spec';
 
 /**
  * Letters, digits, '_', '.', '-'; must start with a letter or digit (so never "." or ".."), at most

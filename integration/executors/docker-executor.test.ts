@@ -68,6 +68,32 @@ describe('docker executor on a private dockerd', function () {
     assert.equal(readFileSync(join(host, 'out.txt'), 'utf8'), 'hello from berth\n');
   });
 
+  it('prepare creates the container without starting it; start runs that one, or a fresh one if the spec changed', async () => {
+    const host = join(dir, 'vol-prep');
+    mkdirSync(host);
+    const prepared = spec('prep-0', ['sh', '-c', 'echo started > /data/out; sleep 60'], { mounts: [{ hostPath: host, containerPath: '/data', readOnly: false }] });
+    await ex.prepare(prepared);
+    const before = await ex.status('prep-0');
+    assert.equal(before.state, 'exited');
+    assert.equal(before.startedAt, undefined, 'a prepared container has not run');
+    assert.equal(existsSync(join(host, 'out')), false);
+    await ex.prepare(prepared); // idempotent: the same container stays
+    assert.equal((await ex.status('prep-0')).runtimeId, before.runtimeId);
+    const started = await ex.start(prepared);
+    assert.equal(started.state, 'running');
+    assert.equal(started.runtimeId, before.runtimeId, 'start reused the prepared container');
+    await ex.remove('prep-0');
+
+    // Prepared with one spec, started with another (the volume became read-only): a new container.
+    await ex.prepare(prepared);
+    const stale = (await ex.status('prep-0')).runtimeId;
+    const changed = { ...prepared, mounts: [{ hostPath: host, containerPath: '/data', readOnly: true }] };
+    const again = await ex.start(changed);
+    assert.notEqual(again.runtimeId, stale);
+    assert.equal(again.state, 'running');
+    await ex.remove('prep-0');
+  });
+
   it('a read-only mount refuses writes', async () => {
     const host = join(dir, 'vol-ro');
     mkdirSync(host);

@@ -87,12 +87,18 @@ describe('a volume the plugin created just before a server crash is not left beh
     cluster = await startCluster('intent', ['--node-down-after', '3']);
     ({ api } = cluster);
     await cluster.addNode('n1', '1G');
-    assert.equal(berth(api, ['apply', '-f', '-'], CLASS.replace('bindingMode: Immediate, ', '')).code, 0);
+    // WaitForFirstConsumer; a class with a provisioner secret is provisioned by the server itself (the
+    // agent is never handed that secret), one without by the node's agent.
+    const secret = 'kind: Secret\nname: admin\ndata: { key: k }\n---\n';
+    assert.equal(berth(api, ['apply', '-f', '-'], secret + CLASS.replace('bindingMode: Immediate, ', '').replace('reclaimPolicy: Delete,', 'reclaimPolicy: Delete, provisionerSecret: admin,')).code, 0);
+    assert.equal(berth(api, ['apply', '-f', '-'], CLASS.replace('bindingMode: Immediate, ', '').replace('name: now', 'name: local')).code, 0);
   });
 
   after(async () => { await cluster?.stop(); });
 
-  it('finds the volume again by its CreateVolume name and deletes it', async () => {
+  const volumes = () => berthJson<{ items: Volume[] }>(api, ['get', 'volumes']).items;
+
+  it('finds the volume again by its CreateVolume name and deletes it (the server made the call)', async () => {
     const [node] = cluster.nodes;
     // The server dies right after CreateVolume answered: the plugin has the volume, the records only the intent.
     await cluster.restartServer('SIGTERM', { BERTH_FAILPOINTS: 'server-after-create-volume' });
@@ -102,9 +108,22 @@ describe('a volume the plugin created just before a server crash is not left beh
     // Keep the agent away so the restarted server cannot finish provisioning; delete the app meanwhile.
     await node.agent.stop();
     await cluster.restartServer();
-    const volumes = () => berthJson<{ items: Volume[] }>(api, ['get', 'volumes']).items;
     assert.equal(volumes()[0]?.state, 'creating');
     assert.equal(berth(api, ['delete', 'app', 'crashy']).code, 0);
+    node.agent = startDaemon(node.agentArgs);
+    await waitFor('volume record gone', () => volumes().length === 0, 120_000);
+    assert.equal((await node.plugin.client.controller('ListVolumes', {})).entries.length, 0, 'the plugin volume was deleted too');
+  });
+
+  it('finds the volume again and deletes it when the agent that made the call crashed before anyone recorded it', async () => {
+    const [node] = cluster.nodes;
+    await node.agent.stop();
+    node.agent = startDaemon(node.agentArgs, { BERTH_FAILPOINTS: 'agent-after-create-volume' });
+    assert.equal(berth(api, ['apply', '-f', '-'], app('crashy2', 32, '').replace('storageClass: now', 'storageClass: local')).code, 0);
+    await node.agent.exited;
+    assert.equal((await node.plugin.client.controller('ListVolumes', {})).entries.length, 1, 'the plugin made the volume');
+    assert.equal(volumes()[0]?.state, 'creating', 'the records have only the intent');
+    assert.equal(berth(api, ['delete', 'app', 'crashy2']).code, 0);
     node.agent = startDaemon(node.agentArgs);
     await waitFor('volume record gone', () => volumes().length === 0, 120_000);
     assert.equal((await node.plugin.client.controller('ListVolumes', {})).entries.length, 0, 'the plugin volume was deleted too');

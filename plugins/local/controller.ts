@@ -75,15 +75,19 @@ export function localController(driver: LocalDriver): AsyncService<ControllerHan
       const accessType = requireCapabilities(req.volumeCapabilities, poolFsType(pool));
       const size = resolveCapacity(req.capacityRange, driver.options.defaultVolumeBytes);
 
-      const existing = driver.state.volumeByName(name);
-      if (existing && existing.status === 'ready') {
+      // Same name, same volume: asked again (a retry, the server and an agent both asking), answer with it.
+      const existingAnswer = () => {
+        const existing = driver.state.volumeByName(name);
+        if (!existing || existing.status !== 'ready') return undefined;
         const sameSource = (existing.source?.snapshotId ?? '') === (sourceSnapshot?.id ?? '')
           && (existing.source?.volumeId ?? '') === (sourceVolume?.id ?? '');
         if (existing.pool !== pool.name || existing.accessType !== accessType || !sameSource || !capacityFits(existing.capacityBytes, req.capacityRange)) {
           throw alreadyExists(`volume ${JSON.stringify(name)} exists (${existing.id}) with different capacity, pool, access type or source`);
         }
         return { volume: toVolume(driver, existing) };
-      }
+      };
+      const answered = existingAnswer();
+      if (answered) return answered;
       if (!topologyAllowsNode(driver, req.accessibilityRequirements?.requisite)) {
         throw resourceExhausted(`this plugin provisions only on node ${driver.nodeId}, which the requisite topology excludes`);
       }
@@ -99,6 +103,9 @@ export function localController(driver: LocalDriver): AsyncService<ControllerHan
       if (size > free) throw resourceExhausted(`pool ${pool.name} has ${free} bytes free, volume needs ${size}`);
 
       return driver.locks.withLocks([`name:${name}`], 'CreateVolume', async () => {
+        // Again under the lock: a call for this name may have finished between the look above and now.
+        const meanwhile = existingAnswer();
+        if (meanwhile) return meanwhile;
         const record: VolumeRecord = {
           id: newVolumeId(), name, pool: pool.name, capacityBytes: size, accessType, status: 'creating',
           parameters: { ...parameters }, createdAt: new Date().toISOString(),

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { run } from '../sdk/exec';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../sdk/errors';
 import { AsyncService } from '../sdk/handler';
-import { bindMount, isMountPoint, unmountAll } from '../sdk/mounts';
+import { bindMount, unmountAll } from '../sdk/mounts';
 import { requireAbsolutePath, requireString } from '../sdk/validate';
 import type { NodeHandlers } from '../../proto/csi/generated/csi/v1/Node';
 import { accessTypeOf, capabilityKey, capabilityProblem } from './capabilities';
@@ -64,11 +64,10 @@ export function localNode(driver: LocalDriver): AsyncService<NodeHandlers> {
         }
         mkdirSync(stagingPath, { recursive: true });
         const record: StageRecord = { volumeId: id, stagingPath, accessType: v.accessType, capabilityKey: key };
-        if (v.accessType === 'block') {
-          record.loopDevice = await attachLoop(pool.blockImagePath(id), false);
-        } else if (!isMountPoint(stagingPath)) {
-          await bindMount(pool.volumePath(id), stagingPath, false);
-        }
+        // A filesystem volume is a directory in the pool already: nothing to mount at the staging path
+        // (publish binds the volume's own directory), which saves a mount per start. Stages made by
+        // earlier versions, which bound it there, are still unmounted by NodeUnstageVolume.
+        if (v.accessType === 'block') record.loopDevice = await attachLoop(pool.blockImagePath(id), false);
         state.stages.set(id, record);
         state.save();
         return {};
@@ -131,7 +130,7 @@ export function localNode(driver: LocalDriver): AsyncService<NodeHandlers> {
           await bindMount(device, targetPath, readOnly);
         } else {
           mkdirSync(targetPath, { recursive: true });
-          await bindMount(stagingPath, targetPath, readOnly);
+          await bindMount(pool.volumePath(id), targetPath, readOnly);
         }
         state.publications.set(targetPath, record);
         state.save();

@@ -24,6 +24,8 @@ export function nodeInfoOf(ctx: ClusterContext, node: NodeRecord): NodeInfo {
  */
 export function pinnedNode(ctx: ClusterContext, volume: VolumeRecord): string | undefined {
   if (volume.nodeId) return volume.nodeId;
+  // Still being created (or its creation unconfirmed) on a node-local plugin: it can only be there.
+  if (volume.state === 'creating' && volume.intentNodeId && isNodeLocal(ctx, volume.intentNodeId, volume.plugin)) return volume.intentNodeId;
   const keys = Object.entries(volume.topology);
   if (keys.length === 0) return undefined;
   const matches = ctx.store.nodes.list().filter((n) => {

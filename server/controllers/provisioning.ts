@@ -1,11 +1,15 @@
-import type { ResourceAmounts } from '../../core/domain';
+import type { PoolAmount, Reservation, ResourceAmounts } from '../../core/domain';
+import type { PluginReport__Output } from '../../proto/berth/generated/berth/agent/v1/PluginReport';
 import { failpoint } from '../../plugins/sdk/failpoints';
-import type { VolumeCapability } from '../../proto/csi/types';
+import type { VolumeCapability, Volume__Output as CsiVolume } from '../../proto/csi/types';
 import type { AccessMode } from '../../proto/csi/types';
 import type { ClusterContext } from '../cluster-context';
 import { claimIdOf, csiAccessMode, csiNameOf, newVolumeId, volumeRole } from '../naming';
 import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../records';
 import { secretData } from '../secrets';
+import { agentCreates } from './agent-created-volumes';
+import { decodeCreateVolumeResponse } from '../../volumes/csi-client/create-volume-codec';
+import type { TaskReport__Output } from '../../proto/berth/generated/berth/agent/v1/TaskReport';
 
 function capabilityOf(claim: ClaimRecord, fsType: string | undefined, mountFlags: readonly string[]): VolumeCapability {
   const accessMode = { mode: csiAccessMode(claim.accessMode) as AccessMode };
@@ -42,28 +46,49 @@ async function provisionTask(ctx: ClusterContext, task: TaskRecord): Promise<voi
   const app = store.apps.get(task.app);
   const node = task.nodeId ? store.nodes.get(task.nodeId) : undefined;
   if (!app || !node) return;
+  let waitingForAgent = false;
   for (const tpl of app.spec.volumes) {
     const claim = store.claims.get(claimIdOf(app.name, tpl.name, task.instance));
     if (!claim) return;
-    if (!claim.volumeId || store.volumes.get(claim.volumeId)?.state === 'creating') await provisionClaim(ctx, task, claim, node);
+    const unbound = !claim.volumeId || store.volumes.get(claim.volumeId)?.state === 'creating';
+    if (unbound && agentCreates(ctx, claim, node)) {
+      // The agent creates it when it attaches it (see agent-created-volumes.ts); the intent comes first.
+      await provisionIntent(ctx, task, claim, node);
+      waitingForAgent = true;
+      continue;
+    }
+    if (unbound) await provisionClaim(ctx, task, claim, node);
     const bound = store.claims.get(claim.id)!;
     await controllerPublish(ctx, bound, node);
   }
-  store.transaction(() => {
-    const current = store.tasks.get(task.id);
+  if (!waitingForAgent) markAssigned(ctx, task.id, node.id);
+}
+
+/** placed → assigned once every volume of the task is ready on its node. */
+export function markAssigned(ctx: ClusterContext, taskId: string, nodeId: string): void {
+  ctx.store.transaction(() => {
+    const current = ctx.store.tasks.get(taskId);
     if (current?.state === 'placed') {
-      store.tasks.put(task.id, { ...current, state: 'assigned', message: undefined, updatedAt: new Date().toISOString() });
-      ctx.event(`task/${task.id}`, 'Assigned', `volumes ready; handed to the agent on ${node.id}`);
+      ctx.store.tasks.put(taskId, { ...current, state: 'assigned', message: undefined, updatedAt: new Date().toISOString() });
+      ctx.event(`task/${taskId}`, 'Assigned', `volumes ready; handed to the agent on ${nodeId}`);
     }
   });
 }
 
+interface ProvisionTarget {
+  plugin: PluginReport__Output;
+  poolName: string | undefined;
+  volume: VolumeRecord;
+  /** The claim's bytes in the task's reservation, when a task reserved them. */
+  held: { reservation: Reservation; poolAmount: PoolAmount } | undefined;
+}
+
 /**
- * Creates and binds the volume of one claim on `node`: for a placed task (WaitForFirstConsumer: the
- * claim's bytes move from the task's reservation to the volume's own), or with no task at all
- * (Immediate binding: the volume's reservation was taken before its intent was written).
+ * Checks the claim can be provisioned by its class's plugin on `node`, and writes the volume's intent
+ * (its record with a fixed CreateVolume name) unless it exists: the intent is there before any plugin
+ * is asked to create anything.
  */
-export async function provisionClaim(ctx: ClusterContext, task: TaskRecord | undefined, claim: ClaimRecord, node: NodeRecord): Promise<void> {
+async function provisionIntent(ctx: ClusterContext, task: TaskRecord | undefined, claim: ClaimRecord, node: NodeRecord): Promise<ProvisionTarget> {
   const { store } = ctx;
   const sc = store.storageClasses.get(claim.storageClass);
   if (!sc) throw new Error(`storage class ${claim.storageClass} does not exist`);
@@ -79,8 +104,6 @@ export async function provisionClaim(ctx: ClusterContext, task: TaskRecord | und
   const reservation = task ? (await ctx.ledger.reservationsOf([task.id])).get(task.id) : undefined;
   const poolAmount = reservation?.amounts.pools.find((p) => p.claimId === claim.id);
   const poolName = poolAmount?.pool ?? sc.spec.parameters.pool ?? plugin.pools[0]?.name;
-
-  // 1. Intent: the volume record with its CreateVolume name exists before the plugin is called.
   let volume: VolumeRecord | undefined = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
   if (!volume) {
     const v: VolumeRecord = {
@@ -93,34 +116,78 @@ export async function provisionClaim(ctx: ClusterContext, task: TaskRecord | und
     });
     volume = v;
   }
+  return { plugin, poolName, volume, held: reservation && poolAmount ? { reservation, poolAmount } : undefined };
+}
+
+/**
+ * Creates and binds the volume of one claim on `node`: for a placed task (WaitForFirstConsumer: the
+ * claim's bytes move from the task's reservation to the volume's own), or with no task at all
+ * (Immediate binding: the volume's reservation was taken before its intent was written).
+ */
+export async function provisionClaim(ctx: ClusterContext, task: TaskRecord | undefined, claim: ClaimRecord, node: NodeRecord): Promise<void> {
+  // 1. Intent: the volume record with its CreateVolume name exists before the plugin is called.
+  const target = await provisionIntent(ctx, task, claim, node);
   // 2. CreateVolume, preferring (and requiring) the node the scheduler chose.
-  const res = await ctx.controllerFor(sc.spec.plugin, node).controller('CreateVolume', createVolumeRequest(ctx, claim, volume, node));
+  const res = await ctx.controllerFor(target.volume.plugin, node).controller('CreateVolume', createVolumeRequest(ctx, claim, target.volume, node));
   failpoint('server-after-create-volume'); // tests: the plugin made the volume, the records do not know it yet
-  const created = res.volume!;
+  await bindCreated(ctx, task, claim, node, target, res.volume!);
+}
+
+/**
+ * Records a volume the agent of `node` created for a task's claim (its CreateVolumeResponse) exactly
+ * as if the server had made the call: ready, bound, its bytes moved to a reservation of its own. A
+ * report of a volume already recorded (agents repeat them) or no longer wanted changes nothing.
+ */
+export async function recordAgentCreated(ctx: ClusterContext, task: TaskRecord, claim: ClaimRecord, node: NodeRecord, csiName: string, created: CsiVolume, readyAt: Date): Promise<void> {
+  const volume = claim.volumeId ? ctx.store.volumes.get(claim.volumeId) : undefined;
+  // Only an answer to this very intent (an older incarnation of the claim had another name), and once:
+  // two syncs of one agent can overlap (a cut-short long poll and the next).
+  if (volume?.state !== 'creating' || volume.intentNodeId !== node.id || volume.claimId !== claim.id || volume.csiName !== csiName || recording.has(volume.id)) return;
+  recording.add(volume.id);
+  try {
+    await bindCreated(ctx, task, claim, node, await provisionIntent(ctx, task, claim, node), created, readyAt);
+  } finally {
+    recording.delete(volume.id);
+  }
+}
+
+/** Volumes whose agent-made creation is being recorded right now. */
+const recording = new Set<string>();
+
+/** 3. Bind, and move the claim's bytes from the task's reservation to the volume's own (it outlives the task). */
+async function bindCreated(ctx: ClusterContext, task: TaskRecord | undefined, claim: ClaimRecord, node: NodeRecord, target: ProvisionTarget, created: CsiVolume,
+                           readyAt = new Date()): Promise<void> {
+  const { store } = ctx;
+  const { plugin, poolName, volume, held } = target;
   const segments = created.accessibleTopology[0]?.segments ?? {};
   const ready: VolumeRecord = {
     ...volume, csiVolumeId: created.volumeId, capacityBytes: Number(created.capacityBytes) || claim.sizeBytes, topology: segments,
-    volumeContext: created.volumeContext, state: 'ready', readyAt: new Date().toISOString(),
+    // When the plugin made it: a pool measured after that no longer counts its bytes free (node-sync.ts nodeCapacity).
+    volumeContext: created.volumeContext, state: 'ready', readyAt: readyAt.toISOString(),
     // A volume whose topology names exactly this node's segments lives here (node-local storage).
     nodeId: Object.keys(segments).length > 0 && Object.entries(segments).every(([k, v]) => plugin.topology[k] === v) ? node.id : undefined,
   };
-  // 3. Bind, and move the claim's bytes from the task's reservation to the volume's own (it outlives the task).
-  store.transaction(() => {
+  const bound = store.transaction(() => {
+    // Reclaimed meanwhile (deleting): the delete finds the volume by its name; binding it would undo that.
+    const current = store.claims.get(claim.id);
+    if (store.volumes.get(ready.id)?.state !== 'creating' || !current) return false;
     store.volumes.put(ready.id, ready);
-    store.claims.put(claim.id, { ...store.claims.get(claim.id)!, volumeId: ready.id, state: 'bound' });
+    store.claims.put(claim.id, { ...current, volumeId: ready.id, state: 'bound' });
+    return true;
   });
+  if (!bound) return;
   // Only node-local volumes move their bytes to a reservation of their own: shared storage is not one
   // node's pool, so its claim keeps the bytes in the task's reservation.
   if (ready.nodeId && poolName) {
     const amounts: ResourceAmounts = { cpuMillis: 0, memoryBytes: 0, attachments: [], pools: [{ plugin: ready.plugin, pool: poolName, bytes: ready.capacityBytes }] };
     // One ledger transaction, so no other placement can take the bytes between the two reservations.
-    const held = task && reservation && poolAmount
+    const moved = task && held
       ? await ctx.ledger.moveToStatic({ fromHolderId: task.id, claimId: claim.id, nodeId: node.id, role: volumeRole(ready.id), amounts })
       : await ctx.ledger.reserveStatic(node.id, volumeRole(ready.id), amounts);
     // The bytes come from the task's reservation, so this can only fail if the pool shrank under us
     // (a capacity report racing the create) or the plugin rounded the size up past the free space.
-    if (held.status !== 'reserved' && held.status !== 'already-reserved') {
-      ctx.event(`node/${node.id}`, 'LedgerMismatch', `could not reserve ${ready.capacityBytes} bytes for volume ${ready.id} in pool ${poolName}: ${held.status}`);
+    if (moved.status !== 'reserved' && moved.status !== 'already-reserved') {
+      ctx.event(`node/${node.id}`, 'LedgerMismatch', `could not reserve ${ready.capacityBytes} bytes for volume ${ready.id} in pool ${poolName}: ${moved.status}`);
     }
   }
   ctx.event(`claim/${claim.id}`, 'Provisioned', `volume ${ready.id} (${ready.plugin} ${created.volumeId}, ${ready.capacityBytes} bytes) on ${ready.nodeId ?? 'shared storage'}`);
@@ -171,4 +238,46 @@ async function controllerPublish(ctx: ClusterContext, claim: ClaimRecord, node: 
     readonly: claim.accessMode === 'single-node-reader-only', secrets, volumeContext: volume.volumeContext,
   });
   ctx.store.volumes.put(volume.id, { ...volume, published: { ...(volume.published ?? {}), [node.id]: res.publishContext } });
+}
+
+/**
+ * Takes in what an agent reports about volumes it created (TaskReport.created), before the reports'
+ * task states: a task whose volumes are then all in place is assigned, so the same report can move it
+ * on to running. Reports name a volume again until the assignment carries its id: recording is idempotent.
+ */
+export async function recordAgentCreatedVolumes(ctx: ClusterContext, node: NodeRecord, reports: readonly TaskReport__Output[], clockOffsetMs: number): Promise<void> {
+  for (const r of reports) {
+    if (r.created.length === 0) continue;
+    const task = ctx.store.tasks.get(r.taskId);
+    if (!task || task.nodeId !== node.id) continue;
+    for (const c of r.created) {
+      const claim = ctx.store.claims.get(claimIdOf(task.app, c.name, task.instance));
+      let created: CsiVolume | null = null;
+      try {
+        created = decodeCreateVolumeResponse(c.response).volume;
+      } catch {
+        ctx.log.warn({ node: node.id, task: task.id, volume: c.name }, 'agent reported an undecodable CreateVolumeResponse; ignored');
+      }
+      if (!claim || !created?.volumeId) continue;
+      try {
+        const at = Number(c.createdAtMs) > 0 ? new Date(Math.min(Date.now(), Number(c.createdAtMs) + clockOffsetMs)) : new Date();
+        await recordAgentCreated(ctx, task, claim, node, c.csiName, created, at);
+      } catch (error) {
+        ctx.log.warn({ node: node.id, task: task.id, claim: claim.id, err: error instanceof Error ? error.message : String(error) }, 'could not record a volume the agent created; the next report retries');
+      }
+    }
+    if (task.state === 'placed' && volumesInPlace(ctx, task, node)) markAssigned(ctx, task.id, node.id);
+  }
+}
+
+/** Every volume of the task ready, and published to the node where the plugin wants that. */
+function volumesInPlace(ctx: ClusterContext, task: TaskRecord, node: NodeRecord): boolean {
+  const spec = task.spec ?? ctx.store.apps.get(task.app)?.spec;
+  return (spec?.volumes ?? []).every((tpl) => {
+    const claim = ctx.store.claims.get(claimIdOf(task.app, tpl.name, task.instance));
+    const volume = claim?.volumeId ? ctx.store.volumes.get(claim.volumeId) : undefined;
+    if (volume?.state !== 'ready') return false;
+    const report = node.plugins.find((p) => p.name === volume.plugin);
+    return Boolean(volume.published?.[node.id]) || !report?.controllerCapabilities.includes('PUBLISH_UNPUBLISH_VOLUME');
+  });
 }

@@ -30,7 +30,13 @@ describe('executors (pure logic)', () => {
     const o = toCreateOptions(base, 'busybox:local', { nodeId: 'n1' });
     assert.equal(o.name, 'berth-pg-0');
     assert.deepEqual(o.Env, ['A=1']);
-    assert.deepEqual(o.Labels, { team: 'db', 'berth.task': 'pg-0', 'berth.app': 'pg', 'berth.instance': '0', 'berth.node': 'n1' });
+    const { 'berth.spec': specLabel, ...labels } = o.Labels ?? {};
+    assert.deepEqual(labels, { team: 'db', 'berth.task': 'pg-0', 'berth.app': 'pg', 'berth.instance': '0', 'berth.node': 'n1' });
+    // The spec hash tells a prepared container that still fits from one that does not.
+    assert.match(specLabel ?? '', /^[0-9a-f]{32}$/);
+    assert.equal(toCreateOptions(base, 'busybox:local', { nodeId: 'n1' }).Labels?.['berth.spec'], specLabel, 'the same spec, the same hash');
+    assert.notEqual(toCreateOptions({ ...base, memoryBytes: base.memoryBytes * 2 }, 'busybox:local', { nodeId: 'n1' }).Labels?.['berth.spec'], specLabel);
+    assert.notEqual(toCreateOptions({ ...base, mounts: [{ ...base.mounts[0]!, readOnly: true }] }, 'busybox:local', { nodeId: 'n1' }).Labels?.['berth.spec'], specLabel);
     assert.deepEqual(o.HostConfig?.Mounts, [{ Type: 'bind', Source: '/var/lib/berth/pub/v1', Target: '/data', ReadOnly: false }]);
     assert.deepEqual(o.HostConfig?.Devices, [{ PathOnHost: '/dev/loop3', PathInContainer: '/dev/xvdb', CgroupPermissions: 'r' }]);
     assert.equal(o.HostConfig?.NanoCpus, 250_000_000);

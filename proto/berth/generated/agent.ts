@@ -4,6 +4,7 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { AgentControlClient as _berth_agent_v1_AgentControlClient, AgentControlDefinition as _berth_agent_v1_AgentControlDefinition } from './berth/agent/v1/AgentControl';
 import type { AgentNodeClient as _berth_agent_v1_AgentNodeClient, AgentNodeDefinition as _berth_agent_v1_AgentNodeDefinition } from './berth/agent/v1/AgentNode';
 import type { BackupVolumeRequest as _berth_agent_v1_BackupVolumeRequest, BackupVolumeRequest__Output as _berth_agent_v1_BackupVolumeRequest__Output } from './berth/agent/v1/BackupVolumeRequest';
+import type { CreatedVolume as _berth_agent_v1_CreatedVolume, CreatedVolume__Output as _berth_agent_v1_CreatedVolume__Output } from './berth/agent/v1/CreatedVolume';
 import type { CsiCallRequest as _berth_agent_v1_CsiCallRequest, CsiCallRequest__Output as _berth_agent_v1_CsiCallRequest__Output } from './berth/agent/v1/CsiCallRequest';
 import type { CsiCallResponse as _berth_agent_v1_CsiCallResponse, CsiCallResponse__Output as _berth_agent_v1_CsiCallResponse__Output } from './berth/agent/v1/CsiCallResponse';
 import type { DataMoverProgress as _berth_agent_v1_DataMoverProgress, DataMoverProgress__Output as _berth_agent_v1_DataMoverProgress__Output } from './berth/agent/v1/DataMoverProgress';
@@ -32,6 +33,7 @@ export interface ProtoGrpcType {
         AgentControl: SubtypeConstructor<typeof grpc.Client, _berth_agent_v1_AgentControlClient> & { service: _berth_agent_v1_AgentControlDefinition }
         AgentNode: SubtypeConstructor<typeof grpc.Client, _berth_agent_v1_AgentNodeClient> & { service: _berth_agent_v1_AgentNodeDefinition }
         BackupVolumeRequest: MessageTypeDefinition<_berth_agent_v1_BackupVolumeRequest, _berth_agent_v1_BackupVolumeRequest__Output>
+        CreatedVolume: MessageTypeDefinition<_berth_agent_v1_CreatedVolume, _berth_agent_v1_CreatedVolume__Output>
         CsiCallRequest: MessageTypeDefinition<_berth_agent_v1_CsiCallRequest, _berth_agent_v1_CsiCallRequest__Output>
         CsiCallResponse: MessageTypeDefinition<_berth_agent_v1_CsiCallResponse, _berth_agent_v1_CsiCallResponse__Output>
         DataMoverProgress: MessageTypeDefinition<_berth_agent_v1_DataMoverProgress, _berth_agent_v1_DataMoverProgress__Output>

@@ -17,6 +17,7 @@ export interface SyncRequest {
   'waitMs'?: (number);
   'knownFingerprint'?: (string);
   'sentAtMs'?: (number | string | Long);
+  'features'?: (string)[];
 }
 
 export interface SyncRequest__Output {
@@ -32,4 +33,5 @@ export interface SyncRequest__Output {
   'waitMs': (number);
   'knownFingerprint': (string);
   'sentAtMs': (string);
+  'features': (string)[];
 }

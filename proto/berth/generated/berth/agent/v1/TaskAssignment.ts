@@ -15,6 +15,7 @@ export interface TaskAssignment {
   'cpu'?: (number | string);
   'memoryBytes'?: (number | string | Long);
   'volumes'?: (_berth_agent_v1_VolumeAttachment)[];
+  'prepareOnly'?: (boolean);
 }
 
 export interface TaskAssignment__Output {
@@ -29,4 +30,5 @@ export interface TaskAssignment__Output {
   'cpu': (number);
   'memoryBytes': (string);
   'volumes': (_berth_agent_v1_VolumeAttachment__Output)[];
+  'prepareOnly': (boolean);
 }

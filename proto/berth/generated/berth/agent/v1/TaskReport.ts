@@ -1,5 +1,6 @@
 // Original file: proto/berth/agent.proto
 
+import type { CreatedVolume as _berth_agent_v1_CreatedVolume, CreatedVolume__Output as _berth_agent_v1_CreatedVolume__Output } from '../../../berth/agent/v1/CreatedVolume';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TaskReport {
@@ -10,6 +11,7 @@ export interface TaskReport {
   'startedAtMs'?: (number | string | Long);
   'restarts'?: (number);
   'generation'?: (number | string | Long);
+  'created'?: (_berth_agent_v1_CreatedVolume)[];
 }
 
 export interface TaskReport__Output {
@@ -20,4 +22,5 @@ export interface TaskReport__Output {
   'startedAtMs': (string);
   'restarts': (number);
   'generation': (string);
+  'created': (_berth_agent_v1_CreatedVolume__Output)[];
 }

@@ -15,6 +15,7 @@ export interface VolumeAttachment {
   'stageSecrets'?: ({[key: string]: string});
   'publishSecrets'?: ({[key: string]: string});
   'mountFlags'?: (string)[];
+  'createRequest'?: (Buffer | Uint8Array | string);
 }
 
 export interface VolumeAttachment__Output {
@@ -31,4 +32,5 @@ export interface VolumeAttachment__Output {
   'stageSecrets': ({[key: string]: string});
   'publishSecrets': ({[key: string]: string});
   'mountFlags': (string)[];
+  'createRequest': (Buffer);
 }
