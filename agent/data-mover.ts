@@ -146,14 +146,12 @@ async function backupHeld(req: BackupVolumeRequest__Output, deps: DataMoverDeps,
       // need its journal replayed to mount at all (ext4 refuses a read-only mount that needs recovery);
       // the replay touches only this temporary clone, and the mover reads through a read-only publish.
       const accessMode = { mode: 'SINGLE_NODE_WRITER' as const };
-      const created = await client.controller('CreateVolume', {
+      const volume = await attachment.create({
         name, capacityRange: { requiredBytes: String(req.sizeBytes) }, parameters: req.parameters, secrets: req.controllerSecrets,
         volumeCapabilities: [req.block ? { block: {}, accessMode } : { mount: { fsType: req.fsType, mountFlags: [] }, accessMode }],
         volumeContentSource: { snapshot: { snapshotId: req.snapshotId } },
         accessibilityRequirements: { requisite: topology, preferred: topology },
       });
-      const volume = created.volume!;
-      attachment.owns(volume.volumeId);
       // A driver that attaches at the controller (iSCSI, cloud disks) must grant this node first, as for a task's volume.
       const controllerAttaches = (await discoverCapabilities(client, { controller: true, node: false })).controller.has('PUBLISH_UNPUBLISH_VOLUME');
       const publishContext = controllerAttaches
@@ -240,7 +238,7 @@ async function restoreHeld(req: RestoreVolumeRequest__Output, deps: DataMoverDep
   try {
     const target = await attachment.attach({ plugin: req.plugin, volumeId: req.volumeId, block: req.block, fsType: req.fsType,
       accessMode: req.accessMode, readOnly: false, volumeContext: req.volumeContext, publishContext: req.publishContext,
-      stageSecrets: req.nodeSecrets, publishSecrets: req.nodeSecrets, mountFlags: req.mountFlags });
+      stageSecrets: req.nodeSecrets, publishSecrets: req.publishSecrets, mountFlags: req.mountFlags });
     onProgress({ bytesDone: 0, bytesTotal: entry.size, filesDone: 0 });
     if (entry.kind === 'files') await removeEntriesNotIn(target, await repo.readFileTree(req.backupId, req.volumeName));
     if (signal.aborted) throw new MoverError(grpc.status.CANCELLED, 'restore cancelled');

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { writeFileAtomic } from '../plugins/sdk/atomic-file';
 import { stageAndPublish, volumeCapability } from './node-calls';
-import type { VolumeCapability } from '../proto/csi/types';
+import type { Volume__Output, VolumeCapability } from '../proto/csi/types';
+import type { CreateVolumeRequest } from '../proto/csi/generated/csi/v1/CreateVolumeRequest';
 import type { CsiClient } from '../volumes/csi-client/client';
 import { discoverCapabilities } from '../volumes/csi-client/capabilities';
 import { CsiCallError } from '../volumes/csi-client/errors';
@@ -32,6 +33,12 @@ interface Intent {
   plugin: string;
   /** CreateVolume name of a temporary volume this attachment owns (deleted on detach). */
   temporaryName?: string;
+  /**
+   * Its CreateVolume request without the secrets (they are never written to disk), recorded before the
+   * call: a call that failed after the plugin made the volume (a deadline) left no id, and repeating the
+   * request by name is how to learn it.
+   */
+  createRequest?: CreateVolumeRequest;
   volumeId?: string;
   /** CSI node id the temporary volume was ControllerPublished to (plugins with PUBLISH_UNPUBLISH_VOLUME). */
   publishedTo?: string;
@@ -61,8 +68,18 @@ export class MoverAttachment {
     writeFileAtomic(this.file, JSON.stringify(this.intent));
   }
 
+  /** Creates the temporary volume, its request recorded first (see Intent.createRequest). */
+  async create(request: CreateVolumeRequest): Promise<Volume__Output> {
+    const { secrets: _secrets, ...kept } = request;
+    this.intent = { ...this.intent, createRequest: kept };
+    this.save();
+    const created = (await this.client.controller('CreateVolume', request)).volume!;
+    this.owns(created.volumeId);
+    return created;
+  }
+
   /** Records the temporary volume's id as soon as CreateVolume answered. */
-  owns(volumeId: string): void {
+  private owns(volumeId: string): void {
     this.intent = { ...this.intent, volumeId };
     this.save();
   }
@@ -113,11 +130,27 @@ async function done(step: Promise<unknown>): Promise<void> {
   }
 }
 
-async function undo(client: CsiClient, intent: Intent, controllerSecrets: Record<string, string>): Promise<void> {
+async function undo(client: CsiClient, recorded: Intent, controllerSecrets: Record<string, string>): Promise<void> {
+  const intent = { ...recorded, volumeId: recorded.volumeId ?? await createdByName(client, recorded, controllerSecrets) };
   if (intent.volumeId && intent.target) await done(client.node('NodeUnpublishVolume', { volumeId: intent.volumeId, targetPath: intent.target }));
   if (intent.volumeId && intent.staging) await done(client.node('NodeUnstageVolume', { volumeId: intent.volumeId, stagingTargetPath: intent.staging }));
   if (intent.volumeId && intent.publishedTo) await done(client.controller('ControllerUnpublishVolume', { volumeId: intent.volumeId, nodeId: intent.publishedTo }));
   if (intent.temporaryName && intent.volumeId) await done(client.controller('DeleteVolume', { volumeId: intent.volumeId, secrets: controllerSecrets }));
+}
+
+/**
+ * The id of a temporary volume whose CreateVolume never answered: the same request by name returns it
+ * (or makes it, to be deleted right after). A refusal that is not transient (its snapshot is gone, bad
+ * arguments) means there is nothing to find.
+ */
+async function createdByName(client: CsiClient, intent: Intent, controllerSecrets: Record<string, string>): Promise<string | undefined> {
+  if (!intent.temporaryName || !intent.createRequest) return undefined;
+  try {
+    return (await client.controller('CreateVolume', { ...intent.createRequest, secrets: controllerSecrets })).volume?.volumeId;
+  } catch (error) {
+    if (error instanceof CsiCallError && !error.retryable) return undefined;
+    throw error;
+  }
 }
 
 /** The mover directories present now: at agent start, what a killed agent left behind. */

@@ -283,4 +283,20 @@ describe('backup service (in-process, real store and repository, stand-in data m
     assert.equal(ready.state, 'ready');
     assert.equal(ready.repoBackupId, committed.id);
   });
+
+  // Last: it stops the service.
+  it('a server shutting down cancels a running backup and settles it before its store closes: failed, no lock, no recovery point', async () => {
+    moveDelayMs = 3_000; // the movers are slow: the backup is uploading when the server stops
+    const started = await service.create('db');
+    const uploading = await waitState(started.id, ['uploading']);
+    const stopping = Date.now();
+    await service.stop();
+    assert.ok(Date.now() - stopping < 2_500, 'stop cancelled the movers rather than waiting them out');
+    const settled = store.backups.get(started.id)!;
+    assert.equal(settled.state, 'failed');
+    assert.match(settled.message ?? '', /cancel/i);
+    assert.deepEqual(locks(), [], 'the shared lock is released (it would block prune)');
+    assert.equal(store.recoveryPoints.get(uploading.recoveryPointId!), undefined, 'the recovery point is gone');
+    moveDelayMs = 0;
+  });
 });

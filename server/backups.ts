@@ -48,6 +48,8 @@ export interface CreateBackupOptions { repository?: string; schedule?: string; t
 export class BackupService {
   /** Abort handles of the backups running in this process, by id. */
   private readonly running = new Map<string, AbortController>();
+  /** The same backups' runs, settled (stop() waits for them). */
+  private readonly runs = new Map<string, Promise<void>>();
   /** When each running backup started uploading (progress rate), by id. */
   private readonly uploadStarted = new Map<string, number>();
   private readonly finishedListeners: ((b: BackupRecord) => void)[] = [];
@@ -62,12 +64,17 @@ export class BackupService {
 
   /**
    * Server shutdown: running movers are cancelled (their agents stop writing; what they wrote stays
-   * unreferenced until prune). Records still running are settled by resume() at the next start.
+   * unreferenced until prune), and their bookkeeping is waited for (at most `graceMs`) so it does not
+   * run against a closed store. Records still running then are settled by resume() at the next start.
    */
-  stop(): void {
+  async stop(graceMs = 10_000): Promise<void> {
     for (const abort of this.running.values()) abort.abort();
     if (this.resumeRetry) clearTimeout(this.resumeRetry);
     this.resumeRetry = undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); });
+    await Promise.race([Promise.allSettled([...this.runs.values()]), grace]);
+    clearTimeout(timer);
   }
 
   /** Called with every backup that reached `ready` or `failed` (schedules apply retention then). */
@@ -97,10 +104,11 @@ export class BackupService {
     const abort = new AbortController();
     this.running.set(record.id, abort);
     this.ctx.event(`app/${appName}`, 'BackupStarted', `backup ${record.id} of ${appName} into repository ${repoRecord.name}${options.schedule ? ` (schedule ${options.schedule})` : ''}`);
-    void this.run(record, repo, abort.signal)
-      // run() settles every failure of the backup itself; what is left (the store gone at shutdown) is logged, and resume() settles the record.
+    const run = this.run(record, repo, abort.signal)
+      // run() settles every failure of the backup itself; what is left is logged, and resume() settles the record.
       .catch((err: unknown) => this.ctx.log.error({ err: errorText(err), backup: record.id }, 'backup bookkeeping failed'))
-      .finally(() => { this.running.delete(record.id); this.uploadStarted.delete(record.id); });
+      .finally(() => { this.running.delete(record.id); this.runs.delete(record.id); this.uploadStarted.delete(record.id); });
+    this.runs.set(record.id, run);
     return this.view(record, 'cluster');
   }
 
@@ -275,14 +283,23 @@ export class BackupService {
     const known = new Set(records.map((b) => b.repoBackupId ?? b.id));
     const found: BackupView[] = [];
     for (const r of this.repositories.list()) {
+      // Only the manifests this cluster has no record of are opened (each is a read and a decryption).
       let manifests: BackupManifest[];
       try {
-        manifests = await (await this.repositories.handle(r.name)).listBackups();
+        const repo = await this.repositories.handle(r.name);
+        const unknown = (await repo.listBackupIds()).filter((id) => !known.has(id));
+        const read = await Promise.all(unknown.map((id) => repo.getBackup(id).catch((error: unknown) => {
+          // Deleted since the listing, or unreadable: the others are still worth showing.
+          this.ctx.log.warn({ repository: r.name, backup: id, err: errorText(error) }, 'cannot read a backup manifest');
+          return undefined;
+        })));
+        manifests = read.filter((m): m is BackupManifest => m !== undefined);
       } catch (error) {
         this.ctx.log.warn({ repository: r.name, err: errorText(error) }, 'cannot list the backups of a repository');
         continue;
       }
-      for (const m of manifests) if (!known.has(m.id)) found.push(viewFromManifest(m, r.name));
+      manifests.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+      for (const m of manifests) found.push(viewFromManifest(m, r.name));
     }
     return [...records.map((b) => this.view(b, 'cluster')), ...found].filter((b) => !app || b.app === app);
   }

@@ -76,7 +76,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: http.url, agentAddress: `${agentHost}:${agents.port}`, service, ctx,
     async stop() {
       schedules.stop();
-      backups.stop();
+      await backups.stop();
       await reconciler.stop();
       await http.app.close();
       await agents.stop();

@@ -1,10 +1,12 @@
 import { promises as fs } from 'node:fs';
 import type { BackupSession, BlockMap, ByteRange, VolumeEntry } from '../repository';
+import { holesOf } from './file-holes';
 
 /**
  * Stores a block image (a file in a snapshot, or a device) as a `blocks` volume. With a parent and
- * the ranges written since it (btrfs extents), only those ranges are read; with a parent and no
- * ranges the whole image is read and compared with the parent by chunk hashes (deduplicated).
+ * the ranges written since it (btrfs extents), only those ranges — and the file's holes, which cost
+ * no read — are stored; with a parent and no ranges the whole image is read and compared with the
+ * parent by chunk hashes (deduplicated).
  */
 export async function backupBlockImage(session: BackupSession, volume: string, imagePath: string, options: {
   /** The parent backup's map of this volume; without it everything is read. */
@@ -20,6 +22,9 @@ export async function backupBlockImage(session: BackupSession, volume: string, i
       size,
       parentMap: options.parentMap,
       changedRanges: options.parentMap ? options.changedRanges : undefined,
+      // A file's holes (FIEMAP): never read, and with changed ranges they also cover what the guest
+      // discarded since the parent, which btrfs lists no extent for. A device has no holes to ask for.
+      zeroRanges: stat.isFile() ? await holesOf(imagePath) : undefined,
       readRange: async (offset, length) => {
         const buffer = Buffer.alloc(length);
         let done = 0;

@@ -41,6 +41,8 @@ export interface BlockVolumeOptions {
   parentMap?: BlockMap;
   /** Ranges changed since the parent. Omitted with a parent → everything is read and deduplicated. */
   changedRanges?: readonly ByteRange[];
+  /** Holes of the image now (they read as zeros): stored without being read; see BlockWriteOptions. */
+  zeroRanges?: readonly ByteRange[];
   onProgress?: (progress: { bytesRead: number; bytesTotal: number }) => void;
 }
 

@@ -49,12 +49,14 @@ describe('block volumes in the repository', function () {
   });
   afterEach(async () => removeDir(dir));
 
-  async function backupImage(repo: Repository, image: string, parentBackupId?: string, changedRanges?: { offset: number; length: number }[]) {
+  async function backupImage(repo: Repository, image: string, parentBackupId?: string, changedRanges?: { offset: number; length: number }[],
+                             zeroRanges?: { offset: number; length: number }[], reads: { offset: number; length: number }[] = []) {
     const reader = await fileRangeReader(image);
     try {
       const session = await repo.beginBackup();
       const size = (await fs.stat(image)).size;
-      await session.writeBlockVolume('disk', { size, readRange: reader.read, parentBackupId, changedRanges });
+      const readRange = (offset: number, length: number) => { reads.push({ offset, length }); return reader.read(offset, length); };
+      await session.writeBlockVolume('disk', { size, readRange, parentBackupId, changedRanges, zeroRanges });
       return await session.commit({ app: null, parent: parentBackupId });
     } finally {
       await reader.close();
@@ -88,6 +90,30 @@ describe('block volumes in the repository', function () {
     assert.deepEqual((await repo.check()).problems, []);
     await repo.restoreVolume(incremental.id, 'disk', join(dir, 'after-prune.img'));
     assert.equal(await sha256File(join(dir, 'after-prune.img')), await sha256File(image));
+  });
+
+  it('stores holes without reading them, and a range discarded since the parent (no changed extent) restores as zeros', async () => {
+    const image = join(dir, 'disk.img');
+    await writeRandomFile(image, 8 * MiB);
+    const hole = { offset: 3 * MiB + 4096, length: 2 * MiB };
+    const touches = (reads: { offset: number; length: number }[]) => reads.some((r) => r.offset < hole.offset + hole.length && r.offset + r.length > hole.offset);
+    const repo = await Repository.init(join(dir, 'repo'), 'blocks');
+    const full = await backupImage(repo, image);
+    // The guest discards a range: the image now has a hole there (it reads as zeros), and btrfs lists no
+    // extent written for it, so the changed ranges are empty.
+    const fd = await fs.open(image, 'r+');
+    await fd.write(Buffer.alloc(hole.length), 0, hole.length, hole.offset);
+    await fd.close();
+    const reads: { offset: number; length: number }[] = [];
+    const next = await backupImage(repo, image, full.id, [], [hole], reads);
+    assert.equal(touches(reads), false, 'a hole is never read');
+    await repo.restoreVolume(next.id, 'disk', join(dir, 'out.img'));
+    assert.equal(await sha256File(join(dir, 'out.img')), await sha256File(image), 'the discarded range restores as zeros, not as the parent\'s data');
+    // A full backup skips the reads of the chunk-sized pieces wholly inside holes too (here 4–5 MiB).
+    const again = await backupImage(repo, image, undefined, undefined, [hole]);
+    assert.equal(again.stats.bytesRead, 7 * MiB);
+    await repo.restoreVolume(again.id, 'disk', join(dir, 'again.img'));
+    assert.equal(await sha256File(join(dir, 'again.img')), await sha256File(image));
   });
 
   it('without known changed ranges, compares blocks (reads everything, stores only changed blocks)', async () => {

@@ -24,6 +24,13 @@ export interface BlockWriteOptions {
   parent?: BlockMap;
   /** Ranges changed since the parent (ignored without a parent). Omitted → read everything. */
   changedRanges?: readonly ByteRange[];
+  /**
+   * Ranges the image holds no data for now (holes: they read as zeros), with or without a parent.
+   * They are stored as zeros without being read — and, with a parent, stored at all: a range the
+   * guest discarded since the parent lists no changed extent (btrfs records no extent for a hole), yet
+   * no longer holds the parent's data.
+   */
+  zeroRanges?: readonly ByteRange[];
   /** Reads `length` bytes at `offset` of the current image. */
   readRange: (offset: number, length: number) => Promise<Buffer>;
   /** Progress after each stored piece. */
@@ -50,34 +57,58 @@ export async function writeBlocks(writer: PackWriter, options: BlockWriteOptions
   if (!Number.isSafeInteger(size) || size < 0) throw new InvalidArgumentError(`invalid image size ${size}`);
   const result: BlockWriteResult = { map: { size, extents: [] }, bytesRead: 0, bytesNew: 0, chunksNew: 0, chunksReused: 0 };
 
+  const zeros = normalizeRanges(options.zeroRanges ?? [], size, 1);
   let ranges: ByteRange[];
   if (parent && options.changedRanges) {
     const grown = size > parent.size ? [{ offset: parent.size, length: size - parent.size }] : [];
-    ranges = splitAtGrid(normalizeRanges([...options.changedRanges, ...grown], size, align), chunkSize);
+    const changed = normalizeRanges([...options.changedRanges, ...grown], size, align);
+    // Holes are laid down apart from the changed ranges (merged, a 4 KiB write inside a hole would
+    // turn the whole grid piece around it into a read).
+    ranges = [...splitAtGrid(changed, chunkSize), ...splitAtGrid(subtract(zeros, changed), chunkSize)].sort((a, b) => a.offset - b.offset);
   } else {
     ranges = splitAtGrid([{ offset: 0, length: size }], chunkSize);
   }
   const base = parent && options.changedRanges ? parent : undefined;
   const bytesTotal = ranges.reduce((sum, range) => sum + range.length, 0);
+  let bytesDone = 0;
+
+  // One id per length of zeros: a hole is stored by reference to the zero chunk, not read or hashed again.
+  const zeroChunks = new Map<number, string>();
+  const zeroChunk = async (length: number): Promise<{ id: string; isNew: boolean }> => {
+    const known = zeroChunks.get(length);
+    if (known) return { id: known, isNew: false };
+    const added = await writer.add(BlobType.Data, Buffer.alloc(length));
+    zeroChunks.set(length, added.id);
+    return added;
+  };
 
   const store = async (pieces: readonly ByteRange[]): Promise<Overlay[]> => {
     const overlays: Overlay[] = [];
+    const inHole = pieces.map((piece) => within(zeros, piece));
+    const read = (i: number) => (inHole[i] ? undefined : readRange(pieces[i].offset, pieces[i].length));
     // Keep one read ahead so the source read overlaps hashing and encryption.
-    let next = pieces.length > 0 ? readRange(pieces[0].offset, pieces[0].length) : undefined;
+    let next = pieces.length > 0 ? read(0) : undefined;
     for (let i = 0; i < pieces.length; i++) {
-      const data = await next!;
-      next = i + 1 < pieces.length ? readRange(pieces[i + 1].offset, pieces[i + 1].length) : undefined;
-      if (data.length !== pieces[i].length) throw new InvalidArgumentError(`readRange(${pieces[i].offset}, ${pieces[i].length}) returned ${data.length} bytes`);
-      result.bytesRead += data.length;
-      const { id, isNew } = await writer.add(BlobType.Data, data);
-      if (isNew) {
+      const pending = next;
+      next = i + 1 < pieces.length ? read(i + 1) : undefined;
+      let stored: { id: string; isNew: boolean };
+      if (inHole[i]) {
+        stored = await zeroChunk(pieces[i].length);
+      } else {
+        const data = await pending!;
+        if (data.length !== pieces[i].length) throw new InvalidArgumentError(`readRange(${pieces[i].offset}, ${pieces[i].length}) returned ${data.length} bytes`);
+        result.bytesRead += data.length;
+        stored = await writer.add(BlobType.Data, data);
+      }
+      if (stored.isNew) {
         result.chunksNew++;
-        result.bytesNew += data.length;
+        result.bytesNew += pieces[i].length;
       } else {
         result.chunksReused++;
       }
-      overlays.push({ offset: pieces[i].offset, length: pieces[i].length, chunk: id, chunkOffset: 0 });
-      options.onProgress?.({ bytesRead: result.bytesRead, bytesTotal });
+      overlays.push({ offset: pieces[i].offset, length: pieces[i].length, chunk: stored.id, chunkOffset: 0 });
+      bytesDone += pieces[i].length;
+      options.onProgress?.({ bytesRead: bytesDone, bytesTotal });
     }
     return overlays;
   };
@@ -97,4 +128,35 @@ export async function writeBlocks(writer: PackWriter, options: BlockWriteOptions
   }
   result.map = map;
   return result;
+}
+
+/** Whether `piece` lies wholly inside one of `ranges` (sorted, merged). */
+function within(ranges: readonly ByteRange[], piece: ByteRange): boolean {
+  let low = 0;
+  let high = ranges.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const r = ranges[mid];
+    if (r.offset + r.length <= piece.offset) low = mid + 1;
+    else if (r.offset > piece.offset) high = mid - 1;
+    else return piece.offset + piece.length <= r.offset + r.length;
+  }
+  return false;
+}
+
+/** `from` without `minus` (both sorted and merged). */
+function subtract(from: readonly ByteRange[], minus: readonly ByteRange[]): ByteRange[] {
+  const out: ByteRange[] = [];
+  let j = 0;
+  for (const range of from) {
+    let start = range.offset;
+    const end = range.offset + range.length;
+    while (j < minus.length && minus[j].offset + minus[j].length <= start) j++;
+    for (let k = j; k < minus.length && minus[k].offset < end; k++) {
+      if (minus[k].offset > start) out.push({ offset: start, length: minus[k].offset - start });
+      start = Math.max(start, minus[k].offset + minus[k].length);
+    }
+    if (start < end) out.push({ offset: start, length: end - start });
+  }
+  return out;
 }

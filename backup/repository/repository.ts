@@ -152,6 +152,11 @@ export class Repository {
     return manifests.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   }
 
+  /** The ids of every backup, without opening any manifest. */
+  listBackupIds(): Promise<string[]> {
+    return listManifestIds(this.backend);
+  }
+
   /** BackupNotFoundError if there is no such backup. */
   getBackup(id: string): Promise<BackupManifest> {
     return readManifest(this.backend, this.key, id);

@@ -1,11 +1,15 @@
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { BackupVolumeResult, RestoreVolumeResult } from '../../agent/data-mover-types';
 import { serveAgentNode } from '../../agent/node-service';
+import { MoverAttachment } from '../../agent/mover-attachment';
+import { CsiClient } from '../../volumes/csi-client/client';
+import { CsiCallError } from '../../volumes/csi-client/errors';
 import { ProcessExecutor } from '../../agent/executors/process';
 import { Repository, VolumeEntry } from '../../backup/repository';
 import { loadAgentProto } from '../../proto/berth/load';
@@ -174,6 +178,53 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
     await call<RestoreVolumeResult>(clients.fast, 'RestoreVolume', restoreRequest(incrId, empty.id, true));
     const dst = await attach(empty.id, true);
     assert.equal(sha256File(dst.path), sha256File(src.path));
+  });
+
+  it('a range the guest discarded between two backups restores as zeros, not as the older data', async () => {
+    const src = await volume(true, 32);
+    const dev = src.path;
+    const fd = openSync(dev, 'r+');
+    writeSync(fd, randomBytes(8 * MiB), 0, 8 * MiB, 0);
+    closeSync(fd);
+    const req = (snap: string, extra: object = {}) => backupRequest(snap, src.id, { block: true, sizeBytes: String(32 * MiB), ...extra });
+    const full = await call<BackupVolumeResult>(clients.fast, 'BackupVolume', req(await snapshot(src.id)));
+    assert.ok(full.result.entry.stats.bytesRead < 12 * MiB, `a full backup reads the written 8 MiB, not the 32 MiB image's holes (read ${full.result.entry.stats.bytesRead})`);
+    const fullId = await commit(full.result.entry);
+    // TRIM, as a filesystem on the volume does for freed blocks: the loop device punches a hole in the
+    // image, and btrfs (no-holes) lists no extent written for it.
+    execFileSync('blkdiscard', ['-o', String(2 * MiB), '-l', String(2 * MiB), dev]);
+    const incr = await call<BackupVolumeResult>(clients.fast, 'BackupVolume', req(await snapshot(src.id), { parentBackupId: fullId, parentChangeMarker: full.result.changeMarker }));
+    assert.equal(incr.result.changeDetection, 'btrfs-generation');
+    const incrId = await commit(incr.result.entry);
+    const empty = await volume(true, 32, true);
+    await call<RestoreVolumeResult>(clients.fast, 'RestoreVolume', restoreRequest(incrId, empty.id, true));
+    const dst = await attach(empty.id, true);
+    assert.equal(sha256File(dst.path), sha256File(src.path));
+    const discarded = Buffer.alloc(2 * MiB);
+    const rfd = openSync(dst.path, 'r');
+    readSync(rfd, discarded, 0, discarded.length, 2 * MiB);
+    closeSync(rfd);
+    assert.ok(discarded.every((b) => b === 0), 'the discarded range is zeros');
+  });
+
+  it('a temporary volume whose CreateVolume answer was lost (deadline) is found by its name and deleted', async () => {
+    const src = await volume();
+    const snap = await snapshot(src.id);
+    // The real plugin behind a transport that loses the first CreateVolume answer: the volume exists, the caller has no id.
+    let lost = false;
+    const lossy = new CsiClient('lossy berth.local', { transport: async (path, request, timeoutMs) => {
+      const response = await c().callSerialized(path, request, timeoutMs);
+      if (path.endsWith('/CreateVolume') && !lost) { lost = true; throw new CsiCallError('lossy berth.local', 'CreateVolume', grpc.status.DEADLINE_EXCEEDED, 'answer lost'); }
+      return response;
+    } });
+    const count = async () => (await c().controller('ListVolumes', {})).entries.length;
+    const before = await count();
+    const attachment = new MoverAttachment(join(dir, 'mover-lost'), lossy, 'berth.local', 'berth-mover-lost-0');
+    await assert.rejects(attachment.create({ name: 'berth-mover-lost-0', capacityRange: { requiredBytes: String(64 * MiB) }, volumeCapabilities: [mountCap],
+      parameters: { pool: 'fast' }, volumeContentSource: { snapshot: { snapshotId: snap } } }), /answer lost/);
+    assert.equal(await count(), before + 1, 'the plugin made the volume');
+    await attachment.detach();
+    assert.equal(await count(), before, 'found again by its name and deleted');
   });
 
   it('reads any driver through a temporary volume from the snapshot (generic path), leaving nothing behind', async () => {

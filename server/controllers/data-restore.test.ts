@@ -84,7 +84,10 @@ describe('data-restore controller: real store, real gRPC agent endpoint', functi
       store.nodes.put('n1', { id: 'n1', address, labels: {}, cpuCores: 2, memoryBytes: 1 << 30, runtime: 'docker', lastSyncMs: Date.now(), reportedAtMs: Date.now(), state: 'ready',
         plugins: [{ name: 'berth.local', endpoint: 'unix:///nowhere', healthy: true, error: '', topology: {}, csiNodeId: 'n1', maxVolumes: '0', pools: [], pluginCapabilities: [], controllerCapabilities: [], nodeCapabilities: [] }] });
       store.repositories.put('main', { name: 'main', location: '/backups/main', passphrase: 'sekrit', repositoryId: 'r1', createdAt: now });
-      store.storageClasses.put('fast', { name: 'fast', spec: { plugin: 'berth.local', bindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Retain', allowExpansion: false, parameters: {}, mountOptions: ['noatime'] } as never });
+      store.secrets.put('stage', { name: 'stage', data: { stageKey: 's' } });
+      store.secrets.put('publish', { name: 'publish', data: { publishKey: 'p' } });
+      store.storageClasses.put('fast', { name: 'fast', spec: { plugin: 'berth.local', bindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Retain', allowExpansion: false, parameters: {}, mountOptions: ['noatime'],
+        stageSecret: 'stage', publishSecret: 'publish' } as never });
       const restore: RestoreRecord = { id: 'rs-1', app: 'db', source: { kind: 'backup', repository: 'main', backupId: 'B1' }, storageClassMap: {}, state: 'restoring',
         volumes: [0, 1].map((i) => ({ claimId: `db/data/${i}`, volume: `data-${i}`, state: 'pending' as const, bytesDone: 0, bytesTotal: 1000 })), createdAt: now };
       store.restores.put('rs-1', restore);
@@ -121,6 +124,8 @@ describe('data-restore controller: real store, real gRPC agent endpoint', functi
     const r0 = requests.find((r) => r.volumeName === 'data-0')!;
     assert.deepEqual({ op: r0.operationId, repo: r0.repository, backup: r0.backupId, volume: r0.volumeId, plugin: r0.plugin, mode: r0.accessMode, ctx: r0.volumeContext, flags: r0.mountFlags },
       { op: 'rs-1', repo: { location: '/backups/main', passphrase: 'sekrit' }, backup: 'B1', volume: 'csi-0', plugin: 'berth.local', mode: 'SINGLE_NODE_WRITER', ctx: { k: 'v' }, flags: ['noatime'] });
+    // Each node call gets the secret the CSI spec names for it: stage → NodeStage, publish → NodePublish.
+    assert.deepEqual([r0.nodeSecrets, r0.publishSecrets], [{ stageKey: 's' }, { publishKey: 'p' }]);
     assert.deepEqual(restore().volumes.map((v) => [v.volume, v.state, v.bytesDone, v.nodeId]), [['data-0', 'done', 1000, 'n1'], ['data-1', 'done', 1001, 'n1']]);
     assert.ok(store.claims.list().every((c) => c.dataRestored));
     assert.deepEqual(buildAssignments(ctx, 'n1').filter((t) => !t.prepareOnly).map((t) => t.taskId), ['db-0', 'db-1'], 'now the instances start');

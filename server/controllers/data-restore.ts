@@ -139,7 +139,7 @@ export class DataRestorer {
       operationId: restore.id, repository, backupId: source.id, volumeName: source.volume, plugin: volume.plugin,
       volumeId: volume.csiVolumeId!, block: claim.volumeMode === 'block', fsType: sc?.fsType ?? '', accessMode: csiAccessMode(claim.accessMode),
       volumeContext: volume.volumeContext, publishContext: volume.published?.[node.id] ?? {},
-      nodeSecrets: { ...secretData(store, sc?.stageSecret), ...secretData(store, sc?.publishSecret) }, mountFlags: [...(sc?.mountOptions ?? [])],
+      nodeSecrets: secretData(store, sc?.stageSecret), publishSecrets: secretData(store, sc?.publishSecret), mountFlags: [...(sc?.mountOptions ?? [])],
     };
     const onProgress = (p: MoverProgress) => this.progress(restore.id, claim.id, p);
     const delay = failpointDelayMs(restore.app);

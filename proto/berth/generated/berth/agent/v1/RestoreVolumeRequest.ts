@@ -16,6 +16,7 @@ export interface RestoreVolumeRequest {
   'publishContext'?: ({[key: string]: string});
   'nodeSecrets'?: ({[key: string]: string});
   'mountFlags'?: (string)[];
+  'publishSecrets'?: ({[key: string]: string});
 }
 
 export interface RestoreVolumeRequest__Output {
@@ -32,4 +33,5 @@ export interface RestoreVolumeRequest__Output {
   'publishContext': ({[key: string]: string});
   'nodeSecrets': ({[key: string]: string});
   'mountFlags': (string)[];
+  'publishSecrets': ({[key: string]: string});
 }
