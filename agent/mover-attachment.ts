@@ -116,7 +116,7 @@ export class MoverAttachment {
 
   /** Unpublishes, unstages, deletes the temporary volume (if any), removes the directory. Safe to repeat. */
   async detach(controllerSecrets: Record<string, string> = {}): Promise<void> {
-    await undo(this.client, this.intent, controllerSecrets);
+    await undo(this.client, this.intent, controllerSecrets, (volumeId) => this.owns(volumeId));
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -130,8 +130,14 @@ async function done(step: Promise<unknown>): Promise<void> {
   }
 }
 
-async function undo(client: CsiClient, recorded: Intent, controllerSecrets: Record<string, string>): Promise<void> {
-  const intent = { ...recorded, volumeId: recorded.volumeId ?? await createdByName(client, recorded, controllerSecrets) };
+async function undo(client: CsiClient, recorded: Intent, controllerSecrets: Record<string, string>, remember: (volumeId: string) => void): Promise<void> {
+  let volumeId = recorded.volumeId;
+  if (!volumeId) {
+    volumeId = await createdByName(client, recorded, controllerSecrets);
+    // Written down before anything else: if the delete fails, the next try need not ask again.
+    if (volumeId) remember(volumeId);
+  }
+  const intent = { ...recorded, volumeId };
   if (intent.volumeId && intent.target) await done(client.node('NodeUnpublishVolume', { volumeId: intent.volumeId, targetPath: intent.target }));
   if (intent.volumeId && intent.staging) await done(client.node('NodeUnstageVolume', { volumeId: intent.volumeId, stagingTargetPath: intent.staging }));
   if (intent.volumeId && intent.publishedTo) await done(client.controller('ControllerUnpublishVolume', { volumeId: intent.volumeId, nodeId: intent.publishedTo }));
@@ -172,7 +178,7 @@ export async function cleanUpMoverLeftovers(stateDir: string, keys: readonly str
       const intent = JSON.parse(readFileSync(join(dir, 'intent.json'), 'utf8')) as Intent;
       const client = clientFor(intent.plugin);
       if (!client) { left.push(key); continue; }
-      await undo(client, intent, {});
+      await undo(client, intent, {}, (volumeId) => writeFileAtomic(join(dir, 'intent.json'), JSON.stringify({ ...intent, volumeId })));
       rmSync(dir, { recursive: true, force: true });
     } catch {
       if (!existsSync(join(dir, 'intent.json'))) rmSync(dir, { recursive: true, force: true }); // nothing was created

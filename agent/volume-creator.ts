@@ -1,5 +1,5 @@
 import type { VolumeAttachment__Output } from '../proto/berth/generated/berth/agent/v1/VolumeAttachment';
-import { failpoint } from '../plugins/sdk/failpoints';
+import { delayPoint, failpoint } from '../plugins/sdk/failpoints';
 import type { CsiClient } from '../volumes/csi-client/client';
 import { decodeCreateVolumeRequest, decodeCreateVolumeResponse } from '../volumes/csi-client/create-volume-codec';
 import type { CreatedVolume } from '../proto/berth/generated/berth/agent/v1/CreatedVolume';
@@ -24,6 +24,7 @@ export async function createVolumes(volumes: readonly VolumeAttachment__Output[]
     const csiName = decodeCreateVolumeRequest(v.createRequest).name;
     let entry = known[v.name]?.csiName === csiName ? known[v.name] : undefined;
     if (!entry) {
+      await delayPoint('agent-before-create-volume'); // tests: a slow create, while the app is deleted
       const response = await clientFor(v.plugin).callSerialized(CREATE_VOLUME, v.createRequest, CREATE_TIMEOUT_MS);
       failpoint('agent-after-create-volume'); // tests: the plugin made the volume, nobody recorded it yet
       entry = { csiName, response: response.toString('base64'), createdAtMs: Date.now() };

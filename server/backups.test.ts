@@ -297,6 +297,7 @@ describe('backup service (in-process, real store and repository, stand-in data m
     assert.match(settled.message ?? '', /cancel/i);
     assert.deepEqual(locks(), [], 'the shared lock is released (it would block prune)');
     assert.equal(store.recoveryPoints.get(uploading.recoveryPointId!), undefined, 'the recovery point is gone');
+    await assert.rejects(service.create('db'), (e: { status?: number }) => e.status === 503, 'no backup starts once the server is stopping');
     moveDelayMs = 0;
   });
 });

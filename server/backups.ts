@@ -8,7 +8,7 @@ import { chooseParent, computeProgress, forEachLimited, isRunning } from './back
 import { backupMetadata, viewFromManifest } from './backup-views';
 import type { BackupView } from './backup-views';
 import type { ClusterContext } from './cluster-context';
-import { conflict, notFound } from './http-errors';
+import { conflict, notFound, unavailable } from './http-errors';
 import type { BackupRecord, BackupVolumeRecord, NodeRecord, RecoveryPointRecord, RecoveryPointSnapshot } from './records';
 export type { BackupView } from './backup-views';
 import type { RecoveryPoints } from './recovery-points';
@@ -50,6 +50,8 @@ export class BackupService {
   private readonly running = new Map<string, AbortController>();
   /** The same backups' runs, settled (stop() waits for them). */
   private readonly runs = new Map<string, Promise<void>>();
+  /** Set by stop(): no backup starts any more. */
+  private stopping = false;
   /** When each running backup started uploading (progress rate), by id. */
   private readonly uploadStarted = new Map<string, number>();
   private readonly finishedListeners: ((b: BackupRecord) => void)[] = [];
@@ -68,6 +70,7 @@ export class BackupService {
    * run against a closed store. Records still running then are settled by resume() at the next start.
    */
   async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
     for (const abort of this.running.values()) abort.abort();
     if (this.resumeRetry) clearTimeout(this.resumeRetry);
     this.resumeRetry = undefined;
@@ -85,6 +88,7 @@ export class BackupService {
   /** Validates everything it can, writes the intent and starts the backup; answers with the record at once. */
   async create(appName: string, options: CreateBackupOptions = {}): Promise<BackupView> {
     const { store } = this.ctx;
+    if (this.stopping) throw unavailable('the server is shutting down; start the backup once it is back');
     const app = store.apps.get(appName);
     if (!app) throw notFound(`app ${appName} not found`);
     if (app.deleting) throw conflict(`app ${appName} is being deleted`);
@@ -194,6 +198,8 @@ export class BackupService {
   private async moveAll(record: BackupRecord, volumes: PlannedVolume[], repo: Repository, outer: AbortSignal,
     update: (fn: (vs: BackupVolumeRecord[]) => BackupVolumeRecord[]) => void): Promise<VolumeEntry[]> {
     const abort = new AbortController();
+    // Already cancelled (the server stopped while this backup was still snapshotting): no mover starts.
+    if (outer.aborted) throw new Error('backup cancelled: the server is shutting down');
     outer.addEventListener('abort', () => abort.abort(), { once: true });
     const patch = (name: string, p: Partial<BackupVolumeRecord>) => update((vs) => vs.map((v) => (v.volume === name ? { ...v, ...p } : v)));
     const entries = new Map<string, VolumeEntry>();

@@ -18,13 +18,16 @@ export async function backupBlockImage(session: BackupSession, volume: string, i
     const stat = await handle.stat();
     // A device's size is not in stat: seek to its end.
     const size = stat.isBlockDevice() ? await deviceSize(handle) : stat.size;
+    // A file's holes (FIEMAP): never read, and with changed ranges they also cover what the guest
+    // discarded since the parent, which btrfs lists no extent for. A device has no holes to ask for.
+    const holes = stat.isFile() ? await holesOf(imagePath) : undefined;
+    // Changed extents alone miss discarded ranges: without the holes, compare everything with the parent.
+    const changedRanges = options.parentMap && holes ? options.changedRanges : undefined;
     const entry = await session.writeBlockVolume(volume, {
       size,
       parentMap: options.parentMap,
-      changedRanges: options.parentMap ? options.changedRanges : undefined,
-      // A file's holes (FIEMAP): never read, and with changed ranges they also cover what the guest
-      // discarded since the parent, which btrfs lists no extent for. A device has no holes to ask for.
-      zeroRanges: stat.isFile() ? await holesOf(imagePath) : undefined,
+      changedRanges,
+      zeroRanges: holes,
       readRange: async (offset, length) => {
         const buffer = Buffer.alloc(length);
         let done = 0;

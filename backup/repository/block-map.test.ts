@@ -109,6 +109,9 @@ describe('block volumes in the repository', function () {
     assert.equal(touches(reads), false, 'a hole is never read');
     await repo.restoreVolume(next.id, 'disk', join(dir, 'out.img'));
     assert.equal(await sha256File(join(dir, 'out.img')), await sha256File(image), 'the discarded range restores as zeros, not as the parent\'s data');
+    // The next incremental finds the hole held by zeros in its parent already: nothing is laid again.
+    const third = await backupImage(repo, image, next.id, [], [hole]);
+    assert.equal(third.volumes[0].stats.chunksNew + third.volumes[0].stats.chunksReused, 0);
     // A full backup skips the reads of the chunk-sized pieces wholly inside holes too (here 4–5 MiB).
     const again = await backupImage(repo, image, undefined, undefined, [hole]);
     assert.equal(again.stats.bytesRead, 7 * MiB);

@@ -63,8 +63,12 @@ export async function writeBlocks(writer: PackWriter, options: BlockWriteOptions
     const grown = size > parent.size ? [{ offset: parent.size, length: size - parent.size }] : [];
     const changed = normalizeRanges([...options.changedRanges, ...grown], size, align);
     // Holes are laid down apart from the changed ranges (merged, a 4 KiB write inside a hole would
-    // turn the whole grid piece around it into a read).
-    ranges = [...splitAtGrid(changed, chunkSize), ...splitAtGrid(subtract(zeros, changed), chunkSize)].sort((a, b) => a.offset - b.offset);
+    // turn the whole grid piece around it into a read), and only where the parent does not hold zeros
+    // there already — laying every hole again would fragment the map of a sparse image each time.
+    const holePieces = splitAtGrid(subtract(zeros, changed), chunkSize);
+    const zeroIds = new Set([chunkSize, ...holePieces.map((p) => p.length)].map((length) => writer.idOf(Buffer.alloc(length))));
+    const newHoles = notHeldBy(parent, holePieces, zeroIds);
+    ranges = [...splitAtGrid(changed, chunkSize), ...newHoles].sort((a, b) => a.offset - b.offset);
   } else {
     ranges = splitAtGrid([{ offset: 0, length: size }], chunkSize);
   }
@@ -157,6 +161,26 @@ function subtract(from: readonly ByteRange[], minus: readonly ByteRange[]): Byte
       start = Math.max(start, minus[k].offset + minus[k].length);
     }
     if (start < end) out.push({ offset: start, length: end - start });
+  }
+  return out;
+}
+
+/** The pieces (sorted, disjoint) that `map` does not hold wholly in `chunks` (here: chunks of zeros). One sweep. */
+function notHeldBy(map: BlockMap, pieces: readonly ByteRange[], chunks: ReadonlySet<string>): ByteRange[] {
+  const out: ByteRange[] = [];
+  const extents = map.extents;
+  let e = 0;
+  let eStart = 0;
+  for (const piece of pieces) {
+    const end = piece.offset + piece.length;
+    while (e < extents.length && eStart + extents[e].length <= piece.offset) { eStart += extents[e].length; e++; }
+    let held = true;
+    for (let k = e, kStart = eStart; ; kStart += extents[k].length, k++) {
+      // Past the parent's end (the image grew), or bytes of a chunk that is not zeros.
+      if (k >= extents.length || !chunks.has(extents[k].chunk)) { held = false; break; }
+      if (kStart + extents[k].length >= end) break;
+    }
+    if (!held) out.push(piece);
   }
   return out;
 }

@@ -65,6 +65,11 @@ export class PackWriter {
     private readonly options: PackWriterOptions = DEFAULT_PACK_WRITER,
   ) {}
 
+  /** The id (hex) a blob with this content has, without storing anything. */
+  idOf(plaintext: Buffer): string {
+    return blobId(this.key.idKey, plaintext).toString('hex');
+  }
+
   /** Stores a blob unless an identical one exists; returns its id (hex) and whether it was new. */
   async add(type: BlobType, plaintext: Buffer, knownId?: string): Promise<{ id: string; isNew: boolean }> {
     this.throwIfFailed();

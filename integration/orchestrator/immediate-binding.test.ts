@@ -115,6 +115,29 @@ describe('a volume the plugin created just before a server crash is not left beh
     assert.equal((await node.plugin.client.controller('ListVolumes', {})).entries.length, 0, 'the plugin volume was deleted too');
   });
 
+  it('an app deleted while its agent is still creating the volume leaves no volume behind', async () => {
+    const [node] = cluster.nodes;
+    await node.agent.stop();
+    // The agent's CreateVolume takes 8 s: long enough for the server to reclaim the claim first if it
+    // took the agent's silence about the task for "stopped".
+    const slow = 8_000;
+    node.agent = startDaemon(node.agentArgs, { BERTH_FAILPOINTS: `agent-before-create-volume:${slow}` });
+    assert.equal(berth(api, ['apply', '-f', '-'], app('racy', 32, '').replace('storageClass: now', 'storageClass: local')).code, 0);
+    const tasks = () => berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'tasks']).items;
+    await waitFor('task handed to the agent', () => tasks().some((t) => t.id === 'racy-0' && t.state === 'placed') && volumes().length === 1);
+    const handed = Date.now();
+    await new Promise((r) => setTimeout(r, 1000)); // the agent is inside its slow CreateVolume now
+    assert.equal(berth(api, ['delete', 'app', 'racy']).code, 0);
+    // The server must not reclaim the claim while the agent may still create its volume: it waits until
+    // the agent, done with that start, stops the task and no longer reports it.
+    await waitFor('app gone', () => tasks().length === 0 && volumes().length === 0, 120_000);
+    await new Promise((r) => setTimeout(r, Math.max(0, handed + slow + 4_000 - Date.now()))); // past whatever the agent still had in flight
+    assert.equal((await node.plugin.client.controller('ListVolumes', {})).entries.length, 0, 'no volume left in the plugin without a record');
+    assert.equal(volumes().length, 0);
+    await node.agent.stop();
+    node.agent = startDaemon(node.agentArgs);
+  });
+
   it('finds the volume again and deletes it when the agent that made the call crashed before anyone recorded it', async () => {
     const [node] = cluster.nodes;
     await node.agent.stop();

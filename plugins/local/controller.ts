@@ -7,7 +7,7 @@ import type { ControllerHandlers } from '../../proto/csi/generated/csi/v1/Contro
 import type { Volume } from '../../proto/csi/generated/csi/v1/Volume';
 import type { Snapshot } from '../../proto/csi/generated/csi/v1/Snapshot';
 import type { Topology__Output } from '../../proto/csi/generated/csi/v1/Topology';
-import { capabilityProblem, capacityFits, requireCapabilities, resolveCapacity } from './capabilities';
+import { accessTypeOf, capabilityProblem, capacityFits, requireCapabilities, resolveCapacity } from './capabilities';
 import { LocalDriver } from './driver';
 import { TOPOLOGY_NODE_KEY } from './driver-config';
 import { newSnapshotId, newVolumeId } from './ids';
@@ -68,6 +68,15 @@ export function localController(driver: LocalDriver): AsyncService<ControllerHan
         if (!KNOWN_PARAMETERS.has(key)) throw invalidArgument(`unknown parameter ${JSON.stringify(key)} (known: ${[...KNOWN_PARAMETERS].join(', ')})`);
       }
       const source = req.volumeContentSource;
+      // A volume of this name made from this very source is answered even when the source is gone since:
+      // whoever repeats the request (a cleanup learning the id of a clone it must delete) must find it,
+      // not be told that the snapshot no longer exists.
+      const made = source ? driver.state.volumeByName(name) : undefined;
+      if (made?.status === 'ready' && (made.source?.snapshotId ?? '') === (source?.snapshot?.snapshotId ?? '') && (made.source?.volumeId ?? '') === (source?.volume?.volumeId ?? '')
+        && (!parameters.pool || parameters.pool === made.pool) && capacityFits(made.capacityBytes, req.capacityRange)
+        && (req.volumeCapabilities?.length ?? 0) > 0 && req.volumeCapabilities!.every((c) => accessTypeOf(c) === made.accessType)) {
+        return { volume: toVolume(driver, made) };
+      }
       const sourceSnapshot = source?.snapshot ? driver.snapshot(requireString(source.snapshot.snapshotId, 'volume_content_source.snapshot.snapshot_id')) : undefined;
       const sourceVolume = source?.volume ? driver.volume(requireString(source.volume.volumeId, 'volume_content_source.volume.volume_id')) : undefined;
       const poolName = parameters.pool ?? sourceSnapshot?.pool ?? sourceVolume?.pool ?? driver.defaultPool.name;
