@@ -6,7 +6,7 @@ import type { VolumeTemplate } from '../core/manifests';
 import { PREPARES_TASKS } from '../proto/berth/features';
 import { encodeCreateVolumeRequest } from '../volumes/csi-client/create-volume-codec';
 import { agentCreates, volumeForAgent } from './controllers/agent-created-volumes';
-import { createVolumeRequest } from './controllers/provisioning';
+import { attachableOn, createVolumeRequest } from './controllers/provisioning';
 import { claimIdOf, csiAccessMode } from './naming';
 import type { ClaimRecord, VolumeRecord } from './records';
 import { secretData } from './secrets';
@@ -61,7 +61,7 @@ function readyAttachment(ctx: ClusterContext, state: string, tpl: VolumeTemplate
   if (awaitingData(claim)) return undefined;
   // A placed task is still the server's to provision: with a volume of its ready, it goes out early only
   // when nothing is left for the server to do for it on the node (no ControllerPublishVolume pending).
-  if (state === 'placed' && !volume.published?.[nodeId] && needsControllerPublish(ctx, volume.plugin, nodeId)) return undefined;
+  if (state === 'placed' && !attachableOn(ctx.store.nodes.get(nodeId), volume)) return undefined;
   return { ...attachmentBase(ctx, tpl, claim, volume.plugin, nodeId), volumeId: volume.csiVolumeId, volumeContext: volume.volumeContext, publishContext: volume.published?.[nodeId] ?? {} };
 }
 
@@ -73,18 +73,18 @@ function agentCreation(ctx: ClusterContext, state: string, tpl: VolumeTemplate, 
   return { ...attachmentBase(ctx, tpl, claim, volume.plugin, nodeId), createRequest: encodeCreateVolumeRequest(createVolumeRequest(ctx, claim, volume, node)) };
 }
 
+/** A task mounts a volume read-only when its template says so or its claim can only be read. */
+function readOnlyFor(tpl: VolumeTemplate, claim: ClaimRecord): boolean {
+  return tpl.readOnly || claim.accessMode === 'single-node-reader-only';
+}
+
 function attachmentBase(ctx: ClusterContext, tpl: VolumeTemplate, claim: ClaimRecord, plugin: string, nodeId: string): VolumeAttachment {
   const sc = ctx.store.storageClasses.get(claim.storageClass)?.spec;
   return {
-    name: tpl.name, plugin, mountPath: tpl.mountPath, readOnly: tpl.readOnly || claim.accessMode === 'single-node-reader-only', block: claim.volumeMode === 'block',
+    name: tpl.name, plugin, mountPath: tpl.mountPath, readOnly: readOnlyFor(tpl, claim), block: claim.volumeMode === 'block',
     fsType: sc?.fsType ?? '', accessMode: csiAccessMode(claim.accessMode), stageSecrets: secretData(ctx.store, sc?.stageSecret),
     publishSecrets: secretData(ctx.store, sc?.publishSecret), mountFlags: [...(sc?.mountOptions ?? [])],
   };
-}
-
-function needsControllerPublish(ctx: ClusterContext, plugin: string, nodeId: string): boolean {
-  const report = ctx.store.nodes.get(nodeId)?.plugins.find((p) => p.name === plugin);
-  return !report || report.controllerCapabilities.includes('PUBLISH_UNPUBLISH_VOLUME');
 }
 
 /**
@@ -103,7 +103,8 @@ function preparation(ctx: ClusterContext, state: string, app: string, instance: 
     const claim = ctx.store.claims.get(claimIdOf(app, tpl.name, instance));
     const plugin = claim && ctx.store.storageClasses.get(claim.storageClass)?.spec.plugin;
     if (!claim || !plugin || claim.volumeMode === 'block') return undefined;
-    volumes.push({ name: tpl.name, plugin, mountPath: tpl.mountPath, readOnly: tpl.readOnly || claim.accessMode === 'single-node-reader-only' });
+    // The same mounts as the start's (readOnlyFor), or the prepared container does not match and is replaced.
+    volumes.push({ name: tpl.name, plugin, mountPath: tpl.mountPath, readOnly: readOnlyFor(tpl, claim) });
   }
   return volumes;
 }

@@ -276,8 +276,13 @@ function volumesInPlace(ctx: ClusterContext, task: TaskRecord, node: NodeRecord)
   return (spec?.volumes ?? []).every((tpl) => {
     const claim = ctx.store.claims.get(claimIdOf(task.app, tpl.name, task.instance));
     const volume = claim?.volumeId ? ctx.store.volumes.get(claim.volumeId) : undefined;
-    if (volume?.state !== 'ready') return false;
-    const report = node.plugins.find((p) => p.name === volume.plugin);
-    return Boolean(volume.published?.[node.id]) || !report?.controllerCapabilities.includes('PUBLISH_UNPUBLISH_VOLUME');
+    return volume?.state === 'ready' && attachableOn(node, volume);
   });
+}
+
+/** The volume can be staged on the node: ControllerPublished there, or its plugin attaches nothing at the controller. */
+export function attachableOn(node: NodeRecord | undefined, volume: VolumeRecord): boolean {
+  if (node && volume.published?.[node.id]) return true;
+  const report = node?.plugins.find((p) => p.name === volume.plugin);
+  return report !== undefined && !report.controllerCapabilities.includes('PUBLISH_UNPUBLISH_VOLUME');
 }
