@@ -7,7 +7,7 @@ import { RestartBackoff } from './restart-backoff';
 import { VolumeAttacher } from './volume-attacher';
 import { createdReports, createVolumes } from './volume-creator';
 import { listMounts } from '../plugins/sdk/mounts';
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import type { CsiClient } from '../volumes/csi-client/client';
 
 /**
@@ -44,14 +44,11 @@ export class TaskReconciler {
       if (!this.retiring.has(taskId)) this.retiring.set(taskId, this.retire(taskId).finally(() => this.retiring.delete(taskId)));
     }
 
-    const reports: TaskReport[] = [];
-    for (const a of desired) {
-      if (this.retiring.has(a.taskId)) {
-        reports.push({ taskId: a.taskId, generation: a.generation, state: 'preparing', message: 'the previous generation is stopping' });
-        continue;
-      }
-      reports.push(a.prepareOnly ? this.prepare(a, running.get(a.taskId)) : await this.ensureRunning(a, running.get(a.taskId)));
-    }
+    // Each task on its own: a slow step of one (a CreateVolume, a stage, an image) does not hold up the others.
+    const reports: TaskReport[] = await Promise.all(desired.map(async (a): Promise<TaskReport> => {
+      if (this.retiring.has(a.taskId)) return { taskId: a.taskId, generation: a.generation, state: 'preparing', message: 'the previous generation is stopping' };
+      return a.prepareOnly ? this.prepare(a, running.get(a.taskId)) : this.ensureRunning(a, running.get(a.taskId));
+    }));
     // A task not retired yet — its container still here, its volumes still attached, or a retirement under
     // way — is reported as stopping: the server must not reclaim a volume this node may still hold. The
     // containers are those listed at the start: one that went away since is reported gone next round,
@@ -145,8 +142,9 @@ export class TaskReconciler {
       for (const v of volumes) mounts.push(await this.attacher.attach(a.taskId, v));
       // The container binds the publish targets, which exist as empty directories before publishing
       // (prepared containers): one that holds no mount now would let the task write to this node's root disk.
+      // (The agent must see the plugins' mounts: same mount namespace, or shared propagation.)
       const mounted = new Set(listMounts().map((m) => m.mountPoint));
-      const bare = mounts.find((m) => !m.block && !mounted.has(realpathSync(m.hostPath)));
+      const bare = mounts.find((m) => !m.block && !(existsSync(m.hostPath) && mounted.has(realpathSync(m.hostPath))));
       if (bare) throw new Error(`volume ${bare.name} is not mounted at ${bare.hostPath} although its plugin published it; not starting without it`);
       const attachedMs = Date.now() - began;
       // A prepared container stays: the executor starts it if it was made with this very spec.

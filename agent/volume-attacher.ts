@@ -5,6 +5,7 @@ import type { VolumeAttachment__Output } from '../proto/berth/generated/berth/ag
 import { CsiClient } from '../volumes/csi-client/client';
 import { PluginProfile, discoverCapabilities } from '../volumes/csi-client/capabilities';
 import { stageAndPublish, volumeCapability } from './node-calls';
+import { TaskQueue } from './executors/task-queue';
 
 /** Where a volume ends up on the host for the task to use. */
 export interface AttachedVolume {
@@ -33,6 +34,8 @@ export function pathComponentFor(volumeId: string): string {
  */
 export class VolumeAttacher {
   private readonly profiles = new Map<string, PluginProfile>();
+  /** One node call sequence per volume at a time: tasks sharing a volume start side by side, and a plugin answers a concurrent call on one volume with ABORTED. */
+  private readonly perVolume = new TaskQueue();
 
   constructor(private readonly stateDir: string, private readonly clientFor: (plugin: string) => CsiClient) {}
 
@@ -59,10 +62,10 @@ export class VolumeAttacher {
     const client = this.clientFor(v.plugin);
     const profile = await this.profile(v.plugin);
     const { staging, target } = this.paths(taskId, v);
-    await stageAndPublish(client, {
+    await this.perVolume.run(`${v.plugin}/${v.volumeId}`, () => stageAndPublish(client, {
       volumeId: v.volumeId, capability: volumeCapability(v), readOnly: v.readOnly, volumeContext: v.volumeContext, publishContext: v.publishContext,
       stageSecrets: v.stageSecrets, publishSecrets: v.publishSecrets, staging: profile.node.has('STAGE_UNSTAGE_VOLUME') ? staging : undefined, target,
-    });
+    }));
     return { name: v.name, hostPath: target, mountPath: v.mountPath, readOnly: v.readOnly, block: v.block };
   }
 
@@ -95,9 +98,11 @@ export class VolumeAttacher {
     const client = this.clientFor(v.plugin);
     const profile = await this.profile(v.plugin);
     const { staging, target } = this.paths(taskId, v);
-    await client.node('NodeUnpublishVolume', { volumeId: v.volumeId, targetPath: target });
-    if (lastUser && profile.node.has('STAGE_UNSTAGE_VOLUME')) {
-      await client.node('NodeUnstageVolume', { volumeId: v.volumeId, stagingTargetPath: staging });
-    }
+    await this.perVolume.run(`${v.plugin}/${v.volumeId}`, async () => {
+      await client.node('NodeUnpublishVolume', { volumeId: v.volumeId, targetPath: target });
+      if (lastUser && profile.node.has('STAGE_UNSTAGE_VOLUME')) {
+        await client.node('NodeUnstageVolume', { volumeId: v.volumeId, stagingTargetPath: staging });
+      }
+    });
   }
 }

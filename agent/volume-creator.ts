@@ -22,7 +22,8 @@ export async function createVolumes(volumes: readonly VolumeAttachment__Output[]
   for (const v of volumes) {
     if (!v.createRequest?.length) { out.push(v); continue; }
     const csiName = decodeCreateVolumeRequest(v.createRequest).name;
-    let entry = known[v.name]?.csiName === csiName ? known[v.name] : undefined;
+    const cached = known[v.name];
+    let entry = cached?.csiName === csiName && typeof cached.response === 'string' ? cached : undefined;
     if (!entry) {
       await delayPoint('agent-before-create-volume'); // tests: a slow create, while the app is deleted
       const response = await clientFor(v.plugin).callSerialized(CREATE_VOLUME, v.createRequest, CREATE_TIMEOUT_MS);
@@ -39,7 +40,8 @@ export async function createVolumes(volumes: readonly VolumeAttachment__Output[]
 
 /** The report of the volumes among `volumes` still to be recorded by the server (they carry a create request) that were created here. */
 export function createdReports(volumes: readonly VolumeAttachment__Output[], known: Record<string, CreatedVolumeEntry>): CreatedVolume[] {
-  return volumes.filter((v) => v.createRequest?.length && known[v.name]).map((v) => {
+  // An entry that is not what this agent writes (a damaged state file) is left out, never thrown on.
+  return volumes.filter((v) => v.createRequest?.length && typeof known[v.name]?.response === 'string').map((v) => {
     const entry = known[v.name]!;
     return { name: v.name, response: Buffer.from(entry.response, 'base64'), csiName: entry.csiName, createdAtMs: String(entry.createdAtMs) };
   });

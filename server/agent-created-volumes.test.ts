@@ -127,6 +127,17 @@ describe('server: node-local volumes created by the agent', function () {
     assert.ok(handed.volumes!.every((v) => !v.volumeId && !v.createRequest));
   });
 
+  it('a sync the agent cut short applies nothing after recording; a preparing report keeps the restart count', async () => {
+    const node = await setUp([CREATES_VOLUMES, PREPARES_TASKS]);
+    store.tasks.put('db-0', { ...store.tasks.get('db-0')!, state: 'assigned', restarts: 3 });
+    const gone = new AbortController();
+    gone.abort();
+    await handleSync(ctx, syncRequest(node, [{ taskId: 'db-0', state: 'running' }]), gone.signal);
+    assert.equal(store.tasks.get('db-0')!.state, 'assigned', 'a newer sync carries the fresher reports');
+    await handleSync(ctx, syncRequest(node, [{ taskId: 'db-0', state: 'preparing' }]));
+    assert.equal(store.tasks.get('db-0')!.restarts, 3);
+  });
+
   it('hands an agent that does not understand prepare_only nothing for a placed task', async () => {
     await setUp([CREATES_VOLUMES]);
     store.nodes.put('n1', { ...store.nodes.get('n1')!, features: [] });

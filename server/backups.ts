@@ -98,6 +98,8 @@ export class BackupService {
     if (app.spec.instances === 0 || app.spec.volumes.length === 0) throw conflict(`app ${appName} has no volumes to back up`);
     const other = store.backups.list().find((b) => b.app === appName && isRunning(b));
     if (other) throw conflict(`backup ${other.id} of app ${appName} is still running (${other.state})`);
+    // Again: stop() may have begun while the repository was opened.
+    if (this.stopping) throw unavailable('the server is shutting down; start the backup once it is back');
     const now = new Date();
     const record: BackupRecord = {
       id: newBackupId(now), app: appName, repository: repoRecord.name, state: 'snapshotting', volumes: [], startedAt: now.toISOString(),

@@ -61,6 +61,9 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
     reportedAtMs: Date.now(), state: 'ready', features: [...req.features],
   };
   await recordAgentCreatedVolumes(ctx, node, req.tasks, Number(req.sentAtMs) > 0 ? Date.now() - Number(req.sentAtMs) : 0);
+  // Cut short by the agent while recording: a newer Sync with fresher reports is on its way, and applying
+  // this one's node record and task states after it would move them backwards.
+  if (cancelled?.aborted) return { tasks: [], fingerprint: '', syncIntervalMs: 1000 };
   const reported = new Map(req.tasks.map((t) => [t.taskId, t]));
   let tasksChanged = req.tasks.some((t) => t.created.length > 0);
   store.transaction(() => {
@@ -87,7 +90,8 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
         }
         continue;
       }
-      const next: TaskRecord = { ...task, updatedAt: new Date().toISOString(), restarts: r.restarts };
+      // A `preparing` report (a task the agent is about to start) knows no restart count: keep the record's.
+      const next: TaskRecord = { ...task, updatedAt: new Date().toISOString(), restarts: r.state === 'preparing' ? task.restarts : r.restarts };
       if (task.state === 'assigned' || task.state === 'running' || task.state === 'failed') {
         next.state = r.state === 'running' ? 'running' : r.state === 'failed' ? 'failed' : task.state;
         next.message = r.message || undefined;

@@ -66,7 +66,8 @@ export async function writeBlocks(writer: PackWriter, options: BlockWriteOptions
     // turn the whole grid piece around it into a read), and only where the parent does not hold zeros
     // there already — laying every hole again would fragment the map of a sparse image each time.
     const holePieces = splitAtGrid(subtract(zeros, changed), chunkSize);
-    const zeroIds = new Set([chunkSize, ...holePieces.map((p) => p.length)].map((length) => writer.idOf(Buffer.alloc(length))));
+    // One id per distinct length (a sparse image has thousands of equal pieces: hash each length once).
+    const zeroIds = new Set([...new Set([chunkSize, ...holePieces.map((p) => p.length)])].map((length) => writer.idOf(Buffer.alloc(length))));
     const newHoles = notHeldBy(parent, holePieces, zeroIds);
     ranges = [...splitAtGrid(changed, chunkSize), ...newHoles].sort((a, b) => a.offset - b.offset);
   } else {

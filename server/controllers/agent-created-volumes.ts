@@ -19,7 +19,9 @@ export function agentCreates(ctx: ClusterContext, claim: ClaimRecord, node: Node
   // A provisioner secret stays with the server: assignments are kept on the node's disk.
   if (!plugin || sc.provisionerSecret || ctx.store.plugins.get(plugin)?.spec.controller?.endpoint) return false;
   const report = node.plugins.find((p) => p.name === plugin);
-  return Boolean(report?.controllerCapabilities.includes('CREATE_DELETE_VOLUME') && !report.controllerCapabilities.includes('PUBLISH_UNPUBLISH_VOLUME'));
+  // Node-local: the plugin reports a topology here (so a creating intent pins its claim to this node, see pinnedNode).
+  return Boolean(report && Object.keys(report.topology).length > 0 && report.controllerCapabilities.includes('CREATE_DELETE_VOLUME')
+    && !report.controllerCapabilities.includes('PUBLISH_UNPUBLISH_VOLUME'));
 }
 
 /** The volume (intent) an agent is to create for a claim: `creating`, meant for `node`. */
