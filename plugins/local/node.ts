@@ -69,7 +69,10 @@ export function localNode(driver: LocalDriver): AsyncService<NodeHandlers> {
         // earlier versions, which bound it there, are still unmounted by NodeUnstageVolume.
         if (v.accessType === 'block') record.loopDevice = await attachLoop(pool.blockImagePath(id), false);
         state.stages.set(id, record);
-        state.save();
+        // A block stage holds a loop device, which a restarted plugin must find again: written now. A
+        // filesystem stage holds nothing on the node; it is written with the publication that follows,
+        // and losing it to a crash only means the next NodePublish asks for NodeStage again.
+        if (record.loopDevice) state.save();
         return {};
       });
     },
