@@ -43,10 +43,15 @@ export function nodeCapacity(ctx: ClusterContext, node: NodeRecord): NodeCapacit
  * does not send its clock (older version) is taken at its word.
  */
 export function onServerClock(plugins: SyncRequest__Output['plugins'], agentSentAtMs: string, serverNowMs = Date.now()): SyncRequest__Output['plugins'] {
-  const sent = Number(agentSentAtMs);
-  if (!(sent > 0)) return plugins;
-  const offset = serverNowMs - sent;
+  const offset = agentClockOffsetMs(agentSentAtMs, serverNowMs);
+  if (offset === 0) return plugins;
   return plugins.map((p) => ({ ...p, pools: p.pools.map((pool) => ({ ...pool, reportedAtMs: String(Number(pool.reportedAtMs) + offset) })) }));
+}
+
+/** How far the server's clock is ahead of the agent's (0 for an agent that sends no clock): add it to an agent timestamp. */
+function agentClockOffsetMs(agentSentAtMs: string, serverNowMs = Date.now()): number {
+  const sent = Number(agentSentAtMs);
+  return sent > 0 ? serverNowMs - sent : 0;
 }
 
 const fingerprintOf = (tasks: TaskAssignment[]): string => createHash('sha256').update(JSON.stringify(tasks)).digest('hex').slice(0, 32);
@@ -60,7 +65,7 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
     runtime: req.runtime, plugins: onServerClock(req.plugins, req.sentAtMs), lastSyncMs: Date.now(),
     reportedAtMs: Date.now(), state: 'ready', features: [...req.features],
   };
-  await recordAgentCreatedVolumes(ctx, node, req.tasks, Number(req.sentAtMs) > 0 ? Date.now() - Number(req.sentAtMs) : 0);
+  await recordAgentCreatedVolumes(ctx, node, req.tasks, agentClockOffsetMs(req.sentAtMs));
   // Cut short by the agent while recording: a newer Sync with fresher reports is on its way, and applying
   // this one's node record and task states after it would move them backwards.
   if (cancelled?.aborted) return { tasks: [], fingerprint: '', syncIntervalMs: 1000 };
