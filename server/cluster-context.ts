@@ -2,10 +2,10 @@ import { Logger } from 'pino';
 import { Ledger } from '../core/reservations';
 import { Scheduler } from '../core/scheduler';
 import { CsiClient } from '../volumes/csi-client/client';
-import type { ClusterStore } from './cluster-store';
-import type { NodeRecord } from './records';
-import { BackgroundWork } from './background-work';
-import { AgentCsiChannel } from './agent-csi-transport';
+import type { ClusterStore } from './store/cluster-store';
+import type { NodeRecord } from './store/records';
+import { BackgroundWork } from './controllers/background-work';
+import { AgentCsiChannel } from './agents/csi-transport';
 
 /** Deadline of one CSI call made by the server (CreateVolume and snapshots can take a while on real disks). */
 const CSI_TIMEOUT_MS = 60_000;

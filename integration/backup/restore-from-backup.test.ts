@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Repository } from '../../backup/repository';
-import type { ClaimRecord, RestoreRecord } from '../../server/records';
+import type { ClaimRecord, RestoreRecord } from '../../server/store/records';
 import { berth, berthJson, CliResult, startCluster, TestCluster, waitFor } from '../harness/cluster';
 import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 import { tempDir } from '../harness/fs-helpers';

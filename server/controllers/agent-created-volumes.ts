@@ -1,6 +1,6 @@
 import { CREATES_VOLUMES } from '../../proto/berth/features';
 import type { ClusterContext } from '../cluster-context';
-import type { ClaimRecord, NodeRecord, VolumeRecord } from '../records';
+import type { ClaimRecord, NodeRecord, VolumeRecord } from '../store/records';
 
 
 /**

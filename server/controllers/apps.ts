@@ -1,6 +1,6 @@
 import type { ClusterContext } from '../cluster-context';
-import { claimIdOf, taskIdOf } from '../naming';
-import type { AppRecord, ClaimRecord, TaskRecord } from '../records';
+import { claimIdOf, taskIdOf } from '../store/naming';
+import type { AppRecord, ClaimRecord, TaskRecord } from '../store/records';
 
 /**
  * Desired instances → tasks and claims. Instance i gets task `<app>-i` and claim `<app>/<volume>/i`

@@ -1,10 +1,10 @@
 import type { ClusterContext } from '../cluster-context';
-import { claimIdOf, volumeRole } from '../naming';
+import { claimIdOf, volumeRole } from '../store/naming';
 import { mustDeleteOnReclaim } from './data-restore';
-import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../records';
+import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../store/records';
 import { createVolumeRequest } from './provisioning';
 import { CsiCallError } from '../../volumes/csi-client/errors';
-import { secretData } from '../secrets';
+import { secretData } from '../store/secrets';
 
 /**
  * Finishes what deletes and scale-downs started, in the safe order: a stopping task is forgotten only

@@ -10,10 +10,10 @@ import { Scheduler } from '../../core/scheduler';
 import { loadAgentProto } from '../../proto/berth/load';
 import type { DataMoverProgress } from '../../proto/berth/generated/berth/agent/v1/DataMoverProgress';
 import type { RestoreVolumeRequest__Output } from '../../proto/berth/generated/berth/agent/v1/RestoreVolumeRequest';
-import { buildAssignments } from '../assignments';
+import { buildAssignments } from '../agents/assignments';
 import { ClusterContext } from '../cluster-context';
-import type { RestoreRecord } from '../records';
-import { SqliteClusterStore } from '../sqlite-cluster-store';
+import type { RestoreRecord } from '../store/records';
+import { SqliteClusterStore } from '../store/sqlite-cluster-store';
 import { DataRestorer, mustDeleteOnReclaim } from './data-restore';
 
 /**

@@ -1,10 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataMoverError, MoverProgress, restoreVolumeOnNode } from '../agent-data-mover';
+import { DataMoverError, MoverProgress, restoreVolumeOnNode } from '../agents/data-mover-link';
 import type { ClusterContext } from '../cluster-context';
-import { csiAccessMode, taskIdOf } from '../naming';
-import type { BackupDataSource, ClaimRecord, NodeRecord, RestoreRecord, RestoreVolumeRecord, VolumeRecord } from '../records';
-import { secretData } from '../secrets';
+import { csiAccessMode, taskIdOf } from '../store/naming';
+import type { BackupDataSource, ClaimRecord, NodeRecord, RestoreRecord, RestoreVolumeRecord, VolumeRecord } from '../store/records';
+import { secretData } from '../store/secrets';
 
 /** gRPC codes after which the same call may succeed later: the agent or its node is busy, restarting or unreachable. */
 const TRANSIENT = new Set<grpc.status>([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.RESOURCE_EXHAUSTED, grpc.status.ABORTED, grpc.status.CANCELLED]);

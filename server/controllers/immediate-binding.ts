@@ -1,7 +1,7 @@
 import type { ClusterContext } from '../cluster-context';
-import { csiNameOf, newVolumeId, volumeRole } from '../naming';
-import { nodeCapacity } from '../node-sync';
-import type { ClaimRecord, NodeRecord, VolumeRecord } from '../records';
+import { csiNameOf, newVolumeId, volumeRole } from '../store/naming';
+import { nodeCapacity } from '../agents/node-sync';
+import type { ClaimRecord, NodeRecord, VolumeRecord } from '../store/records';
 import { dataSourcePin } from './placement';
 import { provisionClaim } from './provisioning';
 import { poolKey } from '../../core/domain';

@@ -1,5 +1,5 @@
 import type { ClusterContext } from '../cluster-context';
-import { volumeRole } from '../naming';
+import { volumeRole } from '../store/naming';
 
 /** Marks nodes down when their agent stopped syncing; their pinned tasks wait with the reason. */
 export function checkNodes(ctx: ClusterContext): void {

@@ -1,9 +1,9 @@
 import type { ClaimRequest, DataSourcePin, NodeInfo, TaskRequest } from '../../core/domain';
 import { poolKey } from '../../core/domain';
 import type { ClusterContext } from '../cluster-context';
-import { nodeCapacity, RUNTIME_LABEL } from '../node-sync';
-import { claimIdOf } from '../naming';
-import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../records';
+import { nodeCapacity, RUNTIME_LABEL } from '../agents/node-sync';
+import { claimIdOf } from '../store/naming';
+import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../store/records';
 
 /** A node as the scheduler sees it, from its last agent report. */
 export function nodeInfoOf(ctx: ClusterContext, node: NodeRecord): NodeInfo {

@@ -1,0 +1,128 @@
+import type { NodeCapacity } from '../../core/domain';
+import { poolKey } from '../../core/domain';
+import type { SyncRequest__Output } from '../../proto/berth/generated/berth/agent/v1/SyncRequest';
+import type { SyncResponse } from '../../proto/berth/generated/berth/agent/v1/SyncResponse';
+import { createHash } from 'node:crypto';
+import { buildAssignments } from './assignments';
+import { recordAgentCreatedVolumes } from '../controllers/provisioning';
+import type { TaskAssignment } from '../../proto/berth/generated/berth/agent/v1/TaskAssignment';
+import type { ClusterContext } from '../cluster-context';
+import type { NodeRecord, TaskRecord } from '../store/records';
+
+/** Every node carries its task runtime as a label, so an app only lands where its runtime exists. */
+export const RUNTIME_LABEL = 'berth.io/runtime';
+
+/**
+ * Ledger capacity of each pool: what the plugin reports free, plus the bytes of Berth's own volumes
+ * that were already in that pool when the agent measured it — those volumes hold ledger reservations of
+ * their own, so adding them back keeps them from being counted twice. A volume made after the
+ * measurement is still inside its task's reservation and is not added.
+ */
+export function nodeCapacity(ctx: ClusterContext, node: NodeRecord): NodeCapacity {
+  const poolBytes = new Map<string, number>();
+  const attachSlots = new Map<string, number>();
+  const volumes = ctx.store.volumes.list().filter((v) => v.nodeId === node.id && v.state !== 'deleting');
+  for (const plugin of node.plugins) {
+    if (!plugin.name) continue;
+    if (Number(plugin.maxVolumes) > 0) attachSlots.set(plugin.name, Number(plugin.maxVolumes));
+    for (const pool of plugin.pools) {
+      const reportedAt = Number(pool.reportedAtMs);
+      const ours = volumes.filter((v) => v.plugin === plugin.name && v.pool === pool.name && v.readyAt && Date.parse(v.readyAt) <= reportedAt)
+        .reduce((sum, v) => sum + v.capacityBytes, 0);
+      poolBytes.set(poolKey(plugin.name, pool.name), Number(pool.availableBytes) + ours);
+    }
+  }
+  return { cpuMillis: Math.round(node.cpuCores * 1000), memoryBytes: node.memoryBytes, poolBytes, attachSlots };
+}
+
+/**
+ * The agent's pool timestamps moved onto the server's clock. Capacity accounting compares them with
+ * times the server stamped (a volume's readyAt), which must not depend on how far the two hosts'
+ * clocks are apart. The offset also holds the request's one-way latency (sub-millisecond on a LAN):
+ * only a volume made within that instant after the measurement could be misjudged. An agent that
+ * does not send its clock (older version) is taken at its word.
+ */
+export function onServerClock(plugins: SyncRequest__Output['plugins'], agentSentAtMs: string, serverNowMs = Date.now()): SyncRequest__Output['plugins'] {
+  const offset = agentClockOffsetMs(agentSentAtMs, serverNowMs);
+  if (offset === 0) return plugins;
+  return plugins.map((p) => ({ ...p, pools: p.pools.map((pool) => ({ ...pool, reportedAtMs: String(Number(pool.reportedAtMs) + offset) })) }));
+}
+
+/** How far the server's clock is ahead of the agent's (0 for an agent that sends no clock): add it to an agent timestamp. */
+function agentClockOffsetMs(agentSentAtMs: string, serverNowMs = Date.now()): number {
+  const sent = Number(agentSentAtMs);
+  return sent > 0 ? serverNowMs - sent : 0;
+}
+
+const fingerprintOf = (tasks: TaskAssignment[]): string => createHash('sha256').update(JSON.stringify(tasks)).digest('hex').slice(0, 32);
+
+/** Applies an agent's report (node, plugins, task states) and answers with the node's desired tasks. */
+export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, cancelled?: AbortSignal): Promise<SyncResponse> {
+  const { store } = ctx;
+  const previous = store.nodes.get(req.nodeId);
+  const node: NodeRecord = {
+    id: req.nodeId, address: req.address, labels: { ...req.labels, [RUNTIME_LABEL]: req.runtime }, cpuCores: req.cpuCores, memoryBytes: Number(req.memoryBytes),
+    runtime: req.runtime, plugins: onServerClock(req.plugins, req.sentAtMs), lastSyncMs: Date.now(),
+    reportedAtMs: Date.now(), state: 'ready', features: [...req.features],
+  };
+  await recordAgentCreatedVolumes(ctx, node, req.tasks, agentClockOffsetMs(req.sentAtMs));
+  // Cut short by the agent while recording: a newer Sync with fresher reports is on its way, and applying
+  // this one's node record and task states after it would move them backwards.
+  if (cancelled?.aborted) return { tasks: [], fingerprint: '', syncIntervalMs: 1000 };
+  const reported = new Map(req.tasks.map((t) => [t.taskId, t]));
+  let tasksChanged = req.tasks.some((t) => t.created.length > 0);
+  store.transaction(() => {
+    store.nodes.put(node.id, node);
+    for (const task of store.tasks.list().filter((t) => t.nodeId === node.id)) {
+      const r = reported.get(task.id);
+      if (task.state === 'stopping') {
+        // The agent retires tasks that are no longer assigned; once it stops reporting one, it is gone.
+        // The agent reports every task it runs, holds volumes for, or has been told to run (feature
+        // PREPARES_TASKS): one it does not report is not about to start either.
+        if (!r && !task.stopped) {
+          store.tasks.put(task.id, { ...task, stopped: true, updatedAt: new Date().toISOString() });
+          tasksChanged = true;
+        }
+        continue;
+      }
+      if (!r || Number(r.generation) !== task.generation) continue;
+      if (task.state === 'placed') {
+        // Handed out early (its volumes are the agent's to create): what went wrong is shown, the state stays.
+        if (r.state === 'failed' && r.message && r.message !== task.message) {
+          store.tasks.put(task.id, { ...task, message: r.message, updatedAt: new Date().toISOString() });
+          tasksChanged = true;
+          ctx.event(`task/${task.id}`, 'Failed', r.message);
+        }
+        continue;
+      }
+      // A `preparing` report (a task the agent is about to start) knows no restart count: keep the record's.
+      const next: TaskRecord = { ...task, updatedAt: new Date().toISOString(), restarts: r.state === 'preparing' ? task.restarts : r.restarts };
+      if (task.state === 'assigned' || task.state === 'running' || task.state === 'failed') {
+        next.state = r.state === 'running' ? 'running' : r.state === 'failed' ? 'failed' : task.state;
+        next.message = r.message || undefined;
+        if (r.exitCode) next.exitCode = r.exitCode;
+      }
+      if (next.state !== task.state || next.restarts !== task.restarts || next.message !== task.message) {
+        store.tasks.put(task.id, next);
+        tasksChanged = true;
+        if (next.restarts > task.restarts) ctx.event(`task/${task.id}`, 'Restarted', `task exited (code ${r.exitCode}) and was restarted on ${node.id} with the same volumes`);
+        if (next.state !== task.state) ctx.event(`task/${task.id}`, next.state === 'running' ? 'Running' : 'Failed', next.message ?? `task is ${next.state} on ${node.id}`);
+      }
+    }
+  });
+  // Whoever waits on the cluster (API blocking queries, the control loop's next step) hears of it now.
+  if (tasksChanged) ctx.changed();
+  if (!previous || previous.state === 'down') ctx.event(`node/${node.id}`, 'NodeReady', `node ${node.id} is ready (${node.plugins.length} CSI plugin(s))`);
+  await ctx.ledger.registerNode(node.id, nodeCapacity(ctx, node));
+  let tasks = buildAssignments(ctx, node.id);
+  let fingerprint = fingerprintOf(tasks);
+  // Long poll, bounded well below the node-down threshold so a waiting agent never looks lost.
+  const deadline = Date.now() + Math.min(req.waitMs, ctx.options.nodeDownAfterMs / 3, 10_000);
+  while (req.waitMs > 0 && fingerprint === req.knownFingerprint && Date.now() < deadline && !cancelled?.aborted) {
+    await ctx.waitForChange(deadline - Date.now(), cancelled);
+    if (cancelled?.aborted) break; // nobody is listening for the answer
+    tasks = buildAssignments(ctx, node.id);
+    fingerprint = fingerprintOf(tasks);
+  }
+  return { tasks, fingerprint, syncIntervalMs: 1000 };
+}

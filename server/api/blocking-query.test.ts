@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { InMemoryLedgerStore, Ledger } from '../../core/reservations';
+import { Scheduler } from '../../core/scheduler';
+import { ClusterContext } from '../cluster-context';
+import { ClusterService } from './cluster-service';
+import { startHttpApi } from './http-server';
+import { SqliteClusterStore } from '../store/sqlite-cluster-store';
+
+/** The API's blocking queries on a real HTTP listener: a watch that answers when the cluster changes, not by polling. */
+describe('server: blocking queries on the API lists', function () {
+  this.timeout(20_000);
+  let dir: string;
+  let store: SqliteClusterStore;
+  let ctx: ClusterContext;
+  let url: string;
+  let close: () => Promise<unknown>;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-blocking-'));
+    store = new SqliteClusterStore(join(dir, 'berth.db'));
+    const ledger = new Ledger(new InMemoryLedgerStore());
+    ctx = new ClusterContext(store, ledger, new Scheduler(ledger), pino({ level: 'silent' }), { nodeDownAfterMs: 15_000 });
+    const http = await startHttpApi(new ClusterService(ctx, () => undefined), { listen: '127.0.0.1:0', log: pino({ level: 'silent' }) });
+    url = http.url;
+    close = () => http.app.close();
+  });
+  after(async () => {
+    await close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const tasks = async (query = '') => {
+    const started = Date.now();
+    const res = await fetch(`${url}/v1/tasks${query}`);
+    assert.equal(res.status, 200);
+    return { index: Number(res.headers.get('x-berth-index')), ms: Date.now() - started, items: ((await res.json()) as { items: { id: string }[] }).items };
+  };
+
+  it('answers at once without an index, and with an index once the cluster changed after it', async () => {
+    const first = await tasks();
+    assert.ok(Number.isInteger(first.index));
+    setTimeout(() => {
+      store.tasks.put('db-0', { id: 'db-0', app: 'db', instance: 0, generation: 1, state: 'pending', restarts: 0, updatedAt: new Date().toISOString() });
+      ctx.changed();
+    }, 300);
+    const next = await tasks(`?index=${first.index}&waitMs=10000`);
+    assert.ok(next.ms >= 250 && next.ms < 5_000, `answered after ${next.ms} ms`);
+    assert.ok(next.index > first.index);
+    assert.deepEqual(next.items.map((t) => t.id), ['db-0'], 'the answer shows the change');
+  });
+
+  it('answers after waitMs when nothing changed, and at once for an index from before a restart', async () => {
+    const now = await tasks();
+    const waited = await tasks(`?index=${now.index}&waitMs=200`);
+    assert.ok(waited.ms >= 150 && waited.ms < 3_000, `answered after ${waited.ms} ms`);
+    assert.equal(waited.index, now.index);
+    const stale = await tasks(`?index=${now.index + 1000}&waitMs=10000`);
+    assert.ok(stale.ms < 1_000, 'an index this server never issued is answered at once');
+  });
+
+  it('refuses a malformed index', async () => {
+    assert.equal((await fetch(`${url}/v1/tasks?index=-1`)).status, 400);
+    assert.equal((await fetch(`${url}/v1/tasks?index=x`)).status, 400);
+  });
+});

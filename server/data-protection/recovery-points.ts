@@ -1,0 +1,359 @@
+import { randomBytes } from 'node:crypto';
+import type { ClusterContext } from '../cluster-context';
+import type { ClusterStore } from '../store/cluster-store';
+import { execInTask } from '../agents/exec-link';
+import { ApiProblem, conflict, notFound } from '../api/http-errors';
+import { claimIdOf, volumeRole } from '../store/naming';
+import type { AppRecord, ClaimRecord, HookRun, NodeRecord, RecoveryPointRecord, RecoveryPointSnapshot, TaskRecord, VolumeRecord } from '../store/records';
+import { secretData } from '../store/secrets';
+import { awaitingData } from '../controllers/data-restore';
+
+/** A step of the operation failed (hook, plugin, agent): the CLI exits 1 with the message. */
+const stepFailed = (message: string) => new ApiProblem(424, message);
+
+const newRecoveryPointId = (): string => `rp-${randomBytes(6).toString('hex')}`;
+const GROUP_CAPABILITY = 'CREATE_DELETE_GET_VOLUME_GROUP_SNAPSHOT';
+/** Hook output kept in records and events: the tail, so a chatty hook cannot bloat the store. */
+const OUTPUT_LIMIT = 4096;
+
+const tail = (s: string): string => (s.length > OUTPUT_LIMIT ? `…${s.slice(-OUTPUT_LIMIT)}` : s);
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export interface RecoveryPointOptions {
+  /** Deadline of one hook command inside one instance. */
+  hookTimeoutMs: number;
+}
+
+/** The summary `berth get snapshots` lists; `-o json|yaml` shows it whole. */
+export function recoveryPointSummary(rp: RecoveryPointRecord): Record<string, unknown> {
+  return { ...rp, volumes: rp.snapshots.length };
+}
+
+/** Every recovery point, oldest first. */
+export function listRecoveryPoints(store: ClusterStore): Record<string, unknown>[] {
+  return store.recoveryPoints.list().sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map(recoveryPointSummary);
+}
+
+/** One planned snapshot with what is needed to call its controller. */
+interface Planned { snap: RecoveryPointSnapshot; node?: NodeRecord; secrets: Record<string, string> }
+
+/**
+ * Recovery points: an app and its volumes captured together, in this order —
+ *   1. intent: the record (`creating`) with each snapshot's CreateSnapshot name, before any CSI call;
+ *   2. `hooks.preSnapshot` in every running instance (AgentNode.Exec on its node), in parallel;
+ *   3. the snapshots, all started at once: one CreateVolumeGroupSnapshot per controller offering the
+ *      group controller, else CreateSnapshot per volume;
+ *   4. `hooks.postSnapshot` in the same instances — always, also after a failed step;
+ *   5. `ready` (or `failed`, with the snapshots already taken deleted again).
+ * A crash between 1 and 5 is undone by `resume()` at the next start: postSnapshot runs if preSnapshot
+ * had started, snapshots are deleted (found again by their names), the record is marked failed.
+ */
+export class RecoveryPoints {
+  private readonly busy = new Set<string>();
+
+  constructor(private readonly ctx: ClusterContext, private readonly options: RecoveryPointOptions = { hookTimeoutMs: 60_000 }) {}
+
+  list(): Record<string, unknown>[] {
+    return listRecoveryPoints(this.ctx.store);
+  }
+
+  get(id: string): RecoveryPointRecord {
+    const rp = this.ctx.store.recoveryPoints.get(id);
+    if (!rp) throw notFound(`recovery point ${id} not found`);
+    return rp;
+  }
+
+  /** `onStarted` gets the id once the intent is stored (a backup records it, to clean up after a crash). */
+  async create(appName: string, onStarted?: (id: string) => void): Promise<RecoveryPointRecord> {
+    const app = this.check(appName);
+    if (this.busy.has(appName)) throw conflict(`a snapshot of app ${appName} is already being taken`);
+    this.busy.add(appName);
+    try {
+      return await this.take(app, onStarted);
+    } finally {
+      this.busy.delete(appName);
+    }
+  }
+
+  /**
+   * Everything `create` checks before touching anything (app exists and is not being deleted, every
+   * claim bound to a ready volume, every plugin able to snapshot); throws the same errors, changes nothing.
+   */
+  check(appName: string): AppRecord {
+    const app = this.ctx.store.apps.get(appName);
+    if (!app) throw notFound(`app ${appName} not found`);
+    if (app.deleting) throw conflict(`app ${appName} is being deleted`);
+    // A volume still waiting for its data would be snapshotted empty: a backup of it could then push
+    // the good backups out of retention.
+    const unrestored = this.ctx.store.claims.list().find((c) => c.app === appName && awaitingData(c));
+    if (unrestored) throw conflict(`app ${appName} is still being restored (claim ${unrestored.id} has no data yet); try again once the restore is ready`);
+    this.plan(app, 'check');
+    return app;
+  }
+
+  /** Checks everything that can be checked before touching anything: every claim bound, every plugin able to snapshot. */
+  private plan(app: AppRecord, id: string): { claims: ClaimRecord[]; planned: Planned[] } {
+    const { store } = this.ctx;
+    const claims: ClaimRecord[] = [];
+    const planned: Planned[] = [];
+    for (let i = 0; i < app.spec.instances; i++) {
+      for (const tpl of app.spec.volumes) {
+        const claimId = claimIdOf(app.name, tpl.name, i);
+        const claim = store.claims.get(claimId);
+        const volume: VolumeRecord | undefined = claim?.volumeId ? store.volumes.get(claim.volumeId) : undefined;
+        if (!claim || !volume || volume.state !== 'ready' || !volume.csiVolumeId) {
+          throw conflict(`claim ${claimId} has no ready volume yet (${claim ? claim.state : 'not created'}); snapshot once every instance's volumes are provisioned`);
+        }
+        const node = volume.nodeId ? store.nodes.get(volume.nodeId) : store.nodes.list().find((n) => n.plugins.some((p) => p.name === volume.plugin));
+        const report = node?.plugins.find((p) => p.name === volume.plugin)
+          ?? store.nodes.list().flatMap((n) => n.plugins).find((p) => p.name === volume.plugin);
+        if (!report) throw conflict(`CSI plugin ${volume.plugin} of claim ${claimId} is not reported by any node`);
+        if (!report.controllerCapabilities.includes('CREATE_DELETE_SNAPSHOT')) {
+          throw conflict(`CSI plugin ${volume.plugin} cannot take snapshots (no CREATE_DELETE_SNAPSHOT controller capability): claim ${claimId} cannot be part of a recovery point`);
+        }
+        const sc = store.storageClasses.get(claim.storageClass)?.spec;
+        const secrets = secretData(store, sc?.provisionerSecret);
+        claims.push(claim);
+        planned.push({
+          node, secrets,
+          snap: {
+            claimId, template: tpl.name, instance: i, plugin: volume.plugin, nodeId: node?.id, csiName: `berth-${id}-${planned.length}`,
+            sourceVolumeId: volume.id, sourceCsiVolumeId: volume.csiVolumeId, sizeBytes: volume.capacityBytes,
+          },
+        });
+      }
+    }
+    return { claims, planned };
+  }
+
+  private async take(app: AppRecord, onStarted?: (id: string) => void): Promise<RecoveryPointRecord> {
+    const { store } = this.ctx;
+    const id = newRecoveryPointId();
+    const { claims, planned } = this.plan(app, id);
+    const classNames = [...new Set(claims.map((c) => c.storageClass))];
+    const taskIds = new Set(store.tasks.list().filter((t) => t.app === app.name).map((t) => t.id));
+    const volumeHolders = new Set(planned.map((p) => p.snap.nodeId && `static:${p.snap.nodeId}:${volumeRole(p.snap.sourceVolumeId)}`));
+    const reservations = (await this.ctx.ledger.list()).filter((r) => taskIds.has(r.holderId) || volumeHolders.has(r.holderId)).map((r) => ({
+      holderId: r.holderId, nodeId: r.nodeId, cpuMillis: r.amounts.cpuMillis, memoryBytes: r.amounts.memoryBytes,
+      pools: r.amounts.pools.map((p) => ({ plugin: p.plugin, pool: p.pool, bytes: p.bytes, ...(p.claimId ? { claimId: p.claimId } : {}) })),
+    }));
+    // 1. Intent.
+    let rp: RecoveryPointRecord = {
+      id, app: app.name, generation: app.generation, spec: app.spec, claims,
+      storageClasses: classNames.flatMap((n) => store.storageClasses.get(n) ?? []), reservations,
+      snapshots: planned.map((p) => p.snap), hooks: [], consistency: 'crash-consistent', state: 'creating', createdAt: new Date().toISOString(),
+    };
+    const save = (patch: Partial<RecoveryPointRecord>) => { rp = { ...rp, ...patch }; store.recoveryPoints.put(id, rp); };
+    save({});
+    onStarted?.(id);
+    this.ctx.event(`app/${app.name}`, 'SnapshotStarted', `recovery point ${id}: ${planned.length} volume(s) of ${app.name} generation ${app.generation}`);
+
+    // 2. preSnapshot hooks in every running instance.
+    const running = store.tasks.list().filter((t) => t.app === app.name && t.instance < app.spec.instances && t.state === 'running' && t.nodeId)
+      .sort((a, b) => a.instance - b.instance);
+    const pre = app.spec.hooks.preSnapshot;
+    const post = app.spec.hooks.postSnapshot;
+    let failure: string | undefined;
+    if (pre.length > 0) {
+      save({ preHooksStarted: true });
+      const runs = await this.runHooks(app, 'preSnapshot', pre, running);
+      save({ hooks: [...rp.hooks, ...runs] });
+      const bad = runs.find((r) => !r.ok);
+      if (bad) failure = `preSnapshot hook failed in ${bad.taskId}${bad.nodeId ? ` on node ${bad.nodeId}` : ''} (exit ${bad.exitCode}): ${bad.output.trim() || '(no output)'}`;
+    }
+    const appConsistent = pre.length > 0 && !failure && running.length === app.spec.instances;
+
+    // 3. Snapshots, all started together.
+    if (!failure) {
+      save({ snapshotsStarted: true });
+      const outcome = await this.snapshotAll(planned);
+      save({ snapshots: outcome.snapshots });
+      if (outcome.error) failure = outcome.error;
+    }
+
+    // 4. postSnapshot hooks: always.
+    let postProblem: string | undefined;
+    if (post.length > 0) {
+      const runs = await this.runHooks(app, 'postSnapshot', post, running);
+      const bad = runs.find((r) => !r.ok);
+      if (bad) postProblem = `postSnapshot hook failed in ${bad.taskId} (exit ${bad.exitCode}): ${bad.output.trim() || '(no output)'}`;
+      save({ hooks: [...rp.hooks, ...runs], postHooksDone: true });
+    }
+
+    // 5. Done, or undone.
+    if (failure) {
+      const cleanup = await this.deleteSnapshots(rp.snapshots);
+      save({ snapshots: cleanup.left, state: 'failed', message: `${failure}${cleanup.error ? `; cleanup: ${cleanup.error}` : ''}` });
+      this.ctx.event(`app/${app.name}`, 'SnapshotFailed', `recovery point ${id} failed: ${rp.message}`);
+      throw stepFailed(`snapshot of app ${app.name} failed: ${rp.message}${post.length > 0 ? ' (postSnapshot hooks ran)' : ''}`);
+    }
+    const consistency = appConsistent ? 'app-consistent' : 'crash-consistent';
+    const why = appConsistent ? '' : pre.length === 0 ? ' (no preSnapshot hook)' : ` (preSnapshot ran in ${running.length} of ${app.spec.instances} instances)`;
+    save({ state: 'ready', consistency, readyAt: new Date().toISOString(), message: postProblem });
+    this.ctx.event(`app/${app.name}`, 'SnapshotCreated', `recovery point ${id} ready: ${rp.snapshots.length} snapshot(s), ${consistency}${why}${postProblem ? `; ${postProblem}` : ''}`);
+    return rp;
+  }
+
+  private async runHooks(app: AppRecord, phase: HookRun['phase'], command: readonly string[], tasks: TaskRecord[]): Promise<HookRun[]> {
+    const runs = await Promise.all(tasks.map(async (task): Promise<HookRun> => {
+      const node = this.ctx.store.nodes.get(task.nodeId!);
+      try {
+        if (!node) throw new Error(`node ${task.nodeId} is unknown`);
+        const r = await execInTask(node, task.id, command, this.options.hookTimeoutMs, this.ctx.options.token);
+        return { phase, taskId: task.id, nodeId: node.id, exitCode: r.exitCode, output: tail(r.output), ok: r.exitCode === 0 };
+      } catch (error) {
+        return { phase, taskId: task.id, nodeId: task.nodeId, exitCode: -1, output: errorText(error), ok: false };
+      }
+    }));
+    for (const r of runs) {
+      this.ctx.event(`app/${app.name}`, phase === 'preSnapshot' ? 'PreSnapshotHook' : 'PostSnapshotHook',
+        `${phase} in ${r.taskId}: exit ${r.exitCode}${r.output.trim() ? `, output: ${r.output.trim()}` : ''}`);
+    }
+    return runs;
+  }
+
+  /** Groups the snapshots per controller; each group is one group snapshot or parallel CreateSnapshot calls. */
+  private async snapshotAll(planned: Planned[]): Promise<{ snapshots: RecoveryPointSnapshot[]; error?: string }> {
+    const groups = new Map<string, Planned[]>();
+    for (const p of planned) {
+      const endpoint = this.ctx.controllerFor(p.snap.plugin, p.node).endpoint;
+      const key = `${p.snap.plugin}\n${endpoint}`;
+      groups.set(key, [...(groups.get(key) ?? []), p]);
+    }
+    // Capability discovery first, so the snapshot calls themselves start as close together as possible.
+    const useGroup = new Map<string, boolean>();
+    for (const [key, members] of groups) useGroup.set(key, await this.offersGroupSnapshots(members[0]));
+    const errors: string[] = [];
+    const results = await Promise.all([...groups.entries()].map(async ([key, members], g) => {
+      const client = this.ctx.controllerFor(members[0].snap.plugin, members[0].node);
+      if (useGroup.get(key) && members.length > 1) {
+        const groupName = `${members[0].snap.csiName.replace(/-\d+$/, '')}-g${g}`;
+        try {
+          const res = await client.groupController('CreateVolumeGroupSnapshot', {
+            name: groupName, sourceVolumeIds: members.map((m) => m.snap.sourceCsiVolumeId), secrets: members[0].secrets, parameters: {},
+          });
+          const group = res.groupSnapshot!;
+          return members.map((m) => {
+            const s = group.snapshots.find((x) => x.sourceVolumeId === m.snap.sourceCsiVolumeId);
+            return { ...m.snap, csiName: groupName, groupSnapshotId: group.groupSnapshotId, csiSnapshotId: s?.snapshotId, sizeBytes: Number(s?.sizeBytes) || m.snap.sizeBytes };
+          });
+        } catch (error) {
+          errors.push(`CreateVolumeGroupSnapshot on ${members[0].snap.plugin} failed: ${errorText(error)}`);
+          return members.map((m) => ({ ...m.snap, csiName: groupName }));
+        }
+      }
+      return Promise.all(members.map(async (m) => {
+        try {
+          const res = await client.controller('CreateSnapshot', { sourceVolumeId: m.snap.sourceCsiVolumeId, name: m.snap.csiName, secrets: m.secrets, parameters: {} });
+          return { ...m.snap, csiSnapshotId: res.snapshot!.snapshotId, sizeBytes: Number(res.snapshot!.sizeBytes) || m.snap.sizeBytes };
+        } catch (error) {
+          errors.push(`CreateSnapshot of ${m.snap.claimId} (volume ${m.snap.sourceVolumeId}) failed: ${errorText(error)}`);
+          return m.snap;
+        }
+      }));
+    }));
+    const snapshots = results.flat();
+    if (errors.length === 0 && snapshots.some((s) => !s.csiSnapshotId)) errors.push('the plugin did not return a snapshot for every volume');
+    return { snapshots, error: errors.length > 0 ? errors.join('; ') : undefined };
+  }
+
+  private async offersGroupSnapshots(p: Planned): Promise<boolean> {
+    const report = p.node?.plugins.find((x) => x.name === p.snap.plugin);
+    if (!report?.pluginCapabilities.includes('GROUP_CONTROLLER_SERVICE')) return false;
+    try {
+      const caps = await this.ctx.controllerFor(p.snap.plugin, p.node).groupController('GroupControllerGetCapabilities', {});
+      return caps.capabilities.some((c) => c.rpc?.type === GROUP_CAPABILITY);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Deletes the CSI snapshots of a recovery point; answers those it could not delete. */
+  private async deleteSnapshots(snapshots: RecoveryPointSnapshot[]): Promise<{ left: RecoveryPointSnapshot[]; error?: string }> {
+    const { store } = this.ctx;
+    const left: RecoveryPointSnapshot[] = [];
+    const errors: string[] = [];
+    const doneGroups = new Set<string>();
+    for (const s of snapshots) {
+      const node = s.nodeId ? store.nodes.get(s.nodeId) : undefined;
+      try {
+        const client = this.ctx.controllerFor(s.plugin, node);
+        if (s.groupSnapshotId) {
+          if (doneGroups.has(s.groupSnapshotId)) continue;
+          const members = snapshots.filter((x) => x.groupSnapshotId === s.groupSnapshotId && x.csiSnapshotId).map((x) => x.csiSnapshotId!);
+          await client.groupController('DeleteVolumeGroupSnapshot', { groupSnapshotId: s.groupSnapshotId, snapshotIds: members, secrets: this.secretsFor(s) });
+          doneGroups.add(s.groupSnapshotId);
+        } else if (s.csiSnapshotId) {
+          await client.controller('DeleteSnapshot', { snapshotId: s.csiSnapshotId, secrets: this.secretsFor(s) });
+        }
+      } catch (error) {
+        left.push(s);
+        errors.push(`${s.csiSnapshotId ?? s.csiName}: ${errorText(error)}`);
+      }
+    }
+    return { left, error: errors.length > 0 ? errors.join('; ') : undefined };
+  }
+
+  private secretsFor(s: RecoveryPointSnapshot): Record<string, string> {
+    const claim = this.ctx.store.recoveryPoints.list().flatMap((rp) => rp.claims).find((c) => c.id === s.claimId);
+    const sc = claim ? this.ctx.store.storageClasses.get(claim.storageClass)?.spec : undefined;
+    return secretData(this.ctx.store, sc?.provisionerSecret);
+  }
+
+  /** Deletes a recovery point: its CSI snapshots first (intent `deleting`), then the record. */
+  async delete(id: string): Promise<string> {
+    const { store } = this.ctx;
+    const rp = this.get(id);
+    if (rp.state === 'creating' && this.busy.has(rp.app)) throw conflict(`recovery point ${id} is still being taken`);
+    const ids = new Set(rp.snapshots.map((s) => s.csiSnapshotId).filter(Boolean));
+    const restoring = store.claims.list().find((c) => c.dataSource?.kind === 'snapshot' && ids.has(c.dataSource.id) && c.state !== 'bound');
+    if (restoring) throw conflict(`recovery point ${id} is being restored (claim ${restoring.id} is not provisioned yet); delete it once the restore is done`);
+    store.recoveryPoints.put(id, { ...rp, state: 'deleting' });
+    const { left, error } = await this.deleteSnapshots(rp.snapshots);
+    if (error) {
+      store.recoveryPoints.put(id, { ...rp, state: 'deleting', snapshots: left, message: `delete failed: ${error}` });
+      throw stepFailed(`cannot delete every snapshot of recovery point ${id}: ${error}`);
+    }
+    store.recoveryPoints.delete(id);
+    this.ctx.event(`app/${rp.app}`, 'SnapshotDeleted', `recovery point ${id} deleted (${rp.snapshots.length} snapshot(s))`);
+    return `recovery point ${id} deleted`;
+  }
+
+  /**
+   * At server start: a recovery point left `creating` by a crash is undone (postSnapshot hooks run if
+   * preSnapshot had started; snapshots taken, or possibly taken, are deleted); one left `deleting` is
+   * finished.
+   */
+  async resume(): Promise<void> {
+    const { store } = this.ctx;
+    for (const rp of store.recoveryPoints.list()) {
+      if (rp.state === 'deleting') {
+        await this.delete(rp.id).catch((e: unknown) => this.ctx.log.warn({ err: errorText(e), id: rp.id }, 'recovery point delete not finished'));
+        continue;
+      }
+      if (rp.state !== 'creating') continue;
+      let hooks = rp.hooks;
+      if (rp.preHooksStarted && !rp.postHooksDone && rp.spec.hooks.postSnapshot.length > 0) {
+        const app = store.apps.get(rp.app);
+        const tasks = store.tasks.list().filter((t) => t.app === rp.app && t.state === 'running' && t.nodeId);
+        if (app) hooks = [...hooks, ...await this.runHooks(app, 'postSnapshot', rp.spec.hooks.postSnapshot, tasks)];
+      }
+      // Snapshots whose id never reached the store may still exist: CreateSnapshot by the same name finds them.
+      const known: RecoveryPointSnapshot[] = [];
+      for (const s of rp.snapshots) {
+        if (!rp.snapshotsStarted || s.csiSnapshotId || s.groupSnapshotId || s.csiName.includes('-g')) { known.push(s); continue; }
+        try {
+          const node = s.nodeId ? store.nodes.get(s.nodeId) : undefined;
+          const res = await this.ctx.controllerFor(s.plugin, node).controller('CreateSnapshot', { sourceVolumeId: s.sourceCsiVolumeId, name: s.csiName, parameters: {}, secrets: this.secretsFor(s) });
+          known.push({ ...s, csiSnapshotId: res.snapshot!.snapshotId });
+        } catch {
+          // The source volume is gone, so no snapshot of it under this name can be left either.
+        }
+      }
+      const { left, error } = await this.deleteSnapshots(known);
+      const message = `interrupted by a server restart; snapshots removed${error ? ` except: ${error}` : ''}`;
+      store.recoveryPoints.put(rp.id, { ...rp, hooks, postHooksDone: true, snapshots: left, state: 'failed', message });
+      this.ctx.event(`app/${rp.app}`, 'SnapshotFailed', `recovery point ${rp.id}: ${message}`);
+    }
+  }
+}

@@ -1,0 +1,302 @@
+import type { AppSpec, PluginSpec, StorageClassSpec } from '../../core/manifests';
+import type { PluginReport__Output } from '../../proto/berth/generated/berth/agent/v1/PluginReport';
+
+/**
+ * What the server keeps, as plain records. Desired state (apps, storage classes, plugins, secrets) is
+ * written by `apply`; actual state (nodes, tasks, claims, volumes) by the controllers and agent syncs.
+ */
+export interface AppRecord {
+  name: string;
+  spec: AppSpec;
+  /** Bumped on every change of the spec: tasks running an older generation are rolled one at a time. */
+  generation: number;
+  deleting: boolean;
+  createdAt: string;
+}
+
+export interface StorageClassRecord { name: string; spec: StorageClassSpec }
+export interface PluginRecord { name: string; spec: PluginSpec }
+export interface SecretRecord { name: string; data: Record<string, string> }
+
+export type TaskState = 'pending' | 'placed' | 'assigned' | 'running' | 'failed' | 'stopping';
+
+export interface TaskRecord {
+  /** `<app>-<instance>`: stable, so a restart is the same task with the same claims. */
+  id: string;
+  app: string;
+  instance: number;
+  /** Generation of the app spec this task runs (or is being rolled to). */
+  generation: number;
+  /**
+   * The app spec of that generation: a task not rolled yet keeps running (and restarting with) the
+   * spec it was started with, not one applied since.
+   */
+  spec?: AppSpec;
+  nodeId?: string;
+  state: TaskState;
+  message?: string;
+  restarts: number;
+  exitCode?: number;
+  /** Why each node was rejected, while the task is pending. */
+  rejections?: { nodeId: string; reason: string; message: string }[];
+  /** A stopping task the agent no longer reports: its container is gone and its volumes detached. */
+  stopped?: boolean;
+  updatedAt: string;
+}
+
+export type ClaimState = 'pending' | 'provisioning' | 'bound' | 'lost';
+
+export interface ClaimRecord {
+  /** `<app>/<volume template>/<instance>`: instance i always gets claim i. */
+  id: string;
+  app: string;
+  template: string;
+  instance: number;
+  storageClass: string;
+  sizeBytes: number;
+  accessMode: string;
+  volumeMode: 'filesystem' | 'block';
+  /**
+   * Where the new volume's data comes from: a CSI snapshot or volume (the plugin copies it), or a
+   * volume of a backup in a repository (created empty, then written by the agent's data mover before
+   * the instance starts; `dataRestored` is set once it is).
+   */
+  dataSource?: { kind: 'snapshot' | 'volume'; id: string } | BackupDataSource;
+  dataRestored?: boolean;
+  volumeId?: string;
+  state: ClaimState;
+  /** Kept after its instance was removed (scale down with retainOnScaleDown). */
+  retained: boolean;
+}
+
+export type VolumeState = 'creating' | 'ready' | 'deleting' | 'released';
+
+export interface VolumeRecord {
+  /** Berth's id for the volume: `<plugin>:<csi volume id>` would leak into paths, so it is its own. */
+  id: string;
+  plugin: string;
+  csiVolumeId?: string;
+  /** Name passed to CreateVolume: the idempotency key that makes a retried create return the same volume. */
+  csiName: string;
+  /**
+   * The node CreateVolume was (or is about to be) sent for, recorded with the intent: a volume deleted
+   * while still `creating` is looked up again by its name through the same request, so a create that
+   * succeeded at the plugin just before a crash never leaves a volume behind.
+   */
+  intentNodeId?: string;
+  claimId?: string;
+  nodeId?: string;
+  pool?: string;
+  capacityBytes: number;
+  topology: Record<string, string>;
+  volumeContext: Record<string, string>;
+  state: VolumeState;
+  /** publish_context per node, for plugins with ControllerPublishVolume. */
+  published?: Record<string, Record<string, string>>;
+  createdAt: string;
+  readyAt?: string;
+}
+
+export interface NodeRecord {
+  id: string;
+  address: string;
+  labels: Record<string, string>;
+  cpuCores: number;
+  memoryBytes: number;
+  runtime: string;
+  plugins: PluginReport__Output[];
+  lastSyncMs: number;
+  /** When the agent measured pool capacities (ms). */
+  reportedAtMs: number;
+  state: 'ready' | 'down';
+  /** What the node's agent can do beyond the base protocol (SyncRequest.features), e.g. "create-volumes". */
+  features?: string[];
+}
+
+export interface EventRecord {
+  time: string;
+  object: string;
+  reason: string;
+  message: string;
+}
+
+/**
+ * A recovery point: an app's spec, claims and storage classes plus one CSI snapshot per bound claim,
+ * taken together (hooks around them). Written as an intent (`creating`, with the CreateSnapshot names)
+ * before any snapshot exists, so a crash mid-way is undone on restart; see server/recovery-points.ts.
+ */
+export type RecoveryPointState = 'creating' | 'ready' | 'failed' | 'deleting';
+export type Consistency = 'app-consistent' | 'crash-consistent';
+
+export interface RecoveryPointSnapshot {
+  claimId: string;
+  template: string;
+  instance: number;
+  plugin: string;
+  /** Node whose controller took it (node-local plugins); the controller endpoint is found through it. */
+  nodeId?: string;
+  /** CreateSnapshot name: the idempotency key (a retried create returns the same snapshot). */
+  csiName: string;
+  csiSnapshotId?: string;
+  groupSnapshotId?: string;
+  /** Berth volume id and CSI volume id of the source. */
+  sourceVolumeId: string;
+  sourceCsiVolumeId: string;
+  sizeBytes: number;
+}
+
+export interface HookRun {
+  phase: 'preSnapshot' | 'postSnapshot';
+  taskId: string;
+  nodeId?: string;
+  /** -1 when the command could not be run (agent unreachable, task not running). */
+  exitCode: number;
+  output: string;
+  ok: boolean;
+}
+
+export interface RecoveryPointRecord {
+  id: string;
+  app: string;
+  generation: number;
+  spec: AppSpec;
+  claims: ClaimRecord[];
+  storageClasses: StorageClassRecord[];
+  /** The app's reservations at snapshot time: holder, node and amounts (what a restore must find room for). */
+  reservations: { holderId: string; nodeId: string; cpuMillis: number; memoryBytes: number; pools: { plugin: string; pool: string; bytes: number; claimId?: string }[] }[];
+  snapshots: RecoveryPointSnapshot[];
+  hooks: HookRun[];
+  consistency: Consistency;
+  state: RecoveryPointState;
+  /** Set when the pre hooks started: a crash after that must still run postSnapshot. */
+  preHooksStarted?: boolean;
+  /** Set before the first CreateSnapshot: only then can a crash have left snapshots whose ids were never stored. */
+  snapshotsStarted?: boolean;
+  postHooksDone?: boolean;
+  message?: string;
+  createdAt: string;
+  readyAt?: string;
+}
+
+/** A claim restored from a backup: `id` is the backup's manifest id in `repository`, `volume` the volume in it. */
+export interface BackupDataSource {
+  kind: 'backup';
+  id: string;
+  repository: string;
+  volume: string;
+  /** The restore operation that created this claim. */
+  restoreId: string;
+}
+
+/**
+ * A backup repository the server (and its agents) can reach at `location`. The passphrase is a secret:
+ * stored like Secret records (owner-only database) and never listed or logged.
+ */
+export interface RepositoryRecord {
+  name: string;
+  location: string;
+  passphrase: string;
+  /** The repository's own id (from its config): detects a different repository at the same path. */
+  repositoryId: string;
+  createdAt: string;
+}
+
+export type BackupState = 'snapshotting' | 'uploading' | 'ready' | 'failed' | 'deleting';
+
+export interface BackupVolumeRecord {
+  /** Name in the backup manifest: `<template>-<instance>`. */
+  volume: string;
+  claimId: string;
+  template: string;
+  instance: number;
+  plugin: string;
+  nodeId?: string;
+  block: boolean;
+  /** Source volume (Berth id and CSI id): the next backup of the same source is incremental to this one. */
+  sourceVolumeId: string;
+  sourceCsiVolumeId: string;
+  state: 'pending' | 'running' | 'done' | 'failed';
+  bytesDone: number;
+  bytesTotal: number;
+  filesDone: number;
+  /** From the mover's result (see agent/data-mover-types.ts). */
+  changeMarker?: string;
+  path?: 'fast' | 'generic';
+  changeDetection?: string;
+  bytesNew?: number;
+  message?: string;
+}
+
+/**
+ * A backup: a recovery point of the app whose snapshots were moved into a repository, with the app
+ * metadata, as one manifest (`repoBackupId`). Written as an intent before any work, so a crash mid-way
+ * is finished or failed and cleaned up at the next start.
+ */
+export interface BackupRecord {
+  /** The manifest id in the repository once committed; before that a Berth id (`bk-…`). */
+  id: string;
+  app: string;
+  repository: string;
+  /** The manifest id, set when the manifest is written (then the backup exists in the repository). */
+  repoBackupId?: string;
+  recoveryPointId?: string;
+  /** Schedule that created it, if any (retention keeps the last N of each schedule). */
+  schedule?: string;
+  /** The backup this one is incremental to (same repository). */
+  parent?: string;
+  state: BackupState;
+  volumes: BackupVolumeRecord[];
+  consistency?: Consistency;
+  /** The recovery point's preSnapshot/postSnapshot runs: exit code and output per instance. */
+  hooks?: HookRun[];
+  bytesAdded?: number;
+  message?: string;
+  startedAt: string;
+  finishedAt?: string;
+  /** ISO time after which retention deletes it (schedule or manifest `ttl`). */
+  expiresAt?: string;
+}
+
+export type RestoreState = 'restoring' | 'ready' | 'failed' | 'rolling-back';
+
+export interface RestoreVolumeRecord {
+  claimId: string;
+  volume: string;
+  state: 'pending' | 'running' | 'done' | 'failed';
+  nodeId?: string;
+  bytesDone: number;
+  bytesTotal: number;
+  message?: string;
+}
+
+/** A restore of an app: from a recovery point (no data copy) or from a backup (the data mover writes each volume). */
+export interface RestoreRecord {
+  id: string;
+  /** The app being created. */
+  app: string;
+  source: { kind: 'snapshot'; recoveryPointId: string } | { kind: 'backup'; repository: string; backupId: string };
+  storageClassMap: Record<string, string>;
+  state: RestoreState;
+  volumes: RestoreVolumeRecord[];
+  message?: string;
+  createdAt: string;
+  finishedAt?: string;
+}
+
+/** A backup schedule: a cron expression (node-cron, seconds allowed) run by the server, with retention. */
+export interface ScheduleRecord {
+  name: string;
+  app: string;
+  cron: string;
+  repository: string;
+  /** Keep the last N backups made by this schedule (older ones are deleted). */
+  keep?: number;
+  /** Delete backups of this schedule older than this. */
+  ttlSeconds?: number;
+  /** Made from the app manifest's `backup:` policy (deleted with the app, replaced on apply). */
+  fromApp: boolean;
+  createdAt: string;
+  lastRunAt?: string;
+  lastBackup?: string;
+  lastError?: string;
+}
