@@ -1,6 +1,6 @@
 /**
  * The narrow persistence contract behind the ledger. The server uses the in-memory implementation
- * (memory-store.ts) and re-derives every reservation from its records at start (server/ledger-rebuild.ts);
+ * (memory-store.ts) and re-derives every reservation from its records at start (server/controllers/ledger-rebuild.ts);
  * a durable implementation (etcd, for several servers) would only need the guarantees written below.
  */
 import type { LedgerSnapshot, NodeCapacity, NodeLedgerState, Reservation } from '../domain';

@@ -27,7 +27,7 @@ function volumeChangeProblem(old: AppRecord, next: AppManifest): string | undefi
   return undefined;
 }
 
-/** An app's backup policy is checked on apply and turned into a schedule after apply and app deletion (server/backup-schedules.ts). */
+/** An app's backup policy is checked on apply and turned into a schedule after apply and app deletion (data-protection/backup-schedules.ts). */
 export interface AppPolicyHooks {
   problem(app: string, spec: AppSpec): string | undefined;
   changed(): void;

@@ -24,7 +24,7 @@ function capabilityOf(claim: ClaimRecord, fsType: string | undefined, mountFlags
  * task is handed to its agent.
  */
 export async function provisionPlaced(ctx: ClusterContext): Promise<void> {
-  // Each task in the background (CreateVolume may take up to its deadline): see server/background-work.ts.
+  // Each task in the background (CreateVolume may take up to its deadline): see controllers/background-work.ts.
   for (const task of ctx.store.tasks.list().filter((t) => t.state === 'placed')) {
     ctx.background.start(`provision/${task.id}`, async () => {
       try {

@@ -4,7 +4,7 @@ import type { ClaimRecord, Consistency, HookRun, RecoveryPointRecord, StorageCla
 /**
  * The app metadata stored in a backup's manifest (the repository's opaque `app` field): everything a
  * restore needs to recreate the app — also in a fresh cluster that has only the repository. Written by
- * server/backups.ts, read by the restore. Versioned: a reader refuses versions it does not know.
+ * backups.ts, read by the restore. Versioned: a reader refuses versions it does not know.
  * Secrets referenced by storage classes are NOT stored (they stay in the cluster that made the backup);
  * a restore into a cluster without them says which are missing.
  */

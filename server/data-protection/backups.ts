@@ -27,7 +27,7 @@ export interface BackupServiceOptions {
   uploadDelay?: { app: string; ms: number };
 }
 
-/** What a backup needs of recovery points (server/recovery-points.ts). */
+/** What a backup needs of recovery points (recovery-points.ts). */
 export type RecoveryPointTaker = Pick<RecoveryPoints, 'create' | 'check' | 'delete'>;
 
 export interface CreateBackupOptions { repository?: string; schedule?: string; ttlSeconds?: number }

@@ -123,7 +123,7 @@ export interface EventRecord {
 /**
  * A recovery point: an app's spec, claims and storage classes plus one CSI snapshot per bound claim,
  * taken together (hooks around them). Written as an intent (`creating`, with the CreateSnapshot names)
- * before any snapshot exists, so a crash mid-way is undone on restart; see server/recovery-points.ts.
+ * before any snapshot exists, so a crash mid-way is undone on restart; see data-protection/recovery-points.ts.
  */
 export type RecoveryPointState = 'creating' | 'ready' | 'failed' | 'deleting';
 export type Consistency = 'app-consistent' | 'crash-consistent';
