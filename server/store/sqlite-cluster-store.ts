@@ -1,36 +1,54 @@
 import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ClusterStore, Collection } from './cluster-store';
-import type { AppRecord, BackupRecord, ClaimRecord, EventRecord, NodeRecord, PluginRecord, RecoveryPointRecord, RepositoryRecord, RestoreRecord, ScheduleRecord, SecretRecord, StorageClassRecord, TaskRecord, VolumeRecord } from './records';
+import type { ClusterStore, Collection, RecordKind, RecordKinds, StoreChange } from './cluster-store';
+import { compareIds, deepFreeze, type IndexFunctions, RecordCache } from './record-cache';
+import type { EventRecord } from './records';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE objects (kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
    CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, object TEXT NOT NULL, reason TEXT NOT NULL, message TEXT NOT NULL);
    CREATE INDEX events_by_object ON events (object, seq);`,
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+   INSERT INTO meta (key, value) VALUES ('revision', 0);`,
 ];
 
 const EVENT_TRIM_EVERY = 1000;
 
+/** A write not committed yet: the record (frozen) and its JSON, or null for a delete. */
+type PendingWrite = { kind: RecordKind; id: string; entry: { record: unknown; json: string } | null };
+
 /**
  * The server's records in SQLite: one JSON document per (kind, id), WAL with synchronous=FULL so a
  * committed transaction survives a power cut, numbered migrations applied at open.
+ *
+ * Every record also lives in memory (loaded once at open): reads never touch SQLite. A transaction's
+ * writes go to SQLite at once and to an overlay that its own reads see; at commit the overlay moves
+ * into the cache, the revision advances and watchers hear of each change. A put that changes nothing
+ * writes nothing and announces nothing.
  */
 export class SqliteClusterStore implements ClusterStore {
   readonly db: Database.Database;
-  readonly apps: Collection<AppRecord>;
-  readonly storageClasses: Collection<StorageClassRecord>;
-  readonly plugins: Collection<PluginRecord>;
-  readonly secrets: Collection<SecretRecord>;
-  readonly tasks: Collection<TaskRecord>;
-  readonly claims: Collection<ClaimRecord>;
-  readonly volumes: Collection<VolumeRecord>;
-  readonly nodes: Collection<NodeRecord>;
-  readonly recoveryPoints: Collection<RecoveryPointRecord>;
-  readonly repositories: Collection<RepositoryRecord>;
-  readonly backups: Collection<BackupRecord>;
-  readonly restores: Collection<RestoreRecord>;
-  readonly schedules: Collection<ScheduleRecord>;
+  readonly apps;
+  readonly storageClasses;
+  readonly plugins;
+  readonly secrets;
+  readonly tasks;
+  readonly claims;
+  readonly volumes;
+  readonly nodes;
+  readonly recoveryPoints;
+  readonly repositories;
+  readonly backups;
+  readonly restores;
+  readonly schedules;
+
+  private readonly caches = new Map<RecordKind, RecordCache<unknown, string>>();
+  /** One overlay per open (nested) transaction, innermost last. */
+  private readonly overlays: Map<string, PendingWrite>[] = [];
+  private readonly watchers = new Set<(changes: readonly StoreChange[]) => void>();
+  private currentRevision: number;
+  private readonly statements;
 
   /** How many of the newest events are kept (older ones are trimmed). */
   constructor(file: string, private readonly eventsKept = 50_000) {
@@ -43,19 +61,31 @@ export class SqliteClusterStore implements ClusterStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
-    this.apps = this.collection<AppRecord>('app');
-    this.storageClasses = this.collection<StorageClassRecord>('storageclass');
-    this.plugins = this.collection<PluginRecord>('plugin');
-    this.secrets = this.collection<SecretRecord>('secret');
-    this.tasks = this.collection<TaskRecord>('task');
-    this.claims = this.collection<ClaimRecord>('claim');
-    this.volumes = this.collection<VolumeRecord>('volume');
-    this.nodes = this.collection<NodeRecord>('node');
-    this.recoveryPoints = this.collection<RecoveryPointRecord>('recoverypoint');
-    this.repositories = this.collection<RepositoryRecord>('repository');
-    this.backups = this.collection<BackupRecord>('backup');
-    this.restores = this.collection<RestoreRecord>('restore');
-    this.schedules = this.collection<ScheduleRecord>('schedule');
+    this.statements = {
+      put: this.db.prepare('INSERT INTO objects (kind, id, body) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body'),
+      del: this.db.prepare('DELETE FROM objects WHERE kind = ? AND id = ?'),
+      setRevision: this.db.prepare("UPDATE meta SET value = ? WHERE key = 'revision'"),
+      insertEvent: this.db.prepare('INSERT INTO events (time, object, reason, message) VALUES (?, ?, ?, ?)'),
+    };
+    this.currentRevision = (this.db.prepare("SELECT value FROM meta WHERE key = 'revision'").get() as { value: number }).value;
+    this.apps = this.collection('app', {});
+    this.storageClasses = this.collection('storageclass', {});
+    this.plugins = this.collection('plugin', {});
+    this.secrets = this.collection('secret', {});
+    this.tasks = this.collection('task', { app: (t) => t.app, node: (t) => t.nodeId, state: (t) => t.state });
+    this.claims = this.collection('claim', { app: (c) => c.app, storageClass: (c) => c.storageClass });
+    this.volumes = this.collection('volume', { node: (v) => v.nodeId, claim: (v) => v.claimId });
+    this.nodes = this.collection('node', {});
+    this.recoveryPoints = this.collection('recoverypoint', { app: (r) => r.app });
+    this.repositories = this.collection('repository', {});
+    this.backups = this.collection('backup', { app: (b) => b.app });
+    this.restores = this.collection('restore', {});
+    this.schedules = this.collection('schedule', {});
+    this.load();
+  }
+
+  get revision(): number {
+    return this.currentRevision;
   }
 
   private migrate(): void {
@@ -70,29 +100,128 @@ export class SqliteClusterStore implements ClusterStore {
     });
   }
 
-  private collection<T>(kind: string): Collection<T> {
-    const get = this.db.prepare('SELECT body FROM objects WHERE kind = ? AND id = ?');
-    const list = this.db.prepare('SELECT body FROM objects WHERE kind = ? ORDER BY id');
-    const put = this.db.prepare('INSERT INTO objects (kind, id, body) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body');
-    const del = this.db.prepare('DELETE FROM objects WHERE kind = ? AND id = ?');
+  /** Reads every record once, at open. */
+  private load(): void {
+    for (const row of this.db.prepare('SELECT kind, id, body FROM objects').iterate() as Iterable<{ kind: string; id: string; body: string }>) {
+      this.caches.get(row.kind as RecordKind)?.set(row.id, { record: deepFreeze(JSON.parse(row.body)), json: row.body });
+    }
+  }
+
+  private collection<K extends RecordKind, I extends string = never>(kind: K, indexes: IndexFunctions<RecordKinds[K], I>): Collection<RecordKinds[K], I> {
+    type T = RecordKinds[K];
+    const cache = new RecordCache<T, I>(indexes);
+    this.caches.set(kind, cache as unknown as RecordCache<unknown, string>);
+    const key = (id: string) => `${kind}\u0000${id}`;
+    const pendingOf = (id: string): PendingWrite | undefined => {
+      for (let i = this.overlays.length - 1; i >= 0; i--) {
+        const w = this.overlays[i].get(key(id));
+        if (w) return w;
+      }
+      return undefined;
+    };
+    /** This kind's writes in the open transactions, innermost winning. */
+    const pendingWrites = (): Map<string, PendingWrite> => {
+      const out = new Map<string, PendingWrite>();
+      for (const overlay of this.overlays) for (const w of overlay.values()) if (w.kind === kind) out.set(w.id, w);
+      return out;
+    };
+    const get = (id: string): T | undefined => {
+      const w = pendingOf(id);
+      if (w) return (w.entry?.record as T | undefined);
+      return cache.get(id)?.record;
+    };
     return {
-      get: (id) => {
-        const row = get.get(kind, id) as { body: string } | undefined;
-        return row ? (JSON.parse(row.body) as T) : undefined;
+      get,
+      list: () => {
+        const pending = this.overlays.length > 0 ? pendingWrites() : undefined;
+        if (!pending || pending.size === 0) return [...cache.list()];
+        const ids = new Set([...cache.ids(), ...pending.keys()]);
+        return [...ids].sort(compareIds).map(get).filter((r): r is T => r !== undefined);
       },
-      list: () => (list.all(kind) as { body: string }[]).map((r) => JSON.parse(r.body) as T),
-      put: (id, record) => { put.run(kind, id, JSON.stringify(record)); },
-      delete: (id) => { del.run(kind, id); },
+      where: (index, value) => {
+        const ids = new Set(cache.idsWhere(index, value));
+        if (this.overlays.length > 0) {
+          for (const w of pendingWrites().values()) {
+            ids.delete(w.id);
+            if (w.entry && cache.indexValue(index, w.entry.record as T) === value) ids.add(w.id);
+          }
+        }
+        return [...ids].sort(compareIds).map(get).filter((r): r is T => r !== undefined);
+      },
+      put: (id, record) => {
+        const json = JSON.stringify(record);
+        const current = pendingOf(id)?.entry ?? cache.get(id);
+        if (current?.json === json) return;
+        this.write({ kind, id, entry: { record: deepFreeze(JSON.parse(json)), json } });
+      },
+      delete: (id) => {
+        const w = pendingOf(id);
+        if (w ? w.entry === null : !cache.get(id)) return;
+        this.write({ kind, id, entry: null });
+      },
     };
   }
 
+  private write(w: PendingWrite): void {
+    if (this.overlays.length === 0) {
+      this.transaction(() => this.write(w));
+      return;
+    }
+    if (w.entry) this.statements.put.run(w.kind, w.id, w.entry.json);
+    else this.statements.del.run(w.kind, w.id);
+    this.overlays[this.overlays.length - 1].set(`${w.kind}\u0000${w.id}`, w);
+  }
+
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    const outermost = this.overlays.length === 0;
+    const overlay = new Map<string, PendingWrite>();
+    this.overlays.push(overlay);
+    let committed = false;
+    try {
+      const result = this.db.transaction(() => {
+        const r = fn();
+        if (outermost && overlay.size > 0) this.statements.setRevision.run(this.currentRevision + 1);
+        return r;
+      }).immediate();
+      committed = true;
+      return result;
+    } finally {
+      this.overlays.pop();
+      if (committed) {
+        if (outermost) this.publish(overlay);
+        else for (const [k, w] of overlay) this.overlays[this.overlays.length - 1].set(k, w);
+      }
+    }
+  }
+
+  /** Moves a committed transaction's writes into the cache and tells the watchers. */
+  private publish(overlay: Map<string, PendingWrite>): void {
+    if (overlay.size === 0) return;
+    const revision = ++this.currentRevision;
+    const changes: StoreChange[] = [];
+    for (const w of overlay.values()) {
+      const cache = this.caches.get(w.kind)!;
+      const before = cache.get(w.id)?.record;
+      cache.set(w.id, w.entry ?? undefined);
+      changes.push({ kind: w.kind, id: w.id, revision, before, after: w.entry?.record } as StoreChange);
+    }
+    for (const watcher of [...this.watchers]) {
+      try {
+        watcher(changes);
+      } catch (err) {
+        // A watcher only schedules work; one that throws must not undo a committed write or starve the others.
+        process.emitWarning(`store watcher failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
+  watch(listener: (changes: readonly StoreChange[]) => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
   }
 
   appendEvent(event: Omit<EventRecord, 'time'>): void {
-    const { lastInsertRowid } = this.db.prepare('INSERT INTO events (time, object, reason, message) VALUES (?, ?, ?, ?)')
-      .run(new Date().toISOString(), event.object, event.reason, event.message);
+    const { lastInsertRowid } = this.statements.insertEvent.run(new Date().toISOString(), event.object, event.reason, event.message);
     // Events are a bounded history, not a log of record: a restart loop must not grow the database
     // forever. Trimming in batches keeps the cost off the common path.
     const seq = Number(lastInsertRowid);
