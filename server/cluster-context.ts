@@ -6,6 +6,9 @@ import type { ClusterStore } from './store/cluster-store';
 import type { NodeRecord } from './store/records';
 import { BackgroundWork } from './controllers/background-work';
 import { AgentCsiChannel } from './agents/csi-transport';
+import { buildAssignments } from './agents/assignments';
+import { NodeAnswers } from './agents/node-answers';
+import { NodeLiveness } from './agents/node-liveness';
 
 /** Deadline of one CSI call made by the server (CreateVolume and snapshots can take a while on real disks). */
 const CSI_TIMEOUT_MS = 60_000;
@@ -18,27 +21,41 @@ export class ClusterContext {
   /** Slow per-object steps of the control loop (CSI calls), off the reconcile pass. */
   readonly background = new BackgroundWork(() => this.changed());
 
-  constructor(readonly store: ClusterStore, readonly ledger: Ledger, readonly scheduler: Scheduler, readonly log: Logger,
-              readonly options: { nodeDownAfterMs: number; token?: string }) {}
-
+  /** When each agent was last heard from, and its latest pool figures (not worth a durable write each Sync). */
+  readonly liveness = new NodeLiveness();
+  /** Each node's desired state as its agent is told it, recomputed only when something of that node changed. */
+  readonly nodeAnswers: NodeAnswers;
+  /** Agent Syncs handled since the server started. */
+  readonly syncStats = { handled: 0 };
   private readonly waiters = new Set<() => void>();
-  private changes = 0;
+  private readonly controlLoopWakers = new Set<() => void>();
+
+  constructor(readonly store: ClusterStore, readonly ledger: Ledger, readonly scheduler: Scheduler, readonly log: Logger,
+              readonly options: { nodeDownAfterMs: number; token?: string }) {
+    this.nodeAnswers = new NodeAnswers(store, (nodeId) => buildAssignments(this, nodeId));
+    store.watch(() => { for (const wake of [...this.waiters]) wake(); });
+  }
 
   /**
-   * Called after every reconcile pass and whenever an agent's report changed a task: wakes agents whose
-   * Sync is waiting for their desired state to change, and API clients waiting for a newer `index`.
+   * Something the store does not show has changed (a slow step settled, possibly without writing):
+   * the control loop takes another look at its next tick.
    */
   changed(): void {
-    this.changes++;
-    for (const wake of [...this.waiters]) wake();
+    for (const wake of [...this.controlLoopWakers]) wake();
   }
 
-  /** How many changes this server has seen since it started: the index of the API's blocking queries. */
+  /** Registers the control loop's interest in `changed()`. */
+  onChanged(wake: () => void): () => void {
+    this.controlLoopWakers.add(wake);
+    return () => this.controlLoopWakers.delete(wake);
+  }
+
+  /** The store's revision: the index of the API's blocking queries. */
   get index(): number {
-    return this.changes;
+    return this.store.revision;
   }
 
-  /** Resolves at the next `changed()`, after `ms`, or when `cancelled` aborts, whichever comes first. */
+  /** Resolves at the store's next committed write, after `ms`, or when `cancelled` aborts, whichever comes first. */
   waitForChange(ms: number, cancelled?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = () => { clearTimeout(timer); this.waiters.delete(done); cancelled?.removeEventListener('abort', done); resolve(); };

@@ -16,6 +16,7 @@ import { registerRecoveryRoutes } from './api/recovery-routes';
 import { RecoveryPoints } from './data-protection/recovery-points';
 import { Repositories } from './data-protection/repositories';
 import { registerRepositoryRoutes } from './api/repository-routes';
+import { registerMetricsRoutes } from './api/metrics-routes';
 import { SqliteClusterStore } from './store/sqlite-cluster-store';
 
 export interface ServerOptions {
@@ -63,6 +64,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       registerRecoveryRoutes(app, ctx, recoveryPoints, repositories, () => reconciler.kick());
       registerRepositoryRoutes(app, repositories);
       registerBackupRoutes(app, backups, schedules);
+      registerMetricsRoutes(app, ctx, reconciler);
     } });
   reconciler.kick();
   // Undo snapshots a crash interrupted, then settle the backups it interrupted (whose recovery points

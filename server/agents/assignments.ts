@@ -19,8 +19,8 @@ import { secretData } from '../store/secrets';
 export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssignment[] {
   const { store } = ctx;
   const out: TaskAssignment[] = [];
-  for (const task of store.tasks.list()) {
-    if (task.nodeId !== nodeId || !['placed', 'assigned', 'running', 'failed'].includes(task.state)) continue;
+  for (const task of store.tasks.where('node', nodeId)) {
+    if (!['placed', 'assigned', 'running', 'failed'].includes(task.state)) continue;
     const app = store.apps.get(task.app);
     if (!app) continue;
     // A scale changes only the instance count, so the app's current spec serves tasks from before this field existed.

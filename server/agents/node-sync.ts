@@ -2,10 +2,9 @@ import type { NodeCapacity } from '../../core/domain';
 import { poolKey } from '../../core/domain';
 import type { SyncRequest__Output } from '../../proto/berth/generated/berth/agent/v1/SyncRequest';
 import type { SyncResponse } from '../../proto/berth/generated/berth/agent/v1/SyncResponse';
-import { createHash } from 'node:crypto';
-import { buildAssignments } from './assignments';
+import { isDeepStrictEqual } from 'node:util';
 import { recordAgentCreatedVolumes } from '../controllers/provisioning';
-import type { TaskAssignment } from '../../proto/berth/generated/berth/agent/v1/TaskAssignment';
+import { materialOf } from './node-liveness';
 import type { ClusterContext } from '../cluster-context';
 import type { NodeRecord, TaskRecord } from '../store/records';
 
@@ -18,10 +17,11 @@ export const RUNTIME_LABEL = 'berth.io/runtime';
  * their own, so adding them back keeps them from being counted twice. A volume made after the
  * measurement is still inside its task's reservation and is not added.
  */
-export function nodeCapacity(ctx: ClusterContext, node: NodeRecord): NodeCapacity {
+export function nodeCapacity(ctx: ClusterContext, stored: NodeRecord): NodeCapacity {
+  const node = ctx.liveness.live(stored);
   const poolBytes = new Map<string, number>();
   const attachSlots = new Map<string, number>();
-  const volumes = ctx.store.volumes.list().filter((v) => v.nodeId === node.id && v.state !== 'deleting');
+  const volumes = ctx.store.volumes.where('node', node.id).filter((v) => v.state !== 'deleting');
   for (const plugin of node.plugins) {
     if (!plugin.name) continue;
     if (Number(plugin.maxVolumes) > 0) attachSlots.set(plugin.name, Number(plugin.maxVolumes));
@@ -54,11 +54,10 @@ function agentClockOffsetMs(agentSentAtMs: string, serverNowMs = Date.now()): nu
   return sent > 0 ? serverNowMs - sent : 0;
 }
 
-const fingerprintOf = (tasks: TaskAssignment[]): string => createHash('sha256').update(JSON.stringify(tasks)).digest('hex').slice(0, 32);
-
 /** Applies an agent's report (node, plugins, task states) and answers with the node's desired tasks. */
 export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, cancelled?: AbortSignal): Promise<SyncResponse> {
   const { store } = ctx;
+  ctx.syncStats.handled++;
   const previous = store.nodes.get(req.nodeId);
   const node: NodeRecord = {
     id: req.nodeId, address: req.address, labels: { ...req.labels, [RUNTIME_LABEL]: req.runtime }, cpuCores: req.cpuCores, memoryBytes: Number(req.memoryBytes),
@@ -70,10 +69,13 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
   // this one's node record and task states after it would move them backwards.
   if (cancelled?.aborted) return { tasks: [], fingerprint: '', syncIntervalMs: 1000 };
   const reported = new Map(req.tasks.map((t) => [t.taskId, t]));
-  let tasksChanged = req.tasks.some((t) => t.created.length > 0);
-  store.transaction(() => {
-    store.nodes.put(node.id, node);
-    for (const task of store.tasks.list().filter((t) => t.nodeId === node.id)) {
+  ctx.liveness.heard(node);
+  // One commit shared with the other agents' Syncs of this moment (group commit), durable before the answer.
+  await store.commitSoon(() => {
+    // Only what is worth a durable write: the figures every Sync changes stay in memory (NodeLiveness).
+    const stored = store.nodes.get(node.id);
+    if (!stored || stored.state !== 'ready' || !isDeepStrictEqual(materialOf(stored), materialOf(node))) store.nodes.put(node.id, node);
+    for (const task of store.tasks.where('node', node.id)) {
       const r = reported.get(task.id);
       if (task.state === 'stopping') {
         // The agent retires tasks that are no longer assigned; once it stops reporting one, it is gone.
@@ -81,7 +83,6 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
         // PREPARES_TASKS): one it does not report is not about to start either.
         if (!r && !task.stopped) {
           store.tasks.put(task.id, { ...task, stopped: true, updatedAt: new Date().toISOString() });
-          tasksChanged = true;
         }
         continue;
       }
@@ -90,7 +91,6 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
         // Handed out early (its volumes are the agent's to create): what went wrong is shown, the state stays.
         if (r.state === 'failed' && r.message && r.message !== task.message) {
           store.tasks.put(task.id, { ...task, message: r.message, updatedAt: new Date().toISOString() });
-          tasksChanged = true;
           ctx.event(`task/${task.id}`, 'Failed', r.message);
         }
         continue;
@@ -104,25 +104,21 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
       }
       if (next.state !== task.state || next.restarts !== task.restarts || next.message !== task.message) {
         store.tasks.put(task.id, next);
-        tasksChanged = true;
         if (next.restarts > task.restarts) ctx.event(`task/${task.id}`, 'Restarted', `task exited (code ${r.exitCode}) and was restarted on ${node.id} with the same volumes`);
         if (next.state !== task.state) ctx.event(`task/${task.id}`, next.state === 'running' ? 'Running' : 'Failed', next.message ?? `task is ${next.state} on ${node.id}`);
       }
     }
   });
-  // Whoever waits on the cluster (API blocking queries, the control loop's next step) hears of it now.
-  if (tasksChanged) ctx.changed();
   if (!previous || previous.state === 'down') ctx.event(`node/${node.id}`, 'NodeReady', `node ${node.id} is ready (${node.plugins.length} CSI plugin(s))`);
   await ctx.ledger.registerNode(node.id, nodeCapacity(ctx, node));
-  let tasks = buildAssignments(ctx, node.id);
-  let fingerprint = fingerprintOf(tasks);
+  // The store tells who waits on the cluster (API blocking queries, this node's long poll) of what the report changed.
+  let answer = ctx.nodeAnswers.answer(node.id);
   // Long poll, bounded well below the node-down threshold so a waiting agent never looks lost.
   const deadline = Date.now() + Math.min(req.waitMs, ctx.options.nodeDownAfterMs / 3, 10_000);
-  while (req.waitMs > 0 && fingerprint === req.knownFingerprint && Date.now() < deadline && !cancelled?.aborted) {
-    await ctx.waitForChange(deadline - Date.now(), cancelled);
+  while (req.waitMs > 0 && answer.fingerprint === req.knownFingerprint && Date.now() < deadline && !cancelled?.aborted) {
+    await ctx.nodeAnswers.waitForChange(node.id, deadline - Date.now(), cancelled);
     if (cancelled?.aborted) break; // nobody is listening for the answer
-    tasks = buildAssignments(ctx, node.id);
-    fingerprint = fingerprintOf(tasks);
+    answer = ctx.nodeAnswers.answer(node.id);
   }
-  return { tasks, fingerprint, syncIntervalMs: 1000 };
+  return { tasks: answer.tasks, fingerprint: answer.fingerprint, syncIntervalMs: 1000 };
 }

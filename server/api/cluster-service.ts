@@ -63,7 +63,7 @@ export class ClusterService {
       if (manifest.kind === 'StorageClass') {
         // Claims were placed and provisioned by this class's plugin and pool: moving them is not an edit.
         const old = store.storageClasses.get(manifest.name)?.spec;
-        const used = store.claims.list().filter((c) => c.storageClass === manifest.name);
+        const used = store.claims.where('storageClass', manifest.name);
         if (old && used.length > 0 && (old.plugin !== manifest.spec.plugin || !isDeepStrictEqual({ ...old.parameters }, { ...manifest.spec.parameters }) || old.fsType !== manifest.spec.fsType)) {
           throw conflict(`StorageClass/${manifest.name}: plugin, parameters and fsType cannot change while ${used.length} claim(s) use it (e.g. ${used[0].id})`);
         }
@@ -132,7 +132,7 @@ export class ClusterService {
     switch (kind) {
       case 'apps': return store.apps.list().map((a) => this.appSummary(a));
       case 'tasks': return store.tasks.list();
-      case 'nodes': return store.nodes.list().map((n) => ({ ...n, pools: n.plugins.flatMap((p) => p.pools.map((pool) => ({ plugin: p.name, pool: pool.name, availableBytes: Number(pool.availableBytes) }))) }));
+      case 'nodes': return store.nodes.list().map((stored) => this.ctx.liveness.live(stored)).map((n) => ({ ...n, pools: n.plugins.flatMap((p) => p.pools.map((pool) => ({ plugin: p.name, pool: pool.name, availableBytes: Number(pool.availableBytes) }))) }));
       case 'volumes': return store.volumes.list();
       case 'claims': return store.claims.list();
       case 'reservations': return (await this.ctx.ledger.list()).map((r) => ({
@@ -158,7 +158,7 @@ export class ClusterService {
   }
 
   private appSummary(a: AppRecord): Record<string, unknown> {
-    const tasks = this.ctx.store.tasks.list().filter((t) => t.app === a.name);
+    const tasks = this.ctx.store.tasks.where('app', a.name);
     return { name: a.name, instances: a.spec.instances, running: tasks.filter((t) => t.state === 'running').length, generation: a.generation,
       state: a.deleting ? 'deleting' : tasks.every((t) => t.state === 'running') && tasks.length === a.spec.instances ? 'running' : 'progressing', spec: a.spec };
   }
@@ -173,11 +173,11 @@ export class ClusterService {
     const { store } = this.ctx;
     const app = store.apps.get(name);
     if (!app) throw notFound(`app ${name} not found`);
-    const claims = store.claims.list().filter((c) => c.app === name);
+    const claims = store.claims.where('app', name);
     const isTaskOf = new RegExp(`^task/${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+$`);
     const volumeIds = new Set(claims.map((c) => c.volumeId));
     return {
-      app, tasks: store.tasks.list().filter((t) => t.app === name).sort((a, b) => a.instance - b.instance),
+      app, tasks: store.tasks.where('app', name).sort((a, b) => a.instance - b.instance),
       claims, volumes: store.volumes.list().filter((v) => volumeIds.has(v.id)),
       // Exactly this app's objects: `task/pg-1` is pg's, `task/pg-x-0` belongs to app pg-x.
       events: store.events(undefined, 1000).filter((e) => e.object === `app/${name}` || isTaskOf.test(e.object) || e.object.startsWith(`claim/${name}/`)).slice(-50),
@@ -200,7 +200,7 @@ export class ClusterService {
   async deleteStorageClass(name: string): Promise<string> {
     const { store } = this.ctx;
     if (!store.storageClasses.get(name)) throw notFound(`storage class ${name} not found`);
-    const users = store.claims.list().filter((c) => c.storageClass === name);
+    const users = store.claims.where('storageClass', name);
     if (users.length > 0) throw conflict(`storage class ${name} is used by ${users.length} claim(s) (e.g. ${users[0].id})`);
     store.storageClasses.delete(name);
     return `storage class ${name} deleted`;

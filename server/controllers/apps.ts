@@ -12,7 +12,7 @@ export function reconcileApps(ctx: ClusterContext): void {
   store.transaction(() => {
     for (const app of store.apps.list()) {
       if (app.deleting) {
-        for (const t of store.tasks.list().filter((x) => x.app === app.name && x.state !== 'stopping')) stopTask(ctx, t, 'app deleted');
+        for (const t of store.tasks.where('app', app.name).filter((x) => x.state !== 'stopping')) stopTask(ctx, t, 'app deleted');
         continue;
       }
       ensureInstances(ctx, app);
@@ -54,10 +54,10 @@ function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
       store.tasks.put(taskId, { ...task, state: 'pending', stopped: false, generation: app.generation, spec: app.spec, message: undefined, updatedAt: now });
     }
   }
-  for (const task of store.tasks.list().filter((t) => t.app === app.name && t.instance >= app.spec.instances && t.state !== 'stopping')) {
+  for (const task of store.tasks.where('app', app.name).filter((t) => t.instance >= app.spec.instances && t.state !== 'stopping')) {
     stopTask(ctx, task, `scaled down to ${app.spec.instances}`);
   }
-  for (const claim of store.claims.list().filter((c) => c.app === app.name && c.instance >= app.spec.instances && !c.retained)) {
+  for (const claim of store.claims.where('app', app.name).filter((c) => c.instance >= app.spec.instances && !c.retained)) {
     if (app.spec.retainOnScaleDown) store.claims.put(claim.id, { ...claim, retained: true });
   }
 }
@@ -67,7 +67,7 @@ function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
  * instance already on it is running. The task keeps its node (its volumes live there).
  */
 function rollOne(ctx: ClusterContext, app: AppRecord): void {
-  const tasks = ctx.store.tasks.list().filter((t) => t.app === app.name && t.instance < app.spec.instances);
+  const tasks = ctx.store.tasks.where('app', app.name).filter((t) => t.instance < app.spec.instances);
   // A task already on the new generation that is not running yet (pending, placed, assigned) is the roll
   // in progress: wait for it before touching the next instance.
   const rolling = tasks.some((t) => t.generation === app.generation && t.state !== 'running');

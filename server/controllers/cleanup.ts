@@ -17,7 +17,7 @@ const lastFailure = new Map<string, string>();
 
 export async function cleanUp(ctx: ClusterContext): Promise<void> {
   const { store } = ctx;
-  for (const task of store.tasks.list().filter((t) => t.state === 'stopping')) {
+  for (const task of store.tasks.where('state', 'stopping')) {
     // Only the node's own word ends a task: a node that is merely silent (partition, agent restart) may
     // still run it and hold its volumes, so its claims must not be reclaimed yet.
     const node = task.nodeId ? store.nodes.get(task.nodeId) : undefined;

@@ -6,10 +6,11 @@ export function checkNodes(ctx: ClusterContext): void {
   const { store } = ctx;
   const now = Date.now();
   for (const node of store.nodes.list()) {
-    if (node.state === 'ready' && now - node.lastSyncMs > ctx.options.nodeDownAfterMs) {
+    const lastSyncMs = ctx.liveness.lastSyncMs(node);
+    if (node.state === 'ready' && now - lastSyncMs > ctx.options.nodeDownAfterMs) {
       store.nodes.put(node.id, { ...node, state: 'down' });
-      ctx.event(`node/${node.id}`, 'NodeDown', `no sync from node ${node.id} for ${Math.round((now - node.lastSyncMs) / 1000)}s`);
-      for (const task of store.tasks.list().filter((t) => t.nodeId === node.id && t.state !== 'stopping')) {
+      ctx.event(`node/${node.id}`, 'NodeDown', `no sync from node ${node.id} for ${Math.round((now - lastSyncMs) / 1000)}s`);
+      for (const task of store.tasks.where('node', node.id).filter((t) => t.state !== 'stopping')) {
         const app = store.apps.get(task.app);
         const message = `node ${node.id} is down; ${task.id} waits for it (onNodeLost: ${app?.spec.onNodeLost ?? 'wait'}): its volumes live there`;
         store.tasks.put(task.id, { ...task, message, updatedAt: new Date().toISOString() });

@@ -6,7 +6,8 @@ import { claimIdOf } from '../store/naming';
 import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../store/records';
 
 /** A node as the scheduler sees it, from its last agent report. */
-export function nodeInfoOf(ctx: ClusterContext, node: NodeRecord): NodeInfo {
+export function nodeInfoOf(ctx: ClusterContext, stored: NodeRecord): NodeInfo {
+  const node = ctx.liveness.live(stored);
   const capacity = nodeCapacity(ctx, node);
   return {
     id: node.id, zone: node.labels.zone ?? 'default', ready: node.state === 'ready', labels: node.labels,
@@ -94,30 +95,41 @@ export function taskRequestOf(ctx: ClusterContext, task: TaskRecord): TaskReques
   };
 }
 
-/** Places every pending task: scheduler pipeline, then the ledger reservation (done by the scheduler). */
+/**
+ * Places every pending task: scheduler pipeline, then the ledger reservation (done by the scheduler).
+ * The pass's outcomes are written in one transaction at its end: placing a thousand tasks costs one
+ * commit, not a thousand (a crash before it loses only in-memory reservations, rebuilt at start).
+ */
 export async function placePending(ctx: ClusterContext): Promise<void> {
   const { store } = ctx;
-  const pending = store.tasks.list().filter((t) => t.state === 'pending');
+  const pending = store.tasks.where('state', 'pending');
   if (pending.length === 0) return;
   const nodes = store.nodes.list().map((n) => nodeInfoOf(ctx, n));
   const pass = await ctx.scheduler.beginPass(nodes);
+  const writes: (() => void)[] = [];
   for (const task of pending) {
     const request = taskRequestOf(ctx, task);
     const now = new Date().toISOString();
     if (typeof request === 'string') {
-      if (task.message !== request) store.tasks.put(task.id, { ...task, message: request, updatedAt: now });
+      writes.push(() => {
+        const current = store.tasks.get(task.id);
+        if (current?.state === 'pending' && current.message !== request) store.tasks.put(task.id, { ...current, message: request, updatedAt: now });
+      });
       continue;
     }
     const result = await pass.place(request);
-    const current = store.tasks.get(task.id);
-    if (!current || current.state !== 'pending') continue;
-    if (result.kind === 'placed') {
-      store.tasks.put(task.id, { ...current, state: 'placed', nodeId: result.nodeId, message: undefined, rejections: undefined, updatedAt: now });
-      ctx.event(`task/${task.id}`, 'Placed', `placed on node ${result.nodeId}`);
-    } else {
-      const rejections = result.rejections.map((r) => ({ nodeId: r.nodeId, reason: r.reason, message: r.message }));
-      if (current.message !== result.summary) ctx.event(`task/${task.id}`, 'Pending', result.summary);
-      store.tasks.put(task.id, { ...current, message: result.summary, rejections, updatedAt: now });
-    }
+    writes.push(() => {
+      const current = store.tasks.get(task.id);
+      if (!current || current.state !== 'pending') return;
+      if (result.kind === 'placed') {
+        store.tasks.put(task.id, { ...current, state: 'placed', nodeId: result.nodeId, message: undefined, rejections: undefined, updatedAt: now });
+        ctx.event(`task/${task.id}`, 'Placed', `placed on node ${result.nodeId}`);
+      } else {
+        const rejections = result.rejections.map((r) => ({ nodeId: r.nodeId, reason: r.reason, message: r.message }));
+        if (current.message !== result.summary) ctx.event(`task/${task.id}`, 'Pending', result.summary);
+        store.tasks.put(task.id, { ...current, message: result.summary, rejections, updatedAt: now });
+      }
+    });
   }
+  store.transaction(() => { for (const write of writes) write(); });
 }

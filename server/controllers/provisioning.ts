@@ -25,7 +25,7 @@ function capabilityOf(claim: ClaimRecord, fsType: string | undefined, mountFlags
  */
 export async function provisionPlaced(ctx: ClusterContext): Promise<void> {
   // Each task in the background (CreateVolume may take up to its deadline): see controllers/background-work.ts.
-  for (const task of ctx.store.tasks.list().filter((t) => t.state === 'placed')) {
+  for (const task of ctx.store.tasks.where('state', 'placed')) {
     ctx.background.start(`provision/${task.id}`, async () => {
       try {
         await provisionTask(ctx, task);
@@ -61,12 +61,12 @@ async function provisionTask(ctx: ClusterContext, task: TaskRecord): Promise<voi
     const bound = store.claims.get(claim.id)!;
     await controllerPublish(ctx, bound, node);
   }
-  if (!waitingForAgent) markAssigned(ctx, task.id, node.id);
+  if (!waitingForAgent) await markAssigned(ctx, task.id, node.id);
 }
 
 /** placed → assigned once every volume of the task is ready on its node. */
-export function markAssigned(ctx: ClusterContext, taskId: string, nodeId: string): void {
-  ctx.store.transaction(() => {
+export function markAssigned(ctx: ClusterContext, taskId: string, nodeId: string): Promise<void> {
+  return ctx.store.commitSoon(() => {
     const current = ctx.store.tasks.get(taskId);
     if (current?.state === 'placed') {
       ctx.store.tasks.put(taskId, { ...current, state: 'assigned', message: undefined, updatedAt: new Date().toISOString() });
@@ -106,15 +106,19 @@ async function provisionIntent(ctx: ClusterContext, task: TaskRecord | undefined
   const poolName = poolAmount?.pool ?? sc.spec.parameters.pool ?? plugin.pools[0]?.name;
   let volume: VolumeRecord | undefined = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
   if (!volume) {
-    const v: VolumeRecord = {
-      id: newVolumeId(), plugin: sc.spec.plugin, csiName: csiNameOf(claim.id), claimId: claim.id, nodeId: undefined, intentNodeId: node.id, pool: poolName,
-      capacityBytes: claim.sizeBytes, topology: {}, volumeContext: {}, state: 'creating', createdAt: new Date().toISOString(),
-    };
-    store.transaction(() => {
+    // Group-committed with the other intents of this moment; whoever wrote first wins (read again inside).
+    volume = await store.commitSoon(() => {
+      const current = store.claims.get(claim.id) ?? claim;
+      const existing = current.volumeId ? store.volumes.get(current.volumeId) : undefined;
+      if (existing) return existing;
+      const v: VolumeRecord = {
+        id: newVolumeId(), plugin: sc.spec.plugin, csiName: csiNameOf(claim.id), claimId: claim.id, nodeId: undefined, intentNodeId: node.id, pool: poolName,
+        capacityBytes: claim.sizeBytes, topology: {}, volumeContext: {}, state: 'creating', createdAt: new Date().toISOString(),
+      };
       store.volumes.put(v.id, v);
-      store.claims.put(claim.id, { ...claim, volumeId: v.id, state: 'provisioning' });
+      store.claims.put(claim.id, { ...current, volumeId: v.id, state: 'provisioning' });
+      return v;
     });
-    volume = v;
   }
   return { plugin, poolName, volume, held: reservation && poolAmount ? { reservation, poolAmount } : undefined };
 }
@@ -167,7 +171,7 @@ async function bindCreated(ctx: ClusterContext, task: TaskRecord | undefined, cl
     // A volume whose topology names exactly this node's segments lives here (node-local storage).
     nodeId: Object.keys(segments).length > 0 && Object.entries(segments).every(([k, v]) => plugin.topology[k] === v) ? node.id : undefined,
   };
-  const bound = store.transaction(() => {
+  const bound = await store.commitSoon(() => {
     // Reclaimed meanwhile (deleting): the delete finds the volume by its name; binding it would undo that.
     const current = store.claims.get(claim.id);
     if (store.volumes.get(ready.id)?.state !== 'creating' || !current) return false;
@@ -266,7 +270,7 @@ export async function recordAgentCreatedVolumes(ctx: ClusterContext, node: NodeR
         ctx.log.warn({ node: node.id, task: task.id, claim: claim.id, err: error instanceof Error ? error.message : String(error) }, 'could not record a volume the agent created; the next report retries');
       }
     }
-    if (task.state === 'placed' && volumesInPlace(ctx, task, node)) markAssigned(ctx, task.id, node.id);
+    if (task.state === 'placed' && volumesInPlace(ctx, task, node)) await markAssigned(ctx, task.id, node.id);
   }
 }
 

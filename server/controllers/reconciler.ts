@@ -7,26 +7,41 @@ import { placePending } from './placement';
 import { provisionPlaced } from './provisioning';
 import { bindImmediateClaims } from './immediate-binding';
 
+/** Passes with nothing new to look at still run this often: time alone moves some objects on (retries, back-offs). */
+const RESYNC_EVERY_MS = 5_000;
+
 /**
  * The control loop. Level-triggered: each pass compares desired and actual state from the store and
  * moves every object one step, so a pass can be interrupted anywhere (crash, restart) and the next pass
- * carries on. Passes never overlap; `kick()` asks for one soon (after an API change).
+ * carries on. Passes never overlap; `kick()` asks for one at once (after an API change).
+ *
+ * Cost follows change: a tick (every `intervalMs`) runs a pass only when the store changed or a slow
+ * step settled since the last one, or a resync is due; otherwise it only checks node liveness, in memory.
  */
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
-  private passes = 0;
   private stopped = false;
+  /** Something changed since the last pass started. */
+  private dirty = true;
+  private lastPassMs = 0;
+  private readonly unsubscribe: (() => void)[];
   /** Fills volumes restored from a backup; its copies run in the background, outside the passes. */
   private readonly dataRestorer: DataRestorer;
+  /** Passes run and how long they took, for the metrics endpoint. */
+  readonly stats = { passes: 0, skippedTicks: 0, lastPassMs: 0, totalPassMs: 0 };
 
   constructor(private readonly ctx: ClusterContext, private readonly intervalMs = 500) {
     this.dataRestorer = new DataRestorer(ctx, () => this.kick());
+    const markDirty = () => { this.dirty = true; };
+    this.unsubscribe = [ctx.store.watch(markDirty), ctx.onChanged(markDirty)];
   }
 
   async pass(): Promise<void> {
     const ctx = this.ctx;
+    this.dirty = false;
+    this.lastPassMs = Date.now();
     checkNodes(ctx);
     reconcileApps(ctx);
     bindImmediateClaims(ctx);
@@ -34,8 +49,25 @@ export class Reconciler {
     await provisionPlaced(ctx);
     this.dataRestorer.reconcile();
     await cleanUp(ctx);
-    if (++this.passes % 20 === 0) await releaseOrphans(ctx);
-    ctx.changed();
+    if (++this.stats.passes % 20 === 0) await releaseOrphans(ctx);
+    const took = Date.now() - this.lastPassMs;
+    this.stats.lastPassMs = took;
+    this.stats.totalPassMs += took;
+  }
+
+  /** A timer tick: a pass when there is something to look at, else only node liveness. */
+  private tick(): void {
+    if (this.dirty || Date.now() - this.lastPassMs >= RESYNC_EVERY_MS) {
+      this.kick();
+      return;
+    }
+    this.stats.skippedTicks++;
+    try {
+      checkNodes(this.ctx);
+    } catch (err) {
+      this.ctx.log.error({ err }, 'node liveness check failed');
+    }
+    this.timer = setTimeout(() => this.tick(), this.intervalMs);
   }
 
   kick(): void {
@@ -48,13 +80,14 @@ export class Reconciler {
         this.running = undefined;
         if (this.stopped) return;
         if (this.again) { this.again = false; setImmediate(() => this.kick()); return; }
-        this.timer = setTimeout(() => this.kick(), this.intervalMs);
+        this.timer = setTimeout(() => this.tick(), this.intervalMs);
       });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     await this.dataRestorer.stop();
     await this.running;
     await this.ctx.background.settle();

@@ -131,7 +131,7 @@ export class RecoveryPoints {
     const id = newRecoveryPointId();
     const { claims, planned } = this.plan(app, id);
     const classNames = [...new Set(claims.map((c) => c.storageClass))];
-    const taskIds = new Set(store.tasks.list().filter((t) => t.app === app.name).map((t) => t.id));
+    const taskIds = new Set(store.tasks.where('app', app.name).map((t) => t.id));
     const volumeHolders = new Set(planned.map((p) => p.snap.nodeId && `static:${p.snap.nodeId}:${volumeRole(p.snap.sourceVolumeId)}`));
     const reservations = (await this.ctx.ledger.list()).filter((r) => taskIds.has(r.holderId) || volumeHolders.has(r.holderId)).map((r) => ({
       holderId: r.holderId, nodeId: r.nodeId, cpuMillis: r.amounts.cpuMillis, memoryBytes: r.amounts.memoryBytes,
@@ -149,7 +149,7 @@ export class RecoveryPoints {
     this.ctx.event(`app/${app.name}`, 'SnapshotStarted', `recovery point ${id}: ${planned.length} volume(s) of ${app.name} generation ${app.generation}`);
 
     // 2. preSnapshot hooks in every running instance.
-    const running = store.tasks.list().filter((t) => t.app === app.name && t.instance < app.spec.instances && t.state === 'running' && t.nodeId)
+    const running = store.tasks.where('app', app.name).filter((t) => t.instance < app.spec.instances && t.state === 'running' && t.nodeId)
       .sort((a, b) => a.instance - b.instance);
     const pre = app.spec.hooks.preSnapshot;
     const post = app.spec.hooks.postSnapshot;
@@ -335,7 +335,7 @@ export class RecoveryPoints {
       let hooks = rp.hooks;
       if (rp.preHooksStarted && !rp.postHooksDone && rp.spec.hooks.postSnapshot.length > 0) {
         const app = store.apps.get(rp.app);
-        const tasks = store.tasks.list().filter((t) => t.app === rp.app && t.state === 'running' && t.nodeId);
+        const tasks = store.tasks.where('app', rp.app).filter((t) => t.state === 'running' && t.nodeId);
         if (app) hooks = [...hooks, ...await this.runHooks(app, 'postSnapshot', rp.spec.hooks.postSnapshot, tasks)];
       }
       // Snapshots whose id never reached the store may still exist: CreateSnapshot by the same name finds them.

@@ -61,6 +61,8 @@ export interface ClusterStore {
   /** Revision of the last committed write (persisted: it only grows, also across restarts). */
   readonly revision: number;
   transaction<T>(fn: () => T): T;
+  /** Group commit: `fn` as its own transaction, committed (durably) together with others of this turn of the event loop. */
+  commitSoon<T>(fn: () => T): Promise<T>;
   /** Calls `listener` with the changes of every committed write, after the commit; returns an unsubscribe. */
   watch(listener: (changes: readonly StoreChange[]) => void): () => void;
   appendEvent(event: Omit<EventRecord, 'time'>): void;

@@ -105,4 +105,34 @@ describe('server store: cache, indexes and change feed', () => {
     assert.throws(() => { (store.tasks.get('a-0') as TaskRecord).state = 'failed'; }, TypeError);
     store.close();
   });
+
+  it('group-commits the transactions of one moment: one revision, each durable when its promise resolves, a failing one undoes only itself', async () => {
+    const file = join(dir, 'berth.db');
+    const store = new SqliteClusterStore(file);
+    const seen: StoreChange[][] = [];
+    store.watch((changes) => seen.push([...changes]));
+    const results = await Promise.allSettled([
+      store.commitSoon(() => { store.tasks.put('a-0', task('a-0', 'n1')); return 'first'; }),
+      store.commitSoon(() => { store.tasks.put('a-1', task('a-1', 'n1')); throw new Error('refused'); }),
+      store.commitSoon(() => store.tasks.get('a-0')?.id),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.equal((results[2] as PromiseFulfilledResult<string>).value, 'a-0', 'a later function sees the earlier ones of its batch');
+    assert.equal(seen.length, 1, 'one commit for the batch');
+    assert.deepEqual(seen[0].map((c) => c.id), ['a-0']);
+    store.close();
+    const reopened = new SqliteClusterStore(file);
+    assert.deepEqual(reopened.tasks.list().map((t) => t.id), ['a-0']);
+    reopened.close();
+  });
+
+  it('writes events with the next commit, and shows them to readers at once', () => {
+    const store = new SqliteClusterStore(join(dir, 'berth.db'));
+    store.appendEvent({ object: 'task/a-0', reason: 'Placed', message: 'placed on n1' });
+    assert.deepEqual(store.events('task/a-0').map((e) => e.reason), ['Placed']);
+    store.transaction(() => store.appendEvent({ object: 'task/a-0', reason: 'Running', message: 'running' }));
+    assert.deepEqual(store.events('task/a-0').map((e) => e.reason), ['Placed', 'Running']);
+    store.close();
+  });
 });
+

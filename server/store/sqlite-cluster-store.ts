@@ -14,6 +14,8 @@ const MIGRATIONS: string[] = [
 ];
 
 const EVENT_TRIM_EVERY = 1000;
+/** Longest an event waits for a commit to ride on before it is written on its own. */
+const EVENT_FLUSH_MS = 20;
 
 /** A write not committed yet: the record (frozen) and its JSON, or null for a delete. */
 type PendingWrite = { kind: RecordKind; id: string; entry: { record: unknown; json: string } | null };
@@ -49,6 +51,11 @@ export class SqliteClusterStore implements ClusterStore {
   private readonly watchers = new Set<(changes: readonly StoreChange[]) => void>();
   private currentRevision: number;
   private readonly statements;
+  /** Transactions waiting for the next group commit (commitSoon). */
+  private queued: { fn: () => unknown; settle: (error: unknown, result?: unknown) => void }[] = [];
+  /** Events not written yet: they ride on the next commit, or are flushed within a few milliseconds. */
+  private pendingEvents: { time: string; object: string; reason: string; message: string }[] = [];
+  private eventFlush: NodeJS.Timeout | undefined;
 
   /** How many of the newest events are kept (older ones are trimmed). */
   constructor(file: string, private readonly eventsKept = 50_000) {
@@ -181,6 +188,7 @@ export class SqliteClusterStore implements ClusterStore {
       const result = this.db.transaction(() => {
         const r = fn();
         if (outermost && overlay.size > 0) this.statements.setRevision.run(this.currentRevision + 1);
+        if (outermost) this.writeEvents();
         return r;
       }).immediate();
       committed = true;
@@ -215,20 +223,77 @@ export class SqliteClusterStore implements ClusterStore {
     }
   }
 
+  /**
+   * Group commit: runs `fn` as its own (nested) transaction inside one shared transaction with every other
+   * `commitSoon` of this turn of the event loop, and resolves once that is committed — durable, like
+   * `transaction`, for one fsync instead of one each. `fn` runs later than the call: it must read what it
+   * depends on itself. A `fn` that throws rejects its own promise and undoes only its own writes.
+   */
+  commitSoon<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ fn, settle: (error, result) => (error === undefined ? resolve(result as T) : reject(error)) });
+      if (this.queued.length === 1) setImmediate(() => this.flushQueued());
+    });
+  }
+
+  private flushQueued(): void {
+    const batch = this.queued;
+    this.queued = [];
+    const outcomes: { error?: unknown; result?: unknown }[] = [];
+    try {
+      this.transaction(() => {
+        for (const item of batch) {
+          try {
+            outcomes.push({ result: this.transaction(item.fn) });
+          } catch (error) {
+            outcomes.push({ error: error ?? new Error('transaction failed') });
+          }
+        }
+      });
+    } catch (error) {
+      batch.forEach((item) => item.settle(error ?? new Error('commit failed')));
+      return;
+    }
+    batch.forEach((item, i) => item.settle(outcomes[i].error, outcomes[i].result));
+  }
+
   watch(listener: (changes: readonly StoreChange[]) => void): () => void {
     this.watchers.add(listener);
     return () => this.watchers.delete(listener);
   }
 
+  /**
+   * Events are a bounded history, not a log of record: they are written with the next commit (or within
+   * EVENT_FLUSH_MS), so a busy control loop pays one fsync for many of them, not one each. A crash may
+   * lose the last few milliseconds of events, never a record.
+   */
   appendEvent(event: Omit<EventRecord, 'time'>): void {
-    const { lastInsertRowid } = this.statements.insertEvent.run(new Date().toISOString(), event.object, event.reason, event.message);
-    // Events are a bounded history, not a log of record: a restart loop must not grow the database
-    // forever. Trimming in batches keeps the cost off the common path.
-    const seq = Number(lastInsertRowid);
-    if (seq % EVENT_TRIM_EVERY === 0) this.db.prepare('DELETE FROM events WHERE seq <= ?').run(seq - this.eventsKept);
+    this.pendingEvents.push({ time: new Date().toISOString(), object: event.object, reason: event.reason, message: event.message });
+    this.eventFlush ??= setTimeout(() => this.flushEvents(), EVENT_FLUSH_MS);
+  }
+
+  private flushEvents(): void {
+    if (this.pendingEvents.length === 0 || !this.db.open) return;
+    if (this.overlays.length > 0) return; // the open transaction writes them at its commit
+    this.db.transaction(() => this.writeEvents()).immediate();
+  }
+
+  /** Writes the buffered events (inside the caller's transaction). */
+  private writeEvents(): void {
+    if (this.eventFlush) clearTimeout(this.eventFlush);
+    this.eventFlush = undefined;
+    const events = this.pendingEvents;
+    if (events.length === 0) return;
+    this.pendingEvents = [];
+    for (const e of events) {
+      const seq = Number(this.statements.insertEvent.run(e.time, e.object, e.reason, e.message).lastInsertRowid);
+      // A restart loop must not grow the database forever. Trimming in batches keeps the cost off the common path.
+      if (seq % EVENT_TRIM_EVERY === 0) this.db.prepare('DELETE FROM events WHERE seq <= ?').run(seq - this.eventsKept);
+    }
   }
 
   events(object?: string, limit = 200): EventRecord[] {
+    this.flushEvents();
     const rows = object
       ? this.db.prepare('SELECT time, object, reason, message FROM events WHERE object = ? OR object LIKE ? ORDER BY seq DESC LIMIT ?').all(object, `${object}/%`, limit)
       : this.db.prepare('SELECT time, object, reason, message FROM events ORDER BY seq DESC LIMIT ?').all(limit);
@@ -236,6 +301,8 @@ export class SqliteClusterStore implements ClusterStore {
   }
 
   close(): void {
+    this.flushQueued();
+    this.flushEvents();
     this.db.close();
   }
 }
