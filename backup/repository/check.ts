@@ -5,7 +5,7 @@ import { decodeFileTree } from './file-tree';
 import { BlobIndex, IndexedPack, readIndexFile } from './index-file';
 import { listManifestIds, readManifest, BackupManifest } from './manifest';
 import { BlobEntry, packIdFromObjectName, packObjectName } from './pack-format';
-import { BlobReader, openBlob, readPack } from './pack-reader';
+import { BlobReader, ParsedPack, openBlob, readPack } from './pack-reader';
 
 /**
  * `repo check`: reads everything and reports what is damaged, never changing anything.
@@ -90,7 +90,7 @@ export async function checkRepository(backend: Backend, key: MasterKey): Promise
       packProblems.set(packId, p);
       return p;
     };
-    let parsed;
+    let parsed: ParsedPack;
     try {
       parsed = await readPack(backend, key, packId);
     } catch (error) {

@@ -5,7 +5,7 @@ import { RepositoryError } from './errors';
 import { chunksOfTree, decodeFileTree } from './file-tree';
 import { BlobIndex, IndexedPack, writeIndexFile } from './index-file';
 import { removeStaleLocks } from './lock';
-import { listManifestIds, readManifest } from './manifest';
+import { BackupManifest, listManifestIds, readManifest } from './manifest';
 import { BlobEntry, packIdFromObjectName, packObjectName } from './pack-format';
 import { BlobReader, openBlob } from './pack-reader';
 import { PackWriter, PackWriterOptions } from './pack-writer';
@@ -74,7 +74,7 @@ export async function pruneRepository(backend: Backend, key: MasterKey, packWrit
   const used = new Set<string>();
   const reader = new BlobReader(backend, key, index);
   for (const backupId of await listManifestIds(backend)) {
-    let manifest;
+    let manifest: BackupManifest;
     try {
       manifest = await readManifest(backend, key, backupId);
     } catch (error) {

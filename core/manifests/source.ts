@@ -61,7 +61,7 @@ export function readDocuments(text: string): ReadResult {
     if (value === null || value === undefined) continue; // an empty document, e.g. after a trailing "---"
     if (Array.isArray(value) && isSeq(doc.contents)) {
       // A JSON array (or YAML list) of manifests: each item counts as its own document.
-      value.forEach((item, i) => documents.push(located(documentIndex++, item, doc, [i], position)));
+      for (const [i, item] of value.entries()) documents.push(located(documentIndex++, item, doc, [i], position));
     } else {
       documents.push(located(documentIndex++, value, doc, [], position));
     }

@@ -72,7 +72,7 @@ export function toRawIssues(error: z.ZodError): RawIssue[] {
     const segments = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
       const messages = issue.message.split(KEY_SEPARATOR);
-      issue.keys.forEach((key, i) => out.push({ segments: [...segments, key], message: messages[i] ?? 'unknown field' }));
+      for (const [i, key] of issue.keys.entries()) out.push({ segments: [...segments, key], message: messages[i] ?? 'unknown field' });
     } else {
       out.push({ segments, message: issue.message });
     }

@@ -96,7 +96,7 @@ describe('backup service: berth backup and schedule against a real server, agent
     ({ api } = cluster);
     location = join(cluster.dir, 'repo');
     node = await cluster.addNode('n1', '2G');
-    const applied = berth(api, ['apply', '-f', '-'], STORAGE_CLASS + '---' + APP('db', 2));
+    const applied = berth(api, ['apply', '-f', '-'], `${STORAGE_CLASS}---${APP('db', 2)}`);
     assert.equal(applied.code, 0, applied.stderr);
     await waitFor('db running', running('db', 2), 180_000);
     for (const i of [0, 1]) await waitFor(`db-${i} data written`, () => existsSync(dataFile(`db-${i}`, 'id')));
@@ -208,7 +208,7 @@ describe('backup service: berth backup and schedule against a real server, agent
     assert.equal(berth(api, ['schedule', 'delete', 'nightly']).code, 3);
   });
 
-  it('backs up a two-instance app with progress, then incrementally; the repository checks clean', async function () {
+  it('backs up a two-instance app with progress, then incrementally; the repository checks clean', async () => {
     const first = cli(['backup', 'create', 'db', '--wait', '-o', 'json']);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /uploading|ready/, 'progress lines on stderr (not a terminal)');
@@ -241,7 +241,7 @@ describe('backup service: berth backup and schedule against a real server, agent
     repoCheck();
   });
 
-  it('repo prune reclaims the data of deleted backups and the repository checks clean', async function () {
+  it('repo prune reclaims the data of deleted backups and the repository checks clean', async () => {
     writeFileSync(dataFile('db-0', 'churn'), randomBytes(12 * MiB));
     const withChurn = JSON.parse(cli(['backup', 'create', 'db', '--wait', '-o', 'json']).stdout) as Backup;
     assert.equal(withChurn.state, 'ready');
@@ -258,7 +258,7 @@ describe('backup service: berth backup and schedule against a real server, agent
     repoCheck();
   });
 
-  it('a schedule every 3 s with keep 2 keeps exactly the 2 newest backups of that schedule', async function () {
+  it('a schedule every 3 s with keep 2 keeps exactly the 2 newest backups of that schedule', async () => {
     const created = cli(['schedule', 'create', 'often', '--app', 'db', '--cron', '*/3 * * * * *', '--keep', '2']);
     assert.equal(created.code, 0, created.stderr);
     const started = () => berthJson<{ items: Event[] }>(api, ['get', 'events']).items.filter((e) => e.reason === 'BackupStarted' && e.message.includes('(schedule often)')).length;

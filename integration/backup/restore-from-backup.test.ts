@@ -199,7 +199,7 @@ describe('restore an app and its data from a backup: real server, agents, plugin
     assert.equal((await a.nodes[0].plugin.client.controller('ListVolumes', {})).entries.length, 0);
   });
 
-  it('restores the app in the same cluster: instance i has exactly its data, and starts only after it was written', async function () {
+  it('restores the app in the same cluster: instance i has exactly its data, and starts only after it was written', async () => {
     const r = berth(a.api, ['restore', 'create', '--from-backup', backupId, '--wait', '-o', 'json']);
     assert.equal(r.code, 0, r.stderr);
     const rec = JSON.parse(r.stdout) as Restore;
@@ -219,7 +219,7 @@ describe('restore an app and its data from a backup: real server, agents, plugin
     assert.match(described.stdout, new RegExp(`restore ${rec.id}: app/db from backup ${backupId} \\(main\\): ready`));
   });
 
-  it('a damaged pack: the restore fails naming the volume and file, and is rolled back', async function () {
+  it('a damaged pack: the restore fails naming the volume and file, and is rolled back', async () => {
     // Flip one byte in the middle of the largest pack (it holds file data), then put it back.
     const packs: { path: string; size: number }[] = [];
     const walk = (d: string) => { for (const n of readdirSync(d)) { const p = join(d, n); const s = statSync(p); if (s.isDirectory()) walk(p); else packs.push({ path: p, size: s.size }); } };
@@ -289,7 +289,7 @@ describe('restore an app and its data from a backup: real server, agents, plugin
     assert.equal(berth(a.api, ['delete', 'app', 'big']).code, 0);
   });
 
-  it('disaster recovery: a fresh cluster restores the app from the repository alone', async function () {
+  it('disaster recovery: a fresh cluster restores the app from the repository alone', async () => {
     // The first cluster is lost; only the repository survives.
     aStopped = true;
     await a.stop();

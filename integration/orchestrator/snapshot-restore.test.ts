@@ -74,7 +74,7 @@ describe('recovery points and restore from snapshot: real dockerd, real btrfs, s
   const recoveryPoints = () => berthJson<{ items: RecoveryPoint[] }>(api, ['get', 'snapshots']).items;
 
   it('takes an app-consistent recovery point of a two-instance app: hooks in every instance, one snapshot per volume', async () => {
-    const applied = berth(api, ['apply', '-f', '-'], STORAGE_CLASS + '---' + APP('db', 2, PRE, POST));
+    const applied = berth(api, ['apply', '-f', '-'], `${STORAGE_CLASS}---${APP('db', 2, PRE, POST)}`);
     assert.equal(applied.code, 0, applied.stderr);
     await waitFor('db running', runningApp('db', 2), 120_000);
     for (const i of [0, 1]) await waitFor(`db-${i} data written`, () => existsSync(dataFile(`db-${i}`, 'id')));

@@ -82,7 +82,7 @@ describe('storage class secrets reach the plugin in the calls the CSI spec names
       berth(api, ['get', 'storageclasses', '-o', 'yaml']).stdout, berth(api, ['get', 'events', '-o', 'json']).stdout,
     ];
     for (const value of [PROVISIONER, STAGE, PUBLISH]) {
-      outputs.forEach((text, i) => assert.equal(text.includes(value), false, `secret value found in output ${i}`));
+      for (const [i, text] of outputs.entries()) assert.equal(text.includes(value), false, `secret value found in output ${i}`);
     }
   });
 });

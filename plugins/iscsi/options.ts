@@ -7,7 +7,7 @@ export interface PoolSpec { name: string; path: string }
 
 const POOL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** Pool paths end up in tgtadm's `path=` parameter: no commas, spaces, '=' or quotes. */
-const SAFE_PATH = /^\/[A-Za-z0-9_.\/-]*$/;
+const SAFE_PATH = /^\/[A-Za-z0-9_./-]*$/;
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
 /** Parses sizes such as 512M, 4G, 1Gi, 1048576. */

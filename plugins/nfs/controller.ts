@@ -29,7 +29,7 @@ export function parseParameters(parameters: Record<string, string>): Squash {
     if (!KNOWN_PARAMETERS.has(key)) throw invalidArgument(`unknown parameter ${JSON.stringify(key)} (known: ${[...KNOWN_PARAMETERS].join(', ')})`);
   }
   const squash = parameters.squash ?? 'no_root_squash';
-  const value = Object.prototype.hasOwnProperty.call(SQUASH_VALUES, squash) ? SQUASH_VALUES[squash] : undefined;
+  const value = Object.hasOwn(SQUASH_VALUES, squash) ? SQUASH_VALUES[squash] : undefined;
   if (!value) throw invalidArgument(`parameter squash must be one of ${Object.keys(SQUASH_VALUES).join(', ')}`);
   return value;
 }

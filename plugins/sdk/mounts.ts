@@ -10,7 +10,7 @@ export interface MountEntry {
 }
 
 /** Decodes the octal escapes (\040 for space, …) the kernel uses in /proc/self/mountinfo. */
-function unescape(field: string): string {
+function unescapeField(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 }
 
@@ -23,8 +23,8 @@ export function listMounts(): MountEntry[] {
     const [left, right] = line.split(' - ');
     const l = left.split(' ');
     const r = (right ?? '').split(' ');
-    entries.push({ root: unescape(l[3]), mountPoint: unescape(l[4]), options: l[5].split(','),
-      fsType: r[0], source: unescape(r[1] ?? '') });
+    entries.push({ root: unescapeField(l[3]), mountPoint: unescapeField(l[4]), options: l[5].split(','),
+      fsType: r[0], source: unescapeField(r[1] ?? '') });
   }
   return entries;
 }

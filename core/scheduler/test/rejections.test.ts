@@ -45,7 +45,7 @@ describe('scheduler: every rejected node has a named reason', () => {
     }
     assert.equal(byNode['small-pool']!.message, 'pool ssd has 40Mi free, claims need 2×30Mi');
     assert.equal(byNode['small-pool']!.code, StatusCode.Unschedulable);
-    assert.equal(byNode['down']!.code, StatusCode.UnschedulableAndUnresolvable);
+    assert.equal(byNode.down!.code, StatusCode.UnschedulableAndUnresolvable);
     assert.equal(byNode['wrong-zone']!.message, 'label zone=z2 does not satisfy zone In [z1]');
     assert.equal(byNode['sick-pool']!.message, 'pool ssd of berth.local is unhealthy (claim data)');
     assert.match(byNode['attach-full']!.message, /allows 1 volumes per node, 1 slots free, task needs 2/);
