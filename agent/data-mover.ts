@@ -6,10 +6,8 @@ import { promisify } from 'node:util';
 import { backupBlockImage } from '../backup/mover/block-backup';
 import { btrfsChangesSince, btrfsGeneration } from '../backup/mover/btrfs-changes';
 import { backupDirectory, removeEntriesNotIn } from '../backup/mover/directory-backup';
-import {
-  BackupNotFoundError, BlockMap, CorruptObjectError, DamagedChunkError, FileTree, Repository, RepositoryNotFoundError,
-  UnsupportedFormatError, VolumeEntry, WrongPassphraseError,
-} from '../backup/repository';
+import { BlockMap, FileTree, Repository, VolumeEntry } from '../backup/repository';
+import { grpcStatusOf } from '../lib/errors/grpc-status';
 import type { BackupVolumeRequest__Output } from '../proto/berth/generated/berth/agent/v1/BackupVolumeRequest';
 import type { RestoreVolumeRequest__Output } from '../proto/berth/generated/berth/agent/v1/RestoreVolumeRequest';
 import type { CsiClient } from '../volumes/csi-client/client';
@@ -48,17 +46,16 @@ function requireSafe(field: string, value: string): void {
   if (!SAFE_ID.test(value)) throw new MoverError(grpc.status.INVALID_ARGUMENT, `${field} ${JSON.stringify(value)} is missing or not a safe identifier`);
 }
 
-/** Repository and CSI failures as the status a caller can act on; messages keep the volume and file names. */
+/**
+ * Failures as the status a caller can act on; messages keep the volume and file names. Repository
+ * errors take theirs from the catalogue's gRPC table (a wrong passphrase FAILED_PRECONDITION, an
+ * unknown backup NOT_FOUND, a damaged one DATA_LOSS); a plugin's status passes through unchanged.
+ */
 export function moverStatus(error: unknown): MoverError {
   if (error instanceof MoverError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof WrongPassphraseError || error instanceof RepositoryNotFoundError || error instanceof UnsupportedFormatError) {
-    return new MoverError(grpc.status.FAILED_PRECONDITION, message);
-  }
-  if (error instanceof BackupNotFoundError) return new MoverError(grpc.status.NOT_FOUND, message);
-  if (error instanceof DamagedChunkError || error instanceof CorruptObjectError) return new MoverError(grpc.status.DATA_LOSS, message);
   if (error instanceof CsiCallError) return new MoverError(error.code, message);
-  return new MoverError(grpc.status.INTERNAL, message);
+  return new MoverError(grpcStatusOf(error), message);
 }
 
 function pluginClient(deps: DataMoverDeps, plugin: string): CsiClient {

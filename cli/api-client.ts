@@ -1,14 +1,24 @@
+import { BerthError, codeForHttpStatus, isErrorCode, type ErrorCode, type FieldError } from '../lib/errors';
 import { UsageError } from './output';
 
 /**
- * The CLI's view of the server's HTTP/JSON API. Errors carry the HTTP status and the server's message
- * so commands can print it and pick an exit code scripts can rely on.
+ * The CLI's view of the server's HTTP/JSON API. Errors carry the server's code (or, from an answer
+ * without one, the code its HTTP status stands for), its message and field errors, so commands can
+ * print them and exit with the code's exit code (exit-codes.ts). Status 0: no answer at all.
  */
-export class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly details?: unknown) {
-    super(message);
-    this.name = 'ApiError';
+export class ApiError extends BerthError {
+  constructor(readonly status: number, message: string, details?: readonly FieldError[], code?: ErrorCode) {
+    super(code ?? codeForHttpStatus(status), message, { details });
   }
+}
+
+/** The `errors` of an answer as field errors; entries of another shape are shown as far as they go. */
+function fieldErrors(errors: unknown): FieldError[] | undefined {
+  if (!Array.isArray(errors)) return undefined;
+  return errors.map((e: { path?: unknown; message?: unknown } | null) => ({
+    path: typeof e?.path === 'string' ? e.path : '',
+    message: typeof e?.message === 'string' ? e.message : '',
+  }));
 }
 
 export interface ApiClientOptions {
@@ -43,8 +53,8 @@ export class ApiClient {
       throw new ApiError(res.status, `the server at ${this.options.server} answered HTTP ${res.status} with something that is not JSON (is it a Berth server?)`);
     }
     if (!res.ok) {
-      const err = data as { message?: string; errors?: unknown } | undefined;
-      throw new ApiError(res.status, err?.message ?? `HTTP ${res.status}`, err?.errors);
+      const err = data as { message?: string; code?: unknown; errors?: unknown } | undefined;
+      throw new ApiError(res.status, err?.message ?? `HTTP ${res.status}`, fieldErrors(err?.errors), isErrorCode(err?.code) ? err.code : undefined);
     }
     return data as T;
   }

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { BerthError } from '../lib/errors';
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
 
@@ -8,8 +9,12 @@ export function parseFormat(value: string | undefined): OutputFormat {
   throw new UsageError(`unknown output format ${JSON.stringify(value)} (expected json, yaml or table)`);
 }
 
-/** Bad command-line input: exit code 2, like most Unix tools. */
-export class UsageError extends Error {}
+/** Bad command-line input: exit code 2 (invalid_argument), like most Unix tools. */
+export class UsageError extends BerthError {
+  constructor(message: string) {
+    super('invalid_argument', message);
+  }
+}
 
 /** Prints rows as an aligned table with upper-case headers, or the raw objects as JSON/YAML. */
 export function printRows(format: OutputFormat, raw: unknown, columns: [string, (row: never) => unknown][], rows: unknown[]): void {

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { formatProblem, Repository, RepositoryExistsError, RepositoryNotFoundError, WrongPassphraseError } from '../backup/repository';
-import { ApiClient, ApiError } from './api-client';
+import { formatProblem, Repository } from '../backup/repository';
+import { ApiClient } from './api-client';
 import { parseFormat, printRows, UsageError } from './output';
 
 /**
@@ -21,18 +21,6 @@ export function passphrase(file: string | undefined): string {
   return env;
 }
 
-/** Maps repository errors onto the CLI's exit codes (2 invalid input, 3 not found, 4 conflict). */
-async function withRepoErrors<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof WrongPassphraseError) throw new UsageError(error.message);
-    if (error instanceof RepositoryNotFoundError) throw new ApiError(404, error.message);
-    if (error instanceof RepositoryExistsError) throw new ApiError(409, error.message);
-    throw error;
-  }
-}
-
 const MiB = 1024 * 1024;
 
 /** Columns of `berth repo list`. */
@@ -47,13 +35,13 @@ export function repoCommand(api: () => ApiClient): Command {
 
   common(repo.command('init').description('create a new repository (refuses an existing one)'))
     .action(async (opts: { location: string; passphraseFile?: string }) => {
-      await withRepoErrors(() => Repository.init(opts.location, passphrase(opts.passphraseFile)));
+      await Repository.init(opts.location, passphrase(opts.passphraseFile));
       process.stdout.write(`repository created at ${opts.location}\n`);
     });
 
   common(repo.command('check').description('verify every pack, index and backup manifest; name what is damaged (exit 1 if anything is)'))
     .action(async (opts: { location: string; passphraseFile?: string }) => {
-      const report = await withRepoErrors(async () => (await Repository.open(opts.location, passphrase(opts.passphraseFile))).check());
+      const report = await (await Repository.open(opts.location, passphrase(opts.passphraseFile))).check();
       for (const p of report.problems) process.stdout.write(`${formatProblem(p)}\n`);
       process.stdout.write(`${report.ok ? 'ok' : 'DAMAGED'}: ${report.packsChecked} packs, ${report.blobsChecked} blobs, ${(report.bytesChecked / MiB).toFixed(1)} MiB, ${report.backupsChecked} backups checked\n`);
       if (!report.ok) process.exitCode = 1;
@@ -62,7 +50,7 @@ export function repoCommand(api: () => ApiClient): Command {
   common(repo.command('prune').description('remove data no backup references (waits for or refuses running backups)'))
     .option('--dry-run', 'report what would be removed')
     .action(async (opts: { location: string; passphraseFile?: string; dryRun?: boolean }) => {
-      const r = await withRepoErrors(async () => (await Repository.open(opts.location, passphrase(opts.passphraseFile))).prune({ dryRun: Boolean(opts.dryRun) }));
+      const r = await (await Repository.open(opts.location, passphrase(opts.passphraseFile))).prune({ dryRun: Boolean(opts.dryRun) });
       process.stdout.write(`${opts.dryRun ? 'would remove' : 'removed'} ${r.blobsRemoved} blobs, ${r.packsDeleted} packs deleted, ${r.packsRepacked} repacked; ${(r.bytesBefore / MiB).toFixed(1)} → ${(r.bytesAfter / MiB).toFixed(1)} MiB\n`);
     });
   // The cluster's repositories (the server and its agents reach them at the same path).

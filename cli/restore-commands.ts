@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { BackupNotFoundError, InvalidArgumentError, Repository, RepositoryNotFoundError, UnsupportedFormatError, WrongPassphraseError } from '../backup/repository';
+import { BackupNotFoundError, Repository } from '../backup/repository';
+import { rephrase } from '../lib/errors';
 import { ApiClient, ApiError } from './api-client';
 import { formatBytes, parseFormat, printRows, UsageError, type OutputFormat } from './output';
 import { passphrase } from './repo-commands';
@@ -102,10 +103,8 @@ async function openLocally(location: string, pass: string, backupId: string): Pr
     await repo.getBackup(backupId);
     return repo;
   } catch (error) {
-    if (error instanceof WrongPassphraseError) throw new UsageError(error.message);
-    if (error instanceof RepositoryNotFoundError) throw new ApiError(404, error.message);
-    if (error instanceof BackupNotFoundError) throw new ApiError(404, `backup ${backupId} not found in the repository at ${location}`);
-    if (error instanceof InvalidArgumentError || error instanceof UnsupportedFormatError) throw new UsageError(error.message);
+    // Repository errors exit by their own code (a wrong passphrase 2, no repository 3); this one says where it looked.
+    if (error instanceof BackupNotFoundError) throw rephrase(error, `backup ${backupId} not found in the repository at ${location}`);
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-/** core/domain: plain types and pure functions; imports nothing else of Berth. */
+/** core/domain: plain types and pure functions; imports nothing else of Berth but the error catalogue (lib/errors). */
 export * from './errors';
 export * from './quantity';
 export * from './pool-key';

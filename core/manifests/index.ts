@@ -1,6 +1,6 @@
 /** core/manifests: YAML/JSON → validated, typed manifests (App, StorageClass, Plugin, Secret). Pure: no I/O. */
 export * from './types';
-export { ManifestError, UnresolvedReferenceError, formatIssue } from './errors';
+export { ManifestError, UnresolvedReferenceError, formatIssue, issueDetails } from './errors';
 export type { ManifestIssue } from './errors';
 export { parseManifests, parseManifestsSafe, validateManifests, objectKey } from './parse';
 export type { ParseOutcome } from './parse';

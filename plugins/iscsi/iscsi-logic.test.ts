@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
+import { GRPC_STATUS } from '../../lib/errors/grpc-status';
 import { CsiError } from '../sdk/errors';
 import { capabilityProblem, resolveCapacity } from './capabilities';
 import { IQN, defaultInitiatorIqn, parsePortal } from './ids';
@@ -67,7 +68,7 @@ describe('iscsi plugin (pure logic)', () => {
     assert.equal(resolveCapacity(undefined, 16 * MiB), 16 * MiB);
     assert.equal(resolveCapacity({ requiredBytes: 16 * MiB }, 0, 300 * MiB), 300 * MiB);
     assert.equal(resolveCapacity({ requiredBytes: MiB + 1, limitBytes: MiB + 8192 }, 0), MiB + 8192);
-    assert.throws(() => resolveCapacity({ requiredBytes: 16 * MiB, limitBytes: 32 * MiB }, 0, 300 * MiB), (e: unknown) => e instanceof CsiError && e.code === status.OUT_OF_RANGE);
+    assert.throws(() => resolveCapacity({ requiredBytes: 16 * MiB, limitBytes: 32 * MiB }, 0, 300 * MiB), (e: unknown) => e instanceof CsiError && GRPC_STATUS[e.code] === status.OUT_OF_RANGE);
   });
 
   it('supports single-node modes, ext4/xfs, and strict mount flags', () => {

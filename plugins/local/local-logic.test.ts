@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
+import { GRPC_STATUS } from '../../lib/errors/grpc-status';
 import { CsiError } from '../sdk/errors';
 import { capabilityProblem, capacityFits, requireCapabilities, resolveCapacity } from './capabilities';
 import { parsePoolSpec, parseSize } from './pool-spec';
@@ -19,7 +20,7 @@ describe('local plugin (pure logic)', () => {
     assert.equal(resolveCapacity({ requiredBytes: '5000' }, 1 << 20), 8192, 'rounded up to 4 KiB');
     assert.equal(resolveCapacity({ limitBytes: '65536' }, 1 << 20), 65536, 'default capped by the limit');
     assert.equal(resolveCapacity({ requiredBytes: '5000', limitBytes: '6000' }, 1 << 20), 5000, 'no rounding past the limit');
-    assert.throws(() => resolveCapacity({ requiredBytes: '10', limitBytes: '5' }, 1), (e: unknown) => e instanceof CsiError && e.code === status.OUT_OF_RANGE);
+    assert.throws(() => resolveCapacity({ requiredBytes: '10', limitBytes: '5' }, 1), (e: unknown) => e instanceof CsiError && GRPC_STATUS[e.code] === status.OUT_OF_RANGE);
     assert.ok(capacityFits(100, { requiredBytes: '50', limitBytes: '100' }));
     assert.ok(!capacityFits(100, { requiredBytes: '150' }));
   });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
+import { GRPC_STATUS } from '../../lib/errors/grpc-status';
 import { CsiError } from '../sdk/errors';
 import { parseParameters } from './controller';
 import { renderConfig, renderExport } from './ganesha-config';
@@ -7,7 +8,7 @@ import { parseNodeAddress, resolveNodeAddress } from './node-address';
 import { mountSource } from './node';
 
 const core = { bindAddress: '127.0.0.1', nfsPort: 2049, mountPort: 20048, recoveryRoot: '/var/lib/berth/nfs/recovery' };
-const isInvalid = (e: unknown) => e instanceof CsiError && e.code === status.INVALID_ARGUMENT;
+const isInvalid = (e: unknown) => e instanceof CsiError && GRPC_STATUS[e.code] === status.INVALID_ARGUMENT;
 
 describe('nfs plugin (pure logic)', () => {
   it('renders one export per volume, closed by default, with RW and RO client blocks', () => {

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { CsiError } from './errors';
+import { BerthError } from '../../lib/errors/berth-error';
+import { GRPC_STATUS } from '../../lib/errors/grpc-status';
 import { Logger, redact } from './logger';
 
 /** A CSI method as a plugin writes it: the decoded request in, the response out, errors thrown. */
@@ -17,8 +18,9 @@ export type AsyncService<Handlers> = {
 let nextRequestId = 1;
 
 /**
- * Wraps one method: logs the request and the response (secrets redacted), maps a thrown CsiError to its
- * status code and anything else to INTERNAL with the cause logged — a plugin bug never crashes the process.
+ * Wraps one method: logs the request and the response (secrets redacted), maps a thrown CsiError (any
+ * BerthError) to the status of its code and anything else to INTERNAL with the cause logged — a plugin
+ * bug never crashes the process.
  */
 export function wrapUnary<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, log: Logger): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
@@ -38,9 +40,10 @@ export function wrapUnary<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, 
         callback(null, response);
       },
       (error: unknown) => {
-        if (error instanceof CsiError) {
-          log.info({ rpc, requestId, ms: elapsedMs(), code: grpc.status[error.code], message: error.message }, 'error');
-          callback({ code: error.code, details: error.message } as grpc.ServiceError);
+        if (error instanceof BerthError) {
+          const code = GRPC_STATUS[error.code];
+          log.info({ rpc, requestId, ms: elapsedMs(), code: grpc.status[code], message: error.message }, 'error');
+          callback({ code, details: error.message } as grpc.ServiceError);
         } else {
           log.error({ rpc, requestId, ms: elapsedMs(), request: redact(call.request), err: error }, 'internal error');
           const message = error instanceof Error ? error.message : String(error);

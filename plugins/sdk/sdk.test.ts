@@ -3,6 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { OperationLocks } from './locks';
 import { redact } from './logger';
 import { isSafeId, requireAbsolutePath } from './validate';
+import { GRPC_STATUS } from '../../lib/errors/grpc-status';
 import { CsiError } from './errors';
 
 describe('plugin sdk (pure logic)', () => {
@@ -17,7 +18,7 @@ describe('plugin sdk (pure logic)', () => {
     let release!: () => void;
     const first = locks.withLocks(['vol-1'], 'CreateVolume', () => new Promise<void>((r) => { release = r; }));
     await assert.rejects(locks.withLocks(['vol-1'], 'DeleteVolume', async () => undefined),
-      (e: unknown) => e instanceof CsiError && e.code === status.ABORTED && /CreateVolume/.test(e.message));
+      (e: unknown) => e instanceof CsiError && GRPC_STATUS[e.code] === status.ABORTED && /CreateVolume/.test(e.message));
     release();
     await first;
     assert.equal(await locks.withLocks(['vol-1'], 'DeleteVolume', async () => 'done'), 'done');
@@ -37,7 +38,7 @@ describe('plugin sdk (pure logic)', () => {
   it('refuses relative staging/target paths and .. components', () => {
     assert.equal(requireAbsolutePath('/var/lib/x', 'p'), '/var/lib/x');
     for (const bad of ['relative/x', '/a/../etc', '']) {
-      assert.throws(() => requireAbsolutePath(bad, 'target_path'), (e: unknown) => e instanceof CsiError && e.code === status.INVALID_ARGUMENT);
+      assert.throws(() => requireAbsolutePath(bad, 'target_path'), (e: unknown) => e instanceof CsiError && GRPC_STATUS[e.code] === status.INVALID_ARGUMENT);
     }
   });
 });

@@ -1,12 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { isDeepStrictEqual } from 'node:util';
-import { checkReferences, formatIssue, parseManifestsSafe } from '../../core/manifests';
+import { checkReferences, formatIssue, issueDetails, parseManifestsSafe } from '../../core/manifests';
 import type { AppManifest, AppSpec, Manifest } from '../../core/manifests';
 import { tokenMetadata } from '../../proto/berth/agent-auth';
 import { loadAgentProto } from '../../proto/berth/load';
 import type { LogsResponse__Output } from '../../proto/berth/generated/berth/agent/v1/LogsResponse';
 import type { ClusterContext } from '../cluster-context';
-import { badRequest, conflict, notFound, unavailable } from './http-errors';
+import { conflict, invalidArgument, notFound, unavailable } from '../../lib/errors';
 import type { AppRecord } from '../store/records';
 import { listRecoveryPoints } from '../data-protection/recovery-points';
 
@@ -55,8 +55,7 @@ export class ClusterService {
       }
     }
     if (issues.length > 0) {
-      throw badRequest(`invalid manifest: ${issues.length} problem(s); nothing was applied`,
-        issues.map((i) => ({ path: `${i.object ?? `document ${i.documentIndex + 1}`}${i.path ? ` ${i.path}` : ''}${i.line ? ` (line ${i.line})` : ''}`, message: i.message })));
+      throw invalidArgument(`invalid manifest: ${issues.length} problem(s); nothing was applied`, issueDetails(issues));
     }
     // Check every conflict before writing anything: apply is all or nothing.
     for (const { manifest } of parsed.manifests) {

@@ -1,16 +1,10 @@
 /**
- * Errors the API maps to HTTP statuses. Services throw these; the HTTP layer turns them into
- * `{ message, errors? }` bodies with the matching status — one catalogue, so codes stay consistent.
+ * The HTTP-flavoured names the route files use for catalogue errors (lib/errors). They carry a code,
+ * not a status: the error handler (error-reply.ts) turns the code into the status by its one table.
+ * Services import lib/errors directly; these remain until the routes do too.
  */
-export class ApiProblem extends Error {
-  constructor(readonly status: number, message: string, readonly errors?: { path: string; message: string }[]) {
-    super(message);
-    this.name = 'ApiProblem';
-  }
-}
+import { invalidArgument, unauthenticated, type FieldError } from '../../lib/errors';
 
-export const badRequest = (message: string, errors?: { path: string; message: string }[]) => new ApiProblem(400, message, errors);
-export const unauthorized = (message: string) => new ApiProblem(401, message);
-export const notFound = (message: string) => new ApiProblem(404, message);
-export const conflict = (message: string) => new ApiProblem(409, message);
-export const unavailable = (message: string) => new ApiProblem(503, message);
+export { conflict, notFound, unavailable } from '../../lib/errors';
+export const badRequest = (message: string, errors?: FieldError[]) => invalidArgument(message, errors);
+export const unauthorized = (message: string) => unauthenticated(message);

@@ -1,7 +1,8 @@
 import Fastify, { FastifyInstance } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { Logger } from 'pino';
-import { ApiProblem, unauthorized } from './http-errors';
+import { errorReply } from './error-reply';
+import { unauthorized } from './http-errors';
 import type { ClusterService, ListKind } from './cluster-service';
 
 export interface HttpApiOptions {
@@ -35,7 +36,8 @@ function tokenMatches(expected: string, header: string | undefined): boolean {
 
 /**
  * The HTTP/JSON API. Bodies and path parameters are validated by fastify schemas at the edge; every
- * service error is an ApiProblem with a precise status; anything else is a 500 with the cause logged.
+ * service error is a BerthError whose code picks the status (error-reply.ts); anything else is a 500
+ * with the cause logged.
  */
 export async function startHttpApi(service: ClusterService, options: HttpApiOptions): Promise<{ app: FastifyInstance; url: string }> {
   const { host, port } = splitHostPort(options.listen);
@@ -50,17 +52,9 @@ export async function startHttpApi(service: ClusterService, options: HttpApiOpti
     });
   }
   app.setErrorHandler((error, _req, reply) => {
-    if (error instanceof ApiProblem) {
-      void reply.status(error.status).send({ message: error.message, errors: error.errors });
-      return;
-    }
-    const fe = error as { validation?: unknown; statusCode?: number; message: string };
-    if (fe.validation || (fe.statusCode && fe.statusCode < 500)) {
-      void reply.status(fe.statusCode ?? 400).send({ message: fe.message });
-      return;
-    }
-    options.log.error({ err: error }, 'API request failed');
-    void reply.status(500).send({ message: `internal error: ${fe.message}` });
+    const { status, body, log } = errorReply(error);
+    if (log) options.log.error({ err: error }, 'API request failed');
+    void reply.status(status).send(body);
   });
 
   app.post('/v1/apply', { schema: { body: { type: 'object', required: ['manifest'], additionalProperties: false,

@@ -1,3 +1,4 @@
+import { invalidArgument } from '../../lib/errors';
 import type { AppSpec } from '../../core/manifests';
 import type { ClaimRecord, Consistency, HookRun, RecoveryPointRecord, StorageClassRecord } from '../store/records';
 
@@ -50,10 +51,10 @@ export const backupVolumeName = (template: string, instance: number): string => 
 /** Reads the metadata of a manifest, or explains why it is not a Berth app backup this server can restore. */
 export function parseBackupMetadata(app: unknown, backupId: string): BackupAppMetadata {
   const m = app as Partial<BackupAppMetadata> | null;
-  if (!m || typeof m !== 'object' || m.kind !== BACKUP_METADATA_KIND) throw new Error(`backup ${backupId} is not a Berth app backup`);
-  if (m.version !== BACKUP_METADATA_VERSION) throw new Error(`backup ${backupId} has app metadata version ${String(m.version)}; this server reads version ${BACKUP_METADATA_VERSION}`);
+  if (!m || typeof m !== 'object' || m.kind !== BACKUP_METADATA_KIND) throw invalidArgument(`backup ${backupId} is not a Berth app backup`);
+  if (m.version !== BACKUP_METADATA_VERSION) throw invalidArgument(`backup ${backupId} has app metadata version ${String(m.version)}; this server reads version ${BACKUP_METADATA_VERSION}`);
   if (typeof m.app !== 'string' || !m.spec || !Array.isArray(m.volumes) || !Array.isArray(m.claims) || !Array.isArray(m.storageClasses)) {
-    throw new Error(`backup ${backupId} has incomplete app metadata`);
+    throw invalidArgument(`backup ${backupId} has incomplete app metadata`);
   }
   return m as BackupAppMetadata;
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { BackupNotFoundError, InvalidArgumentError, type BackupManifest } from '../../backup/repository';
+import { BackupNotFoundError, type BackupManifest } from '../../backup/repository';
 import { dnsLabelProblem } from '../../core/manifests';
-import { parseBackupMetadata, type BackupAppMetadata } from './backup-metadata';
+import { parseBackupMetadata } from './backup-metadata';
 import type { ClusterContext } from '../cluster-context';
-import { badRequest, conflict, notFound } from '../api/http-errors';
+import { conflict, invalidArgument, rephrase } from '../../lib/errors';
 import type { RestoreRecord } from '../store/records';
 import type { Repositories } from './repositories';
 import { mapSpec, planStorageClasses, restoreClaims } from './restore-plan';
@@ -37,19 +37,13 @@ export async function restoreFromBackup(ctx: ClusterContext, repositories: Repos
   try {
     manifest = await repo.getBackup(request.backupId);
   } catch (error) {
-    if (error instanceof BackupNotFoundError) throw notFound(`backup ${request.backupId} not found in repository ${repoRecord.name} (${repoRecord.location})`);
-    if (error instanceof InvalidArgumentError) throw badRequest(error.message);
+    if (error instanceof BackupNotFoundError) throw rephrase(error, `backup ${request.backupId} not found in repository ${repoRecord.name} (${repoRecord.location})`);
     throw error;
   }
-  let meta: BackupAppMetadata;
-  try {
-    meta = parseBackupMetadata(manifest.app, manifest.id);
-  } catch (error) {
-    throw badRequest((error as Error).message);
-  }
+  const meta = parseBackupMetadata(manifest.app, manifest.id);
   const name = request.as ?? meta.app;
   const problem = dnsLabelProblem(name);
-  if (problem) throw badRequest(`invalid app name: ${problem}`);
+  if (problem) throw invalidArgument(`invalid app name: ${problem}`);
   const restoreId = newRestoreId();
   const manifestVolumes = new Map(manifest.volumes.map((v) => [v.name, { size: v.size, kind: v.kind }]));
 

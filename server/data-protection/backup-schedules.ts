@@ -5,7 +5,7 @@ import type { AppSpec } from '../../core/manifests';
 import { isRunning, selectExpired } from './backup-policy';
 import type { BackupService } from './backups';
 import type { ClusterContext } from '../cluster-context';
-import { ApiProblem, badRequest, conflict, notFound } from '../api/http-errors';
+import { BerthError, conflict, invalidArgument, notFound } from '../../lib/errors';
 import type { BackupRecord, ScheduleRecord } from '../store/records';
 import type { Repositories } from './repositories';
 
@@ -60,7 +60,7 @@ export class BackupSchedules {
     const ttlSeconds = input.ttl === undefined ? undefined : parseDurationSeconds(input.ttl);
     if (input.ttl !== undefined && ttlSeconds === undefined) problems.push({ path: 'ttl', message: `expected a duration like 7d, 72h or 30m, got ${JSON.stringify(input.ttl)}` });
     if (input.keep === undefined && ttlSeconds === undefined) problems.push({ path: 'keep', message: 'give keep, ttl or both: a schedule without retention would fill the repository' });
-    if (problems.length > 0) throw badRequest(`invalid schedule: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+    if (problems.length > 0) throw invalidArgument(`invalid schedule: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
     const app = this.ctx.store.apps.get(input.app);
     if (!app) throw notFound(`app ${input.app} not found`);
     const existing = this.ctx.store.schedules.get(input.name);
@@ -98,7 +98,7 @@ export class BackupSchedules {
     try {
       this.repositories.resolve(spec.backup.repository);
     } catch (error) {
-      return error instanceof ApiProblem ? error.message : errorText(error);
+      return error instanceof BerthError ? error.message : errorText(error);
     }
     const taken = this.ctx.store.schedules.get(policyScheduleName(app));
     if (taken && !taken.fromApp) return `a schedule named ${policyScheduleName(app)} already exists (not from this app's policy); delete it first`;

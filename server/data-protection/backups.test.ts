@@ -10,6 +10,7 @@ import { parseManifests } from '../../core/manifests';
 import type { AppManifest } from '../../core/manifests';
 import { InMemoryLedgerStore, Ledger } from '../../core/reservations';
 import { Scheduler } from '../../core/scheduler';
+import { BerthError, HTTP_STATUS } from '../../lib/errors';
 import { loadAgentProto } from '../../proto/berth/load';
 import type { AgentNodeHandlers } from '../../proto/berth/generated/berth/agent/v1/AgentNode';
 import type { BackupVolumeRequest__Output } from '../../proto/berth/generated/berth/agent/v1/BackupVolumeRequest';
@@ -297,7 +298,7 @@ describe('backup service (in-process, real store and repository, stand-in data m
     assert.match(settled.message ?? '', /cancel/i);
     assert.deepEqual(locks(), [], 'the shared lock is released (it would block prune)');
     assert.equal(store.recoveryPoints.get(uploading.recoveryPointId!), undefined, 'the recovery point is gone');
-    await assert.rejects(service.create('db'), (e: { status?: number }) => e.status === 503, 'no backup starts once the server is stopping');
+    await assert.rejects(service.create('db'), (e: unknown) => e instanceof BerthError && HTTP_STATUS[e.code] === 503, 'no backup starts once the server is stopping');
     moveDelayMs = 0;
   });
 });

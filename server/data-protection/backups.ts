@@ -8,7 +8,7 @@ import { chooseParent, computeProgress, forEachLimited, isRunning } from './back
 import { backupMetadata, viewFromManifest } from './backup-views';
 import type { BackupView } from './backup-views';
 import type { ClusterContext } from '../cluster-context';
-import { conflict, notFound, unavailable } from '../api/http-errors';
+import { conflict, notFound, unavailable } from '../../lib/errors';
 import type { BackupRecord, BackupVolumeRecord, NodeRecord, RecoveryPointRecord, RecoveryPointSnapshot } from '../store/records';
 export type { BackupView } from './backup-views';
 import type { RecoveryPoints } from './recovery-points';

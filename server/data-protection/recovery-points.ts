@@ -2,14 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { ClusterContext } from '../cluster-context';
 import type { ClusterStore } from '../store/cluster-store';
 import { execInTask } from '../agents/exec-link';
-import { ApiProblem, conflict, notFound } from '../api/http-errors';
+import { conflict, dependencyFailed, notFound } from '../../lib/errors';
 import { claimIdOf, volumeRole } from '../store/naming';
 import type { AppRecord, ClaimRecord, HookRun, NodeRecord, RecoveryPointRecord, RecoveryPointSnapshot, TaskRecord, VolumeRecord } from '../store/records';
 import { secretData } from '../store/secrets';
 import { awaitingData } from '../controllers/data-restore';
-
-/** A step of the operation failed (hook, plugin, agent): the CLI exits 1 with the message. */
-const stepFailed = (message: string) => new ApiProblem(424, message);
 
 const newRecoveryPointId = (): string => `rp-${randomBytes(6).toString('hex')}`;
 const GROUP_CAPABILITY = 'CREATE_DELETE_GET_VOLUME_GROUP_SNAPSHOT';
@@ -185,7 +182,7 @@ export class RecoveryPoints {
       const cleanup = await this.deleteSnapshots(rp.snapshots);
       save({ snapshots: cleanup.left, state: 'failed', message: `${failure}${cleanup.error ? `; cleanup: ${cleanup.error}` : ''}` });
       this.ctx.event(`app/${app.name}`, 'SnapshotFailed', `recovery point ${id} failed: ${rp.message}`);
-      throw stepFailed(`snapshot of app ${app.name} failed: ${rp.message}${post.length > 0 ? ' (postSnapshot hooks ran)' : ''}`);
+      throw dependencyFailed(`snapshot of app ${app.name} failed: ${rp.message}${post.length > 0 ? ' (postSnapshot hooks ran)' : ''}`);
     }
     const consistency = appConsistent ? 'app-consistent' : 'crash-consistent';
     const why = appConsistent ? '' : pre.length === 0 ? ' (no preSnapshot hook)' : ` (preSnapshot ran in ${running.length} of ${app.spec.instances} instances)`;
@@ -312,7 +309,7 @@ export class RecoveryPoints {
     const { left, error } = await this.deleteSnapshots(rp.snapshots);
     if (error) {
       store.recoveryPoints.put(id, { ...rp, state: 'deleting', snapshots: left, message: `delete failed: ${error}` });
-      throw stepFailed(`cannot delete every snapshot of recovery point ${id}: ${error}`);
+      throw dependencyFailed(`cannot delete every snapshot of recovery point ${id}: ${error}`);
     }
     store.recoveryPoints.delete(id);
     this.ctx.event(`app/${rp.app}`, 'SnapshotDeleted', `recovery point ${id} deleted (${rp.snapshots.length} snapshot(s))`);

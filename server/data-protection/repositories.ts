@@ -1,6 +1,6 @@
 import { Repository, RepositoryExistsError, RepositoryNotFoundError, UnsupportedFormatError, WrongPassphraseError } from '../../backup/repository';
 import type { ClusterContext } from '../cluster-context';
-import { ApiProblem, badRequest, conflict, notFound } from '../api/http-errors';
+import { conflict, invalidArgument, notFound, rephrase } from '../../lib/errors';
 import type { RepositoryRecord } from '../store/records';
 
 const REPOSITORY_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -10,12 +10,15 @@ export interface RepositoryView { name: string; location: string; repositoryId: 
 
 const view = (r: RepositoryRecord): RepositoryView => ({ name: r.name, location: r.location, repositoryId: r.repositoryId, createdAt: r.createdAt });
 
-/** Repository errors as API problems: a wrong passphrase is bad input, a missing repository not found. */
+/**
+ * Repository errors in the words of this cluster: the library's code (and so the answer's status) is
+ * kept, the message says how to fix it here (`berth repo add … --init`, not `berth repo init`).
+ */
 export function repositoryProblem(error: unknown, location: string): unknown {
-  if (error instanceof WrongPassphraseError) return badRequest(`wrong passphrase for the backup repository at ${location}`);
-  if (error instanceof RepositoryNotFoundError) return notFound(`no backup repository at ${location} (create one with \`berth repo init --location ${location}\` or add it with --init)`);
-  if (error instanceof RepositoryExistsError) return conflict(`a backup repository already exists at ${location}; add it without --init`);
-  if (error instanceof UnsupportedFormatError) return badRequest(`the backup repository at ${location} has a format this server does not read: ${error.message}`);
+  if (error instanceof WrongPassphraseError) return rephrase(error, `wrong passphrase for the backup repository at ${location}`);
+  if (error instanceof RepositoryNotFoundError) return rephrase(error, `no backup repository at ${location} (create one with \`berth repo init --location ${location}\` or add it with --init)`);
+  if (error instanceof RepositoryExistsError) return rephrase(error, `a backup repository already exists at ${location}; add it without --init`);
+  if (error instanceof UnsupportedFormatError) return rephrase(error, `the backup repository at ${location} has a format this server does not read: ${error.message}`);
   return error;
 }
 
@@ -46,8 +49,8 @@ export class Repositories {
     if (all.length === 1) return all[0].name;
     if (all.some((r) => r.name === 'default')) return 'default';
     throw all.length === 0
-      ? badRequest('no backup repository is configured: add one with `berth repo add NAME --location PATH`')
-      : badRequest(`several backup repositories are configured (${all.map((r) => r.name).join(', ')}): choose one with --repository`);
+      ? invalidArgument('no backup repository is configured: add one with `berth repo add NAME --location PATH`')
+      : invalidArgument(`several backup repositories are configured (${all.map((r) => r.name).join(', ')}): choose one with --repository`);
   }
 
   /** Finds a repository by name, or by location (`--location PATH` on the CLI). */
@@ -65,11 +68,11 @@ export class Repositories {
    * repository again only updates the passphrase; a name already used for another one is refused.
    */
   async add(input: { name: string; location: string; passphrase: string; init?: boolean }): Promise<RepositoryView> {
-    if (!REPOSITORY_NAME.test(input.name)) throw badRequest(`invalid repository name ${JSON.stringify(input.name)}: lowercase letters, digits and '-', at most 63`);
+    if (!REPOSITORY_NAME.test(input.name)) throw invalidArgument(`invalid repository name ${JSON.stringify(input.name)}: lowercase letters, digits and '-', at most 63`);
     if (!input.location.startsWith('/') || input.location.split('/').includes('..')) {
-      throw badRequest(`repository location must be an absolute path without '..', got ${JSON.stringify(input.location)}`);
+      throw invalidArgument(`repository location must be an absolute path without '..', got ${JSON.stringify(input.location)}`);
     }
-    if (!input.passphrase) throw badRequest('passphrase is required');
+    if (!input.passphrase) throw invalidArgument('passphrase is required');
     let repo: Repository;
     try {
       repo = input.init ? await Repository.init(input.location, input.passphrase) : await Repository.open(input.location, input.passphrase);
@@ -119,8 +122,7 @@ export class Repositories {
     try {
       return await p;
     } catch (error) {
-      const mapped = repositoryProblem(error, record.location);
-      throw mapped instanceof ApiProblem ? mapped : error;
+      throw repositoryProblem(error, record.location);
     }
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AppSpec, StorageClassSpec } from '../../core/manifests';
 import { parseStorageClassMap } from '../../cli/restore-commands';
-import { ApiProblem } from '../api/http-errors';
+import { BerthError, HTTP_STATUS } from '../../lib/errors';
 import type { ClaimRecord, StorageClassRecord } from '../store/records';
 import { classesUsed, ClusterView, mapSpec, planStorageClasses, restoreClaims } from './restore-plan';
 
@@ -39,7 +39,7 @@ function cluster(classes: StorageClassRecord[], plugins: string[], secrets: stri
 }
 
 function refused(fn: () => unknown, status: number, pattern: RegExp): void {
-  assert.throws(fn, (e: unknown) => e instanceof ApiProblem && e.status === status && pattern.test(e.message));
+  assert.throws(fn, (e: unknown) => e instanceof BerthError && HTTP_STATUS[e.code] === status && pattern.test(e.message));
 }
 
 describe('restore plan: storage classes', () => {

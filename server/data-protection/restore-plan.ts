@@ -1,7 +1,7 @@
 import type { AppSpec } from '../../core/manifests';
 import type { BackupAppMetadata } from './backup-metadata';
 import { backupVolumeName } from './backup-metadata';
-import { badRequest } from '../api/http-errors';
+import { invalidArgument } from '../../lib/errors';
 import { claimIdOf } from '../store/naming';
 import type { ClaimRecord, StorageClassRecord } from '../store/records';
 
@@ -44,23 +44,23 @@ export function planStorageClasses(meta: Pick<BackupAppMetadata, 'spec' | 'claim
   cluster: ClusterView): StorageClassPlan {
   const used = classesUsed(meta);
   for (const from of Object.keys(map)) {
-    if (!used.includes(from)) throw badRequest(`--storage-class-map names ${from}, which the backup does not use (it uses ${used.join(', ') || 'no storage class'})`);
+    if (!used.includes(from)) throw invalidArgument(`--storage-class-map names ${from}, which the backup does not use (it uses ${used.join(', ') || 'no storage class'})`);
   }
   const target: Record<string, string> = {};
   const create: StorageClassRecord[] = [];
   for (const name of used) {
     const mapped = map[name];
     if (mapped !== undefined) {
-      if (!cluster.storageClass(mapped)) throw badRequest(`--storage-class-map ${name}=${mapped}: storage class ${mapped} does not exist in this cluster`);
+      if (!cluster.storageClass(mapped)) throw invalidArgument(`--storage-class-map ${name}=${mapped}: storage class ${mapped} does not exist in this cluster`);
       target[name] = mapped;
       continue;
     }
     target[name] = name;
     if (cluster.storageClass(name)) continue;
     const recorded = meta.storageClasses.find((s) => s.name === name);
-    if (!recorded) throw badRequest(`storage class ${name} does not exist in this cluster and the backup does not record it; map it with --storage-class-map ${name}=NEW`);
+    if (!recorded) throw invalidArgument(`storage class ${name} does not exist in this cluster and the backup does not record it; map it with --storage-class-map ${name}=NEW`);
     if (!cluster.pluginKnown(recorded.spec.plugin)) {
-      throw badRequest(`storage class ${name} needs CSI plugin ${recorded.spec.plugin}, which this cluster does not have; ` +
+      throw invalidArgument(`storage class ${name} needs CSI plugin ${recorded.spec.plugin}, which this cluster does not have; ` +
         `map it to a class of this cluster with --storage-class-map ${name}=NEW`);
     }
     create.push({ name: recorded.name, spec: recorded.spec });
@@ -69,7 +69,7 @@ export function planStorageClasses(meta: Pick<BackupAppMetadata, 'spec' | 'claim
     const sc = create.find((s) => s.name === name) ?? cluster.storageClass(name)!;
     for (const secret of [sc.spec.provisionerSecret, sc.spec.publishSecret, sc.spec.stageSecret]) {
       if (secret && !cluster.secretExists(secret)) {
-        throw badRequest(`storage class ${name} needs secret ${secret}, which this cluster does not have (backups do not carry secrets); apply it first`);
+        throw invalidArgument(`storage class ${name} needs secret ${secret}, which this cluster does not have (backups do not carry secrets); apply it first`);
       }
     }
   }
@@ -107,13 +107,13 @@ export function restoreClaims(input: ClaimPlanInput): ClaimRecord[] {
     for (const tpl of meta.spec.volumes) {
       const volume = backupVolumeName(tpl.name, i);
       const stored = input.manifestVolumes.get(volume);
-      if (!stored) throw badRequest(`backup ${input.backupId} has no volume ${volume} (volume ${tpl.name} of instance ${i}); it cannot be restored`);
+      if (!stored) throw invalidArgument(`backup ${input.backupId} has no volume ${volume} (volume ${tpl.name} of instance ${i}); it cannot be restored`);
       const recorded = meta.claims.find((c) => c.template === tpl.name && c.instance === i);
       const described = meta.volumes.find((v) => v.volume === volume);
       const storageClass = recorded?.storageClass ?? tpl.claim.storageClass;
       const volumeMode = recorded?.volumeMode ?? tpl.claim.volumeMode;
       if ((stored.kind === 'blocks') !== (volumeMode === 'block')) {
-        throw badRequest(`backup ${input.backupId} stores volume ${volume} as ${stored.kind}, but its claim is a ${volumeMode} volume`);
+        throw invalidArgument(`backup ${input.backupId} stores volume ${volume} as ${stored.kind}, but its claim is a ${volumeMode} volume`);
       }
       claims.push({
         id: claimIdOf(input.app, tpl.name, i), app: input.app, template: tpl.name, instance: i,

@@ -1,6 +1,6 @@
 import { dnsLabelProblem } from '../../core/manifests';
 import type { ClusterContext } from '../cluster-context';
-import { badRequest, conflict, notFound } from '../api/http-errors';
+import { conflict, invalidArgument, notFound } from '../../lib/errors';
 import { claimIdOf } from '../store/naming';
 import type { ClaimRecord } from '../store/records';
 
@@ -25,7 +25,7 @@ export function restoreFromSnapshot(ctx: ClusterContext, recoveryPointId: string
   if (rp.state !== 'ready') throw conflict(`recovery point ${recoveryPointId} is ${rp.state}${rp.message ? ` (${rp.message})` : ''}; only a ready one can be restored`);
   const name = as ?? rp.app;
   const problem = dnsLabelProblem(name);
-  if (problem) throw badRequest(`invalid app name: ${problem}`);
+  if (problem) throw invalidArgument(`invalid app name: ${problem}`);
   const claims: ClaimRecord[] = [];
   for (let i = 0; i < rp.spec.instances; i++) {
     for (const tpl of rp.spec.volumes) {

@@ -29,7 +29,7 @@ describe('resource quantities', () => {
       () => parseBytes('12Xi', 'volumes[0].claim.size'),
       (e: unknown) =>
         e instanceof QuantityError &&
-        e.code === 'invalid-quantity' &&
+        e.code === 'invalid_argument' &&
         e.field === 'volumes[0].claim.size' &&
         e.input === '12Xi' &&
         /unknown suffix "Xi"/.test(e.message) &&

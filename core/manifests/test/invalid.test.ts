@@ -171,7 +171,7 @@ spec:
       assert.fail('should have thrown');
     } catch (error) {
       assert.ok(error instanceof ManifestError);
-      assert.equal(error.code, 'invalid-manifest');
+      assert.equal(error.code, 'invalid_argument');
       assert.equal(error.issues.length, 2);
       assert.match(error.message, /App\/a\/b spec\.instances \(line 3\): expected a whole number ≥ 0, got -1/);
     }
