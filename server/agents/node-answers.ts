@@ -41,9 +41,8 @@ export class NodeAnswers {
   /** Resolves when the node's answer may have changed, after `ms`, or when `cancelled` aborts. */
   waitForChange(nodeId: string, ms: number, cancelled?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      let set = this.waiters.get(nodeId);
-      if (!set) this.waiters.set(nodeId, (set = new Set()));
-      const waiting = set;
+      const waiting = this.waiters.get(nodeId) ?? new Set<() => void>();
+      this.waiters.set(nodeId, waiting);
       const done = () => {
         clearTimeout(timer);
         waiting.delete(done);

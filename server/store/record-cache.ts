@@ -64,8 +64,8 @@ export class RecordCache<T, I extends string> {
     for (const [name, byValue] of this.indexes) {
       const value = this.indexFunctions[name](record);
       if (value === undefined) continue;
-      let ids = byValue.get(value);
-      if (!ids) byValue.set(value, (ids = new Set()));
+      const ids = byValue.get(value) ?? new Set<string>();
+      byValue.set(value, ids);
       ids.add(id);
     }
   }

@@ -251,10 +251,10 @@ export class SqliteClusterStore implements ClusterStore {
         }
       });
     } catch (error) {
-      batch.forEach((item) => item.settle(error ?? new Error('commit failed')));
+      for (const item of batch) item.settle(error ?? new Error('commit failed'));
       return;
     }
-    batch.forEach((item, i) => item.settle(outcomes[i].error, outcomes[i].result));
+    for (const [i, item] of batch.entries()) item.settle(outcomes[i].error, outcomes[i].result);
   }
 
   watch(listener: (changes: readonly StoreChange[]) => void): () => void {
