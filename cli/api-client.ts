@@ -1,4 +1,5 @@
 import { BerthError, codeForHttpStatus, isErrorCode, type ErrorCode, type FieldError } from '../lib/errors';
+import type { ReplyOf, RequestOf, Route } from '../api';
 import { UsageError } from './output';
 
 /**
@@ -26,10 +27,33 @@ export interface ApiClientOptions {
   token?: string;
 }
 
+/** A route's input, as a rest argument: routes taking nothing (or only optional parts) may be called without one. */
+type Input<R> = {} extends RequestOf<R> ? [input?: RequestOf<R>] : [input: RequestOf<R>];
+
+/** `/v1/apps/:name` with { name: 'a b' } → `/v1/apps/a%20b`. */
+function pathOf(url: string, params: Record<string, string> = {}): string {
+  return url.replace(/:([A-Za-z]+)/g, (_, name: string) => encodeURIComponent(params[name]));
+}
+
+function queryOf(query: Record<string, unknown> = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
+  const text = q.toString();
+  return text ? `?${text}` : '';
+}
+
 export class ApiClient {
   constructor(private readonly options: ApiClientOptions) {}
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** Calls a route of the contract (api/): its parameters, query and body typed by its schemas, its answer by its reply type. */
+  async call<R extends Route>(route: R, ...[input]: Input<R>): Promise<ReplyOf<R>> {
+    const parts = (input ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown };
+    // POSTs always carry a JSON body (an empty object when the route takes no fields), as before.
+    const body = route.method === 'POST' ? parts.body ?? {} : undefined;
+    return this.request<ReplyOf<R>>(route.method, `${pathOf(route.url, parts.params)}${queryOf(parts.query)}`, body);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
@@ -56,10 +80,7 @@ export class ApiClient {
       const err = data as { message?: string; code?: unknown; errors?: unknown } | undefined;
       throw new ApiError(res.status, err?.message ?? `HTTP ${res.status}`, fieldErrors(err?.errors), isErrorCode(err?.code) ? err.code : undefined);
     }
+    // The server answers this route's reply type (api/); JSON.parse cannot know it.
     return data as T;
   }
-
-  get<T>(path: string): Promise<T> { return this.request<T>('GET', path); }
-  post<T>(path: string, body?: unknown): Promise<T> { return this.request<T>('POST', path, body ?? {}); }
-  delete<T>(path: string): Promise<T> { return this.request<T>('DELETE', path); }
 }

@@ -1,21 +1,17 @@
 import { Command } from 'commander';
+import { createRecoveryPoint, deleteRecoveryPoint, getRecoveryPoint, listRecoveryPoints, type RecoveryPointRecord, type RecoveryPointSummary } from '../api';
 import type { ApiClient } from './api-client';
-import { formatBytes, parseFormat, printRows } from './output';
-
-type Row = Record<string, unknown>;
-interface Snap { claimId: string; plugin: string; csiSnapshotId?: string; sizeBytes: number }
-interface RecoveryPoint { id: string; app: string; generation: number; consistency: string; state: string; snapshots: Snap[]; createdAt: string; message?: string;
-  hooks: { phase: string; taskId: string; exitCode: number; output: string }[] }
+import { type Column, formatBytes, parseFormat, printRows } from './output';
 
 /** Columns of a recovery point; `berth get snapshots` uses the same ones. */
-export const RECOVERY_POINT_COLUMNS: [string, (r: never) => unknown][] = [
-  ['id', (r: Row) => r.id], ['app', (r: Row) => r.app], ['generation', (r: Row) => r.generation],
-  ['volumes', (r: Row) => (r.snapshots as unknown[] | undefined)?.length ?? 0],
-  ['size', (r: Row) => formatBytes((r.snapshots as Snap[] | undefined ?? []).reduce((a, s) => a + Number(s.sizeBytes || 0), 0))],
-  ['consistency', (r: Row) => r.consistency], ['state', (r: Row) => r.state], ['created', (r: Row) => r.createdAt],
-] as [string, (r: never) => unknown][];
+export const RECOVERY_POINT_COLUMNS: Column<RecoveryPointSummary>[] = [
+  ['id', (r) => r.id], ['app', (r) => r.app], ['generation', (r) => r.generation],
+  ['volumes', (r) => r.snapshots?.length ?? 0],
+  ['size', (r) => formatBytes((r.snapshots ?? []).reduce((a, s) => a + Number(s.sizeBytes || 0), 0))],
+  ['consistency', (r) => r.consistency], ['state', (r) => r.state], ['created', (r) => r.createdAt],
+];
 
-function printRecoveryPoint(rp: RecoveryPoint): void {
+function printRecoveryPoint(rp: RecoveryPointRecord): void {
   const w = (s: string) => process.stdout.write(`${s}\n`);
   w(`recovery point ${rp.id} of ${rp.app} (generation ${rp.generation}): ${rp.state}, ${rp.consistency}${rp.message ? ` — ${rp.message}` : ''}`);
   for (const s of rp.snapshots) w(`  ${s.claimId}  ${s.plugin} ${s.csiSnapshotId ?? '-'}  ${formatBytes(s.sizeBytes)}`);
@@ -30,26 +26,26 @@ export function backupCommands(api: () => ApiClient): Command[] {
     .argument('<app>').option('-o, --output <format>', 'table, json or yaml')
     .action(async (app: string, opts: { output?: string }) => {
       const format = parseFormat(opts.output);
-      const rp = await api().post<RecoveryPoint>(`/v1/apps/${encodeURIComponent(app)}/snapshots`, {});
+      const rp = await api().call(createRecoveryPoint, { params: { name: app } });
       if (format !== 'table') printRows(format, rp, [], []);
       else printRecoveryPoint(rp);
     });
   snapshot.command('list').alias('ls').description('list recovery points').option('-o, --output <format>', 'table, json or yaml')
     .action(async (opts: { output?: string }) => {
       const format = parseFormat(opts.output);
-      const data = await api().get<{ items: Row[] }>('/v1/snapshots');
+      const data = await api().call(listRecoveryPoints);
       printRows(format, data, RECOVERY_POINT_COLUMNS, data.items);
     });
   snapshot.command('describe').description('show one recovery point').argument('<id>').option('-o, --output <format>', 'table, json or yaml')
     .action(async (id: string, opts: { output?: string }) => {
       const format = parseFormat(opts.output);
-      const rp = await api().get<RecoveryPoint>(`/v1/snapshots/${encodeURIComponent(id)}`);
+      const rp = await api().call(getRecoveryPoint, { params: { id } });
       if (format !== 'table') printRows(format, rp, [], []);
       else printRecoveryPoint(rp);
     });
   snapshot.command('delete').alias('rm').description('delete a recovery point and its CSI snapshots').argument('<id>')
     .action(async (id: string) => {
-      const res = await api().delete<{ message: string }>(`/v1/snapshots/${encodeURIComponent(id)}`);
+      const res = await api().call(deleteRecoveryPoint, { params: { id } });
       process.stdout.write(`${res.message}\n`);
     });
 

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { progressLine } from './backup-create-commands';
 import type { Backup } from './backup-create-commands';
 
-const backup = (state: string, progress: Backup['progress']): Backup => ({
+const backup = (state: Backup['state'], progress: Backup['progress']): Backup => ({
   id: 'b', app: 'db', repository: 'main', state, volumes: [], startedAt: '2026-01-01T00:00:00Z', origin: 'cluster', progress,
 });
 

@@ -1,28 +1,21 @@
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
+import { type BackupView, createBackup, deleteBackup, getBackup, listBackups } from '../api';
 import type { ApiClient } from './api-client';
-import { formatBytes, parseFormat, printRows, UsageError } from './output';
+import { type Column, formatBytes, parseFormat, printRows, UsageError } from './output';
 
-interface BackupVolume {
-  volume: string; claimId: string; nodeId?: string; state: string; bytesDone: number; bytesTotal: number; filesDone: number;
-  bytesNew?: number; path?: string; changeDetection?: string; message?: string;
-}
-interface Progress { bytesDone: number; bytesTotal: number; filesDone: number; fraction?: number; bytesPerSecond?: number; etaSeconds?: number }
-export interface Backup {
-  id: string; app: string; repository: string; schedule?: string; parent?: string; state: string; volumes: BackupVolume[]; consistency?: string;
-  bytesAdded?: number; message?: string; startedAt: string; finishedAt?: string; expiresAt?: string; recoveryPointId?: string;
-  origin: string; progress: Progress; hooks?: { phase: string; taskId: string; exitCode: number; output: string }[];
-}
+export type Backup = BackupView;
+type BackupVolume = Backup['volumes'][number];
 
-const FINISHED = new Set(['ready', 'failed']);
+const FINISHED = new Set<Backup['state']>(['ready', 'failed']);
 const sum = (b: Backup, f: (v: BackupVolume) => number) => b.volumes.reduce((a, v) => a + f(v), 0);
 
-const BACKUP_COLUMNS: [string, (r: never) => unknown][] = [
-  ['id', (b: Backup) => b.id], ['app', (b: Backup) => b.app], ['repository', (b: Backup) => b.repository], ['schedule', (b: Backup) => b.schedule],
-  ['state', (b: Backup) => b.state], ['volumes', (b: Backup) => b.volumes.length], ['size', (b: Backup) => formatBytes(sum(b, (v) => v.bytesTotal))],
-  ['new', (b: Backup) => formatBytes(sum(b, (v) => v.bytesNew ?? 0))], ['consistency', (b: Backup) => b.consistency],
-  ['started', (b: Backup) => b.startedAt], ['origin', (b: Backup) => b.origin],
-] as [string, (r: never) => unknown][];
+const BACKUP_COLUMNS: Column<Backup>[] = [
+  ['id', (b) => b.id], ['app', (b) => b.app], ['repository', (b) => b.repository], ['schedule', (b) => b.schedule],
+  ['state', (b) => b.state], ['volumes', (b) => b.volumes.length], ['size', (b) => formatBytes(sum(b, (v) => v.bytesTotal))],
+  ['new', (b) => formatBytes(sum(b, (v) => v.bytesNew ?? 0))], ['consistency', (b) => b.consistency],
+  ['started', (b) => b.startedAt], ['origin', (b) => b.origin],
+];
 
 const seconds = (s: number | undefined) => (s === undefined ? '-' : s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`);
 
@@ -52,7 +45,7 @@ async function waitForBackup(api: ApiClient, id: string, intervalMs = 500): Prom
   let lastLine = '';
   let lastPrinted = 0;
   for (;;) {
-    const b = await api.get<Backup>(`/v1/backups/${encodeURIComponent(id)}`);
+    const b = await api.call(getBackup, { params: { id } });
     const p = b.progress;
     if (bar) {
       const payload = { state: b.state, done: formatBytes(p.bytesDone), size: formatBytes(p.bytesTotal), files: p.filesDone, rate: formatBytes(p.bytesPerSecond ?? 0), eta_text: seconds(p.etaSeconds) };
@@ -90,7 +83,7 @@ export function backupCommand(api: () => ApiClient): Command {
       if (opts.repository && opts.location) throw new UsageError('give --repository or --location, not both');
       const repository = opts.repository ?? opts.location;
       const client = api();
-      let b = await client.post<Backup>(`/v1/apps/${encodeURIComponent(app)}/backups`, repository ? { repository } : {});
+      let b = await client.call(createBackup, { params: { name: app }, body: repository ? { repository } : {} });
       if (opts.wait) b = await waitForBackup(client, b.id);
       if (format !== 'table') printRows(format, b, [], []);
       else if (!opts.wait) process.stdout.write(`backup ${b.id} of ${b.app} started into repository ${b.repository} (berth backup describe ${b.id})\n`);
@@ -101,19 +94,19 @@ export function backupCommand(api: () => ApiClient): Command {
     .option('--app <name>', 'only this app\'s').option('-o, --output <format>', 'table, json or yaml')
     .action(async (opts: { app?: string; output?: string }) => {
       const format = parseFormat(opts.output);
-      const data = await api().get<{ items: Backup[] }>(`/v1/backups${opts.app ? `?app=${encodeURIComponent(opts.app)}` : ''}`);
+      const data = await api().call(listBackups, { query: opts.app ? { app: opts.app } : {} });
       printRows(format, data, BACKUP_COLUMNS, data.items);
     });
   backup.command('describe').description('one backup: volumes, bytes, progress').argument('<id>').option('-o, --output <format>', 'table, json or yaml')
     .action(async (id: string, opts: { output?: string }) => {
       const format = parseFormat(opts.output);
-      const b = await api().get<Backup>(`/v1/backups/${encodeURIComponent(id)}`);
+      const b = await api().call(getBackup, { params: { id } });
       if (format !== 'table') printRows(format, b, [], []);
       else printBackup(b);
     });
   backup.command('delete').alias('rm').description('delete a backup (its data is reclaimed by `berth repo prune`)').argument('<id>')
     .action(async (id: string) => {
-      const res = await api().delete<{ message: string }>(`/v1/backups/${encodeURIComponent(id)}`);
+      const res = await api().call(deleteBackup, { params: { id } });
       process.stdout.write(`${res.message}\n`);
     });
   return backup;

@@ -16,12 +16,15 @@ export class UsageError extends BerthError {
   }
 }
 
+/** A table column: its header and how to read it from a row. */
+export type Column<T> = [string, (row: T) => unknown];
+
 /** Prints rows as an aligned table with upper-case headers, or the raw objects as JSON/YAML. */
-export function printRows(format: OutputFormat, raw: unknown, columns: [string, (row: never) => unknown][], rows: unknown[]): void {
+export function printRows<T>(format: OutputFormat, raw: unknown, columns: Column<T>[], rows: T[]): void {
   if (format === 'json') { process.stdout.write(`${JSON.stringify(raw, null, 2)}\n`); return; }
   if (format === 'yaml') { process.stdout.write(stringify(raw)); return; }
   const cells = rows.map((r) => columns.map(([, get]) => {
-    const v = get(r as never);
+    const v = get(r);
     return v === undefined || v === null || v === '' ? '-' : String(v);
   }));
   const headers = columns.map(([h]) => h.toUpperCase());

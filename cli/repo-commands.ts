@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { formatProblem, Repository } from '../backup/repository';
+import { addRepository, listRepositories, removeRepository, type RepositoryView } from '../api';
 import { ApiClient } from './api-client';
-import { parseFormat, printRows, UsageError } from './output';
+import { type Column, parseFormat, printRows, UsageError } from './output';
 
 /**
  * The passphrase never travels on the command line (where `ps` would show it): BERTH_REPO_PASSPHRASE
@@ -24,10 +25,9 @@ export function passphrase(file: string | undefined): string {
 const MiB = 1024 * 1024;
 
 /** Columns of `berth repo list`. */
-const REPOSITORY_COLUMNS: [string, (r: never) => unknown][] = [
-  ['name', (r: { name: string }) => r.name], ['location', (r: { location: string }) => r.location],
-  ['id', (r: { repositoryId: string }) => r.repositoryId], ['added', (r: { createdAt: string }) => r.createdAt],
-] as [string, (r: never) => unknown][];
+const REPOSITORY_COLUMNS: Column<RepositoryView>[] = [
+  ['name', (r) => r.name], ['location', (r) => r.location], ['id', (r) => r.repositoryId], ['added', (r) => r.createdAt],
+];
 
 export function repoCommand(api: () => ApiClient): Command {
   const repo = new Command('repo').description('backup repositories: encrypted, deduplicated, on a local path or mounted share');
@@ -60,19 +60,19 @@ export function repoCommand(api: () => ApiClient): Command {
     .option('--passphrase-file <file>', 'file holding the passphrase (default: $BERTH_REPO_PASSPHRASE)')
     .option('--init', 'create the repository first')
     .action(async (name: string, opts: { location: string; passphraseFile?: string; init?: boolean }) => {
-      const r = await api().post<{ name: string; location: string; repositoryId: string }>('/v1/repositories',
-        { name, location: opts.location, passphrase: passphrase(opts.passphraseFile), ...(opts.init ? { init: true } : {}) });
+      const r = await api().call(addRepository,
+        { body: { name, location: opts.location, passphrase: passphrase(opts.passphraseFile), ...(opts.init ? { init: true } : {}) } });
       process.stdout.write(`repository ${r.name} at ${r.location} (${r.repositoryId}) added\n`);
     });
   repo.command('list').alias('ls').description("the cluster's repositories").option('-o, --output <format>', 'table, json or yaml')
     .action(async (opts: { output?: string }) => {
       const format = parseFormat(opts.output);
-      const data = await api().get<{ items: Record<string, unknown>[] }>('/v1/repositories');
+      const data = await api().call(listRepositories);
       printRows(format, data, REPOSITORY_COLUMNS, data.items);
     });
   repo.command('remove').alias('rm').description('forget a repository (its backups stay in it)').argument('<name>')
     .action(async (name: string) => {
-      const res = await api().delete<{ message: string }>(`/v1/repositories/${encodeURIComponent(name)}`);
+      const res = await api().call(removeRepository, { params: { name } });
       process.stdout.write(`${res.message}\n`);
     });
   return repo;

@@ -1,24 +1,48 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { ApiClient } from './api-client';
+import {
+  apply as applyRoute, type AppDescription, deleteApp, deleteStorageClass, describeApp, getApp, type Items, listApps, listClaims, listEvents, listNodes,
+  listPlugins, listRecoveryPoints, listReservations, listStorageClasses, listTasks, listVolumes, scaleApp, taskLogs,
+} from '../api';
+import type { ApiClient } from './api-client';
 import { RECOVERY_POINT_COLUMNS } from './backup-commands';
-import { formatBytes, parseFormat, printRows, UsageError } from './output';
+import { type Column, formatBytes, type OutputFormat, parseFormat, printRows, UsageError } from './output';
 
-type Row = Record<string, unknown>;
-const col = (name: string, get: (r: Row) => unknown): [string, (r: never) => unknown] => [name, get as (r: never) => unknown];
+/** How `berth get KIND [NAME]` fetches and prints one kind; `-o json|yaml` prints the API objects whole. */
+interface Table {
+  /** Kinds that can be fetched by name (apps). */
+  byName: boolean;
+  print(api: ApiClient, format: OutputFormat, name?: string): Promise<void>;
+}
 
-/** Table columns per kind; `-o json|yaml` prints the API objects whole. */
-const TABLES: Record<string, { path: string; columns: [string, (r: never) => unknown][] }> = {
-  apps: { path: '/v1/apps', columns: [col('name', (r) => r.name), col('instances', (r) => r.instances), col('running', (r) => r.running), col('generation', (r) => r.generation), col('state', (r) => r.state)] },
-  tasks: { path: '/v1/tasks', columns: [col('id', (r) => r.id), col('app', (r) => r.app), col('node', (r) => r.nodeId), col('state', (r) => r.state), col('restarts', (r) => r.restarts), col('message', (r) => r.message)] },
-  nodes: { path: '/v1/nodes', columns: [col('id', (r) => r.id), col('state', (r) => r.state), col('address', (r) => r.address), col('cpu', (r) => r.cpuCores), col('memory', (r) => formatBytes(r.memoryBytes as number)), col('pools', (r) => (r.pools as { plugin: string; pool: string; availableBytes: number }[] ?? []).map((p) => `${p.plugin}/${p.pool}=${formatBytes(p.availableBytes)}`).join(' '))] },
-  volumes: { path: '/v1/volumes', columns: [col('id', (r) => r.id), col('plugin', (r) => r.plugin), col('node', (r) => r.nodeId), col('size', (r) => formatBytes(r.capacityBytes as number)), col('claim', (r) => r.claimId), col('state', (r) => r.state)] },
-  claims: { path: '/v1/claims', columns: [col('id', (r) => r.id), col('class', (r) => r.storageClass), col('size', (r) => formatBytes(r.sizeBytes as number)), col('volume', (r) => r.volumeId), col('state', (r) => r.state)] },
-  reservations: { path: '/v1/reservations', columns: [col('holder', (r) => r.holderId), col('node', (r) => r.nodeId), col('kind', (r) => r.kind), col('cpu', (r) => r.cpu), col('memory', (r) => formatBytes(r.memoryBytes as number)), col('storage', (r) => r.storage)] },
-  snapshots: { path: '/v1/snapshots', columns: RECOVERY_POINT_COLUMNS },
-  storageclasses: { path: '/v1/storageclasses', columns: [col('name', (r) => r.name), col('plugin', (r) => r.plugin), col('binding', (r) => r.bindingMode), col('reclaim', (r) => r.reclaimPolicy)] },
-  plugins: { path: '/v1/plugins', columns: [col('name', (r) => r.name), col('nodes', (r) => (r.nodes as string[] ?? []).join(',')), col('capabilities', (r) => (r.controllerCapabilities as string[] ?? []).length)] },
-  events: { path: '/v1/events', columns: [col('time', (r) => r.time), col('object', (r) => r.object), col('reason', (r) => r.reason), col('message', (r) => r.message)] },
+function table<T>(list: (api: ApiClient) => Promise<Items<T>>, columns: Column<T>[], one?: (api: ApiClient, name: string) => Promise<T>): Table {
+  return {
+    byName: one !== undefined,
+    async print(api, format, name) {
+      if (name !== undefined && one) {
+        const item = await one(api, name);
+        printRows(format, item, columns, [item]);
+        return;
+      }
+      const data = await list(api);
+      printRows(format, data, columns, data.items);
+    },
+  };
+}
+
+const TABLES: Record<string, Table> = {
+  apps: table((api) => api.call(listApps), [['name', (r) => r.name], ['instances', (r) => r.instances], ['running', (r) => r.running], ['generation', (r) => r.generation], ['state', (r) => r.state]],
+    (api, name) => api.call(getApp, { params: { name } })),
+  tasks: table((api) => api.call(listTasks), [['id', (r) => r.id], ['app', (r) => r.app], ['node', (r) => r.nodeId], ['state', (r) => r.state], ['restarts', (r) => r.restarts], ['message', (r) => r.message]]),
+  nodes: table((api) => api.call(listNodes), [['id', (r) => r.id], ['state', (r) => r.state], ['address', (r) => r.address], ['cpu', (r) => r.cpuCores], ['memory', (r) => formatBytes(r.memoryBytes)],
+    ['pools', (r) => (r.pools ?? []).map((p) => `${p.plugin}/${p.pool}=${formatBytes(p.availableBytes)}`).join(' ')]]),
+  volumes: table((api) => api.call(listVolumes), [['id', (r) => r.id], ['plugin', (r) => r.plugin], ['node', (r) => r.nodeId], ['size', (r) => formatBytes(r.capacityBytes)], ['claim', (r) => r.claimId], ['state', (r) => r.state]]),
+  claims: table((api) => api.call(listClaims), [['id', (r) => r.id], ['class', (r) => r.storageClass], ['size', (r) => formatBytes(r.sizeBytes)], ['volume', (r) => r.volumeId], ['state', (r) => r.state]]),
+  reservations: table((api) => api.call(listReservations), [['holder', (r) => r.holderId], ['node', (r) => r.nodeId], ['kind', (r) => r.kind], ['cpu', (r) => r.cpu], ['memory', (r) => formatBytes(r.memoryBytes)], ['storage', (r) => r.storage]]),
+  snapshots: table((api) => api.call(listRecoveryPoints), RECOVERY_POINT_COLUMNS),
+  storageclasses: table((api) => api.call(listStorageClasses), [['name', (r) => r.name], ['plugin', (r) => r.plugin], ['binding', (r) => r.bindingMode], ['reclaim', (r) => r.reclaimPolicy]]),
+  plugins: table((api) => api.call(listPlugins), [['name', (r) => r.name], ['nodes', (r) => (r.nodes ?? []).join(',')], ['capabilities', (r) => (r.controllerCapabilities ?? []).length]]),
+  events: table((api) => api.call(listEvents), [['time', (r) => r.time], ['object', (r) => r.object], ['reason', (r) => r.reason], ['message', (r) => r.message]]),
 };
 const ALIASES: Record<string, string> = { app: 'apps', task: 'tasks', node: 'nodes', volume: 'volumes', vol: 'volumes', claim: 'claims',
   reservation: 'reservations', snapshot: 'snapshots', storageclass: 'storageclasses', sc: 'storageclasses', plugin: 'plugins', event: 'events' };
@@ -42,7 +66,7 @@ export function resourceCommands(api: () => ApiClient): Command[] {
     .requiredOption('-f, --file <file>', 'manifest file, or - for stdin')
     .option('--dry-run', 'validate only; change nothing')
     .action(async (opts: { file: string; dryRun?: boolean }) => {
-      const res = await api().post<{ applied: { kind: string; name: string; action: string }[] }>('/v1/apply', { manifest: readManifest(opts.file), dryRun: Boolean(opts.dryRun) });
+      const res = await api().call(applyRoute, { body: { manifest: readManifest(opts.file), dryRun: Boolean(opts.dryRun) } });
       for (const a of res.applied) process.stdout.write(`${a.kind.toLowerCase()}/${a.name} ${a.action}${opts.dryRun ? ' (dry run)' : ''}\n`);
     });
 
@@ -51,10 +75,8 @@ export function resourceCommands(api: () => ApiClient): Command[] {
     .action(async (kindArg: string, name: string | undefined, opts: { output?: string }) => {
       const format = parseFormat(opts.output);
       const kind = kindOf(kindArg);
-      if (name && kind !== 'apps') throw new UsageError(`get ${kind} takes no name (list them all, or use -o json and filter)`);
-      const data = await api().get<{ items: Row[] } | Row>(name ? `${TABLES[kind].path}/${encodeURIComponent(name)}` : TABLES[kind].path);
-      const rows = 'items' in data && Array.isArray(data.items) ? data.items : [data];
-      printRows(format, data, TABLES[kind].columns, rows);
+      if (name && !TABLES[kind].byName) throw new UsageError(`get ${kind} takes no name (list them all, or use -o json and filter)`);
+      await TABLES[kind].print(api(), format, name || undefined);
     });
 
   const describe = new Command('describe').description('show an app with its tasks, claims, volumes, events and why pending tasks are pending')
@@ -62,7 +84,7 @@ export function resourceCommands(api: () => ApiClient): Command[] {
     .action(async (kind: string, name: string, opts: { output?: string }) => {
       if (kindOf(kind) !== 'apps') throw new UsageError('describe supports: app');
       const format = parseFormat(opts.output);
-      const d = await api().get<DescribeApp>(`/v1/apps/${encodeURIComponent(name)}/describe`);
+      const d = await api().call(describeApp, { params: { name } });
       if (format !== 'table') { printRows(format, d, [], []); return; }
       printDescribe(d);
     });
@@ -72,7 +94,7 @@ export function resourceCommands(api: () => ApiClient): Command[] {
     .action(async (kind: string, name: string) => {
       const k = kindOf(kind);
       if (k !== 'apps' && k !== 'storageclasses') throw new UsageError(`delete supports app and storageclass, not ${kind}`);
-      const res = await api().delete<{ message: string }>(`${TABLES[k].path}/${encodeURIComponent(name)}`);
+      const res = k === 'apps' ? await api().call(deleteApp, { params: { name } }) : await api().call(deleteStorageClass, { params: { name } });
       process.stdout.write(`${res.message}\n`);
     });
 
@@ -80,32 +102,24 @@ export function resourceCommands(api: () => ApiClient): Command[] {
     .argument('<app>').argument('<instances>')
     .action(async (app: string, instances: string) => {
       if (!/^\d+$/.test(instances)) throw new UsageError(`instances must be a whole number, got ${JSON.stringify(instances)}`);
-      const res = await api().post<{ message: string }>(`/v1/apps/${encodeURIComponent(app)}/scale`, { instances: Number(instances) });
+      const res = await api().call(scaleApp, { params: { name: app }, body: { instances: Number(instances) } });
       process.stdout.write(`${res.message}\n`);
     });
 
   const logs = new Command('logs').description('print the output of a task (e.g. pg-0)')
     .argument('<task>').option('--tail <n>', 'only the last n lines')
     .action(async (task: string, opts: { tail?: string }) => {
-      const q = opts.tail ? `?tail=${encodeURIComponent(opts.tail)}` : '';
-      const res = await api().get<{ logs: string }>(`/v1/tasks/${encodeURIComponent(task)}/logs${q}`);
+      // The server checks --tail (a whole number ≥ 1): what is not a number arrives as NaN and is refused.
+      const res = await api().call(taskLogs, { params: { id: task }, query: opts.tail ? { tail: Number(opts.tail) } : {} });
       process.stdout.write(res.logs);
     });
 
   return [apply, get, describe, del, scale, logs];
 }
 
-interface DescribeApp {
-  app: Row;
-  tasks: { id: string; nodeId?: string; state: string; message?: string; restarts?: number; rejections?: { nodeId: string; reason: string; message: string }[] }[];
-  claims: Row[];
-  volumes: Row[];
-  events: { time: string; reason: string; message: string; object: string }[];
-}
-
-function printDescribe(d: DescribeApp): void {
+function printDescribe(d: AppDescription): void {
   const w = (s: string) => process.stdout.write(`${s}\n`);
-  const app = d.app as { name: string; generation: number; spec: { instances: number } };
+  const { app } = d;
   w(`App: ${app.name}   generation ${app.generation}   instances ${app.spec.instances}`);
   w('\nTasks:');
   for (const t of d.tasks) {
@@ -113,9 +127,9 @@ function printDescribe(d: DescribeApp): void {
     for (const r of t.rejections ?? []) w(`      node ${r.nodeId}: ${r.reason}: ${r.message}`);
   }
   w('\nClaims:');
-  for (const c of d.claims) w(`  ${String(c.id)}  ${formatBytes(c.sizeBytes as number)}  ${String(c.state)}${c.volumeId ? `  → ${String(c.volumeId)}` : ''}`);
+  for (const c of d.claims) w(`  ${c.id}  ${formatBytes(c.sizeBytes)}  ${c.state}${c.volumeId ? `  → ${c.volumeId}` : ''}`);
   w('\nVolumes:');
-  for (const v of d.volumes) w(`  ${String(v.id)}  ${String(v.plugin)}  node ${String(v.nodeId ?? '-')}  ${formatBytes(v.capacityBytes as number)}  ${String(v.state)}`);
+  for (const v of d.volumes) w(`  ${v.id}  ${v.plugin}  node ${v.nodeId ?? '-'}  ${formatBytes(v.capacityBytes)}  ${v.state}`);
   w('\nEvents:');
   for (const e of d.events.slice(-20)) w(`  ${e.time}  ${e.object}  ${e.reason}: ${e.message}`);
 }

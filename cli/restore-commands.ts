@@ -3,17 +3,24 @@ import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { BackupNotFoundError, Repository } from '../backup/repository';
 import { rephrase } from '../lib/errors';
+import {
+  addRepository, type BodyOf, createRestore, getRestore, listRepositories, listRestores, removeRepository, type RestoreRecord, type SnapshotRestoreResult,
+} from '../api';
 import { ApiClient, ApiError } from './api-client';
-import { formatBytes, parseFormat, printRows, UsageError, type OutputFormat } from './output';
+import { type Column, formatBytes, parseFormat, printRows, UsageError, type OutputFormat } from './output';
 import { passphrase } from './repo-commands';
 
-type Row = Record<string, unknown>;
+export type RestoreView = RestoreRecord;
+type RestoreVolume = RestoreView['volumes'][number];
 
-interface RestoreVolume { claimId: string; volume: string; state: string; nodeId?: string; bytesDone: number; bytesTotal: number; message?: string }
-export interface RestoreView {
-  id: string; app: string; state: string; message?: string; createdAt: string; finishedAt?: string;
-  source: { kind: 'backup'; repository: string; backupId: string } | { kind: 'snapshot'; recoveryPointId: string };
-  storageClassMap: Record<string, string>; volumes: RestoreVolume[];
+/** POST /v1/restores answers a restore record for a backup, the restored app's summary for a recovery point. */
+function restoreRecord(answer: RestoreRecord | SnapshotRestoreResult): RestoreRecord {
+  if (!('id' in answer)) throw new Error('the server answered a restore from a backup without a restore record');
+  return answer;
+}
+function snapshotRestore(answer: RestoreRecord | SnapshotRestoreResult): SnapshotRestoreResult {
+  if (!('recoveryPoint' in answer)) throw new Error('the server answered a restore from a recovery point with a restore record');
+  return answer;
 }
 
 /** `a=b,c=d` → { a: 'b', c: 'd' }; a malformed or repeated entry is a usage error. */
@@ -34,10 +41,10 @@ const sum = (r: RestoreView, f: (v: RestoreVolume) => number) => r.volumes.reduc
 const progressOf = (r: RestoreView) => `${formatBytes(sum(r, (v) => v.bytesDone))}/${formatBytes(sum(r, (v) => v.bytesTotal))}`;
 const sourceOf = (r: RestoreView) => (r.source.kind === 'backup' ? `backup ${r.source.backupId} (${r.source.repository})` : `snapshot ${r.source.recoveryPointId}`);
 
-const RESTORE_COLUMNS = [
-  ['id', (r: RestoreView) => r.id], ['app', (r: RestoreView) => r.app], ['source', sourceOf], ['state', (r: RestoreView) => r.state],
-  ['progress', progressOf], ['created', (r: RestoreView) => r.createdAt], ['message', (r: RestoreView) => r.message],
-] as unknown as [string, (r: never) => unknown][];
+const RESTORE_COLUMNS: Column<RestoreView>[] = [
+  ['id', (r) => r.id], ['app', (r) => r.app], ['source', sourceOf], ['state', (r) => r.state],
+  ['progress', progressOf], ['created', (r) => r.createdAt], ['message', (r) => r.message],
+];
 
 function printRestore(r: RestoreView): void {
   const w = (s: string) => process.stdout.write(`${s}\n`);
@@ -59,7 +66,7 @@ async function waitForRestore(api: ApiClient, id: string, format: OutputFormat):
   let started = false;
   let lastLine = '';
   for (;;) {
-    const r = await api.get<RestoreView>(`/v1/restores/${encodeURIComponent(id)}`);
+    const r = await api.call(getRestore, { params: { id } });
     const total = sum(r, (v) => v.bytesTotal);
     const done = Math.min(sum(r, (v) => v.bytesDone), total);
     const payload = { done: formatBytes(done), total: formatBytes(total), state: r.state };
@@ -83,9 +90,9 @@ async function waitForRestore(api: ApiClient, id: string, format: OutputFormat):
 }
 
 /** Creates a restore from a backup, optionally waits, prints it; exit 1 when it failed. */
-async function createBackupRestore(api: ApiClient, body: Row, opts: { wait?: boolean; output?: string }): Promise<void> {
+async function createBackupRestore(api: ApiClient, body: BodyOf<typeof createRestore>, opts: { wait?: boolean; output?: string }): Promise<void> {
   const format = parseFormat(opts.output);
-  let r = await api.post<RestoreView>('/v1/restores', body);
+  let r = restoreRecord(await api.call(createRestore, { body }));
   if (format === 'table') process.stdout.write(`restore ${r.id}: app/${r.app} from ${sourceOf(r)}: ${r.volumes.length} volume(s) to restore before the instances start\n`);
   if (opts.wait) r = await waitForRestore(api, r.id, format);
   if (format !== 'table') printRows(format, r, [], []);
@@ -120,12 +127,12 @@ async function restoreFromRepository(api: ApiClient, opts: { repo: string; backu
   const location = resolve(opts.repo);
   const pass = passphrase(opts.passphraseFile);
   const repo = await openLocally(location, pass, opts.backup);
-  const known = (await api.get<{ items: { name: string; location: string; repositoryId: string }[] }>('/v1/repositories')).items;
+  const known = (await api.call(listRepositories)).items;
   let name = known.find((r) => r.location === location || r.repositoryId === repo.id)?.name;
   let added = false;
   if (!name) {
     name = opts.repositoryName ?? `restored-${repo.id.replace(/[^0-9a-f]/gi, '').slice(0, 8).toLowerCase()}`;
-    await api.post('/v1/repositories', { name, location, passphrase: pass });
+    await api.call(addRepository, { body: { name, location, passphrase: pass } });
     added = true;
     if (parseFormat(opts.output) === 'table') process.stdout.write(`repository ${name} at ${location} added to the cluster\n`);
   }
@@ -133,7 +140,7 @@ async function restoreFromRepository(api: ApiClient, opts: { repo: string; backu
     await createBackupRestore(api, { fromBackup: opts.backup, repository: name, ...(opts.as ? { as: opts.as } : {}), ...(map ? { storageClassMap: map } : {}) }, opts);
   } catch (error) {
     if (added && error instanceof ApiError && error.status >= 400 && error.status < 500) {
-      await api.delete(`/v1/repositories/${encodeURIComponent(name)}`).catch(() => undefined);
+      await api.call(removeRepository, { params: { name } }).catch(() => undefined);
     }
     throw error;
   }
@@ -174,8 +181,7 @@ export function restoreCommand(api: () => ApiClient): Command {
       }
       if (opts.repository || opts.storageClassMap || opts.wait) throw new UsageError('--repository, --storage-class-map and --wait apply to --from-backup only');
       const format = parseFormat(opts.output);
-      const res = await api().post<{ app: string; recoveryPoint: string; claims: { id: string; snapshotId: string }[]; storageClassesCreated: string[] }>(
-        '/v1/restores', { fromSnapshot: opts.fromSnapshot, ...(opts.as ? { as: opts.as } : {}) });
+      const res = snapshotRestore(await api().call(createRestore, { body: { fromSnapshot: opts.fromSnapshot, ...(opts.as ? { as: opts.as } : {}) } }));
       if (format !== 'table') { printRows(format, res, [], []); return; }
       process.stdout.write(`app/${res.app} restored from ${res.recoveryPoint}: ${res.claims.length} volume(s) from snapshots${res.storageClassesCreated.length ? `; storage classes re-created: ${res.storageClassesCreated.join(', ')}` : ''}\n`);
     });
@@ -183,13 +189,13 @@ export function restoreCommand(api: () => ApiClient): Command {
   restore.command('list').alias('ls').description('restores from backups and their progress').option('-o, --output <format>', 'table, json or yaml')
     .action(async (opts: { output?: string }) => {
       const format = parseFormat(opts.output);
-      const data = await api().get<{ items: RestoreView[] }>('/v1/restores');
+      const data = await api().call(listRestores);
       printRows(format, data, RESTORE_COLUMNS, data.items);
     });
   restore.command('describe').description('one restore: state, message, bytes done per volume').argument('<id>').option('-o, --output <format>', 'table, json or yaml')
     .action(async (id: string, opts: { output?: string }) => {
       const format = parseFormat(opts.output);
-      const r = await api().get<RestoreView>(`/v1/restores/${encodeURIComponent(id)}`);
+      const r = await api().call(getRestore, { params: { id } });
       if (format !== 'table') printRows(format, r, [], []);
       else printRestore(r);
     });

@@ -1,14 +1,13 @@
 import { Command } from 'commander';
+import { createSchedule, deleteSchedule, listSchedules, type ScheduleRecord } from '../api';
 import type { ApiClient } from './api-client';
-import { parseFormat, printRows, UsageError } from './output';
+import { type Column, parseFormat, printRows, UsageError } from './output';
 
-interface Schedule { name: string; app: string; cron: string; repository: string; keep?: number; ttlSeconds?: number; fromApp: boolean; lastRunAt?: string; lastBackup?: string; lastError?: string; action?: string }
-
-const SCHEDULE_COLUMNS: [string, (r: never) => unknown][] = [
-  ['name', (s: Schedule) => s.name], ['app', (s: Schedule) => s.app], ['cron', (s: Schedule) => s.cron], ['repository', (s: Schedule) => s.repository],
-  ['keep', (s: Schedule) => s.keep], ['ttl', (s: Schedule) => (s.ttlSeconds ? `${s.ttlSeconds}s` : undefined)], ['from', (s: Schedule) => (s.fromApp ? 'app policy' : 'cli')],
-  ['last run', (s: Schedule) => s.lastRunAt], ['last backup', (s: Schedule) => s.lastBackup], ['last error', (s: Schedule) => s.lastError],
-] as [string, (r: never) => unknown][];
+const SCHEDULE_COLUMNS: Column<ScheduleRecord>[] = [
+  ['name', (s) => s.name], ['app', (s) => s.app], ['cron', (s) => s.cron], ['repository', (s) => s.repository],
+  ['keep', (s) => s.keep], ['ttl', (s) => (s.ttlSeconds ? `${s.ttlSeconds}s` : undefined)], ['from', (s) => (s.fromApp ? 'app policy' : 'cli')],
+  ['last run', (s) => s.lastRunAt], ['last backup', (s) => s.lastBackup], ['last error', (s) => s.lastError],
+];
 
 function wholeNumber(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--keep must be a whole number ≥ 1, got ${JSON.stringify(value)}`);
@@ -27,22 +26,22 @@ export function scheduleCommand(api: () => ApiClient): Command {
     .option('-o, --output <format>', 'table, json or yaml')
     .action(async (name: string, opts: { app: string; cron: string; keep?: number; ttl?: string; repository?: string; output?: string }) => {
       const format = parseFormat(opts.output);
-      const s = await api().post<Schedule>('/v1/schedules', {
+      const s = await api().call(createSchedule, { body: {
         name, app: opts.app, cron: opts.cron, ...(opts.keep !== undefined ? { keep: opts.keep } : {}), ...(opts.ttl ? { ttl: opts.ttl } : {}),
         ...(opts.repository ? { repository: opts.repository } : {}),
-      });
+      } });
       if (format !== 'table') printRows(format, s, [], []);
       else process.stdout.write(`schedule ${s.name} ${s.action ?? 'created'}: back up ${s.app} at "${s.cron}" into ${s.repository}\n`);
     });
   schedule.command('list').alias('ls').description('schedules').option('-o, --output <format>', 'table, json or yaml')
     .action(async (opts: { output?: string }) => {
       const format = parseFormat(opts.output);
-      const data = await api().get<{ items: Schedule[] }>('/v1/schedules');
+      const data = await api().call(listSchedules);
       printRows(format, data, SCHEDULE_COLUMNS, data.items);
     });
   schedule.command('delete').alias('rm').description('delete a schedule (its backups stay)').argument('<name>')
     .action(async (name: string) => {
-      const res = await api().delete<{ message: string }>(`/v1/schedules/${encodeURIComponent(name)}`);
+      const res = await api().call(deleteSchedule, { params: { name } });
       process.stdout.write(`${res.message}\n`);
     });
   return schedule;

@@ -3,7 +3,6 @@ import { Logger } from 'pino';
 import { InMemoryLedgerStore, Ledger } from '../core/reservations';
 import { Scheduler } from '../core/scheduler';
 import { serveAgentControl } from './agents/agent-service';
-import { registerBackupRoutes } from './api/backup-routes';
 import { BackupSchedules } from './data-protection/backup-schedules';
 import { BackupService } from './data-protection/backups';
 import { ClusterContext } from './cluster-context';
@@ -12,11 +11,8 @@ import { startHttpApi } from './api/http-server';
 import { rebuildLedger } from './controllers/ledger-rebuild';
 import { handleSync } from './agents/node-sync';
 import { Reconciler } from './controllers/reconciler';
-import { registerRecoveryRoutes } from './api/recovery-routes';
 import { RecoveryPoints } from './data-protection/recovery-points';
 import { Repositories } from './data-protection/repositories';
-import { registerRepositoryRoutes } from './api/repository-routes';
-import { registerMetricsRoutes } from './api/metrics-routes';
 import { SqliteClusterStore } from './store/sqlite-cluster-store';
 
 export interface ServerOptions {
@@ -59,13 +55,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const service = new ClusterService(ctx, () => reconciler.kick(), { problem: (app, spec) => schedules.policyProblem(app, spec), changed: () => schedules.syncFromApps() });
   const agents = await serveAgentControl(options.agentListen, (req, cancelled) => handleSync(ctx, req, cancelled), log, options.token);
   const agentHost = options.agentListen.slice(0, options.agentListen.lastIndexOf(':'));
-  const http = await startHttpApi(service, { listen: options.listen, token: options.token, log,
-    routes: (app) => {
-      registerRecoveryRoutes(app, ctx, recoveryPoints, repositories, () => reconciler.kick());
-      registerRepositoryRoutes(app, repositories);
-      registerBackupRoutes(app, backups, schedules);
-      registerMetricsRoutes(app, ctx, reconciler);
-    } });
+  const http = await startHttpApi({ ctx, cluster: service, recoveryPoints, repositories, backups, schedules, kick: () => reconciler.kick(), controlLoop: reconciler.stats },
+    { listen: options.listen, token: options.token, log });
   reconciler.kick();
   // Undo snapshots a crash interrupted, then settle the backups it interrupted (whose recovery points
   // those may be), in the background: it may wait for plugins and agents.

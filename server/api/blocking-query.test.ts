@@ -1,37 +1,23 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { InMemoryLedgerStore, Ledger } from '../../core/reservations';
-import { Scheduler } from '../../core/scheduler';
-import { ClusterContext } from '../cluster-context';
-import { ClusterService } from './cluster-service';
-import { startHttpApi } from './http-server';
-import { SqliteClusterStore } from '../store/sqlite-cluster-store';
+import type { ClusterContext } from '../cluster-context';
+import type { SqliteClusterStore } from '../store/sqlite-cluster-store';
+import { startTestApi } from './test-api';
 
 /** The API's blocking queries on a real HTTP listener: a watch that answers when the cluster changes, not by polling. */
 describe('server: blocking queries on the API lists', function () {
   this.timeout(20_000);
-  let dir: string;
   let store: SqliteClusterStore;
   let ctx: ClusterContext;
   let url: string;
   let close: () => Promise<unknown>;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'berth-blocking-'));
-    store = new SqliteClusterStore(join(dir, 'berth.db'));
-    const ledger = new Ledger(new InMemoryLedgerStore());
-    ctx = new ClusterContext(store, ledger, new Scheduler(ledger), pino({ level: 'silent' }), { nodeDownAfterMs: 15_000 });
-    const http = await startHttpApi(new ClusterService(ctx, () => undefined), { listen: '127.0.0.1:0', log: pino({ level: 'silent' }) });
-    url = http.url;
-    close = () => http.app.close();
+    const api = await startTestApi();
+    ({ store, ctx, url } = api);
+    close = () => api.close();
   });
   after(async () => {
     await close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const tasks = async (query = '') => {

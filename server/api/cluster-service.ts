@@ -7,11 +7,24 @@ import { loadAgentProto } from '../../proto/berth/load';
 import type { LogsResponse__Output } from '../../proto/berth/generated/berth/agent/v1/LogsResponse';
 import type { ClusterContext } from '../cluster-context';
 import { conflict, invalidArgument, notFound, unavailable } from '../../lib/errors';
-import type { AppRecord } from '../store/records';
+import type { AppRecord, ClaimRecord, EventRecord, TaskRecord, VolumeRecord } from '../store/records';
 import { listRecoveryPoints } from '../data-protection/recovery-points';
+import type { AppDescription, AppDetail, Applied, AppSummary, NodeView, PluginView, RecoveryPointSummary, ReservationView, StorageClassView } from '../../api';
 
-export type ListKind = 'apps' | 'tasks' | 'nodes' | 'volumes' | 'claims' | 'reservations' | 'snapshots' | 'storageclasses' | 'plugins' | 'events';
-type Applied = { kind: string; name: string; action: 'created' | 'updated' | 'unchanged' };
+/** What each list of the API holds. */
+export interface ListItems {
+  apps: AppSummary;
+  tasks: TaskRecord;
+  nodes: NodeView;
+  volumes: VolumeRecord;
+  claims: ClaimRecord;
+  reservations: ReservationView;
+  snapshots: RecoveryPointSummary;
+  storageclasses: StorageClassView;
+  plugins: PluginView;
+  events: EventRecord;
+}
+export type ListKind = keyof ListItems;
 
 /** What a changed App may not change: a claim's identity (class, mode, size) is fixed once volumes exist. */
 function volumeChangeProblem(old: AppRecord, next: AppManifest): string | undefined {
@@ -126,26 +139,28 @@ export class ClusterService {
     return this.ctx.index;
   }
 
-  async list(kind: ListKind): Promise<unknown[]> {
+  async list<K extends ListKind>(kind: K): Promise<ListItems[K][]> {
     const { store } = this.ctx;
-    switch (kind) {
-      case 'apps': return store.apps.list().map((a) => this.appSummary(a));
-      case 'tasks': return store.tasks.list();
-      case 'nodes': return store.nodes.list().map((stored) => this.ctx.liveness.live(stored)).map((n) => ({ ...n, pools: n.plugins.flatMap((p) => p.pools.map((pool) => ({ plugin: p.name, pool: pool.name, availableBytes: Number(pool.availableBytes) }))) }));
-      case 'volumes': return store.volumes.list();
-      case 'claims': return store.claims.list();
-      case 'reservations': return (await this.ctx.ledger.list()).map((r) => ({
+    // One reader per kind, typed by ListItems (a switch could not tie each answer to its kind).
+    const lists: { [L in ListKind]: () => ListItems[L][] | Promise<ListItems[L][]> } = {
+      apps: () => store.apps.list().map((a) => this.appSummary(a)),
+      tasks: () => store.tasks.list(),
+      nodes: () => store.nodes.list().map((stored) => this.ctx.liveness.live(stored)).map((n) => ({ ...n, pools: n.plugins.flatMap((p) => p.pools.map((pool) => ({ plugin: p.name, pool: pool.name, availableBytes: Number(pool.availableBytes) }))) })),
+      volumes: () => store.volumes.list(),
+      claims: () => store.claims.list(),
+      reservations: async () => (await this.ctx.ledger.list()).map((r) => ({
         holderId: r.holderId, nodeId: r.nodeId, kind: r.kind, cpu: r.amounts.cpuMillis / 1000, memoryBytes: r.amounts.memoryBytes,
-        storage: r.amounts.pools.map((p) => `${p.plugin}/${p.pool}=${p.bytes}`).join(' '), amounts: r.amounts }));
-      case 'snapshots': return listRecoveryPoints(store);
-      case 'storageclasses': return store.storageClasses.list().map((s) => ({ name: s.name, ...s.spec }));
-      case 'plugins': return this.plugins();
-      case 'events': return store.events(undefined, 200);
-    }
+        storage: r.amounts.pools.map((p) => `${p.plugin}/${p.pool}=${p.bytes}`).join(' '), amounts: r.amounts })),
+      snapshots: () => listRecoveryPoints(store),
+      storageclasses: () => store.storageClasses.list().map((s) => ({ name: s.name, ...s.spec })),
+      plugins: () => this.plugins(),
+      events: () => store.events(undefined, 200),
+    };
+    return lists[kind]();
   }
 
-  private plugins(): unknown[] {
-    const byName = new Map<string, { name: string; nodes: string[]; controllerCapabilities: string[]; nodeCapabilities: string[] }>();
+  private plugins(): PluginView[] {
+    const byName = new Map<string, PluginView>();
     for (const n of this.ctx.store.nodes.list()) {
       for (const p of n.plugins) {
         const e = byName.get(p.name) ?? { name: p.name, nodes: [], controllerCapabilities: p.controllerCapabilities, nodeCapabilities: p.nodeCapabilities };
@@ -156,19 +171,19 @@ export class ClusterService {
     return [...byName.values()];
   }
 
-  private appSummary(a: AppRecord): Record<string, unknown> {
+  private appSummary(a: AppRecord): AppSummary {
     const tasks = this.ctx.store.tasks.where('app', a.name);
     return { name: a.name, instances: a.spec.instances, running: tasks.filter((t) => t.state === 'running').length, generation: a.generation,
       state: a.deleting ? 'deleting' : tasks.every((t) => t.state === 'running') && tasks.length === a.spec.instances ? 'running' : 'progressing', spec: a.spec };
   }
 
-  async getApp(name: string): Promise<unknown> {
+  async getApp(name: string): Promise<AppDetail> {
     const app = this.ctx.store.apps.get(name);
     if (!app) throw notFound(`app ${name} not found`);
     return { ...this.appSummary(app), createdAt: app.createdAt };
   }
 
-  async describeApp(name: string): Promise<unknown> {
+  async describeApp(name: string): Promise<AppDescription> {
     const { store } = this.ctx;
     const app = store.apps.get(name);
     if (!app) throw notFound(`app ${name} not found`);

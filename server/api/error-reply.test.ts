@@ -8,7 +8,7 @@ import { repositoryProblem } from '../data-protection/repositories';
 import { errorReply } from './error-reply';
 import type { ClusterService } from './cluster-service';
 import { badRequest, conflict, unauthorized, unavailable } from './http-errors';
-import { startHttpApi } from './http-server';
+import { type ApiServices, startHttpApi } from './http-server';
 
 describe('server: errors as HTTP answers', () => {
   it('answers the status of the code, with the code in the body', () => {
@@ -50,7 +50,7 @@ describe('server: errors as HTTP answers', () => {
       getApp: async (name: string) => { throw notFound(`app ${name} not found`); },
       apply: async () => { throw badRequest('invalid manifest: 1 problem(s); nothing was applied', [{ path: 'App/a spec', message: 'no' }]); },
     } as unknown as ClusterService;
-    const { app, url } = await startHttpApi(service, { listen: '127.0.0.1:0', log: pino({ level: 'silent' }) });
+    const { app, url } = await startHttpApi({ cluster: service } as unknown as ApiServices, { listen: '127.0.0.1:0', log: pino({ level: 'silent' }) });
     try {
       const missing = await fetch(`${url}/v1/apps/nope`);
       assert.equal(missing.status, 404);

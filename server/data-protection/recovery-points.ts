@@ -22,12 +22,12 @@ export interface RecoveryPointOptions {
 }
 
 /** The summary `berth get snapshots` lists; `-o json|yaml` shows it whole. */
-export function recoveryPointSummary(rp: RecoveryPointRecord): Record<string, unknown> {
+export function recoveryPointSummary(rp: RecoveryPointRecord): RecoveryPointRecord & { volumes: number } {
   return { ...rp, volumes: rp.snapshots.length };
 }
 
 /** Every recovery point, oldest first. */
-export function listRecoveryPoints(store: ClusterStore): Record<string, unknown>[] {
+export function listRecoveryPoints(store: ClusterStore): (RecoveryPointRecord & { volumes: number })[] {
   return store.recoveryPoints.list().sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map(recoveryPointSummary);
 }
 
@@ -50,7 +50,7 @@ export class RecoveryPoints {
 
   constructor(private readonly ctx: ClusterContext, private readonly options: RecoveryPointOptions = { hookTimeoutMs: 60_000 }) {}
 
-  list(): Record<string, unknown>[] {
+  list(): (RecoveryPointRecord & { volumes: number })[] {
     return listRecoveryPoints(this.ctx.store);
   }
 
