@@ -7,7 +7,7 @@ import { cleanupUnder } from '../harness/cleanup';
 import { expectCode } from '../harness/expect-code';
 import { ddWrite, sha256File, sha256Head, tempDir } from '../harness/fs-helpers';
 import { PluginProcess, startPlugin } from '../harness/plugin-process';
-import { isMountPoint } from '../../plugins/sdk/mounts';
+import { isMountPoint } from '../../lib/mounts/mounts';
 import type { AccessMode, VolumeCapability } from '../../proto/csi/types';
 import { detachAllUnder, startTgtd, stopTgtd, targetNames, TgtdProcess, tgtadm } from './tgtd';
 

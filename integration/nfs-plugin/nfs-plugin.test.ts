@@ -8,7 +8,7 @@ import { cleanupUnder } from '../harness/cleanup';
 import { expectCode } from '../harness/expect-code';
 import { tempDir } from '../harness/fs-helpers';
 import { PluginProcess, startPlugin } from '../harness/plugin-process';
-import { isMountPoint } from '../../plugins/sdk/mounts';
+import { isMountPoint } from '../../lib/mounts/mounts';
 import { kernelHasNfs } from '../../plugins/nfs/node';
 import type { AccessMode, VolumeCapability } from '../../proto/csi/types';
 import {

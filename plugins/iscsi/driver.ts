@@ -1,7 +1,7 @@
 import { invalidArgument, notFound } from '../sdk/errors';
 import { OperationLocks } from '../sdk/locks';
-import { Logger } from '../sdk/logger';
-import { unmountAll } from '../sdk/mounts';
+import { Logger } from '../../lib/logging/logger';
+import { unmountAll } from '../../lib/mounts/mounts';
 import { detachKernel, detachUserspace, kernelInitiatorAvailable } from './attach';
 import { DATA_LUN, IscsiDriverOptions } from './driver-config';
 import { SNAPSHOT_ID, VOLUME_ID, targetIqn } from './ids';

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, rmdirSync, statfsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { run } from '../sdk/exec';
+import { run } from '../../lib/exec/run';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../sdk/errors';
 import { AsyncService } from '../sdk/handler';
-import { bindMount, isMountPoint, unmountAll } from '../sdk/mounts';
+import { bindMount, isMountPoint, unmountAll } from '../../lib/mounts/mounts';
 import { requireAbsolutePath, requireString } from '../sdk/validate';
 import type { NodeHandlers } from '../../proto/csi/generated/csi/v1/Node';
 import { attachKernel, attachLoop, attachUserspace, detachLoop, rescanKernel, userspaceHealthy } from './attach';

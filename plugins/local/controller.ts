@@ -1,4 +1,4 @@
-import { run } from '../sdk/exec';
+import { run } from '../../lib/exec/run';
 import { alreadyExists, failedPrecondition, invalidArgument, outOfRange, resourceExhausted } from '../sdk/errors';
 import { failpoint } from '../sdk/failpoints';
 import { AsyncService } from '../sdk/handler';

@@ -1,7 +1,7 @@
-import { run } from '../sdk/exec';
+import { run } from '../../lib/exec/run';
 import { invalidArgument, notFound } from '../sdk/errors';
 import { OperationLocks } from '../sdk/locks';
-import { Logger } from '../sdk/logger';
+import { Logger } from '../../lib/logging/logger';
 import { LocalDriverOptions, TOPOLOGY_NODE_KEY } from './driver-config';
 import { SNAPSHOT_ID, VOLUME_ID } from './ids';
 import { Pool } from './pool';

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync, statfsSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../sdk/exec';
+import { run } from '../../lib/exec/run';
 
 export type AccessType = 'mount' | 'block';
 

@@ -1,6 +1,6 @@
 import { internal, notFound, unimplemented } from '../sdk/errors';
 import { OperationLocks } from '../sdk/locks';
-import { Logger } from '../sdk/logger';
+import { Logger } from '../../lib/logging/logger';
 import { NfsDriverOptions } from './driver-config';
 import { ExportRoot } from './export-root';
 import { Ganesha, ReloadResult } from './ganesha';

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { CsiError } from './errors';
-import { Logger, redact } from './logger';
+import { Logger, redact } from '../../lib/logging/logger';
 
 /** A CSI method as a plugin writes it: the decoded request in, the response out, errors thrown. */
 export type UnaryMethod<Req, Res> = (request: Req) => Promise<Res>;
