@@ -1,5 +1,5 @@
 import { alreadyExists, failedPrecondition, invalidArgument, notFound, outOfRange, resourceExhausted } from '../sdk/errors';
-import { failpoint } from '../sdk/failpoints';
+import { crashPoint } from '../../lib/failpoints/failpoints';
 import { AsyncService } from '../sdk/handler';
 import { requireString } from '../sdk/validate';
 import type { ControllerHandlers } from '../../proto/csi/generated/csi/v1/Controller';
@@ -118,9 +118,9 @@ export function iscsiController(driver: IscsiDriver): AsyncService<ControllerHan
             if (sourceSnapshot) await pool.copy(pool.snapshotFile(sourceSnapshot.id), file, size);
             else if (sourceVolume) await pool.copy(pool.volumeFile(sourceVolume.id), file, size);
             else pool.createSparse(file, size);
-            failpoint('iscsi.create-volume.after-file');
+            crashPoint('iscsi.create-volume.after-file');
             await driver.ensureTarget(record, targets);
-            failpoint('iscsi.create-volume.after-target');
+            crashPoint('iscsi.create-volume.after-target');
             record.status = 'ready';
             state.save();
           } catch (error) {

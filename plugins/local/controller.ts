@@ -1,6 +1,6 @@
 import { run } from '../../lib/exec/run';
 import { alreadyExists, failedPrecondition, invalidArgument, outOfRange, resourceExhausted } from '../sdk/errors';
-import { failpoint } from '../sdk/failpoints';
+import { crashPoint } from '../../lib/failpoints/failpoints';
 import { AsyncService } from '../sdk/handler';
 import { requireString } from '../sdk/validate';
 import type { ControllerHandlers } from '../../proto/csi/generated/csi/v1/Controller';
@@ -127,7 +127,7 @@ export function localController(driver: LocalDriver): AsyncService<ControllerHan
           if (sourceSnapshot) await pool.createVolumeFrom(record.id, pool.snapshotPath(sourceSnapshot.id));
           else if (sourceVolume) await pool.createVolumeFrom(record.id, pool.volumePath(sourceVolume.id));
           else await pool.createVolume(record.id);
-          failpoint('local.create-volume.after-subvolume');
+          crashPoint('local.create-volume.after-subvolume');
           if (accessType === 'block') await run('truncate', ['-s', String(size), pool.blockImagePath(record.id)]);
           else await pool.setLimit(record.id, size);
           record.status = 'ready';

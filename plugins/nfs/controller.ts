@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound, outOfRange, resourceExhausted } from '../sdk/errors';
-import { failpoint } from '../sdk/failpoints';
+import { crashPoint } from '../../lib/failpoints/failpoints';
 import { AsyncService } from '../sdk/handler';
 import { requireString } from '../sdk/validate';
 import type { ControllerHandlers } from '../../proto/csi/generated/csi/v1/Controller';
@@ -106,12 +106,12 @@ export function nfsController(driver: NfsDriver): AsyncService<ControllerHandler
           if (sourceSnapshot) await root().createVolumeFrom(record.id, root().snapshotPath(sourceSnapshot.id));
           else if (sourceVolume) await root().createVolumeFrom(record.id, root().volumePath(sourceVolume.id));
           else await root().createVolume(record.id);
-          failpoint('nfs.create-volume.after-subvolume');
+          crashPoint('nfs.create-volume.after-subvolume');
           await root().setLimit(record.id, size);
           await root().mountExport(record.id);
           record.status = 'ready';
           state.save();
-          failpoint('nfs.create-volume.before-export');
+          crashPoint('nfs.create-volume.before-export');
           await driver.syncExportsFor(record);
         } catch (error) {
           await driver.destroyVolume(record).catch((e: unknown) => driver.log.error({ err: e, volumeId: record.id }, 'rollback failed'));

@@ -1,6 +1,6 @@
 import type { PoolAmount, Reservation, ResourceAmounts } from '../../core/domain';
 import type { PluginReport__Output } from '../../proto/berth/generated/berth/agent/v1/PluginReport';
-import { failpoint } from '../../plugins/sdk/failpoints';
+import { crashPoint } from '../../lib/failpoints/failpoints';
 import type { VolumeCapability, Volume__Output as CsiVolume } from '../../proto/csi/types';
 import type { AccessMode } from '../../proto/csi/types';
 import type { ClusterContext } from '../cluster-context';
@@ -129,7 +129,7 @@ export async function provisionClaim(ctx: ClusterContext, task: TaskRecord | und
   const target = await provisionIntent(ctx, task, claim, node);
   // 2. CreateVolume, preferring (and requiring) the node the scheduler chose.
   const res = await ctx.controllerFor(target.volume.plugin, node).controller('CreateVolume', createVolumeRequest(ctx, claim, target.volume, node));
-  failpoint('server-after-create-volume'); // tests: the plugin made the volume, the records do not know it yet
+  crashPoint('server.create-volume.after-plugin'); // tests: the plugin made the volume, the records do not know it yet
   await bindCreated(ctx, task, claim, node, target, res.volume!);
 }
 
