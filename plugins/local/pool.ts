@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, rmSync, statfsSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { blockImageIn, snapshotPathIn } from '../../lib/berth-local/fast-path';
 import { run } from '../../lib/exec/run';
 
 export type AccessType = 'mount' | 'block';
@@ -7,7 +8,8 @@ export type AccessType = 'mount' | 'block';
 /**
  * One storage pool on this node. Volumes live in `<root>/volumes/<id>` and snapshots in
  * `<root>/snapshots/<id>`; a block volume is the sparse file `block.img` inside its volume directory,
- * so snapshots and clones work the same for both access types.
+ * so snapshots and clones work the same for both access types. The snapshot and block image names are
+ * a contract with the agent's data mover, which reads snapshots in place (lib/berth-local/fast-path.ts).
  */
 export interface Pool {
   readonly name: string;
@@ -15,6 +17,8 @@ export interface Pool {
   /** True when the pool enforces each volume's size (btrfs qgroups); a `dir` pool only accounts it. */
   readonly enforcesCapacity: boolean;
   readonly root: string;
+  /** The directory snapshots lie in, listed to the data mover by GetPluginInfo. */
+  readonly snapshotsDir: string;
   totalBytes(): number;
   volumePath(id: string): string;
   snapshotPath(id: string): string;
@@ -39,12 +43,13 @@ abstract class PoolBase {
     return s.blocks * s.bsize;
   }
   volumePath(id: string): string { return join(this.root, 'volumes', id); }
-  snapshotPath(id: string): string { return join(this.root, 'snapshots', id); }
-  blockImagePath(volumeId: string): string { return join(this.volumePath(volumeId), 'block.img'); }
+  get snapshotsDir(): string { return join(this.root, 'snapshots'); }
+  snapshotPath(id: string): string { return snapshotPathIn(this.snapshotsDir, id); }
+  blockImagePath(volumeId: string): string { return blockImageIn(this.volumePath(volumeId)); }
   exists(path: string): boolean { return existsSync(path); }
   protected ensureLayout(): void {
     mkdirSync(join(this.root, 'volumes'), { recursive: true, mode: 0o700 });
-    mkdirSync(join(this.root, 'snapshots'), { recursive: true, mode: 0o700 });
+    mkdirSync(this.snapshotsDir, { recursive: true, mode: 0o700 });
   }
   async probe(): Promise<void> {
     const probe = join(this.root, `.probe-${process.pid}`);
