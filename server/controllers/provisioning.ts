@@ -4,6 +4,7 @@ import { crashPoint } from '../../lib/failpoints/failpoints';
 import type { VolumeCapability, Volume__Output as CsiVolume } from '../../proto/csi/types';
 import type { AccessMode } from '../../proto/csi/types';
 import type { ClusterContext } from '../cluster-context';
+import { taskHolderId } from '../../core/reservations';
 import { claimIdOf, csiAccessMode, csiNameOf, newVolumeId, volumeRole } from '../store/naming';
 import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../store/records';
 import { secretData } from '../store/secrets';
@@ -182,7 +183,7 @@ async function bindCreated(ctx: ClusterContext, task: TaskRecord | undefined, cl
     const amounts: ResourceAmounts = { cpuMillis: 0, memoryBytes: 0, attachments: [], pools: [{ plugin: ready.plugin, pool: poolName, bytes: ready.capacityBytes }] };
     // One ledger transaction, so no other placement can take the bytes between the two reservations.
     const moved = task && held
-      ? await ctx.ledger.moveToStatic({ fromHolderId: task.id, claimId: claim.id, nodeId: node.id, role: volumeRole(ready.id), amounts })
+      ? await ctx.ledger.moveToStatic({ fromHolderId: taskHolderId(task.id), claimId: claim.id, nodeId: node.id, role: volumeRole(ready.id), amounts })
       : await ctx.ledger.reserveStatic(node.id, volumeRole(ready.id), amounts);
     // The bytes come from the task's reservation, so this can only fail if the pool shrank under us
     // (a capacity report racing the create) or the plugin rounded the size up past the free space.
