@@ -250,6 +250,8 @@ describe('iSCSI CSI plugin on a real tgtd, user-space initiator', function () {
     await expectCode(a().controller('ControllerExpandVolume', { volumeId: v1.volumeId }), status.INVALID_ARGUMENT);
     await a().node('NodeUnstageVolume', { volumeId: v1.volumeId, stagingTargetPath: join(dir, 'staging', 'never') });
     await a().node('NodeUnpublishVolume', { volumeId: v1.volumeId, targetPath: join(dir, 'targets', 'never') });
+    // A volume that does not exist is NOT_FOUND, as for every plugin (it answered OK before the SDK shared NodeUnpublish).
+    await expectCode(a().node('NodeUnpublishVolume', { volumeId: 'vol-0000000000000000', targetPath: join(dir, 'targets', 'never') }), status.NOT_FOUND);
     await expectCode(a().node('NodeGetVolumeStats', { volumeId: v1.volumeId, volumePath: join(dir, 'targets', 'never') }), status.NOT_FOUND);
     await a().controller('DeleteVolume', { volumeId: v1.volumeId });
     await a().controller('DeleteVolume', { volumeId: v1.volumeId });
