@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { backupBlockImage } from '../backup/mover/block-backup';
 import { btrfsChangesSince, btrfsGeneration } from '../backup/mover/btrfs-changes';
@@ -17,11 +16,9 @@ import { moverDir, MoverAttachment } from './mover-attachment';
 import { moverKeys } from './mover-keys';
 import { volumeCapability } from './node-calls';
 import { discoverCapabilities } from '../volumes/csi-client/capabilities';
+import { blockImageIn, decodeSnapshotDirs, SNAPSHOT_DIRS_KEY, snapshotPathIn } from '../lib/berth-local/fast-path';
 
 const run = promisify(execFile);
-
-/** The GetPluginInfo manifest key under which berth.local lists its snapshot directories (the fast path). */
-export const SNAPSHOT_DIRS_KEY = 'berth.dev/snapshot-dirs';
 
 export interface DataMoverDeps {
   stateDir: string;
@@ -86,14 +83,8 @@ async function holdingKey<T>(operationId: string, volumeName: string, work: (key
 /** Where berth.local keeps this snapshot, when the plugin says so and it is there (else the generic path). */
 async function snapshotDirectory(client: CsiClient, snapshotId: string): Promise<string | undefined> {
   const info = await client.identity('GetPluginInfo', {});
-  const listed = info.manifest[SNAPSHOT_DIRS_KEY];
-  if (!listed) return undefined;
-  let dirs: unknown;
-  try { dirs = JSON.parse(listed); } catch { return undefined; }
-  if (!Array.isArray(dirs)) return undefined;
-  for (const dir of dirs) {
-    if (typeof dir !== 'string' || !dir.startsWith('/')) continue;
-    const candidate = join(dir, snapshotId);
+  for (const dir of decodeSnapshotDirs(info.manifest[SNAPSHOT_DIRS_KEY])) {
+    const candidate = snapshotPathIn(dir, snapshotId);
     if (existsSync(candidate)) return candidate;
   }
   return undefined;
@@ -132,7 +123,7 @@ async function backupHeld(req: BackupVolumeRequest__Output, deps: DataMoverDeps,
   let attachment: MoverAttachment | undefined;
   let source: string;
   if (fastDir) {
-    source = req.block ? join(fastDir, 'block.img') : fastDir;
+    source = req.block ? blockImageIn(fastDir) : fastDir;
   } else {
     const name = `berth-mover-${req.operationId}-${req.volumeName}`;
     attachment = new MoverAttachment(moverDir(deps.stateDir, key), client, req.plugin, name);

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../plugins/sdk/atomic-file';
+import { writeFileAtomic } from '../lib/files/atomic-file';
 import type { TaskAssignment__Output } from '../proto/berth/generated/berth/agent/v1/TaskAssignment';
 
 interface AgentStateFile {

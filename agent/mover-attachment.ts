@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../plugins/sdk/atomic-file';
+import { writeFileAtomic } from '../lib/files/atomic-file';
 import { stageAndPublish, volumeCapability } from './node-calls';
 import type { Volume__Output, VolumeCapability } from '../proto/csi/types';
 import type { CreateVolumeRequest } from '../proto/csi/generated/csi/v1/CreateVolumeRequest';

@@ -6,7 +6,7 @@ import { AgentLocalState } from './local-state';
 import { RestartBackoff } from './restart-backoff';
 import { VolumeAttacher } from './volume-attacher';
 import { createdReports, createVolumes } from './volume-creator';
-import { listMounts } from '../plugins/sdk/mounts';
+import { listMounts } from '../lib/mounts/mounts';
 import { existsSync, realpathSync } from 'node:fs';
 import type { CsiClient } from '../volumes/csi-client/client';
 

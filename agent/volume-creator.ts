@@ -1,5 +1,5 @@
 import type { VolumeAttachment__Output } from '../proto/berth/generated/berth/agent/v1/VolumeAttachment';
-import { delayPoint, failpoint } from '../plugins/sdk/failpoints';
+import { crashPoint, pausePoint } from '../lib/failpoints/failpoints';
 import type { CsiClient } from '../volumes/csi-client/client';
 import { decodeCreateVolumeRequest, decodeCreateVolumeResponse } from '../volumes/csi-client/create-volume-codec';
 import type { CreatedVolume } from '../proto/berth/generated/berth/agent/v1/CreatedVolume';
@@ -25,9 +25,9 @@ export async function createVolumes(volumes: readonly VolumeAttachment__Output[]
     const cached = known[v.name];
     let entry = cached?.csiName === csiName && typeof cached.response === 'string' ? cached : undefined;
     if (!entry) {
-      await delayPoint('agent-before-create-volume'); // tests: a slow create, while the app is deleted
+      await pausePoint('agent.create-volume.before-plugin'); // tests: a slow create, while the app is deleted
       const response = await clientFor(v.plugin).callSerialized(CREATE_VOLUME, v.createRequest, CREATE_TIMEOUT_MS);
-      failpoint('agent-after-create-volume'); // tests: the plugin made the volume, nobody recorded it yet
+      crashPoint('agent.create-volume.after-plugin'); // tests: the plugin made the volume, nobody recorded it yet
       entry = { csiName, response: response.toString('base64'), createdAtMs: Date.now() };
       known[v.name] = entry;
     }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../plugins/sdk/logger';
+import { createLogger } from '../lib/logging/logger';
 import { startServer } from '../server/server';
 import { startAgent } from '../agent/start';
 import { UsageError } from './output';

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRegistrations } from '../agent/plugin-registrations';
 import { csiDriverNameProblem } from '../core/manifests';
-import { writeFileAtomic } from '../plugins/sdk/atomic-file';
+import { writeFileAtomic } from '../lib/files/atomic-file';
 import { CsiClient } from '../volumes/csi-client/client';
 import { UsageError } from './output';
 

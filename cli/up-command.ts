@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../plugins/sdk/exec';
-import { createLogger } from '../plugins/sdk/logger';
+import { run } from '../lib/exec/run';
+import { createLogger } from '../lib/logging/logger';
 import { startLocalPlugin } from '../plugins/local/main';
 import type { PoolSpec } from '../plugins/local/pool-spec';
 import { parseSize } from '../plugins/local/pool-spec';

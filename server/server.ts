@@ -34,12 +34,6 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Test failpoint `app:ms`: that app's backups pause before moving data (so a test can kill the server mid-backup). */
-function uploadDelayFailpoint(value: string | undefined): { app: string; ms: number } | undefined {
-  const m = value ? /^([a-z0-9-]+):(\d+)$/.exec(value) : null;
-  return m ? { app: m[1], ms: Number(m[2]) } : undefined;
-}
-
 /** Opens the store, re-asserts the ledger from it, then serves the API and the agents and starts the control loop. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { log } = options;
@@ -50,7 +44,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const reconciler = new Reconciler(ctx);
   const recoveryPoints = new RecoveryPoints(ctx);
   const repositories = new Repositories(ctx);
-  const backups = new BackupService(ctx, recoveryPoints, repositories, { uploadDelay: uploadDelayFailpoint(process.env.BERTH_FAILPOINT_BACKUP_UPLOAD_DELAY) });
+  const backups = new BackupService(ctx, recoveryPoints, repositories);
   const schedules = new BackupSchedules(ctx, backups, repositories);
   const service = new ClusterService(ctx, () => reconciler.kick(), { problem: (app, spec) => schedules.policyProblem(app, spec), changed: () => schedules.syncFromApps() });
   const agents = await serveAgentControl(options.agentListen, (req, cancelled) => handleSync(ctx, req, cancelled), log, options.token);

@@ -5,8 +5,9 @@
  *   exit-code   — written by the wrapper shell when the command exits (see process.ts)
  * A restarted agent rebuilds everything from these files, like the docker runtime does from labels.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../lib/files/atomic-file';
 
 export interface ProcessTaskRecord {
   readonly version: 1;
@@ -46,12 +47,7 @@ export class ProcessStateDir {
 
   /** Atomic and durable: a crash leaves the old record or the new one, never half of one. Mode 0600: env may hold secrets. */
   write(record: ProcessTaskRecord): void {
-    const path = this.recordPath(record.taskId);
-    const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(record, null, 2), { mode: 0o600 });
-    const fd = openSync(tmp, 'r+');
-    try { fsyncSync(fd); } finally { closeSync(fd); }
-    renameSync(tmp, path);
+    writeFileAtomic(this.recordPath(record.taskId), JSON.stringify(record, null, 2), 0o600);
   }
 
   /** The wrapper's exit code and when it was written, if the command has exited. */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { listMounts } from '../../plugins/sdk/mounts';
+import { listMounts } from '../../lib/mounts/mounts';
 
 /**
  * Undoes everything a test left under `dir`: unmounts every mount below it (deepest first, so binds

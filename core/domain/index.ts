@@ -7,3 +7,4 @@ export * from './node-ledger-state';
 export * from './node';
 export * from './task';
 export * from './reservation';
+export * from './holder-ids';

@@ -1,5 +1,7 @@
 /** core/reservations: the ledger. Imports only core/domain. */
-export { Ledger, staticHolderId } from './ledger';
+export { Ledger } from './ledger';
+// Holder ids live in core/domain (the scheduler reserves for tasks too); re-exported for the ledger's clients.
+export { staticHolderId, taskHolderId } from '../domain';
 export type { AdoptOutcome } from './ledger';
 export type { LedgerStore, LedgerTx } from './ledger-store';
 export { InMemoryLedgerStore } from './memory-store';

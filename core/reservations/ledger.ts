@@ -16,6 +16,7 @@ import {
   InsufficientCapacityError,
   ReservationConflictError,
   sameAmounts,
+  staticHolderId,
   UnknownNodeError,
   validateAmounts,
 } from '../domain';
@@ -37,11 +38,6 @@ import { findOrphans } from './orphans';
 
 /** What `adopt` recorded, and how far it takes the node past its capacity (empty: it fits). */
 export type AdoptOutcome = { readonly reservation: Reservation; readonly shortfalls: readonly Shortfall[] } | { readonly unknownNode: string };
-
-/** Holder id of the static reservation for `role` on `nodeId`: one per node and role. */
-export function staticHolderId(nodeId: string, role: string): string {
-  return `static:${nodeId}:${role}`;
-}
 
 export class Ledger {
   constructor(private readonly store: LedgerStore) {}

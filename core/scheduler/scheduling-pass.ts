@@ -7,7 +7,7 @@
  * next-best candidate tried. Before declaring a task unschedulable after such refusals, the pass
  * re-reads the whole ledger once, so "pending" reasons are never based on data known to be stale.
  */
-import { LedgerInvariantError, validateTaskRequest } from '../domain';
+import { LedgerInvariantError, taskHolderId, validateTaskRequest } from '../domain';
 import type { Reservation, TaskRequest } from '../domain';
 import type { CompiledSchedulerOptions } from './options';
 import { conflictResult, unschedulableResult } from './outcome';
@@ -35,7 +35,8 @@ export class SchedulingPass {
    */
   async place(task: TaskRequest): Promise<PlacementResult> {
     validateTaskRequest(task);
-    const held = (await this.ledger.reservationsOf([task.taskId])).get(task.taskId);
+    const holder = taskHolderId(task.taskId);
+    const held = (await this.ledger.reservationsOf([holder])).get(holder);
     return this.decide(new TaskEvaluation(task, held));
   }
 
@@ -59,7 +60,7 @@ export class SchedulingPass {
         attempts++;
         const nodeId = candidate.node.id;
         const amounts = task.amountsFor(candidate.node, candidate.plan);
-        const outcome = await this.ledger.reserve({ holderId: task.task.taskId, nodeId, amounts, replaceExisting: true });
+        const outcome = await this.ledger.reserve({ holderId: taskHolderId(task.task.taskId), nodeId, amounts, replaceExisting: true });
         switch (outcome.status) {
           case 'reserved':
             pass.propose(nodeId, amounts, 1);

@@ -90,9 +90,9 @@ describe('backup service: berth backup and schedule against a real server, agent
   before(async function () {
     skipWithoutDocker(this, available);
     // The failpoint pauses backups of app `crash` in `uploading`, so the server can be killed mid-backup.
-    process.env.BERTH_FAILPOINT_BACKUP_UPLOAD_DELAY = 'crash:60000';
+    process.env.BERTH_FAILPOINTS = 'server.backup.before-upload@crash:60000';
     cluster = await startCluster('e2e-backup');
-    delete process.env.BERTH_FAILPOINT_BACKUP_UPLOAD_DELAY;
+    delete process.env.BERTH_FAILPOINTS;
     ({ api } = cluster);
     location = join(cluster.dir, 'repo');
     node = await cluster.addNode('n1', '2G');

@@ -252,7 +252,7 @@ describe('restore an app and its data from a backup: real server, agents, plugin
     const bigBackup = await makeBackup(a.api, a.nodes[0].stateDir, location, 'big');
     const volumesBefore = volumeIds(a.api).map((v) => v.id);
     // A server whose restores of big2 pause once marked running (a failpoint), so the kill lands mid-restore.
-    process.env.BERTH_FAILPOINT_RESTORE_DELAY = 'big2:60000';
+    process.env.BERTH_FAILPOINTS = 'server.restore.before-mover@big2:60000';
     let id: string;
     try {
       await a.restartServer();
@@ -272,7 +272,7 @@ describe('restore an app and its data from a backup: real server, agents, plugin
       assert.equal(deleteDuring.code, 4, deleteDuring.stderr);
       assert.match(deleteDuring.stderr, /being restored by restore/);
     } finally {
-      delete process.env.BERTH_FAILPOINT_RESTORE_DELAY;
+      delete process.env.BERTH_FAILPOINTS;
     }
     await a.restartServer('SIGKILL');
     const end = await waitFor('restore finished after restart', () => {

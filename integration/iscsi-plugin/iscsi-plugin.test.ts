@@ -7,7 +7,7 @@ import { cleanupUnder } from '../harness/cleanup';
 import { expectCode } from '../harness/expect-code';
 import { ddWrite, sha256File, sha256Head, tempDir } from '../harness/fs-helpers';
 import { PluginProcess, startPlugin } from '../harness/plugin-process';
-import { isMountPoint } from '../../plugins/sdk/mounts';
+import { isMountPoint } from '../../lib/mounts/mounts';
 import type { AccessMode, VolumeCapability } from '../../proto/csi/types';
 import { detachAllUnder, startTgtd, stopTgtd, targetNames, TgtdProcess, tgtadm } from './tgtd';
 
@@ -250,6 +250,8 @@ describe('iSCSI CSI plugin on a real tgtd, user-space initiator', function () {
     await expectCode(a().controller('ControllerExpandVolume', { volumeId: v1.volumeId }), status.INVALID_ARGUMENT);
     await a().node('NodeUnstageVolume', { volumeId: v1.volumeId, stagingTargetPath: join(dir, 'staging', 'never') });
     await a().node('NodeUnpublishVolume', { volumeId: v1.volumeId, targetPath: join(dir, 'targets', 'never') });
+    // A volume that does not exist is NOT_FOUND, as for every plugin (it answered OK before the SDK shared NodeUnpublish).
+    await expectCode(a().node('NodeUnpublishVolume', { volumeId: 'vol-0000000000000000', targetPath: join(dir, 'targets', 'never') }), status.NOT_FOUND);
     await expectCode(a().node('NodeGetVolumeStats', { volumeId: v1.volumeId, volumePath: join(dir, 'targets', 'never') }), status.NOT_FOUND);
     await a().controller('DeleteVolume', { volumeId: v1.volumeId });
     await a().controller('DeleteVolume', { volumeId: v1.volumeId });

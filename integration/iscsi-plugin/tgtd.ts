@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { listMounts } from '../../plugins/sdk/mounts';
+import { listMounts } from '../../lib/mounts/mounts';
 
 /** A tgtd of the test's own, on 127.0.0.1:3260, started in its own session and stopped by PID. */
 export interface TgtdProcess { child: ChildProcess; pid: number; exited: Promise<void> }

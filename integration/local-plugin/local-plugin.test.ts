@@ -6,7 +6,7 @@ import { cleanupUnder } from '../harness/cleanup';
 import { expectCode } from '../harness/expect-code';
 import { ddWrite, sha256File, sha256Head, tempDir } from '../harness/fs-helpers';
 import { PluginProcess, startPlugin } from '../harness/plugin-process';
-import { isMountPoint } from '../../plugins/sdk/mounts';
+import { isMountPoint } from '../../lib/mounts/mounts';
 import type { AccessMode, VolumeCapability } from '../../proto/csi/types';
 
 const MiB = 1024 * 1024;
@@ -91,6 +91,7 @@ describe('local CSI plugin on a real btrfs pool', function () {
       await expectCode(c().controller('ValidateVolumeCapabilities', { volumeId: id, volumeCapabilities: [mountCap()] }), status.NOT_FOUND);
       await expectCode(c().node('NodeStageVolume', { volumeId: id, stagingTargetPath: join(dir, 'evil'), volumeCapability: mountCap() }), status.NOT_FOUND);
       await expectCode(c().controller('CreateSnapshot', { name: 'evil', sourceVolumeId: id }), status.NOT_FOUND);
+      await expectCode(c().node('NodeUnpublishVolume', { volumeId: id, targetPath: join(dir, 'evil') }), status.NOT_FOUND);
     }
     assert.equal(existsSync(join(dir, 'evil')), false);
   });
@@ -127,6 +128,7 @@ describe('local CSI plugin on a real btrfs pool', function () {
     await expectCode(c().controller('DeleteVolume', { volumeId: v.volumeId }), status.FAILED_PRECONDITION);
     await c().node('NodeUnpublishVolume', { volumeId: v.volumeId, targetPath: roTarget });
     await c().node('NodeUnpublishVolume', { volumeId: v.volumeId, targetPath: roTarget }); // repeat: success
+    await expectCode(c().node('NodeUnpublishVolume', { volumeId: 'vol-0000000000000000', targetPath: roTarget }), status.NOT_FOUND); // no such volume
     await unpublishAndUnstage(v.volumeId, p);
     await c().controller('DeleteVolume', { volumeId: v.volumeId });
   });

@@ -8,7 +8,7 @@ import { cleanupUnder } from '../harness/cleanup';
 import { expectCode } from '../harness/expect-code';
 import { tempDir } from '../harness/fs-helpers';
 import { PluginProcess, startPlugin } from '../harness/plugin-process';
-import { isMountPoint } from '../../plugins/sdk/mounts';
+import { isMountPoint } from '../../lib/mounts/mounts';
 import { kernelHasNfs } from '../../plugins/nfs/node';
 import type { AccessMode, VolumeCapability } from '../../proto/csi/types';
 import {
@@ -273,6 +273,7 @@ describe('NFS CSI plugin on a real nfs-ganesha server', function () {
       await expectCode(c().controller('CreateSnapshot', { name: 'evil', sourceVolumeId: id }), status.NOT_FOUND);
       await expectCode(c().controller('ControllerExpandVolume', { volumeId: id, capacityRange: { requiredBytes: String(MiB) } }), status.NOT_FOUND);
       await expectCode(c().node('NodePublishVolume', { volumeId: id, targetPath: join(dir, 'evil'), volumeCapability: cap() }), status.NOT_FOUND);
+      await expectCode(c().node('NodeUnpublishVolume', { volumeId: id, targetPath: join(dir, 'evil') }), status.NOT_FOUND);
     }
     const badContexts: Record<string, string>[] = [{ server: '127.0.0.1 -o exec', share: share(v) }, { server: '127.0.0.1', share: '/x/../../etc' }, { server: '127.0.0.1', share: 'rel' }, {}];
     for (const volumeContext of badContexts) {

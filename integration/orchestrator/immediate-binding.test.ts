@@ -101,7 +101,7 @@ describe('a volume the plugin created just before a server crash is not left beh
   it('finds the volume again by its CreateVolume name and deletes it (the server made the call)', async () => {
     const [node] = cluster.nodes;
     // The server dies right after CreateVolume answered: the plugin has the volume, the records only the intent.
-    await cluster.restartServer('SIGTERM', { BERTH_FAILPOINTS: 'server-after-create-volume' });
+    await cluster.restartServer('SIGTERM', { BERTH_FAILPOINTS: 'server.create-volume.after-plugin' });
     assert.equal(berth(api, ['apply', '-f', '-'], app('crashy', 32, '')).code, 0);
     await cluster.server.exited;
     assert.equal((await node.plugin.client.controller('ListVolumes', {})).entries.length, 1, 'the plugin made the volume');
@@ -121,7 +121,7 @@ describe('a volume the plugin created just before a server crash is not left beh
     // The agent's CreateVolume takes 8 s: long enough for the server to reclaim the claim first if it
     // took the agent's silence about the task for "stopped".
     const slow = 8_000;
-    node.agent = startDaemon(node.agentArgs, { BERTH_FAILPOINTS: `agent-before-create-volume:${slow}` });
+    node.agent = startDaemon(node.agentArgs, { BERTH_FAILPOINTS: `agent.create-volume.before-plugin:${slow}` });
     assert.equal(berth(api, ['apply', '-f', '-'], app('racy', 32, '').replace('storageClass: now', 'storageClass: local')).code, 0);
     const tasks = () => berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'tasks']).items;
     await waitFor('task handed to the agent', () => tasks().some((t) => t.id === 'racy-0' && t.state === 'placed') && volumes().length === 1);
@@ -141,7 +141,7 @@ describe('a volume the plugin created just before a server crash is not left beh
   it('finds the volume again and deletes it when the agent that made the call crashed before anyone recorded it', async () => {
     const [node] = cluster.nodes;
     await node.agent.stop();
-    node.agent = startDaemon(node.agentArgs, { BERTH_FAILPOINTS: 'agent-after-create-volume' });
+    node.agent = startDaemon(node.agentArgs, { BERTH_FAILPOINTS: 'agent.create-volume.after-plugin' });
     assert.equal(berth(api, ['apply', '-f', '-'], app('crashy2', 32, '').replace('storageClass: now', 'storageClass: local')).code, 0);
     await node.agent.exited;
     assert.equal((await node.plugin.client.controller('ListVolumes', {})).entries.length, 1, 'the plugin made the volume');

@@ -9,7 +9,7 @@ import { hasCommand, tempDir } from '../harness/fs-helpers';
 import { BERTH_BIN, PluginProcess, startPlugin } from '../harness/plugin-process';
 import { Repository } from '../../backup/repository';
 import { detachAllUnder, startTgtd, stopTgtd, targetNames, TgtdProcess, tgtadm } from '../iscsi-plugin/tgtd';
-import { listMounts } from '../../plugins/sdk/mounts';
+import { listMounts } from '../../lib/mounts/mounts';
 import { pathComponentFor } from '../../agent/volume-attacher';
 
 interface Task { id: string; nodeId?: string; state: string; restarts: number; message?: string }

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CommandError, run } from '../sdk/exec';
+import { CommandError, run } from '../../lib/exec/run';
 import { failedPrecondition, internal } from '../sdk/errors';
-import { isMountPoint } from '../sdk/mounts';
-import { Logger } from '../sdk/logger';
+import { isMountPoint } from '../../lib/mounts/mounts';
+import { Logger } from '../../lib/logging/logger';
 import { Attachment, TargetRef } from './state';
 
 export interface Attached { attachment: Attachment; device: string }

@@ -1,16 +1,16 @@
 import { alreadyExists, failedPrecondition, invalidArgument, notFound, outOfRange, resourceExhausted } from '../sdk/errors';
-import { failpoint } from '../sdk/failpoints';
+import { crashPoint } from '../../lib/failpoints/failpoints';
 import { AsyncService } from '../sdk/handler';
 import { requireString } from '../sdk/validate';
 import type { ControllerHandlers } from '../../proto/csi/generated/csi/v1/Controller';
 import type { Volume } from '../../proto/csi/generated/csi/v1/Volume';
-import type { Snapshot } from '../../proto/csi/generated/csi/v1/Snapshot';
 import { capabilityKey, capabilityProblem, capacityFits, accessTypeOf, requireCapabilities, requireFsTypeParameter, resolveCapacity } from './capabilities';
 import { IscsiDriver } from './driver';
 import { DATA_LUN, XFS_MIN_BYTES } from './driver-config';
 import { newSnapshotId, newVolumeId, SNAPSHOT_ID, VOLUME_ID } from './ids';
 import { Publication, SnapshotRecord, VolumeRecord } from './state';
 import { parsePaging } from '../sdk/paging';
+import { snapshotRpcs } from '../sdk/snapshots';
 
 /** Parameters a StorageClass may set. Anything else is refused: parameters never reach a command unchecked. */
 const KNOWN_PARAMETERS = new Set(['pool', 'fsType']);
@@ -25,13 +25,6 @@ function checkParameters(parameters: Record<string, string>): void {
   for (const key of Object.keys(parameters)) {
     if (!KNOWN_PARAMETERS.has(key)) throw invalidArgument(`unknown parameter ${JSON.stringify(key)} (known: ${[...KNOWN_PARAMETERS].join(', ')})`);
   }
-}
-
-function toSnapshot(s: SnapshotRecord): Snapshot {
-  return {
-    snapshotId: s.id, sourceVolumeId: s.sourceVolumeId, sizeBytes: String(s.sizeBytes), readyToUse: true,
-    creationTime: { seconds: String(Math.floor(s.createdAtMs / 1000)), nanos: (s.createdAtMs % 1000) * 1e6 },
-  };
 }
 
 /**
@@ -118,9 +111,9 @@ export function iscsiController(driver: IscsiDriver): AsyncService<ControllerHan
             if (sourceSnapshot) await pool.copy(pool.snapshotFile(sourceSnapshot.id), file, size);
             else if (sourceVolume) await pool.copy(pool.volumeFile(sourceVolume.id), file, size);
             else pool.createSparse(file, size);
-            failpoint('iscsi.create-volume.after-file');
+            crashPoint('iscsi.create-volume.after-file');
             await driver.ensureTarget(record, targets);
-            failpoint('iscsi.create-volume.after-target');
+            crashPoint('iscsi.create-volume.after-target');
             record.status = 'ready';
             state.save();
           } catch (error) {
@@ -240,58 +233,23 @@ export function iscsiController(driver: IscsiDriver): AsyncService<ControllerHan
       };
     },
 
-    async CreateSnapshot(req) {
-      const name = requireString(req.name, 'name');
-      const sourceId = requireString(req.sourceVolumeId, 'source_volume_id');
-      for (const key of Object.keys(req.parameters ?? {})) throw invalidArgument(`unknown snapshot parameter ${JSON.stringify(key)}`);
-      const existing = state.snapshotByName(name);
-      if (existing && existing.status === 'ready') {
-        if (existing.sourceVolumeId !== sourceId) throw alreadyExists(`snapshot ${JSON.stringify(name)} exists for another volume (${existing.sourceVolumeId})`);
-        return { snapshot: toSnapshot(existing) };
-      }
-      const v = driver.volume(sourceId);
-      const pool = driver.pool(v.pool);
-      if (v.capacityBytes > driver.availableBytes(pool)) throw resourceExhausted(`pool ${pool.name} cannot hold another ${v.capacityBytes} bytes`);
-      return driver.locks.withLocks([`snapname:${name}`, v.id], 'CreateSnapshot', async () => {
-        const record: SnapshotRecord = { id: newSnapshotId(), name, sourceVolumeId: v.id, pool: pool.name, sizeBytes: v.capacityBytes,
-          accessType: v.accessType, fsType: v.fsType, status: 'creating', createdAtMs: Date.now() };
-        state.snapshots.set(record.id, record);
-        state.save();
-        try {
+    ...snapshotRpcs<SnapshotRecord, VolumeRecord>({
+      locks: driver.locks, log: driver.log, store: () => driver.cstate, idPattern: SNAPSHOT_ID, newId: newSnapshotId,
+      volume: (id) => driver.volume(id),
+      checkParameters: (parameters) => {
+        for (const key of Object.keys(parameters)) throw invalidArgument(`unknown snapshot parameter ${JSON.stringify(key)}`);
+      },
+      plan: (v) => {
+        const pool = driver.pool(v.pool);
+        if (v.capacityBytes > driver.availableBytes(pool)) throw resourceExhausted(`pool ${pool.name} cannot hold another ${v.capacityBytes} bytes`);
+        return {
+          record: (base) => ({ ...base, pool: pool.name, accessType: v.accessType, fsType: v.fsType }),
           // A reflink clone is atomic against tgtd's writes: the snapshot is crash-consistent.
-          await pool.copy(pool.volumeFile(v.id), pool.snapshotFile(record.id));
-          record.status = 'ready';
-          state.save();
-        } catch (error) {
-          await driver.destroySnapshot(record).catch((e: unknown) => driver.log.error({ err: e, snapshotId: record.id }, 'rollback failed'));
-          throw error;
-        }
-        return { snapshot: toSnapshot(record) };
-      });
-    },
-
-    async DeleteSnapshot(req) {
-      const id = requireString(req.snapshotId, 'snapshot_id');
-      const s = SNAPSHOT_ID.test(id) ? state.snapshots.get(id) : undefined;
-      if (!s) return {};
-      return driver.locks.withLocks([id], 'DeleteSnapshot', async () => {
-        await driver.destroySnapshot(s);
-        return {};
-      });
-    },
-
-    async ListSnapshots(req) {
-      let all = [...state.snapshots.values()].filter((s) => s.status === 'ready');
-      if (req.snapshotId) all = all.filter((s) => s.id === req.snapshotId);
-      if (req.sourceVolumeId) all = all.filter((s) => s.sourceVolumeId === req.sourceVolumeId);
-      all.sort((a, b) => a.id.localeCompare(b.id));
-      const { start, end } = parsePaging(req.startingToken ?? '', req.maxEntries ?? 0, all.length);
-      return { entries: all.slice(start, end).map((s) => ({ snapshot: toSnapshot(s) })), nextToken: end < all.length ? String(end) : '' };
-    },
-
-    async GetSnapshot(req) {
-      return { snapshot: toSnapshot(driver.snapshot(requireString(req.snapshotId, 'snapshot_id'))) };
-    },
+          take: (s) => pool.copy(pool.volumeFile(v.id), pool.snapshotFile(s.id)),
+        };
+      },
+      destroy: (s) => driver.destroySnapshot(s),
+    }),
 
     /**
      * OFFLINE expansion: the backing file grows and the LUN is re-created so tgtd reports the new size. A

@@ -1,4 +1,4 @@
-import { Logger } from '../sdk/logger';
+import { Logger } from '../../lib/logging/logger';
 import { Initiator, PoolSpec } from './options';
 
 export const DRIVER_NAME = 'berth.iscsi';

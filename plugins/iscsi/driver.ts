@@ -1,7 +1,8 @@
 import { invalidArgument, notFound } from '../sdk/errors';
+import { destroySnapshotRecord, readySnapshot } from '../sdk/snapshots';
 import { OperationLocks } from '../sdk/locks';
-import { Logger } from '../sdk/logger';
-import { unmountAll } from '../sdk/mounts';
+import { Logger } from '../../lib/logging/logger';
+import { unmountAll } from '../../lib/mounts/mounts';
 import { detachKernel, detachUserspace, kernelInitiatorAvailable } from './attach';
 import { DATA_LUN, IscsiDriverOptions } from './driver-config';
 import { SNAPSHOT_ID, VOLUME_ID, targetIqn } from './ids';
@@ -97,9 +98,7 @@ export class IscsiDriver {
   }
 
   snapshot(id: string): SnapshotRecord {
-    const s = SNAPSHOT_ID.test(id) ? this.cstate.snapshots.get(id) : undefined;
-    if (!s || s.status !== 'ready') throw notFound(`snapshot ${JSON.stringify(id)} not found`);
-    return s;
+    return readySnapshot(this.cstate.snapshots, SNAPSHOT_ID, id);
   }
 
   availableBytes(pool: BackingPool): number {
@@ -167,13 +166,10 @@ export class IscsiDriver {
   }
 
   async destroySnapshot(s: SnapshotRecord): Promise<void> {
-    const state = this.cstate;
-    s.status = 'deleting';
-    state.save();
-    const pool = this.pools.get(s.pool);
-    if (pool) pool.remove(pool.snapshotFile(s.id));
-    state.snapshots.delete(s.id);
-    state.save();
+    await destroySnapshotRecord(this.cstate, s, () => {
+      const pool = this.pools.get(s.pool);
+      if (pool) pool.remove(pool.snapshotFile(s.id));
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { CommandError, run } from '../sdk/exec';
+import { CommandError, run } from '../../lib/exec/run';
 
 /** The filesystem on a device, or '' when blkid finds none (exit 2). Probes the device, not blkid's cache. */
 export async function detectFs(device: string): Promise<string> {

@@ -1,4 +1,4 @@
-import { createLogger } from '../sdk/logger';
+import { createLogger } from '../../lib/logging/logger';
 import { serveCsi, RunningPlugin } from '../sdk/server';
 import { iscsiController } from './controller';
 import { IscsiDriver } from './driver';

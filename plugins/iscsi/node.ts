@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, rmdirSync, statfsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { run } from '../sdk/exec';
+import { run } from '../../lib/exec/run';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../sdk/errors';
 import { AsyncService } from '../sdk/handler';
-import { bindMount, isMountPoint, unmountAll } from '../sdk/mounts';
+import { nodeUnpublishVolume } from '../sdk/node-unpublish';
+import { bindMount, isMountPoint, unmountAll } from '../../lib/mounts/mounts';
 import { requireAbsolutePath, requireString } from '../sdk/validate';
 import type { NodeHandlers } from '../../proto/csi/generated/csi/v1/Node';
 import { attachKernel, attachLoop, attachUserspace, detachLoop, rescanKernel, userspaceHealthy } from './attach';
@@ -34,10 +35,17 @@ export function iscsiNode(driver: IscsiDriver): AsyncService<NodeHandlers> {
   const state = driver.nstate;
   const { iqnPrefix } = driver.options;
 
-  /** A volume id of the wrong shape, or one the co-located controller does not know, is NOT_FOUND. */
+  /**
+   * A volume id of the wrong shape, or one the co-located controller does not know, names no volume. A
+   * node plugin without its controller here can tell only the shape.
+   */
+  function volumeExists(id: string): boolean {
+    if (!VOLUME_ID.test(id)) return false;
+    return !driver.controllerState || driver.controllerState.volumes.get(id)?.status === 'ready';
+  }
+
   function requireVolumeId(id: string): void {
-    if (!VOLUME_ID.test(id)) throw notFound(`volume ${JSON.stringify(id)} not found`);
-    if (driver.controllerState) driver.volume(id);
+    if (!volumeExists(id)) throw notFound(`volume ${JSON.stringify(id)} not found`);
   }
 
   /** Where the LUN is: the publish context (from ControllerPublish), else the volume context; every field validated. */
@@ -214,17 +222,17 @@ export function iscsiNode(driver: IscsiDriver): AsyncService<NodeHandlers> {
     },
 
     async NodeUnpublishVolume(req) {
-      const id = requireString(req.volumeId, 'volume_id');
-      const targetPath = requireAbsolutePath(req.targetPath, 'target_path');
-      return driver.locks.withLocks([id], 'NodeUnpublishVolume', async () => {
-        const record = state.publications.get(targetPath);
-        if (!record || record.volumeId !== id) return {}; // not published there: nothing to undo
-        await unmountAll(targetPath);
-        await detachLoop(record.readOnlyLoop);
-        removeTarget(targetPath);
-        state.publications.delete(targetPath);
-        state.save();
-        return {};
+      return nodeUnpublishVolume(req, {
+        locks: driver.locks,
+        publicationAt: (targetPath) => state.publications.get(targetPath),
+        volumeExists,
+        async unpublish(record, targetPath) {
+          await unmountAll(targetPath);
+          await detachLoop(record.readOnlyLoop);
+          removeTarget(targetPath);
+          state.publications.delete(targetPath);
+          state.save();
+        },
       });
     },
 

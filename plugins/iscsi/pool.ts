@@ -1,7 +1,7 @@
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, rmSync, statfsSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../sdk/exec';
-import { Logger } from '../sdk/logger';
+import { run } from '../../lib/exec/run';
+import { Logger } from '../../lib/logging/logger';
 
 /**
  * A directory of sparse backing files: `volumes/<id>.img` is a LUN, `snapshots/<id>.img` a frozen copy.

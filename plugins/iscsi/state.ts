@@ -1,13 +1,8 @@
 import { join } from 'node:path';
-import { readStateFile, writeStateFile } from '../sdk/state-file';
+import type { SnapshotRecordBase } from '../sdk/snapshots';
+import { findByName, RecordStatus, recordsOfVolume, StateStore } from '../sdk/state-store';
 import { AccessType } from './capabilities';
 import { Initiator } from './options';
-
-/**
- * `creating` / `deleting` are intents written before tgtd or the pool is touched: a crash in the middle
- * leaves a record saying what to undo or finish on the next start.
- */
-export type RecordStatus = 'creating' | 'ready' | 'deleting';
 
 /** A volume published to a node: which initiators its target admits for that node. */
 export interface Publication {
@@ -34,50 +29,33 @@ export interface VolumeRecord {
   createdAt: string;
 }
 
-export interface SnapshotRecord {
-  id: string;
-  name: string;
-  sourceVolumeId: string;
+export interface SnapshotRecord extends SnapshotRecordBase {
   pool: string;
-  sizeBytes: number;
   accessType: AccessType;
   fsType: string;
-  status: RecordStatus;
-  createdAtMs: number;
 }
 
-interface ControllerFile { version: 1; nextTid: number; volumes: VolumeRecord[]; snapshots: SnapshotRecord[] }
-
 /** The controller's durable state: one JSON document, replaced atomically on every change. */
-export class ControllerState {
-  readonly volumes = new Map<string, VolumeRecord>();
-  readonly snapshots = new Map<string, SnapshotRecord>();
-  nextTid = 1;
-  private readonly file: string;
+export class ControllerState extends StateStore {
+  /** The next tgt target id to try (tgtd's own ids must not be reused for another volume). */
+  nextTid = this.loadedValue<number>('nextTid') ?? 1;
+  readonly volumes = this.table<VolumeRecord>('volumes', (v) => v.id);
+  readonly snapshots = this.table<SnapshotRecord>('snapshots', (s) => s.id);
 
   constructor(dir: string) {
-    this.file = join(dir, 'controller.json');
-    const data = readStateFile<ControllerFile>(this.file);
-    if (data) {
-      this.nextTid = data.nextTid;
-      for (const v of data.volumes) this.volumes.set(v.id, v);
-      for (const s of data.snapshots) this.snapshots.set(s.id, s);
-    }
+    super(join(dir, 'controller.json'));
   }
 
-  save(): void {
-    const data: ControllerFile = { version: 1, nextTid: this.nextTid, volumes: [...this.volumes.values()], snapshots: [...this.snapshots.values()] };
-    writeStateFile(this.file, data);
+  protected override values(): Record<string, unknown> {
+    return { nextTid: this.nextTid };
   }
 
   volumeByName(name: string): VolumeRecord | undefined {
-    for (const v of this.volumes.values()) if (v.name === name) return v;
-    return undefined;
+    return findByName(this.volumes, name);
   }
 
   snapshotByName(name: string): SnapshotRecord | undefined {
-    for (const s of this.snapshots.values()) if (s.name === name) return s;
-    return undefined;
+    return findByName(this.snapshots, name);
   }
 
   /** Bytes promised in a pool: volumes and snapshots may each grow to their full size in a sparse file. */
@@ -123,29 +101,16 @@ export interface NodePublication {
   readOnlyLoop?: string;
 }
 
-interface NodeFile { version: 1; stages: StageRecord[]; publications: NodePublication[] }
-
 /** The node's durable state: what is attached, staged and published here. */
-export class NodeState {
-  readonly stages = new Map<string, StageRecord>();
-  readonly publications = new Map<string, NodePublication>();
-  private readonly file: string;
+export class NodeState extends StateStore {
+  readonly stages = this.table<StageRecord>('stages', (s) => s.volumeId);
+  readonly publications = this.table<NodePublication>('publications', (p) => p.targetPath);
 
   constructor(dir: string) {
-    this.file = join(dir, 'node.json');
-    const data = readStateFile<NodeFile>(this.file);
-    if (data) {
-      for (const s of data.stages) this.stages.set(s.volumeId, s);
-      for (const p of data.publications) this.publications.set(p.targetPath, p);
-    }
-  }
-
-  save(): void {
-    const data: NodeFile = { version: 1, stages: [...this.stages.values()], publications: [...this.publications.values()] };
-    writeStateFile(this.file, data);
+    super(join(dir, 'node.json'));
   }
 
   publicationsOf(volumeId: string): NodePublication[] {
-    return [...this.publications.values()].filter((p) => p.volumeId === volumeId);
+    return recordsOfVolume(this.publications, volumeId);
   }
 }

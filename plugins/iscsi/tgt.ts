@@ -1,4 +1,4 @@
-import { CommandError, run } from '../sdk/exec';
+import { CommandError, run } from '../../lib/exec/run';
 import { Initiator } from './options';
 
 export interface TgtLun { lun: number; backingStore: string }

@@ -1,19 +1,19 @@
-import { run } from '../sdk/exec';
+import { run } from '../../lib/exec/run';
 import { alreadyExists, failedPrecondition, invalidArgument, outOfRange, resourceExhausted } from '../sdk/errors';
-import { failpoint } from '../sdk/failpoints';
+import { crashPoint } from '../../lib/failpoints/failpoints';
 import { AsyncService } from '../sdk/handler';
 import { requireString } from '../sdk/validate';
 import type { ControllerHandlers } from '../../proto/csi/generated/csi/v1/Controller';
 import type { Volume } from '../../proto/csi/generated/csi/v1/Volume';
-import type { Snapshot } from '../../proto/csi/generated/csi/v1/Snapshot';
 import type { Topology__Output } from '../../proto/csi/generated/csi/v1/Topology';
 import { accessTypeOf, capabilityProblem, capacityFits, requireCapabilities, resolveCapacity } from './capabilities';
 import { LocalDriver } from './driver';
 import { TOPOLOGY_NODE_KEY } from './driver-config';
-import { newSnapshotId, newVolumeId } from './ids';
+import { newSnapshotId, newVolumeId, SNAPSHOT_ID } from './ids';
 import { Pool } from './pool';
 import { SnapshotRecord, VolumeRecord } from './state';
 import { parsePaging } from '../sdk/paging';
+import { snapshotRpcs } from '../sdk/snapshots';
 
 const KNOWN_PARAMETERS = new Set(['pool']);
 
@@ -33,16 +33,6 @@ function toVolume(driver: LocalDriver, v: VolumeRecord): Volume {
     contentSource: v.source?.snapshotId ? { snapshot: { snapshotId: v.source.snapshotId } }
       : v.source?.volumeId ? { volume: { volumeId: v.source.volumeId } } : null,
     accessibleTopology: [driver.topology()],
-  };
-}
-
-function toSnapshot(s: SnapshotRecord): Snapshot {
-  return {
-    snapshotId: s.id,
-    sourceVolumeId: s.sourceVolumeId,
-    sizeBytes: String(s.sizeBytes),
-    creationTime: { seconds: String(Math.floor(s.createdAtMs / 1000)), nanos: (s.createdAtMs % 1000) * 1e6 },
-    readyToUse: true,
   };
 }
 
@@ -127,7 +117,7 @@ export function localController(driver: LocalDriver): AsyncService<ControllerHan
           if (sourceSnapshot) await pool.createVolumeFrom(record.id, pool.snapshotPath(sourceSnapshot.id));
           else if (sourceVolume) await pool.createVolumeFrom(record.id, pool.volumePath(sourceVolume.id));
           else await pool.createVolume(record.id);
-          failpoint('local.create-volume.after-subvolume');
+          crashPoint('local.create-volume.after-subvolume');
           if (accessType === 'block') await run('truncate', ['-s', String(size), pool.blockImagePath(record.id)]);
           else await pool.setLimit(record.id, size);
           record.status = 'ready';
@@ -216,55 +206,15 @@ export function localController(driver: LocalDriver): AsyncService<ControllerHan
       };
     },
 
-    async CreateSnapshot(req) {
-      const name = requireString(req.name, 'name');
-      const sourceId = requireString(req.sourceVolumeId, 'source_volume_id');
-      const existing = driver.state.snapshotByName(name);
-      if (existing && existing.status === 'ready') {
-        if (existing.sourceVolumeId !== sourceId) throw alreadyExists(`snapshot ${JSON.stringify(name)} exists for another volume (${existing.sourceVolumeId})`);
-        return { snapshot: toSnapshot(existing) };
-      }
-      const v = driver.volume(sourceId);
-      const pool = driver.pool(v.pool);
-      return driver.locks.withLocks([`snapname:${name}`, v.id], 'CreateSnapshot', async () => {
-        const record: SnapshotRecord = { id: newSnapshotId(), name, sourceVolumeId: v.id, pool: pool.name,
-          sizeBytes: v.capacityBytes, accessType: v.accessType, status: 'creating', createdAtMs: Date.now() };
-        driver.state.snapshots.set(record.id, record);
-        driver.state.save();
-        try {
-          await pool.createSnapshot(v.id, record.id);
-          record.status = 'ready';
-          driver.state.save();
-        } catch (error) {
-          await driver.destroySnapshot(record).catch((e: unknown) => driver.log.error({ err: e, snapshotId: record.id }, 'rollback failed'));
-          throw error;
-        }
-        return { snapshot: toSnapshot(record) };
-      });
-    },
-
-    async DeleteSnapshot(req) {
-      const id = requireString(req.snapshotId, 'snapshot_id');
-      const s = /^snap-[0-9a-f]{16}$/.test(id) ? driver.state.snapshots.get(id) : undefined;
-      if (!s) return {};
-      return driver.locks.withLocks([id], 'DeleteSnapshot', async () => {
-        await driver.destroySnapshot(s);
-        return {};
-      });
-    },
-
-    async ListSnapshots(req) {
-      let all = [...driver.state.snapshots.values()].filter((s) => s.status === 'ready');
-      if (req.snapshotId) all = all.filter((s) => s.id === req.snapshotId);
-      if (req.sourceVolumeId) all = all.filter((s) => s.sourceVolumeId === req.sourceVolumeId);
-      all.sort((a, b) => a.id.localeCompare(b.id));
-      const { start, end } = parsePaging(req.startingToken ?? '', req.maxEntries ?? 0, all.length);
-      return { entries: all.slice(start, end).map((s) => ({ snapshot: toSnapshot(s) })), nextToken: end < all.length ? String(end) : '' };
-    },
-
-    async GetSnapshot(req) {
-      return { snapshot: toSnapshot(driver.snapshot(requireString(req.snapshotId, 'snapshot_id'))) };
-    },
+    ...snapshotRpcs<SnapshotRecord, VolumeRecord>({
+      locks: driver.locks, log: driver.log, store: () => driver.state, idPattern: SNAPSHOT_ID, newId: newSnapshotId,
+      volume: (id) => driver.volume(id),
+      plan: (v) => {
+        const pool = driver.pool(v.pool);
+        return { record: (base) => ({ ...base, pool: pool.name, accessType: v.accessType }), take: (s) => pool.createSnapshot(v.id, s.id) };
+      },
+      destroy: (s) => driver.destroySnapshot(s),
+    }),
 
     async ControllerExpandVolume(req) {
       const id = requireString(req.volumeId, 'volume_id');

@@ -1,4 +1,4 @@
-import { Logger } from '../sdk/logger';
+import { Logger } from '../../lib/logging/logger';
 import { PoolSpec } from './pool-spec';
 
 export const DRIVER_NAME = 'berth.local';

@@ -1,7 +1,8 @@
-import { run } from '../sdk/exec';
+import { run } from '../../lib/exec/run';
 import { invalidArgument, notFound } from '../sdk/errors';
+import { destroySnapshotRecord, readySnapshot } from '../sdk/snapshots';
 import { OperationLocks } from '../sdk/locks';
-import { Logger } from '../sdk/logger';
+import { Logger } from '../../lib/logging/logger';
 import { LocalDriverOptions, TOPOLOGY_NODE_KEY } from './driver-config';
 import { SNAPSHOT_ID, VOLUME_ID } from './ids';
 import { Pool } from './pool';
@@ -52,9 +53,7 @@ export class LocalDriver {
   }
 
   snapshot(id: string): SnapshotRecord {
-    const s = SNAPSHOT_ID.test(id) ? this.state.snapshots.get(id) : undefined;
-    if (!s || s.status !== 'ready') throw notFound(`snapshot ${JSON.stringify(id)} not found`);
-    return s;
+    return readySnapshot(this.state.snapshots, SNAPSHOT_ID, id);
   }
 
   /** Bytes still free for new volumes in a pool: its size minus what volumes were promised. */
@@ -73,12 +72,10 @@ export class LocalDriver {
   }
 
   async destroySnapshot(s: SnapshotRecord): Promise<void> {
-    s.status = 'deleting';
-    this.state.save();
-    const pool = this.pools.get(s.pool);
-    if (pool) await pool.deleteSnapshot(s.id);
-    this.state.snapshots.delete(s.id);
-    this.state.save();
+    await destroySnapshotRecord(this.state, s, async () => {
+      const pool = this.pools.get(s.pool);
+      if (pool) await pool.deleteSnapshot(s.id);
+    });
   }
 
   /**

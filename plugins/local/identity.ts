@@ -1,3 +1,4 @@
+import { encodeSnapshotDirs, SNAPSHOT_DIRS_KEY } from '../../lib/berth-local/fast-path';
 import { AsyncService } from '../sdk/handler';
 import type { IdentityHandlers } from '../../proto/csi/generated/csi/v1/Identity';
 import { LocalDriver } from './driver';
@@ -7,8 +8,8 @@ export function localIdentity(driver: LocalDriver): AsyncService<IdentityHandler
   return {
     async GetPluginInfo() {
       // Where snapshots lie (one directory per pool): Berth's data mover reads them in place (its fast path).
-      const snapshotDirs = [...driver.pools.values()].map((pool) => pool.snapshotPath(''));
-      return { name: DRIVER_NAME, vendorVersion: DRIVER_VERSION, manifest: { node: driver.nodeId, 'berth.dev/snapshot-dirs': JSON.stringify(snapshotDirs) } };
+      const snapshotDirs = [...driver.pools.values()].map((pool) => pool.snapshotsDir);
+      return { name: DRIVER_NAME, vendorVersion: DRIVER_VERSION, manifest: { node: driver.nodeId, [SNAPSHOT_DIRS_KEY]: encodeSnapshotDirs(snapshotDirs) } };
     },
     async GetPluginCapabilities() {
       return {

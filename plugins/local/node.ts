@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { run } from '../sdk/exec';
+import { run } from '../../lib/exec/run';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../sdk/errors';
 import { AsyncService } from '../sdk/handler';
-import { bindMount, unmountAll } from '../sdk/mounts';
+import { nodeUnpublishVolume } from '../sdk/node-unpublish';
+import { bindMount, unmountAll } from '../../lib/mounts/mounts';
 import { requireAbsolutePath, requireString } from '../sdk/validate';
 import type { NodeHandlers } from '../../proto/csi/generated/csi/v1/Node';
 import { accessTypeOf, capabilityKey, capabilityProblem } from './capabilities';
@@ -142,20 +143,17 @@ export function localNode(driver: LocalDriver): AsyncService<NodeHandlers> {
     },
 
     async NodeUnpublishVolume(req) {
-      const id = requireString(req.volumeId, 'volume_id');
-      const targetPath = requireAbsolutePath(req.targetPath, 'target_path');
-      return driver.locks.withLocks([id], 'NodeUnpublishVolume', async () => {
-        const record = state.publications.get(targetPath);
-        if (!record || record.volumeId !== id) {
-          if (!state.volumes.has(id)) throw notFound(`volume ${JSON.stringify(id)} not found`);
-          return {}; // not published there: nothing to undo
-        }
-        await unmountAll(targetPath);
-        await detachLoop(record.readOnlyLoop);
-        removeTarget(targetPath);
-        state.publications.delete(targetPath);
-        state.save();
-        return {};
+      return nodeUnpublishVolume(req, {
+        locks: driver.locks,
+        publicationAt: (targetPath) => state.publications.get(targetPath),
+        volumeExists: (id) => state.volumes.has(id),
+        async unpublish(record, targetPath) {
+          await unmountAll(targetPath);
+          await detachLoop(record.readOnlyLoop);
+          removeTarget(targetPath);
+          state.publications.delete(targetPath);
+          state.save();
+        },
       });
     },
 

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../sdk/exec';
-import { isMountPoint } from '../sdk/mounts';
-import { Logger } from '../sdk/logger';
+import { run } from '../../lib/exec/run';
+import { isMountPoint } from '../../lib/mounts/mounts';
+import { Logger } from '../../lib/logging/logger';
 import { BtrfsPool, DirPool, Pool } from './pool';
 import { PoolSpec } from './pool-spec';
 

@@ -1,13 +1,16 @@
 import { existsSync, mkdirSync, rmSync, statfsSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../sdk/exec';
+import { blockImageIn, snapshotPathIn } from '../../lib/berth-local/fast-path';
+import { run } from '../../lib/exec/run';
+import * as btrfs from '../sdk/btrfs';
 
 export type AccessType = 'mount' | 'block';
 
 /**
  * One storage pool on this node. Volumes live in `<root>/volumes/<id>` and snapshots in
  * `<root>/snapshots/<id>`; a block volume is the sparse file `block.img` inside its volume directory,
- * so snapshots and clones work the same for both access types.
+ * so snapshots and clones work the same for both access types. The snapshot and block image names are
+ * a contract with the agent's data mover, which reads snapshots in place (lib/berth-local/fast-path.ts).
  */
 export interface Pool {
   readonly name: string;
@@ -15,6 +18,8 @@ export interface Pool {
   /** True when the pool enforces each volume's size (btrfs qgroups); a `dir` pool only accounts it. */
   readonly enforcesCapacity: boolean;
   readonly root: string;
+  /** The directory snapshots lie in, listed to the data mover by GetPluginInfo. */
+  readonly snapshotsDir: string;
   totalBytes(): number;
   volumePath(id: string): string;
   snapshotPath(id: string): string;
@@ -39,12 +44,13 @@ abstract class PoolBase {
     return s.blocks * s.bsize;
   }
   volumePath(id: string): string { return join(this.root, 'volumes', id); }
-  snapshotPath(id: string): string { return join(this.root, 'snapshots', id); }
-  blockImagePath(volumeId: string): string { return join(this.volumePath(volumeId), 'block.img'); }
+  get snapshotsDir(): string { return join(this.root, 'snapshots'); }
+  snapshotPath(id: string): string { return snapshotPathIn(this.snapshotsDir, id); }
+  blockImagePath(volumeId: string): string { return blockImageIn(this.volumePath(volumeId)); }
   exists(path: string): boolean { return existsSync(path); }
   protected ensureLayout(): void {
     mkdirSync(join(this.root, 'volumes'), { recursive: true, mode: 0o700 });
-    mkdirSync(join(this.root, 'snapshots'), { recursive: true, mode: 0o700 });
+    mkdirSync(this.snapshotsDir, { recursive: true, mode: 0o700 });
   }
   async probe(): Promise<void> {
     const probe = join(this.root, `.probe-${process.pid}`);
@@ -59,45 +65,34 @@ export class BtrfsPool extends PoolBase implements Pool {
   readonly enforcesCapacity = true;
 
   async open(): Promise<void> {
-    const fsType = (await run('stat', ['-f', '-c', '%T', this.root])).trim();
+    const fsType = await btrfs.fsTypeOf(this.root);
     if (fsType !== 'btrfs') throw new Error(`pool ${this.name}: ${this.root} is ${fsType}, not a btrfs filesystem`);
     this.ensureLayout();
     // Quotas are what make a volume's size a limit; enabling them again is a no-op.
-    await run('btrfs', ['quota', 'enable', this.root]);
+    await btrfs.enableQuota(this.root);
   }
 
   async createVolume(id: string): Promise<void> {
-    await run('btrfs', ['subvolume', 'create', this.volumePath(id)]);
+    await btrfs.createSubvolume(this.volumePath(id));
   }
   async createVolumeFrom(id: string, sourcePath: string): Promise<void> {
-    // A writable snapshot shares every extent with its source: instant, and no space until written.
-    await run('btrfs', ['subvolume', 'snapshot', sourcePath, this.volumePath(id)]);
+    await btrfs.snapshotSubvolume(sourcePath, this.volumePath(id), false);
   }
   async setLimit(id: string, bytes: number): Promise<void> {
-    await run('btrfs', ['qgroup', 'limit', String(bytes), this.volumePath(id)]);
+    await btrfs.setQgroupLimit(this.volumePath(id), bytes);
   }
   async deleteVolume(id: string): Promise<void> {
-    await deleteSubvolume(this.volumePath(id));
+    await btrfs.deleteSubvolume(this.volumePath(id));
   }
   async createSnapshot(volumeId: string, snapshotId: string): Promise<void> {
-    await run('btrfs', ['subvolume', 'snapshot', '-r', this.volumePath(volumeId), this.snapshotPath(snapshotId)]);
+    await btrfs.snapshotSubvolume(this.volumePath(volumeId), this.snapshotPath(snapshotId), true);
   }
   async deleteSnapshot(id: string): Promise<void> {
-    await deleteSubvolume(this.snapshotPath(id));
+    await btrfs.deleteSubvolume(this.snapshotPath(id));
   }
   async usedBytes(id: string): Promise<number> {
-    // -f: only the qgroup of this subvolume; --raw: bytes. Row: qgroupid rfer excl [max_rfer].
-    const out = await run('btrfs', ['qgroup', 'show', '-f', '--raw', this.volumePath(id)]);
-    const row = out.split('\n').find((l) => /^0\/\d+\s/.test(l.trim()));
-    return row ? Number(row.trim().split(/\s+/)[1]) : 0;
+    return btrfs.referencedBytes(this.volumePath(id));
   }
-}
-
-async function deleteSubvolume(path: string): Promise<void> {
-  if (!existsSync(path)) return;
-  // A snapshot is created read-only; it has to be made writable before it can be removed on older kernels.
-  await run('btrfs', ['property', 'set', '-ts', path, 'ro', 'false']).catch(() => undefined);
-  await run('btrfs', ['subvolume', 'delete', path]);
 }
 
 /** A plain directory per volume, for machines without btrfs or root: sizes are accounted, not enforced. */

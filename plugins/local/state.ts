@@ -1,12 +1,7 @@
 import { join } from 'node:path';
-import { readStateFile, writeStateFile } from '../sdk/state-file';
+import type { SnapshotRecordBase } from '../sdk/snapshots';
+import { findByName, RecordStatus, recordsOfVolume, StateStore } from '../sdk/state-store';
 import { AccessType } from './pool';
-
-/**
- * `creating` and `deleting` are intents, written before the filesystem is touched, so a crash in the
- * middle of an operation leaves a record saying what to finish or undo on the next start.
- */
-export type RecordStatus = 'creating' | 'ready' | 'deleting';
 
 export interface VolumeRecord {
   id: string;
@@ -20,15 +15,9 @@ export interface VolumeRecord {
   createdAt: string;
 }
 
-export interface SnapshotRecord {
-  id: string;
-  name: string;
-  sourceVolumeId: string;
+export interface SnapshotRecord extends SnapshotRecordBase {
   pool: string;
-  sizeBytes: number;
   accessType: AccessType;
-  status: RecordStatus;
-  createdAtMs: number;
 }
 
 export interface StageRecord {
@@ -50,57 +39,28 @@ export interface PublishRecord {
   readOnlyLoop?: string;
 }
 
-interface StateFile {
-  version: 1;
-  volumes: VolumeRecord[];
-  snapshots: SnapshotRecord[];
-  stages: StageRecord[];
-  publications: PublishRecord[];
-}
-
 /** The plugin's durable state: one JSON document, replaced atomically on every change. */
-export class PluginState {
-  readonly volumes = new Map<string, VolumeRecord>();
-  readonly snapshots = new Map<string, SnapshotRecord>();
-  readonly stages = new Map<string, StageRecord>();
+export class PluginState extends StateStore {
+  readonly volumes = this.table<VolumeRecord>('volumes', (v) => v.id);
+  readonly snapshots = this.table<SnapshotRecord>('snapshots', (s) => s.id);
+  readonly stages = this.table<StageRecord>('stages', (s) => s.volumeId);
   /** Keyed by target path: one volume may be published at several targets. */
-  readonly publications = new Map<string, PublishRecord>();
-  private readonly file: string;
+  readonly publications = this.table<PublishRecord>('publications', (p) => p.targetPath);
 
   constructor(dir: string) {
-    this.file = join(dir, 'state.json');
-    const data = readStateFile<StateFile>(this.file);
-    if (data) {
-      for (const v of data.volumes) this.volumes.set(v.id, v);
-      for (const s of data.snapshots) this.snapshots.set(s.id, s);
-      for (const s of data.stages) this.stages.set(s.volumeId, s);
-      for (const p of data.publications) this.publications.set(p.targetPath, p);
-    }
-  }
-
-  save(): void {
-    const data: StateFile = {
-      version: 1,
-      volumes: [...this.volumes.values()],
-      snapshots: [...this.snapshots.values()],
-      stages: [...this.stages.values()],
-      publications: [...this.publications.values()],
-    };
-    writeStateFile(this.file, data);
+    super(join(dir, 'state.json'));
   }
 
   volumeByName(name: string): VolumeRecord | undefined {
-    for (const v of this.volumes.values()) if (v.name === name) return v;
-    return undefined;
+    return findByName(this.volumes, name);
   }
 
   snapshotByName(name: string): SnapshotRecord | undefined {
-    for (const s of this.snapshots.values()) if (s.name === name) return s;
-    return undefined;
+    return findByName(this.snapshots, name);
   }
 
   publicationsOf(volumeId: string): PublishRecord[] {
-    return [...this.publications.values()].filter((p) => p.volumeId === volumeId);
+    return recordsOfVolume(this.publications, volumeId);
   }
 
   /** Bytes promised to volumes in a pool: what capacity checks count against, whatever is written. */

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound, outOfRange, resourceExhausted } from '../sdk/errors';
-import { failpoint } from '../sdk/failpoints';
+import { crashPoint } from '../../lib/failpoints/failpoints';
 import { AsyncService } from '../sdk/handler';
 import { requireString } from '../sdk/validate';
 import type { ControllerHandlers } from '../../proto/csi/generated/csi/v1/Controller';
 import type { Volume } from '../../proto/csi/generated/csi/v1/Volume';
-import type { Snapshot } from '../../proto/csi/generated/csi/v1/Snapshot';
 import { capabilityKey, capabilityProblem, capacityFits, isReadOnlyMode, isSingleNode, requireCapabilities, resolveCapacity } from './capabilities';
 import { NfsDriver } from './driver';
 import { SQUASH_VALUES, Squash } from './ganesha-config';
@@ -13,6 +12,7 @@ import { newSnapshotId, newVolumeId, SNAPSHOT_ID, VOLUME_ID } from './ids';
 import { resolveNodeAddress } from './node-address';
 import { ControllerPublication, SnapshotRecord, VolumeRecord } from './state';
 import { parsePaging } from '../sdk/paging';
+import { snapshotRpcs } from '../sdk/snapshots';
 
 /** StorageClass parameters this driver understands. Anything else is refused, never passed on. */
 const KNOWN_PARAMETERS = new Set(['squash']);
@@ -42,16 +42,6 @@ function toVolume(driver: NfsDriver, v: VolumeRecord): Volume {
     volumeContext: { server: driver.options.serverAddress, share: driver.controller.root.exportPath(v.id) },
     contentSource: v.source?.snapshotId ? { snapshot: { snapshotId: v.source.snapshotId } }
       : v.source?.volumeId ? { volume: { volumeId: v.source.volumeId } } : null,
-  };
-}
-
-function toSnapshot(s: SnapshotRecord): Snapshot {
-  return {
-    snapshotId: s.id,
-    sourceVolumeId: s.sourceVolumeId,
-    sizeBytes: String(s.sizeBytes),
-    creationTime: { seconds: String(Math.floor(s.createdAtMs / 1000)), nanos: (s.createdAtMs % 1000) * 1e6 },
-    readyToUse: true,
   };
 }
 
@@ -106,12 +96,12 @@ export function nfsController(driver: NfsDriver): AsyncService<ControllerHandler
           if (sourceSnapshot) await root().createVolumeFrom(record.id, root().snapshotPath(sourceSnapshot.id));
           else if (sourceVolume) await root().createVolumeFrom(record.id, root().volumePath(sourceVolume.id));
           else await root().createVolume(record.id);
-          failpoint('nfs.create-volume.after-subvolume');
+          crashPoint('nfs.create-volume.after-subvolume');
           await root().setLimit(record.id, size);
           await root().mountExport(record.id);
           record.status = 'ready';
           state.save();
-          failpoint('nfs.create-volume.before-export');
+          crashPoint('nfs.create-volume.before-export');
           await driver.syncExportsFor(record);
         } catch (error) {
           await driver.destroyVolume(record).catch((e: unknown) => driver.log.error({ err: e, volumeId: record.id }, 'rollback failed'));
@@ -225,53 +215,12 @@ export function nfsController(driver: NfsDriver): AsyncService<ControllerHandler
       return { availableCapacity: String(free), maximumVolumeSize: { value: String(free) }, minimumVolumeSize: { value: '4096' } };
     },
 
-    async CreateSnapshot(req) {
-      const name = requireString(req.name, 'name');
-      const sourceId = requireString(req.sourceVolumeId, 'source_volume_id');
-      const existing = state.snapshotByName(name);
-      if (existing && existing.status === 'ready') {
-        if (existing.sourceVolumeId !== sourceId) throw alreadyExists(`snapshot ${JSON.stringify(name)} exists for another volume (${existing.sourceVolumeId})`);
-        return { snapshot: toSnapshot(existing) };
-      }
-      const v = driver.volume(sourceId);
-      return driver.locks.withLocks([`snapname:${name}`, v.id], 'CreateSnapshot', async () => {
-        const record: SnapshotRecord = { id: newSnapshotId(), name, sourceVolumeId: v.id, sizeBytes: v.capacityBytes, status: 'creating', createdAtMs: Date.now() };
-        state.snapshots.set(record.id, record);
-        state.save();
-        try {
-          await root().createSnapshot(v.id, record.id);
-          record.status = 'ready';
-          state.save();
-        } catch (error) {
-          await driver.destroySnapshot(record).catch((e: unknown) => driver.log.error({ err: e, snapshotId: record.id }, 'rollback failed'));
-          throw error;
-        }
-        return { snapshot: toSnapshot(record) };
-      });
-    },
-
-    async DeleteSnapshot(req) {
-      const id = requireString(req.snapshotId, 'snapshot_id');
-      const s = SNAPSHOT_ID.test(id) ? state.snapshots.get(id) : undefined;
-      if (!s) return {};
-      return driver.locks.withLocks([id], 'DeleteSnapshot', async () => {
-        await driver.destroySnapshot(s);
-        return {};
-      });
-    },
-
-    async ListSnapshots(req) {
-      let all = [...state.snapshots.values()].filter((s) => s.status === 'ready');
-      if (req.snapshotId) all = all.filter((s) => s.id === req.snapshotId);
-      if (req.sourceVolumeId) all = all.filter((s) => s.sourceVolumeId === req.sourceVolumeId);
-      all.sort((a, b) => a.id.localeCompare(b.id));
-      const { start, end } = parsePaging(req.startingToken ?? '', req.maxEntries ?? 0, all.length);
-      return { entries: all.slice(start, end).map((s) => ({ snapshot: toSnapshot(s) })), nextToken: end < all.length ? String(end) : '' };
-    },
-
-    async GetSnapshot(req) {
-      return { snapshot: toSnapshot(driver.snapshot(requireString(req.snapshotId, 'snapshot_id'))) };
-    },
+    ...snapshotRpcs<SnapshotRecord, VolumeRecord>({
+      locks: driver.locks, log: driver.log, store: () => state, idPattern: SNAPSHOT_ID, newId: newSnapshotId,
+      volume: (id) => driver.volume(id),
+      plan: (v) => ({ record: (base) => base, take: (s) => root().createSnapshot(v.id, s.id) }),
+      destroy: (s) => driver.destroySnapshot(s),
+    }),
 
     async ControllerExpandVolume(req) {
       const id = requireString(req.volumeId, 'volume_id');

@@ -1,4 +1,4 @@
-import { Logger } from '../sdk/logger';
+import { Logger } from '../../lib/logging/logger';
 
 export const DRIVER_NAME = 'berth.nfs';
 export const DRIVER_VERSION = '0.1.0';

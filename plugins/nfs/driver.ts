@@ -1,6 +1,7 @@
 import { internal, notFound, unimplemented } from '../sdk/errors';
+import { destroySnapshotRecord, readySnapshot } from '../sdk/snapshots';
 import { OperationLocks } from '../sdk/locks';
-import { Logger } from '../sdk/logger';
+import { Logger } from '../../lib/logging/logger';
 import { NfsDriverOptions } from './driver-config';
 import { ExportRoot } from './export-root';
 import { Ganesha, ReloadResult } from './ganesha';
@@ -60,9 +61,7 @@ export class NfsDriver {
   }
 
   snapshot(id: string): SnapshotRecord {
-    const s = SNAPSHOT_ID.test(id) ? this.state.snapshots.get(id) : undefined;
-    if (!s || s.status !== 'ready') throw notFound(`snapshot ${JSON.stringify(id)} not found`);
-    return s;
+    return readySnapshot(this.state.snapshots, SNAPSHOT_ID, id);
   }
 
   availableBytes(): number {
@@ -103,11 +102,7 @@ export class NfsDriver {
   }
 
   async destroySnapshot(s: SnapshotRecord): Promise<void> {
-    s.status = 'deleting';
-    this.state.save();
-    await this.controller.root.deleteSnapshot(s.id);
-    this.state.snapshots.delete(s.id);
-    this.state.save();
+    await destroySnapshotRecord(this.state, s, () => this.controller.root.deleteSnapshot(s.id));
   }
 
   /**

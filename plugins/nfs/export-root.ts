@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, rmdirSync, rmSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as btrfs from '../sdk/btrfs';
-import { run } from '../sdk/exec';
-import { bindMount, isMountPoint } from '../sdk/mounts';
+import { run } from '../../lib/exec/run';
+import { bindMount, isMountPoint } from '../../lib/mounts/mounts';
 import { isSafeConfigPath } from './ganesha-config';
 
 /**

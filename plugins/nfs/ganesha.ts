@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { writeFileAtomic } from '../sdk/atomic-file';
-import { Logger } from '../sdk/logger';
+import { writeFileAtomic } from '../../lib/files/atomic-file';
+import { Logger } from '../../lib/logging/logger';
 import { GaneshaOptions } from './driver-config';
 
 export interface ReloadResult {

@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, statfsSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { run } from '../sdk/exec';
+import { run } from '../../lib/exec/run';
 import { alreadyExists, internal, invalidArgument, notFound } from '../sdk/errors';
 import { AsyncService } from '../sdk/handler';
-import { isMountPoint, unmountAll } from '../sdk/mounts';
+import { nodeUnpublishVolume } from '../sdk/node-unpublish';
+import { isMountPoint, unmountAll } from '../../lib/mounts/mounts';
 import { requireAbsolutePath, requireString } from '../sdk/validate';
 import type { NodeHandlers } from '../../proto/csi/generated/csi/v1/Node';
 import { capabilityKey, capabilityProblem, isReadOnlyMode } from './capabilities';
@@ -96,19 +97,16 @@ export function nfsNode(driver: NfsDriver): AsyncService<NodeHandlers> {
     },
 
     async NodeUnpublishVolume(req) {
-      const id = requireString(req.volumeId, 'volume_id');
-      const targetPath = requireAbsolutePath(req.targetPath, 'target_path');
-      return driver.locks.withLocks([id], 'NodeUnpublishVolume', async () => {
-        const record = state.nodePublications.get(targetPath);
-        if (!record || record.volumeId !== id) {
-          if (!knownVolume(id)) throw notFound(`volume ${JSON.stringify(id)} not found`);
-          return {}; // not published there: nothing to undo
-        }
-        await unmountAll(targetPath);
-        if (existsSync(targetPath)) rmdirSync(targetPath);
-        state.nodePublications.delete(targetPath);
-        state.save();
-        return {};
+      return nodeUnpublishVolume(req, {
+        locks: driver.locks,
+        publicationAt: (targetPath) => state.nodePublications.get(targetPath),
+        volumeExists: knownVolume,
+        async unpublish(_record, targetPath) {
+          await unmountAll(targetPath);
+          if (existsSync(targetPath)) rmdirSync(targetPath);
+          state.nodePublications.delete(targetPath);
+          state.save();
+        },
       });
     },
 

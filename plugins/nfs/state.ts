@@ -1,12 +1,7 @@
 import { join } from 'node:path';
-import { readStateFile, writeStateFile } from '../sdk/state-file';
+import type { SnapshotRecordBase } from '../sdk/snapshots';
+import { findByName, RecordStatus, recordsOfVolume, StateStore } from '../sdk/state-store';
 import { Squash } from './ganesha-config';
-
-/**
- * `creating` and `deleting` are intents, written before the filesystem or ganesha is touched, so a crash
- * in the middle of an operation leaves a record saying what to finish or undo on the next start.
- */
-export type RecordStatus = 'creating' | 'ready' | 'deleting';
 
 /** One node allowed into a volume's export (ControllerPublishVolume). */
 export interface ControllerPublication {
@@ -32,14 +27,7 @@ export interface VolumeRecord {
   createdAt: string;
 }
 
-export interface SnapshotRecord {
-  id: string;
-  name: string;
-  sourceVolumeId: string;
-  sizeBytes: number;
-  status: RecordStatus;
-  createdAtMs: number;
-}
+export type SnapshotRecord = SnapshotRecordBase;
 
 /** A node-side NFS mount made by NodePublishVolume. */
 export interface NodePublishRecord {
@@ -51,53 +39,27 @@ export interface NodePublishRecord {
   source: string;
 }
 
-interface StateFile {
-  version: 1;
-  volumes: VolumeRecord[];
-  snapshots: SnapshotRecord[];
-  nodePublications: NodePublishRecord[];
-}
-
 /** The plugin's durable state: one JSON document, replaced atomically on every change. */
-export class NfsState {
-  readonly volumes = new Map<string, VolumeRecord>();
-  readonly snapshots = new Map<string, SnapshotRecord>();
+export class NfsState extends StateStore {
+  readonly volumes = this.table<VolumeRecord>('volumes', (v) => v.id);
+  readonly snapshots = this.table<SnapshotRecord>('snapshots', (s) => s.id);
   /** Keyed by target path. */
-  readonly nodePublications = new Map<string, NodePublishRecord>();
-  private readonly file: string;
+  readonly nodePublications = this.table<NodePublishRecord>('nodePublications', (p) => p.targetPath);
 
   constructor(dir: string) {
-    this.file = join(dir, 'state.json');
-    const data = readStateFile<StateFile>(this.file);
-    if (data) {
-      for (const v of data.volumes) this.volumes.set(v.id, v);
-      for (const s of data.snapshots) this.snapshots.set(s.id, s);
-      for (const p of data.nodePublications) this.nodePublications.set(p.targetPath, p);
-    }
-  }
-
-  save(): void {
-    const data: StateFile = {
-      version: 1,
-      volumes: [...this.volumes.values()],
-      snapshots: [...this.snapshots.values()],
-      nodePublications: [...this.nodePublications.values()],
-    };
-    writeStateFile(this.file, data);
+    super(join(dir, 'state.json'));
   }
 
   volumeByName(name: string): VolumeRecord | undefined {
-    for (const v of this.volumes.values()) if (v.name === name) return v;
-    return undefined;
+    return findByName(this.volumes, name);
   }
 
   snapshotByName(name: string): SnapshotRecord | undefined {
-    for (const s of this.snapshots.values()) if (s.name === name) return s;
-    return undefined;
+    return findByName(this.snapshots, name);
   }
 
   nodePublicationsOf(volumeId: string): NodePublishRecord[] {
-    return [...this.nodePublications.values()].filter((p) => p.volumeId === volumeId);
+    return recordsOfVolume(this.nodePublications, volumeId);
   }
 
   /** The smallest Export_Id no volume holds (1..65535; 0 is ganesha's pseudo-fs root). */

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { run } from './exec';
+import { run } from '../../lib/exec/run';
 
 /**
  * Thin wrappers over `btrfs` for plugins that keep one subvolume per volume with a qgroup limit

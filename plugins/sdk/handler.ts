@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { BerthError } from '../../lib/errors/berth-error';
 import { GRPC_STATUS } from '../../lib/errors/grpc-status';
-import { Logger, redact } from './logger';
+import { Logger, redact } from '../../lib/logging/logger';
 
 /** A CSI method as a plugin writes it: the decoded request in, the response out, errors thrown. */
 export type UnaryMethod<Req, Res> = (request: Req) => Promise<Res>;

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { OperationLocks } from './locks';
-import { redact } from './logger';
 import { isSafeId, requireAbsolutePath } from './validate';
 import { GRPC_STATUS } from '../../lib/errors/grpc-status';
 import { CsiError } from './errors';
 
 describe('plugin sdk (pure logic)', () => {
-  it('redacts secrets at any depth, keeping only the key names of a secrets map, and leaves the rest alone', () => {
-    const out = redact({ name: 'v', secrets: { user: 'u', password: 'p' }, nested: [{ chapSecret: 'x', ok: 1 }], volumeContext: { token: 't' }, tokens: ['a'] });
-    assert.deepEqual(out, { name: 'v', secrets: { user: '[REDACTED]', password: '[REDACTED]' }, nested: [{ chapSecret: '[REDACTED]', ok: 1 }],
-      volumeContext: { token: '[REDACTED]' }, tokens: '[REDACTED]' });
-  });
-
   it('answers ABORTED to a second operation on a busy id and frees the id afterwards', async () => {
     const locks = new OperationLocks();
     let release!: () => void;

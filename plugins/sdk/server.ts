@@ -8,7 +8,7 @@ import type { ControllerHandlers } from '../../proto/csi/generated/csi/v1/Contro
 import type { NodeHandlers } from '../../proto/csi/generated/csi/v1/Node';
 import type { GroupControllerHandlers } from '../../proto/csi/generated/csi/v1/GroupController';
 import { AsyncService, implement } from './handler';
-import { Logger } from './logger';
+import { Logger } from '../../lib/logging/logger';
 
 export interface CsiPluginServices {
   identity: AsyncService<IdentityHandlers>;

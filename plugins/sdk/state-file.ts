@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../../lib/files/atomic-file';
 
 /**
  * A plugin's durable state as one versioned JSON document. Every plugin keeps its records this way:

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pausePoint } from '../../lib/failpoints/failpoints';
 import { DataMoverError, MoverProgress, restoreVolumeOnNode } from '../agents/data-mover-link';
 import type { ClusterContext } from '../cluster-context';
 import { csiAccessMode, taskIdOf } from '../store/naming';
@@ -11,15 +11,6 @@ const TRANSIENT = new Set<grpc.status>([grpc.status.UNAVAILABLE, grpc.status.DEA
 const PROGRESS_EVERY_MS = 1000;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
-
-/**
- * Test failpoint `BERTH_FAILPOINT_RESTORE_DELAY=app:ms`: that app's volume restores wait this long after
- * being marked running and before the mover is called, so a test can kill the server mid-restore.
- */
-function failpointDelayMs(app: string): number {
-  const m = /^([a-z0-9-]+):(\d+)$/.exec(process.env.BERTH_FAILPOINT_RESTORE_DELAY ?? '');
-  return m && m[1] === app ? Number(m[2]) : 0;
-}
 
 /** A claim whose data comes from a backup and is not written yet: its instance must not start. */
 export function awaitingData(claim: ClaimRecord | undefined): boolean {
@@ -142,8 +133,8 @@ export class DataRestorer {
       nodeSecrets: secretData(store, sc?.stageSecret), publishSecrets: secretData(store, sc?.publishSecret), mountFlags: [...(sc?.mountOptions ?? [])],
     };
     const onProgress = (p: MoverProgress) => this.progress(restore.id, claim.id, p);
-    const delay = failpointDelayMs(restore.app);
-    call.done = (delay ? sleep(delay, undefined, { signal: abort.signal }) : Promise.resolve())
+    // Tests: pause here (server.restore.before-mover@app:ms) to kill the server mid-restore.
+    call.done = pausePoint('server.restore.before-mover', { subject: restore.app, signal: abort.signal })
       .then(() => restoreVolumeOnNode(node, request, onProgress, this.ctx.options.token, abort.signal))
       .then((result) => this.succeeded(restore.id, claim.id, result.bytes))
       .catch((error: unknown) => { if (!abort.signal.aborted) this.failed(restore.id, claim.id, source.volume, error); })

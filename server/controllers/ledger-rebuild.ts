@@ -1,6 +1,6 @@
 import { describeShortfall, formatBytes, formatCpu } from '../../core/domain';
 import type { PluginCount, PoolAmount } from '../../core/domain';
-import { staticHolderId, type AdoptOutcome } from '../../core/reservations';
+import { staticHolderId, taskHolderId, type AdoptOutcome } from '../../core/reservations';
 import type { ClusterContext } from '../cluster-context';
 import { claimIdOf, volumeRole } from '../store/naming';
 import { nodeCapacity } from '../agents/node-sync';
@@ -41,7 +41,7 @@ export async function rebuildLedger(ctx: ClusterContext): Promise<void> {
     const counts: PluginCount[] = [...attachments].map(([plugin, count]) => ({ plugin, count }));
     // A placed or running task holds (or is about to hold) these resources on its node: record them even
     // if the node now reports less, so the shortfall blocks new work instead of being handed out again.
-    const held = await ledger.adopt({ holderId: task.id, nodeId: task.nodeId,
+    const held = await ledger.adopt({ holderId: taskHolderId(task.id), nodeId: task.nodeId,
       amounts: { cpuMillis: app.spec.resources.cpuMillis, memoryBytes: app.spec.resources.memoryBytes, pools, attachments: counts } });
     warnOverCapacity(ctx, `task ${task.id}`, task.nodeId, held);
   }

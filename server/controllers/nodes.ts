@@ -1,3 +1,4 @@
+import { staticHolderId } from '../../core/reservations';
 import type { ClusterContext } from '../cluster-context';
 import { volumeRole } from '../store/naming';
 
@@ -24,7 +25,7 @@ export function checkNodes(ctx: ClusterContext): void {
 export async function releaseOrphans(ctx: ClusterContext): Promise<void> {
   const { store } = ctx;
   const released = await ctx.ledger.releaseOrphans(new Set(store.tasks.list().map((t) => t.id)));
-  const volumeHolders = new Set(store.volumes.list().filter((v) => v.nodeId).map((v) => `static:${v.nodeId}:${volumeRole(v.id)}`));
+  const volumeHolders = new Set(store.volumes.list().flatMap((v) => (v.nodeId ? [staticHolderId(v.nodeId, volumeRole(v.id))] : [])));
   for (const r of await ctx.ledger.list()) {
     // Volume reservations are static ones with a `volume-` role; other static roles belong to the operator.
     if (r.kind === 'static' && r.holderId.includes(':volume-') && !volumeHolders.has(r.holderId)) {

@@ -1,9 +1,10 @@
 import type { PoolAmount, Reservation, ResourceAmounts } from '../../core/domain';
 import type { PluginReport__Output } from '../../proto/berth/generated/berth/agent/v1/PluginReport';
-import { failpoint } from '../../plugins/sdk/failpoints';
+import { crashPoint } from '../../lib/failpoints/failpoints';
 import type { VolumeCapability, Volume__Output as CsiVolume } from '../../proto/csi/types';
 import type { AccessMode } from '../../proto/csi/types';
 import type { ClusterContext } from '../cluster-context';
+import { taskHolderId } from '../../core/reservations';
 import { claimIdOf, csiAccessMode, csiNameOf, newVolumeId, volumeRole } from '../store/naming';
 import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../store/records';
 import { secretData } from '../store/secrets';
@@ -133,7 +134,7 @@ export async function provisionClaim(ctx: ClusterContext, task: TaskRecord | und
   const target = await provisionIntent(ctx, task, claim, node);
   // 2. CreateVolume, preferring (and requiring) the node the scheduler chose.
   const res = await ctx.controllerFor(target.volume.plugin, node).controller('CreateVolume', createVolumeRequest(ctx, claim, target.volume, node));
-  failpoint('server-after-create-volume'); // tests: the plugin made the volume, the records do not know it yet
+  crashPoint('server.create-volume.after-plugin'); // tests: the plugin made the volume, the records do not know it yet
   await bindCreated(ctx, task, claim, node, target, res.volume!);
 }
 
@@ -186,7 +187,7 @@ async function bindCreated(ctx: ClusterContext, task: TaskRecord | undefined, cl
     const amounts: ResourceAmounts = { cpuMillis: 0, memoryBytes: 0, attachments: [], pools: [{ plugin: ready.plugin, pool: poolName, bytes: ready.capacityBytes }] };
     // One ledger transaction, so no other placement can take the bytes between the two reservations.
     const moved = task && held
-      ? await ctx.ledger.moveToStatic({ fromHolderId: task.id, claimId: claim.id, nodeId: node.id, role: volumeRole(ready.id), amounts })
+      ? await ctx.ledger.moveToStatic({ fromHolderId: taskHolderId(task.id), claimId: claim.id, nodeId: node.id, role: volumeRole(ready.id), amounts })
       : await ctx.ledger.reserveStatic(node.id, volumeRole(ready.id), amounts);
     // The bytes come from the task's reservation, so this can only fail if the pool shrank under us
     // (a capacity report racing the create) or the plugin rounded the size up past the free space.

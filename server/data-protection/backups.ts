@@ -14,6 +14,7 @@ export type { BackupView } from './backup-views';
 import type { RecoveryPoints } from './recovery-points';
 import type { Repositories } from './repositories';
 import { secretData } from '../store/secrets';
+import { pausePoint } from '../../lib/failpoints/failpoints';
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -23,8 +24,6 @@ export interface BackupServiceOptions {
   concurrency: number;
   /** Progress is written to the store at most this often: movers report many times a second. */
   progressWriteMs: number;
-  /** Test failpoint: backups of this app wait `ms` in `uploading` before moving data (BERTH_FAILPOINT_BACKUP_UPLOAD_DELAY=app:ms). */
-  uploadDelay?: { app: string; ms: number };
 }
 
 /** What a backup needs of recovery points (recovery-points.ts). */
@@ -146,8 +145,7 @@ export class BackupService {
       lock = await repo.holdSharedLock(`backup ${record.id} of app ${record.app}`);
       const volumes = await this.planVolumes(rp, record.repository, repo);
       save({ state: 'uploading', volumes: volumes.map((v) => v.record), parent: volumes.find((v) => v.parent)?.parent?.backupId });
-      const delay = this.options.uploadDelay;
-      if (delay && delay.app === record.app) await new Promise((r) => setTimeout(r, delay.ms));
+      await pausePoint('server.backup.before-upload', { subject: record.app }); // tests: kill the server mid-backup
       this.uploadStarted.set(record.id, Date.now());
       const entries = await this.moveAll(record, volumes, repo, signal, (update) => save({ volumes: update(record.volumes) }, false));
       const metadata = backupMetadata(rp, record);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { staticHolderId, taskHolderId } from '../../core/reservations';
 import type { ClusterContext } from '../cluster-context';
 import type { ClusterStore } from '../store/cluster-store';
 import { execInTask } from '../agents/exec-link';
@@ -128,9 +129,9 @@ export class RecoveryPoints {
     const id = newRecoveryPointId();
     const { claims, planned } = this.plan(app, id);
     const classNames = [...new Set(claims.map((c) => c.storageClass))];
-    const taskIds = new Set(store.tasks.where('app', app.name).map((t) => t.id));
-    const volumeHolders = new Set(planned.map((p) => p.snap.nodeId && `static:${p.snap.nodeId}:${volumeRole(p.snap.sourceVolumeId)}`));
-    const reservations = (await this.ctx.ledger.list()).filter((r) => taskIds.has(r.holderId) || volumeHolders.has(r.holderId)).map((r) => ({
+    const taskHolders = new Set(store.tasks.where('app', app.name).map((t) => taskHolderId(t.id)));
+    const volumeHolders = new Set(planned.map((p) => p.snap.nodeId && staticHolderId(p.snap.nodeId, volumeRole(p.snap.sourceVolumeId))));
+    const reservations = (await this.ctx.ledger.list()).filter((r) => taskHolders.has(r.holderId) || volumeHolders.has(r.holderId)).map((r) => ({
       holderId: r.holderId, nodeId: r.nodeId, cpuMillis: r.amounts.cpuMillis, memoryBytes: r.amounts.memoryBytes,
       pools: r.amounts.pools.map((p) => ({ plugin: p.plugin, pool: p.pool, bytes: p.bytes, ...(p.claimId ? { claimId: p.claimId } : {}) })),
     }));

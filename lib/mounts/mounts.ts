@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { run } from './exec';
+import { run } from '../exec/run';
 
 export interface MountEntry {
   mountPoint: string;
