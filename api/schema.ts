@@ -54,6 +54,7 @@ export type QueryOf<R> = Part<R, 'querystring'>;
 export type BodyOf<R> = Part<R, 'body'>;
 export type ReplyOf<R> = R extends Route<infer Reply> ? Reply : never;
 
+// biome-ignore lint/complexity/noBannedTypes: `{} extends V` is the test for "every field of V is optional"
 type Defined<K extends string, V> = [V] extends [undefined] ? object : {} extends V ? { [P in K]?: Exclude<V, null> } : { [P in K]: V };
 /** What a caller gives for a route: the parts it has; a part whose every field is optional may be left out. */
 export type RequestOf<R> = Simplify<Defined<'params', ParamsOf<R>> & Defined<'query', QueryOf<R>> & Defined<'body', BodyOf<R>>>;

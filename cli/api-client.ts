@@ -28,6 +28,7 @@ export interface ApiClientOptions {
 }
 
 /** A route's input, as a rest argument: routes taking nothing (or only optional parts) may be called without one. */
+// biome-ignore lint/complexity/noBannedTypes: `{} extends X` is the test for "every field of X is optional"
 type Input<R> = {} extends RequestOf<R> ? [input?: RequestOf<R>] : [input: RequestOf<R>];
 
 /** `/v1/apps/:name` with { name: 'a b' } → `/v1/apps/a%20b`. */

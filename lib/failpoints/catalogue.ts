@@ -35,5 +35,5 @@ export type CrashPointName = PointsWith<'crash'>;
 export type PausePointName = PointsWith<'pause'>;
 
 export function isFailpointName(name: string): name is FailpointName {
-  return Object.prototype.hasOwnProperty.call(FAILPOINTS, name);
+  return Object.hasOwn(FAILPOINTS, name);
 }
