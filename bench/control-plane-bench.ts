@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../integration/harness/cluster';
 import { tempDir } from '../integration/harness/fs-helpers';
@@ -116,6 +117,10 @@ interface SizeResult {
   longestGap: { nodeId: string; ms: number };
   longestGapRestart?: { nodeId: string; ms: number };
   logProblems: string[];
+  /** Failed Sync calls (deadline, unavailable) outside the restart. */
+  syncErrors: number;
+  /** 1-minute load average of this machine at the start and end of the idle window (it is shared). */
+  load?: [number, number];
   restart?: Restart;
   error?: string;
 }
@@ -140,7 +145,7 @@ async function taskStates(api: BenchApi): Promise<string> {
 
 async function runSize(nodes: number, options: Options): Promise<SizeResult> {
   const tasks = nodes * TASKS_PER_NODE;
-  const result: SizeResult = { nodes, tasks, converged: false, convergeNote: '', tasksSamples: 0, metrics: 'n/a', downNodes: new Map(), longestGap: { nodeId: '', ms: 0 }, logProblems: [] };
+  const result: SizeResult = { nodes, tasks, converged: false, convergeNote: '', tasksSamples: 0, metrics: 'n/a', downNodes: new Map(), longestGap: { nodeId: '', ms: 0 }, logProblems: [], syncErrors: 0 };
   const dir = tempDir('bench-control-plane');
   mkdirSync(join(dir, 'server'));
   const token = randomBytes(16).toString('hex');
@@ -197,7 +202,9 @@ async function runSize(nodes: number, options: Options): Promise<SizeResult> {
     const answers0 = counters.answers;
     const changed0 = counters.changedAnswers;
     const idle0 = performance.now();
+    const load0 = loadavg()[0];
     await sleep(options.idleSeconds * 1000);
+    result.load = [load0, loadavg()[0]];
     const idleS = (performance.now() - idle0) / 1000;
     result.idleCpuPct = ((server.cpuSeconds() - cpu0) / idleS) * 100;
     const bench = process.cpuUsage(bench0);
@@ -229,6 +236,7 @@ async function runSize(nodes: number, options: Options): Promise<SizeResult> {
 
     // 5. kill -9 and restart on the same data dir and ports.
     result.longestGap = fleet.longestGap();
+    result.syncErrors = fleet.counters.errors;
     fleet.resetGaps();
     result.restart = await killAndRestart(server, api, fleet, tasks);
     await watch.check();
@@ -237,7 +245,7 @@ async function runSize(nodes: number, options: Options): Promise<SizeResult> {
   } catch (error) {
     result.error = error instanceof Error ? error.message : String(error);
     result.downNodes = watch.down;
-    if (fleet && result.longestGap.ms === 0) result.longestGap = fleet.longestGap();
+    if (fleet && result.longestGap.ms === 0) { result.longestGap = fleet.longestGap(); result.syncErrors = fleet.counters.errors; }
   } finally {
     result.logProblems = server.problems();
     await watch.stop();
@@ -303,7 +311,7 @@ function describe(r: SizeResult, options: Options): string[] {
   if (r.idleCpuPct !== undefined) {
     const busy = r.converged ? '' : ' — not idle: still converging';
     lines.push(pad(`idle server CPU: ${r.idleCpuPct.toFixed(1)} % of one core over ${options.idleSeconds} s${busy}`, GOALS.cpu));
-    lines.push(`  (this bench process, all simulated agents included: ${r.benchCpuPct!.toFixed(1)} % of one core)`);
+    lines.push(`  (this bench process, all simulated agents included: ${r.benchCpuPct!.toFixed(1)} % of one core; machine load average ${r.load![0].toFixed(1)} → ${r.load![1].toFixed(1)} on ${cpus().length} cores)`);
     lines.push(`Sync answers/s while nothing changes: ${r.syncPerS!.toFixed(1)} (with a changed desired state: ${r.changedPerS!.toFixed(2)}/s; long polls of 3 s make ≈ ${(r.nodes / 3).toFixed(0)}/s)`);
     lines.push(`reconcile work per change: ${r.metrics}`);
     lines.push(pad(r.tasksSamples > 0 ? `GET /v1/tasks while idle (${r.tasksSamples} requests): p50 ${fmtMs(r.tasksP50!)}, p99 ${fmtMs(r.tasksP99!)}` : 'GET /v1/tasks while idle: no answer', GOALS.tasks));
@@ -311,7 +319,7 @@ function describe(r: SizeResult, options: Options): string[] {
   }
   const downs = [...r.downNodes];
   lines.push(pad(`nodes marked down while their agents synced: ${downs.length === 0 ? 'none' : `${downs.length} (${downs.slice(0, 3).map(([n, how]) => `${n}: ${how}`).join('; ')})`}`
-    + ` — longest silence between one agent's Sync answers ${secs(r.longestGap.ms)}${r.longestGap.nodeId ? ` (${r.longestGap.nodeId})` : ''}`, GOALS.down));
+    + ` — longest silence between one agent's Sync answers ${secs(r.longestGap.ms)}${r.longestGap.nodeId ? ` (${r.longestGap.nodeId})` : ''}, failed Syncs ${r.syncErrors}`, GOALS.down));
   const x = r.restart;
   if (x) {
     if (x.note && x.apiBackMs === undefined) {
