@@ -94,6 +94,8 @@ interface Restart {
   missing: string[];
   notRunning: number;
   droppedByAgents: number;
+  /** A bare `berth --version` at the same moment: what loading Node and the CLI costs on this machine now. */
+  bareStartMs: number;
   note?: string;
 }
 
@@ -113,6 +115,8 @@ interface SizeResult {
   rssMb?: number;
   metrics: string;
   downNodes: Map<string, string>;
+  /** The watch's looks at events and nodes that were answered / not answered. */
+  watchLooks: [number, number];
   /** The longest silence between two Sync answers of one agent before the kill, and across the restart. */
   longestGap: { nodeId: string; ms: number };
   longestGapRestart?: { nodeId: string; ms: number };
@@ -145,7 +149,7 @@ async function taskStates(api: BenchApi): Promise<string> {
 
 async function runSize(nodes: number, options: Options): Promise<SizeResult> {
   const tasks = nodes * TASKS_PER_NODE;
-  const result: SizeResult = { nodes, tasks, converged: false, convergeNote: '', tasksSamples: 0, metrics: 'n/a', downNodes: new Map(), longestGap: { nodeId: '', ms: 0 }, logProblems: [], syncErrors: 0 };
+  const result: SizeResult = { nodes, tasks, converged: false, convergeNote: '', tasksSamples: 0, metrics: 'n/a', downNodes: new Map(), watchLooks: [0, 0], longestGap: { nodeId: '', ms: 0 }, logProblems: [], syncErrors: 0 };
   const dir = tempDir('bench-control-plane');
   mkdirSync(join(dir, 'server'));
   const token = randomBytes(16).toString('hex');
@@ -247,6 +251,7 @@ async function runSize(nodes: number, options: Options): Promise<SizeResult> {
     result.downNodes = watch.down;
     if (fleet && result.longestGap.ms === 0) { result.longestGap = fleet.longestGap(); result.syncErrors = fleet.counters.errors; }
   } finally {
+    result.watchLooks = [watch.answered, watch.unanswered];
     result.logProblems = server.problems();
     await watch.stop();
     fleet?.stop();
@@ -257,12 +262,13 @@ async function runSize(nodes: number, options: Options): Promise<SizeResult> {
 }
 
 async function killAndRestart(server: ServerProcess, api: BenchApi, fleet: AgentFleet, tasks: number): Promise<Restart> {
-  const out: Restart = { restarted: [], replaced: [], missing: [], notRunning: 0, droppedByAgents: 0 };
-  let before: TaskView[];
+  const out: Restart = { restarted: [], replaced: [], missing: [], notRunning: 0, droppedByAgents: 0, bareStartMs: await server.bareStartMs() };
+  // A server too busy to list its tasks is still killed and restarted: how fast it answers again is measured.
+  let before: TaskView[] | undefined;
   try {
     before = await api.list<TaskView>('tasks', 60_000);
   } catch (error) {
-    return { ...out, note: `skipped: tasks not listed before the kill (${(error as Error).message})` };
+    out.note = `tasks not listed before the kill (${(error as Error).message}): not compared`;
   }
   const dropped0 = fleet.counters.dropped;
   const killed = Date.now();
@@ -272,12 +278,14 @@ async function killAndRestart(server: ServerProcess, api: BenchApi, fleet: Agent
   if (await waitUntil(killed + 60_000, async () => (await api.call('GET', '/v1/tasks', undefined, 30_000)).status === 200, 20)) out.tasksBackMs = Date.now() - killed;
   // Any answer after the kill comes from the new server.
   if (await waitUntil(killed + 90_000, () => fleet.answeredSince(killed) === fleet.agents.length, 100)) out.allAgentsBackMs = Date.now() - killed;
+  out.droppedByAgents = fleet.counters.dropped - dropped0;
+  if (!before) return out;
   await sleep(SETTLE_MS);
   let after: TaskView[];
   try {
     after = await api.list<TaskView>('tasks', 60_000);
   } catch (error) {
-    return { ...out, note: `tasks not listed after the restart (${(error as Error).message})` };
+    return { ...out, note: `tasks not listed after the restart (${(error as Error).message}): not compared` };
   }
   const now = new Map(after.map((t) => [t.id, t]));
   for (const t of before) {
@@ -318,18 +326,16 @@ function describe(r: SizeResult, options: Options): string[] {
     lines.push(pad(`server RSS: ${r.rssMb!.toFixed(0)} MB`, GOALS.rss));
   }
   const downs = [...r.downNodes];
-  lines.push(pad(`nodes marked down while their agents synced: ${downs.length === 0 ? 'none' : `${downs.length} (${downs.slice(0, 3).map(([n, how]) => `${n}: ${how}`).join('; ')})`}`
-    + ` — longest silence between one agent's Sync answers ${secs(r.longestGap.ms)}${r.longestGap.nodeId ? ` (${r.longestGap.nodeId})` : ''}, failed Syncs ${r.syncErrors}`, GOALS.down));
+  const unseen = downs.length === 0 && r.watchLooks[0] === 0;
+  lines.push(pad(`nodes marked down while their agents synced: ${unseen ? 'unknown (the server never answered the watch)' : downs.length === 0 ? 'none' : `${downs.length} (${downs.slice(0, 3).map(([n, how]) => `${n}: ${how}`).join('; ')})`}`
+    + ` — ${r.watchLooks[0]} looks answered, ${r.watchLooks[1]} not; longest silence between one agent's Sync answers ${secs(r.longestGap.ms)}${r.longestGap.nodeId ? ` (${r.longestGap.nodeId})` : ''}, failed Syncs ${r.syncErrors}`, GOALS.down));
   const x = r.restart;
   if (x) {
-    if (x.note && x.apiBackMs === undefined) {
-      lines.push(`kill -9 and restart: ${x.note}`);
-    } else {
-      lines.push(pad(`kill -9 → API answering: ${x.apiBackMs !== undefined ? secs(x.apiBackMs) : 'not within 60 s'}; first GET /v1/tasks ${x.tasksBackMs !== undefined ? secs(x.tasksBackMs) : 'not within 60 s'}; every agent answered again ${x.allAgentsBackMs !== undefined ? secs(x.allAgentsBackMs) : 'not within 90 s'}`, GOALS.restart));
-      lines.push(x.note ? `  after restart: ${x.note}`
-        : `  after restart: restarted ${few(x.restarted)}, re-placed ${few(x.replaced)}, missing ${few(x.missing)}, not running ${x.notRunning}, taken from their node by the server (agents' view) ${x.droppedByAgents}`);
-      if (r.longestGapRestart) lines.push(`  longest silence between one agent's Sync answers across the restart: ${secs(r.longestGapRestart.ms)}`);
-    }
+    lines.push(pad(`kill -9 → API answering: ${x.apiBackMs !== undefined ? secs(x.apiBackMs) : 'not within 60 s'}; first GET /v1/tasks ${x.tasksBackMs !== undefined ? secs(x.tasksBackMs) : 'not within 60 s'}; every agent answered again ${x.allAgentsBackMs !== undefined ? secs(x.allAgentsBackMs) : 'not within 90 s'}`, GOALS.restart));
+    lines.push(`  (reference: a bare \`berth --version\` takes ${secs(x.bareStartMs)} on this machine right now)`);
+    lines.push(x.note ? `  after restart: ${x.note}`
+      : `  after restart: restarted ${few(x.restarted)}, re-placed ${few(x.replaced)}, missing ${few(x.missing)}, not running ${x.notRunning}, taken from their node by the server (agents' view) ${x.droppedByAgents}`);
+    if (r.longestGapRestart) lines.push(`  longest silence between one agent's Sync answers across the restart: ${secs(r.longestGapRestart.ms)}`);
   }
   if (r.logProblems.length > 0) lines.push(`server log: ${r.logProblems.length} warnings/errors; first: ${r.logProblems[0].slice(0, 300)}`);
   if (r.error) lines.push(`failed: ${r.error}`);
@@ -349,7 +355,7 @@ function summary(results: SizeResult[]): string[] {
       r.syncPerS !== undefined ? r.syncPerS.toFixed(1) : '–',
       r.tasksP50 !== undefined ? `${fmtMs(r.tasksP50)} / ${fmtMs(r.tasksP99!)}` : '–',
       r.rssMb !== undefined ? `${r.rssMb.toFixed(0)} MB` : '–',
-      String(r.downNodes.size),
+      r.downNodes.size === 0 && r.watchLooks[0] === 0 ? 'unknown' : String(r.downNodes.size),
       x?.apiBackMs !== undefined ? secs(x.apiBackMs) : '–',
       x && !x.note ? `${x.restarted.length} / ${x.replaced.length}` : '–',
     ]));

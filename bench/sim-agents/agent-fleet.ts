@@ -55,10 +55,14 @@ export class AgentFleet {
     return this.agents.filter((a) => a.lastAnswerAt >= sinceMs).length;
   }
 
-  /** The longest silence between two Sync answers of any one agent, and whose. */
+  /** The longest silence between two Sync answers of any one agent (the one going on now included), and whose. */
   longestGap(): { nodeId: string; ms: number } {
+    const now = Date.now();
     let worst = { nodeId: '', ms: 0 };
-    for (const a of this.agents) if (a.longestGapMs > worst.ms) worst = { nodeId: a.nodeId, ms: a.longestGapMs };
+    for (const a of this.agents) {
+      const ms = Math.max(a.longestGapMs, a.lastAnswerAt > 0 ? now - a.lastAnswerAt : 0);
+      if (ms > worst.ms) worst = { nodeId: a.nodeId, ms };
+    }
     return worst;
   }
 

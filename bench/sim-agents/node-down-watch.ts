@@ -12,6 +12,9 @@ const NODES_EVERY_MS = 5000;
 export class NodeDownWatch {
   /** node id → how it was seen down. */
   readonly down = new Map<string, string>();
+  /** Looks that got an answer, and looks that did not (a server too busy to answer hides downs). */
+  answered = 0;
+  unanswered = 0;
   private active = false;
   private stopped = false;
   private loop: Promise<void> | undefined;
@@ -55,12 +58,18 @@ export class NodeDownWatch {
       for (const e of await this.api.list<EventView>('events', 10_000)) {
         if (e.reason === 'NodeDown') this.down.set(e.object.replace(/^node\//, ''), `NodeDown event at ${e.time}: ${e.message}`);
       }
-    } catch { /* a busy server may not answer in time: the next look catches up */ }
+      this.answered++;
+    } catch {
+      this.unanswered++; // a busy server may not answer in time: the next look catches up
+    }
   }
 
   private async checkNodes(): Promise<void> {
     try {
       for (const n of await this.api.list<NodeView>('nodes', 20_000)) if (n.state === 'down' && !this.down.has(n.id)) this.down.set(n.id, `state down at ${new Date().toISOString()}`);
-    } catch { /* as above */ }
+      this.answered++;
+    } catch {
+      this.unanswered++;
+    }
   }
 }

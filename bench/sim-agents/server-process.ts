@@ -62,6 +62,14 @@ export class ServerProcess {
     if (timedOut) await this.kill9();
   }
 
+  /** How long a bare `berth --version` takes from spawn to exit: the floor under any restart time. */
+  bareStartMs(): Promise<number> {
+    const started = performance.now();
+    // Not spawnSync: this process's event loop serves the simulated agents meanwhile.
+    const child = spawn(process.execPath, [BERTH_BIN, '--version'], { stdio: 'ignore', timeout: 30_000 });
+    return new Promise((resolve) => child.once('exit', () => resolve(performance.now() - started)));
+  }
+
   /** User + system CPU time the server has used, in seconds (/proc/<pid>/stat utime and stime). */
   cpuSeconds(): number {
     const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
