@@ -16,10 +16,14 @@ const BENCHES: Bench[] = [
   { name: 'apply', load: async () => (await import('./apply-bench')).runApplyBench },
   { name: 'scheduler', load: async () => (await import('./scheduler-bench')).runSchedulerBench },
   { name: 'repository', load: async () => (await import('./repository-bench')).runRepositoryBench },
+  { name: 'control-plane', load: async () => (await import('./control-plane-bench')).runControlPlaneBench },
 ];
 
 async function main(): Promise<void> {
-  const only = process.argv.slice(2);
+  // Bench names come first; options after them (`-- control-plane --sizes 100`) are the benches' own.
+  const args = process.argv.slice(2);
+  const firstOption = args.findIndex((a) => a.startsWith('-'));
+  const only = firstOption < 0 ? args : args.slice(0, firstOption);
   let failed = 0;
   for (const bench of BENCHES) {
     if (only.length > 0 && !only.includes(bench.name)) continue;
