@@ -47,7 +47,7 @@ export class AgentFleet {
 
   start(): void {
     const step = this.options.nodes > 1 ? this.options.staggerMs / (this.options.nodes - 1) : 0;
-    this.agents.forEach((a, i) => this.timers.push(setTimeout(() => a.start(), Math.round(i * step))));
+    for (const [i, a] of this.agents.entries()) this.timers.push(setTimeout(() => a.start(), Math.round(i * step)));
   }
 
   /** How many agents have had an answer since `sinceMs` (all of them: every node is known to the server as of then). */
