@@ -57,6 +57,9 @@ function agentClockOffsetMs(agentSentAtMs: string, serverNowMs = Date.now()): nu
 /** Applies an agent's report (node, plugins, task states) and answers with the node's desired tasks. */
 export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, cancelled?: AbortSignal): Promise<SyncResponse> {
   const { store } = ctx;
+  // Given up on by its agent already (its deadline passed while it queued): its answer would go nowhere,
+  // and the agent sends a fresher report next.
+  if (cancelled?.aborted) return { tasks: [], fingerprint: '', syncIntervalMs: 1000 };
   ctx.syncStats.handled++;
   const previous = store.nodes.get(req.nodeId);
   const node: NodeRecord = {
