@@ -1,8 +1,9 @@
 import type { VolumeEntry } from '../backup/repository/manifest';
 
 /**
- * What the agent's data mover answers on the last DataMoverProgress message (`result_json`). Shared by
- * the agent (which writes it) and the server (which records it), so both sides agree on one shape.
+ * What the agent's data mover answers on the last DataMoverProgress message (`result`, encoded and
+ * decoded by data-mover-result.ts). Shared by the agent (which writes it) and the server (which
+ * records it), so both sides agree on one shape.
  */
 export interface BackupVolumeResult {
   /** The volume as stored in the repository: its tree blob and stats. The server puts it into the manifest. */

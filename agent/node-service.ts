@@ -7,8 +7,10 @@ import type { Executor } from './executors/executor';
 import { TaskNotFoundError, TaskNotRunningError } from './executors/errors';
 import { CsiForwardError, forwardCsiCall } from './csi-forwarder';
 import { backupVolume, MoverProgress, moverStatus, restoreVolume } from './data-mover';
+import { encodeBackupResult, encodeRestoreResult } from './data-mover-result';
 import { MOVER_HEARTBEAT_MS } from './data-mover-types';
 import type { DataMoverProgress } from '../proto/berth/generated/berth/agent/v1/DataMoverProgress';
+import type { DataMoverResult } from '../proto/berth/generated/berth/agent/v1/DataMoverResult';
 import type { CsiClient } from '../volumes/csi-client/client';
 
 const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -34,8 +36,8 @@ const PROGRESS_EVERY_MS = 250;
  * Runs one data-mover operation on a server stream: progress at most every PROGRESS_EVERY_MS, then a
  * final message with the result, or the error as a gRPC status. A cancelled call aborts the operation.
  */
-function streamMover<T>(call: grpc.ServerWritableStream<unknown, DataMoverProgress>, log: Logger, what: string,
-  work: (onProgress: (p: MoverProgress) => void, signal: AbortSignal) => Promise<T>): void {
+function streamMover(call: grpc.ServerWritableStream<unknown, DataMoverProgress>, log: Logger, what: string,
+  work: (onProgress: (p: MoverProgress) => void, signal: AbortSignal) => Promise<DataMoverResult>): void {
   const controller = new AbortController();
   call.on('cancelled', () => controller.abort());
   let last = 0;
@@ -55,7 +57,7 @@ function streamMover<T>(call: grpc.ServerWritableStream<unknown, DataMoverProgre
     if (!controller.signal.aborted && Date.now() - last >= MOVER_HEARTBEAT_MS) { last = Date.now(); send(latest); }
   }, MOVER_HEARTBEAT_MS);
   work(onProgress, controller.signal).finally(() => clearInterval(heartbeat)).then((result) => {
-    send(latest, { done: true, resultJson: JSON.stringify(result) });
+    send(latest, { done: true, result });
     call.end();
   }, (error: unknown) => {
     const e = moverStatus(error);
@@ -93,13 +95,13 @@ export async function serveAgentNode(listen: string, executor: Executor, log: Lo
       const r = call.request;
       // Never the passphrase or secrets.
       log.info({ op: r.operationId, volume: r.volumeName, plugin: r.plugin, snapshot: r.snapshotId, parent: r.parentBackupId || undefined }, 'backing up a volume');
-      streamMover(call, log, 'backup of a volume', (onProgress, signal) => backupVolume(r, deps, onProgress, signal));
+      streamMover(call, log, 'backup of a volume', async (onProgress, signal) => ({ backup: encodeBackupResult(await backupVolume(r, deps, onProgress, signal)) }));
     },
     RestoreVolume(call) {
       if (!tokenAccepted(token, call.metadata)) { call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' }); return; }
       const r = call.request;
       log.info({ op: r.operationId, volume: r.volumeName, plugin: r.plugin, backup: r.backupId, target: r.volumeId }, 'restoring a volume');
-      streamMover(call, log, 'restore of a volume', (onProgress, signal) => restoreVolume(r, deps, onProgress, signal));
+      streamMover(call, log, 'restore of a volume', async (onProgress, signal) => ({ restore: encodeRestoreResult(await restoreVolume(r, deps, onProgress, signal)) }));
     },
   };
   const server = new grpc.Server();

@@ -5,19 +5,17 @@ import { CsiClient } from '../volumes/csi-client/client';
 import type { ClusterStore } from './store/cluster-store';
 import type { NodeRecord } from './store/records';
 import { BackgroundWork } from './controllers/background-work';
-import { AgentCsiChannel } from './agents/csi-transport';
 import { buildAssignments } from './agents/assignments';
+import { CSI_TIMEOUT_MS } from './agents/deadlines';
+import { NodeLinks } from './agents/node-links';
 import { NodeAnswers } from './agents/node-answers';
 import { NodeLiveness } from './agents/node-liveness';
-
-/** Deadline of one CSI call made by the server (CreateVolume and snapshots can take a while on real disks). */
-const CSI_TIMEOUT_MS = 60_000;
 
 /** Everything the controllers and the API share in one server process. */
 export class ClusterContext {
   private readonly csiClients = new Map<string, CsiClient>();
-  /** Per node: the channel to its agent and the plugin clients riding on it (replaced when the agent's address changes). */
-  private readonly viaAgents = new Map<string, { channel: AgentCsiChannel; clients: Map<string, CsiClient> }>();
+  /** The link to each node's agent (logs, exec, data mover, CSI calls to node-local plugins): `links.get(node)`. */
+  readonly links: NodeLinks;
   /** Slow per-object steps of the control loop (CSI calls), off the reconcile pass. */
   readonly background = new BackgroundWork(() => this.changed());
 
@@ -32,6 +30,7 @@ export class ClusterContext {
 
   constructor(readonly store: ClusterStore, readonly ledger: Ledger, readonly scheduler: Scheduler, readonly log: Logger,
               readonly options: { nodeDownAfterMs: number; token?: string }) {
+    this.links = new NodeLinks(options.token);
     this.nodeAnswers = new NodeAnswers(store, (nodeId) => buildAssignments(this, nodeId));
     store.watch(() => { for (const wake of [...this.waiters]) wake(); });
   }
@@ -89,23 +88,11 @@ export class ClusterContext {
     if (!node) throw new Error(`no controller endpoint for CSI plugin ${plugin}: no Plugin manifest names one and no node was given`);
     if (!node.plugins.some((p) => p.name === plugin)) throw new Error(`no controller endpoint for CSI plugin ${plugin} on node ${node.id}: the node does not report it`);
     if (!node.address) throw new Error(`node ${node.id} has no agent address to reach CSI plugin ${plugin} through`);
-    let via = this.viaAgents.get(node.id);
-    if (!via || via.channel.address !== node.address) {
-      via?.channel.close();
-      via = { channel: new AgentCsiChannel(node.address, this.options.token), clients: new Map() };
-      this.viaAgents.set(node.id, via);
-    }
-    let c = via.clients.get(plugin);
-    if (!c) {
-      const label = `${plugin} on node ${node.id}`;
-      c = new CsiClient(label, { timeoutMs: CSI_TIMEOUT_MS, transport: via.channel.transportFor(plugin, label) });
-      via.clients.set(plugin, c);
-    }
-    return c;
+    return this.links.get(node).csiClient(plugin);
   }
 
   close(): void {
     for (const c of this.csiClients.values()) c.close();
-    for (const via of this.viaAgents.values()) via.channel.close();
+    this.links.close();
   }
 }

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
+import { decodeBackupResult, decodeRestoreResult } from '../../agent/data-mover-result';
 import type { BackupVolumeResult, RestoreVolumeResult } from '../../agent/data-mover-types';
 import { serveAgentNode } from '../../agent/node-service';
 import { MoverAttachment } from '../../agent/mover-attachment';
@@ -28,7 +29,13 @@ const blockCap: VolumeCapability = { block: {}, accessMode: { mode: 'SINGLE_NODE
 
 interface Outcome<T> { result: T; progress: DataMoverProgress__Output[] }
 
-/** One streaming mover call: all progress messages and the parsed result, or the gRPC error. */
+/** The result of the final message, decoded as the server does. */
+const decoders = {
+  BackupVolume: (m: DataMoverProgress__Output) => decodeBackupResult(m.result?.backup),
+  RestoreVolume: (m: DataMoverProgress__Output) => decodeRestoreResult(m.result?.restore),
+};
+
+/** One streaming mover call: all progress messages and the decoded result, or the gRPC error. */
 function call<T>(client: AgentNodeClient, method: 'BackupVolume' | 'RestoreVolume', request: object, cancelAfterFirst = false): Promise<Outcome<T>> {
   return new Promise((resolve, reject) => {
     const stream = method === 'BackupVolume' ? client.BackupVolume(request) : client.RestoreVolume(request);
@@ -36,7 +43,7 @@ function call<T>(client: AgentNodeClient, method: 'BackupVolume' | 'RestoreVolum
     let result: T | undefined;
     stream.on('data', (m: DataMoverProgress__Output) => {
       progress.push(m);
-      if (m.done) result = JSON.parse(m.resultJson) as T;
+      if (m.done) result = decoders[method](m) as T;
       if (cancelAfterFirst) stream.cancel();
     });
     stream.on('error', reject);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { BerthError, codeForHttpStatus, ERROR_CODES, EXIT, EXIT_CODE, HTTP_STATUS, isErrorCode, rephrase } from '.';
-import { GRPC_STATUS, grpcStatusOf } from './grpc-status';
+import { codeForGrpcStatus, GRPC_STATUS, grpcStatusOf } from './grpc-status';
 
 /** What the CLI answered when it read only the HTTP status: scripts rely on it, so every code keeps it. */
 const exitForStatus = (s: number): number => (s === 400 || s === 422 ? 2 : s === 404 ? 3 : s === 409 ? 4 : 1);
@@ -45,6 +45,14 @@ describe('lib/errors: the catalogue and its tables', () => {
     for (const [code, s] of Object.entries(expected)) assert.equal(GRPC_STATUS[code as keyof typeof GRPC_STATUS], s, code);
     assert.equal(grpcStatusOf(new Error('a bug')), status.INTERNAL);
     assert.equal(grpcStatusOf(new BerthError('not_found', 'x')), status.NOT_FOUND);
+  });
+
+  it('reads a gRPC status back as the code whose row answers it', () => {
+    for (const s of new Set(Object.values(GRPC_STATUS))) assert.equal(GRPC_STATUS[codeForGrpcStatus(s)], s, `gRPC ${status[s]}`);
+    for (const code of ['invalid_argument', 'not_found', 'failed_precondition', 'aborted', 'unavailable', 'internal'] as const) {
+      assert.equal(codeForGrpcStatus(GRPC_STATUS[code]), code);
+    }
+    assert.equal(codeForGrpcStatus(status.OK), 'unknown');
   });
 
   it('carries code, message, field details and context; rephrasing keeps the code', () => {

@@ -1,11 +1,9 @@
-import * as grpc from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { isDeepStrictEqual } from 'node:util';
 import { checkReferences, formatIssue, issueDetails, parseManifestsSafe } from '../../core/manifests';
 import type { AppManifest, AppSpec, Manifest } from '../../core/manifests';
-import { tokenMetadata } from '../../proto/berth/agent-auth';
-import { loadAgentProto } from '../../proto/berth/load';
-import type { LogsResponse__Output } from '../../proto/berth/generated/berth/agent/v1/LogsResponse';
 import type { ClusterContext } from '../cluster-context';
+import { AgentCallError } from '../agents/agent-call-error';
 import { conflict, invalidArgument, notFound, unavailable } from '../../lib/errors';
 import type { AppRecord, ClaimRecord, EventRecord, TaskRecord, VolumeRecord } from '../store/records';
 import { listRecoveryPoints } from '../data-protection/recovery-points';
@@ -239,18 +237,12 @@ export class ClusterService {
     if (!task) throw notFound(`task ${taskId} not found`);
     const node = task.nodeId ? this.ctx.store.nodes.get(task.nodeId) : undefined;
     if (!node?.address) throw unavailable(`task ${taskId} has no node to read logs from`);
-    const Ctl = loadAgentProto().berth.agent.v1.AgentNode;
-    const client = new Ctl(node.address, grpc.credentials.createInsecure());
     try {
-      const res = await new Promise<LogsResponse__Output>((resolve, reject) => client.Logs({ taskId, tail: tail ?? 0 }, tokenMetadata(this.ctx.options.token), { deadline: Date.now() + 10_000 },
-        (err: grpc.ServiceError | null, r?: LogsResponse__Output) => (err ? reject(err) : resolve(r!))));
-      return res.logs;
+      return await this.ctx.links.get(node).logs(taskId, tail ?? 0);
     } catch (error) {
-      const e = error as grpc.ServiceError;
-      if (e.code === grpc.status.NOT_FOUND) throw notFound(`task ${taskId} has no logs on node ${node.id}: ${e.details}`);
-      throw unavailable(`cannot read logs of ${taskId} from node ${node.id}: ${e.details ?? e.message}`);
-    } finally {
-      client.close();
+      // Whatever else went wrong, the logs are out of reach: the task exists, its node does not answer.
+      if (error instanceof AgentCallError && error.status === status.NOT_FOUND) throw notFound(`task ${taskId} has no logs on node ${node.id}: ${error.reason}`);
+      throw unavailable(error instanceof Error ? error.message : String(error));
     }
   }
 }

@@ -32,7 +32,7 @@ const spec: AppSpec = {
 
 const done = (call: grpc.ServerWritableStream<RestoreVolumeRequest__Output, DataMoverProgress>, bytes: number) => {
   call.write({ bytesDone: bytes, bytesTotal: bytes, filesDone: 1 });
-  call.write({ bytesDone: bytes, bytesTotal: bytes, filesDone: 1, done: true, resultJson: JSON.stringify({ bytes, files: 1, path: 'generic' }) });
+  call.write({ bytesDone: bytes, bytesTotal: bytes, filesDone: 1, done: true, result: { restore: { bytes, files: 1, path: 'generic' } } });
   call.end();
 };
 const fail = (call: grpc.ServerWritableStream<RestoreVolumeRequest__Output, DataMoverProgress>, code: grpc.status, details: string) =>

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { pausePoint } from '../../lib/failpoints/failpoints';
-import { DataMoverError, MoverProgress, restoreVolumeOnNode } from '../agents/data-mover-link';
+import { AgentCallError } from '../agents/agent-call-error';
+import type { MoverProgress } from '../agents/node-link';
 import type { ClusterContext } from '../cluster-context';
 import { csiAccessMode, taskIdOf } from '../store/naming';
 import type { BackupDataSource, ClaimRecord, NodeRecord, RestoreRecord, RestoreVolumeRecord, VolumeRecord } from '../store/records';
@@ -135,7 +136,7 @@ export class DataRestorer {
     const onProgress = (p: MoverProgress) => this.progress(restore.id, claim.id, p);
     // Tests: pause here (server.restore.before-mover@app:ms) to kill the server mid-restore.
     call.done = pausePoint('server.restore.before-mover', { subject: restore.app, signal: abort.signal })
-      .then(() => restoreVolumeOnNode(node, request, onProgress, this.ctx.options.token, abort.signal))
+      .then(() => this.ctx.links.get(node).restoreVolume(request, onProgress, abort.signal))
       .then((result) => this.succeeded(restore.id, claim.id, result.bytes))
       .catch((error: unknown) => { if (!abort.signal.aborted) this.failed(restore.id, claim.id, source.volume, error); })
       .catch((err: unknown) => this.ctx.log.error({ err, claim: claim.id }, 'recording a volume restore failed'))
@@ -175,7 +176,7 @@ export class DataRestorer {
     const restore = this.ctx.store.restores.get(restoreId);
     const node = restore?.volumes.find((v) => v.claimId === claimId)?.nodeId;
     const detail = error instanceof Error ? error.message : String(error);
-    if (error instanceof DataMoverError && TRANSIENT.has(error.code)) {
+    if (error instanceof AgentCallError && TRANSIENT.has(error.status)) {
       const attempts = (this.retries.get(claimId)?.attempts ?? 0) + 1;
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (attempts - 1));
       this.retries.set(claimId, { attempts, notBefore: Date.now() + delay });
@@ -185,7 +186,7 @@ export class DataRestorer {
       return;
     }
     this.retries.delete(claimId);
-    const what = error instanceof DataMoverError && error.code === grpc.status.DATA_LOSS ? 'the backup is damaged: ' : '';
+    const what = error instanceof AgentCallError && error.status === grpc.status.DATA_LOSS ? 'the backup is damaged: ' : '';
     this.fail(restoreId, `volume ${volume} (claim ${claimId}${node ? ` on node ${node}` : ''}): ${what}${detail}`, claimId);
   }
 

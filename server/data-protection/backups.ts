@@ -2,7 +2,6 @@ import type { BackupVolumeResult } from '../../agent/data-mover-types';
 import { BackupNotFoundError, CorruptObjectError, newBackupId } from '../../backup/repository';
 import type { BackupManifest, JsonValue, Repository, RepositoryLock, VolumeEntry } from '../../backup/repository';
 import type { BackupVolumeRequest } from '../../proto/berth/generated/berth/agent/v1/BackupVolumeRequest';
-import { backupVolumeOnNode } from '../agents/data-mover-link';
 import { backupVolumeName, parseBackupMetadata } from './backup-metadata';
 import { chooseParent, computeProgress, forEachLimited, isRunning } from './backup-policy';
 import { backupMetadata, viewFromManifest } from './backup-views';
@@ -211,9 +210,9 @@ export class BackupService {
         const node = this.moverNode(pv.snap);
         nodeId = node.id;
         patch(name, { state: 'running', nodeId });
-        const result: BackupVolumeResult = await backupVolumeOnNode(node, this.request(record, pv, repo),
+        const result: BackupVolumeResult = await this.ctx.links.get(node).backupVolume(this.request(record, pv, repo),
           (p) => patch(name, { bytesDone: p.bytesDone, bytesTotal: p.bytesTotal || pv.record.bytesTotal, filesDone: p.filesDone }),
-          this.ctx.options.token, abort.signal);
+          abort.signal);
         if (!result?.entry?.tree) throw new Error('the data mover answered no volume entry');
         entries.set(name, { ...result.entry, name });
         patch(name, { state: 'done', changeMarker: result.changeMarker, path: result.path, changeDetection: result.changeDetection,

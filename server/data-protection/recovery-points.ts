@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { staticHolderId, taskHolderId } from '../../core/reservations';
 import type { ClusterContext } from '../cluster-context';
 import type { ClusterStore } from '../store/cluster-store';
-import { execInTask } from '../agents/exec-link';
 import { conflict, dependencyFailed, notFound } from '../../lib/errors';
 import { claimIdOf, volumeRole } from '../store/naming';
 import type { AppRecord, ClaimRecord, HookRun, NodeRecord, RecoveryPointRecord, RecoveryPointSnapshot, TaskRecord, VolumeRecord } from '../store/records';
@@ -197,7 +196,7 @@ export class RecoveryPoints {
       const node = this.ctx.store.nodes.get(task.nodeId!);
       try {
         if (!node) throw new Error(`node ${task.nodeId} is unknown`);
-        const r = await execInTask(node, task.id, command, this.options.hookTimeoutMs, this.ctx.options.token);
+        const r = await this.ctx.links.get(node).exec(task.id, command, this.options.hookTimeoutMs);
         return { phase, taskId: task.id, nodeId: node.id, exitCode: r.exitCode, output: tail(r.output), ok: r.exitCode === 0 };
       } catch (error) {
         return { phase, taskId: task.id, nodeId: task.nodeId, exitCode: -1, output: errorText(error), ok: false };

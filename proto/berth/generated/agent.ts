@@ -4,18 +4,22 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { AgentControlClient as _berth_agent_v1_AgentControlClient, AgentControlDefinition as _berth_agent_v1_AgentControlDefinition } from './berth/agent/v1/AgentControl';
 import type { AgentNodeClient as _berth_agent_v1_AgentNodeClient, AgentNodeDefinition as _berth_agent_v1_AgentNodeDefinition } from './berth/agent/v1/AgentNode';
 import type { BackupVolumeRequest as _berth_agent_v1_BackupVolumeRequest, BackupVolumeRequest__Output as _berth_agent_v1_BackupVolumeRequest__Output } from './berth/agent/v1/BackupVolumeRequest';
+import type { BackupVolumeResult as _berth_agent_v1_BackupVolumeResult, BackupVolumeResult__Output as _berth_agent_v1_BackupVolumeResult__Output } from './berth/agent/v1/BackupVolumeResult';
 import type { CreatedVolume as _berth_agent_v1_CreatedVolume, CreatedVolume__Output as _berth_agent_v1_CreatedVolume__Output } from './berth/agent/v1/CreatedVolume';
 import type { CsiCallRequest as _berth_agent_v1_CsiCallRequest, CsiCallRequest__Output as _berth_agent_v1_CsiCallRequest__Output } from './berth/agent/v1/CsiCallRequest';
 import type { CsiCallResponse as _berth_agent_v1_CsiCallResponse, CsiCallResponse__Output as _berth_agent_v1_CsiCallResponse__Output } from './berth/agent/v1/CsiCallResponse';
 import type { DataMoverProgress as _berth_agent_v1_DataMoverProgress, DataMoverProgress__Output as _berth_agent_v1_DataMoverProgress__Output } from './berth/agent/v1/DataMoverProgress';
+import type { DataMoverResult as _berth_agent_v1_DataMoverResult, DataMoverResult__Output as _berth_agent_v1_DataMoverResult__Output } from './berth/agent/v1/DataMoverResult';
 import type { ExecRequest as _berth_agent_v1_ExecRequest, ExecRequest__Output as _berth_agent_v1_ExecRequest__Output } from './berth/agent/v1/ExecRequest';
 import type { ExecResponse as _berth_agent_v1_ExecResponse, ExecResponse__Output as _berth_agent_v1_ExecResponse__Output } from './berth/agent/v1/ExecResponse';
 import type { LogsRequest as _berth_agent_v1_LogsRequest, LogsRequest__Output as _berth_agent_v1_LogsRequest__Output } from './berth/agent/v1/LogsRequest';
 import type { LogsResponse as _berth_agent_v1_LogsResponse, LogsResponse__Output as _berth_agent_v1_LogsResponse__Output } from './berth/agent/v1/LogsResponse';
+import type { MovedVolumeEntry as _berth_agent_v1_MovedVolumeEntry, MovedVolumeEntry__Output as _berth_agent_v1_MovedVolumeEntry__Output } from './berth/agent/v1/MovedVolumeEntry';
 import type { PluginReport as _berth_agent_v1_PluginReport, PluginReport__Output as _berth_agent_v1_PluginReport__Output } from './berth/agent/v1/PluginReport';
 import type { PoolReport as _berth_agent_v1_PoolReport, PoolReport__Output as _berth_agent_v1_PoolReport__Output } from './berth/agent/v1/PoolReport';
 import type { RepositoryAccess as _berth_agent_v1_RepositoryAccess, RepositoryAccess__Output as _berth_agent_v1_RepositoryAccess__Output } from './berth/agent/v1/RepositoryAccess';
 import type { RestoreVolumeRequest as _berth_agent_v1_RestoreVolumeRequest, RestoreVolumeRequest__Output as _berth_agent_v1_RestoreVolumeRequest__Output } from './berth/agent/v1/RestoreVolumeRequest';
+import type { RestoreVolumeResult as _berth_agent_v1_RestoreVolumeResult, RestoreVolumeResult__Output as _berth_agent_v1_RestoreVolumeResult__Output } from './berth/agent/v1/RestoreVolumeResult';
 import type { SyncRequest as _berth_agent_v1_SyncRequest, SyncRequest__Output as _berth_agent_v1_SyncRequest__Output } from './berth/agent/v1/SyncRequest';
 import type { SyncResponse as _berth_agent_v1_SyncResponse, SyncResponse__Output as _berth_agent_v1_SyncResponse__Output } from './berth/agent/v1/SyncResponse';
 import type { TaskAssignment as _berth_agent_v1_TaskAssignment, TaskAssignment__Output as _berth_agent_v1_TaskAssignment__Output } from './berth/agent/v1/TaskAssignment';
@@ -33,18 +37,22 @@ export interface ProtoGrpcType {
         AgentControl: SubtypeConstructor<typeof grpc.Client, _berth_agent_v1_AgentControlClient> & { service: _berth_agent_v1_AgentControlDefinition }
         AgentNode: SubtypeConstructor<typeof grpc.Client, _berth_agent_v1_AgentNodeClient> & { service: _berth_agent_v1_AgentNodeDefinition }
         BackupVolumeRequest: MessageTypeDefinition<_berth_agent_v1_BackupVolumeRequest, _berth_agent_v1_BackupVolumeRequest__Output>
+        BackupVolumeResult: MessageTypeDefinition<_berth_agent_v1_BackupVolumeResult, _berth_agent_v1_BackupVolumeResult__Output>
         CreatedVolume: MessageTypeDefinition<_berth_agent_v1_CreatedVolume, _berth_agent_v1_CreatedVolume__Output>
         CsiCallRequest: MessageTypeDefinition<_berth_agent_v1_CsiCallRequest, _berth_agent_v1_CsiCallRequest__Output>
         CsiCallResponse: MessageTypeDefinition<_berth_agent_v1_CsiCallResponse, _berth_agent_v1_CsiCallResponse__Output>
         DataMoverProgress: MessageTypeDefinition<_berth_agent_v1_DataMoverProgress, _berth_agent_v1_DataMoverProgress__Output>
+        DataMoverResult: MessageTypeDefinition<_berth_agent_v1_DataMoverResult, _berth_agent_v1_DataMoverResult__Output>
         ExecRequest: MessageTypeDefinition<_berth_agent_v1_ExecRequest, _berth_agent_v1_ExecRequest__Output>
         ExecResponse: MessageTypeDefinition<_berth_agent_v1_ExecResponse, _berth_agent_v1_ExecResponse__Output>
         LogsRequest: MessageTypeDefinition<_berth_agent_v1_LogsRequest, _berth_agent_v1_LogsRequest__Output>
         LogsResponse: MessageTypeDefinition<_berth_agent_v1_LogsResponse, _berth_agent_v1_LogsResponse__Output>
+        MovedVolumeEntry: MessageTypeDefinition<_berth_agent_v1_MovedVolumeEntry, _berth_agent_v1_MovedVolumeEntry__Output>
         PluginReport: MessageTypeDefinition<_berth_agent_v1_PluginReport, _berth_agent_v1_PluginReport__Output>
         PoolReport: MessageTypeDefinition<_berth_agent_v1_PoolReport, _berth_agent_v1_PoolReport__Output>
         RepositoryAccess: MessageTypeDefinition<_berth_agent_v1_RepositoryAccess, _berth_agent_v1_RepositoryAccess__Output>
         RestoreVolumeRequest: MessageTypeDefinition<_berth_agent_v1_RestoreVolumeRequest, _berth_agent_v1_RestoreVolumeRequest__Output>
+        RestoreVolumeResult: MessageTypeDefinition<_berth_agent_v1_RestoreVolumeResult, _berth_agent_v1_RestoreVolumeResult__Output>
         SyncRequest: MessageTypeDefinition<_berth_agent_v1_SyncRequest, _berth_agent_v1_SyncRequest__Output>
         SyncResponse: MessageTypeDefinition<_berth_agent_v1_SyncResponse, _berth_agent_v1_SyncResponse__Output>
         TaskAssignment: MessageTypeDefinition<_berth_agent_v1_TaskAssignment, _berth_agent_v1_TaskAssignment__Output>

@@ -1,5 +1,6 @@
 // Original file: proto/berth/agent.proto
 
+import type { DataMoverResult as _berth_agent_v1_DataMoverResult, DataMoverResult__Output as _berth_agent_v1_DataMoverResult__Output } from '../../../berth/agent/v1/DataMoverResult';
 import type { Long } from '@grpc/proto-loader';
 
 export interface DataMoverProgress {
@@ -7,7 +8,7 @@ export interface DataMoverProgress {
   'bytesTotal'?: (number | string | Long);
   'filesDone'?: (number | string | Long);
   'done'?: (boolean);
-  'resultJson'?: (string);
+  'result'?: (_berth_agent_v1_DataMoverResult | null);
 }
 
 export interface DataMoverProgress__Output {
@@ -15,5 +16,5 @@ export interface DataMoverProgress__Output {
   'bytesTotal': (string);
   'filesDone': (string);
   'done': (boolean);
-  'resultJson': (string);
+  'result': (_berth_agent_v1_DataMoverResult__Output | null);
 }

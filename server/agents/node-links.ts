@@ -1,0 +1,32 @@
+import { status } from '@grpc/grpc-js';
+import type { NodeRecord } from '../store/records';
+import { AgentCallError } from './agent-call-error';
+import { NodeLink } from './node-link';
+
+/**
+ * The server's links to its agents, one per node, made on first use. A node's link is replaced when
+ * its agent reports another address, and when connecting to it failed (a fresh link tries at once,
+ * as a call made after the agent came back expects); all are closed when the server stops.
+ */
+export class NodeLinks {
+  private readonly links = new Map<string, NodeLink>();
+
+  constructor(private readonly token: string | undefined) {}
+
+  /** The link to `node`'s agent; throws UNAVAILABLE (AgentCallError) when the node has reported no address. */
+  get(node: Pick<NodeRecord, 'id' | 'address'>): NodeLink {
+    if (!node.address) throw new AgentCallError(node.id, status.UNAVAILABLE, 'no agent address', `node ${node.id} has no agent address`);
+    let link = this.links.get(node.id);
+    if (!link || link.address !== node.address || link.failing) {
+      link?.close();
+      link = new NodeLink(node.id, node.address, this.token);
+      this.links.set(node.id, link);
+    }
+    return link;
+  }
+
+  close(): void {
+    for (const link of this.links.values()) link.close();
+    this.links.clear();
+  }
+}
