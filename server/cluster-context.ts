@@ -5,6 +5,7 @@ import { CsiClient } from '../volumes/csi-client/client';
 import type { ClusterStore } from './store/cluster-store';
 import type { NodeRecord } from './store/records';
 import { BackgroundWork } from './controllers/background-work';
+import { ControllerMemory } from './controllers/controller-memory';
 import { buildAssignments } from './agents/assignments';
 import { CSI_TIMEOUT_MS } from './agents/deadlines';
 import { NodeLinks } from './agents/node-links';
@@ -18,6 +19,8 @@ export class ClusterContext {
   readonly links: NodeLinks;
   /** Slow per-object steps of the control loop (CSI calls), off the reconcile pass. */
   readonly background = new BackgroundWork(() => this.changed());
+  /** The controllers' per-object memory that is not worth a record (this server's own, never module-global). */
+  readonly memory = new ControllerMemory();
 
   /** When each agent was last heard from, and its latest pool figures (not worth a durable write each Sync). */
   readonly liveness = new NodeLiveness();

@@ -62,7 +62,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return {
     url: http.url, agentAddress: `${agentHost}:${agents.port}`, service, ctx,
     async stop() {
-      schedules.stop();
+      await schedules.stop();
       await backups.stop();
       await reconciler.stop();
       await http.app.close();

@@ -40,12 +40,13 @@ export async function startTestApi(options: { token?: string } = {}): Promise<Te
   const repositories = new Repositories(ctx);
   const backups = new BackupService(ctx, recoveryPoints, repositories);
   const schedules = new BackupSchedules(ctx, backups, repositories);
+  schedules.start();
   const cluster = new ClusterService(ctx, kick, { problem: (app, spec) => schedules.policyProblem(app, spec), changed: () => schedules.syncFromApps() });
   const http = await startHttpApi({ ctx, cluster, recoveryPoints, repositories, backups, schedules, kick, controlLoop: { passes: 0, skippedTicks: 0, lastPassMs: 0, totalPassMs: 0 } }, { listen: '127.0.0.1:0', token: options.token, log });
   return {
     url: http.url, app: http.app, store, ctx, kicks: () => kicks,
     async close() {
-      schedules.stop();
+      await schedules.stop();
       await backups.stop();
       await http.app.close();
       ctx.close();

@@ -12,9 +12,6 @@ import { secretData } from '../store/secrets';
  * instance needs any more gives its volume back per the storage class's reclaim policy (Delete: the
  * volume is deleted through CSI; Retain: it is kept, unbound). An app being deleted goes last.
  */
-/** Last failure recorded per object: a step retried every pass records each distinct failure once. */
-const lastFailure = new Map<string, string>();
-
 export async function cleanUp(ctx: ClusterContext): Promise<void> {
   const { store } = ctx;
   for (const task of store.tasks.where('state', 'stopping')) {
@@ -42,6 +39,7 @@ export async function cleanUp(ctx: ClusterContext): Promise<void> {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         // Retried every pass: record a failure once per distinct message, not twice a second.
+        const { lastFailure } = ctx.memory;
         if (lastFailure.get(claim.id) !== message) ctx.event(`claim/${claim.id}`, 'ReclaimFailed', message);
         lastFailure.set(claim.id, message);
       }
@@ -72,6 +70,7 @@ async function detachFromNode(ctx: ClusterContext, task: TaskRecord, node: NodeR
       await ctx.controllerFor(volume.plugin, node).controller('ControllerUnpublishVolume', { volumeId: volume.csiVolumeId, nodeId: csiNodeId, secrets });
     } catch (error) {
       const message = `ControllerUnpublishVolume of ${volume.id} from ${node.id}: ${error instanceof Error ? error.message : String(error)}`;
+      const { lastFailure } = ctx.memory;
       if (lastFailure.get(task.id) !== message) ctx.event(`task/${task.id}`, 'DetachFailed', message);
       lastFailure.set(task.id, message);
       return false;

@@ -6,9 +6,6 @@ import { dataSourcePin } from './placement';
 import { provisionClaim } from './provisioning';
 import { poolKey } from '../../core/domain';
 
-/** Last "no room" message per claim: recorded once per distinct message, not every pass. */
-const lastWaiting = new Map<string, string>();
-
 /**
  * Immediate binding: a claim whose storage class says `bindingMode: Immediate` gets its volume as soon
  * as it exists, before its instance is placed (the instance then follows the volume to its node). For
@@ -30,7 +27,9 @@ export function bindImmediateClaims(ctx: ClusterContext): void {
   }
 }
 
+/** Records why a claim waits, once per distinct message, not every pass. */
 function noteWaiting(ctx: ClusterContext, claimId: string, reason: string, message: string): void {
+  const { lastWaiting } = ctx.memory;
   if (lastWaiting.get(claimId) === message) return;
   lastWaiting.set(claimId, message);
   ctx.event(`claim/${claimId}`, reason, message);
@@ -53,7 +52,7 @@ async function bindOne(ctx: ClusterContext, claimId: string): Promise<void> {
   node ??= store.nodes.list().find((n) => n.state === 'ready' && n.plugins.some((p) => p.name === sc.spec.plugin && p.healthy));
   if (!node) { noteWaiting(ctx, claim.id, 'WaitingForNode', `no ready node reports CSI plugin ${sc.spec.plugin}`); return; }
   await provisionClaim(ctx, undefined, store.claims.get(claim.id)!, node);
-  lastWaiting.delete(claim.id);
+  ctx.memory.lastWaiting.delete(claim.id);
 }
 
 /**

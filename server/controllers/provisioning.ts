@@ -144,6 +144,7 @@ export async function provisionClaim(ctx: ClusterContext, task: TaskRecord | und
  * report of a volume already recorded (agents repeat them) or no longer wanted changes nothing.
  */
 export async function recordAgentCreated(ctx: ClusterContext, task: TaskRecord, claim: ClaimRecord, node: NodeRecord, csiName: string, created: CsiVolume, readyAt: Date): Promise<void> {
+  const recording = ctx.memory.recordingAgentCreated;
   const volume = claim.volumeId ? ctx.store.volumes.get(claim.volumeId) : undefined;
   // Only an answer to this very intent (an older incarnation of the claim had another name), and once:
   // two syncs of one agent can overlap (a cut-short long poll and the next).
@@ -155,9 +156,6 @@ export async function recordAgentCreated(ctx: ClusterContext, task: TaskRecord, 
     recording.delete(volume.id);
   }
 }
-
-/** Volumes whose agent-made creation is being recorded right now. */
-const recording = new Set<string>();
 
 /** 3. Bind, and move the claim's bytes from the task's reservation to the volume's own (it outlives the task). */
 async function bindCreated(ctx: ClusterContext, task: TaskRecord | undefined, claim: ClaimRecord, node: NodeRecord, target: ProvisionTarget, created: CsiVolume,

@@ -8,6 +8,8 @@ import type { ClusterContext } from '../cluster-context';
 import { BerthError, conflict, invalidArgument, notFound } from '../../lib/errors';
 import type { BackupRecord, ScheduleRecord } from '../store/records';
 import type { Repositories } from './repositories';
+import { Controller } from '../controllers/runtime/controller';
+import type { StoreChange } from '../store/cluster-store';
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -20,23 +22,26 @@ export const policyScheduleName = (app: string): string => `${app}-policy`;
 /**
  * Backup schedules: records (the truth, kept across restarts) and one node-cron job per record in
  * this process. A firing job starts a backup unless the previous one of the same app still runs (then
- * it skips, with an event). When a backup of a schedule is ready, retention deletes that schedule's
- * backups past `keep` and older than `ttlSeconds`. Schedules made from an App manifest's `backup:`
- * policy (`<app>-policy`) follow the app: created or updated on apply, removed with the app or the policy.
+ * it skips, with an event). Retention deletes a schedule's ready backups past `keep` and older than
+ * `ttlSeconds`. Schedules made from an App manifest's `backup:` policy (`<app>-policy`) follow the app:
+ * created or updated on apply, removed with the app or the policy.
  * Prune is never run from here: it takes the repository's exclusive lock (`berth repo prune`).
+ *
+ * A controller of the runtime (controllers/runtime/), keyed by schedule name: a change of a schedule's
+ * record, or one of its backups becoming ready, syncs that schedule — its job made to match the record
+ * (started, replaced or stopped), then its retention applied. The work queue runs one sync per schedule
+ * at a time (two retention passes would try to delete the same backups), and starting it syncs every
+ * schedule, so a restarted server catches up by the same path.
  */
 export class BackupSchedules {
   private readonly jobs = new Map<string, { cron: string; task: ScheduledTask }>();
-  /** Retention per schedule runs one pass at a time (two passes would try to delete the same backups). */
-  private readonly retention = new Map<string, Promise<string[]>>();
+  private readonly controller: Controller;
+  /** Firings of the jobs under way (a backup being started), so `idle` and `stop` can wait for them. */
+  private readonly firing = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(private readonly ctx: ClusterContext, private readonly backups: BackupService, private readonly repositories: Repositories) {
-    backups.onFinished((b) => {
-      if (b.schedule && b.state === 'ready') {
-        this.applyRetention(b.schedule).catch((err: unknown) => ctx.log.error({ err: errorText(err), schedule: b.schedule }, 'retention failed'));
-      }
-    });
+    this.controller = new Controller({ name: 'schedules', store: ctx.store, log: ctx.log, kinds: ['schedule', 'backup'], keysOf: schedulesToSync, sync: (name) => this.sync(name) });
   }
 
   list(): ScheduleRecord[] {
@@ -76,8 +81,7 @@ export class BackupSchedules {
     if (existing && same) return { schedule: existing, action: 'unchanged' };
     const record: ScheduleRecord = { ...(existing ?? {}), keep: undefined, ttlSeconds: undefined, ...clean, createdAt: existing?.createdAt ?? new Date().toISOString() };
     const stored = Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as unknown as ScheduleRecord;
-    this.ctx.store.schedules.put(stored.name, stored);
-    this.startJob(stored);
+    this.ctx.store.schedules.put(stored.name, stored); // its sync starts (or replaces) its job
     this.ctx.event(`schedule/${stored.name}`, existing ? 'Updated' : 'Created', `schedule ${stored.name}: backup app ${stored.app} at "${stored.cron}" into ${stored.repository}${stored.keep ? `, keep ${stored.keep}` : ''}${stored.ttlSeconds ? `, ttl ${stored.ttlSeconds}s` : ''}`);
     return { schedule: stored, action: existing ? 'updated' : 'created' };
   }
@@ -86,8 +90,7 @@ export class BackupSchedules {
   delete(name: string, force = false): string {
     const s = this.get(name);
     if (s.fromApp && !force) throw conflict(`schedule ${name} comes from app ${s.app}'s backup policy; remove spec.backup from the app (or delete the app) instead`);
-    this.stopJob(name);
-    this.ctx.store.schedules.delete(name);
+    this.ctx.store.schedules.delete(name); // its sync stops its job
     this.ctx.event(`schedule/${name}`, 'Deleted', `schedule ${name} deleted; its backups stay`);
     return `schedule ${name} deleted; its backups stay`;
   }
@@ -120,14 +123,37 @@ export class BackupSchedules {
     }
   }
 
-  /** Starts a job for every schedule record (server start). */
+  /** Syncs every schedule (its job started, its retention applied), then each one that changes (server start). */
   start(): void {
-    for (const s of this.ctx.store.schedules.list()) this.startJob(s);
+    this.controller.start();
   }
 
-  stop(): void {
+  /**
+   * Resolves once every firing under way has started its backup (or skipped) and every change seen so
+   * far is acted on: jobs match the records, retention is applied.
+   */
+  async idle(): Promise<void> {
+    do await Promise.all([...this.firing, this.controller.idle()]);
+    while (this.firing.size > 0);
+  }
+
+  /** Stops the jobs, then waits for the firings and the retention pass under way (nothing may touch the store after it closes). */
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const name of [...this.jobs.keys()]) this.stopJob(name);
+    await Promise.all(this.firing);
+    await this.controller.stop();
+  }
+
+  /** One schedule's job made to match its record, then its retention. */
+  private async sync(name: string): Promise<void> {
+    const s = this.ctx.store.schedules.get(name);
+    if (!s) {
+      this.stopJob(name); // deleted: its backups stay, no retention
+      return;
+    }
+    this.startJob(s);
+    await this.retain(name);
   }
 
   private startJob(s: ScheduleRecord): void {
@@ -136,7 +162,7 @@ export class BackupSchedules {
     this.stopJob(s.name);
     const log = this.ctx.log.child({ schedule: s.name });
     // node-cron logs to the console by default; its messages go to the server's log instead.
-    const task = cronSchedule(s.cron, () => this.fire(s.name), { name: `berth-schedule-${s.name}`, logger: {
+    const task = cronSchedule(s.cron, () => this.fireFromJob(s.name), { name: `berth-schedule-${s.name}`, logger: {
       info: (m) => log.debug(m), warn: (m) => log.warn(m), error: (m) => log.error(String(m)), debug: (m) => log.debug(String(m)),
     } });
     this.jobs.set(s.name, { cron: s.cron, task });
@@ -147,6 +173,13 @@ export class BackupSchedules {
     if (!job) return;
     this.jobs.delete(name);
     void Promise.resolve(job.task.destroy()).catch(() => undefined);
+  }
+
+  private fireFromJob(name: string): Promise<void> {
+    const firing = this.fire(name).catch((err: unknown) => this.ctx.log.error({ err: errorText(err), schedule: name }, 'schedule firing failed'));
+    this.firing.add(firing);
+    void firing.finally(() => this.firing.delete(firing));
+    return firing;
   }
 
   /** One firing: start a backup, or skip while the previous one of the app still runs. */
@@ -173,14 +206,10 @@ export class BackupSchedules {
     }
   }
 
-  /** Deletes the schedule's ready backups past `keep` and older than its ttl (one at a time, through the backup service). */
-  applyRetention(name: string): Promise<string[]> {
-    const next = (this.retention.get(name) ?? Promise.resolve([])).catch(() => []).then(() => this.retain(name));
-    this.retention.set(name, next);
-    void next.finally(() => { if (this.retention.get(name) === next) this.retention.delete(name); }).catch(() => undefined);
-    return next;
-  }
-
+  /**
+   * Deletes the schedule's ready backups past `keep` and older than its ttl (one at a time, through the
+   * backup service). A backup that cannot be deleted is reported and left for the schedule's next sync.
+   */
   private async retain(name: string): Promise<string[]> {
     const s = this.ctx.store.schedules.get(name);
     if (!s) return [];
@@ -197,4 +226,12 @@ export class BackupSchedules {
     if (deleted.length > 0) this.ctx.event(`schedule/${name}`, 'RetentionApplied', `schedule ${name}: deleted ${deleted.length} backup(s) (keep ${s.keep ?? '-'}, ttl ${s.ttlSeconds ?? '-'}s): ${deleted.join(', ')}`);
     return deleted;
   }
+}
+
+/** The schedules a change concerns: its own record, or the schedule of a backup that just became ready. */
+function schedulesToSync(change: StoreChange): string[] {
+  if (change.kind === 'schedule') return [change.id];
+  if (change.kind !== 'backup') return [];
+  const { before, after } = change;
+  return after?.schedule && after.state === 'ready' && before?.state !== 'ready' ? [after.schedule] : [];
 }

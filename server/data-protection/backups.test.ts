@@ -127,10 +127,11 @@ describe('backup service (in-process, real store and repository, stand-in data m
     await repositories.add({ name: 'main', location: join(dir, 'repo'), passphrase: PASSPHRASE, init: true });
     service = new BackupService(ctx, points, repositories, { progressWriteMs: 0 });
     schedules = new BackupSchedules(ctx, service, repositories);
+    schedules.start();
   });
 
-  after(() => {
-    schedules?.stop();
+  after(async () => {
+    await schedules?.stop();
     server?.forceShutdown();
     ctx?.close();
     store?.close();
@@ -229,7 +230,7 @@ describe('backup service (in-process, real store and repository, stand-in data m
       assert.equal(s.lastError, undefined);
       made.push(s.lastBackup!);
       await waitState(s.lastBackup!, ['ready']);
-      await new Promise((r) => setTimeout(r, 200)); // retention runs after `ready`
+      await schedules.idle(); // retention runs after `ready`
     }
     const kept = store.backups.list().filter((b) => b.schedule === 'hourly').map((b) => b.id).sort();
     assert.deepEqual(kept, made.slice(2).sort());
@@ -256,17 +257,44 @@ describe('backup service (in-process, real store and repository, stand-in data m
   it('node-cron fires a schedule with a seconds field; stopping the schedules stops the firing', async () => {
     schedules.create({ name: 'every-second', app: 'db', cron: '* * * * * *', keep: 1 });
     const ofSchedule = () => store.backups.list().filter((b) => b.schedule === 'every-second');
+    const running = () => ofSchedule().some((b) => b.state !== 'ready' && b.state !== 'failed');
     for (let i = 0; i < 100 && ofSchedule().filter((b) => b.state === 'ready').length < 1; i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 2500));
+    // Deleted between two backups, with no firing under way and retention done: a backup that ended after
+    // the delete would no longer be the schedule's to retain (its backups stay), and `keep 1` would not hold.
+    for (let i = 0; i < 200; i++) {
+      await schedules.idle();
+      if (!running()) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
     schedules.delete('every-second');
     const firings = () => store.events('app/db').filter((e) => e.reason === 'BackupStarted' && e.message.includes('(schedule every-second)')).length;
     const started = firings();
-    for (let i = 0; i < 100 && ofSchedule().some((b) => b.state !== 'ready' && b.state !== 'failed'); i++) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 100 && running(); i++) await new Promise((r) => setTimeout(r, 50));
+    await schedules.idle(); // the delete's sync (job stopped) and any retention under way are done
     assert.ok(started >= 2, `fired more than once (${started})`);
     assert.equal(ofSchedule().filter((b) => b.state === 'ready').length, 1, 'keep 1');
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(firings(), started, 'no firing after delete');
+  });
+
+  it('a restarted server applies retention by the same path as normal work: starting syncs every schedule', async () => {
+    await schedules.stop(); // the server stops…
+    const old = (i: number): BackupRecord => ({ id: `20250101T00000${i}Z-catchup`, app: 'db', repository: 'main', state: 'ready', volumes: [], startedAt: `2025-01-01T00:00:0${i}Z`, schedule: 'catchup' });
+    store.transaction(() => {
+      // …with more ready backups than its schedule keeps (their retention had not run yet).
+      for (const i of [1, 2, 3]) store.backups.put(old(i).id, old(i));
+      store.schedules.put('catchup', { name: 'catchup', app: 'db', cron: '0 0 1 1 *', repository: 'main', keep: 1, fromApp: false, createdAt: new Date().toISOString() });
+    });
+    schedules = new BackupSchedules(ctx, service, repositories); // …and starts again
+    schedules.start();
+    await schedules.idle();
+    assert.deepEqual(store.backups.list().filter((b) => b.schedule === 'catchup').map((b) => b.id), [old(3).id]);
+    assert.ok(store.events('schedule/catchup').some((e) => e.reason === 'RetentionApplied'));
+    schedules.delete('catchup');
+    await schedules.idle();
+    assert.equal(store.backups.get(old(3).id)?.state, 'ready', 'a deleted schedule leaves its backups');
+    store.backups.delete(old(3).id);
   });
 
   it('resume: an interrupted backup becomes failed (recovery point deleted), or ready if its manifest was committed', async () => {

@@ -1,0 +1,95 @@
+import type { Logger } from 'pino';
+import type { ClusterStore, RecordKind, StoreChange } from '../../store/cluster-store';
+import { WorkQueue, type WorkQueueOptions } from './work-queue';
+
+export interface ControllerOptions {
+  /** Names the controller in logs. */
+  name: string;
+  store: ClusterStore;
+  log: Logger;
+  /** The record kinds whose changes concern it: only these reach `keysOf`. */
+  kinds: readonly RecordKind[];
+  /** The keys a committed change asks to look at again (none, one or several). */
+  keysOf: (change: StoreChange) => Iterable<string>;
+  /**
+   * Brings the object `key` one step towards what its record asks for, reading the store afresh (it
+   * may run long after the change that queued it). Throwing retries the key after a back-off; progress
+   * that must survive a restart is written to the object's record, never kept here.
+   */
+  sync: (key: string) => Promise<void>;
+  queue?: Omit<WorkQueueOptions, 'onError'>;
+}
+
+/**
+ * One controller: the store's change feed mapped to keys, a work queue, and `sync` per key. Starting
+ * presents every existing object of its kinds to `keysOf` as if it had just been created, so a
+ * restarted server resumes everything by the same path as normal work (no separate resume step).
+ */
+export class Controller {
+  private readonly queue: WorkQueue;
+  private unsubscribe: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: ControllerOptions) {
+    const log = options.log.child({ controller: options.name });
+    this.queue = new WorkQueue(options.sync, {
+      ...options.queue,
+      onError: (key, err, failures, retryInMs) => log.warn({ key, err, failures, retryInMs }, 'sync failed; retrying after a back-off'),
+    });
+  }
+
+  /** Watches the store and queues every existing object of its kinds. */
+  start(): void {
+    if (this.unsubscribe || this.stopped) return;
+    const kinds = new Set(this.options.kinds);
+    this.unsubscribe = this.options.store.watch((changes) => {
+      for (const change of changes) if (kinds.has(change.kind)) this.enqueueAll(change);
+    });
+    for (const kind of kinds) for (const change of existingAsCreated(this.options.store, kind)) this.enqueueAll(change);
+  }
+
+  /** Queues `key` directly (a trigger the store does not see: a timer, a call from outside). */
+  enqueue(key: string): void {
+    if (!this.stopped) this.queue.add(key);
+  }
+
+  /** Resolves once nothing is queued or being synced. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Stops watching and taking work; resolves when the syncs under way have finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    await this.queue.shutDown();
+  }
+
+  private enqueueAll(change: StoreChange): void {
+    try {
+      for (const key of this.options.keysOf(change)) this.queue.add(key);
+    } catch (err) {
+      this.options.log.error({ controller: this.options.name, err, change: { kind: change.kind, id: change.id } }, 'mapping a change to keys failed');
+    }
+  }
+}
+
+/** Every record of `kind`, as the change that would have created it. */
+export function existingAsCreated(store: ClusterStore, kind: RecordKind): StoreChange[] {
+  const revision = store.revision;
+  switch (kind) {
+    case 'app': return store.apps.list().map((after) => ({ kind, id: after.name, revision, after }));
+    case 'storageclass': return store.storageClasses.list().map((after) => ({ kind, id: after.name, revision, after }));
+    case 'plugin': return store.plugins.list().map((after) => ({ kind, id: after.name, revision, after }));
+    case 'secret': return store.secrets.list().map((after) => ({ kind, id: after.name, revision, after }));
+    case 'task': return store.tasks.list().map((after) => ({ kind, id: after.id, revision, after }));
+    case 'claim': return store.claims.list().map((after) => ({ kind, id: after.id, revision, after }));
+    case 'volume': return store.volumes.list().map((after) => ({ kind, id: after.id, revision, after }));
+    case 'node': return store.nodes.list().map((after) => ({ kind, id: after.id, revision, after }));
+    case 'recoverypoint': return store.recoveryPoints.list().map((after) => ({ kind, id: after.id, revision, after }));
+    case 'repository': return store.repositories.list().map((after) => ({ kind, id: after.name, revision, after }));
+    case 'backup': return store.backups.list().map((after) => ({ kind, id: after.id, revision, after }));
+    case 'restore': return store.restores.list().map((after) => ({ kind, id: after.id, revision, after }));
+    case 'schedule': return store.schedules.list().map((after) => ({ kind, id: after.name, revision, after }));
+  }
+}
