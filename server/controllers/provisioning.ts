@@ -9,6 +9,7 @@ import { claimIdOf, csiAccessMode, csiNameOf, newVolumeId, volumeRole } from '..
 import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../store/records';
 import { secretData } from '../store/secrets';
 import { agentCreates } from './agent-created-volumes';
+import { pluginTraits } from '../agents/plugin-traits';
 import { decodeCreateVolumeResponse } from '../../volumes/csi-client/create-volume-codec';
 import type { TaskReport__Output } from '../../proto/berth/generated/berth/agent/v1/TaskReport';
 
@@ -95,11 +96,12 @@ async function provisionIntent(ctx: ClusterContext, task: TaskRecord | undefined
   if (!sc) throw new Error(`storage class ${claim.storageClass} does not exist`);
   const plugin = node.plugins.find((p) => p.name === sc.spec.plugin);
   if (!plugin) throw new Error(`CSI plugin ${sc.spec.plugin} is not registered on node ${node.id}`);
-  if (!plugin.controllerCapabilities.includes('CREATE_DELETE_VOLUME')) throw new Error(`CSI plugin ${sc.spec.plugin} cannot create volumes (no CREATE_DELETE_VOLUME)`);
-  if (claim.dataSource?.kind === 'snapshot' && !plugin.controllerCapabilities.includes('CREATE_DELETE_SNAPSHOT')) {
+  const traits = pluginTraits(plugin);
+  if (!traits.createsVolumes) throw new Error(`CSI plugin ${sc.spec.plugin} cannot create volumes (no CREATE_DELETE_VOLUME)`);
+  if (claim.dataSource?.kind === 'snapshot' && !traits.snapshots) {
     throw new Error(`CSI plugin ${sc.spec.plugin} does not support snapshots; claim ${claim.id} cannot be created from one`);
   }
-  if (claim.dataSource?.kind === 'volume' && !plugin.controllerCapabilities.includes('CLONE_VOLUME')) {
+  if (claim.dataSource?.kind === 'volume' && !traits.clones) {
     throw new Error(`CSI plugin ${sc.spec.plugin} cannot clone volumes; claim ${claim.id} cannot be created from one`);
   }
   const reservation = task ? (await ctx.ledger.reservationsOf([task.id])).get(task.id) : undefined;
@@ -216,7 +218,7 @@ export function createVolumeRequest(ctx: ClusterContext, claim: ClaimRecord, vol
     volumeCapabilities: [capabilityOf(claim, sc.spec.fsType, sc.spec.mountOptions)],
     parameters: { ...sc.spec.parameters, ...(pool?.parameters ?? {}) },
     secrets: secretData(store, sc.spec.provisionerSecret),
-    accessibilityRequirements: Object.keys(plugin.topology).length > 0 ? { requisite: [topology], preferred: [topology] } : undefined,
+    accessibilityRequirements: pluginTraits(plugin).nodeLocal ? { requisite: [topology], preferred: [topology] } : undefined,
     volumeContentSource: claimSource(ctx, claim),
   };
 }
@@ -235,7 +237,7 @@ async function controllerPublish(ctx: ClusterContext, claim: ClaimRecord, node: 
   const volume = claim.volumeId ? ctx.store.volumes.get(claim.volumeId) : undefined;
   if (!volume?.csiVolumeId || volume.published?.[node.id]) return;
   const plugin = node.plugins.find((p) => p.name === volume.plugin);
-  if (!plugin?.controllerCapabilities.includes('PUBLISH_UNPUBLISH_VOLUME')) return;
+  if (!plugin || !pluginTraits(plugin).attachesAtController) return;
   const sc = ctx.store.storageClasses.get(claim.storageClass)?.spec;
   const secrets = secretData(ctx.store, sc?.publishSecret);
   const res = await ctx.controllerFor(volume.plugin, node).controller('ControllerPublishVolume', {
@@ -289,5 +291,5 @@ function volumesInPlace(ctx: ClusterContext, task: TaskRecord, node: NodeRecord)
 export function attachableOn(node: NodeRecord | undefined, volume: VolumeRecord): boolean {
   if (node && volume.published?.[node.id]) return true;
   const report = node?.plugins.find((p) => p.name === volume.plugin);
-  return report !== undefined && !report.controllerCapabilities.includes('PUBLISH_UNPUBLISH_VOLUME');
+  return report !== undefined && !pluginTraits(report).attachesAtController;
 }
