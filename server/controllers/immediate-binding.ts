@@ -2,6 +2,7 @@ import type { ClusterContext } from '../cluster-context';
 import { csiNameOf, newVolumeId, volumeRole } from '../store/naming';
 import { nodeCapacity } from '../agents/node-sync';
 import { pluginTraits } from '../agents/plugin-traits';
+import { checkTransition } from './volume-lifecycle';
 import type { ClaimRecord, NodeRecord, VolumeRecord } from '../store/records';
 import { dataSourcePin } from './placement';
 import { provisionClaim } from './provisioning';
@@ -79,8 +80,12 @@ async function chooseAndReserve(ctx: ClusterContext, claim: ClaimRecord, plugin:
     topology: {}, volumeContext: {}, state: 'creating', createdAt: new Date().toISOString(),
   });
   const write = (v: VolumeRecord) => store.transaction(() => {
+    // Gone meanwhile is not expected here (the put below recreates it as before): the check logs it.
+    const current = store.claims.get(claim.id);
+    checkTransition(ctx.log, 'volume', v.id, null, v.state);
+    checkTransition(ctx.log, 'claim', claim.id, current?.state ?? null, 'provisioning');
     store.volumes.put(v.id, v);
-    store.claims.put(claim.id, { ...store.claims.get(claim.id)!, volumeId: v.id, state: 'provisioning' });
+    store.claims.put(claim.id, { ...current!, volumeId: v.id, state: 'provisioning' });
   });
   // Storage without topology is not one node's pool: nothing to choose or reserve per node.
   if (candidates.every((c) => !pluginTraits(c.report).nodeLocal)) {

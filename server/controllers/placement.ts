@@ -3,6 +3,7 @@ import { poolKey } from '../../core/domain';
 import type { ClusterContext } from '../cluster-context';
 import { nodeCapacity, RUNTIME_LABEL } from '../agents/node-sync';
 import { pluginTraits } from '../agents/plugin-traits';
+import { checkTransition } from './volume-lifecycle';
 import { claimIdOf } from '../store/naming';
 import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../store/records';
 
@@ -123,6 +124,7 @@ export async function placePending(ctx: ClusterContext): Promise<void> {
       const current = store.tasks.get(task.id);
       if (!current || current.state !== 'pending') return;
       if (result.kind === 'placed') {
+        checkTransition(ctx.log, 'task', task.id, current.state, 'placed');
         store.tasks.put(task.id, { ...current, state: 'placed', nodeId: result.nodeId, message: undefined, rejections: undefined, updatedAt: now });
         ctx.event(`task/${task.id}`, 'Placed', `placed on node ${result.nodeId}`);
       } else {

@@ -10,6 +10,7 @@ import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../store
 import { secretData } from '../store/secrets';
 import { agentCreates } from './agent-created-volumes';
 import { pluginTraits } from '../agents/plugin-traits';
+import { checkTransition } from './volume-lifecycle';
 import { decodeCreateVolumeResponse } from '../../volumes/csi-client/create-volume-codec';
 import type { TaskReport__Output } from '../../proto/berth/generated/berth/agent/v1/TaskReport';
 
@@ -71,6 +72,7 @@ export function markAssigned(ctx: ClusterContext, taskId: string, nodeId: string
   return ctx.store.commitSoon(() => {
     const current = ctx.store.tasks.get(taskId);
     if (current?.state === 'placed') {
+      checkTransition(ctx.log, 'task', taskId, current.state, 'assigned');
       ctx.store.tasks.put(taskId, { ...current, state: 'assigned', message: undefined, updatedAt: new Date().toISOString() });
       ctx.event(`task/${taskId}`, 'Assigned', `volumes ready; handed to the agent on ${nodeId}`);
     }
@@ -118,6 +120,8 @@ async function provisionIntent(ctx: ClusterContext, task: TaskRecord | undefined
         id: newVolumeId(), plugin: sc.spec.plugin, csiName: csiNameOf(claim.id), claimId: claim.id, nodeId: undefined, intentNodeId: node.id, pool: poolName,
         capacityBytes: claim.sizeBytes, topology: {}, volumeContext: {}, state: 'creating', createdAt: new Date().toISOString(),
       };
+      checkTransition(ctx.log, 'volume', v.id, null, v.state);
+      checkTransition(ctx.log, 'claim', claim.id, current.state, 'provisioning');
       store.volumes.put(v.id, v);
       store.claims.put(claim.id, { ...current, volumeId: v.id, state: 'provisioning' });
       return v;
@@ -178,6 +182,8 @@ async function bindCreated(ctx: ClusterContext, task: TaskRecord | undefined, cl
     // Reclaimed meanwhile (deleting): the delete finds the volume by its name; binding it would undo that.
     const current = store.claims.get(claim.id);
     if (store.volumes.get(ready.id)?.state !== 'creating' || !current) return false;
+    checkTransition(ctx.log, 'volume', ready.id, 'creating', ready.state);
+    checkTransition(ctx.log, 'claim', claim.id, current.state, 'bound');
     store.volumes.put(ready.id, ready);
     store.claims.put(claim.id, { ...current, volumeId: ready.id, state: 'bound' });
     return true;
