@@ -5,6 +5,7 @@ import type { SyncResponse } from '../../proto/berth/generated/berth/agent/v1/Sy
 import { isDeepStrictEqual } from 'node:util';
 import { recordAgentCreatedVolumes } from '../controllers/provisioning';
 import { materialOf } from './node-liveness';
+import { checkTransition } from '../controllers/volume-lifecycle';
 import type { ClusterContext } from '../cluster-context';
 import type { NodeRecord, TaskRecord } from '../store/records';
 
@@ -106,6 +107,7 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
         if (r.exitCode) next.exitCode = r.exitCode;
       }
       if (next.state !== task.state || next.restarts !== task.restarts || next.message !== task.message) {
+        checkTransition(ctx.log, 'task', task.id, task.state, next.state);
         store.tasks.put(task.id, next);
         if (next.restarts > task.restarts) ctx.event(`task/${task.id}`, 'Restarted', `task exited (code ${r.exitCode}) and was restarted on ${node.id} with the same volumes`);
         if (next.state !== task.state) ctx.event(`task/${task.id}`, next.state === 'running' ? 'Running' : 'Failed', next.message ?? `task is ${next.state} on ${node.id}`);

@@ -1,5 +1,6 @@
 import { CREATES_VOLUMES } from '../../proto/berth/features';
 import type { ClusterContext } from '../cluster-context';
+import { pluginTraits } from '../agents/plugin-traits';
 import type { ClaimRecord, NodeRecord, VolumeRecord } from '../store/records';
 
 
@@ -20,8 +21,8 @@ export function agentCreates(ctx: ClusterContext, claim: ClaimRecord, node: Node
   if (!plugin || sc.provisionerSecret || ctx.store.plugins.get(plugin)?.spec.controller?.endpoint) return false;
   const report = node.plugins.find((p) => p.name === plugin);
   // Node-local: the plugin reports a topology here (so a creating intent pins its claim to this node, see pinnedNode).
-  return Boolean(report && Object.keys(report.topology).length > 0 && report.controllerCapabilities.includes('CREATE_DELETE_VOLUME')
-    && !report.controllerCapabilities.includes('PUBLISH_UNPUBLISH_VOLUME'));
+  const traits = report && pluginTraits(report);
+  return Boolean(traits && traits.nodeLocal && traits.createsVolumes && !traits.attachesAtController);
 }
 
 /** The volume (intent) an agent is to create for a claim: `creating`, meant for `node`. */

@@ -1,6 +1,7 @@
 import type { ClusterContext } from '../cluster-context';
 import { claimIdOf, taskIdOf } from '../store/naming';
 import type { AppRecord, ClaimRecord, TaskRecord } from '../store/records';
+import { checkTransition } from './volume-lifecycle';
 
 /**
  * Desired instances → tasks and claims. Instance i gets task `<app>-i` and claim `<app>/<volume>/i`
@@ -22,6 +23,7 @@ export function reconcileApps(ctx: ClusterContext): void {
 }
 
 function stopTask(ctx: ClusterContext, task: TaskRecord, why: string): void {
+  checkTransition(ctx.log, 'task', task.id, task.state, 'stopping');
   ctx.store.tasks.put(task.id, { ...task, state: 'stopping', message: why, updatedAt: new Date().toISOString() });
   ctx.event(`task/${task.id}`, 'Stopping', `stopping task ${task.id}: ${why}`);
 }
@@ -42,15 +44,18 @@ function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
         accessMode: tpl.claim.accessMode, volumeMode: tpl.claim.volumeMode, state: 'pending', retained: false,
         ...(tpl.claim.dataSource ? { dataSource: { kind: tpl.claim.dataSource.kind, id: tpl.claim.dataSource.id } } : {}),
       };
+      checkTransition(ctx.log, 'claim', id, null, claim.state);
       store.claims.put(id, claim);
     }
     const taskId = taskIdOf(app.name, i);
     const task = store.tasks.get(taskId);
     if (!task) {
+      checkTransition(ctx.log, 'task', taskId, null, 'pending');
       store.tasks.put(taskId, { id: taskId, app: app.name, instance: i, generation: app.generation, spec: app.spec, state: 'pending', restarts: 0, updatedAt: now });
       ctx.event(`task/${taskId}`, 'Created', `instance ${i} of ${app.name} wants to run`);
     } else if (task.state === 'stopping' && task.stopped) {
       // Scaled down and back up before cleanup finished: start again (same claims, same node if bound).
+      checkTransition(ctx.log, 'task', taskId, task.state, 'pending');
       store.tasks.put(taskId, { ...task, state: 'pending', stopped: false, generation: app.generation, spec: app.spec, message: undefined, updatedAt: now });
     }
   }
@@ -75,6 +80,7 @@ function rollOne(ctx: ClusterContext, app: AppRecord): void {
   const old = tasks.filter((t) => t.generation < app.generation).sort((a, b) => a.instance - b.instance)[0];
   if (!old) return;
   // Back through placement: bound volumes pin it to its node, and a changed cpu/memory is re-reserved there.
+  checkTransition(ctx.log, 'task', old.id, old.state, 'pending');
   ctx.store.tasks.put(old.id, { ...old, generation: app.generation, spec: app.spec, state: 'pending', updatedAt: new Date().toISOString() });
   ctx.event(`task/${old.id}`, 'Rolling', `rolling ${old.id} to generation ${app.generation}`);
 }

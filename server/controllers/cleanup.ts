@@ -5,6 +5,7 @@ import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../store
 import { createVolumeRequest } from './provisioning';
 import { CsiCallError } from '../../volumes/csi-client/errors';
 import { secretData } from '../store/secrets';
+import { checkTransition } from './volume-lifecycle';
 
 /**
  * Finishes what deletes and scale-downs started, in the safe order: a stopping task is forgotten only
@@ -22,6 +23,7 @@ export async function cleanUp(ctx: ClusterContext): Promise<void> {
     ctx.background.start(`remove/${task.id}`, async () => {
       if (node && !(await detachFromNode(ctx, task, node))) return; // retried next pass
       await ctx.ledger.release(task.id);
+      checkTransition(ctx.log, 'task', task.id, store.tasks.get(task.id)?.state ?? task.state, null);
       store.tasks.delete(task.id);
       ctx.event(`task/${task.id}`, 'Removed', 'task stopped and removed');
     });
@@ -103,6 +105,7 @@ async function reclaim(ctx: ClusterContext, claim: ClaimRecord): Promise<void> {
   if (volume && policy === 'Delete') {
     const node = volume.nodeId ? store.nodes.get(volume.nodeId) : store.nodes.list().find((n) => n.plugins.some((p) => p.name === volume.plugin));
     if (volume.csiVolumeId || volume.state === 'creating' || volume.state === 'deleting') {
+      checkTransition(ctx.log, 'volume', volume.id, volume.state, 'deleting');
       store.volumes.put(volume.id, { ...volume, state: 'deleting' });
       const client = ctx.controllerFor(volume.plugin, node);
       const sc = store.storageClasses.get(claim.storageClass)?.spec;
@@ -117,11 +120,14 @@ async function reclaim(ctx: ClusterContext, claim: ClaimRecord): Promise<void> {
       if (csiVolumeId) await client.controller('DeleteVolume', { volumeId: csiVolumeId, secrets: secretData(store, sc?.provisionerSecret) });
     }
     if (volume.nodeId) await ctx.ledger.releaseStatic(volume.nodeId, volumeRole(volume.id));
+    checkTransition(ctx.log, 'volume', volume.id, store.volumes.get(volume.id)?.state ?? volume.state, null);
     store.volumes.delete(volume.id);
     ctx.event(`claim/${claim.id}`, 'VolumeDeleted', `volume ${volume.id} deleted (reclaim policy Delete)`);
   } else if (volume) {
+    checkTransition(ctx.log, 'volume', volume.id, volume.state, 'released');
     store.volumes.put(volume.id, { ...volume, claimId: undefined, state: 'released' });
     ctx.event(`claim/${claim.id}`, 'VolumeRetained', `volume ${volume.id} kept (reclaim policy Retain); its space stays reserved`);
   }
+  checkTransition(ctx.log, 'claim', claim.id, claim.state, null);
   store.claims.delete(claim.id);
 }

@@ -1,6 +1,8 @@
 import type { ClusterContext } from '../cluster-context';
 import { csiNameOf, newVolumeId, volumeRole } from '../store/naming';
 import { nodeCapacity } from '../agents/node-sync';
+import { pluginTraits } from '../agents/plugin-traits';
+import { checkTransition } from './volume-lifecycle';
 import type { ClaimRecord, NodeRecord, VolumeRecord } from '../store/records';
 import { dataSourcePin } from './placement';
 import { provisionClaim } from './provisioning';
@@ -66,7 +68,7 @@ async function chooseAndReserve(ctx: ClusterContext, claim: ClaimRecord, plugin:
   const source = dataSourcePin(ctx, claim);
   const candidates = store.nodes.list()
     .filter((n) => n.state === 'ready' && (!source || n.id === source.nodeId))
-    .flatMap((n) => n.plugins.filter((p) => p.name === plugin && p.healthy && p.controllerCapabilities.includes('CREATE_DELETE_VOLUME')).map((p) => ({ node: n, report: p })));
+    .flatMap((n) => n.plugins.filter((p) => p.name === plugin && p.healthy && pluginTraits(p).createsVolumes).map((p) => ({ node: n, report: p })));
   if (candidates.length === 0) {
     return source ? `the ${source.kind} ${source.id} this volume is made from lives on node ${source.nodeId}, which is not ready or lacks a healthy ${plugin}`
       : `no ready node reports a healthy CSI plugin ${plugin} that can create volumes`;
@@ -77,11 +79,15 @@ async function chooseAndReserve(ctx: ClusterContext, claim: ClaimRecord, plugin:
     topology: {}, volumeContext: {}, state: 'creating', createdAt: new Date().toISOString(),
   });
   const write = (v: VolumeRecord) => store.transaction(() => {
+    // Gone meanwhile is not expected here (the put below recreates it as before): the check logs it.
+    const current = store.claims.get(claim.id);
+    checkTransition(ctx.log, 'volume', v.id, null, v.state);
+    checkTransition(ctx.log, 'claim', claim.id, current?.state ?? null, 'provisioning');
     store.volumes.put(v.id, v);
-    store.claims.put(claim.id, { ...store.claims.get(claim.id)!, volumeId: v.id, state: 'provisioning' });
+    store.claims.put(claim.id, { ...current!, volumeId: v.id, state: 'provisioning' });
   });
   // Storage without topology is not one node's pool: nothing to choose or reserve per node.
-  if (candidates.every((c) => Object.keys(c.report.topology).length === 0)) {
+  if (candidates.every((c) => !pluginTraits(c.report).nodeLocal)) {
     const v = intent(undefined, wantedPool);
     write(v);
     return { volume: v, node: undefined };

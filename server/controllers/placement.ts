@@ -2,6 +2,8 @@ import type { ClaimRequest, DataSourcePin, NodeInfo, TaskRequest } from '../../c
 import { poolKey } from '../../core/domain';
 import type { ClusterContext } from '../cluster-context';
 import { nodeCapacity, RUNTIME_LABEL } from '../agents/node-sync';
+import { pluginTraits } from '../agents/plugin-traits';
+import { checkTransition } from './volume-lifecycle';
 import { claimIdOf } from '../store/naming';
 import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../store/records';
 
@@ -64,7 +66,7 @@ export function dataSourcePin(ctx: ClusterContext, claim: ClaimRecord): DataSour
 /** The plugin reports a topology on the node: its storage is that node's own. */
 function isNodeLocal(ctx: ClusterContext, nodeId: string, plugin: string): boolean {
   const report = ctx.store.nodes.get(nodeId)?.plugins.find((p) => p.name === plugin);
-  return report !== undefined && Object.keys(report.topology).length > 0;
+  return report !== undefined && pluginTraits(report).nodeLocal;
 }
 
 export function taskRequestOf(ctx: ClusterContext, task: TaskRecord): TaskRequest | string {
@@ -122,6 +124,7 @@ export async function placePending(ctx: ClusterContext): Promise<void> {
       const current = store.tasks.get(task.id);
       if (!current || current.state !== 'pending') return;
       if (result.kind === 'placed') {
+        checkTransition(ctx.log, 'task', task.id, current.state, 'placed');
         store.tasks.put(task.id, { ...current, state: 'placed', nodeId: result.nodeId, message: undefined, rejections: undefined, updatedAt: now });
         ctx.event(`task/${task.id}`, 'Placed', `placed on node ${result.nodeId}`);
       } else {

@@ -9,6 +9,8 @@ import { claimIdOf, csiAccessMode, csiNameOf, newVolumeId, volumeRole } from '..
 import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../store/records';
 import { secretData } from '../store/secrets';
 import { agentCreates } from './agent-created-volumes';
+import { pluginTraits } from '../agents/plugin-traits';
+import { checkTransition } from './volume-lifecycle';
 import { decodeCreateVolumeResponse } from '../../volumes/csi-client/create-volume-codec';
 import type { TaskReport__Output } from '../../proto/berth/generated/berth/agent/v1/TaskReport';
 
@@ -70,6 +72,7 @@ export function markAssigned(ctx: ClusterContext, taskId: string, nodeId: string
   return ctx.store.commitSoon(() => {
     const current = ctx.store.tasks.get(taskId);
     if (current?.state === 'placed') {
+      checkTransition(ctx.log, 'task', taskId, current.state, 'assigned');
       ctx.store.tasks.put(taskId, { ...current, state: 'assigned', message: undefined, updatedAt: new Date().toISOString() });
       ctx.event(`task/${taskId}`, 'Assigned', `volumes ready; handed to the agent on ${nodeId}`);
     }
@@ -95,11 +98,12 @@ async function provisionIntent(ctx: ClusterContext, task: TaskRecord | undefined
   if (!sc) throw new Error(`storage class ${claim.storageClass} does not exist`);
   const plugin = node.plugins.find((p) => p.name === sc.spec.plugin);
   if (!plugin) throw new Error(`CSI plugin ${sc.spec.plugin} is not registered on node ${node.id}`);
-  if (!plugin.controllerCapabilities.includes('CREATE_DELETE_VOLUME')) throw new Error(`CSI plugin ${sc.spec.plugin} cannot create volumes (no CREATE_DELETE_VOLUME)`);
-  if (claim.dataSource?.kind === 'snapshot' && !plugin.controllerCapabilities.includes('CREATE_DELETE_SNAPSHOT')) {
+  const traits = pluginTraits(plugin);
+  if (!traits.createsVolumes) throw new Error(`CSI plugin ${sc.spec.plugin} cannot create volumes (no CREATE_DELETE_VOLUME)`);
+  if (claim.dataSource?.kind === 'snapshot' && !traits.snapshots) {
     throw new Error(`CSI plugin ${sc.spec.plugin} does not support snapshots; claim ${claim.id} cannot be created from one`);
   }
-  if (claim.dataSource?.kind === 'volume' && !plugin.controllerCapabilities.includes('CLONE_VOLUME')) {
+  if (claim.dataSource?.kind === 'volume' && !traits.clones) {
     throw new Error(`CSI plugin ${sc.spec.plugin} cannot clone volumes; claim ${claim.id} cannot be created from one`);
   }
   const reservation = task ? (await ctx.ledger.reservationsOf([task.id])).get(task.id) : undefined;
@@ -116,6 +120,8 @@ async function provisionIntent(ctx: ClusterContext, task: TaskRecord | undefined
         id: newVolumeId(), plugin: sc.spec.plugin, csiName: csiNameOf(claim.id), claimId: claim.id, nodeId: undefined, intentNodeId: node.id, pool: poolName,
         capacityBytes: claim.sizeBytes, topology: {}, volumeContext: {}, state: 'creating', createdAt: new Date().toISOString(),
       };
+      checkTransition(ctx.log, 'volume', v.id, null, v.state);
+      checkTransition(ctx.log, 'claim', claim.id, current.state, 'provisioning');
       store.volumes.put(v.id, v);
       store.claims.put(claim.id, { ...current, volumeId: v.id, state: 'provisioning' });
       return v;
@@ -174,6 +180,8 @@ async function bindCreated(ctx: ClusterContext, task: TaskRecord | undefined, cl
     // Reclaimed meanwhile (deleting): the delete finds the volume by its name; binding it would undo that.
     const current = store.claims.get(claim.id);
     if (store.volumes.get(ready.id)?.state !== 'creating' || !current) return false;
+    checkTransition(ctx.log, 'volume', ready.id, 'creating', ready.state);
+    checkTransition(ctx.log, 'claim', claim.id, current.state, 'bound');
     store.volumes.put(ready.id, ready);
     store.claims.put(claim.id, { ...current, volumeId: ready.id, state: 'bound' });
     return true;
@@ -214,7 +222,7 @@ export function createVolumeRequest(ctx: ClusterContext, claim: ClaimRecord, vol
     volumeCapabilities: [capabilityOf(claim, sc.spec.fsType, sc.spec.mountOptions)],
     parameters: { ...sc.spec.parameters, ...(pool?.parameters ?? {}) },
     secrets: secretData(store, sc.spec.provisionerSecret),
-    accessibilityRequirements: Object.keys(plugin.topology).length > 0 ? { requisite: [topology], preferred: [topology] } : undefined,
+    accessibilityRequirements: pluginTraits(plugin).nodeLocal ? { requisite: [topology], preferred: [topology] } : undefined,
     volumeContentSource: claimSource(ctx, claim),
   };
 }
@@ -233,7 +241,7 @@ async function controllerPublish(ctx: ClusterContext, claim: ClaimRecord, node: 
   const volume = claim.volumeId ? ctx.store.volumes.get(claim.volumeId) : undefined;
   if (!volume?.csiVolumeId || volume.published?.[node.id]) return;
   const plugin = node.plugins.find((p) => p.name === volume.plugin);
-  if (!plugin?.controllerCapabilities.includes('PUBLISH_UNPUBLISH_VOLUME')) return;
+  if (!plugin || !pluginTraits(plugin).attachesAtController) return;
   const sc = ctx.store.storageClasses.get(claim.storageClass)?.spec;
   const secrets = secretData(ctx.store, sc?.publishSecret);
   const res = await ctx.controllerFor(volume.plugin, node).controller('ControllerPublishVolume', {
@@ -287,5 +295,5 @@ function volumesInPlace(ctx: ClusterContext, task: TaskRecord, node: NodeRecord)
 export function attachableOn(node: NodeRecord | undefined, volume: VolumeRecord): boolean {
   if (node && volume.published?.[node.id]) return true;
   const report = node?.plugins.find((p) => p.name === volume.plugin);
-  return report !== undefined && !report.controllerCapabilities.includes('PUBLISH_UNPUBLISH_VOLUME');
+  return report !== undefined && !pluginTraits(report).attachesAtController;
 }

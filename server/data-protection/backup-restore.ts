@@ -7,6 +7,7 @@ import { conflict, invalidArgument, rephrase } from '../../lib/errors';
 import type { RestoreRecord } from '../store/records';
 import type { Repositories } from './repositories';
 import { mapSpec, planStorageClasses, restoreClaims } from './restore-plan';
+import { checkTransition } from '../controllers/volume-lifecycle';
 
 export const newRestoreId = (): string => `rs-${randomBytes(6).toString('hex')}`;
 
@@ -70,7 +71,10 @@ export async function restoreFromBackup(ctx: ClusterContext, repositories: Repos
     for (const sc of plan.create) store.storageClasses.put(sc.name, sc);
     store.restores.put(record.id, record);
     // Claims before the app: reconcileApps finds them and does not create empty ones from the templates.
-    for (const c of claims) store.claims.put(c.id, c);
+    for (const c of claims) {
+      checkTransition(ctx.log, 'claim', c.id, null, c.state);
+      store.claims.put(c.id, c);
+    }
     store.apps.put(name, { name, spec: mapSpec(meta.spec, plan.target), generation: 1, deleting: false, createdAt: record.createdAt });
     for (const sc of plan.create) ctx.event(`storageclass/${sc.name}`, 'Created', `storage class ${sc.name} re-created from backup ${manifest.id}`);
     ctx.event(`app/${name}`, 'Restoring', `restore ${restoreId}: app ${name} from backup ${manifest.id} in repository ${repoRecord.name} ` +

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { staticHolderId, taskHolderId } from '../../core/reservations';
 import type { ClusterContext } from '../cluster-context';
 import type { ClusterStore } from '../store/cluster-store';
+import { pluginTraits } from '../agents/plugin-traits';
 import { conflict, dependencyFailed, notFound } from '../../lib/errors';
 import { claimIdOf, volumeRole } from '../store/naming';
 import type { AppRecord, ClaimRecord, HookRun, NodeRecord, RecoveryPointRecord, RecoveryPointSnapshot, TaskRecord, VolumeRecord } from '../store/records';
@@ -105,7 +106,7 @@ export class RecoveryPoints {
         const report = node?.plugins.find((p) => p.name === volume.plugin)
           ?? store.nodes.list().flatMap((n) => n.plugins).find((p) => p.name === volume.plugin);
         if (!report) throw conflict(`CSI plugin ${volume.plugin} of claim ${claimId} is not reported by any node`);
-        if (!report.controllerCapabilities.includes('CREATE_DELETE_SNAPSHOT')) {
+        if (!pluginTraits(report).snapshots) {
           throw conflict(`CSI plugin ${volume.plugin} cannot take snapshots (no CREATE_DELETE_SNAPSHOT controller capability): claim ${claimId} cannot be part of a recovery point`);
         }
         const sc = store.storageClasses.get(claim.storageClass)?.spec;
@@ -256,7 +257,7 @@ export class RecoveryPoints {
 
   private async offersGroupSnapshots(p: Planned): Promise<boolean> {
     const report = p.node?.plugins.find((x) => x.name === p.snap.plugin);
-    if (!report?.pluginCapabilities.includes('GROUP_CONTROLLER_SERVICE')) return false;
+    if (!report || !pluginTraits(report).groupController) return false;
     try {
       const caps = await this.ctx.controllerFor(p.snap.plugin, p.node).groupController('GroupControllerGetCapabilities', {});
       return caps.capabilities.some((c) => c.rpc?.type === GROUP_CAPABILITY);

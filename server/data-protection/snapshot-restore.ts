@@ -3,6 +3,7 @@ import type { ClusterContext } from '../cluster-context';
 import { conflict, invalidArgument, notFound } from '../../lib/errors';
 import { claimIdOf } from '../store/naming';
 import type { ClaimRecord } from '../store/records';
+import { checkTransition } from '../controllers/volume-lifecycle';
 
 export interface SnapshotRestoreResult {
   app: string;
@@ -57,7 +58,10 @@ export function restoreFromSnapshot(ctx: ClusterContext, recoveryPointId: string
       }
     }
     // Claims first: reconcileApps finds them and does not create empty ones from the templates.
-    for (const c of claims) store.claims.put(c.id, c);
+    for (const c of claims) {
+      checkTransition(ctx.log, 'claim', c.id, null, c.state);
+      store.claims.put(c.id, c);
+    }
     store.apps.put(name, { name, spec: rp.spec, generation: 1, deleting: false, createdAt: new Date().toISOString() });
     for (const sc of created) ctx.event(`storageclass/${sc}`, 'Created', `storage class ${sc} re-created from recovery point ${rp.id}`);
     ctx.event(`app/${name}`, 'Restoring', `app ${name} restored from recovery point ${rp.id} (app ${rp.app} generation ${rp.generation}, ${rp.consistency}): ${claims.length} volume(s) from snapshots`);
