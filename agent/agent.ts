@@ -16,8 +16,8 @@ import { TaskReconciler } from './task-reconciler';
 import { urgentPart, withPendingTasks } from './sync-reports';
 import { VolumeAttacher } from './volume-attacher';
 import { CREATES_VOLUMES, PREPARES_TASKS } from '../proto/berth/features';
+import { AGENT_LONG_POLL_MS as LONG_POLL_MS } from '../proto/berth/sync-timing';
 
-const LONG_POLL_MS = 3000;
 const RECONCILE_INTERVAL_MS = 1000;
 const PLUGIN_REPORT_MS = 5000;
 

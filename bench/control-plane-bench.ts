@@ -11,6 +11,7 @@ import { LOCAL_PLUGIN, POOL } from './sim-agents/fake-local-plugin';
 import { NodeDownWatch } from './sim-agents/node-down-watch';
 import { ServerProcess } from './sim-agents/server-process';
 import { fmtMs, percentile } from './stats';
+import { AGENT_LONG_POLL_MS } from '../proto/berth/sync-timing';
 
 /**
  * `npm run bench -- control-plane [--sizes 100,1000] [--idle-seconds 60] [--converge-seconds N]`: a real
@@ -28,6 +29,8 @@ const NODE_POOL = 100 * 1024 ** 3;
 const TASKS_REQUESTS = 100;
 const SETTLE_MS = 5000;
 const NODE_DOWN_AFTER_S = 15;
+/** How long an idle agent's Sync is held: what it asks for, bounded by the server at a third of its node-down time. */
+const POLL_S = Math.min(AGENT_LONG_POLL_MS / 1000, NODE_DOWN_AFTER_S / 3);
 
 interface Options {
   sizes: number[];
@@ -320,7 +323,7 @@ function describe(r: SizeResult, options: Options): string[] {
     const busy = r.converged ? '' : ' — not idle: still converging';
     lines.push(pad(`idle server CPU: ${r.idleCpuPct.toFixed(1)} % of one core over ${options.idleSeconds} s${busy}`, GOALS.cpu));
     lines.push(`  (this bench process, all simulated agents included: ${r.benchCpuPct!.toFixed(1)} % of one core; machine load average ${r.load![0].toFixed(1)} → ${r.load![1].toFixed(1)} on ${cpus().length} cores)`);
-    lines.push(`Sync answers/s while nothing changes: ${r.syncPerS!.toFixed(1)} (with a changed desired state: ${r.changedPerS!.toFixed(2)}/s; long polls of 3 s make ≈ ${(r.nodes / 3).toFixed(0)}/s)`);
+    lines.push(`Sync answers/s while nothing changes: ${r.syncPerS!.toFixed(1)} (with a changed desired state: ${r.changedPerS!.toFixed(2)}/s; long polls of ${POLL_S} s make ≈ ${(r.nodes / POLL_S).toFixed(0)}/s)`);
     lines.push(`reconcile work per change: ${r.metrics}`);
     lines.push(pad(r.tasksSamples > 0 ? `GET /v1/tasks while idle (${r.tasksSamples} requests): p50 ${fmtMs(r.tasksP50!)}, p99 ${fmtMs(r.tasksP99!)}` : 'GET /v1/tasks while idle: no answer', GOALS.tasks));
     lines.push(pad(`server RSS: ${r.rssMb!.toFixed(0)} MB`, GOALS.rss));

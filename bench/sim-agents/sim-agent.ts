@@ -10,9 +10,9 @@ import type { TaskReport } from '../../proto/berth/generated/berth/agent/v1/Task
 import type { CreatedVolume } from '../../proto/berth/generated/berth/agent/v1/CreatedVolume';
 import { decodeCreateVolumeRequest } from '../../volumes/csi-client/create-volume-codec';
 import { type FakeCreated, FakeLocalPlugin } from './fake-local-plugin';
+import { AGENT_LONG_POLL_MS as LONG_POLL_MS } from '../../proto/berth/sync-timing';
 
 /** The real agent's timings (agent/agent.ts): long poll, plain poll, plugin report refresh. */
-const LONG_POLL_MS = 3000;
 const POLL_MS = 1000;
 const PLUGIN_REPORT_MS = 5000;
 

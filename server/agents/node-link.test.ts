@@ -38,9 +38,9 @@ describe('server: the link to a node\'s agent', () => {
           call.end();
           return;
         }
-        // Talks every 100 ms through a 600 ms step, then answers.
+        // Talks every 100 ms through a 2.5 s step (over twice the caller's 1 s silence limit), then answers.
         const timer = setInterval(() => call.write(progress()), 100);
-        setTimeout(() => { clearInterval(timer); call.write(progress(true, backupResult)); call.end(); }, 600);
+        setTimeout(() => { clearInterval(timer); call.write(progress(true, backupResult)); call.end(); }, 2_500);
       },
       RestoreVolume: (call) => {
         call.emit('error', { code: grpc.status.DATA_LOSS, details: 'pack 1f is damaged' });
@@ -76,7 +76,7 @@ describe('server: the link to a node\'s agent', () => {
 
   it('keeps a call whose agent keeps talking, however long the step', async () => {
     const seen: number[] = [];
-    const result = await link.backupVolume({ operationId: 'talking' }, (p) => seen.push(p.bytesDone), undefined, 300);
+    const result = await link.backupVolume({ operationId: 'talking' }, (p) => seen.push(p.bytesDone), undefined, 1_000);
     assert.deepEqual(result, {
       entry: { name: 'data', kind: 'files', tree: 'ab12', size: 2, stats: { bytesRead: 2, bytesNew: 2, chunksNew: 1, chunksReused: 0, files: 1 } },
       changeMarker: '7', path: 'fast', changeDetection: 'full',

@@ -1,4 +1,5 @@
 import type { PluginReport__Output } from '../../proto/berth/generated/berth/agent/v1/PluginReport';
+import type { NodeCapacity } from '../../core/domain';
 import type { NodeRecord } from '../store/records';
 
 /**
@@ -12,6 +13,8 @@ export class NodeLiveness {
   private readonly lastSync = new Map<string, number>();
   private readonly livePlugins = new Map<string, PluginReport__Output[]>();
   private readonly startedAtMs = Date.now();
+  /** The capacity last given to the ledger for each node: registering the same again is skipped. */
+  private readonly registered = new Map<string, string>();
 
   heard(node: NodeRecord): void {
     this.lastSync.set(node.id, node.lastSyncMs);
@@ -29,9 +32,18 @@ export class NodeLiveness {
     return plugins && lastSyncMs !== undefined ? { ...node, plugins, lastSyncMs, reportedAtMs: lastSyncMs } : node;
   }
 
+  /** Whether `capacity` differs from what the ledger was last given for the node (and remembers it). */
+  capacityChanged(nodeId: string, capacity: NodeCapacity): boolean {
+    const key = JSON.stringify([capacity.cpuMillis, capacity.memoryBytes, [...capacity.poolBytes], [...capacity.attachSlots]]);
+    if (this.registered.get(nodeId) === key) return false;
+    this.registered.set(nodeId, key);
+    return true;
+  }
+
   forget(nodeId: string): void {
     this.lastSync.delete(nodeId);
     this.livePlugins.delete(nodeId);
+    this.registered.delete(nodeId);
   }
 }
 

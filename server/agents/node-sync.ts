@@ -74,48 +74,27 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
   if (cancelled?.aborted) return { tasks: [], fingerprint: '', syncIntervalMs: 1000 };
   const reported = new Map(req.tasks.map((t) => [t.taskId, t]));
   ctx.liveness.heard(node);
-  // One commit shared with the other agents' Syncs of this moment (group commit), durable before the answer.
-  await store.commitSoon(() => {
-    // Only what is worth a durable write: the figures every Sync changes stay in memory (NodeLiveness).
+  // Only what is worth a durable write: the figures every Sync changes stay in memory (NodeLiveness).
+  const nodeChanged = () => {
     const stored = store.nodes.get(node.id);
-    if (!stored || stored.state !== 'ready' || !isDeepStrictEqual(materialOf(stored), materialOf(node))) store.nodes.put(node.id, node);
-    for (const task of store.tasks.where('node', node.id)) {
-      const r = reported.get(task.id);
-      if (task.state === 'stopping') {
-        // The agent retires tasks that are no longer assigned; once it stops reporting one, it is gone.
-        // The agent reports every task it runs, holds volumes for, or has been told to run (feature
-        // PREPARES_TASKS): one it does not report is not about to start either.
-        if (!r && !task.stopped) {
-          store.tasks.put(task.id, { ...task, stopped: true, updatedAt: new Date().toISOString() });
-        }
-        continue;
-      }
-      if (!r || Number(r.generation) !== task.generation) continue;
-      if (task.state === 'placed') {
-        // Handed out early (its volumes are the agent's to create): what went wrong is shown, the state stays.
-        if (r.state === 'failed' && r.message && r.message !== task.message) {
-          store.tasks.put(task.id, { ...task, message: r.message, updatedAt: new Date().toISOString() });
-          ctx.event(`task/${task.id}`, 'Failed', r.message);
-        }
-        continue;
-      }
-      // A `preparing` report (a task the agent is about to start) knows no restart count: keep the record's.
-      const next: TaskRecord = { ...task, updatedAt: new Date().toISOString(), restarts: r.state === 'preparing' ? task.restarts : r.restarts };
-      if (task.state === 'assigned' || task.state === 'running' || task.state === 'failed') {
-        next.state = r.state === 'running' ? 'running' : r.state === 'failed' ? 'failed' : task.state;
-        next.message = r.message || undefined;
-        if (r.exitCode) next.exitCode = r.exitCode;
-      }
-      if (next.state !== task.state || next.restarts !== task.restarts || next.message !== task.message) {
+    return !stored || stored.state !== 'ready' || !isDeepStrictEqual(materialOf(stored), materialOf(node));
+  };
+  const updates = () => store.tasks.where('node', node.id).flatMap((task) => taskUpdate(task, reported.get(task.id), node.id) ?? []);
+  // An idle node's report changes nothing: no transaction at all. Otherwise one commit shared with the
+  // other agents' Syncs of this moment (group commit), durable before the answer; it looks again inside.
+  if (nodeChanged() || updates().length > 0) {
+    await store.commitSoon(() => {
+      if (nodeChanged()) store.nodes.put(node.id, node);
+      for (const { task, next, events } of updates()) {
         checkTransition(ctx.log, 'task', task.id, task.state, next.state);
         store.tasks.put(task.id, next);
-        if (next.restarts > task.restarts) ctx.event(`task/${task.id}`, 'Restarted', `task exited (code ${r.exitCode}) and was restarted on ${node.id} with the same volumes`);
-        if (next.state !== task.state) ctx.event(`task/${task.id}`, next.state === 'running' ? 'Running' : 'Failed', next.message ?? `task is ${next.state} on ${node.id}`);
+        for (const [reason, message] of events) ctx.event(`task/${task.id}`, reason, message);
       }
-    }
-  });
+    });
+  }
   if (!previous || previous.state === 'down') ctx.event(`node/${node.id}`, 'NodeReady', `node ${node.id} is ready (${node.plugins.length} CSI plugin(s))`);
-  await ctx.ledger.registerNode(node.id, nodeCapacity(ctx, node));
+  const capacity = nodeCapacity(ctx, node);
+  if (ctx.liveness.capacityChanged(node.id, capacity)) await ctx.ledger.registerNode(node.id, capacity);
   // The store tells who waits on the cluster (API blocking queries, this node's long poll) of what the report changed.
   let answer = ctx.nodeAnswers.answer(node.id);
   // Long poll, bounded well below the node-down threshold so a waiting agent never looks lost.
@@ -125,5 +104,36 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
     if (cancelled?.aborted) break; // nobody is listening for the answer
     answer = ctx.nodeAnswers.answer(node.id);
   }
-  return { tasks: answer.tasks, fingerprint: answer.fingerprint, syncIntervalMs: 1000 };
+  // The agent keeps what it has when the fingerprint is the one it sent: no need to send the tasks again.
+  return { tasks: answer.fingerprint === req.knownFingerprint ? [] : answer.tasks, fingerprint: answer.fingerprint, syncIntervalMs: 1000 };
+}
+
+/** What an agent's report changes about one of its node's tasks: the next record and the events saying so; undefined when nothing. */
+function taskUpdate(task: TaskRecord, r: SyncRequest__Output['tasks'][number] | undefined, nodeId: string):
+  { task: TaskRecord; next: TaskRecord; events: [reason: string, message: string][] } | undefined {
+  const now = new Date().toISOString();
+  if (task.state === 'stopping') {
+    // The agent retires tasks that are no longer assigned; once it stops reporting one, it is gone.
+    // The agent reports every task it runs, holds volumes for, or has been told to run (feature
+    // PREPARES_TASKS): one it does not report is not about to start either.
+    return !r && !task.stopped ? { task, next: { ...task, stopped: true, updatedAt: now }, events: [] } : undefined;
+  }
+  if (!r || Number(r.generation) !== task.generation) return undefined;
+  if (task.state === 'placed') {
+    // Handed out early (its volumes are the agent's to create): what went wrong is shown, the state stays.
+    return r.state === 'failed' && r.message && r.message !== task.message
+      ? { task, next: { ...task, message: r.message, updatedAt: now }, events: [['Failed', r.message]] } : undefined;
+  }
+  // A `preparing` report (a task the agent is about to start) knows no restart count: keep the record's.
+  const next: TaskRecord = { ...task, updatedAt: now, restarts: r.state === 'preparing' ? task.restarts : r.restarts };
+  if (task.state === 'assigned' || task.state === 'running' || task.state === 'failed') {
+    next.state = r.state === 'running' ? 'running' : r.state === 'failed' ? 'failed' : task.state;
+    next.message = r.message || undefined;
+    if (r.exitCode) next.exitCode = r.exitCode;
+  }
+  if (next.state === task.state && next.restarts === task.restarts && next.message === task.message) return undefined;
+  const events: [string, string][] = [];
+  if (next.restarts > task.restarts) events.push(['Restarted', `task exited (code ${r.exitCode}) and was restarted on ${nodeId} with the same volumes`]);
+  if (next.state !== task.state) events.push([next.state === 'running' ? 'Running' : 'Failed', next.message ?? `task is ${next.state} on ${nodeId}`]);
+  return { task, next, events };
 }
