@@ -52,7 +52,6 @@ export class BackupService {
   private stopping = false;
   /** When each running backup started uploading (progress rate), by id. */
   private readonly uploadStarted = new Map<string, number>();
-  private readonly finishedListeners: ((b: BackupRecord) => void)[] = [];
   private readonly options: BackupServiceOptions;
   /** A later resume() while a repository could not be read to settle an interrupted backup. */
   private resumeRetry: NodeJS.Timeout | undefined;
@@ -76,11 +75,6 @@ export class BackupService {
     const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); });
     await Promise.race([Promise.allSettled([...this.runs.values()]), grace]);
     clearTimeout(timer);
-  }
-
-  /** Called with every backup that reached `ready` or `failed` (schedules apply retention then). */
-  onFinished(listener: (b: BackupRecord) => void): void {
-    this.finishedListeners.push(listener);
   }
 
   /** Validates everything it can, writes the intent and starts the backup; answers with the record at once. */
@@ -169,7 +163,6 @@ export class BackupService {
     } else {
       this.ctx.event(`app/${record.app}`, 'BackupFailed', `backup ${record.id}: ${record.message}`);
     }
-    for (const listener of this.finishedListeners) listener(record);
   }
 
   /** One planned volume per snapshot, with its parent when one exists still in the repository. */
@@ -403,7 +396,6 @@ export class BackupService {
       store.backups.put(b.id, settled);
       this.ctx.event(`app/${b.app}`, settled.state === 'ready' ? 'BackupCompleted' : 'BackupFailed', `backup ${b.id}: ${settled.state === 'ready' ? 'committed before a server restart' : settled.message}`);
       if (settled.recoveryPointId) await this.dropRecoveryPoint(settled, 5);
-      for (const listener of this.finishedListeners) listener(settled);
     }
   }
 
