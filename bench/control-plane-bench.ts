@@ -29,8 +29,8 @@ const NODE_POOL = 100 * 1024 ** 3;
 const TASKS_REQUESTS = 100;
 const SETTLE_MS = 5000;
 const NODE_DOWN_AFTER_S = 15;
-/** How long an idle agent's Sync is held: what it asks for, bounded by the server at a third of its node-down time. */
-const POLL_S = Math.min(AGENT_LONG_POLL_MS / 1000, NODE_DOWN_AFTER_S / 3);
+/** How long the server holds an idle agent's Sync: a third of its node-down time, or nodes / 50 s in a large cluster (server/agents/node-liveness.ts). */
+const pollSeconds = (nodes: number): number => Math.min(AGENT_LONG_POLL_MS / 1000, 60, Math.max(NODE_DOWN_AFTER_S / 3, nodes / 50));
 
 interface Options {
   sizes: number[];
@@ -323,7 +323,7 @@ function describe(r: SizeResult, options: Options): string[] {
     const busy = r.converged ? '' : ' — not idle: still converging';
     lines.push(pad(`idle server CPU: ${r.idleCpuPct.toFixed(1)} % of one core over ${options.idleSeconds} s${busy}`, GOALS.cpu));
     lines.push(`  (this bench process, all simulated agents included: ${r.benchCpuPct!.toFixed(1)} % of one core; machine load average ${r.load![0].toFixed(1)} → ${r.load![1].toFixed(1)} on ${cpus().length} cores)`);
-    lines.push(`Sync answers/s while nothing changes: ${r.syncPerS!.toFixed(1)} (with a changed desired state: ${r.changedPerS!.toFixed(2)}/s; long polls of ${POLL_S} s make ≈ ${(r.nodes / POLL_S).toFixed(0)}/s)`);
+    lines.push(`Sync answers/s while nothing changes: ${r.syncPerS!.toFixed(1)} (with a changed desired state: ${r.changedPerS!.toFixed(2)}/s; long polls of ${pollSeconds(r.nodes)} s make ≈ ${(r.nodes / pollSeconds(r.nodes)).toFixed(0)}/s)`);
     lines.push(`reconcile work per change: ${r.metrics}`);
     lines.push(pad(r.tasksSamples > 0 ? `GET /v1/tasks while idle (${r.tasksSamples} requests): p50 ${fmtMs(r.tasksP50!)}, p99 ${fmtMs(r.tasksP99!)}` : 'GET /v1/tasks while idle: no answer', GOALS.tasks));
     lines.push(pad(`server RSS: ${r.rssMb!.toFixed(0)} MB`, GOALS.rss));

@@ -1,6 +1,6 @@
 /**
  * How long an agent asks the server to hold an unchanged Sync. The server answers sooner when the node's
- * desired state changes, and never later than a third of its node-down time, so this only sets how
- * often an idle agent is heard from: at 1,000 nodes, 3 s meant 333 Syncs a second doing nothing.
+ * desired state changes, and holds no longer than its liveness rules allow (a third of its node-down
+ * time, longer in a large cluster so idle Syncs stay at a bounded rate): this only lets it choose.
  */
-export const AGENT_LONG_POLL_MS = 10_000;
+export const AGENT_LONG_POLL_MS = 60_000;

@@ -9,6 +9,14 @@ import type { NodeRecord } from '../store/records';
  * when something else about the node changes. After a server restart every node counts as heard from
  * at the start (its agent has until `nodeDownAfterMs` to call again).
  */
+/**
+ * At most this many idle Syncs a second, whatever the cluster's size (Nomad caps heartbeats the same
+ * way): a larger cluster's agents are held longer, and a node counts as down only after twice that
+ * hold plus a margin. Up to 250 nodes (at the default 15 s) nothing changes.
+ */
+const MAX_IDLE_SYNCS_PER_SECOND = 50;
+const LONGEST_HOLD_MS = 60_000;
+
 export class NodeLiveness {
   private readonly lastSync = new Map<string, number>();
   private readonly livePlugins = new Map<string, PluginReport__Output[]>();
@@ -32,6 +40,16 @@ export class NodeLiveness {
     return plugins && lastSyncMs !== undefined ? { ...node, plugins, lastSyncMs, reportedAtMs: lastSyncMs } : node;
   }
 
+  /** How long an unchanged Sync is held: a third of the node-down time, longer in a large cluster. */
+  holdMs(nodeDownAfterMs: number, nodes: number): number {
+    return Math.min(LONGEST_HOLD_MS, Math.max(nodeDownAfterMs / 3, (nodes / MAX_IDLE_SYNCS_PER_SECOND) * 1000));
+  }
+
+  /** How long a node may be silent before it is down: the configured time, or more where Syncs are held longer. */
+  downAfterMs(nodeDownAfterMs: number, nodes: number): number {
+    return Math.max(nodeDownAfterMs, 2 * this.holdMs(nodeDownAfterMs, nodes) + 5_000);
+  }
+
   /** Whether `capacity` differs from what the ledger was last given for the node (and remembers it). */
   capacityChanged(nodeId: string, capacity: NodeCapacity): boolean {
     const key = JSON.stringify([capacity.cpuMillis, capacity.memoryBytes, [...capacity.poolBytes], [...capacity.attachSlots]]);
@@ -47,8 +65,16 @@ export class NodeLiveness {
   }
 }
 
-/** The node as it is worth a durable write: without the figures every Sync changes. */
-export function materialOf(node: NodeRecord): unknown {
+/** The node as it is worth a durable write, as JSON: without the figures every Sync changes. */
+export function materialOf(node: NodeRecord): string {
+  const cached = stored.get(node);
+  if (cached !== undefined) return cached;
   const { lastSyncMs: _sync, reportedAtMs: _reported, plugins, ...rest } = node;
-  return { ...rest, plugins: plugins.map((p) => ({ ...p, pools: p.pools.map(({ availableBytes: _free, reportedAtMs: _at, ...pool }) => pool) })) };
+  // JSON, not a deep comparison: a stored record has been through JSON (no undefined fields), a fresh one has not.
+  const material = JSON.stringify({ ...rest, plugins: plugins.map((p) => ({ ...p, pools: p.pools.map(({ availableBytes: _free, reportedAtMs: _at, ...pool }) => pool) })) });
+  if (Object.isFrozen(node)) stored.set(node, material);
+  return material;
 }
+
+/** Stored node records are frozen and shared: their material is computed once. */
+const stored = new WeakMap<NodeRecord, string>();

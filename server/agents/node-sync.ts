@@ -2,7 +2,6 @@ import type { NodeCapacity } from '../../core/domain';
 import { poolKey } from '../../core/domain';
 import type { SyncRequest__Output } from '../../proto/berth/generated/berth/agent/v1/SyncRequest';
 import type { SyncResponse } from '../../proto/berth/generated/berth/agent/v1/SyncResponse';
-import { isDeepStrictEqual } from 'node:util';
 import { recordAgentCreatedVolumes } from '../controllers/provisioning';
 import { materialOf } from './node-liveness';
 import { checkTransition } from '../controllers/volume-lifecycle';
@@ -75,9 +74,10 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
   const reported = new Map(req.tasks.map((t) => [t.taskId, t]));
   ctx.liveness.heard(node);
   // Only what is worth a durable write: the figures every Sync changes stay in memory (NodeLiveness).
+  const nodeMaterial = materialOf(node);
   const nodeChanged = () => {
     const stored = store.nodes.get(node.id);
-    return !stored || stored.state !== 'ready' || !isDeepStrictEqual(materialOf(stored), materialOf(node));
+    return !stored || stored.state !== 'ready' || materialOf(stored) !== nodeMaterial;
   };
   const updates = () => store.tasks.where('node', node.id).flatMap((task) => taskUpdate(task, reported.get(task.id), node.id) ?? []);
   // An idle node's report changes nothing: no transaction at all. Otherwise one commit shared with the
@@ -98,7 +98,7 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
   // The store tells who waits on the cluster (API blocking queries, this node's long poll) of what the report changed.
   let answer = ctx.nodeAnswers.answer(node.id);
   // Long poll, bounded well below the node-down threshold so a waiting agent never looks lost.
-  const deadline = Date.now() + Math.min(req.waitMs, ctx.options.nodeDownAfterMs / 3, 10_000);
+  const deadline = Date.now() + Math.min(req.waitMs, ctx.liveness.holdMs(ctx.options.nodeDownAfterMs, store.nodes.count()));
   while (req.waitMs > 0 && answer.fingerprint === req.knownFingerprint && Date.now() < deadline && !cancelled?.aborted) {
     await ctx.nodeAnswers.waitForChange(node.id, deadline - Date.now(), cancelled);
     if (cancelled?.aborted) break; // nobody is listening for the answer

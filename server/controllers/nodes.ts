@@ -6,9 +6,11 @@ import { volumeRole } from '../store/naming';
 export function checkNodes(ctx: ClusterContext): void {
   const { store } = ctx;
   const now = Date.now();
-  for (const node of store.nodes.list()) {
+  const nodes = store.nodes.list();
+  const downAfterMs = ctx.liveness.downAfterMs(ctx.options.nodeDownAfterMs, nodes.length);
+  for (const node of nodes) {
     const lastSyncMs = ctx.liveness.lastSyncMs(node);
-    if (node.state === 'ready' && now - lastSyncMs > ctx.options.nodeDownAfterMs) {
+    if (node.state === 'ready' && now - lastSyncMs > downAfterMs) {
       store.nodes.put(node.id, { ...node, state: 'down' });
       ctx.event(`node/${node.id}`, 'NodeDown', `no sync from node ${node.id} for ${Math.round((now - lastSyncMs) / 1000)}s`);
       for (const task of store.tasks.where('node', node.id).filter((t) => t.state !== 'stopping')) {

@@ -9,6 +9,8 @@ export interface Collection<T, I extends string = never> {
   get(id: string): T | undefined;
   /** Every record, ordered by id. */
   list(): T[];
+  /** How many records there are (without listing them). */
+  count(): number;
   /** The records whose index `index` has `value` (see the store's index declarations), ordered by id. */
   where(index: I, value: string): T[];
   put(id: string, record: T): void;

@@ -145,6 +145,7 @@ export class SqliteClusterStore implements ClusterStore {
         const ids = new Set([...cache.ids(), ...pending.keys()]);
         return [...ids].sort(compareIds).map(get).filter((r): r is T => r !== undefined);
       },
+      count: () => (this.overlays.length > 0 && pendingWrites().size > 0 ? [...new Set([...cache.ids(), ...pendingWrites().keys()])].filter((id) => get(id) !== undefined).length : cache.size),
       where: (index, value) => {
         const ids = new Set(cache.idsWhere(index, value));
         if (this.overlays.length > 0) {
