@@ -105,11 +105,20 @@ export class Agent {
 
   private sync(request: SyncRequest): Promise<SyncResponse__Output> {
     return new Promise((resolve, reject) => {
-      this.inflight = (this.client as unknown as { Sync: (r: SyncRequest, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: SyncResponse__Output) => void) => grpc.ClientUnaryCall })
-        .Sync(request, tokenMetadata(this.options.token), { deadline: Date.now() + (request.waitMs ?? 0) + 10_000 }, (err, res) => {
-          this.inflight = undefined;
-          if (err) reject(err); else resolve(res!);
-        });
+      this.inflight = (
+        this.client as unknown as {
+          Sync: (
+            r: SyncRequest,
+            md: grpc.Metadata,
+            o: grpc.CallOptions,
+            cb: (e: grpc.ServiceError | null, r?: SyncResponse__Output) => void,
+          ) => grpc.ClientUnaryCall;
+        }
+      ).Sync(request, tokenMetadata(this.options.token), { deadline: Date.now() + (request.waitMs ?? 0) + 10_000 }, (err, res) => {
+        this.inflight = undefined;
+        if (err) reject(err);
+        else resolve(res!);
+      });
     });
   }
 
@@ -122,10 +131,19 @@ export class Agent {
     const reports = urgentPart(this.lastReports);
     const waitMs = this.serverReachable && reports === this.sentReports ? LONG_POLL_MS : 0;
     const request: SyncRequest = {
-      nodeId: this.options.nodeId, address: this.options.address, labels: this.options.labels,
-      cpuCores: cpus().length, memoryBytes: String(totalmem()), runtime: this.options.executor.kind,
-      plugins: await this.pluginReports(), tasks: withPendingTasks(this.lastReports, this.state.desired, this.reconcilingDesired), agentVersion: '0.1.0',
-      waitMs, knownFingerprint: this.knownFingerprint, sentAtMs: String(Date.now()), features: [CREATES_VOLUMES, PREPARES_TASKS],
+      nodeId: this.options.nodeId,
+      address: this.options.address,
+      labels: this.options.labels,
+      cpuCores: cpus().length,
+      memoryBytes: String(totalmem()),
+      runtime: this.options.executor.kind,
+      plugins: await this.pluginReports(),
+      tasks: withPendingTasks(this.lastReports, this.state.desired, this.reconcilingDesired),
+      agentVersion: '0.1.0',
+      waitMs,
+      knownFingerprint: this.knownFingerprint,
+      sentAtMs: String(Date.now()),
+      features: [CREATES_VOLUMES, PREPARES_TASKS],
     };
     const started = Date.now();
     try {
@@ -162,10 +180,14 @@ export class Agent {
    */
   private kickReconcile(): void {
     if (this.stopped) return;
-    if (this.reconciling) { this.reconcileAgain = true; return; }
+    if (this.reconciling) {
+      this.reconcileAgain = true;
+      return;
+    }
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
     this.reconcilingDesired = this.state.desired;
-    this.reconciling = this.reconciler.reconcile(this.state.desired)
+    this.reconciling = this.reconciler
+      .reconcile(this.state.desired)
       .then((reports) => {
         this.lastReports = reports;
         if (urgentPart(reports) !== this.sentReports) this.inflight?.cancel();
@@ -174,7 +196,11 @@ export class Agent {
       .finally(() => {
         this.reconciling = undefined;
         if (this.stopped) return;
-        if (this.reconcileAgain) { this.reconcileAgain = false; setImmediate(() => this.kickReconcile()); return; }
+        if (this.reconcileAgain) {
+          this.reconcileAgain = false;
+          setImmediate(() => this.kickReconcile());
+          return;
+        }
         this.reconcileTimer = setTimeout(() => this.kickReconcile(), RECONCILE_INTERVAL_MS);
       });
   }
@@ -185,7 +211,10 @@ export class Agent {
     const loop = async (): Promise<void> => {
       // The first report waits for the first reconcile: an empty report would tell the server that tasks
       // this node still runs (or still holds volumes for) are gone.
-      if (first) { first = false; await this.reconciling; }
+      if (first) {
+        first = false;
+        await this.reconciling;
+      }
       if (this.stopped) return;
       let interval = 1000;
       try {

@@ -14,7 +14,10 @@ const PLUGIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const MAX_TIMEOUT_MS = 10 * 60_000;
 
 export class CsiForwardError extends Error {
-  constructor(readonly code: grpc.status, message: string) {
+  constructor(
+    readonly code: grpc.status,
+    message: string,
+  ) {
     super(message);
     this.name = 'CsiForwardError';
   }
@@ -23,7 +26,10 @@ export class CsiForwardError extends Error {
 export async function forwardCsiCall(request: CsiCallRequest__Output, clientFor: (plugin: string) => CsiClient | undefined): Promise<Buffer> {
   if (!PLUGIN_NAME.test(request.plugin)) throw new CsiForwardError(grpc.status.INVALID_ARGUMENT, `invalid plugin name ${JSON.stringify(request.plugin)}`);
   if (!FORWARDABLE.test(request.methodPath)) {
-    throw new CsiForwardError(grpc.status.PERMISSION_DENIED, `${JSON.stringify(request.methodPath)} is not an Identity, Controller or GroupController method; only those are forwarded`);
+    throw new CsiForwardError(
+      grpc.status.PERMISSION_DENIED,
+      `${JSON.stringify(request.methodPath)} is not an Identity, Controller or GroupController method; only those are forwarded`,
+    );
   }
   const client = clientFor(request.plugin);
   if (!client) throw new CsiForwardError(grpc.status.NOT_FOUND, `CSI plugin ${request.plugin} is not registered on this node`);

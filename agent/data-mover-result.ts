@@ -1,7 +1,10 @@
 import type { BackupVolumeResult, RestoreVolumeResult } from './data-mover-types';
 import type { VolumeKind } from '../backup/repository/manifest';
 import type { BackupVolumeResult as BackupVolumeResultMessage, BackupVolumeResult__Output } from '../proto/berth/generated/berth/agent/v1/BackupVolumeResult';
-import type { RestoreVolumeResult as RestoreVolumeResultMessage, RestoreVolumeResult__Output } from '../proto/berth/generated/berth/agent/v1/RestoreVolumeResult';
+import type {
+  RestoreVolumeResult as RestoreVolumeResultMessage,
+  RestoreVolumeResult__Output,
+} from '../proto/berth/generated/berth/agent/v1/RestoreVolumeResult';
 
 /*
  * The data mover's result on the wire (DataMoverResult in agent.proto) and back: the agent encodes
@@ -17,11 +20,19 @@ export function encodeBackupResult(r: BackupVolumeResult): BackupVolumeResultMes
   const { entry } = r;
   return {
     entry: {
-      name: entry.name, kind: entry.kind, tree: entry.tree, size: entry.size,
-      bytesRead: entry.stats.bytesRead, bytesNew: entry.stats.bytesNew, chunksNew: entry.stats.chunksNew, chunksReused: entry.stats.chunksReused,
+      name: entry.name,
+      kind: entry.kind,
+      tree: entry.tree,
+      size: entry.size,
+      bytesRead: entry.stats.bytesRead,
+      bytesNew: entry.stats.bytesNew,
+      chunksNew: entry.stats.chunksNew,
+      chunksReused: entry.stats.chunksReused,
       ...(entry.stats.files === undefined ? {} : { files: entry.stats.files }),
     },
-    changeMarker: r.changeMarker, path: r.path, changeDetection: r.changeDetection,
+    changeMarker: r.changeMarker,
+    path: r.path,
+    changeDetection: r.changeDetection,
   };
 }
 
@@ -36,14 +47,21 @@ export function decodeBackupResult(m: BackupVolumeResult__Output | null | undefi
   if (!e?.tree) throw new Error('no volume entry');
   return {
     entry: {
-      name: e.name, kind: oneOf('entry kind', KINDS, e.kind) satisfies VolumeKind, tree: e.tree, size: count('size', e.size),
+      name: e.name,
+      kind: oneOf('entry kind', KINDS, e.kind) satisfies VolumeKind,
+      tree: e.tree,
+      size: count('size', e.size),
       stats: {
-        bytesRead: count('bytes read', e.bytesRead), bytesNew: count('bytes new', e.bytesNew),
-        chunksNew: count('chunks new', e.chunksNew), chunksReused: count('chunks reused', e.chunksReused),
+        bytesRead: count('bytes read', e.bytesRead),
+        bytesNew: count('bytes new', e.bytesNew),
+        chunksNew: count('chunks new', e.chunksNew),
+        chunksReused: count('chunks reused', e.chunksReused),
         ...(e.files === undefined ? {} : { files: count('files', e.files) }),
       },
     },
-    changeMarker: m.changeMarker, path: oneOf('path', PATHS, m.path), changeDetection: oneOf('change detection', DETECTIONS, m.changeDetection),
+    changeMarker: m.changeMarker,
+    path: oneOf('path', PATHS, m.path),
+    changeDetection: oneOf('change detection', DETECTIONS, m.changeDetection),
   };
 }
 

@@ -27,11 +27,18 @@ export interface DataMoverDeps {
   forceGenericPath?: boolean;
 }
 
-export interface MoverProgress { bytesDone: number; bytesTotal: number; filesDone: number }
+export interface MoverProgress {
+  bytesDone: number;
+  bytesTotal: number;
+  filesDone: number;
+}
 
 /** A data-mover failure with the gRPC status the caller should see. */
 export class MoverError extends Error {
-  constructor(readonly code: grpc.status, message: string) {
+  constructor(
+    readonly code: grpc.status,
+    message: string,
+  ) {
     super(message);
     this.name = 'MoverError';
   }
@@ -63,7 +70,8 @@ function pluginClient(deps: DataMoverDeps, plugin: string): CsiClient {
 
 function openRepository(access: { location: string; passphrase: string } | null): Promise<Repository> {
   if (!access?.location || !access.passphrase) throw new MoverError(grpc.status.INVALID_ARGUMENT, 'repository location and passphrase are required');
-  if (!access.location.startsWith('/')) throw new MoverError(grpc.status.INVALID_ARGUMENT, `repository location must be an absolute path, got ${JSON.stringify(access.location)}`);
+  if (!access.location.startsWith('/'))
+    throw new MoverError(grpc.status.INVALID_ARGUMENT, `repository location must be an absolute path, got ${JSON.stringify(access.location)}`);
   return Repository.open(access.location, access.passphrase);
 }
 
@@ -71,7 +79,10 @@ function openRepository(access: { location: string; passphrase: string } | null)
 async function holdingKey<T>(operationId: string, volumeName: string, work: (key: string) => Promise<T>): Promise<T> {
   const key = `${operationId}-${volumeName}`;
   if (!moverKeys.claim(key)) {
-    throw new MoverError(grpc.status.ABORTED, `a data-mover call for volume ${volumeName} of ${operationId} is still running on this node, or its leftovers are being cleaned up; retry later`);
+    throw new MoverError(
+      grpc.status.ABORTED,
+      `a data-mover call for volume ${volumeName} of ${operationId} is still running on this node, or its leftovers are being cleaned up; retry later`,
+    );
   }
   try {
     return await work(key);
@@ -106,8 +117,12 @@ async function parentOf(repo: Repository, parentId: string, volume: string, bloc
  * snapshot, published read-only on this node, then removed. Ends the session without a manifest: the
  * server commits one manifest for all volumes of the app.
  */
-export async function backupVolume(req: BackupVolumeRequest__Output, deps: DataMoverDeps, onProgress: (p: MoverProgress) => void,
-  signal: AbortSignal): Promise<BackupVolumeResult> {
+export async function backupVolume(
+  req: BackupVolumeRequest__Output,
+  deps: DataMoverDeps,
+  onProgress: (p: MoverProgress) => void,
+  signal: AbortSignal,
+): Promise<BackupVolumeResult> {
   requireSafe('operation_id', req.operationId);
   requireSafe('volume_name', req.volumeName);
   requireSafe('plugin', req.plugin);
@@ -115,8 +130,13 @@ export async function backupVolume(req: BackupVolumeRequest__Output, deps: DataM
   return holdingKey(req.operationId, req.volumeName, (key) => backupHeld(req, deps, key, onProgress, signal));
 }
 
-async function backupHeld(req: BackupVolumeRequest__Output, deps: DataMoverDeps, key: string, onProgress: (p: MoverProgress) => void,
-  signal: AbortSignal): Promise<BackupVolumeResult> {
+async function backupHeld(
+  req: BackupVolumeRequest__Output,
+  deps: DataMoverDeps,
+  key: string,
+  onProgress: (p: MoverProgress) => void,
+  signal: AbortSignal,
+): Promise<BackupVolumeResult> {
   const client = pluginClient(deps, req.plugin);
   const repo = await openRepository(req.repository);
   const fastDir = deps.forceGenericPath ? undefined : await snapshotDirectory(client, req.snapshotId);
@@ -135,7 +155,10 @@ async function backupHeld(req: BackupVolumeRequest__Output, deps: DataMoverDeps,
       // the replay touches only this temporary clone, and the mover reads through a read-only publish.
       const accessMode = { mode: 'SINGLE_NODE_WRITER' as const };
       const volume = await attachment.create({
-        name, capacityRange: { requiredBytes: String(req.sizeBytes) }, parameters: req.parameters, secrets: req.controllerSecrets,
+        name,
+        capacityRange: { requiredBytes: String(req.sizeBytes) },
+        parameters: req.parameters,
+        secrets: req.controllerSecrets,
         volumeCapabilities: [req.block ? { block: {}, accessMode } : { mount: { fsType: req.fsType, mountFlags: [] }, accessMode }],
         volumeContentSource: { snapshot: { snapshotId: req.snapshotId } },
         accessibilityRequirements: { requisite: topology, preferred: topology },
@@ -143,12 +166,27 @@ async function backupHeld(req: BackupVolumeRequest__Output, deps: DataMoverDeps,
       // A driver that attaches at the controller (iSCSI, cloud disks) must grant this node first, as for a task's volume.
       const controllerAttaches = (await discoverCapabilities(client, { controller: true, node: false })).controller.has('PUBLISH_UNPUBLISH_VOLUME');
       const publishContext = controllerAttaches
-        ? await attachment.controllerPublish({ volumeId: volume.volumeId, nodeId: info.nodeId, secrets: req.publishSecrets, volumeContext: volume.volumeContext,
-          capability: volumeCapability({ block: req.block, fsType: req.fsType, mountFlags: [], accessMode: accessMode.mode }) })
+        ? await attachment.controllerPublish({
+            volumeId: volume.volumeId,
+            nodeId: info.nodeId,
+            secrets: req.publishSecrets,
+            volumeContext: volume.volumeContext,
+            capability: volumeCapability({ block: req.block, fsType: req.fsType, mountFlags: [], accessMode: accessMode.mode }),
+          })
         : {};
-      source = await attachment.attach({ plugin: req.plugin, volumeId: volume.volumeId, block: req.block, fsType: req.fsType,
-        accessMode: accessMode.mode, readOnly: true, volumeContext: volume.volumeContext, publishContext,
-        stageSecrets: req.nodeSecrets, publishSecrets: req.publishSecrets, mountFlags: [] });
+      source = await attachment.attach({
+        plugin: req.plugin,
+        volumeId: volume.volumeId,
+        block: req.block,
+        fsType: req.fsType,
+        accessMode: accessMode.mode,
+        readOnly: true,
+        volumeContext: volume.volumeContext,
+        publishContext,
+        stageSecrets: req.nodeSecrets,
+        publishSecrets: req.publishSecrets,
+        mountFlags: [],
+      });
     } catch (error) {
       await attachment.detach(req.controllerSecrets).catch(() => undefined);
       throw error;
@@ -176,17 +214,23 @@ async function backupHeld(req: BackupVolumeRequest__Output, deps: DataMoverDeps,
     if (req.block) {
       const ino = (await fs.stat(source)).ino;
       entry = await backupBlockImage(session, req.volumeName, source, {
-        parentMap: parent as BlockMap | undefined, changedRanges: changes ? changes.extents.get(ino) ?? [] : undefined, onProgress: progress,
+        parentMap: parent as BlockMap | undefined,
+        changedRanges: changes ? (changes.extents.get(ino) ?? []) : undefined,
+        onProgress: progress,
       });
     } else {
       entry = await backupDirectory(session, req.volumeName, source, {
-        parent: parent as FileTree | undefined, changedInodes: changes ? new Set(changes.extents.keys()) : undefined, onProgress: progress,
+        parent: parent as FileTree | undefined,
+        changedInodes: changes ? new Set(changes.extents.keys()) : undefined,
+        onProgress: progress,
       });
     }
     if (signal.aborted) throw new MoverError(grpc.status.CANCELLED, 'backup cancelled');
     await session.finishVolumes();
     return {
-      entry, changeMarker: generation !== undefined ? String(generation) : '', path: fastDir ? 'fast' : 'generic',
+      entry,
+      changeMarker: generation !== undefined ? String(generation) : '',
+      path: fastDir ? 'fast' : 'generic',
       changeDetection: changes ? 'btrfs-generation' : parent ? 'parent-compare' : 'full',
     };
   } catch (error) {
@@ -202,8 +246,12 @@ async function backupHeld(req: BackupVolumeRequest__Output, deps: DataMoverDeps,
  * published writable under the mover directory, filled, flushed, detached. A files volume ends with
  * exactly the backed-up tree, also when a crashed restore had written part of it before.
  */
-export async function restoreVolume(req: RestoreVolumeRequest__Output, deps: DataMoverDeps, onProgress: (p: MoverProgress) => void,
-  signal: AbortSignal): Promise<RestoreVolumeResult> {
+export async function restoreVolume(
+  req: RestoreVolumeRequest__Output,
+  deps: DataMoverDeps,
+  onProgress: (p: MoverProgress) => void,
+  signal: AbortSignal,
+): Promise<RestoreVolumeResult> {
   requireSafe('operation_id', req.operationId);
   requireSafe('volume_name', req.volumeName);
   requireSafe('plugin', req.plugin);
@@ -212,21 +260,39 @@ export async function restoreVolume(req: RestoreVolumeRequest__Output, deps: Dat
   return holdingKey(req.operationId, req.volumeName, (key) => restoreHeld(req, deps, key, onProgress, signal));
 }
 
-async function restoreHeld(req: RestoreVolumeRequest__Output, deps: DataMoverDeps, key: string, onProgress: (p: MoverProgress) => void,
-  signal: AbortSignal): Promise<RestoreVolumeResult> {
+async function restoreHeld(
+  req: RestoreVolumeRequest__Output,
+  deps: DataMoverDeps,
+  key: string,
+  onProgress: (p: MoverProgress) => void,
+  signal: AbortSignal,
+): Promise<RestoreVolumeResult> {
   const client = pluginClient(deps, req.plugin);
   const repo = await openRepository(req.repository);
   const manifest = await repo.getBackup(req.backupId);
   const entry = manifest.volumes.find((v) => v.name === req.volumeName);
   if (!entry) throw new MoverError(grpc.status.NOT_FOUND, `backup ${req.backupId} has no volume ${req.volumeName}`);
   if ((entry.kind === 'blocks') !== req.block) {
-    throw new MoverError(grpc.status.INVALID_ARGUMENT, `volume ${req.volumeName} of backup ${req.backupId} is a ${entry.kind} volume; the target is ${req.block ? 'a block' : 'a filesystem'} volume`);
+    throw new MoverError(
+      grpc.status.INVALID_ARGUMENT,
+      `volume ${req.volumeName} of backup ${req.backupId} is a ${entry.kind} volume; the target is ${req.block ? 'a block' : 'a filesystem'} volume`,
+    );
   }
   const attachment = new MoverAttachment(moverDir(deps.stateDir, key), client, req.plugin);
   try {
-    const target = await attachment.attach({ plugin: req.plugin, volumeId: req.volumeId, block: req.block, fsType: req.fsType,
-      accessMode: req.accessMode, readOnly: false, volumeContext: req.volumeContext, publishContext: req.publishContext,
-      stageSecrets: req.nodeSecrets, publishSecrets: req.publishSecrets, mountFlags: req.mountFlags });
+    const target = await attachment.attach({
+      plugin: req.plugin,
+      volumeId: req.volumeId,
+      block: req.block,
+      fsType: req.fsType,
+      accessMode: req.accessMode,
+      readOnly: false,
+      volumeContext: req.volumeContext,
+      publishContext: req.publishContext,
+      stageSecrets: req.nodeSecrets,
+      publishSecrets: req.publishSecrets,
+      mountFlags: req.mountFlags,
+    });
     onProgress({ bytesDone: 0, bytesTotal: entry.size, filesDone: 0 });
     if (entry.kind === 'files') await removeEntriesNotIn(target, await repo.readFileTree(req.backupId, req.volumeName));
     if (signal.aborted) throw new MoverError(grpc.status.CANCELLED, 'restore cancelled');

@@ -57,7 +57,12 @@ export class MoverAttachment {
   private intent: Intent;
   private readonly file: string;
 
-  constructor(private readonly dir: string, private readonly client: CsiClient, plugin: string, temporaryName?: string) {
+  constructor(
+    private readonly dir: string,
+    private readonly client: CsiClient,
+    plugin: string,
+    temporaryName?: string,
+  ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.file = join(dir, 'intent.json');
     this.intent = { plugin, temporaryName };
@@ -89,13 +94,22 @@ export class MoverAttachment {
    * controller (iSCSI ACLs, cloud disks): recorded first, so a crash still unpublishes it. Answers the
    * publish context NodeStage needs.
    */
-  async controllerPublish(request: { volumeId: string; nodeId: string; capability: VolumeCapability; secrets: Record<string, string>;
-    volumeContext: Record<string, string> }): Promise<Record<string, string>> {
+  async controllerPublish(request: {
+    volumeId: string;
+    nodeId: string;
+    capability: VolumeCapability;
+    secrets: Record<string, string>;
+    volumeContext: Record<string, string>;
+  }): Promise<Record<string, string>> {
     this.intent = { ...this.intent, publishedTo: request.nodeId };
     this.save();
     const res = await this.client.controller('ControllerPublishVolume', {
-      volumeId: request.volumeId, nodeId: request.nodeId, volumeCapability: request.capability, readonly: false, // see the staging note in backupVolume
-      secrets: request.secrets, volumeContext: request.volumeContext,
+      volumeId: request.volumeId,
+      nodeId: request.nodeId,
+      volumeCapability: request.capability,
+      readonly: false, // see the staging note in backupVolume
+      secrets: request.secrets,
+      volumeContext: request.volumeContext,
     });
     return res.publishContext;
   }
@@ -108,8 +122,15 @@ export class MoverAttachment {
     this.intent = { ...this.intent, volumeId: v.volumeId, staging: staged ? staging : undefined, target };
     this.save();
     await stageAndPublish(this.client, {
-      volumeId: v.volumeId, capability: volumeCapability(v), readOnly: v.readOnly, volumeContext: v.volumeContext, publishContext: v.publishContext,
-      stageSecrets: v.stageSecrets, publishSecrets: v.publishSecrets, staging: staged ? staging : undefined, target,
+      volumeId: v.volumeId,
+      capability: volumeCapability(v),
+      readOnly: v.readOnly,
+      volumeContext: v.volumeContext,
+      publishContext: v.publishContext,
+      stageSecrets: v.stageSecrets,
+      publishSecrets: v.publishSecrets,
+      staging: staged ? staging : undefined,
+      target,
     });
     return target;
   }
@@ -140,7 +161,8 @@ async function undo(client: CsiClient, recorded: Intent, controllerSecrets: Reco
   const intent = { ...recorded, volumeId };
   if (intent.volumeId && intent.target) await done(client.node('NodeUnpublishVolume', { volumeId: intent.volumeId, targetPath: intent.target }));
   if (intent.volumeId && intent.staging) await done(client.node('NodeUnstageVolume', { volumeId: intent.volumeId, stagingTargetPath: intent.staging }));
-  if (intent.volumeId && intent.publishedTo) await done(client.controller('ControllerUnpublishVolume', { volumeId: intent.volumeId, nodeId: intent.publishedTo }));
+  if (intent.volumeId && intent.publishedTo)
+    await done(client.controller('ControllerUnpublishVolume', { volumeId: intent.volumeId, nodeId: intent.publishedTo }));
   if (intent.temporaryName && intent.volumeId) await done(client.controller('DeleteVolume', { volumeId: intent.volumeId, secrets: controllerSecrets }));
 }
 
@@ -169,7 +191,11 @@ export function moverLeftoverKeys(stateDir: string): string[] {
  * At agent start: the attachments a killed agent left under `keys` are detached and their temporary
  * volumes deleted. Returns the keys it could not clean up yet (the plugin may not be registered yet).
  */
-export async function cleanUpMoverLeftovers(stateDir: string, keys: readonly string[], clientFor: (plugin: string) => CsiClient | undefined): Promise<string[]> {
+export async function cleanUpMoverLeftovers(
+  stateDir: string,
+  keys: readonly string[],
+  clientFor: (plugin: string) => CsiClient | undefined,
+): Promise<string[]> {
   const root = join(stateDir, 'mover');
   const left: string[] = [];
   for (const key of keys) {
@@ -177,11 +203,15 @@ export async function cleanUpMoverLeftovers(stateDir: string, keys: readonly str
     try {
       const intent = JSON.parse(readFileSync(join(dir, 'intent.json'), 'utf8')) as Intent;
       const client = clientFor(intent.plugin);
-      if (!client) { left.push(key); continue; }
+      if (!client) {
+        left.push(key);
+        continue;
+      }
       await undo(client, intent, {}, (volumeId) => writeFileAtomic(join(dir, 'intent.json'), JSON.stringify({ ...intent, volumeId })));
       rmSync(dir, { recursive: true, force: true });
     } catch {
-      if (!existsSync(join(dir, 'intent.json'))) rmSync(dir, { recursive: true, force: true }); // nothing was created
+      if (!existsSync(join(dir, 'intent.json')))
+        rmSync(dir, { recursive: true, force: true }); // nothing was created
       else left.push(key);
     }
   }

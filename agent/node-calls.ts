@@ -30,10 +30,24 @@ export interface NodeAttach {
 export async function stageAndPublish(client: CsiClient, a: NodeAttach): Promise<void> {
   if (a.staging) {
     mkdirSync(a.staging, { recursive: true, mode: 0o700 });
-    await client.node('NodeStageVolume', { volumeId: a.volumeId, stagingTargetPath: a.staging, volumeCapability: a.capability,
-      publishContext: a.publishContext, volumeContext: a.volumeContext, secrets: a.stageSecrets });
+    await client.node('NodeStageVolume', {
+      volumeId: a.volumeId,
+      stagingTargetPath: a.staging,
+      volumeCapability: a.capability,
+      publishContext: a.publishContext,
+      volumeContext: a.volumeContext,
+      secrets: a.stageSecrets,
+    });
   }
   mkdirSync(dirname(a.target), { recursive: true, mode: 0o700 });
-  await client.node('NodePublishVolume', { volumeId: a.volumeId, stagingTargetPath: a.staging ?? '', targetPath: a.target,
-    volumeCapability: a.capability, readonly: a.readOnly, publishContext: a.publishContext, volumeContext: a.volumeContext, secrets: a.publishSecrets });
+  await client.node('NodePublishVolume', {
+    volumeId: a.volumeId,
+    stagingTargetPath: a.staging ?? '',
+    targetPath: a.target,
+    volumeCapability: a.capability,
+    readonly: a.readOnly,
+    publishContext: a.publishContext,
+    volumeContext: a.volumeContext,
+    secrets: a.publishSecrets,
+  });
 }

@@ -36,15 +36,23 @@ const PROGRESS_EVERY_MS = 250;
  * Runs one data-mover operation on a server stream: progress at most every PROGRESS_EVERY_MS, then a
  * final message with the result, or the error as a gRPC status. A cancelled call aborts the operation.
  */
-function streamMover(call: grpc.ServerWritableStream<unknown, DataMoverProgress>, log: Logger, what: string,
-  work: (onProgress: (p: MoverProgress) => void, signal: AbortSignal) => Promise<DataMoverResult>): void {
+function streamMover(
+  call: grpc.ServerWritableStream<unknown, DataMoverProgress>,
+  log: Logger,
+  what: string,
+  work: (onProgress: (p: MoverProgress) => void, signal: AbortSignal) => Promise<DataMoverResult>,
+): void {
   const controller = new AbortController();
   call.on('cancelled', () => controller.abort());
   let last = 0;
   let latest: MoverProgress = { bytesDone: 0, bytesTotal: 0, filesDone: 0 };
-  const send = (p: MoverProgress, extra: Partial<DataMoverProgress> = {}) => call.write({
-    bytesDone: String(p.bytesDone), bytesTotal: String(p.bytesTotal), filesDone: String(p.filesDone), ...extra,
-  });
+  const send = (p: MoverProgress, extra: Partial<DataMoverProgress> = {}) =>
+    call.write({
+      bytesDone: String(p.bytesDone),
+      bytesTotal: String(p.bytesTotal),
+      filesDone: String(p.filesDone),
+      ...extra,
+    });
   const onProgress = (p: MoverProgress) => {
     latest = p;
     if (Date.now() - last < PROGRESS_EVERY_MS || controller.signal.aborted) return;
@@ -54,59 +62,111 @@ function streamMover(call: grpc.ServerWritableStream<unknown, DataMoverProgress>
   // Steps without progress (CreateVolume from a snapshot, a final sync) can take minutes: the latest
   // progress is repeated meanwhile, so the server tells a slow step from a node that is gone.
   const heartbeat = setInterval(() => {
-    if (!controller.signal.aborted && Date.now() - last >= MOVER_HEARTBEAT_MS) { last = Date.now(); send(latest); }
+    if (!controller.signal.aborted && Date.now() - last >= MOVER_HEARTBEAT_MS) {
+      last = Date.now();
+      send(latest);
+    }
   }, MOVER_HEARTBEAT_MS);
-  work(onProgress, controller.signal).finally(() => clearInterval(heartbeat)).then((result) => {
-    send(latest, { done: true, result });
-    call.end();
-  }, (error: unknown) => {
-    const e = moverStatus(error);
-    log.warn({ err: e.message, code: e.code }, `${what} failed`);
-    if (!controller.signal.aborted) call.emit('error', { code: e.code, details: e.message });
-  });
+  work(onProgress, controller.signal)
+    .finally(() => clearInterval(heartbeat))
+    .then(
+      (result) => {
+        send(latest, { done: true, result });
+        call.end();
+      },
+      (error: unknown) => {
+        const e = moverStatus(error);
+        log.warn({ err: e.message, code: e.code }, `${what} failed`);
+        if (!controller.signal.aborted) call.emit('error', { code: e.code, details: e.message });
+      },
+    );
 }
 
-export async function serveAgentNode(listen: string, executor: Executor, log: Logger, token: string | undefined, deps: AgentNodeDeps): Promise<{ port: number; stop(): void }> {
+export async function serveAgentNode(
+  listen: string,
+  executor: Executor,
+  log: Logger,
+  token: string | undefined,
+  deps: AgentNodeDeps,
+): Promise<{ port: number; stop(): void }> {
   assertListenAllowed(listen, token, 'the agent node service');
   const handlers: AgentNodeHandlers = {
     Logs(call, callback) {
-      if (!tokenAccepted(token, call.metadata)) { fail(callback, grpc.status.UNAUTHENTICATED, 'missing or wrong token'); return; }
+      if (!tokenAccepted(token, call.metadata)) {
+        fail(callback, grpc.status.UNAUTHENTICATED, 'missing or wrong token');
+        return;
+      }
       const { taskId, tail } = call.request;
-      if (!TASK_ID.test(taskId)) { fail(callback, grpc.status.INVALID_ARGUMENT, `invalid task id ${JSON.stringify(taskId)}`); return; }
-      executor.logs(taskId, tail > 0 ? { tail } : {}).then((logs) => callback(null, { logs }),
-        (err: Error) => fail(callback, err instanceof TaskNotFoundError ? grpc.status.NOT_FOUND : grpc.status.INTERNAL, err.message));
+      if (!TASK_ID.test(taskId)) {
+        fail(callback, grpc.status.INVALID_ARGUMENT, `invalid task id ${JSON.stringify(taskId)}`);
+        return;
+      }
+      executor.logs(taskId, tail > 0 ? { tail } : {}).then(
+        (logs) => callback(null, { logs }),
+        (err: Error) => fail(callback, err instanceof TaskNotFoundError ? grpc.status.NOT_FOUND : grpc.status.INTERNAL, err.message),
+      );
     },
     Exec(call, callback) {
-      if (!tokenAccepted(token, call.metadata)) { fail(callback, grpc.status.UNAUTHENTICATED, 'missing or wrong token'); return; }
+      if (!tokenAccepted(token, call.metadata)) {
+        fail(callback, grpc.status.UNAUTHENTICATED, 'missing or wrong token');
+        return;
+      }
       const { taskId, command, timeoutMs } = call.request;
-      if (!TASK_ID.test(taskId)) { fail(callback, grpc.status.INVALID_ARGUMENT, `invalid task id ${JSON.stringify(taskId)}`); return; }
-      if (command.length === 0) { fail(callback, grpc.status.INVALID_ARGUMENT, 'command is required'); return; }
+      if (!TASK_ID.test(taskId)) {
+        fail(callback, grpc.status.INVALID_ARGUMENT, `invalid task id ${JSON.stringify(taskId)}`);
+        return;
+      }
+      if (command.length === 0) {
+        fail(callback, grpc.status.INVALID_ARGUMENT, 'command is required');
+        return;
+      }
       log.info({ taskId, command }, 'exec in task');
-      executor.exec(taskId, command, timeoutMs > 0 ? { timeoutMs } : {}).then((r) => callback(null, { exitCode: r.exitCode, output: r.output }),
-        (err: Error) => fail(callback, err instanceof TaskNotRunningError ? grpc.status.FAILED_PRECONDITION : grpc.status.INTERNAL, err.message));
+      executor.exec(taskId, command, timeoutMs > 0 ? { timeoutMs } : {}).then(
+        (r) => callback(null, { exitCode: r.exitCode, output: r.output }),
+        (err: Error) => fail(callback, err instanceof TaskNotRunningError ? grpc.status.FAILED_PRECONDITION : grpc.status.INTERNAL, err.message),
+      );
     },
     CsiCall(call, callback) {
-      if (!tokenAccepted(token, call.metadata)) { fail(callback, grpc.status.UNAUTHENTICATED, 'missing or wrong token'); return; }
-      forwardCsiCall(call.request, deps.csiClientFor).then((response) => callback(null, { response }),
-        (err: Error) => fail(callback, err instanceof CsiForwardError ? err.code : grpc.status.INTERNAL, err.message));
+      if (!tokenAccepted(token, call.metadata)) {
+        fail(callback, grpc.status.UNAUTHENTICATED, 'missing or wrong token');
+        return;
+      }
+      forwardCsiCall(call.request, deps.csiClientFor).then(
+        (response) => callback(null, { response }),
+        (err: Error) => fail(callback, err instanceof CsiForwardError ? err.code : grpc.status.INTERNAL, err.message),
+      );
     },
     BackupVolume(call) {
-      if (!tokenAccepted(token, call.metadata)) { call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' }); return; }
+      if (!tokenAccepted(token, call.metadata)) {
+        call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
+        return;
+      }
       const r = call.request;
       // Never the passphrase or secrets.
-      log.info({ op: r.operationId, volume: r.volumeName, plugin: r.plugin, snapshot: r.snapshotId, parent: r.parentBackupId || undefined }, 'backing up a volume');
-      streamMover(call, log, 'backup of a volume', async (onProgress, signal) => ({ backup: encodeBackupResult(await backupVolume(r, deps, onProgress, signal)) }));
+      log.info(
+        { op: r.operationId, volume: r.volumeName, plugin: r.plugin, snapshot: r.snapshotId, parent: r.parentBackupId || undefined },
+        'backing up a volume',
+      );
+      streamMover(call, log, 'backup of a volume', async (onProgress, signal) => ({
+        backup: encodeBackupResult(await backupVolume(r, deps, onProgress, signal)),
+      }));
     },
     RestoreVolume(call) {
-      if (!tokenAccepted(token, call.metadata)) { call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' }); return; }
+      if (!tokenAccepted(token, call.metadata)) {
+        call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
+        return;
+      }
       const r = call.request;
       log.info({ op: r.operationId, volume: r.volumeName, plugin: r.plugin, backup: r.backupId, target: r.volumeId }, 'restoring a volume');
-      streamMover(call, log, 'restore of a volume', async (onProgress, signal) => ({ restore: encodeRestoreResult(await restoreVolume(r, deps, onProgress, signal)) }));
+      streamMover(call, log, 'restore of a volume', async (onProgress, signal) => ({
+        restore: encodeRestoreResult(await restoreVolume(r, deps, onProgress, signal)),
+      }));
     },
   };
   const server = new grpc.Server();
   server.addService(loadAgentProto().berth.agent.v1.AgentNode.service, handlers);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
   return { port, stop: () => server.forceShutdown() };
 }

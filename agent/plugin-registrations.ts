@@ -47,7 +47,9 @@ export function readRegistrations(dir: string): { plugins: PluginRegistration[];
   const plugins: PluginRegistration[] = [];
   const problems: RegistrationProblem[] = [];
   if (!existsSync(dir)) return { plugins, problems };
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const file = join(dir, name);
     try {
       plugins.push(parseRegistration(file, readFileSync(file, 'utf8')));

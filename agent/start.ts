@@ -17,21 +17,30 @@ import type { CsiClient } from '../volumes/csi-client/client';
  * first plugin report): retried a few times, then logged. Each key is released when it is clean (or
  * given up), so a new call on it waits (ABORTED, retried by the server) instead of sharing its mount.
  */
-function cleanUpMoverLeftoversSoon(stateDir: string, keys: readonly string[], clientFor: (plugin: string) => CsiClient | undefined, log: Logger, attempt = 0): void {
+function cleanUpMoverLeftoversSoon(
+  stateDir: string,
+  keys: readonly string[],
+  clientFor: (plugin: string) => CsiClient | undefined,
+  log: Logger,
+  attempt = 0,
+): void {
   if (keys.length === 0) return;
-  const timer = setTimeout(() => {
-    const settle = (left: readonly string[]) => {
-      for (const key of keys) if (!left.includes(key)) moverKeys.release(key);
-      if (left.length === 0) return;
-      if (attempt < 5) return cleanUpMoverLeftoversSoon(stateDir, left, clientFor, log, attempt + 1);
-      log.warn({ left }, 'data-mover leftovers could not be cleaned up');
-      for (const key of left) moverKeys.release(key);
-    };
-    cleanUpMoverLeftovers(stateDir, keys, clientFor).then(settle, (err: unknown) => {
-      log.warn({ err }, 'cleaning up data-mover leftovers failed');
-      settle(keys);
-    });
-  }, 3000 * (attempt + 1));
+  const timer = setTimeout(
+    () => {
+      const settle = (left: readonly string[]) => {
+        for (const key of keys) if (!left.includes(key)) moverKeys.release(key);
+        if (left.length === 0) return;
+        if (attempt < 5) return cleanUpMoverLeftoversSoon(stateDir, left, clientFor, log, attempt + 1);
+        log.warn({ left }, 'data-mover leftovers could not be cleaned up');
+        for (const key of left) moverKeys.release(key);
+      };
+      cleanUpMoverLeftovers(stateDir, keys, clientFor).then(settle, (err: unknown) => {
+        log.warn({ err }, 'cleaning up data-mover leftovers failed');
+        settle(keys);
+      });
+    },
+    3000 * (attempt + 1),
+  );
   timer.unref();
 }
 
@@ -70,23 +79,46 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
   } else if (runtime === 'docker' && !(await dockerAnswers(options.dockerSocket))) {
     throw new Error(`--runtime docker: no dockerd answers on ${options.dockerSocket}`);
   }
-  const executor: Executor = runtime === 'docker'
-    ? new DockerExecutor({ socketPath: options.dockerSocket, nodeId: options.nodeId, logger: log })
-    : new ProcessExecutor({ stateDir: join(options.stateDir, 'processes'), logger: log });
+  const executor: Executor =
+    runtime === 'docker'
+      ? new DockerExecutor({ socketPath: options.dockerSocket, nodeId: options.nodeId, logger: log })
+      : new ProcessExecutor({ stateDir: join(options.stateDir, 'processes'), logger: log });
   // What a killed agent's data mover left is claimed before any call is served (cleaned up below).
   const leftovers = moverLeftoverKeys(options.stateDir);
   for (const key of leftovers) moverKeys.claim(key);
   // The node service starts first (its port goes into the agent's Syncs); it reaches plugins through the agent once that exists.
   let agentRef: Agent | undefined;
   const nodeService = await serveAgentNode(options.listen, executor, log, options.token, {
-    csiClientFor: (plugin) => agentRef?.pluginClient(plugin), stateDir: options.stateDir,
+    csiClientFor: (plugin) => agentRef?.pluginClient(plugin),
+    stateDir: options.stateDir,
   });
   const host = options.listen.slice(0, options.listen.lastIndexOf(':'));
   const address = `${host}:${nodeService.port}`;
-  const agent = new Agent({ nodeId: options.nodeId, server: options.server, address, labels: options.labels, pluginDir: options.pluginDir,
-    stateDir: options.stateDir, executor, log, syncIntervalMs: options.syncIntervalMs, token: options.token });
+  const agent = new Agent({
+    nodeId: options.nodeId,
+    server: options.server,
+    address,
+    labels: options.labels,
+    pluginDir: options.pluginDir,
+    stateDir: options.stateDir,
+    executor,
+    log,
+    syncIntervalMs: options.syncIntervalMs,
+    token: options.token,
+  });
   agentRef = agent;
   agent.start();
   cleanUpMoverLeftoversSoon(options.stateDir, leftovers, (plugin) => agent.pluginClient(plugin), log);
-  return { runtime, address, stop: () => { agent.stop(); nodeService.stop(); }, drain: async () => { await agent.drain(); nodeService.stop(); } };
+  return {
+    runtime,
+    address,
+    stop: () => {
+      agent.stop();
+      nodeService.stop();
+    },
+    drain: async () => {
+      await agent.drain();
+      nodeService.stop();
+    },
+  };
 }

@@ -22,10 +22,14 @@ export class TaskReconciler {
   /** Containers being created ahead of their volumes (prepare), by task. */
   private readonly preparing = new Map<string, Promise<void>>();
 
-  constructor(private readonly executor: Executor, private readonly attacher: VolumeAttacher,
-              private readonly state: AgentLocalState, private readonly log: Logger,
-              private readonly clientFor: (plugin: string) => CsiClient,
-              private readonly backoff = new RestartBackoff()) {}
+  constructor(
+    private readonly executor: Executor,
+    private readonly attacher: VolumeAttacher,
+    private readonly state: AgentLocalState,
+    private readonly log: Logger,
+    private readonly clientFor: (plugin: string) => CsiClient,
+    private readonly backoff = new RestartBackoff(),
+  ) {}
 
   async reconcile(desired: TaskAssignment__Output[]): Promise<TaskReport[]> {
     const wanted = new Map(desired.map((a) => [a.taskId, a]));
@@ -41,14 +45,21 @@ export class TaskReconciler {
       return !(want && (!have || have.assignment.generation === want.generation));
     });
     for (const taskId of toRetire) {
-      if (!this.retiring.has(taskId)) this.retiring.set(taskId, this.retire(taskId).finally(() => this.retiring.delete(taskId)));
+      if (!this.retiring.has(taskId))
+        this.retiring.set(
+          taskId,
+          this.retire(taskId).finally(() => this.retiring.delete(taskId)),
+        );
     }
 
     // Each task on its own: a slow step of one (a CreateVolume, a stage, an image) does not hold up the others.
-    const reports: TaskReport[] = await Promise.all(desired.map(async (a): Promise<TaskReport> => {
-      if (this.retiring.has(a.taskId)) return { taskId: a.taskId, generation: a.generation, state: 'preparing', message: 'the previous generation is stopping' };
-      return a.prepareOnly ? this.prepare(a, running.get(a.taskId)) : this.ensureRunning(a, running.get(a.taskId));
-    }));
+    const reports: TaskReport[] = await Promise.all(
+      desired.map(async (a): Promise<TaskReport> => {
+        if (this.retiring.has(a.taskId))
+          return { taskId: a.taskId, generation: a.generation, state: 'preparing', message: 'the previous generation is stopping' };
+        return a.prepareOnly ? this.prepare(a, running.get(a.taskId)) : this.ensureRunning(a, running.get(a.taskId));
+      }),
+    );
     // A task not retired yet — its container still here, its volumes still attached, or a retirement under
     // way — is reported as stopping: the server must not reclaim a volume this node may still hold. The
     // containers are those listed at the start: one that went away since is reported gone next round,
@@ -149,15 +160,25 @@ export class TaskReconciler {
       const attachedMs = Date.now() - began;
       // A prepared container stays: the executor starts it if it was made with this very spec.
       if (status && !neverStarted(status)) await this.executor.remove(a.taskId);
-      const started = await this.executor.start(taskSpecOf(a,
-        mounts.filter((m) => !m.block).map((m) => ({ hostPath: m.hostPath, containerPath: m.mountPath, readOnly: m.readOnly })),
-        mounts.filter((m) => m.block).map((m) => ({ hostPath: m.hostPath, containerPath: m.mountPath, readOnly: m.readOnly }))));
+      const started = await this.executor.start(
+        taskSpecOf(
+          a,
+          mounts.filter((m) => !m.block).map((m) => ({ hostPath: m.hostPath, containerPath: m.mountPath, readOnly: m.readOnly })),
+          mounts.filter((m) => m.block).map((m) => ({ hostPath: m.hostPath, containerPath: m.mountPath, readOnly: m.readOnly })),
+        ),
+      );
       // Where start-up time goes (volumes vs runtime): the first thing to look at when starts feel slow.
       this.log.info({ taskId: a.taskId, attachMs: attachedMs, startMs: Date.now() - began - attachedMs }, 'task started');
       if (restart) this.log.info({ taskId: a.taskId, exitCode: status?.exitCode }, 'task exited; restarted on this node with the same volumes');
       this.messages.delete(a.taskId);
-      return { ...base, created: createdReports(a.volumes, created), restarts: this.state.actual[a.taskId].restarts, state: 'running', startedAtMs: String(Date.parse(started.startedAt ?? '') || Date.now()),
-        exitCode: status?.exitCode ?? 0 };
+      return {
+        ...base,
+        created: createdReports(a.volumes, created),
+        restarts: this.state.actual[a.taskId].restarts,
+        state: 'running',
+        startedAtMs: String(Date.parse(started.startedAt ?? '') || Date.now()),
+        exitCode: status?.exitCode ?? 0,
+      };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (this.messages.get(a.taskId) !== message) this.log.warn({ taskId: a.taskId, err: message }, 'task could not start');
@@ -175,7 +196,16 @@ function neverStarted(status: TaskStatus): boolean {
 /** The runtime spec of an assignment: the same for a prepare and the start after it, or the prepared container is not reused. */
 function taskSpecOf(a: TaskAssignment__Output, mounts: PathMapping[], devices: PathMapping[]): TaskSpec {
   return {
-    taskId: a.taskId, app: a.app, instance: a.instance, image: a.image || undefined, command: a.command, env: a.env,
-    mounts, devices, cpu: a.cpu, memoryBytes: Number(a.memoryBytes), labels: {},
+    taskId: a.taskId,
+    app: a.app,
+    instance: a.instance,
+    image: a.image || undefined,
+    command: a.command,
+    env: a.env,
+    mounts,
+    devices,
+    cpu: a.cpu,
+    memoryBytes: Number(a.memoryBytes),
+    labels: {},
   };
 }

@@ -18,13 +18,15 @@ export interface AttachedVolume {
 
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-
 /**
  * Volume ids come from plugins, in any vendor's format: they become one path component that is readable
  * (unsafe characters replaced) and unique (a hash of the exact id, so "a/b" and "a_b" never share a dir).
  */
 export function pathComponentFor(volumeId: string): string {
-  const readable = volumeId.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[._-]+/, '').slice(0, 64);
+  const readable = volumeId
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .replace(/^[._-]+/, '')
+    .slice(0, 64);
   return `${readable || 'vol'}-${createHash('sha256').update(volumeId).digest('hex').slice(0, 12)}`;
 }
 
@@ -37,7 +39,10 @@ export class VolumeAttacher {
   /** One node call sequence per volume at a time: tasks sharing a volume start side by side, and a plugin answers a concurrent call on one volume with ABORTED. */
   private readonly perVolume = new TaskQueue();
 
-  constructor(private readonly stateDir: string, private readonly clientFor: (plugin: string) => CsiClient) {}
+  constructor(
+    private readonly stateDir: string,
+    private readonly clientFor: (plugin: string) => CsiClient,
+  ) {}
 
   private async profile(plugin: string): Promise<PluginProfile> {
     let p = this.profiles.get(plugin);
@@ -50,7 +55,9 @@ export class VolumeAttacher {
 
   private paths(taskId: string, v: Pick<VolumeAttachment__Output, 'name' | 'plugin' | 'volumeId'>): { staging: string; target: string } {
     if (!SAFE.test(taskId) || !SAFE.test(v.name) || !SAFE.test(v.plugin)) {
-      throw new Error(`unsafe id in volume attachment (task ${JSON.stringify(taskId)}, volume name ${JSON.stringify(v.name)}, plugin ${JSON.stringify(v.plugin)})`);
+      throw new Error(
+        `unsafe id in volume attachment (task ${JSON.stringify(taskId)}, volume name ${JSON.stringify(v.name)}, plugin ${JSON.stringify(v.plugin)})`,
+      );
     }
     return {
       staging: join(this.stateDir, 'staging', v.plugin, pathComponentFor(v.volumeId)),
@@ -62,10 +69,19 @@ export class VolumeAttacher {
     const client = this.clientFor(v.plugin);
     const profile = await this.profile(v.plugin);
     const { staging, target } = this.paths(taskId, v);
-    await this.perVolume.run(`${v.plugin}/${v.volumeId}`, () => stageAndPublish(client, {
-      volumeId: v.volumeId, capability: volumeCapability(v), readOnly: v.readOnly, volumeContext: v.volumeContext, publishContext: v.publishContext,
-      stageSecrets: v.stageSecrets, publishSecrets: v.publishSecrets, staging: profile.node.has('STAGE_UNSTAGE_VOLUME') ? staging : undefined, target,
-    }));
+    await this.perVolume.run(`${v.plugin}/${v.volumeId}`, () =>
+      stageAndPublish(client, {
+        volumeId: v.volumeId,
+        capability: volumeCapability(v),
+        readOnly: v.readOnly,
+        volumeContext: v.volumeContext,
+        publishContext: v.publishContext,
+        stageSecrets: v.stageSecrets,
+        publishSecrets: v.publishSecrets,
+        staging: profile.node.has('STAGE_UNSTAGE_VOLUME') ? staging : undefined,
+        target,
+      }),
+    );
     return { name: v.name, hostPath: target, mountPath: v.mountPath, readOnly: v.readOnly, block: v.block };
   }
 
@@ -88,7 +104,11 @@ export class VolumeAttacher {
     // Left: empty targets made for a prepared task that never got its volumes. rmdir removes only
     // empty directories — never data, never a mount point (EBUSY) or a block target file (ENOTDIR).
     for (const name of readdirSync(dir)) {
-      try { rmdirSync(join(dir, name)); } catch { /* in use or not empty: kept */ }
+      try {
+        rmdirSync(join(dir, name));
+      } catch {
+        /* in use or not empty: kept */
+      }
     }
     if (readdirSync(dir).length === 0) rmdirSync(dir);
   }

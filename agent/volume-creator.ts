@@ -16,11 +16,17 @@ const CREATE_TIMEOUT_MS = 120_000;
  * volume name; one is reused only for a request of the same name (an app deleted and applied again
  * asks for a volume of another name).
  */
-export async function createVolumes(volumes: readonly VolumeAttachment__Output[], known: Record<string, CreatedVolumeEntry>,
-                                     clientFor: (plugin: string) => CsiClient): Promise<VolumeAttachment__Output[]> {
+export async function createVolumes(
+  volumes: readonly VolumeAttachment__Output[],
+  known: Record<string, CreatedVolumeEntry>,
+  clientFor: (plugin: string) => CsiClient,
+): Promise<VolumeAttachment__Output[]> {
   const out: VolumeAttachment__Output[] = [];
   for (const v of volumes) {
-    if (!v.createRequest?.length) { out.push(v); continue; }
+    if (!v.createRequest?.length) {
+      out.push(v);
+      continue;
+    }
     const csiName = decodeCreateVolumeRequest(v.createRequest).name;
     const cached = known[v.name];
     let entry = cached?.csiName === csiName && typeof cached.response === 'string' ? cached : undefined;
@@ -41,8 +47,10 @@ export async function createVolumes(volumes: readonly VolumeAttachment__Output[]
 /** The report of the volumes among `volumes` still to be recorded by the server (they carry a create request) that were created here. */
 export function createdReports(volumes: readonly VolumeAttachment__Output[], known: Record<string, CreatedVolumeEntry>): CreatedVolume[] {
   // An entry that is not what this agent writes (a damaged state file) is left out, never thrown on.
-  return volumes.filter((v) => v.createRequest?.length && typeof known[v.name]?.response === 'string').map((v) => {
-    const entry = known[v.name]!;
-    return { name: v.name, response: Buffer.from(entry.response, 'base64'), csiName: entry.csiName, createdAtMs: String(entry.createdAtMs) };
-  });
+  return volumes
+    .filter((v) => v.createRequest?.length && typeof known[v.name]?.response === 'string')
+    .map((v) => {
+      const entry = known[v.name]!;
+      return { name: v.name, response: Buffer.from(entry.response, 'base64'), csiName: entry.csiName, createdAtMs: String(entry.createdAtMs) };
+    });
 }

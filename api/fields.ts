@@ -19,18 +19,30 @@ export const NO_QUERY = { type: 'object', additionalProperties: false, propertie
  * the answer waits until something changed after N, at most waitMs — a watch without polling.
  */
 export const BLOCKING_QUERY = {
-  type: 'object', additionalProperties: false,
+  type: 'object',
+  additionalProperties: false,
   properties: { index: { type: 'integer', minimum: 0 }, waitMs: { type: 'integer', minimum: 0, maximum: 300_000 } },
 } as const;
 
 /** The answer of a list. */
-export interface Items<T> { items: T[] }
+export interface Items<T> {
+  items: T[];
+}
 /** The answer of a delete, scale and the like: what was done, in words. */
-export interface Message { message: string }
+export interface Message {
+  message: string;
+}
 
 /** The body of every refused request (4xx) and failure (5xx). `errors` lists each problem of a manifest by path. */
 export const PROBLEM = {
-  type: 'object', required: ['message'],
-  properties: { message: { type: 'string' }, errors: { type: 'array', items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } } } },
+  type: 'object',
+  required: ['message'],
+  properties: {
+    message: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+  },
 } as const;
-export interface Problem { message: string; errors?: { path: string; message: string }[] }
+export interface Problem {
+  message: string;
+  errors?: { path: string; message: string }[];
+}

@@ -48,5 +48,22 @@ export * from './volumes';
 const isRoute = (v: unknown): v is Route => typeof v === 'object' && v !== null && 'method' in v && 'url' in v && 'schema' in v;
 
 /** Every route of the API (what the server must register and the OpenAPI document must list). */
-export const ROUTES: readonly Route[] = [applyRoutes, apps, backups, claims, events, health, metrics, nodes, plugins, recoveryPoints, repositories, reservations,
-  restores, schedules, storageClasses, tasks, volumes].flatMap((m) => Object.values(m).filter(isRoute));
+export const ROUTES: readonly Route[] = [
+  applyRoutes,
+  apps,
+  backups,
+  claims,
+  events,
+  health,
+  metrics,
+  nodes,
+  plugins,
+  recoveryPoints,
+  repositories,
+  reservations,
+  restores,
+  schedules,
+  storageClasses,
+  tasks,
+  volumes,
+].flatMap((m) => Object.values(m).filter(isRoute));

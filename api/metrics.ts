@@ -13,4 +13,9 @@ export interface ServerMetrics {
   process: { rssBytes: number; heapUsedBytes: number; cpuUserMicros: number; cpuSystemMicros: number; uptimeSeconds: number };
 }
 
-export const metrics = route<ServerMetrics>()({ method: 'GET', url: '/v1/metrics', summary: 'counters of the control loop, the agent link and the server process', schema: { querystring: NO_QUERY } });
+export const metrics = route<ServerMetrics>()({
+  method: 'GET',
+  url: '/v1/metrics',
+  summary: 'counters of the control loop, the agent link and the server process',
+  schema: { querystring: NO_QUERY },
+});

@@ -13,4 +13,9 @@ export interface ReservationView {
   amounts: ResourceAmounts;
 }
 
-export const listReservations = route<Items<ReservationView>>()({ method: 'GET', url: '/v1/reservations', summary: 'what the ledger holds on each node', schema: { querystring: BLOCKING_QUERY } });
+export const listReservations = route<Items<ReservationView>>()({
+  method: 'GET',
+  url: '/v1/reservations',
+  summary: 'what the ledger holds on each node',
+  schema: { querystring: BLOCKING_QUERY },
+});

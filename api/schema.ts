@@ -9,14 +9,20 @@ type RequiredKeys<S> = S extends { readonly required: readonly (infer R)[] } ? R
 
 type ObjectOf<S> = S extends { readonly properties: infer P }
   ? Simplify<{ -readonly [K in keyof P & RequiredKeys<S>]: FromSchema<P[K]> } & { -readonly [K in Exclude<keyof P, RequiredKeys<S>>]?: FromSchema<P[K]> }>
-  : S extends { readonly additionalProperties: infer A extends object } ? Record<string, FromSchema<A>>
+  : S extends { readonly additionalProperties: infer A extends object }
+    ? Record<string, FromSchema<A>>
     : Record<string, never>;
 
-type NonNull<S> = S extends { readonly type: 'string'; readonly enum: readonly (infer E)[] } ? E
-  : S extends { readonly type: 'string' } ? string
-    : S extends { readonly type: 'integer' | 'number' } ? number
-      : S extends { readonly type: 'boolean' } ? boolean
-        : S extends { readonly type: 'object' } ? ObjectOf<S>
+type NonNull<S> = S extends { readonly type: 'string'; readonly enum: readonly (infer E)[] }
+  ? E
+  : S extends { readonly type: 'string' }
+    ? string
+    : S extends { readonly type: 'integer' | 'number' }
+      ? number
+      : S extends { readonly type: 'boolean' }
+        ? boolean
+        : S extends { readonly type: 'object' }
+          ? ObjectOf<S>
           : unknown;
 
 /** The value a schema accepts, as a TypeScript type. */
@@ -46,7 +52,10 @@ export interface Route<Reply = unknown, S extends RouteSchema = RouteSchema> {
 }
 
 /** Declares a route whose answer is `Reply`; the schemas keep their literal types (`as const`). */
-export const route = <Reply>() => <const S extends RouteSchema>(r: Omit<Route<Reply, S>, 'reply'>): Route<Reply, S> => r;
+export const route =
+  <Reply>() =>
+  <const S extends RouteSchema>(r: Omit<Route<Reply, S>, 'reply'>): Route<Reply, S> =>
+    r;
 
 type Part<R, K extends keyof RouteSchema> = R extends Route<unknown, infer S> ? (S[K] extends object ? FromSchema<S[K]> : undefined) : never;
 export type ParamsOf<R> = Part<R, 'params'>;

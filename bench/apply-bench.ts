@@ -39,14 +39,24 @@ export async function runApplyBench(): Promise<BenchResult> {
     const docker = (args: string[]) => spawnSync('docker', ['-H', `unix://${dockerd.socket}`, ...args], { encoding: 'utf8' });
     const [port, agentPort] = [await freePort(), await freePort()];
     const api = `http://127.0.0.1:${port}`;
-    const server = startDaemon(['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', `127.0.0.1:${agentPort}`], { BERTH_LOG_LEVEL: 'warn' });
+    const server = startDaemon(['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', `127.0.0.1:${agentPort}`], {
+      BERTH_LOG_LEVEL: 'warn',
+    });
     stops.unshift(() => server.stop());
     await waitFor('server', () => berth(api, ['get', 'nodes']).code === 0);
     const node = await startNode(dir, 'n1', { poolSize: '2G', agentServer: `127.0.0.1:${agentPort}`, runtime: 'docker', dockerSocket: dockerd.socket });
-    stops.unshift(() => node.plugin.stop(), () => node.agent.stop());
-    await waitFor('node ready', async () => ((await (await fetch(`${api}/v1/nodes`)).json()) as { items: { state: string }[] }).items.some((n) => n.state === 'ready'));
-    await fetch(`${api}/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ manifest: 'kind: StorageClass\nname: fast\nspec: { plugin: berth.local, reclaimPolicy: Delete, parameters: { pool: fast } }\n' }) });
+    stops.unshift(
+      () => node.plugin.stop(),
+      () => node.agent.stop(),
+    );
+    await waitFor('node ready', async () =>
+      ((await (await fetch(`${api}/v1/nodes`)).json()) as { items: { state: string }[] }).items.some((n) => n.state === 'ready'),
+    );
+    await fetch(`${api}/v1/apply`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ manifest: 'kind: StorageClass\nname: fast\nspec: { plugin: berth.local, reclaimPolicy: Delete, parameters: { pool: fast } }\n' }),
+    });
 
     const bareRun = async (i: number) => {
       const host = join(dir, 'bare', String(i));
@@ -61,10 +71,14 @@ export async function runApplyBench(): Promise<BenchResult> {
     const berthRun = async (i: number) => {
       const name = `b${i}`;
       const ms = await timeMs(async () => {
-        const res = await fetch(`${api}/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ manifest: appManifest(name) }) });
+        const res = await fetch(`${api}/v1/apply`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ manifest: appManifest(name) }),
+        });
         if (!res.ok) throw new Error(`apply failed: ${await res.text()}`);
         // A blocking query, as a watching client would: each answer comes once the cluster changed.
-        for (let index: number | undefined; ;) {
+        for (let index: number | undefined; ; ) {
           const answer = await fetch(`${api}/v1/tasks${index === undefined ? '' : `?index=${index}&waitMs=10000`}`);
           index = Number(answer.headers.get('x-berth-index'));
           const tasks = ((await answer.json()) as { items: { id: string; state: string }[] }).items;
@@ -74,22 +88,40 @@ export async function runApplyBench(): Promise<BenchResult> {
       // Like the `docker rm -f` of a bare run, the next run starts only once this one is gone (task and
       // volume), so no teardown competes with the start being measured.
       await fetch(`${api}/v1/apps/${name}`, { method: 'DELETE' });
-      await waitFor(`${name} gone`, async () => {
-        const [tasks, volumes] = await Promise.all(['tasks', 'volumes'].map(async (kind) => ((await (await fetch(`${api}/v1/${kind}`)).json()) as { items: unknown[] }).items));
-        return tasks!.length === 0 && volumes!.length === 0;
-      }, 60_000);
+      await waitFor(
+        `${name} gone`,
+        async () => {
+          const [tasks, volumes] = await Promise.all(
+            ['tasks', 'volumes'].map(async (kind) => ((await (await fetch(`${api}/v1/${kind}`)).json()) as { items: unknown[] }).items),
+          );
+          return tasks!.length === 0 && volumes!.length === 0;
+        },
+        60_000,
+      );
       return ms;
     };
     // Alternated, so both see the same machine (dockerd's and the kernel's state drift over a run), each
     // going first every other round, each after a pause that lets the other's teardown settle.
     const bare: number[] = [];
     const viaBerth: number[] = [];
-    const settled = async <T>(run: () => Promise<T>): Promise<T> => { await new Promise((r) => setTimeout(r, 250)); return run(); };
+    const settled = async <T>(run: () => Promise<T>): Promise<T> => {
+      await new Promise((r) => setTimeout(r, 250));
+      return run();
+    };
     for (let i = 0; i < RUNS + 2; i++) {
       let b: number;
       let v: number;
-      if (i % 2 === 0) { b = await settled(() => bareRun(i)); v = await settled(() => berthRun(i)); } else { v = await settled(() => berthRun(i)); b = await settled(() => bareRun(i)); }
-      if (i >= 2) { bare.push(b); viaBerth.push(v); }
+      if (i % 2 === 0) {
+        b = await settled(() => bareRun(i));
+        v = await settled(() => berthRun(i));
+      } else {
+        v = await settled(() => berthRun(i));
+        b = await settled(() => bareRun(i));
+      }
+      if (i >= 2) {
+        bare.push(b);
+        viaBerth.push(v);
+      }
     }
     const ratio = percentile(viaBerth, 50) / percentile(bare, 50);
     return {
@@ -106,5 +138,13 @@ export async function runApplyBench(): Promise<BenchResult> {
 }
 
 if (require.main === module) {
-  runApplyBench().then((r) => { for (const l of r.lines) console.log(l); }, (e: unknown) => { console.error(e); process.exit(1); });
+  runApplyBench().then(
+    (r) => {
+      for (const l of r.lines) console.log(l);
+    },
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }

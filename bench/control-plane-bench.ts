@@ -35,7 +35,7 @@ const pollSeconds = (nodes: number): number => Math.min(AGENT_LONG_POLL_MS / 100
 interface Options {
   sizes: number[];
   idleSeconds: number;
-  convergeSeconds: ((nodes: number) => number);
+  convergeSeconds: (nodes: number) => number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -44,7 +44,8 @@ function parseOptions(argv: string[]): Options {
     return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
   };
   const sizes = (value('--sizes') ?? '100,1000,2000').split(',').map((s) => Number(s.trim()));
-  if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--sizes: expected positive whole numbers separated by commas, got ${value('--sizes')}`);
+  if (sizes.some((n) => !Number.isInteger(n) || n <= 0))
+    throw new Error(`--sizes: expected positive whole numbers separated by commas, got ${value('--sizes')}`);
   const idleSeconds = Number(value('--idle-seconds') ?? 60);
   if (!(idleSeconds > 0)) throw new Error(`--idle-seconds: expected a positive number, got ${value('--idle-seconds')}`);
   const fixed = value('--converge-seconds');
@@ -60,14 +61,16 @@ const thousands = (n: number) => n.toLocaleString('en-US');
 
 /** The storage class and apps: INSTANCES_PER_APP instances each, one 1Gi node-local claim per instance. */
 export function benchManifest(tasks: number): { manifest: string; apps: string[] } {
-  const docs = [`kind: StorageClass
+  const docs = [
+    `kind: StorageClass
 name: sim-local
 spec:
   plugin: ${LOCAL_PLUGIN}
   bindingMode: WaitForFirstConsumer
   reclaimPolicy: Retain
   parameters: { pool: ${POOL} }
-`];
+`,
+  ];
   const apps: string[] = [];
   for (let left = tasks, i = 0; left > 0; left -= INSTANCES_PER_APP, i++) {
     const name = `sim-app-${String(i).padStart(4, '0')}`;
@@ -134,7 +137,11 @@ interface SizeResult {
 
 async function waitUntil(deadlineMs: number, check: () => Promise<boolean> | boolean, everyMs = 250): Promise<boolean> {
   for (;;) {
-    try { if (await check()) return true; } catch { /* not yet */ }
+    try {
+      if (await check()) return true;
+    } catch {
+      /* not yet */
+    }
     if (Date.now() >= deadlineMs) return false;
     await sleep(everyMs);
   }
@@ -152,11 +159,30 @@ async function taskStates(api: BenchApi): Promise<string> {
 
 async function runSize(nodes: number, options: Options): Promise<SizeResult> {
   const tasks = nodes * TASKS_PER_NODE;
-  const result: SizeResult = { nodes, tasks, converged: false, convergeNote: '', tasksSamples: 0, metrics: 'n/a', downNodes: new Map(), watchLooks: [0, 0], longestGap: { nodeId: '', ms: 0 }, logProblems: [], syncErrors: 0 };
+  const result: SizeResult = {
+    nodes,
+    tasks,
+    converged: false,
+    convergeNote: '',
+    tasksSamples: 0,
+    metrics: 'n/a',
+    downNodes: new Map(),
+    watchLooks: [0, 0],
+    longestGap: { nodeId: '', ms: 0 },
+    logProblems: [],
+    syncErrors: 0,
+  };
   const dir = tempDir('bench-control-plane');
   mkdirSync(join(dir, 'server'));
   const token = randomBytes(16).toString('hex');
-  const server = new ServerProcess({ dataDir: join(dir, 'server'), apiPort: await freePort(), agentPort: await freePort(), token, logFile: join(dir, 'server.log'), nodeDownAfterSeconds: NODE_DOWN_AFTER_S });
+  const server = new ServerProcess({
+    dataDir: join(dir, 'server'),
+    apiPort: await freePort(),
+    agentPort: await freePort(),
+    token,
+    logFile: join(dir, 'server.log'),
+    nodeDownAfterSeconds: NODE_DOWN_AFTER_S,
+  });
   const api = new BenchApi(server.apiUrl, token);
   const watch = new NodeDownWatch(api);
   let fleet: AgentFleet | undefined;
@@ -165,12 +191,24 @@ async function runSize(nodes: number, options: Options): Promise<SizeResult> {
     if (!(await waitUntil(Date.now() + 30_000, () => api.answers()))) throw new Error(`the server did not answer within 30 s:\n${server.logTail()}`);
 
     // 1. Nodes: simulated agents, their first Syncs spread over up to 10 s.
-    fleet = new AgentFleet({ server: server.agentAddress, token, nodes, staggerMs: Math.min(10_000, nodes * 5), cpuCores: NODE_CPU_CORES, memoryBytes: NODE_MEMORY, poolBytes: NODE_POOL });
+    fleet = new AgentFleet({
+      server: server.agentAddress,
+      token,
+      nodes,
+      staggerMs: Math.min(10_000, nodes * 5),
+      cpuCores: NODE_CPU_CORES,
+      memoryBytes: NODE_MEMORY,
+      poolBytes: NODE_POOL,
+    });
     const registering = Date.now();
     fleet.start();
     watch.resume();
     const readyBudget = 30_000 + nodes * 30;
-    const allReady = await waitUntil(Date.now() + readyBudget, async () => (await api.list<{ state: string }>('nodes', 20_000)).filter((n) => n.state === 'ready').length === nodes, 1000);
+    const allReady = await waitUntil(
+      Date.now() + readyBudget,
+      async () => (await api.list<{ state: string }>('nodes', 20_000)).filter((n) => n.state === 'ready').length === nodes,
+      1000,
+    );
     if (!allReady) throw new Error(`not all ${nodes} nodes registered within ${secs(readyBudget)} (${fleet.answeredSince(registering)} agents had an answer)`);
     progress(`${nodes} nodes ready in ${secs(Date.now() - registering)}`);
 
@@ -186,18 +224,27 @@ async function runSize(nodes: number, options: Options): Promise<SizeResult> {
     let lastProgress = Date.now();
     const counters = fleet.counters;
     let acked = await waitUntil(deadline, () => {
-      if (Date.now() - lastProgress > 10_000) { lastProgress = Date.now(); progress(`${counters.runningAcked.size}/${tasks} running after ${secs(Date.now() - applied)}`); }
+      if (Date.now() - lastProgress > 10_000) {
+        lastProgress = Date.now();
+        progress(`${counters.runningAcked.size}/${tasks} running after ${secs(Date.now() - applied)}`);
+      }
       return counters.runningAcked.size >= tasks;
     });
     let confirmed = false;
     if (acked) {
       const agentsSaw = Math.max(...counters.runningAcked.values());
-      confirmed = await waitUntil(deadline + 30_000, async () => (await api.list<TaskView>('tasks', 30_000)).filter((t) => t.state === 'running').length === tasks, 1000);
+      confirmed = await waitUntil(
+        deadline + 30_000,
+        async () => (await api.list<TaskView>('tasks', 30_000)).filter((t) => t.state === 'running').length === tasks,
+        1000,
+      );
       result.applyMs = agentsSaw - applied;
       if (!confirmed) acked = false;
     }
     result.converged = acked && confirmed;
-    result.convergeNote = result.converged ? '' : `did not converge within ${secs(budgetMs)} (${counters.runningAcked.size}/${tasks} reported running and acknowledged; server: ${await taskStates(api)})`;
+    result.convergeNote = result.converged
+      ? ''
+      : `did not converge within ${secs(budgetMs)} (${counters.runningAcked.size}/${tasks} reported running and acknowledged; server: ${await taskStates(api)})`;
     progress(result.converged ? `all running after ${secs(result.applyMs!)}` : result.convergeNote);
 
     // 3. Idle: nothing changes. Server CPU and Sync answers over the window; the watch pauses so its
@@ -224,7 +271,8 @@ async function runSize(nodes: number, options: Options): Promise<SizeResult> {
     // 4. Reconcile work per change, if the server tells; GET /v1/tasks latency (sequential, bounded).
     try {
       const m = await api.call('GET', '/v1/metrics', undefined, 10_000);
-      result.metrics = m.status === 200 ? m.text.trim().slice(0, 2000) : m.status === 404 ? 'n/a (server exposes no metrics yet)' : `n/a (GET /v1/metrics: HTTP ${m.status})`;
+      result.metrics =
+        m.status === 200 ? m.text.trim().slice(0, 2000) : m.status === 404 ? 'n/a (server exposes no metrics yet)' : `n/a (GET /v1/metrics: HTTP ${m.status})`;
     } catch (error) {
       result.metrics = `n/a (GET /v1/metrics: ${(error as Error).message})`;
     }
@@ -234,10 +282,15 @@ async function runSize(nodes: number, options: Options): Promise<SizeResult> {
       try {
         const a = await api.call('GET', '/v1/tasks', undefined, 30_000);
         if (a.status === 200) samples.push(a.ms);
-      } catch { /* a timed-out request counts as missing; the sample count says so */ }
+      } catch {
+        /* a timed-out request counts as missing; the sample count says so */
+      }
     }
     result.tasksSamples = samples.length;
-    if (samples.length > 0) { result.tasksP50 = percentile(samples, 50); result.tasksP99 = percentile(samples, 99); }
+    if (samples.length > 0) {
+      result.tasksP50 = percentile(samples, 50);
+      result.tasksP99 = percentile(samples, 99);
+    }
     await watch.check();
     watch.resume();
 
@@ -252,7 +305,10 @@ async function runSize(nodes: number, options: Options): Promise<SizeResult> {
   } catch (error) {
     result.error = error instanceof Error ? error.message : String(error);
     result.downNodes = watch.down;
-    if (fleet && result.longestGap.ms === 0) { result.longestGap = fleet.longestGap(); result.syncErrors = fleet.counters.errors; }
+    if (fleet && result.longestGap.ms === 0) {
+      result.longestGap = fleet.longestGap();
+      result.syncErrors = fleet.counters.errors;
+    }
   } finally {
     result.watchLooks = [watch.answered, watch.unanswered];
     result.logProblems = server.problems();
@@ -278,7 +334,8 @@ async function killAndRestart(server: ServerProcess, api: BenchApi, fleet: Agent
   await server.kill9();
   server.start();
   if (await waitUntil(killed + 60_000, () => api.answers(500), 20)) out.apiBackMs = Date.now() - killed;
-  if (await waitUntil(killed + 60_000, async () => (await api.call('GET', '/v1/tasks', undefined, 30_000)).status === 200, 20)) out.tasksBackMs = Date.now() - killed;
+  if (await waitUntil(killed + 60_000, async () => (await api.call('GET', '/v1/tasks', undefined, 30_000)).status === 200, 20))
+    out.tasksBackMs = Date.now() - killed;
   // Any answer after the kill comes from the new server.
   if (await waitUntil(killed + 90_000, () => fleet.answeredSince(killed) === fleet.agents.length, 100)) out.allAgentsBackMs = Date.now() - killed;
   out.droppedByAgents = fleet.counters.dropped - dropped0;
@@ -293,7 +350,10 @@ async function killAndRestart(server: ServerProcess, api: BenchApi, fleet: Agent
   const now = new Map(after.map((t) => [t.id, t]));
   for (const t of before) {
     const a = now.get(t.id);
-    if (!a) { out.missing.push(t.id); continue; }
+    if (!a) {
+      out.missing.push(t.id);
+      continue;
+    }
     if (a.nodeId !== t.nodeId) out.replaced.push(t.id);
     if (a.restarts !== t.restarts || a.generation !== t.generation) out.restarted.push(t.id);
   }
@@ -314,30 +374,72 @@ const GOALS = {
 const few = (ids: string[]) => (ids.length === 0 ? '0' : `${ids.length} (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})`);
 
 function describe(r: SizeResult, options: Options): string[] {
-  const lines = [`-- ${thousands(r.nodes)} nodes, ${thousands(r.tasks)} tasks (${Math.ceil(r.tasks / INSTANCES_PER_APP)} apps, each instance with a 1Gi ${LOCAL_PLUGIN} claim)`];
+  const lines = [
+    `-- ${thousands(r.nodes)} nodes, ${thousands(r.tasks)} tasks (${Math.ceil(r.tasks / INSTANCES_PER_APP)} apps, each instance with a 1Gi ${LOCAL_PLUGIN} claim)`,
+  ];
   const pad = (s: string, goal?: string) => (goal ? `${s.padEnd(72)} ${goal}` : s);
   if (r.applyMs !== undefined || r.convergeNote) {
-    lines.push(pad(r.converged ? `apply → all running: ${secs(r.applyMs!)} (${(r.tasks / (r.applyMs! / 1000)).toFixed(0)} placements/s)` : `apply → all running: ${r.convergeNote}`, GOALS.apply));
+    lines.push(
+      pad(
+        r.converged
+          ? `apply → all running: ${secs(r.applyMs!)} (${(r.tasks / (r.applyMs! / 1000)).toFixed(0)} placements/s)`
+          : `apply → all running: ${r.convergeNote}`,
+        GOALS.apply,
+      ),
+    );
   }
   if (r.idleCpuPct !== undefined) {
     const busy = r.converged ? '' : ' — not idle: still converging';
     lines.push(pad(`idle server CPU: ${r.idleCpuPct.toFixed(1)} % of one core over ${options.idleSeconds} s${busy}`, GOALS.cpu));
-    lines.push(`  (this bench process, all simulated agents included: ${r.benchCpuPct!.toFixed(1)} % of one core; machine load average ${r.load![0].toFixed(1)} → ${r.load![1].toFixed(1)} on ${cpus().length} cores)`);
-    lines.push(`Sync answers/s while nothing changes: ${r.syncPerS!.toFixed(1)} (with a changed desired state: ${r.changedPerS!.toFixed(2)}/s; long polls of ${pollSeconds(r.nodes)} s make ≈ ${(r.nodes / pollSeconds(r.nodes)).toFixed(0)}/s)`);
+    lines.push(
+      `  (this bench process, all simulated agents included: ${r.benchCpuPct!.toFixed(1)} % of one core; machine load average ${r.load![0].toFixed(1)} → ${r.load![1].toFixed(1)} on ${cpus().length} cores)`,
+    );
+    lines.push(
+      `Sync answers/s while nothing changes: ${r.syncPerS!.toFixed(1)} (with a changed desired state: ${r.changedPerS!.toFixed(2)}/s; long polls of ${pollSeconds(r.nodes)} s make ≈ ${(r.nodes / pollSeconds(r.nodes)).toFixed(0)}/s)`,
+    );
     lines.push(`reconcile work per change: ${r.metrics}`);
-    lines.push(pad(r.tasksSamples > 0 ? `GET /v1/tasks while idle (${r.tasksSamples} requests): p50 ${fmtMs(r.tasksP50!)}, p99 ${fmtMs(r.tasksP99!)}` : 'GET /v1/tasks while idle: no answer', GOALS.tasks));
+    lines.push(
+      pad(
+        r.tasksSamples > 0
+          ? `GET /v1/tasks while idle (${r.tasksSamples} requests): p50 ${fmtMs(r.tasksP50!)}, p99 ${fmtMs(r.tasksP99!)}`
+          : 'GET /v1/tasks while idle: no answer',
+        GOALS.tasks,
+      ),
+    );
     lines.push(pad(`server RSS: ${r.rssMb!.toFixed(0)} MB`, GOALS.rss));
   }
   const downs = [...r.downNodes];
   const unseen = downs.length === 0 && r.watchLooks[0] === 0;
-  lines.push(pad(`nodes marked down while their agents synced: ${unseen ? 'unknown (the server never answered the watch)' : downs.length === 0 ? 'none' : `${downs.length} (${downs.slice(0, 3).map(([n, how]) => `${n}: ${how}`).join('; ')})`}`
-    + ` — ${r.watchLooks[0]} looks answered, ${r.watchLooks[1]} not; longest silence between one agent's Sync answers ${secs(r.longestGap.ms)}${r.longestGap.nodeId ? ` (${r.longestGap.nodeId})` : ''}, failed Syncs ${r.syncErrors}`, GOALS.down));
+  lines.push(
+    pad(
+      `nodes marked down while their agents synced: ${
+        unseen
+          ? 'unknown (the server never answered the watch)'
+          : downs.length === 0
+            ? 'none'
+            : `${downs.length} (${downs
+                .slice(0, 3)
+                .map(([n, how]) => `${n}: ${how}`)
+                .join('; ')})`
+      }` +
+        ` — ${r.watchLooks[0]} looks answered, ${r.watchLooks[1]} not; longest silence between one agent's Sync answers ${secs(r.longestGap.ms)}${r.longestGap.nodeId ? ` (${r.longestGap.nodeId})` : ''}, failed Syncs ${r.syncErrors}`,
+      GOALS.down,
+    ),
+  );
   const x = r.restart;
   if (x) {
-    lines.push(pad(`kill -9 → API answering: ${x.apiBackMs !== undefined ? secs(x.apiBackMs) : 'not within 60 s'}; first GET /v1/tasks ${x.tasksBackMs !== undefined ? secs(x.tasksBackMs) : 'not within 60 s'}; every agent answered again ${x.allAgentsBackMs !== undefined ? secs(x.allAgentsBackMs) : 'not within 90 s'}`, GOALS.restart));
+    lines.push(
+      pad(
+        `kill -9 → API answering: ${x.apiBackMs !== undefined ? secs(x.apiBackMs) : 'not within 60 s'}; first GET /v1/tasks ${x.tasksBackMs !== undefined ? secs(x.tasksBackMs) : 'not within 60 s'}; every agent answered again ${x.allAgentsBackMs !== undefined ? secs(x.allAgentsBackMs) : 'not within 90 s'}`,
+        GOALS.restart,
+      ),
+    );
     lines.push(`  (reference: a bare \`berth --version\` takes ${secs(x.bareStartMs)} on this machine right now)`);
-    lines.push(x.note ? `  after restart: ${x.note}`
-      : `  after restart: restarted ${few(x.restarted)}, re-placed ${few(x.replaced)}, missing ${few(x.missing)}, not running ${x.notRunning}, taken from their node by the server (agents' view) ${x.droppedByAgents}`);
+    lines.push(
+      x.note
+        ? `  after restart: ${x.note}`
+        : `  after restart: restarted ${few(x.restarted)}, re-placed ${few(x.replaced)}, missing ${few(x.missing)}, not running ${x.notRunning}, taken from their node by the server (agents' view) ${x.droppedByAgents}`,
+    );
     if (r.longestGapRestart) lines.push(`  longest silence between one agent's Sync answers across the restart: ${secs(r.longestGapRestart.ms)}`);
   }
   if (r.logProblems.length > 0) lines.push(`server log: ${r.logProblems.length} warnings/errors; first: ${r.logProblems[0].slice(0, 300)}`);
@@ -347,29 +449,51 @@ function describe(r: SizeResult, options: Options): string[] {
 
 function summary(results: SizeResult[]): string[] {
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  const lines = [row(['nodes / tasks', 'apply → running', 'idle CPU', 'Sync/s idle', 'GET /v1/tasks p50 / p99', 'RSS', 'nodes down', 'API after kill -9', 'restarted / re-placed'])];
+  const lines = [
+    row([
+      'nodes / tasks',
+      'apply → running',
+      'idle CPU',
+      'Sync/s idle',
+      'GET /v1/tasks p50 / p99',
+      'RSS',
+      'nodes down',
+      'API after kill -9',
+      'restarted / re-placed',
+    ]),
+  ];
   lines.push(row(Array(9).fill('---') as string[]));
   for (const r of results) {
     const x = r.restart;
-    lines.push(row([
-      `${thousands(r.nodes)} / ${thousands(r.tasks)}`,
-      r.converged ? `${secs(r.applyMs!)} (${(r.tasks / (r.applyMs! / 1000)).toFixed(0)}/s)` : r.error && r.applyMs === undefined && !r.convergeNote ? 'failed' : 'did not converge',
-      r.idleCpuPct !== undefined ? `${r.idleCpuPct.toFixed(1)} %` : '–',
-      r.syncPerS !== undefined ? r.syncPerS.toFixed(1) : '–',
-      r.tasksP50 !== undefined ? `${fmtMs(r.tasksP50)} / ${fmtMs(r.tasksP99!)}` : '–',
-      r.rssMb !== undefined ? `${r.rssMb.toFixed(0)} MB` : '–',
-      r.downNodes.size === 0 && r.watchLooks[0] === 0 ? 'unknown' : String(r.downNodes.size),
-      x?.apiBackMs !== undefined ? secs(x.apiBackMs) : '–',
-      x && !x.note ? `${x.restarted.length} / ${x.replaced.length}` : '–',
-    ]));
+    lines.push(
+      row([
+        `${thousands(r.nodes)} / ${thousands(r.tasks)}`,
+        r.converged
+          ? `${secs(r.applyMs!)} (${(r.tasks / (r.applyMs! / 1000)).toFixed(0)}/s)`
+          : r.error && r.applyMs === undefined && !r.convergeNote
+            ? 'failed'
+            : 'did not converge',
+        r.idleCpuPct !== undefined ? `${r.idleCpuPct.toFixed(1)} %` : '–',
+        r.syncPerS !== undefined ? r.syncPerS.toFixed(1) : '–',
+        r.tasksP50 !== undefined ? `${fmtMs(r.tasksP50)} / ${fmtMs(r.tasksP99!)}` : '–',
+        r.rssMb !== undefined ? `${r.rssMb.toFixed(0)} MB` : '–',
+        r.downNodes.size === 0 && r.watchLooks[0] === 0 ? 'unknown' : String(r.downNodes.size),
+        x?.apiBackMs !== undefined ? secs(x.apiBackMs) : '–',
+        x && !x.note ? `${x.restarted.length} / ${x.replaced.length}` : '–',
+      ]),
+    );
   }
-  lines.push('goals at 1,000 nodes / 5,000 tasks: apply → running ≤ 5 s, idle CPU ≤ 5 %, GET /v1/tasks p99 ≤ 100 ms, no node down, RSS ≤ 300 MB, API ≤ 2 s after kill -9 with no task restarted or re-placed');
+  lines.push(
+    'goals at 1,000 nodes / 5,000 tasks: apply → running ≤ 5 s, idle CPU ≤ 5 %, GET /v1/tasks p99 ≤ 100 ms, no node down, RSS ≤ 300 MB, API ≤ 2 s after kill -9 with no task restarted or re-placed',
+  );
   return lines;
 }
 
 export async function runControlPlaneBench(): Promise<BenchResult> {
   const options = parseOptions(process.argv.slice(2));
-  process.stdout.write(`simulated agents (one process, the real agent protocol) against a real berth server; sizes ${options.sizes.join(', ')} nodes, ${TASKS_PER_NODE} tasks per node, idle window ${options.idleSeconds} s\n`);
+  process.stdout.write(
+    `simulated agents (one process, the real agent protocol) against a real berth server; sizes ${options.sizes.join(', ')} nodes, ${TASKS_PER_NODE} tasks per node, idle window ${options.idleSeconds} s\n`,
+  );
   const results: SizeResult[] = [];
   for (const nodes of options.sizes) {
     const r = await runSize(nodes, options);
@@ -380,5 +504,14 @@ export async function runControlPlaneBench(): Promise<BenchResult> {
 }
 
 if (require.main === module) {
-  runControlPlaneBench().then((r) => { for (const l of r.lines) console.log(l); process.exit(0); }, (e: unknown) => { console.error(e); process.exit(1); });
+  runControlPlaneBench().then(
+    (r) => {
+      for (const l of r.lines) console.log(l);
+      process.exit(0);
+    },
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }

@@ -24,7 +24,9 @@ export async function rawRoundTrip(dir: string): Promise<number[]> {
     GetPluginInfo: (_call: unknown, cb: grpc.sendUnaryData<object>) => cb(null, { name: 'raw', vendorVersion: '0' }),
   });
   const socket = join(dir, 'raw.sock');
-  await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())),
+  );
   const client = new CsiClient(socket);
   try {
     for (let i = 0; i < 100; i++) await client.identity('GetPluginInfo', {});
@@ -42,8 +44,11 @@ export async function runCsiCycleBench(): Promise<BenchResult> {
   const dir = tempDir('bench-csi');
   try {
     const raw = await rawRoundTrip(dir);
-    const plugin = await startPlugin(['local', '--node-id', 'bench', '--pool', `p=file:${dir}/pool.img:2G`, '--state-dir', join(dir, 'state')],
-      join(dir, 'csi.sock'), { BERTH_LOG_LEVEL: 'warn' });
+    const plugin = await startPlugin(
+      ['local', '--node-id', 'bench', '--pool', `p=file:${dir}/pool.img:2G`, '--state-dir', join(dir, 'state')],
+      join(dir, 'csi.sock'),
+      { BERTH_LOG_LEVEL: 'warn' },
+    );
     const c = plugin.client;
     const cap: VolumeCapability = { mount: {}, accessMode: { mode: 'SINGLE_NODE_WRITER' } };
     const cycles: number[] = [];
@@ -52,7 +57,8 @@ export async function runCsiCycleBench(): Promise<BenchResult> {
         const staging = join(dir, 'staging', String(i));
         const target = join(dir, 'target', String(i));
         const ms = await timeMs(async () => {
-          const v = (await c.controller('CreateVolume', { name: `bench-${i}`, capacityRange: { requiredBytes: String(64 << 20) }, volumeCapabilities: [cap] })).volume!;
+          const v = (await c.controller('CreateVolume', { name: `bench-${i}`, capacityRange: { requiredBytes: String(64 << 20) }, volumeCapabilities: [cap] }))
+            .volume!;
           await c.node('NodeStageVolume', { volumeId: v.volumeId, stagingTargetPath: staging, volumeCapability: cap });
           await c.node('NodePublishVolume', { volumeId: v.volumeId, stagingTargetPath: staging, targetPath: target, volumeCapability: cap });
           await c.node('NodeUnpublishVolume', { volumeId: v.volumeId, targetPath: target });

@@ -16,8 +16,16 @@ import { fmtMs, percentile, timeMs } from './stats';
 const CYCLES = 30;
 const WARMUP = 2;
 const NODE = 'bench';
-const STEPS = ['CreateVolume', 'ControllerPublishVolume', 'NodeStageVolume', 'NodePublishVolume',
-  'NodeUnpublishVolume', 'NodeUnstageVolume', 'ControllerUnpublishVolume', 'DeleteVolume'] as const;
+const STEPS = [
+  'CreateVolume',
+  'ControllerPublishVolume',
+  'NodeStageVolume',
+  'NodePublishVolume',
+  'NodeUnpublishVolume',
+  'NodeUnstageVolume',
+  'ControllerUnpublishVolume',
+  'DeleteVolume',
+] as const;
 
 /**
  * The iSCSI plugin's full CO cycle against a real tgtd on 127.0.0.1:3260 with the user-space initiator:
@@ -40,8 +48,25 @@ export async function runIscsiCycleBench(): Promise<BenchResult> {
     const raw = await rawRoundTrip(dir);
     mkdirSync(join(dir, 'pool'));
     tgtd = await startTgtd();
-    plugin = await startPlugin(['iscsi', '--node-id', NODE, '--pool', `p=${dir}/pool`, '--state-dir', join(dir, 'state'),
-      '--default-volume-size', '64Mi', '--reconcile-interval', '0', '--attach', 'userspace'], join(dir, 'csi.sock'), { BERTH_LOG_LEVEL: 'warn' });
+    plugin = await startPlugin(
+      [
+        'iscsi',
+        '--node-id',
+        NODE,
+        '--pool',
+        `p=${dir}/pool`,
+        '--state-dir',
+        join(dir, 'state'),
+        '--default-volume-size',
+        '64Mi',
+        '--reconcile-interval',
+        '0',
+        '--attach',
+        'userspace',
+      ],
+      join(dir, 'csi.sock'),
+      { BERTH_LOG_LEVEL: 'warn' },
+    );
     const c = plugin.client;
     const cap: VolumeCapability = { mount: { fsType: 'ext4', mountFlags: [] }, accessMode: { mode: 'SINGLE_NODE_WRITER' } };
     const cycles: number[] = [];
@@ -55,13 +80,16 @@ export async function runIscsiCycleBench(): Promise<BenchResult> {
         let volumeId = '';
         let publishContext: Record<string, string> = {};
         t.CreateVolume = await timeMs(async () => {
-          volumeId = (await c.controller('CreateVolume', { name: `bench-${i}`, capacityRange: { requiredBytes: String(64 << 20) }, volumeCapabilities: [cap] })).volume!.volumeId;
+          volumeId = (await c.controller('CreateVolume', { name: `bench-${i}`, capacityRange: { requiredBytes: String(64 << 20) }, volumeCapabilities: [cap] }))
+            .volume!.volumeId;
         });
         t.ControllerPublishVolume = await timeMs(async () => {
           publishContext = (await c.controller('ControllerPublishVolume', { volumeId, nodeId: NODE, volumeCapability: cap })).publishContext;
         });
         t.NodeStageVolume = await timeMs(() => c.node('NodeStageVolume', { volumeId, stagingTargetPath: staging, volumeCapability: cap, publishContext }));
-        t.NodePublishVolume = await timeMs(() => c.node('NodePublishVolume', { volumeId, stagingTargetPath: staging, targetPath: target, volumeCapability: cap, publishContext }));
+        t.NodePublishVolume = await timeMs(() =>
+          c.node('NodePublishVolume', { volumeId, stagingTargetPath: staging, targetPath: target, volumeCapability: cap, publishContext }),
+        );
         t.NodeUnpublishVolume = await timeMs(() => c.node('NodeUnpublishVolume', { volumeId, targetPath: target }));
         t.NodeUnstageVolume = await timeMs(() => c.node('NodeUnstageVolume', { volumeId, stagingTargetPath: staging }));
         t.ControllerUnpublishVolume = await timeMs(() => c.controller('ControllerUnpublishVolume', { volumeId, nodeId: NODE }));
@@ -81,10 +109,10 @@ export async function runIscsiCycleBench(): Promise<BenchResult> {
     return {
       lines: [
         `raw grpc-js unary round trip (unix socket, ${raw.length} calls): p50 ${fmtMs(rawP50)}, p95 ${fmtMs(percentile(raw, 95))}`,
-        `iscsi plugin create→ControllerPublish→stage→publish→unpublish→unstage→ControllerUnpublish→delete (${CYCLES} cycles, 64 MiB ext4, `
-          + `tgtd + user-space initiator qemu-nbd/nbdfuse/loop): p50 ${fmtMs(cycleP50)}, p95 ${fmtMs(percentile(cycles, 95))}`,
-        `  measured: all 8 CSI calls of a CO's attach/detach cycle, every cycle a new volume (so stage runs mkfs.ext4); `
-          + `${CYCLES} cycles (+${WARMUP} warm-up, ${loopSeconds.toFixed(1)} s) because stage goes through the slow user-space initiator — this kernel has no iSCSI initiator`,
+        `iscsi plugin create→ControllerPublish→stage→publish→unpublish→unstage→ControllerUnpublish→delete (${CYCLES} cycles, 64 MiB ext4, ` +
+          `tgtd + user-space initiator qemu-nbd/nbdfuse/loop): p50 ${fmtMs(cycleP50)}, p95 ${fmtMs(percentile(cycles, 95))}`,
+        `  measured: all 8 CSI calls of a CO's attach/detach cycle, every cycle a new volume (so stage runs mkfs.ext4); ` +
+          `${CYCLES} cycles (+${WARMUP} warm-up, ${loopSeconds.toFixed(1)} s) because stage goes through the slow user-space initiator — this kernel has no iSCSI initiator`,
         `  per step p50: ${STEPS.map((s) => `${s} ${fmtMs(percentile(steps.get(s)!, 50))}`).join(', ')}`,
         `ratio cycle p50 / raw round trip p50: ${(cycleP50 / rawP50).toFixed(0)}× (stage+unstage are ${(stageShare * 100).toFixed(0)}% of a cycle: FUSE/qemu-nbd login, loop, mkfs.ext4, mount)`,
       ],

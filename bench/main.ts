@@ -34,7 +34,7 @@ async function main(): Promise<void> {
       for (const line of result.lines) process.stdout.write(`${line}\n`);
     } catch (error) {
       failed++;
-      process.stdout.write(`${bench.name} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+      process.stdout.write(`${bench.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     }
   }
   process.exit(failed > 0 ? 1 : 0);

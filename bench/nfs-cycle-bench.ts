@@ -14,8 +14,9 @@ const CYCLES = 40;
 const WARMUP = 3;
 const NODE = '127.0.0.1';
 const STEPS = ['CreateVolume', 'ControllerPublishVolume', 'ControllerUnpublishVolume', 'DeleteVolume'] as const;
-const WHY = 'no NodeStage (the NFS driver has no STAGE_UNSTAGE_VOLUME) and no NodePublish/NodeUnpublish: '
-  + 'they mount with the kernel NFS client, which this machine\'s kernel lacks';
+const WHY =
+  'no NodeStage (the NFS driver has no STAGE_UNSTAGE_VOLUME) and no NodePublish/NodeUnpublish: ' +
+  "they mount with the kernel NFS client, which this machine's kernel lacks";
 
 /**
  * The NFS plugin's controller cycle against a real nfs-ganesha (rpcbind in a private network namespace):
@@ -45,9 +46,29 @@ export async function runNfsCycleBench(): Promise<BenchResult> {
     const log = join(dir, 'ganesha.log');
     const pid = join(dir, 'ganesha.pid');
     rpcbind = await startRpcbind();
-    plugin = await startPlugin(['nfs', '--node-id', NODE, '--export-root', root, '--state-dir', join(dir, 'state'),
-      '--ganesha-config', conf, '--ganesha-pidfile', pid, '--ganesha-log', log, '--bind-address', '127.0.0.1',
-      '--default-volume-size', '16Mi'], join(dir, 'csi.sock'), { BERTH_LOG_LEVEL: 'warn' });
+    plugin = await startPlugin(
+      [
+        'nfs',
+        '--node-id',
+        NODE,
+        '--export-root',
+        root,
+        '--state-dir',
+        join(dir, 'state'),
+        '--ganesha-config',
+        conf,
+        '--ganesha-pidfile',
+        pid,
+        '--ganesha-log',
+        log,
+        '--bind-address',
+        '127.0.0.1',
+        '--default-volume-size',
+        '16Mi',
+      ],
+      join(dir, 'csi.sock'),
+      { BERTH_LOG_LEVEL: 'warn' },
+    );
     if (!existsSync(conf)) throw new Error('the NFS plugin did not write the ganesha config');
     ganesha = await startGanesha(conf, log, pid);
 
@@ -60,7 +81,8 @@ export async function runNfsCycleBench(): Promise<BenchResult> {
       const ms = await timeMs(async () => {
         let volumeId = '';
         t.CreateVolume = await timeMs(async () => {
-          volumeId = (await c.controller('CreateVolume', { name: `bench-${i}`, capacityRange: { requiredBytes: String(16 << 20) }, volumeCapabilities: [cap] })).volume!.volumeId;
+          volumeId = (await c.controller('CreateVolume', { name: `bench-${i}`, capacityRange: { requiredBytes: String(16 << 20) }, volumeCapabilities: [cap] }))
+            .volume!.volumeId;
         });
         t.ControllerPublishVolume = await timeMs(() => c.controller('ControllerPublishVolume', { volumeId, nodeId: NODE, volumeCapability: cap }));
         t.ControllerUnpublishVolume = await timeMs(() => c.controller('ControllerUnpublishVolume', { volumeId, nodeId: NODE }));
@@ -78,8 +100,8 @@ export async function runNfsCycleBench(): Promise<BenchResult> {
     return {
       lines: [
         `raw grpc-js unary round trip (unix socket, ${raw.length} calls): p50 ${fmtMs(rawP50)}, p95 ${fmtMs(percentile(raw, 95))}`,
-        `nfs plugin create→ControllerPublish→ControllerUnpublish→delete (${CYCLES} cycles, btrfs subvolume + per-volume ganesha export): `
-          + `p50 ${fmtMs(cycleP50)}, p95 ${fmtMs(percentile(cycles, 95))}`,
+        `nfs plugin create→ControllerPublish→ControllerUnpublish→delete (${CYCLES} cycles, btrfs subvolume + per-volume ganesha export): ` +
+          `p50 ${fmtMs(cycleP50)}, p95 ${fmtMs(percentile(cycles, 95))}`,
         `  measured: those 4 controller calls only — ${WHY}`,
         `  per step p50: ${STEPS.map((s) => `${s} ${fmtMs(percentile(steps.get(s)!, 50))}`).join(', ')}`,
         `ratio cycle p50 / raw round trip p50: ${(cycleP50 / rawP50).toFixed(0)}× (each step rewrites ganesha.conf and waits for the SIGHUP reload; create/delete add btrfs subvolume + qgroup work)`,

@@ -21,7 +21,11 @@ const PASSPHRASE = 'bench-passphrase';
 
 function ensureRestic(): string | undefined {
   if (spawnSync('sh', ['-c', 'command -v restic']).status === 0) return undefined;
-  const install = spawnSync('sh', ['-c', 'apt-get install -y --no-install-recommends restic || (apt-get update && apt-get install -y --no-install-recommends restic)'], { encoding: 'utf8' });
+  const install = spawnSync(
+    'sh',
+    ['-c', 'apt-get install -y --no-install-recommends restic || (apt-get update && apt-get install -y --no-install-recommends restic)'],
+    { encoding: 'utf8' },
+  );
   if (spawnSync('sh', ['-c', 'command -v restic']).status === 0) return undefined;
   return `restic is not installed and apt-get could not install it: ${install.stderr.trim().split('\n').slice(-1)[0] ?? ''}`;
 }
@@ -105,12 +109,16 @@ export async function runRepositoryBench(sizeMiB = 1024): Promise<{ lines: strin
     const env = { ...process.env, RESTIC_PASSWORD: PASSPHRASE, RESTIC_CACHE_DIR: join(dir, 'restic-cache'), RESTIC_REPOSITORY: join(dir, 'restic-repo') };
     await restic(env, ['init']);
     const repo = await Repository.init(join(dir, 'berth-repo'), PASSPHRASE);
-    lines.push(`image: ${sizeMiB} MiB of random data; Berth compression codec: ${codecName(preferredCodec())}; restic ${execFileSync('restic', ['version']).toString().trim().split(' ')[1]}`);
+    lines.push(
+      `image: ${sizeMiB} MiB of random data; Berth compression codec: ${codecName(preferredCodec())}; restic ${execFileSync('restic', ['version']).toString().trim().split(' ')[1]}`,
+    );
 
     // Full backup. The image is in the page cache for both (it was just written).
     const resticFull = await timed(() => restic(env, ['backup', '--quiet', image]));
     const berthFull = await timed(() => berthBackup(repo, image, size));
-    lines.push(`full backup:  berth ${secs(berthFull.ms)} (${rate(size, berthFull.ms)})  restic ${secs(resticFull.ms)} (${rate(size, resticFull.ms)})  ratio ${(resticFull.ms / berthFull.ms).toFixed(2)}× (target ≥ 2×)`);
+    lines.push(
+      `full backup:  berth ${secs(berthFull.ms)} (${rate(size, berthFull.ms)})  restic ${secs(resticFull.ms)} (${rate(size, resticFull.ms)})  ratio ${(resticFull.ms / berthFull.ms).toFixed(2)}× (target ≥ 2×)`,
+    );
 
     // Incremental after 1% changed in scattered 4 KiB writes.
     const ranges = await scatter(image, size);
@@ -134,7 +142,9 @@ export async function runRepositoryBench(sizeMiB = 1024): Promise<{ lines: strin
       execFileSync('sync');
     });
     const berthRestore = await timed(() => repo.restoreVolume(berthIncr.value.id, 'disk', berthOut));
-    lines.push(`restore:      berth ${secs(berthRestore.ms)} (${rate(size, berthRestore.ms)})  restic ${secs(resticRestore.ms)} (${rate(size, resticRestore.ms)})  ratio ${(resticRestore.ms / berthRestore.ms).toFixed(2)}× (target ≥ 1×)`);
+    lines.push(
+      `restore:      berth ${secs(berthRestore.ms)} (${rate(size, berthRestore.ms)})  restic ${secs(resticRestore.ms)} (${rate(size, resticRestore.ms)})  ratio ${(resticRestore.ms / berthRestore.ms).toFixed(2)}× (target ≥ 1×)`,
+    );
 
     const same = execFileSync('cmp', ['--silent', berthOut, image], { stdio: 'pipe' }).length === 0;
     lines.push(`berth restore matches the image: ${same ? 'yes' : 'NO'}`);

@@ -8,7 +8,12 @@ import { UsageError } from './output';
  * print them and exit with the code's exit code (exit-codes.ts). Status 0: no answer at all.
  */
 export class ApiError extends BerthError {
-  constructor(readonly status: number, message: string, details?: readonly FieldError[], code?: ErrorCode) {
+  constructor(
+    readonly status: number,
+    message: string,
+    details?: readonly FieldError[],
+    code?: ErrorCode,
+  ) {
     super(code ?? codeForHttpStatus(status), message, { details });
   }
 }
@@ -50,7 +55,7 @@ export class ApiClient {
   async call<R extends Route>(route: R, ...[input]: Input<R>): Promise<ReplyOf<R>> {
     const parts = (input ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown };
     // POSTs always carry a JSON body (an empty object when the route takes no fields), as before.
-    const body = route.method === 'POST' ? parts.body ?? {} : undefined;
+    const body = route.method === 'POST' ? (parts.body ?? {}) : undefined;
     return this.request<ReplyOf<R>>(route.method, `${pathOf(route.url, parts.params)}${queryOf(parts.query)}`, body);
   }
 
@@ -68,14 +73,20 @@ export class ApiClient {
     try {
       res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (error) {
-      throw new ApiError(0, `cannot reach the Berth server at ${this.options.server}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
+      throw new ApiError(
+        0,
+        `cannot reach the Berth server at ${this.options.server}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`,
+      );
     }
     const text = await res.text();
     let data: unknown;
     try {
       data = text ? (JSON.parse(text) as unknown) : undefined;
     } catch {
-      throw new ApiError(res.status, `the server at ${this.options.server} answered HTTP ${res.status} with something that is not JSON (is it a Berth server?)`);
+      throw new ApiError(
+        res.status,
+        `the server at ${this.options.server} answered HTTP ${res.status} with something that is not JSON (is it a Berth server?)`,
+      );
     }
     if (!res.ok) {
       const err = data as { message?: string; code?: unknown; errors?: unknown } | undefined;

@@ -11,13 +11,21 @@ const FINISHED = new Set<Backup['state']>(['ready', 'failed']);
 const sum = (b: Backup, f: (v: BackupVolume) => number) => b.volumes.reduce((a, v) => a + f(v), 0);
 
 const BACKUP_COLUMNS: Column<Backup>[] = [
-  ['id', (b) => b.id], ['app', (b) => b.app], ['repository', (b) => b.repository], ['schedule', (b) => b.schedule],
-  ['state', (b) => b.state], ['volumes', (b) => b.volumes.length], ['size', (b) => formatBytes(sum(b, (v) => v.bytesTotal))],
-  ['new', (b) => formatBytes(sum(b, (v) => v.bytesNew ?? 0))], ['consistency', (b) => b.consistency],
-  ['started', (b) => b.startedAt], ['origin', (b) => b.origin],
+  ['id', (b) => b.id],
+  ['app', (b) => b.app],
+  ['repository', (b) => b.repository],
+  ['schedule', (b) => b.schedule],
+  ['state', (b) => b.state],
+  ['volumes', (b) => b.volumes.length],
+  ['size', (b) => formatBytes(sum(b, (v) => v.bytesTotal))],
+  ['new', (b) => formatBytes(sum(b, (v) => v.bytesNew ?? 0))],
+  ['consistency', (b) => b.consistency],
+  ['started', (b) => b.startedAt],
+  ['origin', (b) => b.origin],
 ];
 
-const seconds = (s: number | undefined) => (s === undefined ? '-' : s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`);
+const seconds = (s: number | undefined) =>
+  s === undefined ? '-' : s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
 
 /** One line of progress: used for plain (non-TTY) output and in describe. */
 export function progressLine(b: Backup): string {
@@ -27,20 +35,32 @@ export function progressLine(b: Backup): string {
 
 function printBackup(b: Backup): void {
   const w = (s: string) => process.stdout.write(`${s}\n`);
-  w(`backup ${b.id} of ${b.app} in repository ${b.repository}: ${b.state}${b.consistency ? `, ${b.consistency}` : ''}${b.schedule ? ` (schedule ${b.schedule})` : ''}${b.origin === 'repository' ? ' [found in the repository only]' : ''}`);
+  w(
+    `backup ${b.id} of ${b.app} in repository ${b.repository}: ${b.state}${b.consistency ? `, ${b.consistency}` : ''}${b.schedule ? ` (schedule ${b.schedule})` : ''}${b.origin === 'repository' ? ' [found in the repository only]' : ''}`,
+  );
   if (b.message) w(`  message: ${b.message}`);
-  w(`  started ${b.startedAt}${b.finishedAt ? `, finished ${b.finishedAt}` : ''}${b.parent ? `, incremental to ${b.parent}` : ''}${b.bytesAdded !== undefined ? `, repository grew ${formatBytes(b.bytesAdded)}` : ''}`);
+  w(
+    `  started ${b.startedAt}${b.finishedAt ? `, finished ${b.finishedAt}` : ''}${b.parent ? `, incremental to ${b.parent}` : ''}${b.bytesAdded !== undefined ? `, repository grew ${formatBytes(b.bytesAdded)}` : ''}`,
+  );
   w(`  ${progressLine(b)}`);
   for (const h of b.hooks ?? []) w(`  ${h.phase} in ${h.taskId}: exit ${h.exitCode}${h.output.trim() ? `: ${h.output.trim()}` : ''}`);
   for (const v of b.volumes) {
-    w(`  ${v.volume}  ${v.claimId}  ${v.nodeId ?? '-'}  ${v.state}  ${formatBytes(v.bytesDone)}/${formatBytes(v.bytesTotal)}  new ${formatBytes(v.bytesNew ?? 0)}  ${v.filesDone} files${v.path ? `  ${v.path}/${v.changeDetection ?? '-'}` : ''}${v.message ? `  ${v.message}` : ''}`);
+    w(
+      `  ${v.volume}  ${v.claimId}  ${v.nodeId ?? '-'}  ${v.state}  ${formatBytes(v.bytesDone)}/${formatBytes(v.bytesTotal)}  new ${formatBytes(v.bytesNew ?? 0)}  ${v.filesDone} files${v.path ? `  ${v.path}/${v.changeDetection ?? '-'}` : ''}${v.message ? `  ${v.message}` : ''}`,
+    );
   }
 }
 
 /** Polls a backup until it is ready or failed, showing progress on stderr (a bar on a terminal, lines otherwise). */
 async function waitForBackup(api: ApiClient, id: string, intervalMs = 500): Promise<Backup> {
   const tty = Boolean(process.stderr.isTTY);
-  const bar = tty ? new SingleBar({ stream: process.stderr, format: '{state} [{bar}] {percentage}% | {done}/{size} | {files} files | {rate}/s | ETA {eta_text}', hideCursor: true }) : undefined;
+  const bar = tty
+    ? new SingleBar({
+        stream: process.stderr,
+        format: '{state} [{bar}] {percentage}% | {done}/{size} | {files} files | {rate}/s | ETA {eta_text}',
+        hideCursor: true,
+      })
+    : undefined;
   let started = false;
   let lastLine = '';
   let lastPrinted = 0;
@@ -48,8 +68,18 @@ async function waitForBackup(api: ApiClient, id: string, intervalMs = 500): Prom
     const b = await api.call(getBackup, { params: { id } });
     const p = b.progress;
     if (bar) {
-      const payload = { state: b.state, done: formatBytes(p.bytesDone), size: formatBytes(p.bytesTotal), files: p.filesDone, rate: formatBytes(p.bytesPerSecond ?? 0), eta_text: seconds(p.etaSeconds) };
-      if (!started) { bar.start(Math.max(1, p.bytesTotal), p.bytesDone, payload); started = true; }
+      const payload = {
+        state: b.state,
+        done: formatBytes(p.bytesDone),
+        size: formatBytes(p.bytesTotal),
+        files: p.filesDone,
+        rate: formatBytes(p.bytesPerSecond ?? 0),
+        eta_text: seconds(p.etaSeconds),
+      };
+      if (!started) {
+        bar.start(Math.max(1, p.bytesTotal), p.bytesDone, payload);
+        started = true;
+      }
       bar.setTotal(Math.max(1, p.bytesTotal));
       bar.update(p.bytesDone, payload);
     } else {
@@ -72,7 +102,9 @@ async function waitForBackup(api: ApiClient, id: string, intervalMs = 500): Prom
 /** `berth backup create|list|describe|delete`: backups of apps into the cluster's repositories. */
 export function backupCommand(api: () => ApiClient): Command {
   const backup = new Command('backup').description('backups of apps (hooks, snapshots, data) into a backup repository').exitOverride();
-  backup.command('create').description('back up an app: recovery point, then every volume into the repository (incremental to the last backup)')
+  backup
+    .command('create')
+    .description('back up an app: recovery point, then every volume into the repository (incremental to the last backup)')
     .argument('<app>')
     .option('--repository <name>', 'repository name (default: the only one, or the one named default)')
     .option('--location <path>', 'repository by its location instead of its name')
@@ -90,21 +122,33 @@ export function backupCommand(api: () => ApiClient): Command {
       else printBackup(b);
       if (b.state === 'failed') throw new Error(b.message ?? `backup ${b.id} failed`);
     });
-  backup.command('list').alias('ls').description('backups: this cluster\'s records and those found only in a repository')
-    .option('--app <name>', 'only this app\'s').option('-o, --output <format>', 'table, json or yaml')
+  backup
+    .command('list')
+    .alias('ls')
+    .description("backups: this cluster's records and those found only in a repository")
+    .option('--app <name>', "only this app's")
+    .option('-o, --output <format>', 'table, json or yaml')
     .action(async (opts: { app?: string; output?: string }) => {
       const format = parseFormat(opts.output);
       const data = await api().call(listBackups, { query: opts.app ? { app: opts.app } : {} });
       printRows(format, data, BACKUP_COLUMNS, data.items);
     });
-  backup.command('describe').description('one backup: volumes, bytes, progress').argument('<id>').option('-o, --output <format>', 'table, json or yaml')
+  backup
+    .command('describe')
+    .description('one backup: volumes, bytes, progress')
+    .argument('<id>')
+    .option('-o, --output <format>', 'table, json or yaml')
     .action(async (id: string, opts: { output?: string }) => {
       const format = parseFormat(opts.output);
       const b = await api().call(getBackup, { params: { id } });
       if (format !== 'table') printRows(format, b, [], []);
       else printBackup(b);
     });
-  backup.command('delete').alias('rm').description('delete a backup (its data is reclaimed by `berth repo prune`)').argument('<id>')
+  backup
+    .command('delete')
+    .alias('rm')
+    .description('delete a backup (its data is reclaimed by `berth repo prune`)')
+    .argument('<id>')
     .action(async (id: string) => {
       const res = await api().call(deleteBackup, { params: { id } });
       process.stdout.write(`${res.message}\n`);

@@ -23,14 +23,19 @@ export function untilSignal(stop: () => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     // A second Ctrl-C while stopping must not start a second shutdown.
-    const handler = () => { if (stopping) return; stopping = true; void stop().finally(() => resolve()); };
+    const handler = () => {
+      if (stopping) return;
+      stopping = true;
+      void stop().finally(() => resolve());
+    };
     process.once('SIGINT', handler);
     process.once('SIGTERM', handler);
   });
 }
 
 export function daemonCommands(): Command[] {
-  const server = new Command('server').description('run the control plane: HTTP API, agent endpoint, scheduler and controllers (state in SQLite)')
+  const server = new Command('server')
+    .description('run the control plane: HTTP API, agent endpoint, scheduler and controllers (state in SQLite)')
     .option('--data-dir <dir>', 'where the SQLite store lives', '/var/lib/berth/server')
     .option('--listen <host:port>', 'HTTP API address (a token is required beyond loopback)', '127.0.0.1:7420')
     .option('--agent-listen <host:port>', 'gRPC address agents sync with', '127.0.0.1:7421')
@@ -40,14 +45,26 @@ export function daemonCommands(): Command[] {
     .action(async (opts: { dataDir: string; listen: string; agentListen: string; token?: string; nodeDownAfter: string }) => {
       const seconds = Number(opts.nodeDownAfter);
       if (!(seconds > 0)) throw new UsageError(`--node-down-after must be a positive number of seconds, got ${opts.nodeDownAfter}`);
-      const running = await startServer({ ...opts, token: opts.token ?? process.env.BERTH_TOKEN, nodeDownAfterMs: seconds * 1000, log: createLogger('berth.server') });
+      const running = await startServer({
+        ...opts,
+        token: opts.token ?? process.env.BERTH_TOKEN,
+        nodeDownAfterMs: seconds * 1000,
+        log: createLogger('berth.server'),
+      });
       process.stdout.write(`berth server: API ${running.url}, agents ${running.agentAddress}\n`);
       await untilSignal(() => running.stop());
     });
 
-  const agent = new Command('agent').description('run the node agent: reports resources and CSI plugins, runs assigned tasks')
-    .option('--join <host:port>', 'the server\'s agent endpoint (its --agent-listen)', '127.0.0.1:7421')
-    .option('--node-id <id>', 'this node\'s id', hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-'))
+  const agent = new Command('agent')
+    .description('run the node agent: reports resources and CSI plugins, runs assigned tasks')
+    .option('--join <host:port>', "the server's agent endpoint (its --agent-listen)", '127.0.0.1:7421')
+    .option(
+      '--node-id <id>',
+      "this node's id",
+      hostname()
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, '-'),
+    )
     .option('--listen <host:port>', 'address the server reaches this agent on (logs, exec)', '127.0.0.1:0')
     .option('--plugin-dir <dir>', 'CSI plugin registrations (one JSON file per plugin)')
     .option('--state-dir <dir>', 'agent state: publish targets, task records', '/var/lib/berth/agent')
@@ -55,15 +72,34 @@ export function daemonCommands(): Command[] {
     .option('--docker-socket <path>', 'dockerd API socket', '/var/run/docker.sock')
     .option('--label <key=value>', 'node label for constraints (repeatable)', collect, [])
     .option('--token <token>', 'token shared with the server (default: $BERTH_TOKEN); required to listen beyond loopback')
-    .action(async (opts: { join: string; nodeId: string; listen: string; pluginDir?: string; stateDir: string; runtime: string; dockerSocket: string; label: string[]; token?: string }) => {
-      if (!['docker', 'process', 'auto'].includes(opts.runtime)) throw new UsageError(`--runtime must be docker, process or auto, got ${opts.runtime}`);
-      const running = await startAgent({
-        nodeId: opts.nodeId, server: opts.join, listen: opts.listen, pluginDir: opts.pluginDir ?? join(opts.stateDir, 'plugins'),
-        stateDir: opts.stateDir, runtime: opts.runtime as 'docker' | 'process' | 'auto', dockerSocket: opts.dockerSocket,
-        labels: parseLabels(opts.label), token: opts.token ?? process.env.BERTH_TOKEN, log: createLogger('berth.agent').child({ node: opts.nodeId }),
-      });
-      process.stdout.write(`berth agent ${opts.nodeId}: ${running.runtime} runtime, syncing with ${opts.join}\n`);
-      await untilSignal(async () => running.stop());
-    });
+    .action(
+      async (opts: {
+        join: string;
+        nodeId: string;
+        listen: string;
+        pluginDir?: string;
+        stateDir: string;
+        runtime: string;
+        dockerSocket: string;
+        label: string[];
+        token?: string;
+      }) => {
+        if (!['docker', 'process', 'auto'].includes(opts.runtime)) throw new UsageError(`--runtime must be docker, process or auto, got ${opts.runtime}`);
+        const running = await startAgent({
+          nodeId: opts.nodeId,
+          server: opts.join,
+          listen: opts.listen,
+          pluginDir: opts.pluginDir ?? join(opts.stateDir, 'plugins'),
+          stateDir: opts.stateDir,
+          runtime: opts.runtime as 'docker' | 'process' | 'auto',
+          dockerSocket: opts.dockerSocket,
+          labels: parseLabels(opts.label),
+          token: opts.token ?? process.env.BERTH_TOKEN,
+          log: createLogger('berth.agent').child({ node: opts.nodeId }),
+        });
+        process.stdout.write(`berth agent ${opts.nodeId}: ${running.runtime} runtime, syncing with ${opts.join}\n`);
+        await untilSignal(async () => running.stop());
+      },
+    );
   return [server, agent];
 }

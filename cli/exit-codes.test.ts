@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { BackupNotFoundError, InvalidArgumentError, RepositoryExistsError, RepositoryLockedError, RepositoryNotFoundError, UnsupportedFormatError, WrongPassphraseError } from '../backup/repository';
+import {
+  BackupNotFoundError,
+  InvalidArgumentError,
+  RepositoryExistsError,
+  RepositoryLockedError,
+  RepositoryNotFoundError,
+  UnsupportedFormatError,
+  WrongPassphraseError,
+} from '../backup/repository';
 import { ApiError } from './api-client';
 import { describeError, exitCodeFor } from './exit-codes';
 import { UsageError } from './output';
@@ -31,8 +39,15 @@ describe('berth: exit codes', () => {
   });
 
   it('prints the field errors an answer carries under its message', () => {
-    assert.equal(describeError(new ApiError(400, 'invalid manifest', [{ path: 'App/a spec', message: 'no' }, { path: '', message: 'also' }])),
-      'invalid manifest\n  App/a spec: no\n  also');
+    assert.equal(
+      describeError(
+        new ApiError(400, 'invalid manifest', [
+          { path: 'App/a spec', message: 'no' },
+          { path: '', message: 'also' },
+        ]),
+      ),
+      'invalid manifest\n  App/a spec: no\n  also',
+    );
     assert.equal(describeError(new WrongPassphraseError('/r')), 'wrong passphrase for the backup repository at /r');
   });
 });

@@ -21,12 +21,20 @@ export type Column<T> = [string, (row: T) => unknown];
 
 /** Prints rows as an aligned table with upper-case headers, or the raw objects as JSON/YAML. */
 export function printRows<T>(format: OutputFormat, raw: unknown, columns: Column<T>[], rows: T[]): void {
-  if (format === 'json') { process.stdout.write(`${JSON.stringify(raw, null, 2)}\n`); return; }
-  if (format === 'yaml') { process.stdout.write(stringify(raw)); return; }
-  const cells = rows.map((r) => columns.map(([, get]) => {
-    const v = get(r);
-    return v === undefined || v === null || v === '' ? '-' : String(v);
-  }));
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify(raw, null, 2)}\n`);
+    return;
+  }
+  if (format === 'yaml') {
+    process.stdout.write(stringify(raw));
+    return;
+  }
+  const cells = rows.map((r) =>
+    columns.map(([, get]) => {
+      const v = get(r);
+      return v === undefined || v === null || v === '' ? '-' : String(v);
+    }),
+  );
   const headers = columns.map(([h]) => h.toUpperCase());
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((x, i) => (i === c.length - 1 ? x : x.padEnd(widths[i]))).join('   ');
@@ -40,6 +48,9 @@ export function formatBytes(bytes: number | string | undefined): string {
   const units = ['B', 'Ki', 'Mi', 'Gi', 'Ti'];
   let i = 0;
   let v = n;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
   return `${Number.isInteger(v) ? v : v.toFixed(1)}${units[i]}`;
 }

@@ -27,8 +27,13 @@ export function pluginCommands(): Command {
   plugin
     .command('local')
     .description('local CSI driver: btrfs pools (subvolume + quota per volume, snapshots), block volumes on loop devices')
-    .requiredOption('--node-id <id>', 'this node\'s id (topology key berth.io/node)')
-    .requiredOption('--pool <spec>', 'NAME=PATH (mounted btrfs), NAME=file:PATH:SIZE (loop-backed btrfs image), NAME=dir:PATH (unenforced); repeatable', collect, [])
+    .requiredOption('--node-id <id>', "this node's id (topology key berth.io/node)")
+    .requiredOption(
+      '--pool <spec>',
+      'NAME=PATH (mounted btrfs), NAME=file:PATH:SIZE (loop-backed btrfs image), NAME=dir:PATH (unenforced); repeatable',
+      collect,
+      [],
+    )
     .requiredOption('--socket <path>', 'unix socket to serve CSI on (created 0600)')
     .option('--state-dir <dir>', 'plugin state and file-pool mounts', '/var/lib/berth/local')
     .option('--default-volume-size <size>', 'capacity of a volume whose request names none', '1Gi')
@@ -36,8 +41,12 @@ export function pluginCommands(): Command {
     .action(async (opts: { nodeId: string; pool: string[]; socket: string; stateDir: string; defaultVolumeSize: string; maxVolumesPerNode: string }) => {
       const pools: PoolSpec[] = opts.pool.map((spec) => asUsage(() => parsePoolSpec(spec)));
       await startLocalPlugin({
-        nodeId: opts.nodeId, pools, socket: opts.socket, stateDir: opts.stateDir,
-        defaultVolumeBytes: asUsage(() => parseSize(opts.defaultVolumeSize)), maxVolumesPerNode: wholeNumber(opts.maxVolumesPerNode, '--max-volumes-per-node'),
+        nodeId: opts.nodeId,
+        pools,
+        socket: opts.socket,
+        stateDir: opts.stateDir,
+        defaultVolumeBytes: asUsage(() => parseSize(opts.defaultVolumeSize)),
+        maxVolumesPerNode: wholeNumber(opts.maxVolumesPerNode, '--max-volumes-per-node'),
       });
     });
   plugin.addCommand(pluginRegisterCommand());

@@ -12,23 +12,34 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], flag: str
 }
 
 interface IscsiCommandOptions {
-  nodeId: string; socket: string; stateDir: string; mode: string; pool: string[]; portal: string; iqnPrefix: string;
-  initiatorIqn?: string; initiatorAddress?: string; nodeInitiator: string[]; attach: string; defaultFsType: string;
-  defaultVolumeSize: string; reconcileInterval: string;
+  nodeId: string;
+  socket: string;
+  stateDir: string;
+  mode: string;
+  pool: string[];
+  portal: string;
+  iqnPrefix: string;
+  initiatorIqn?: string;
+  initiatorAddress?: string;
+  nodeInitiator: string[];
+  attach: string;
+  defaultFsType: string;
+  defaultVolumeSize: string;
+  reconcileInterval: string;
 }
 
 /** `berth plugin iscsi`: the iSCSI CSI driver (LUNs on a tgt target; node attach by iscsiadm or in user space). */
 export function iscsiPluginCommand(): Command {
   return new Command('iscsi')
     .description('iSCSI CSI driver: a sparse backing file + tgt target per volume; node attach via iscsiadm or qemu-nbd + nbdfuse')
-    .requiredOption('--node-id <id>', 'this node\'s id (what NodeGetInfo reports and ControllerPublish names)')
+    .requiredOption('--node-id <id>', "this node's id (what NodeGetInfo reports and ControllerPublish names)")
     .requiredOption('--socket <path>', 'unix socket to serve CSI on (created 0600)')
     .option('--state-dir <dir>', 'plugin state and attach directories', '/var/lib/berth/iscsi')
     .option('--mode <mode>', 'services to run: all | controller | node', 'all')
     .option('--pool <spec>', 'NAME=PATH: directory for backing files (xfs/btrfs for reflink snapshots); repeatable, first is default', collect, [])
     .option('--portal <host:port>', 'where tgtd listens and initiators connect', '127.0.0.1:3260')
     .option('--iqn-prefix <iqn>', 'targets are PREFIX:VOLUME_ID', DEFAULT_IQN_PREFIX)
-    .option('--initiator-iqn <iqn>', 'this node\'s initiator name (default PREFIX:node.NODE_ID)')
+    .option('--initiator-iqn <iqn>', "this node's initiator name (default PREFIX:node.NODE_ID)")
     .option('--initiator-address <ip>', 'also bind this node by the address its initiator connects from')
     .option('--node-initiator <spec>', 'NODEID=IQN|ADDRESS[,…]: how the controller admits another node; repeatable', collect, [])
     .option('--attach <how>', 'auto | kernel | userspace', 'auto')
@@ -56,12 +67,20 @@ export function iscsiPluginCommand(): Command {
       const interval = Number(opts.reconcileInterval);
       if (!Number.isSafeInteger(interval) || interval < 0) throw new Error('--reconcile-interval must be a non-negative integer');
       await startIscsiPlugin({
-        nodeId: opts.nodeId, socket: opts.socket, stateDir: opts.stateDir,
+        nodeId: opts.nodeId,
+        socket: opts.socket,
+        stateDir: opts.stateDir,
         mode: oneOf<ServiceMode>(opts.mode, ['all', 'controller', 'node'], '--mode'),
-        pools: opts.pool.map(parsePoolSpec), portal: opts.portal, iqnPrefix, initiatorIqn, initiatorAddress, nodeInitiators,
+        pools: opts.pool.map(parsePoolSpec),
+        portal: opts.portal,
+        iqnPrefix,
+        initiatorIqn,
+        initiatorAddress,
+        nodeInitiators,
         attach: oneOf<AttachMode>(opts.attach, ['auto', 'kernel', 'userspace'], '--attach'),
         defaultFsType: oneOf<FsType>(opts.defaultFsType, ['ext4', 'xfs'], '--default-fs-type'),
-        defaultVolumeBytes: parseSize(opts.defaultVolumeSize), reconcileIntervalMs: interval,
+        defaultVolumeBytes: parseSize(opts.defaultVolumeSize),
+        reconcileIntervalMs: interval,
       });
     });
 }

@@ -35,7 +35,7 @@ interface NfsCommandOptions {
 export function nfsPluginCommand(): Command {
   return new Command('nfs')
     .description('NFS CSI driver: a directory (btrfs subvolume + quota) and its own nfs-ganesha export per volume; nodes mount with the kernel NFS client')
-    .requiredOption('--node-id <id>', 'this node\'s id (NodeGetInfo); an IP address id needs no --node-address entry')
+    .requiredOption('--node-id <id>', "this node's id (NodeGetInfo); an IP address id needs no --node-address entry")
     .requiredOption('--socket <path>', 'unix socket to serve CSI on (created 0600)')
     .option('--state-dir <dir>', 'plugin state', '/var/lib/berth/nfs')
     .option('--export-root <dir>', 'controller: directory to provision volumes under (btrfs: enforced quotas); without it only the node service runs')
@@ -63,10 +63,17 @@ export function nfsPluginCommand(): Command {
         stateDir: opts.stateDir,
         exportRoot: opts.exportRoot,
         serverAddress: opts.server ?? opts.bindAddress,
-        ganesha: controller ? {
-          configPath: opts.ganeshaConfig as string, pidFile: opts.ganeshaPidfile as string, logFile: opts.ganeshaLog,
-          bindAddress: opts.bindAddress, nfsPort: port(opts.nfsPort, '--nfs-port'), mountPort: port(opts.mountPort, '--mount-port'), recoveryRoot,
-        } : undefined,
+        ganesha: controller
+          ? {
+              configPath: opts.ganeshaConfig as string,
+              pidFile: opts.ganeshaPidfile as string,
+              logFile: opts.ganeshaLog,
+              bindAddress: opts.bindAddress,
+              nfsPort: port(opts.nfsPort, '--nfs-port'),
+              mountPort: port(opts.mountPort, '--mount-port'),
+              recoveryRoot,
+            }
+          : undefined,
         nodeAddresses: new Map(opts.nodeAddress.map(parseNodeAddress)),
         defaultVolumeBytes: parseSize(opts.defaultVolumeSize),
         maxVolumesPerNode: Number(opts.maxVolumesPerNode),

@@ -27,11 +27,12 @@ function parsePool(spec: string): { name: string; parameters: Record<string, str
  * plugin must answer GetPluginInfo with that name and Probe ready first.
  */
 export function pluginRegisterCommand(): Command {
-  return new Command('register').description('register a CSI plugin (any CSI driver) with this node\'s agent')
+  return new Command('register')
+    .description("register a CSI plugin (any CSI driver) with this node's agent")
     .requiredOption('--name <driver>', 'the CSI driver name the plugin reports (GetPluginInfo)')
     .requiredOption('--endpoint <endpoint>', 'unix:///path/to/csi.sock or host:port')
     .option('--pool <spec>', 'NAME or NAME:key=value,… — a pool and the parameters that select it; repeatable', collect, [])
-    .option('--plugin-dir <dir>', 'the agent\'s registration directory', '/var/lib/berth/agent/plugins')
+    .option('--plugin-dir <dir>', "the agent's registration directory", '/var/lib/berth/agent/plugins')
     .option('--check', 'refuse unless the plugin answers as --name and is ready')
     .action(async (opts: { name: string; endpoint: string; pool: string[]; pluginDir: string; check?: boolean }) => {
       const problem = csiDriverNameProblem(opts.name);

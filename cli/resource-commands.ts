@@ -1,8 +1,25 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import {
-  apply as applyRoute, type AppDescription, deleteApp, deleteStorageClass, describeApp, getApp, type Items, listApps, listClaims, listEvents, listNodes,
-  listPlugins, listRecoveryPoints, listReservations, listStorageClasses, listTasks, listVolumes, scaleApp, taskLogs,
+  apply as applyRoute,
+  type AppDescription,
+  deleteApp,
+  deleteStorageClass,
+  describeApp,
+  getApp,
+  type Items,
+  listApps,
+  listClaims,
+  listEvents,
+  listNodes,
+  listPlugins,
+  listRecoveryPoints,
+  listReservations,
+  listStorageClasses,
+  listTasks,
+  listVolumes,
+  scaleApp,
+  taskLogs,
 } from '../api';
 import type { ApiClient } from './api-client';
 import { RECOVERY_POINT_COLUMNS } from './backup-commands';
@@ -31,21 +48,113 @@ function table<T>(list: (api: ApiClient) => Promise<Items<T>>, columns: Column<T
 }
 
 const TABLES: Record<string, Table> = {
-  apps: table((api) => api.call(listApps), [['name', (r) => r.name], ['instances', (r) => r.instances], ['running', (r) => r.running], ['generation', (r) => r.generation], ['state', (r) => r.state]],
-    (api, name) => api.call(getApp, { params: { name } })),
-  tasks: table((api) => api.call(listTasks), [['id', (r) => r.id], ['app', (r) => r.app], ['node', (r) => r.nodeId], ['state', (r) => r.state], ['restarts', (r) => r.restarts], ['message', (r) => r.message]]),
-  nodes: table((api) => api.call(listNodes), [['id', (r) => r.id], ['state', (r) => r.state], ['address', (r) => r.address], ['cpu', (r) => r.cpuCores], ['memory', (r) => formatBytes(r.memoryBytes)],
-    ['pools', (r) => (r.pools ?? []).map((p) => `${p.plugin}/${p.pool}=${formatBytes(p.availableBytes)}`).join(' ')]]),
-  volumes: table((api) => api.call(listVolumes), [['id', (r) => r.id], ['plugin', (r) => r.plugin], ['node', (r) => r.nodeId], ['size', (r) => formatBytes(r.capacityBytes)], ['claim', (r) => r.claimId], ['state', (r) => r.state]]),
-  claims: table((api) => api.call(listClaims), [['id', (r) => r.id], ['class', (r) => r.storageClass], ['size', (r) => formatBytes(r.sizeBytes)], ['volume', (r) => r.volumeId], ['state', (r) => r.state]]),
-  reservations: table((api) => api.call(listReservations), [['holder', (r) => r.holderId], ['node', (r) => r.nodeId], ['kind', (r) => r.kind], ['cpu', (r) => r.cpu], ['memory', (r) => formatBytes(r.memoryBytes)], ['storage', (r) => r.storage]]),
+  apps: table(
+    (api) => api.call(listApps),
+    [
+      ['name', (r) => r.name],
+      ['instances', (r) => r.instances],
+      ['running', (r) => r.running],
+      ['generation', (r) => r.generation],
+      ['state', (r) => r.state],
+    ],
+    (api, name) => api.call(getApp, { params: { name } }),
+  ),
+  tasks: table(
+    (api) => api.call(listTasks),
+    [
+      ['id', (r) => r.id],
+      ['app', (r) => r.app],
+      ['node', (r) => r.nodeId],
+      ['state', (r) => r.state],
+      ['restarts', (r) => r.restarts],
+      ['message', (r) => r.message],
+    ],
+  ),
+  nodes: table(
+    (api) => api.call(listNodes),
+    [
+      ['id', (r) => r.id],
+      ['state', (r) => r.state],
+      ['address', (r) => r.address],
+      ['cpu', (r) => r.cpuCores],
+      ['memory', (r) => formatBytes(r.memoryBytes)],
+      ['pools', (r) => (r.pools ?? []).map((p) => `${p.plugin}/${p.pool}=${formatBytes(p.availableBytes)}`).join(' ')],
+    ],
+  ),
+  volumes: table(
+    (api) => api.call(listVolumes),
+    [
+      ['id', (r) => r.id],
+      ['plugin', (r) => r.plugin],
+      ['node', (r) => r.nodeId],
+      ['size', (r) => formatBytes(r.capacityBytes)],
+      ['claim', (r) => r.claimId],
+      ['state', (r) => r.state],
+    ],
+  ),
+  claims: table(
+    (api) => api.call(listClaims),
+    [
+      ['id', (r) => r.id],
+      ['class', (r) => r.storageClass],
+      ['size', (r) => formatBytes(r.sizeBytes)],
+      ['volume', (r) => r.volumeId],
+      ['state', (r) => r.state],
+    ],
+  ),
+  reservations: table(
+    (api) => api.call(listReservations),
+    [
+      ['holder', (r) => r.holderId],
+      ['node', (r) => r.nodeId],
+      ['kind', (r) => r.kind],
+      ['cpu', (r) => r.cpu],
+      ['memory', (r) => formatBytes(r.memoryBytes)],
+      ['storage', (r) => r.storage],
+    ],
+  ),
   snapshots: table((api) => api.call(listRecoveryPoints), RECOVERY_POINT_COLUMNS),
-  storageclasses: table((api) => api.call(listStorageClasses), [['name', (r) => r.name], ['plugin', (r) => r.plugin], ['binding', (r) => r.bindingMode], ['reclaim', (r) => r.reclaimPolicy]]),
-  plugins: table((api) => api.call(listPlugins), [['name', (r) => r.name], ['nodes', (r) => (r.nodes ?? []).join(',')], ['capabilities', (r) => (r.controllerCapabilities ?? []).length]]),
-  events: table((api) => api.call(listEvents), [['time', (r) => r.time], ['object', (r) => r.object], ['reason', (r) => r.reason], ['message', (r) => r.message]]),
+  storageclasses: table(
+    (api) => api.call(listStorageClasses),
+    [
+      ['name', (r) => r.name],
+      ['plugin', (r) => r.plugin],
+      ['binding', (r) => r.bindingMode],
+      ['reclaim', (r) => r.reclaimPolicy],
+    ],
+  ),
+  plugins: table(
+    (api) => api.call(listPlugins),
+    [
+      ['name', (r) => r.name],
+      ['nodes', (r) => (r.nodes ?? []).join(',')],
+      ['capabilities', (r) => (r.controllerCapabilities ?? []).length],
+    ],
+  ),
+  events: table(
+    (api) => api.call(listEvents),
+    [
+      ['time', (r) => r.time],
+      ['object', (r) => r.object],
+      ['reason', (r) => r.reason],
+      ['message', (r) => r.message],
+    ],
+  ),
 };
-const ALIASES: Record<string, string> = { app: 'apps', task: 'tasks', node: 'nodes', volume: 'volumes', vol: 'volumes', claim: 'claims',
-  reservation: 'reservations', snapshot: 'snapshots', storageclass: 'storageclasses', sc: 'storageclasses', plugin: 'plugins', event: 'events' };
+const ALIASES: Record<string, string> = {
+  app: 'apps',
+  task: 'tasks',
+  node: 'nodes',
+  volume: 'volumes',
+  vol: 'volumes',
+  claim: 'claims',
+  reservation: 'reservations',
+  snapshot: 'snapshots',
+  storageclass: 'storageclasses',
+  sc: 'storageclasses',
+  plugin: 'plugins',
+  event: 'events',
+};
 
 function kindOf(kind: string): string {
   const k = ALIASES[kind] ?? kind;
@@ -62,7 +171,8 @@ function readManifest(file: string): string {
 }
 
 export function resourceCommands(api: () => ApiClient): Command[] {
-  const apply = new Command('apply').description('create or update apps, storage classes, plugins and secrets from a YAML/JSON manifest')
+  const apply = new Command('apply')
+    .description('create or update apps, storage classes, plugins and secrets from a YAML/JSON manifest')
     .requiredOption('-f, --file <file>', 'manifest file, or - for stdin')
     .option('--dry-run', 'validate only; change nothing')
     .action(async (opts: { file: string; dryRun?: boolean }) => {
@@ -70,8 +180,11 @@ export function resourceCommands(api: () => ApiClient): Command[] {
       for (const a of res.applied) process.stdout.write(`${a.kind.toLowerCase()}/${a.name} ${a.action}${opts.dryRun ? ' (dry run)' : ''}\n`);
     });
 
-  const get = new Command('get').description(`list objects: ${Object.keys(TABLES).join(', ')}`)
-    .argument('<kind>').argument('[name]').option('-o, --output <format>', 'table, json or yaml')
+  const get = new Command('get')
+    .description(`list objects: ${Object.keys(TABLES).join(', ')}`)
+    .argument('<kind>')
+    .argument('[name]')
+    .option('-o, --output <format>', 'table, json or yaml')
     .action(async (kindArg: string, name: string | undefined, opts: { output?: string }) => {
       const format = parseFormat(opts.output);
       const kind = kindOf(kindArg);
@@ -79,18 +192,26 @@ export function resourceCommands(api: () => ApiClient): Command[] {
       await TABLES[kind].print(api(), format, name || undefined);
     });
 
-  const describe = new Command('describe').description('show an app with its tasks, claims, volumes, events and why pending tasks are pending')
-    .argument('<kind>', 'app').argument('<name>').option('-o, --output <format>', 'table, json or yaml')
+  const describe = new Command('describe')
+    .description('show an app with its tasks, claims, volumes, events and why pending tasks are pending')
+    .argument('<kind>', 'app')
+    .argument('<name>')
+    .option('-o, --output <format>', 'table, json or yaml')
     .action(async (kind: string, name: string, opts: { output?: string }) => {
       if (kindOf(kind) !== 'apps') throw new UsageError('describe supports: app');
       const format = parseFormat(opts.output);
       const d = await api().call(describeApp, { params: { name } });
-      if (format !== 'table') { printRows(format, d, [], []); return; }
+      if (format !== 'table') {
+        printRows(format, d, [], []);
+        return;
+      }
       printDescribe(d);
     });
 
-  const del = new Command('delete').description('delete an app (its volumes are deleted or retained per the storage class reclaim policy) or a storage class')
-    .argument('<kind>').argument('<name>')
+  const del = new Command('delete')
+    .description('delete an app (its volumes are deleted or retained per the storage class reclaim policy) or a storage class')
+    .argument('<kind>')
+    .argument('<name>')
     .action(async (kind: string, name: string) => {
       const k = kindOf(kind);
       if (k !== 'apps' && k !== 'storageclasses') throw new UsageError(`delete supports app and storageclass, not ${kind}`);
@@ -98,16 +219,20 @@ export function resourceCommands(api: () => ApiClient): Command[] {
       process.stdout.write(`${res.message}\n`);
     });
 
-  const scale = new Command('scale').description('change the number of instances of an app')
-    .argument('<app>').argument('<instances>')
+  const scale = new Command('scale')
+    .description('change the number of instances of an app')
+    .argument('<app>')
+    .argument('<instances>')
     .action(async (app: string, instances: string) => {
       if (!/^\d+$/.test(instances)) throw new UsageError(`instances must be a whole number, got ${JSON.stringify(instances)}`);
       const res = await api().call(scaleApp, { params: { name: app }, body: { instances: Number(instances) } });
       process.stdout.write(`${res.message}\n`);
     });
 
-  const logs = new Command('logs').description('print the output of a task (e.g. pg-0)')
-    .argument('<task>').option('--tail <n>', 'only the last n lines')
+  const logs = new Command('logs')
+    .description('print the output of a task (e.g. pg-0)')
+    .argument('<task>')
+    .option('--tail <n>', 'only the last n lines')
     .action(async (task: string, opts: { tail?: string }) => {
       // The server checks --tail (a whole number ≥ 1): what is not a number arrives as NaN and is refused.
       const res = await api().call(taskLogs, { params: { id: task }, query: opts.tail ? { tail: Number(opts.tail) } : {} });

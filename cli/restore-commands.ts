@@ -4,7 +4,15 @@ import { SingleBar } from 'cli-progress';
 import { BackupNotFoundError, Repository } from '../backup/repository';
 import { rephrase } from '../lib/errors';
 import {
-  addRepository, type BodyOf, createRestore, getRestore, listRepositories, listRestores, removeRepository, type RestoreRecord, type SnapshotRestoreResult,
+  addRepository,
+  type BodyOf,
+  createRestore,
+  getRestore,
+  listRepositories,
+  listRestores,
+  removeRepository,
+  type RestoreRecord,
+  type SnapshotRestoreResult,
 } from '../api';
 import { ApiClient, ApiError } from './api-client';
 import { type Column, formatBytes, parseFormat, printRows, UsageError, type OutputFormat } from './output';
@@ -27,7 +35,10 @@ function snapshotRestore(answer: RestoreRecord | SnapshotRestoreResult): Snapsho
 export function parseStorageClassMap(text: string | undefined): Record<string, string> | undefined {
   if (text === undefined) return undefined;
   const map: Record<string, string> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([^=\s]+)=([^=\s]+)$/.exec(part);
     if (!m) throw new UsageError(`--storage-class-map: expected OLD=NEW[,OLD=NEW…], got ${JSON.stringify(part)}`);
     if (m[1] in map) throw new UsageError(`--storage-class-map maps ${m[1]} twice`);
@@ -39,11 +50,17 @@ export function parseStorageClassMap(text: string | undefined): Record<string, s
 
 const sum = (r: RestoreView, f: (v: RestoreVolume) => number) => r.volumes.reduce((a, v) => a + Number(f(v) || 0), 0);
 const progressOf = (r: RestoreView) => `${formatBytes(sum(r, (v) => v.bytesDone))}/${formatBytes(sum(r, (v) => v.bytesTotal))}`;
-const sourceOf = (r: RestoreView) => (r.source.kind === 'backup' ? `backup ${r.source.backupId} (${r.source.repository})` : `snapshot ${r.source.recoveryPointId}`);
+const sourceOf = (r: RestoreView) =>
+  r.source.kind === 'backup' ? `backup ${r.source.backupId} (${r.source.repository})` : `snapshot ${r.source.recoveryPointId}`;
 
 const RESTORE_COLUMNS: Column<RestoreView>[] = [
-  ['id', (r) => r.id], ['app', (r) => r.app], ['source', sourceOf], ['state', (r) => r.state],
-  ['progress', progressOf], ['created', (r) => r.createdAt], ['message', (r) => r.message],
+  ['id', (r) => r.id],
+  ['app', (r) => r.app],
+  ['source', sourceOf],
+  ['state', (r) => r.state],
+  ['progress', progressOf],
+  ['created', (r) => r.createdAt],
+  ['message', (r) => r.message],
 ];
 
 function printRestore(r: RestoreView): void {
@@ -52,7 +69,9 @@ function printRestore(r: RestoreView): void {
   const map = Object.entries(r.storageClassMap ?? {});
   if (map.length) w(`  storage classes: ${map.map(([a, b]) => `${a} → ${b}`).join(', ')}`);
   for (const v of r.volumes) {
-    w(`  ${v.volume.padEnd(12)} ${v.claimId}  ${v.state.padEnd(7)} ${formatBytes(v.bytesDone)}/${formatBytes(v.bytesTotal)}${v.nodeId ? ` on ${v.nodeId}` : ''}${v.message ? `  ${v.message}` : ''}`);
+    w(
+      `  ${v.volume.padEnd(12)} ${v.claimId}  ${v.state.padEnd(7)} ${formatBytes(v.bytesDone)}/${formatBytes(v.bytesTotal)}${v.nodeId ? ` on ${v.nodeId}` : ''}${v.message ? `  ${v.message}` : ''}`,
+    );
   }
 }
 
@@ -68,10 +87,16 @@ async function waitForRestore(api: ApiClient, id: string, format: OutputFormat):
   for (;;) {
     const r = await api.call(getRestore, { params: { id } });
     const total = sum(r, (v) => v.bytesTotal);
-    const done = Math.min(sum(r, (v) => v.bytesDone), total);
+    const done = Math.min(
+      sum(r, (v) => v.bytesDone),
+      total,
+    );
     const payload = { done: formatBytes(done), total: formatBytes(total), state: r.state };
     if (bar) {
-      if (!started) { bar.start(Math.max(total, 1), done, payload); started = true; }
+      if (!started) {
+        bar.start(Math.max(total, 1), done, payload);
+        started = true;
+      }
       bar.setTotal(Math.max(total, 1));
       bar.update(done, payload);
     } else if (format === 'table') {
@@ -93,7 +118,8 @@ async function waitForRestore(api: ApiClient, id: string, format: OutputFormat):
 async function createBackupRestore(api: ApiClient, body: BodyOf<typeof createRestore>, opts: { wait?: boolean; output?: string }): Promise<void> {
   const format = parseFormat(opts.output);
   let r = restoreRecord(await api.call(createRestore, { body }));
-  if (format === 'table') process.stdout.write(`restore ${r.id}: app/${r.app} from ${sourceOf(r)}: ${r.volumes.length} volume(s) to restore before the instances start\n`);
+  if (format === 'table')
+    process.stdout.write(`restore ${r.id}: app/${r.app} from ${sourceOf(r)}: ${r.volumes.length} volume(s) to restore before the instances start\n`);
   if (opts.wait) r = await waitForRestore(api, r.id, format);
   if (format !== 'table') printRows(format, r, [], []);
   else if (opts.wait) printRestore(r);
@@ -121,8 +147,19 @@ async function openLocally(location: string, pass: string, backupId: string): Pr
  * is added to the cluster unless one there has this location; if the restore is then refused, a
  * repository added here is removed again so a refused restore changes nothing.
  */
-async function restoreFromRepository(api: ApiClient, opts: { repo: string; backup: string; as?: string; storageClassMap?: string;
-  repositoryName?: string; passphraseFile?: string; wait?: boolean; output?: string }): Promise<void> {
+async function restoreFromRepository(
+  api: ApiClient,
+  opts: {
+    repo: string;
+    backup: string;
+    as?: string;
+    storageClassMap?: string;
+    repositoryName?: string;
+    passphraseFile?: string;
+    wait?: boolean;
+    output?: string;
+  },
+): Promise<void> {
   const map = parseStorageClassMap(opts.storageClassMap);
   const location = resolve(opts.repo);
   const pass = passphrase(opts.passphraseFile);
@@ -131,13 +168,22 @@ async function restoreFromRepository(api: ApiClient, opts: { repo: string; backu
   let name = known.find((r) => r.location === location || r.repositoryId === repo.id)?.name;
   let added = false;
   if (!name) {
-    name = opts.repositoryName ?? `restored-${repo.id.replace(/[^0-9a-f]/gi, '').slice(0, 8).toLowerCase()}`;
+    name =
+      opts.repositoryName ??
+      `restored-${repo.id
+        .replace(/[^0-9a-f]/gi, '')
+        .slice(0, 8)
+        .toLowerCase()}`;
     await api.call(addRepository, { body: { name, location, passphrase: pass } });
     added = true;
     if (parseFormat(opts.output) === 'table') process.stdout.write(`repository ${name} at ${location} added to the cluster\n`);
   }
   try {
-    await createBackupRestore(api, { fromBackup: opts.backup, repository: name, ...(opts.as ? { as: opts.as } : {}), ...(map ? { storageClassMap: map } : {}) }, opts);
+    await createBackupRestore(
+      api,
+      { fromBackup: opts.backup, repository: name, ...(opts.as ? { as: opts.as } : {}), ...(map ? { storageClassMap: map } : {}) },
+      opts,
+    );
   } catch (error) {
     if (added && error instanceof ApiError && error.status >= 400 && error.status < 500) {
       await api.call(removeRepository, { params: { name } }).catch(() => undefined);
@@ -148,7 +194,8 @@ async function restoreFromRepository(api: ApiClient, opts: { repo: string; backu
 
 /** `berth restore create|list|describe` and disaster recovery `berth restore --repo PATH --backup ID`. */
 export function restoreCommand(api: () => ApiClient): Command {
-  const restore = new Command('restore').description('restore an app and its data: from a recovery point, a backup, or (disaster recovery) a repository path')
+  const restore = new Command('restore')
+    .description('restore an app and its data: from a recovery point, a backup, or (disaster recovery) a repository path')
     .enablePositionalOptions()
     .option('--repo <path>', 'disaster recovery: the repository directory (added to the cluster unless known)')
     .option('--backup <id>', 'disaster recovery: the backup id in that repository')
@@ -158,12 +205,25 @@ export function restoreCommand(api: () => ApiClient): Command {
     .option('--storage-class-map <map>', 'use other storage classes: OLD=NEW[,OLD=NEW…]')
     .option('--wait', 'wait until the data is restored (progress on stderr); exit 1 if the restore fails')
     .option('-o, --output <format>', 'table, json or yaml')
-    .action(async (opts: { repo?: string; backup?: string; as?: string; storageClassMap?: string; repositoryName?: string; passphraseFile?: string; wait?: boolean; output?: string }) => {
-      if (!opts.repo || !opts.backup) throw new UsageError('berth restore: give --repo PATH --backup ID, or use `berth restore create|list|describe`');
-      await restoreFromRepository(api(), { ...opts, repo: opts.repo, backup: opts.backup });
-    });
+    .action(
+      async (opts: {
+        repo?: string;
+        backup?: string;
+        as?: string;
+        storageClassMap?: string;
+        repositoryName?: string;
+        passphraseFile?: string;
+        wait?: boolean;
+        output?: string;
+      }) => {
+        if (!opts.repo || !opts.backup) throw new UsageError('berth restore: give --repo PATH --backup ID, or use `berth restore create|list|describe`');
+        await restoreFromRepository(api(), { ...opts, repo: opts.repo, backup: opts.backup });
+      },
+    );
 
-  restore.command('create').description('create an app from a recovery point (volumes from snapshots, no copy) or from a backup (data written before the instances start)')
+  restore
+    .command('create')
+    .description('create an app from a recovery point (volumes from snapshots, no copy) or from a backup (data written before the instances start)')
     .option('--from-snapshot <id>', 'recovery point id (berth get snapshots)')
     .option('--from-backup <id>', 'backup id in a repository of this cluster')
     .option('--repository <name>', 'repository of the backup (default: the only one, or `default`)')
@@ -171,28 +231,60 @@ export function restoreCommand(api: () => ApiClient): Command {
     .option('--storage-class-map <map>', 'backups only: use other storage classes, OLD=NEW[,OLD=NEW…]')
     .option('--wait', 'backups only: wait until the data is restored; exit 1 if the restore fails')
     .option('-o, --output <format>', 'table, json or yaml')
-    .action(async (opts: { fromSnapshot?: string; fromBackup?: string; repository?: string; as?: string; storageClassMap?: string; wait?: boolean; output?: string }) => {
-      if (Boolean(opts.fromSnapshot) === Boolean(opts.fromBackup)) throw new UsageError('give exactly one of --from-snapshot ID and --from-backup ID');
-      if (opts.fromBackup) {
-        const map = parseStorageClassMap(opts.storageClassMap);
-        await createBackupRestore(api(), { fromBackup: opts.fromBackup, ...(opts.repository ? { repository: opts.repository } : {}),
-          ...(opts.as ? { as: opts.as } : {}), ...(map ? { storageClassMap: map } : {}) }, opts);
-        return;
-      }
-      if (opts.repository || opts.storageClassMap || opts.wait) throw new UsageError('--repository, --storage-class-map and --wait apply to --from-backup only');
-      const format = parseFormat(opts.output);
-      const res = snapshotRestore(await api().call(createRestore, { body: { fromSnapshot: opts.fromSnapshot, ...(opts.as ? { as: opts.as } : {}) } }));
-      if (format !== 'table') { printRows(format, res, [], []); return; }
-      process.stdout.write(`app/${res.app} restored from ${res.recoveryPoint}: ${res.claims.length} volume(s) from snapshots${res.storageClassesCreated.length ? `; storage classes re-created: ${res.storageClassesCreated.join(', ')}` : ''}\n`);
-    });
+    .action(
+      async (opts: {
+        fromSnapshot?: string;
+        fromBackup?: string;
+        repository?: string;
+        as?: string;
+        storageClassMap?: string;
+        wait?: boolean;
+        output?: string;
+      }) => {
+        if (Boolean(opts.fromSnapshot) === Boolean(opts.fromBackup)) throw new UsageError('give exactly one of --from-snapshot ID and --from-backup ID');
+        if (opts.fromBackup) {
+          const map = parseStorageClassMap(opts.storageClassMap);
+          await createBackupRestore(
+            api(),
+            {
+              fromBackup: opts.fromBackup,
+              ...(opts.repository ? { repository: opts.repository } : {}),
+              ...(opts.as ? { as: opts.as } : {}),
+              ...(map ? { storageClassMap: map } : {}),
+            },
+            opts,
+          );
+          return;
+        }
+        if (opts.repository || opts.storageClassMap || opts.wait)
+          throw new UsageError('--repository, --storage-class-map and --wait apply to --from-backup only');
+        const format = parseFormat(opts.output);
+        const res = snapshotRestore(await api().call(createRestore, { body: { fromSnapshot: opts.fromSnapshot, ...(opts.as ? { as: opts.as } : {}) } }));
+        if (format !== 'table') {
+          printRows(format, res, [], []);
+          return;
+        }
+        process.stdout.write(
+          `app/${res.app} restored from ${res.recoveryPoint}: ${res.claims.length} volume(s) from snapshots${res.storageClassesCreated.length ? `; storage classes re-created: ${res.storageClassesCreated.join(', ')}` : ''}\n`,
+        );
+      },
+    );
 
-  restore.command('list').alias('ls').description('restores from backups and their progress').option('-o, --output <format>', 'table, json or yaml')
+  restore
+    .command('list')
+    .alias('ls')
+    .description('restores from backups and their progress')
+    .option('-o, --output <format>', 'table, json or yaml')
     .action(async (opts: { output?: string }) => {
       const format = parseFormat(opts.output);
       const data = await api().call(listRestores);
       printRows(format, data, RESTORE_COLUMNS, data.items);
     });
-  restore.command('describe').description('one restore: state, message, bytes done per volume').argument('<id>').option('-o, --output <format>', 'table, json or yaml')
+  restore
+    .command('describe')
+    .description('one restore: state, message, bytes done per volume')
+    .argument('<id>')
+    .option('-o, --output <format>', 'table, json or yaml')
     .action(async (id: string, opts: { output?: string }) => {
       const format = parseFormat(opts.output);
       const r = await api().call(getRestore, { params: { id } });

@@ -33,7 +33,8 @@ function choosePool(dataDir: string, sizeBytes: number): PoolSpec {
  * Docker: the system dockerd if it answers, else a private one started here, else the process runtime.
  */
 export function upCommand(): Command {
-  return new Command('up').description('run a single-node Berth on this machine (server + agent + local CSI plugin) with a demo stateful app')
+  return new Command('up')
+    .description('run a single-node Berth on this machine (server + agent + local CSI plugin) with a demo stateful app')
     .option('--data-dir <dir>', 'everything Berth keeps', '/var/lib/berth')
     .option('--pool-size <size>', 'size of the loop-backed btrfs pool (sparse)', '4Gi')
     .option('--listen <host:port>', 'HTTP API address', '127.0.0.1:7420')
@@ -57,8 +58,15 @@ export function upCommand(): Command {
       try {
         const pool = choosePool(dataDir, parseSize(opts.poolSize));
         const socket = join(dataDir, 'plugins', 'local.sock');
-        const plugin = await startLocalPlugin({ nodeId: NODE_ID, pools: [pool], socket, stateDir: join(dataDir, 'plugins', 'local'),
-          defaultVolumeBytes: parseSize('1Gi'), maxVolumesPerNode: 0, handleSignals: false });
+        const plugin = await startLocalPlugin({
+          nodeId: NODE_ID,
+          pools: [pool],
+          socket,
+          stateDir: join(dataDir, 'plugins', 'local'),
+          defaultVolumeBytes: parseSize('1Gi'),
+          maxVolumesPerNode: 0,
+          handleSignals: false,
+        });
         stops.push(async () => {
           await plugin.stop();
           // The pool stays mounted across plugin restarts; `up` owns this one and nothing uses it any more.
@@ -67,9 +75,17 @@ export function upCommand(): Command {
         say(`up: local CSI plugin (berth.local) on ${socket}, pool "default" (${pool.kind})`);
         const pluginDir = join(dataDir, 'agent', 'plugins');
         mkdirSync(pluginDir, { recursive: true, mode: 0o700 });
-        writeFileSync(join(pluginDir, 'berth.local.json'), JSON.stringify({ endpoint: `unix://${socket}`, pools: [{ name: 'default', parameters: { pool: 'default' } }] }, null, 2));
+        writeFileSync(
+          join(pluginDir, 'berth.local.json'),
+          JSON.stringify({ endpoint: `unix://${socket}`, pools: [{ name: 'default', parameters: { pool: 'default' } }] }, null, 2),
+        );
 
-        const server = await startServer({ dataDir: join(dataDir, 'server'), listen: opts.listen, agentListen: opts.agentListen, log: log.child({ c: 'server' }) });
+        const server = await startServer({
+          dataDir: join(dataDir, 'server'),
+          listen: opts.listen,
+          agentListen: opts.agentListen,
+          log: log.child({ c: 'server' }),
+        });
         stops.push(() => server.stop());
         say(`up: server API ${server.url} (SQLite in ${join(dataDir, 'server')})`);
 
@@ -90,8 +106,17 @@ export function upCommand(): Command {
             runtime = 'process';
           }
         }
-        const agent = await startAgent({ nodeId: NODE_ID, server: server.agentAddress, listen: '127.0.0.1:0', pluginDir, stateDir: join(dataDir, 'agent'),
-          runtime: runtime === 'process' ? 'process' : 'docker', dockerSocket, labels: {}, log: log.child({ c: 'agent' }) });
+        const agent = await startAgent({
+          nodeId: NODE_ID,
+          server: server.agentAddress,
+          listen: '127.0.0.1:0',
+          pluginDir,
+          stateDir: join(dataDir, 'agent'),
+          runtime: runtime === 'process' ? 'process' : 'docker',
+          dockerSocket,
+          labels: {},
+          log: log.child({ c: 'agent' }),
+        });
         // Tasks die with a private dockerd anyway: stop them and detach their volumes cleanly first.
         stops.push(() => (dockerd || agent.runtime === 'process' ? agent.drain() : agent.stop()));
         say(`up: agent "${NODE_ID}" running tasks with the ${agent.runtime} runtime`);
@@ -102,14 +127,23 @@ export function upCommand(): Command {
           say(`up: demo applied: ${applied.map((a) => `${a.kind.toLowerCase()}/${a.name} ${a.action}`).join(', ')}`);
           const deadline = Date.now() + 120_000;
           let task = server.ctx.store.tasks.get('demo-0');
-          while (task?.state !== 'running' && Date.now() < deadline) { await sleep(200); task = server.ctx.store.tasks.get('demo-0'); }
+          while (task?.state !== 'running' && Date.now() < deadline) {
+            await sleep(200);
+            task = server.ctx.store.tasks.get('demo-0');
+          }
           if (task?.state !== 'running') throw new Error(`demo task did not start: ${task?.message ?? task?.state ?? 'not created'}`);
           const claim = server.ctx.store.claims.get('demo/data/0');
           const volume = claim?.volumeId ? server.ctx.store.volumes.get(claim.volumeId) : undefined;
           await sleep(500);
           const logs = await server.service.taskLogs('demo-0').catch((e: Error) => `(no logs: ${e.message})`);
           say(`up: demo-0 is running on node ${task.nodeId} with volume ${volume?.id} (${volume?.csiVolumeId}, ${volume?.capacityBytes} bytes)`);
-          say(`up: demo-0 says:\n${logs.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}`);
+          say(
+            `up: demo-0 says:\n${logs
+              .trimEnd()
+              .split('\n')
+              .map((l) => `    ${l}`)
+              .join('\n')}`,
+          );
         }
         if (opts.once) {
           say('up: --once: stopping (data stays in the data dir; the next `berth up` finds it again)');

@@ -31,11 +31,18 @@ export class ClusterContext {
   private readonly waiters = new Set<() => void>();
   private readonly controlLoopWakers = new Set<() => void>();
 
-  constructor(readonly store: ClusterStore, readonly ledger: Ledger, readonly scheduler: Scheduler, readonly log: Logger,
-              readonly options: { nodeDownAfterMs: number; token?: string }) {
+  constructor(
+    readonly store: ClusterStore,
+    readonly ledger: Ledger,
+    readonly scheduler: Scheduler,
+    readonly log: Logger,
+    readonly options: { nodeDownAfterMs: number; token?: string },
+  ) {
     this.links = new NodeLinks(options.token);
     this.nodeAnswers = new NodeAnswers(store, (nodeId) => buildAssignments(this, nodeId));
-    store.watch(() => { for (const wake of [...this.waiters]) wake(); });
+    store.watch(() => {
+      for (const wake of [...this.waiters]) wake();
+    });
   }
 
   /**
@@ -60,7 +67,12 @@ export class ClusterContext {
   /** Resolves at the store's next committed write, after `ms`, or when `cancelled` aborts, whichever comes first. */
   waitForChange(ms: number, cancelled?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      const done = () => { clearTimeout(timer); this.waiters.delete(done); cancelled?.removeEventListener('abort', done); resolve(); };
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        cancelled?.removeEventListener('abort', done);
+        resolve();
+      };
       const timer = setTimeout(done, ms);
       this.waiters.add(done);
       cancelled?.addEventListener('abort', done);
@@ -89,7 +101,8 @@ export class ClusterContext {
       return c;
     }
     if (!node) throw new Error(`no controller endpoint for CSI plugin ${plugin}: no Plugin manifest names one and no node was given`);
-    if (!node.plugins.some((p) => p.name === plugin)) throw new Error(`no controller endpoint for CSI plugin ${plugin} on node ${node.id}: the node does not report it`);
+    if (!node.plugins.some((p) => p.name === plugin))
+      throw new Error(`no controller endpoint for CSI plugin ${plugin} on node ${node.id}: the node does not report it`);
     if (!node.address) throw new Error(`node ${node.id} has no agent address to reach CSI plugin ${plugin} through`);
     return this.links.get(node).csiClient(plugin);
   }

@@ -46,21 +46,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const repositories = new Repositories(ctx);
   const backups = new BackupService(ctx, recoveryPoints, repositories);
   const schedules = new BackupSchedules(ctx, backups, repositories);
-  const service = new ClusterService(ctx, () => reconciler.kick(), { problem: (app, spec) => schedules.policyProblem(app, spec), changed: () => schedules.syncFromApps() });
+  const service = new ClusterService(ctx, () => reconciler.kick(), {
+    problem: (app, spec) => schedules.policyProblem(app, spec),
+    changed: () => schedules.syncFromApps(),
+  });
   const agents = await serveAgentControl(options.agentListen, (req, cancelled) => handleSync(ctx, req, cancelled), log, options.token);
   const agentHost = options.agentListen.slice(0, options.agentListen.lastIndexOf(':'));
-  const http = await startHttpApi({ ctx, cluster: service, recoveryPoints, repositories, backups, schedules, kick: () => reconciler.kick(), controlLoop: reconciler.stats },
-    { listen: options.listen, token: options.token, log });
+  const http = await startHttpApi(
+    { ctx, cluster: service, recoveryPoints, repositories, backups, schedules, kick: () => reconciler.kick(), controlLoop: reconciler.stats },
+    { listen: options.listen, token: options.token, log },
+  );
   reconciler.kick();
   // Undo snapshots a crash interrupted, then settle the backups it interrupted (whose recovery points
   // those may be), in the background: it may wait for plugins and agents.
-  void recoveryPoints.resume().catch((err: unknown) => log.error({ err }, 'resuming recovery points failed'))
-    .then(() => backups.resume()).catch((err: unknown) => log.error({ err }, 'resuming backups failed'));
+  void recoveryPoints
+    .resume()
+    .catch((err: unknown) => log.error({ err }, 'resuming recovery points failed'))
+    .then(() => backups.resume())
+    .catch((err: unknown) => log.error({ err }, 'resuming backups failed'));
   schedules.syncFromApps();
   schedules.start();
   log.info({ api: http.url, agents: `${agentHost}:${agents.port}`, dataDir: options.dataDir }, 'berth server running');
   return {
-    url: http.url, agentAddress: `${agentHost}:${agents.port}`, service, ctx,
+    url: http.url,
+    agentAddress: `${agentHost}:${agents.port}`,
+    service,
+    ctx,
     async stop() {
       await schedules.stop();
       await backups.stop();

@@ -29,11 +29,16 @@ export function toCreateOptions(spec: TaskSpec, image: string, options: DockerSp
   // Mounts (not Binds): a missing host path is an error instead of an empty directory docker creates
   // silently, which would hide an unpublished volume and let the task write to the root disk.
   const mounts: MountSettings[] = spec.mounts.map((m) => ({
-    Type: 'bind', Source: m.hostPath, Target: m.containerPath, ReadOnly: m.readOnly,
+    Type: 'bind',
+    Source: m.hostPath,
+    Target: m.containerPath,
+    ReadOnly: m.readOnly,
   }));
   // Same as `--device host:container[:r]`: 'r' in the device cgroup makes every open for write fail.
   const devices: DeviceMapping[] = spec.devices.map((d) => ({
-    PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.readOnly ? 'r' : 'rwm',
+    PathOnHost: d.hostPath,
+    PathInContainer: d.containerPath,
+    CgroupPermissions: d.readOnly ? 'r' : 'rwm',
   }));
 
   const createOptions: ContainerCreateOptions = {
@@ -63,5 +68,8 @@ export function toCreateOptions(spec: TaskSpec, image: string, options: DockerSp
 export function specHash(options: ContainerCreateOptions): string {
   const labels = { ...options.Labels };
   delete labels[LABEL_SPEC];
-  return createHash('sha256').update(JSON.stringify({ ...options, Labels: labels })).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify({ ...options, Labels: labels }))
+    .digest('hex')
+    .slice(0, 32);
 }

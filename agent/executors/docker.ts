@@ -12,8 +12,13 @@ import { toCreateOptions, containerName } from './docker-spec';
 import { demuxDockerStream, readAll } from './docker-stream';
 import { dockerMessage, guard, httpStatus } from './docker-errors';
 import {
-  ForeignContainerError, ImageNotFoundError, InvalidTaskSpecError, RuntimeError, TaskNotFoundError,
-  TaskNotRunningError, TaskStartError,
+  ForeignContainerError,
+  ImageNotFoundError,
+  InvalidTaskSpecError,
+  RuntimeError,
+  TaskNotFoundError,
+  TaskNotRunningError,
+  TaskStartError,
 } from './errors';
 import type { ExecOptions, ExecResult, Executor, LogOptions, TaskSpec, TaskStatus } from './executor';
 import { TaskQueue } from './task-queue';
@@ -86,35 +91,37 @@ export class DockerExecutor implements Executor {
 
   async start(spec: TaskSpec): Promise<TaskStatus> {
     const image = validImage(spec);
-    return this.queue.run(spec.taskId, () => this.guard('start', spec.taskId, async () => {
-      const options = toCreateOptions(spec, image, this.options);
-      const existing = await this.inspect(spec.taskId);
-      let id: string | undefined;
-      if (existing) {
-        const current = toStatus(spec.taskId, existing);
-        if (current.state === 'running') return current;
-        if (isPrepared(existing, options)) {
-          id = existing.Id;
-        } else {
-          // Exited: a fresh container, so the new one gets the current spec and a clean writable layer.
-          this.log.info({ taskId: spec.taskId, exitCode: current.exitCode }, 'removing exited container before restart');
-          await this.removeContainer(existing.Id);
+    return this.queue.run(spec.taskId, () =>
+      this.guard('start', spec.taskId, async () => {
+        const options = toCreateOptions(spec, image, this.options);
+        const existing = await this.inspect(spec.taskId);
+        let id: string | undefined;
+        if (existing) {
+          const current = toStatus(spec.taskId, existing);
+          if (current.state === 'running') return current;
+          if (isPrepared(existing, options)) {
+            id = existing.Id;
+          } else {
+            // Exited: a fresh container, so the new one gets the current spec and a clean writable layer.
+            this.log.info({ taskId: spec.taskId, exitCode: current.exitCode }, 'removing exited container before restart');
+            await this.removeContainer(existing.Id);
+          }
         }
-      }
-      id ??= await this.create(spec.taskId, image, options);
-      try {
-        await this.docker.getContainer(id).start();
-      } catch (error) {
-        if (httpStatus(error) !== 304) {
-          // Start either succeeds or leaves nothing behind, so a retry begins from a clean slate.
-          await this.removeContainer(id).catch(() => undefined);
-          throw new TaskStartError(spec.taskId, dockerMessage(error));
+        id ??= await this.create(spec.taskId, image, options);
+        try {
+          await this.docker.getContainer(id).start();
+        } catch (error) {
+          if (httpStatus(error) !== 304) {
+            // Start either succeeds or leaves nothing behind, so a retry begins from a clean slate.
+            await this.removeContainer(id).catch(() => undefined);
+            throw new TaskStartError(spec.taskId, dockerMessage(error));
+          }
         }
-      }
-      const info = await this.docker.getContainer(id).inspect();
-      this.log.info({ taskId: spec.taskId, container: id.slice(0, 12) }, 'task started');
-      return toStatus(spec.taskId, info);
-    }));
+        const info = await this.docker.getContainer(id).inspect();
+        this.log.info({ taskId: spec.taskId, container: id.slice(0, 12) }, 'task started');
+        return toStatus(spec.taskId, info);
+      }),
+    );
   }
 
   /**
@@ -124,15 +131,17 @@ export class DockerExecutor implements Executor {
    */
   async prepare(spec: TaskSpec): Promise<void> {
     const image = validImage(spec);
-    await this.queue.run(spec.taskId, () => this.guard('prepare', spec.taskId, async () => {
-      const options = toCreateOptions(spec, image, this.options);
-      const existing = await this.inspect(spec.taskId);
-      if (existing) {
-        if (existing.State.Status !== 'created' || isPrepared(existing, options)) return;
-        await this.removeContainer(existing.Id);
-      }
-      await this.create(spec.taskId, image, options);
-    }));
+    await this.queue.run(spec.taskId, () =>
+      this.guard('prepare', spec.taskId, async () => {
+        const options = toCreateOptions(spec, image, this.options);
+        const existing = await this.inspect(spec.taskId);
+        if (existing) {
+          if (existing.State.Status !== 'created' || isPrepared(existing, options)) return;
+          await this.removeContainer(existing.Id);
+        }
+        await this.create(spec.taskId, image, options);
+      }),
+    );
   }
 
   /** docker create; the container's id. No separate image check: create answers 404 for a missing image, one round trip less per start. */
@@ -172,39 +181,45 @@ export class DockerExecutor implements Executor {
       if (this.options.nodeId) label.push(`${LABEL_NODE}=${this.options.nodeId}`);
       const summaries = await this.docker.listContainers({ all: true, filters: { label } });
       // The summary has no exit code or timestamps; inspecting each is cheap for one node's tasks.
-      const statuses = await Promise.all(summaries.map(async (c) => {
-        const taskId = c.Labels[LABEL_TASK];
-        try {
-          return toStatus(taskId, await this.docker.getContainer(c.Id).inspect());
-        } catch (error) {
-          if (httpStatus(error) === 404) return undefined; // removed while we listed
-          throw error;
-        }
-      }));
+      const statuses = await Promise.all(
+        summaries.map(async (c) => {
+          const taskId = c.Labels[LABEL_TASK];
+          try {
+            return toStatus(taskId, await this.docker.getContainer(c.Id).inspect());
+          } catch (error) {
+            if (httpStatus(error) === 404) return undefined; // removed while we listed
+            throw error;
+          }
+        }),
+      );
       return statuses.filter((s): s is TaskStatus => s !== undefined).sort((a, b) => a.taskId.localeCompare(b.taskId));
     });
   }
 
   async stop(taskId: string, graceSeconds: number): Promise<void> {
     validateTaskId(taskId);
-    await this.queue.run(taskId, () => this.guard('stop', taskId, async () => {
-      const info = await this.inspect(taskId);
-      if (!info || toStatus(taskId, info).state !== 'running') return;
-      try {
-        await this.docker.getContainer(info.Id).stop({ t: Math.max(0, Math.round(graceSeconds)) });
-      } catch (error) {
-        const code = httpStatus(error);
-        if (code !== 304 && code !== 404) throw error; // 304: already stopped; 404: already gone
-      }
-    }));
+    await this.queue.run(taskId, () =>
+      this.guard('stop', taskId, async () => {
+        const info = await this.inspect(taskId);
+        if (!info || toStatus(taskId, info).state !== 'running') return;
+        try {
+          await this.docker.getContainer(info.Id).stop({ t: Math.max(0, Math.round(graceSeconds)) });
+        } catch (error) {
+          const code = httpStatus(error);
+          if (code !== 304 && code !== 404) throw error; // 304: already stopped; 404: already gone
+        }
+      }),
+    );
   }
 
   async remove(taskId: string): Promise<void> {
     validateTaskId(taskId);
-    await this.queue.run(taskId, () => this.guard('remove', taskId, async () => {
-      const info = await this.inspect(taskId);
-      if (info) await this.removeContainer(info.Id);
-    }));
+    await this.queue.run(taskId, () =>
+      this.guard('remove', taskId, async () => {
+        const info = await this.inspect(taskId);
+        if (info) await this.removeContainer(info.Id);
+      }),
+    );
   }
 
   async logs(taskId: string, options: LogOptions = {}): Promise<string> {
@@ -213,7 +228,10 @@ export class DockerExecutor implements Executor {
       const info = await this.inspect(taskId);
       if (!info) throw new TaskNotFoundError(taskId);
       const raw = await this.docker.getContainer(info.Id).logs({
-        stdout: true, stderr: true, follow: false, ...(options.tail !== undefined ? { tail: options.tail } : {}),
+        stdout: true,
+        stderr: true,
+        follow: false,
+        ...(options.tail !== undefined ? { tail: options.tail } : {}),
       });
       return demuxDockerStream(raw);
     });
@@ -240,7 +258,13 @@ export class DockerExecutor implements Executor {
       } catch (error) {
         // The exec API has no kill: kill the exec'd process by its host pid (we run as root beside dockerd).
         const pid = (await exec.inspect().catch(() => undefined))?.Pid;
-        if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+        if (pid) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        }
         (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
         throw error;
       } finally {

@@ -40,7 +40,11 @@ export function processGroupMembers(pgid: number): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let text: string;
-    try { text = readFileSync(`/proc/${entry}/stat`, 'utf8'); } catch { continue; }
+    try {
+      text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
     const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
     // rest[0] = state (field 3), rest[2] = pgrp (field 5).
     if (Number(rest[2]) === pgid && rest[0] !== 'Z' && rest[0] !== 'X') members.push(Number(entry));

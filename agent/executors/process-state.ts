@@ -29,10 +29,18 @@ export interface ProcessTaskRecord {
 export class ProcessStateDir {
   constructor(readonly root: string) {}
 
-  taskDir(taskId: string): string { return join(this.root, taskId); }
-  logPath(taskId: string): string { return join(this.taskDir(taskId), 'output.log'); }
-  exitPath(taskId: string): string { return join(this.taskDir(taskId), 'exit-code'); }
-  private recordPath(taskId: string): string { return join(this.taskDir(taskId), 'task.json'); }
+  taskDir(taskId: string): string {
+    return join(this.root, taskId);
+  }
+  logPath(taskId: string): string {
+    return join(this.taskDir(taskId), 'output.log');
+  }
+  exitPath(taskId: string): string {
+    return join(this.taskDir(taskId), 'exit-code');
+  }
+  private recordPath(taskId: string): string {
+    return join(this.taskDir(taskId), 'task.json');
+  }
 
   read(taskId: string): ProcessTaskRecord | undefined {
     let text: string;
@@ -63,7 +71,10 @@ export class ProcessStateDir {
 
   taskIds(): string[] {
     try {
-      return readdirSync(this.root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+      return readdirSync(this.root, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort();
     } catch {
       return [];
     }

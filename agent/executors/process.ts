@@ -25,9 +25,7 @@ import { accessSync, constants, mkdirSync, openSync, closeSync, existsSync, stat
 import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, join, relative } from 'node:path';
 import pino, { Logger } from 'pino';
-import {
-  InvalidTaskSpecError, RuntimeError, TaskNotFoundError, TaskNotRunningError, TaskStartError,
-} from './errors';
+import { InvalidTaskSpecError, RuntimeError, TaskNotFoundError, TaskNotRunningError, TaskStartError } from './errors';
 import type { ExecOptions, ExecResult, Executor, LogOptions, PathMapping, TaskSpec, TaskStatus } from './executor';
 import { isSameLiveProcess, processGroupMembers, readProcStat } from './proc-stat';
 import { ProcessStateDir, ProcessTaskRecord } from './process-state';
@@ -52,18 +50,28 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** Maps a container path to the host through the mounts (longest containerPath prefix wins). */
 function remapPath(path: string, mounts: readonly PathMapping[]): string | undefined {
   const hits = mounts
-    .filter((m) => { const r = relative(m.containerPath, path); return r === '' || (!r.startsWith('..') && !isAbsolute(r)); })
+    .filter((m) => {
+      const r = relative(m.containerPath, path);
+      return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+    })
     .sort((a, b) => b.containerPath.length - a.containerPath.length);
   return hits[0] ? join(hits[0].hostPath, relative(hits[0].containerPath, path)) : undefined;
 }
 
 function resolveExecutable(command: string, path: string): string | undefined {
-  const candidates = command.includes('/') ? [command] : path.split(delimiter).filter(Boolean).map((d) => join(d, command));
+  const candidates = command.includes('/')
+    ? [command]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, command));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);
       if (statSync(c).isFile()) return c;
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
   return undefined;
 }
@@ -133,8 +141,16 @@ export class ProcessExecutor implements Executor {
       closeSync(logFd);
     }
     const record: ProcessTaskRecord = {
-      version: 1, taskId: spec.taskId, app: spec.app, instance: spec.instance, pid,
-      startTicks: readProcStat(pid)?.startTicks, startedAt, command: [...spec.command], env, cwd,
+      version: 1,
+      taskId: spec.taskId,
+      app: spec.app,
+      instance: spec.instance,
+      pid,
+      startTicks: readProcStat(pid)?.startTicks,
+      startedAt,
+      command: [...spec.command],
+      env,
+      cwd,
     };
     this.state.write(record);
     this.log.info({ taskId: spec.taskId, pid, cwd }, 'task started as a process');
@@ -223,9 +239,16 @@ export class ProcessExecutor implements Executor {
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
-        try { process.kill(-(child.pid as number), 'SIGKILL'); } catch { /* gone */ }
+        try {
+          process.kill(-(child.pid as number), 'SIGKILL');
+        } catch {
+          /* gone */
+        }
       }, timeoutMs);
-      child.once('error', (error) => { clearTimeout(timer); reject(new RuntimeError('exec', taskId, error.message)); });
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        reject(new RuntimeError('exec', taskId, error.message));
+      });
       child.once('close', (code, signal) => {
         clearTimeout(timer);
         if (timedOut) return reject(new RuntimeError('exec', taskId, `${command.join(' ')} did not finish within ${timeoutMs} ms`));
@@ -260,7 +283,11 @@ export class ProcessExecutor implements Executor {
 
   /** Signals the task's process group; the wrapper is its leader, so -pid reaches the command and its children. */
   private signalGroup(pid: number, signal: NodeJS.Signals): void {
-    try { process.kill(-pid, signal); } catch { /* group already empty */ }
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      /* group already empty */
+    }
   }
 
   private taskEnv(spec: TaskSpec): Record<string, string> {

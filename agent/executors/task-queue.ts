@@ -11,7 +11,9 @@ export class TaskQueue {
     const next = previous.then(fn, fn);
     const tail = next.catch(() => undefined);
     this.tails.set(taskId, tail);
-    void tail.then(() => { if (this.tails.get(taskId) === tail) this.tails.delete(taskId); });
+    void tail.then(() => {
+      if (this.tails.get(taskId) === tail) this.tails.delete(taskId);
+    });
     return next;
   }
 }

@@ -81,6 +81,9 @@ export function validateTaskSpec(spec: TaskSpec): void {
  * upper-cased with non-alphanumerics as '_' ("/var/lib/pg" → BERTH_VOLUME_VAR_LIB_PG).
  */
 export function volumeEnvName(prefix: 'BERTH_VOLUME_' | 'BERTH_DEVICE_', containerPath: string): string {
-  const stem = containerPath.replace(/^\/+|\/+$/g, '').replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
+  const stem = containerPath
+    .replace(/^\/+|\/+$/g, '')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toUpperCase();
   return `${prefix}${stem || 'ROOT'}`;
 }

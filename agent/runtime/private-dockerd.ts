@@ -61,14 +61,23 @@ export function dockerAvailable(): Availability {
   if (process.getuid?.() !== 0) return { ok: false, reason: 'dockerd tests need root (a private dockerd mounts and creates cgroups)' };
   if (!onPath('dockerd')) return { ok: false, reason: 'no dockerd binary in PATH (Debian: apt-get install docker.io)' };
   if (!onPath('tar')) return { ok: false, reason: 'no tar binary in PATH (needed to import busybox:local)' };
-  if (!staticBusybox()) return { ok: false, reason: `no statically linked busybox at ${BUSYBOX_CANDIDATES.join(' or ')} (Debian: apt-get install busybox-static)` };
+  if (!staticBusybox())
+    return { ok: false, reason: `no statically linked busybox at ${BUSYBOX_CANDIDATES.join(' or ')} (Debian: apt-get install busybox-static)` };
   return { ok: true };
 }
 
 function pidAlive(pid: number): boolean {
-  try { process.kill(pid, 0); } catch { return false; }
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
   // A zombie still answers kill(0); it is gone for our purposes.
-  try { return !/\)\s+Z\s/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+  try {
+    return !/\)\s+Z\s/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -89,7 +98,9 @@ function pidsMentioning(dir: string): number[] {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) out.push(Number(entry));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return out;
 }
@@ -105,7 +116,11 @@ export async function importBusybox(docker: Docker, workDir: string, tag = BUSYB
   for (const applet of applets) {
     if (applet === 'busybox' || applet.includes('/')) continue;
     const link = join(rootfs, 'bin', applet);
-    try { readlinkSync(link); } catch { symlinkSync('busybox', link); }
+    try {
+      readlinkSync(link);
+    } catch {
+      symlinkSync('busybox', link);
+    }
   }
   mkdirSync(join(rootfs, 'tmp'), { recursive: true });
   const started = Date.now();
@@ -140,7 +155,8 @@ export async function startDockerd(dir: string, options: StartDockerdOptions = {
   const socket = join(dir, 'docker.sock');
   const execRoot = join(dir, 'exec');
   // containerd's socket lives under the exec root; unix socket paths are limited to 107 bytes.
-  if (join(execRoot, 'containerd', 'containerd-debug.sock').length > 100) throw new Error(`dockerd dir ${dir} is too long for unix socket paths; use a shorter one`);
+  if (join(execRoot, 'containerd', 'containerd-debug.sock').length > 100)
+    throw new Error(`dockerd dir ${dir} is too long for unix socket paths; use a shorter one`);
   if (existsSync(socket)) throw new Error(`${socket} already exists: another dockerd uses ${dir}`);
 
   const logPath = join(dir, 'dockerd.log');
@@ -149,20 +165,48 @@ export async function startDockerd(dir: string, options: StartDockerdOptions = {
   delete env.DOCKER_HOST;
   const started = Date.now();
   // detached: its own session (setsid), so a Ctrl-C in the test terminal does not kill it mid-cleanup.
-  const child = spawn('dockerd', [
-    '--host', `unix://${socket}`, '--data-root', join(dir, 'data'), '--exec-root', execRoot, '--pidfile', join(dir, 'dockerd.pid'),
-    '--bridge=none', '--iptables=false', '--ip-masq=false', '--log-level=warn',
-  ], { detached: true, stdio: ['ignore', logFd, logFd], env });
+  const child = spawn(
+    'dockerd',
+    [
+      '--host',
+      `unix://${socket}`,
+      '--data-root',
+      join(dir, 'data'),
+      '--exec-root',
+      execRoot,
+      '--pidfile',
+      join(dir, 'dockerd.pid'),
+      '--bridge=none',
+      '--iptables=false',
+      '--ip-masq=false',
+      '--log-level=warn',
+    ],
+    { detached: true, stdio: ['ignore', logFd, logFd], env },
+  );
   closeSync(logFd);
   const pid = child.pid;
   if (!pid) throw new Error('dockerd could not be spawned');
   let exitCode: number | null | undefined;
-  child.once('exit', (code) => { exitCode = code; });
+  child.once('exit', (code) => {
+    exitCode = code;
+  });
   // Safety net: if the test process dies without calling stop(), do not leave a daemon behind.
-  const onExit = () => { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } };
+  const onExit = () => {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  };
   process.once('exit', onExit);
 
-  const log = () => { try { return readFileSync(logPath, 'utf8'); } catch { return ''; } };
+  const log = () => {
+    try {
+      return readFileSync(logPath, 'utf8');
+    } catch {
+      return '';
+    }
+  };
   const docker = new Docker({ socketPath: socket });
   let stopped = false;
   const stop = async () => {
@@ -173,13 +217,28 @@ export async function startDockerd(dir: string, options: StartDockerdOptions = {
       // Force-remove containers first: faster than dockerd's shutdown (SIGTERM + 10 s per container).
       const containers = await withTimeout(docker.listContainers({ all: true }), 5_000);
       await Promise.all(containers.map((c) => withTimeout(docker.getContainer(c.Id).remove({ force: true }), 10_000).catch(() => undefined)));
-    } catch { /* daemon already down */ }
+    } catch {
+      /* daemon already down */
+    }
     if (pidAlive(pid)) {
       process.kill(pid, 'SIGTERM');
-      if (!(await waitGone(pid, 20_000))) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } await waitGone(pid, 5_000); }
+      if (!(await waitGone(pid, 20_000))) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+        await waitGone(pid, 5_000);
+      }
     }
     // containerd and shims normally exit with dockerd; after a SIGKILL they would not.
-    for (const leftover of pidsMentioning(dir)) { try { process.kill(leftover, 'SIGKILL'); } catch { /* gone */ } }
+    for (const leftover of pidsMentioning(dir)) {
+      try {
+        process.kill(leftover, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
     for (const leftover of pidsMentioning(dir)) await waitGone(leftover, 5_000);
     // dockerd leaves exec/netns/default (a bind-mounted netns) and possibly overlay mounts behind.
     cleanupUnder(dir);
@@ -189,7 +248,12 @@ export async function startDockerd(dir: string, options: StartDockerdOptions = {
     const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
     for (;;) {
       if (exitCode !== undefined) throw new Error(`dockerd exited with ${exitCode} before answering:\n${log().slice(-4000)}`);
-      try { await withTimeout(docker.ping(), 1_000); break; } catch { /* not yet */ }
+      try {
+        await withTimeout(docker.ping(), 1_000);
+        break;
+      } catch {
+        /* not yet */
+      }
       if (Date.now() > deadline) throw new Error(`dockerd did not answer on ${socket} within ${options.readyTimeoutMs ?? 30_000} ms:\n${log().slice(-4000)}`);
       await sleep(25);
     }
@@ -206,6 +270,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms); }),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
   ]);
 }

@@ -11,8 +11,10 @@ describe('agent: forwarding CSI controller calls for the server', () => {
   after(() => unreachable.close());
 
   const refused = async (methodPath: string, code: grpc.status, pattern: RegExp, plugin?: string) => {
-    await assert.rejects(forwardCsiCall(request(methodPath, plugin), () => unreachable), (e: unknown) =>
-      e instanceof CsiForwardError && e.code === code && pattern.test(e.message));
+    await assert.rejects(
+      forwardCsiCall(request(methodPath, plugin), () => unreachable),
+      (e: unknown) => e instanceof CsiForwardError && e.code === code && pattern.test(e.message),
+    );
   };
 
   it('forwards only Identity, Controller and GroupController methods', async () => {
@@ -23,13 +25,17 @@ describe('agent: forwarding CSI controller calls for the server', () => {
 
   it('refuses a malformed or unregistered plugin name', async () => {
     await refused('/csi.v1.Controller/CreateVolume', grpc.status.INVALID_ARGUMENT, /invalid plugin name/, '../local');
-    await assert.rejects(forwardCsiCall(request('/csi.v1.Controller/CreateVolume', 'vendor.csi'), () => undefined),
-      (e: unknown) => e instanceof CsiForwardError && e.code === grpc.status.NOT_FOUND && /not registered on this node/.test(e.message));
+    await assert.rejects(
+      forwardCsiCall(request('/csi.v1.Controller/CreateVolume', 'vendor.csi'), () => undefined),
+      (e: unknown) => e instanceof CsiForwardError && e.code === grpc.status.NOT_FOUND && /not registered on this node/.test(e.message),
+    );
   });
 
   it("passes the plugin's own status back unchanged", async () => {
     // Nothing listens on the socket: the channel's UNAVAILABLE is what a direct caller would have seen.
-    await assert.rejects(forwardCsiCall(request('/csi.v1.Identity/Probe'), () => unreachable),
-      (e: unknown) => e instanceof CsiForwardError && e.code === grpc.status.UNAVAILABLE);
+    await assert.rejects(
+      forwardCsiCall(request('/csi.v1.Identity/Probe'), () => unreachable),
+      (e: unknown) => e instanceof CsiForwardError && e.code === grpc.status.UNAVAILABLE,
+    );
   });
 });

@@ -8,11 +8,17 @@ import { holesOf } from './file-holes';
  * no read — are stored; with a parent and no ranges the whole image is read and compared with the
  * parent by chunk hashes (deduplicated).
  */
-export async function backupBlockImage(session: BackupSession, volume: string, imagePath: string, options: {
-  /** The parent backup's map of this volume; without it everything is read. */
-  parentMap?: BlockMap; changedRanges?: readonly ByteRange[];
-  onProgress?: (p: { bytesDone: number; bytesTotal: number; filesDone: number }) => void;
-}): Promise<VolumeEntry> {
+export async function backupBlockImage(
+  session: BackupSession,
+  volume: string,
+  imagePath: string,
+  options: {
+    /** The parent backup's map of this volume; without it everything is read. */
+    parentMap?: BlockMap;
+    changedRanges?: readonly ByteRange[];
+    onProgress?: (p: { bytesDone: number; bytesTotal: number; filesDone: number }) => void;
+  },
+): Promise<VolumeEntry> {
   const handle = await fs.open(imagePath, 'r');
   try {
     const stat = await handle.stat();
@@ -52,10 +58,14 @@ async function deviceSize(handle: fs.FileHandle): Promise<number> {
   let low = 0;
   let high = 1;
   const probe = Buffer.alloc(1);
-  while ((await handle.read(probe, 0, 1, high * 512 - 1)).bytesRead === 1) { low = high; high *= 2; }
+  while ((await handle.read(probe, 0, 1, high * 512 - 1)).bytesRead === 1) {
+    low = high;
+    high *= 2;
+  }
   while (high - low > 1) {
     const mid = Math.floor((low + high) / 2);
-    if ((await handle.read(probe, 0, 1, mid * 512 - 1)).bytesRead === 1) low = mid; else high = mid;
+    if ((await handle.read(probe, 0, 1, mid * 512 - 1)).bytesRead === 1) low = mid;
+    else high = mid;
   }
   return low * 512;
 }

@@ -10,7 +10,11 @@ export interface DirectoryBackupOptions {
   onProgress?: (p: { bytesDone: number; bytesTotal: number; filesDone: number }) => void;
 }
 
-interface Walked { path: string; full: string; stat: import('node:fs').Stats }
+interface Walked {
+  path: string;
+  full: string;
+  stat: import('node:fs').Stats;
+}
 
 /** Every entry under `root` (not following symlinks), sorted by path; sockets, fifos and devices hold no data and are skipped. */
 async function walk(root: string): Promise<Walked[]> {
@@ -51,11 +55,22 @@ export async function backupDirectory(session: BackupSession, volume: string, ro
   const report = () => options.onProgress?.({ bytesDone, bytesTotal, filesDone });
   for (const { path, full, stat } of entries) {
     const common = { path, mode: stat.mode & 0o7777, mtimeMs: stat.mtimeMs, uid: stat.uid, gid: stat.gid };
-    if (stat.isDirectory()) { files.push({ ...common, type: 'directory', size: 0 }); continue; }
-    if (stat.isSymbolicLink()) { files.push({ ...common, type: 'symlink', size: 0, target: await fs.readlink(full) }); continue; }
+    if (stat.isDirectory()) {
+      files.push({ ...common, type: 'directory', size: 0 });
+      continue;
+    }
+    if (stat.isSymbolicLink()) {
+      files.push({ ...common, type: 'symlink', size: 0, target: await fs.readlink(full) });
+      continue;
+    }
     const before = parentByPath.get(path);
-    const unchanged = before?.type === 'file' && before.chunks !== undefined && before.ino === stat.ino && before.size === stat.size
-      && before.mtimeMs === stat.mtimeMs && !(options.changedInodes?.has(stat.ino) ?? false);
+    const unchanged =
+      before?.type === 'file' &&
+      before.chunks !== undefined &&
+      before.ino === stat.ino &&
+      before.size === stat.size &&
+      before.mtimeMs === stat.mtimeMs &&
+      !(options.changedInodes?.has(stat.ino) ?? false);
     if (unchanged) {
       files.push({ ...common, type: 'file', size: stat.size, chunks: before.chunks, ino: stat.ino });
       chunksReused += before.chunks!.length;

@@ -204,6 +204,7 @@ export class BackupSession {
   }
 
   private assertNewVolume(volume: string): void {
-    if (!volume || this.volumes.some((v) => v.name === volume)) throw new InvalidArgumentError(`volume name ${JSON.stringify(volume)} is empty or already used in this backup`);
+    if (!volume || this.volumes.some((v) => v.name === volume))
+      throw new InvalidArgumentError(`volume name ${JSON.stringify(volume)} is empty or already used in this backup`);
   }
 }

@@ -33,10 +33,22 @@ describe('block maps', () => {
   });
 
   it('normalizes ranges: aligned to 4 KiB, sorted, merged, clipped', () => {
-    assert.deepEqual(normalizeRanges([{ offset: 9000, length: 10 }, { offset: 0, length: 1 }, { offset: 4095, length: 2 }, { offset: 99_000, length: 5000 }], 100_000, 4096), [
-      { offset: 0, length: 12288 },
-      { offset: 98_304, length: 1696 },
-    ]);
+    assert.deepEqual(
+      normalizeRanges(
+        [
+          { offset: 9000, length: 10 },
+          { offset: 0, length: 1 },
+          { offset: 4095, length: 2 },
+          { offset: 99_000, length: 5000 },
+        ],
+        100_000,
+        4096,
+      ),
+      [
+        { offset: 0, length: 12288 },
+        { offset: 98_304, length: 1696 },
+      ],
+    );
   });
 });
 
@@ -49,13 +61,22 @@ describe('block volumes in the repository', function () {
   });
   afterEach(async () => removeDir(dir));
 
-  async function backupImage(repo: Repository, image: string, parentBackupId?: string, changedRanges?: { offset: number; length: number }[],
-                             zeroRanges?: { offset: number; length: number }[], reads: { offset: number; length: number }[] = []) {
+  async function backupImage(
+    repo: Repository,
+    image: string,
+    parentBackupId?: string,
+    changedRanges?: { offset: number; length: number }[],
+    zeroRanges?: { offset: number; length: number }[],
+    reads: { offset: number; length: number }[] = [],
+  ) {
     const reader = await fileRangeReader(image);
     try {
       const session = await repo.beginBackup();
       const size = (await fs.stat(image)).size;
-      const readRange = (offset: number, length: number) => { reads.push({ offset, length }); return reader.read(offset, length); };
+      const readRange = (offset: number, length: number) => {
+        reads.push({ offset, length });
+        return reader.read(offset, length);
+      };
       await session.writeBlockVolume('disk', { size, readRange, parentBackupId, changedRanges, zeroRanges });
       return await session.commit({ app: null, parent: parentBackupId });
     } finally {
@@ -96,7 +117,8 @@ describe('block volumes in the repository', function () {
     const image = join(dir, 'disk.img');
     await writeRandomFile(image, 8 * MiB);
     const hole = { offset: 3 * MiB + 4096, length: 2 * MiB };
-    const touches = (reads: { offset: number; length: number }[]) => reads.some((r) => r.offset < hole.offset + hole.length && r.offset + r.length > hole.offset);
+    const touches = (reads: { offset: number; length: number }[]) =>
+      reads.some((r) => r.offset < hole.offset + hole.length && r.offset + r.length > hole.offset);
     const repo = await Repository.init(join(dir, 'repo'), 'blocks');
     const full = await backupImage(repo, image);
     // The guest discards a range: the image now has a hole there (it reads as zeros), and btrfs lists no
@@ -108,7 +130,7 @@ describe('block volumes in the repository', function () {
     const next = await backupImage(repo, image, full.id, [], [hole], reads);
     assert.equal(touches(reads), false, 'a hole is never read');
     await repo.restoreVolume(next.id, 'disk', join(dir, 'out.img'));
-    assert.equal(await sha256File(join(dir, 'out.img')), await sha256File(image), 'the discarded range restores as zeros, not as the parent\'s data');
+    assert.equal(await sha256File(join(dir, 'out.img')), await sha256File(image), "the discarded range restores as zeros, not as the parent's data");
     // The next incremental finds the hole held by zeros in its parent already: nothing is laid again.
     const third = await backupImage(repo, image, next.id, [], [hole]);
     assert.equal(third.volumes[0].stats.chunksNew + third.volumes[0].stats.chunksReused, 0);

@@ -101,7 +101,8 @@ export async function writeBlocks(writer: PackWriter, options: BlockWriteOptions
         stored = await zeroChunk(pieces[i].length);
       } else {
         const data = await pending!;
-        if (data.length !== pieces[i].length) throw new InvalidArgumentError(`readRange(${pieces[i].offset}, ${pieces[i].length}) returned ${data.length} bytes`);
+        if (data.length !== pieces[i].length)
+          throw new InvalidArgumentError(`readRange(${pieces[i].offset}, ${pieces[i].length}) returned ${data.length} bytes`);
         result.bytesRead += data.length;
         stored = await writer.add(BlobType.Data, data);
       }
@@ -174,11 +175,17 @@ function notHeldBy(map: BlockMap, pieces: readonly ByteRange[], chunks: Readonly
   let eStart = 0;
   for (const piece of pieces) {
     const end = piece.offset + piece.length;
-    while (e < extents.length && eStart + extents[e].length <= piece.offset) { eStart += extents[e].length; e++; }
+    while (e < extents.length && eStart + extents[e].length <= piece.offset) {
+      eStart += extents[e].length;
+      e++;
+    }
     let held = true;
     for (let k = e, kStart = eStart; ; kStart += extents[k].length, k++) {
       // Past the parent's end (the image grew), or bytes of a chunk that is not zeros.
-      if (k >= extents.length || !chunks.has(extents[k].chunk)) { held = false; break; }
+      if (k >= extents.length || !chunks.has(extents[k].chunk)) {
+        held = false;
+        break;
+      }
       if (kStart + extents[k].length >= end) break;
     }
     if (!held) out.push(piece);

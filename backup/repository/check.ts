@@ -137,7 +137,12 @@ export async function checkRepository(backend: Backend, key: MasterKey): Promise
     try {
       manifest = await readManifest(backend, key, backupId);
     } catch (error) {
-      problem({ severity: 'error', object: `manifests/${backupId}`, message: `manifest is unreadable: ${(error as Error).message}`, affected: [{ backupId, volume: '*' }] });
+      problem({
+        severity: 'error',
+        object: `manifests/${backupId}`,
+        message: `manifest is unreadable: ${(error as Error).message}`,
+        affected: [{ backupId, volume: '*' }],
+      });
       continue;
     }
     report.backupsChecked++;
@@ -163,7 +168,8 @@ export async function checkRepository(backend: Backend, key: MasterKey): Promise
       try {
         const tree = await reader.read(volume.tree);
         if (volume.kind === 'files') {
-          for (const file of decodeFileTree(tree).files) for (const chunk of file.chunks ?? []) noteChunk(chunk.id, { backupId, volume: volume.name, file: file.path });
+          for (const file of decodeFileTree(tree).files)
+            for (const chunk of file.chunks ?? []) noteChunk(chunk.id, { backupId, volume: volume.name, file: file.path });
         } else {
           let offset = 0;
           for (const extent of decodeBlockMap(tree).extents) {
@@ -172,11 +178,21 @@ export async function checkRepository(backend: Backend, key: MasterKey): Promise
           }
         }
       } catch (error) {
-        problem({ severity: 'error', object: `manifests/${backupId}`, message: `volume ${volume.name}: tree is unreadable: ${(error as Error).message}`, affected: [{ backupId, volume: volume.name }] });
+        problem({
+          severity: 'error',
+          object: `manifests/${backupId}`,
+          message: `volume ${volume.name}: tree is unreadable: ${(error as Error).message}`,
+          affected: [{ backupId, volume: volume.name }],
+        });
         continue;
       }
       if (missing.length > 0) {
-        problem({ severity: 'error', object: `manifests/${backupId}`, message: `volume ${volume.name}: ${missing.length} file(s)/extent(s) reference chunks missing from the repository`, affected: missing });
+        problem({
+          severity: 'error',
+          object: `manifests/${backupId}`,
+          message: `volume ${volume.name}: ${missing.length} file(s)/extent(s) reference chunks missing from the repository`,
+          affected: missing,
+        });
       }
     }
   }
@@ -187,6 +203,8 @@ export async function checkRepository(backend: Backend, key: MasterKey): Promise
 
 /** One line per problem, for `berth repo check` output. */
 export function formatProblem(p: CheckProblem): string {
-  const affected = p.affected.map((a) => `backup ${a.backupId} volume ${a.volume}${a.file ? ` file ${a.file}` : ''}${a.offset !== undefined ? ` at offset ${a.offset}` : ''}`);
+  const affected = p.affected.map(
+    (a) => `backup ${a.backupId} volume ${a.volume}${a.file ? ` file ${a.file}` : ''}${a.offset !== undefined ? ` at offset ${a.offset}` : ''}`,
+  );
   return `${p.severity}: ${p.object}: ${p.message}${affected.length > 0 ? `; affects ${affected.join(', ')}` : ''}`;
 }

@@ -21,7 +21,10 @@ describe('content-defined chunker', function () {
   it('cuts within the size bounds, the same way whatever the read size', async () => {
     const a = await chunk(chunker, data, 65536);
     const b = await chunk(chunker, data, 3 * 1024 * 1024 + 1);
-    assert.deepEqual(a.map((c) => c.length), b.map((c) => c.length));
+    assert.deepEqual(
+      a.map((c) => c.length),
+      b.map((c) => c.length),
+    );
     assert.equal(Buffer.concat(a).equals(data), true);
     for (const c of a.slice(0, -1)) assert.ok(c.length >= DEFAULT_CHUNKER.minSize && c.length <= DEFAULT_CHUNKER.maxSize);
     const average = data.length / a.length;

@@ -33,7 +33,7 @@ export function gearTable(idKey: Buffer): Uint32Array {
 
 /** A mask of the top `bits` bits of a 32-bit word: in a gear hash the high bits depend on the most bytes. */
 function topBits(bits: number): number {
-  return bits >= 32 ? 0xffffffff : ((0xffffffff << (32 - bits)) >>> 0);
+  return bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
 }
 
 export class ContentDefinedChunker {
@@ -42,7 +42,10 @@ export class ContentDefinedChunker {
   /** The gear table as signed 32-bit values: keeps the hot loop in V8's small-integer arithmetic (no doubles). */
   private readonly gear: Int32Array;
 
-  constructor(gear: Uint32Array, private readonly options: ChunkerOptions = DEFAULT_CHUNKER) {
+  constructor(
+    gear: Uint32Array,
+    private readonly options: ChunkerOptions = DEFAULT_CHUNKER,
+  ) {
     this.gear = new Int32Array(gear.buffer, gear.byteOffset, gear.length);
     const { minSize, averageSize, maxSize } = options;
     if (!(minSize > 0 && minSize <= averageSize && averageSize <= maxSize)) {

@@ -86,11 +86,7 @@ export function decompress(codec: Codec, data: Buffer, rawLength: number): Buffe
 function sampleOf(data: Buffer): Buffer {
   if (data.length <= 3 * SAMPLE_SLICE) return data;
   const middle = Math.floor(data.length / 2 - SAMPLE_SLICE / 2);
-  return Buffer.concat([
-    data.subarray(0, SAMPLE_SLICE),
-    data.subarray(middle, middle + SAMPLE_SLICE),
-    data.subarray(data.length - SAMPLE_SLICE),
-  ]);
+  return Buffer.concat([data.subarray(0, SAMPLE_SLICE), data.subarray(middle, middle + SAMPLE_SLICE), data.subarray(data.length - SAMPLE_SLICE)]);
 }
 
 export interface Compressed {

@@ -63,9 +63,7 @@ export function newKdfParams(): KdfParams {
 export function deriveKey(passphrase: string, params: KdfParams): Promise<Buffer> {
   const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + (1 << 20) };
   return new Promise((resolve, reject) =>
-    scryptCallback(passphrase.normalize('NFC'), Buffer.from(params.salt, 'base64'), 32, options, (error, key) =>
-      error ? reject(error) : resolve(key),
-    ),
+    scryptCallback(passphrase.normalize('NFC'), Buffer.from(params.salt, 'base64'), 32, options, (error, key) => (error ? reject(error) : resolve(key))),
   );
 }
 

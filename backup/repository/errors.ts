@@ -40,7 +40,10 @@ export class WrongPassphraseError extends RepositoryError {
 
 /** The repository was written by a newer (or unknown) format version. */
 export class UnsupportedFormatError extends RepositoryError {
-  constructor(readonly location: string, readonly version: unknown) {
+  constructor(
+    readonly location: string,
+    readonly version: unknown,
+  ) {
     super(`the backup repository at ${location} has format version ${String(version)}, which this Berth cannot read`, 'unsupported_format');
   }
 }
@@ -50,7 +53,10 @@ export class UnsupportedFormatError extends RepositoryError {
  * `object` names the repository object (e.g. `data/3f/3f…`, `index/…`, `manifests/…`).
  */
 export class CorruptObjectError extends RepositoryError {
-  constructor(readonly object: string, readonly detail: string) {
+  constructor(
+    readonly object: string,
+    readonly detail: string,
+  ) {
     super(`repository object ${object} is damaged: ${detail}`, 'repository_corrupt');
   }
 }
@@ -60,7 +66,11 @@ export class CorruptObjectError extends RepositoryError {
  * plaintext no longer hashes to its id. `pack` is the pack object name when the index knows it.
  */
 export class BlobUnreadableError extends RepositoryError {
-  constructor(readonly blobId: string, readonly pack: string | undefined, readonly detail: string) {
+  constructor(
+    readonly blobId: string,
+    readonly pack: string | undefined,
+    readonly detail: string,
+  ) {
     super(`blob ${blobId.slice(0, 16)}${pack ? ` in ${pack}` : ''} is unreadable: ${detail}`, 'repository_corrupt');
   }
 }
@@ -73,11 +83,7 @@ export class DamagedChunkError extends RepositoryError {
     readonly where: { backupId?: string; volume?: string; file?: string; offset?: number },
     readonly detail: string,
   ) {
-    super(
-      `cannot restore ${describeWhere(where)}: chunk ${chunkId.slice(0, 16)}` +
-        `${pack ? ` in pack ${pack}` : ''} ${detail}`,
-      'repository_corrupt',
-    );
+    super(`cannot restore ${describeWhere(where)}: chunk ${chunkId.slice(0, 16)}` + `${pack ? ` in pack ${pack}` : ''} ${detail}`, 'repository_corrupt');
   }
 }
 
@@ -90,7 +96,10 @@ export class BackupNotFoundError extends RepositoryError {
 
 /** A lock held by someone else keeps this operation from starting (prune vs. running backups). */
 export class RepositoryLockedError extends RepositoryError {
-  constructor(readonly wanted: 'shared' | 'exclusive', readonly holders: string[]) {
+  constructor(
+    readonly wanted: 'shared' | 'exclusive',
+    readonly holders: string[],
+  ) {
     super(`repository is locked (${wanted} lock refused; held by: ${holders.join('; ')})`, 'repository_locked');
   }
 }

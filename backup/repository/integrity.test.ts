@@ -71,7 +71,8 @@ describe('backup repository: integrity, crash safety, prune', function () {
         (async () => {
           for await (const piece of repo.readFile(backup.id, 'data', broken)) void piece;
         })(),
-        (error: unknown) => error instanceof DamagedChunkError && error.where.volume === 'data' && error.where.file === broken && error.message.includes(broken),
+        (error: unknown) =>
+          error instanceof DamagedChunkError && error.where.volume === 'data' && error.where.file === broken && error.message.includes(broken),
       );
       // Files that do not need the damaged pack still restore.
       for (const file of ['a.bin', 'b.bin', 'c.bin'].filter((f) => !brokenFiles.has(f))) {
@@ -80,7 +81,10 @@ describe('backup repository: integrity, crash safety, prune', function () {
         assert.equal(Buffer.concat(chunks).length, 3 * MiB);
       }
     }
-    await assert.rejects(repo.restoreVolume(backup.id, 'data', join(dir, 'out')), (error: unknown) => error instanceof DamagedChunkError && /volume data/.test(error.message));
+    await assert.rejects(
+      repo.restoreVolume(backup.id, 'data', join(dir, 'out')),
+      (error: unknown) => error instanceof DamagedChunkError && /volume data/.test(error.message),
+    );
   });
 
   it('a crash between pack write and index write leaves a repository that opens, and checks clean after prune', async () => {
@@ -98,7 +102,10 @@ describe('backup repository: integrity, crash safety, prune', function () {
     await fs.writeFile(join(location, 'data', '.tmp-crashed'), 'half a pack');
 
     const reopened = await Repository.open(location, PASS);
-    assert.deepEqual((await reopened.listBackups()).map((b) => b.id), [kept.id]);
+    assert.deepEqual(
+      (await reopened.listBackups()).map((b) => b.id),
+      [kept.id],
+    );
     const before = await reopened.check();
     assert.equal(before.ok, true, JSON.stringify(before.problems));
     assert.ok(before.problems.some((p) => p.severity === 'warning' && /not in any index/.test(p.message)));

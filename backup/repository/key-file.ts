@@ -1,18 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Backend, ObjectExistsError } from './backend';
 import { DEFAULT_CHUNKER, ChunkerOptions } from './chunker';
-import {
-  AuthenticationError,
-  deriveKey,
-  KdfParams,
-  MasterKey,
-  masterKeyBytes,
-  masterKeyFromBytes,
-  newKdfParams,
-  newMasterKey,
-  open,
-  seal,
-} from './crypto';
+import { AuthenticationError, deriveKey, KdfParams, MasterKey, masterKeyBytes, masterKeyFromBytes, newKdfParams, newMasterKey, open, seal } from './crypto';
 import { CorruptObjectError, RepositoryExistsError, RepositoryNotFoundError, UnsupportedFormatError, WrongPassphraseError } from './errors';
 
 /**

@@ -64,7 +64,10 @@ export class RepositoryLock {
       }
       await backend.delete(name);
       if (Date.now() >= deadline) {
-        throw new RepositoryLockedError(kind, conflicts.map((c) => `${c.record.kind} lock for ${c.record.purpose} by pid ${c.record.pid} on ${c.record.host} since ${c.record.createdAt}`));
+        throw new RepositoryLockedError(
+          kind,
+          conflicts.map((c) => `${c.record.kind} lock for ${c.record.purpose} by pid ${c.record.pid} on ${c.record.host} since ${c.record.createdAt}`),
+        );
       }
       // Randomized backoff so two processes retrying together do not keep colliding.
       await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random())));

@@ -47,7 +47,11 @@ export class BlobReader {
     try {
       return openBlob(this.key, location.entry, sealed);
     } catch (error) {
-      throw new BlobUnreadableError(id, pack, error instanceof AuthenticationError ? 'authentication failed (damaged bytes)' : String(error instanceof Error ? error.message : error));
+      throw new BlobUnreadableError(
+        id,
+        pack,
+        error instanceof AuthenticationError ? 'authentication failed (damaged bytes)' : String(error instanceof Error ? error.message : error),
+      );
     }
   }
 

@@ -78,7 +78,10 @@ export async function pruneRepository(backend: Backend, key: MasterKey, packWrit
     try {
       manifest = await readManifest(backend, key, backupId);
     } catch (error) {
-      throw new RepositoryError(`prune stopped before deleting anything: backup ${backupId} is unreadable (${(error as Error).message}); run check`, 'repository_corrupt');
+      throw new RepositoryError(
+        `prune stopped before deleting anything: backup ${backupId} is unreadable (${(error as Error).message}); run check`,
+        'repository_corrupt',
+      );
     }
     for (const volume of manifest.volumes) {
       used.add(volume.tree);
@@ -86,7 +89,10 @@ export async function pruneRepository(backend: Backend, key: MasterKey, packWrit
       try {
         tree = await reader.read(volume.tree);
       } catch (error) {
-        throw new RepositoryError(`prune stopped before deleting anything: the tree of backup ${backupId} volume ${volume.name} is unreadable (${(error as Error).message}); run check`, 'repository_corrupt');
+        throw new RepositoryError(
+          `prune stopped before deleting anything: the tree of backup ${backupId} volume ${volume.name} is unreadable (${(error as Error).message}); run check`,
+          'repository_corrupt',
+        );
       }
       const chunks = volume.kind === 'files' ? chunksOfTree(decodeFileTree(tree)) : new Set(decodeBlockMap(tree).extents.map((e) => e.chunk));
       for (const chunk of chunks) used.add(chunk);

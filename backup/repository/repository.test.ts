@@ -42,7 +42,7 @@ describe('backup repository: basics', function () {
         const mover = await Repository.open(location, PASS);
         const session = await mover.beginBackup();
         await session.writeDirectory(name, src);
-        entries.push(...await session.finishVolumes());
+        entries.push(...(await session.finishVolumes()));
       }
       assert.equal((await coordinator.listBackups()).length, 0, 'no backup exists before the manifest');
       await assert.rejects(coordinator.commitManifest({ app: {}, volumes: [{ ...entries[0], tree: '00'.repeat(32) }] }), /not in the repository/);
@@ -67,7 +67,10 @@ describe('backup repository: basics', function () {
 
     const reopened = await Repository.open(join(dir, 'repo'), PASS);
     const listed = await reopened.listBackups();
-    assert.deepEqual(listed.map((b) => b.id), [backup.id]);
+    assert.deepEqual(
+      listed.map((b) => b.id),
+      [backup.id],
+    );
     assert.deepEqual(listed[0].app, { name: 'pg', instances: 1 });
 
     const out = join(dir, 'out');

@@ -120,7 +120,8 @@ export class Repository {
     for (const v of options.volumes) {
       if (names.has(v.name)) throw new InvalidArgumentError(`volume ${v.name} appears twice`);
       names.add(v.name);
-      if (!this.index.has(v.tree)) throw new InvalidArgumentError(`volume ${v.name}: its tree ${v.tree.slice(0, 12)}… is not in the repository (was its session finished?)`);
+      if (!this.index.has(v.tree))
+        throw new InvalidArgumentError(`volume ${v.name}: its tree ${v.tree.slice(0, 12)}… is not in the repository (was its session finished?)`);
     }
     const sum = (f: (v: VolumeEntry) => number) => options.volumes.reduce((a, v) => a + f(v), 0);
     const manifest: BackupManifest = {
@@ -140,7 +141,7 @@ export class Repository {
       },
     };
     manifestObjectName(manifest.id); // validates a caller-chosen id
-    if (await this.backend.size(manifestObjectName(manifest.id)) !== undefined) throw new InvalidArgumentError(`backup ${manifest.id} already exists`);
+    if ((await this.backend.size(manifestObjectName(manifest.id))) !== undefined) throw new InvalidArgumentError(`backup ${manifest.id} already exists`);
     manifest.stats.bytesAdded += await writeManifest(this.backend, this.key, manifest);
     return manifest;
   }

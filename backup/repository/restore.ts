@@ -152,7 +152,12 @@ export async function* readBlocks(reader: BlobReader, map: BlockMap, context: Re
       cache.set(extent.chunk, data);
     }
     if (extent.chunkOffset + extent.length > data.length) {
-      throw new DamagedChunkError(extent.chunk, undefined, { ...context, offset }, `is ${data.length} bytes, the block map needs ${extent.chunkOffset + extent.length}`);
+      throw new DamagedChunkError(
+        extent.chunk,
+        undefined,
+        { ...context, offset },
+        `is ${data.length} bytes, the block map needs ${extent.chunkOffset + extent.length}`,
+      );
     }
     yield { offset, data: data.subarray(extent.chunkOffset, extent.chunkOffset + extent.length) };
     if (lastUse.get(extent.chunk) === i) cache.delete(extent.chunk);

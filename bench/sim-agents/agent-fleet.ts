@@ -33,15 +33,23 @@ export class AgentFleet {
     const channels = Math.max(1, Math.ceil(options.nodes / AGENTS_PER_CHANNEL));
     for (let i = 0; i < channels; i++) {
       // A local subchannel pool gives each client its own connection (clients to one target share one otherwise).
-      this.channels.push(new Ctl(options.server, grpc.credentials.createInsecure(), {
-        'grpc.use_local_subchannel_pool': 1, 'grpc.max_receive_message_length': 64 * 1024 * 1024,
-      }) as unknown as AgentControlClient);
+      this.channels.push(
+        new Ctl(options.server, grpc.credentials.createInsecure(), {
+          'grpc.use_local_subchannel_pool': 1,
+          'grpc.max_receive_message_length': 64 * 1024 * 1024,
+        }) as unknown as AgentControlClient,
+      );
     }
     for (let i = 0; i < options.nodes; i++) {
       const id = `sim-${String(i).padStart(5, '0')}`;
-      this.agents.push(new SimAgent(id, this.channels[i % channels], this.counters, {
-        token: options.token, cpuCores: options.cpuCores, memoryBytes: options.memoryBytes, poolBytes: options.poolBytes,
-      }));
+      this.agents.push(
+        new SimAgent(id, this.channels[i % channels], this.counters, {
+          token: options.token,
+          cpuCores: options.cpuCores,
+          memoryBytes: options.memoryBytes,
+          poolBytes: options.poolBytes,
+        }),
+      );
     }
   }
 

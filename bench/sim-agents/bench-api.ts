@@ -7,17 +7,29 @@ export interface ApiAnswer<T> {
 }
 
 export class BenchApi {
-  constructor(private readonly url: string, private readonly token: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly token: string,
+  ) {}
 
   async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 30_000): Promise<ApiAnswer<T>> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const started = performance.now();
-    const res = await fetch(`${this.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     const text = await res.text();
     const ms = performance.now() - started;
     let parsed: T | undefined;
-    try { parsed = text ? (JSON.parse(text) as T) : undefined; } catch { parsed = undefined; }
+    try {
+      parsed = text ? (JSON.parse(text) as T) : undefined;
+    } catch {
+      parsed = undefined;
+    }
     return { status: res.status, body: parsed, text, ms };
   }
 
@@ -38,6 +50,21 @@ export class BenchApi {
   }
 }
 
-export interface TaskView { id: string; app: string; nodeId?: string; state: string; restarts: number; generation: number }
-export interface NodeView { id: string; state: string }
-export interface EventView { time: string; object: string; reason: string; message: string }
+export interface TaskView {
+  id: string;
+  app: string;
+  nodeId?: string;
+  state: string;
+  restarts: number;
+  generation: number;
+}
+export interface NodeView {
+  id: string;
+  state: string;
+}
+export interface EventView {
+  time: string;
+  object: string;
+  reason: string;
+  message: string;
+}

@@ -22,19 +22,37 @@ export class FakeLocalPlugin {
   private usedBytes = 0;
   private cached: { at: number; report: PluginReport } | undefined;
 
-  constructor(private readonly nodeId: string, private readonly capacityBytes: number) {}
+  constructor(
+    private readonly nodeId: string,
+    private readonly capacityBytes: number,
+  ) {}
 
   /** Refreshed at most every `maxAgeMs`, like the real agent's (agent/agent.ts PLUGIN_REPORT_MS). */
   report(maxAgeMs: number): PluginReport {
     const now = Date.now();
     if (this.cached && now - this.cached.at < maxAgeMs) return this.cached.report;
     const report: PluginReport = {
-      name: LOCAL_PLUGIN, endpoint: `unix:///run/berth/sim/${this.nodeId}/local.sock`, healthy: true,
-      topology: { [TOPOLOGY_NODE_KEY]: this.nodeId }, csiNodeId: this.nodeId, maxVolumes: '0',
+      name: LOCAL_PLUGIN,
+      endpoint: `unix:///run/berth/sim/${this.nodeId}/local.sock`,
+      healthy: true,
+      topology: { [TOPOLOGY_NODE_KEY]: this.nodeId },
+      csiNodeId: this.nodeId,
+      maxVolumes: '0',
       pools: [{ name: POOL, availableBytes: String(this.capacityBytes - this.usedBytes), parameters: { pool: POOL }, reportedAtMs: String(now) }],
       pluginCapabilities: ['CONTROLLER_SERVICE', 'VOLUME_ACCESSIBILITY_CONSTRAINTS'],
-      controllerCapabilities: ['CREATE_DELETE_VOLUME', 'CREATE_DELETE_SNAPSHOT', 'LIST_VOLUMES', 'LIST_SNAPSHOTS', 'GET_CAPACITY',
-        'CLONE_VOLUME', 'EXPAND_VOLUME', 'GET_VOLUME', 'GET_SNAPSHOT', 'SINGLE_NODE_MULTI_WRITER', 'VOLUME_CONDITION'],
+      controllerCapabilities: [
+        'CREATE_DELETE_VOLUME',
+        'CREATE_DELETE_SNAPSHOT',
+        'LIST_VOLUMES',
+        'LIST_SNAPSHOTS',
+        'GET_CAPACITY',
+        'CLONE_VOLUME',
+        'EXPAND_VOLUME',
+        'GET_VOLUME',
+        'GET_SNAPSHOT',
+        'SINGLE_NODE_MULTI_WRITER',
+        'VOLUME_CONDITION',
+      ],
       nodeCapabilities: ['STAGE_UNSTAGE_VOLUME', 'GET_VOLUME_STATS', 'EXPAND_VOLUME', 'SINGLE_NODE_MULTI_WRITER', 'VOLUME_CONDITION'],
     };
     this.cached = { at: now, report };
@@ -48,7 +66,8 @@ export class FakeLocalPlugin {
     this.usedBytes += bytes;
     const response = encodeCreateVolumeResponse({
       volume: {
-        volumeId: `sim-${req.name}`, capacityBytes: String(bytes),
+        volumeId: `sim-${req.name}`,
+        capacityBytes: String(bytes),
         volumeContext: { pool: req.parameters.pool ?? POOL, accessType: 'mount' },
         accessibleTopology: [{ segments: { [TOPOLOGY_NODE_KEY]: this.nodeId } }],
       },

@@ -46,8 +46,14 @@ export class NodeDownWatch {
     while (!this.stopped) {
       if (this.active) {
         const now = Date.now();
-        if (now - this.lastEvents >= EVENTS_EVERY_MS) { this.lastEvents = now; await this.checkEvents(); }
-        if (now - this.lastNodes >= NODES_EVERY_MS) { this.lastNodes = now; await this.checkNodes(); }
+        if (now - this.lastEvents >= EVENTS_EVERY_MS) {
+          this.lastEvents = now;
+          await this.checkEvents();
+        }
+        if (now - this.lastNodes >= NODES_EVERY_MS) {
+          this.lastNodes = now;
+          await this.checkNodes();
+        }
       }
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -66,7 +72,8 @@ export class NodeDownWatch {
 
   private async checkNodes(): Promise<void> {
     try {
-      for (const n of await this.api.list<NodeView>('nodes', 20_000)) if (n.state === 'down' && !this.down.has(n.id)) this.down.set(n.id, `state down at ${new Date().toISOString()}`);
+      for (const n of await this.api.list<NodeView>('nodes', 20_000))
+        if (n.state === 'down' && !this.down.has(n.id)) this.down.set(n.id, `state down at ${new Date().toISOString()}`);
       this.answered++;
     } catch {
       this.unanswered++;

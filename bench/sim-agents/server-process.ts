@@ -22,19 +22,40 @@ export class ServerProcess {
 
   constructor(readonly options: { dataDir: string; apiPort: number; agentPort: number; token: string; logFile: string; nodeDownAfterSeconds: number }) {}
 
-  get apiUrl(): string { return `http://127.0.0.1:${this.options.apiPort}`; }
-  get agentAddress(): string { return `127.0.0.1:${this.options.agentPort}`; }
-  get pid(): number | undefined { return this.child?.pid; }
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.options.apiPort}`;
+  }
+  get agentAddress(): string {
+    return `127.0.0.1:${this.options.agentPort}`;
+  }
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   start(): void {
     const o = this.options;
     const log = openSync(o.logFile, 'a');
     try {
-      const child = spawn(process.execPath, [BERTH_BIN, 'server', '--data-dir', o.dataDir, '--listen', `127.0.0.1:${o.apiPort}`,
-        '--agent-listen', `127.0.0.1:${o.agentPort}`, '--node-down-after', String(o.nodeDownAfterSeconds)], {
-        // The token by environment, not argv (argv is world-readable in /proc).
-        env: { ...process.env, BERTH_TOKEN: o.token, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn' }, stdio: ['ignore', log, log],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          BERTH_BIN,
+          'server',
+          '--data-dir',
+          o.dataDir,
+          '--listen',
+          `127.0.0.1:${o.apiPort}`,
+          '--agent-listen',
+          `127.0.0.1:${o.agentPort}`,
+          '--node-down-after',
+          String(o.nodeDownAfterSeconds),
+        ],
+        {
+          // The token by environment, not argv (argv is world-readable in /proc).
+          env: { ...process.env, BERTH_TOKEN: o.token, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn' },
+          stdio: ['ignore', log, log],
+        },
+      );
       this.child = child;
       this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     } finally {
@@ -57,7 +78,12 @@ export class ServerProcess {
     if (!this.running) return;
     this.child!.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([this.exited.then(() => false), new Promise<boolean>((r) => { timer = setTimeout(() => r(true), graceMs); })]);
+    const timedOut = await Promise.race([
+      this.exited.then(() => false),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(true), graceMs);
+      }),
+    ]);
     clearTimeout(timer);
     if (timedOut) await this.kill9();
   }
@@ -87,10 +113,12 @@ export class ServerProcess {
   /** The server's log lines at warn level or above (pino JSON, level ≥ 40). */
   problems(): string[] {
     try {
-      return readFileSync(this.options.logFile, 'utf8').split('\n').filter((l) => {
-        const m = /"level":(\d+)/.exec(l);
-        return m ? Number(m[1]) >= 40 : false;
-      });
+      return readFileSync(this.options.logFile, 'utf8')
+        .split('\n')
+        .filter((l) => {
+          const m = /"level":(\d+)/.exec(l);
+          return m ? Number(m[1]) >= 40 : false;
+        });
     } catch {
       return [];
     }

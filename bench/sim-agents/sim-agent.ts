@@ -62,8 +62,12 @@ export class SimAgent {
   lastAnswerAt = 0;
   longestGapMs = 0;
 
-  constructor(readonly nodeId: string, private readonly client: AgentControlClient, private readonly counters: FleetCounters,
-              private readonly options: { token?: string; cpuCores: number; memoryBytes: number; poolBytes: number }) {
+  constructor(
+    readonly nodeId: string,
+    private readonly client: AgentControlClient,
+    private readonly counters: FleetCounters,
+    private readonly options: { token?: string; cpuCores: number; memoryBytes: number; poolBytes: number },
+  ) {
     this.plugin = new FakeLocalPlugin(nodeId, options.poolBytes);
   }
 
@@ -90,7 +94,10 @@ export class SimAgent {
       const created: CreatedVolume[] = [];
       for (const v of a.volumes) {
         if (v.createRequest.length === 0) continue;
-        if (!mine) { mine = new Map(); this.created.set(a.taskId, mine); }
+        if (!mine) {
+          mine = new Map();
+          this.created.set(a.taskId, mine);
+        }
         let c = mine.get(v.name);
         // An answer is reused only for a request of the same name (agent/volume-creator.ts).
         if (!c || c.csiName !== csiNameOf(v.createRequest)) {
@@ -113,7 +120,8 @@ export class SimAgent {
     return new Promise((resolve, reject) => {
       this.inflight = this.client.Sync(request, tokenMetadata(this.options.token), { deadline: Date.now() + (request.waitMs ?? 0) + 10_000 }, (err, res) => {
         this.inflight = undefined;
-        if (err || !res) reject(err ?? new Error('empty Sync answer')); else resolve(res);
+        if (err || !res) reject(err ?? new Error('empty Sync answer'));
+        else resolve(res);
       });
     });
   }
@@ -124,9 +132,19 @@ export class SimAgent {
     const urgent = urgentPart(tasks);
     const waitMs = this.reachable && urgent === this.sentReports ? LONG_POLL_MS : 0;
     const request: SyncRequest = {
-      nodeId: this.nodeId, address: '127.0.0.1:1', labels: { zone: `z${Number(this.nodeId.replace(/\D/g, '')) % 3}` }, cpuCores: this.options.cpuCores,
-      memoryBytes: String(this.options.memoryBytes), runtime: 'process', plugins: [this.plugin.report(PLUGIN_REPORT_MS)], tasks, agentVersion: '0.1.0-sim',
-      waitMs, knownFingerprint: this.knownFingerprint, sentAtMs: String(Date.now()), features: [CREATES_VOLUMES, PREPARES_TASKS],
+      nodeId: this.nodeId,
+      address: '127.0.0.1:1',
+      labels: { zone: `z${Number(this.nodeId.replace(/\D/g, '')) % 3}` },
+      cpuCores: this.options.cpuCores,
+      memoryBytes: String(this.options.memoryBytes),
+      runtime: 'process',
+      plugins: [this.plugin.report(PLUGIN_REPORT_MS)],
+      tasks,
+      agentVersion: '0.1.0-sim',
+      waitMs,
+      knownFingerprint: this.knownFingerprint,
+      sentAtMs: String(Date.now()),
+      features: [CREATES_VOLUMES, PREPARES_TASKS],
     };
     const sent = Date.now();
     try {

@@ -93,10 +93,11 @@ export function findShortfalls(state: NodeLedgerState, amounts: ResourceAmounts,
       const free = (capacity.poolBytes.get(key) ?? 0) - (used.poolBytes.get(key) ?? 0) + creditedPool(credit, key);
       if (p.bytes > free) shortfalls.push({ resource: 'pool', plugin: p.plugin, pool: p.pool, needed: p.bytes, free });
     }
-  } else for (const sum of sumPools(amounts.pools)) {
-    const free = (capacity.poolBytes.get(sum.key) ?? 0) - (used.poolBytes.get(sum.key) ?? 0) + creditedPool(credit, sum.key);
-    if (sum.bytes > free) shortfalls.push({ resource: 'pool', plugin: sum.plugin, pool: sum.pool, needed: sum.bytes, free });
-  }
+  } else
+    for (const sum of sumPools(amounts.pools)) {
+      const free = (capacity.poolBytes.get(sum.key) ?? 0) - (used.poolBytes.get(sum.key) ?? 0) + creditedPool(credit, sum.key);
+      if (sum.bytes > free) shortfalls.push({ resource: 'pool', plugin: sum.plugin, pool: sum.pool, needed: sum.bytes, free });
+    }
   for (const [plugin, need] of sumAttachments(amounts.attachments)) {
     const limit = capacity.attachSlots.get(plugin);
     if (limit === undefined) continue;

@@ -94,10 +94,11 @@ function layoutFor(capacity: NodeCapacity, used: NodeUsage): FreeLayout {
   }
   // Usage in a pool the capacity lacks (the node stopped reporting it): a layout that lists it too.
   let orphans: PoolKey[] | undefined;
-  for (const key of used.poolBytes.keys()) if (!capacity.poolBytes.has(key)) {
-    orphans ??= [];
-    orphans.push(key);
-  }
+  for (const key of used.poolBytes.keys())
+    if (!capacity.poolBytes.has(key)) {
+      orphans ??= [];
+      orphans.push(key);
+    }
   return orphans ? sharedLayout([...layout.poolKeys, ...orphans], layout.attachPlugins) : layout;
 }
 

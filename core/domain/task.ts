@@ -4,12 +4,7 @@
  */
 import { InvalidRequestError } from './errors';
 
-export type AccessMode =
-  | 'single-node-writer'
-  | 'single-node-reader-only'
-  | 'multi-node-reader-only'
-  | 'multi-node-single-writer'
-  | 'multi-node-multi-writer';
+export type AccessMode = 'single-node-writer' | 'single-node-reader-only' | 'multi-node-reader-only' | 'multi-node-single-writer' | 'multi-node-multi-writer';
 
 /** The volume a claim is bound to. `nodeId` is set for node-local volumes: the data lives only there. */
 export interface BoundVolume {

@@ -10,14 +10,12 @@ const DEFAULT_MEMORY_BYTES = 128 * 1024 ** 2;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const dataSourceSchema = z
-  .strictObject({ snapshot: nonEmptyString().optional(), volume: nonEmptyString().optional() })
-  .transform((source, ctx): DataSource => {
-    if (source.snapshot !== undefined && source.volume === undefined) return { kind: 'snapshot', id: source.snapshot };
-    if (source.volume !== undefined && source.snapshot === undefined) return { kind: 'volume', id: source.volume };
-    ctx.addIssue({ code: 'custom', message: 'expected exactly one of snapshot or volume' });
-    return z.NEVER;
-  });
+const dataSourceSchema = z.strictObject({ snapshot: nonEmptyString().optional(), volume: nonEmptyString().optional() }).transform((source, ctx): DataSource => {
+  if (source.snapshot !== undefined && source.volume === undefined) return { kind: 'snapshot', id: source.snapshot };
+  if (source.volume !== undefined && source.snapshot === undefined) return { kind: 'volume', id: source.volume };
+  ctx.addIssue({ code: 'custom', message: 'expected exactly one of snapshot or volume' });
+  return z.NEVER;
+});
 
 const claimSchema = z.strictObject({
   storageClass: dnsName(),
@@ -119,8 +117,16 @@ export const appSpecSchema = z
     if (spec.runtime === 'process' && spec.command.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['command'], message: 'is required when runtime is process' });
     }
-    reportDuplicates(spec.volumes.map((v) => v.name), 'name', ctx);
-    reportDuplicates(spec.volumes.map((v) => v.mountPath), 'mountPath', ctx);
+    reportDuplicates(
+      spec.volumes.map((v) => v.name),
+      'name',
+      ctx,
+    );
+    reportDuplicates(
+      spec.volumes.map((v) => v.mountPath),
+      'mountPath',
+      ctx,
+    );
     if (spec.onNodeLost === 'restoreLatest' && spec.backup === undefined && spec.volumes.length > 0) {
       ctx.addIssue({ code: 'custom', path: ['onNodeLost'], message: 'restoreLatest needs a backup policy (spec.backup) to restore from' });
     }

@@ -22,8 +22,7 @@ export const dnsName = (): z.ZodString => checkedString(dnsLabelProblem);
 export const csiDriverName = (): z.ZodString => checkedString(csiDriverNameProblem);
 export const nodeId = (): z.ZodString => checkedString(nodeIdProblem);
 
-export const nonEmptyString = (): z.ZodString =>
-  checkedString((v) => (v.trim().length === 0 ? 'must not be empty' : undefined));
+export const nonEmptyString = (): z.ZodString => checkedString((v) => (v.trim().length === 0 ? 'must not be empty' : undefined));
 
 /** A whole number ≥ `min`. */
 export function wholeNumber(min: number): z.ZodNumber {
@@ -132,9 +131,7 @@ export function cronSchedule(): z.ZodString {
 const ENDPOINT = /^(unix:\/\/\/.+|tcp:\/\/[^/\s]+:\d+)$/;
 
 export function endpoint(): z.ZodString {
-  return checkedString((value) =>
-    ENDPOINT.test(value) ? undefined : `expected "unix:///path/to/csi.sock" or "tcp://host:port", got ${describeValue(value)}`,
-  );
+  return checkedString((value) => (ENDPOINT.test(value) ? undefined : `expected "unix:///path/to/csi.sock" or "tcp://host:port", got ${describeValue(value)}`));
 }
 
 /** An absolute path inside the container. */

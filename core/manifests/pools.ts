@@ -6,7 +6,5 @@
 import type { PluginSpec, StorageClassSpec } from './types';
 
 export function matchingPools(storageClass: Pick<StorageClassSpec, 'parameters'>, plugin: Pick<PluginSpec, 'pools'>): string[] {
-  return plugin.pools
-    .filter((p) => Object.entries(p.parameters).every(([key, value]) => storageClass.parameters[key] === value))
-    .map((p) => p.pool);
+  return plugin.pools.filter((p) => Object.entries(p.parameters).every(([key, value]) => storageClass.parameters[key] === value)).map((p) => p.pool);
 }

@@ -73,10 +73,7 @@ function referencesOf(manifest: Manifest): Reference[] {
 function missingMessage(kind: RefKind, name: string, manifests: readonly LocatedManifest[], lookup: ReferenceLookup): string {
   switch (kind) {
     case 'StorageClass': {
-      const known = [
-        ...(lookup.storageClassNames?.() ?? []),
-        ...manifests.filter((m) => m.manifest.kind === 'StorageClass').map((m) => m.manifest.name),
-      ];
+      const known = [...(lookup.storageClassNames?.() ?? []), ...manifests.filter((m) => m.manifest.kind === 'StorageClass').map((m) => m.manifest.name)];
       const hint = closest(name, known);
       return `unknown storage class ${JSON.stringify(name)}${hint ? ` (did you mean ${hint}?)` : ''}`;
     }

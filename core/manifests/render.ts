@@ -75,7 +75,12 @@ export function formatExactBytes(bytes: number): string {
 export function formatDuration(seconds: number): string {
   const parts: string[] = [];
   let rest = seconds;
-  for (const [suffix, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [suffix, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     const n = Math.floor(rest / size);
     if (n > 0) parts.push(`${n}${suffix}`);
     rest -= n * size;

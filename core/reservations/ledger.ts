@@ -203,9 +203,7 @@ export class Ledger {
 
   /** All reservations, sorted by node then holder (for `berth get reservations`). */
   list(): Promise<Reservation[]> {
-    return this.store.transaction((tx) =>
-      [...tx.reservations()].sort((a, b) => a.nodeId.localeCompare(b.nodeId) || a.holderId.localeCompare(b.holderId)),
-    );
+    return this.store.transaction((tx) => [...tx.reservations()].sort((a, b) => a.nodeId.localeCompare(b.nodeId) || a.holderId.localeCompare(b.holderId)));
   }
 }
 

@@ -87,4 +87,3 @@ function preferredNodes(task: TaskEvaluation, pass: PassState): NodeView[] {
 function rank(candidates: Candidate[]): Candidate[] {
   return candidates.sort((a, b) => b.score - a.score || (a.node.id < b.node.id ? -1 : a.node.id > b.node.id ? 1 : 0));
 }
-

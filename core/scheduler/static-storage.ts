@@ -21,8 +21,18 @@ export function staticStorageVerdict(task: TaskEvaluation, node: NodeView): Stat
 function computeVerdict(task: TaskEvaluation, node: NodeView): StaticStorageVerdict {
   for (const { plugin } of task.attachments) {
     const p = node.pluginByName.get(plugin);
-    if (!p) return { pluginProblem: { reason: RejectionReason.PluginMissing, message: `plugin ${plugin} is not installed on this node` }, eligible: [], eligibleKeys: [] };
-    if (!p.healthy) return { pluginProblem: { reason: RejectionReason.PluginUnhealthy, message: `plugin ${plugin} is unhealthy on this node` }, eligible: [], eligibleKeys: [] };
+    if (!p)
+      return {
+        pluginProblem: { reason: RejectionReason.PluginMissing, message: `plugin ${plugin} is not installed on this node` },
+        eligible: [],
+        eligibleKeys: [],
+      };
+    if (!p.healthy)
+      return {
+        pluginProblem: { reason: RejectionReason.PluginUnhealthy, message: `plugin ${plugin} is unhealthy on this node` },
+        eligible: [],
+        eligibleKeys: [],
+      };
   }
   const eligible = task.unboundClaims.map((claim) => {
     const indexes: number[] = [];

@@ -7,13 +7,43 @@ import { berth, berthJson, CliResult, NodeHandle, startCluster, TestCluster, wai
 import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 import { BERTH_BIN } from '../harness/plugin-process';
 
-interface BackupVolume { volume: string; claimId: string; state: string; bytesDone: number; bytesTotal: number; bytesNew?: number; changeMarker?: string; message?: string }
-interface Backup {
-  id: string; app: string; repository: string; schedule?: string; parent?: string; state: string; message?: string; origin: string;
-  recoveryPointId?: string; volumes: BackupVolume[]; progress: { bytesDone: number; bytesTotal: number };
+interface BackupVolume {
+  volume: string;
+  claimId: string;
+  state: string;
+  bytesDone: number;
+  bytesTotal: number;
+  bytesNew?: number;
+  changeMarker?: string;
+  message?: string;
 }
-interface Schedule { name: string; app: string; cron: string; repository: string; keep?: number; ttlSeconds?: number; fromApp: boolean }
-interface Event { object: string; reason: string; message: string }
+interface Backup {
+  id: string;
+  app: string;
+  repository: string;
+  schedule?: string;
+  parent?: string;
+  state: string;
+  message?: string;
+  origin: string;
+  recoveryPointId?: string;
+  volumes: BackupVolume[];
+  progress: { bytesDone: number; bytesTotal: number };
+}
+interface Schedule {
+  name: string;
+  app: string;
+  cron: string;
+  repository: string;
+  keep?: number;
+  ttlSeconds?: number;
+  fromApp: boolean;
+}
+interface Event {
+  object: string;
+  reason: string;
+  message: string;
+}
 
 const PASSPHRASE = 'backup service test passphrase';
 const MiB = 1024 * 1024;
@@ -63,7 +93,12 @@ describe('backup service: berth backup and schedule against a real server, agent
 
   /** The CLI with the repository passphrase in its environment (never on the command line). */
   const cli = (args: string[], passphrase = PASSPHRASE, input?: string): CliResult => {
-    const r = spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...args], { encoding: 'utf8', input, timeout: 300_000, env: { ...process.env, BERTH_REPO_PASSPHRASE: passphrase } });
+    const r = spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...args], {
+      encoding: 'utf8',
+      input,
+      timeout: 300_000,
+      env: { ...process.env, BERTH_REPO_PASSPHRASE: passphrase },
+    });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
   const backups = () => berthJson<{ items: Backup[] }>(api, ['backup', 'list']).items;
@@ -102,7 +137,9 @@ describe('backup service: berth backup and schedule against a real server, agent
     for (const i of [0, 1]) await waitFor(`db-${i} data written`, () => existsSync(dataFile(`db-${i}`, 'id')));
   });
 
-  after(async () => { await cluster?.stop(); });
+  after(async () => {
+    await cluster?.stop();
+  });
 
   it('refuses bad input with clear errors and creates nothing', async () => {
     const unchanged = noChange(() => [backups(), recoveryPoints()]);
@@ -115,7 +152,10 @@ describe('backup service: berth backup and schedule against a real server, agent
     const wrong = cli(['repo', 'add', 'other', '--location', location], 'not the passphrase');
     assert.equal(wrong.code, 2, wrong.stderr);
     assert.match(wrong.stderr, /wrong passphrase for the backup repository at/);
-    assert.deepEqual(berthJson<{ items: { name: string }[] }>(api, ['repo', 'list']).items.map((r) => r.name), ['main']);
+    assert.deepEqual(
+      berthJson<{ items: { name: string }[] }>(api, ['repo', 'list']).items.map((r) => r.name),
+      ['main'],
+    );
     assert.ok(!`${wrong.stdout}${wrong.stderr}${added.stdout}`.includes(PASSPHRASE), 'the passphrase is never printed');
     assert.ok(!JSON.stringify(berthJson(api, ['repo', 'list'])).includes(PASSPHRASE), 'nor returned by the API');
 
@@ -141,7 +181,7 @@ describe('backup service: berth backup and schedule against a real server, agent
     // The HTTP edge: bodies are validated by schema, errors come from the problem catalogue.
     const post = async (path: string, body: unknown) => {
       const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      return { status: res.status, body: await res.json() as { message: string } };
+      return { status: res.status, body: (await res.json()) as { message: string } };
     };
     assert.equal((await post('/v1/apps/db/backups', { repo: 'main' })).status, 400);
     assert.equal((await post('/v1/apps/nope/backups', {})).status, 404);
@@ -182,16 +222,26 @@ describe('backup service: berth backup and schedule against a real server, agent
     const unknownRepo = berth(api, ['apply', '-f', '-'], APP('pol', 0, '  backup: { schedule: "0 3 * * *", keep: 2, repository: nope }'));
     assert.equal(unknownRepo.code, 2, unknownRepo.stderr);
     assert.match(unknownRepo.stderr, /spec\.backup: backup repository nope is not known/);
-    assert.equal(berthJson<{ items: { name: string }[] }>(api, ['get', 'apps']).items.some((a) => a.name === 'pol'), false, 'nothing applied');
+    assert.equal(
+      berthJson<{ items: { name: string }[] }>(api, ['get', 'apps']).items.some((a) => a.name === 'pol'),
+      false,
+      'nothing applied',
+    );
 
     const ok = berth(api, ['apply', '-f', '-'], APP('pol', 0, '  backup: { schedule: "0 3 * * *", keep: 2, ttl: 72h, repository: main }'));
     assert.equal(ok.code, 0, ok.stderr);
-    assert.deepEqual(schedules().map((s) => [s.name, s.app, s.cron, s.repository, s.keep, s.ttlSeconds, s.fromApp]), [['pol-policy', 'pol', '0 3 * * *', 'main', 2, 72 * 3600, true]]);
+    assert.deepEqual(
+      schedules().map((s) => [s.name, s.app, s.cron, s.repository, s.keep, s.ttlSeconds, s.fromApp]),
+      [['pol-policy', 'pol', '0 3 * * *', 'main', 2, 72 * 3600, true]],
+    );
     const del = cli(['schedule', 'delete', 'pol-policy']);
     assert.equal(del.code, 4, del.stderr);
     assert.match(del.stderr, /comes from app pol's backup policy/);
     assert.equal(berth(api, ['apply', '-f', '-'], APP('pol', 0, '  backup: { schedule: "30 3 * * *", keep: 3 }')).code, 0);
-    assert.deepEqual(schedules().map((s) => [s.name, s.cron, s.keep, s.ttlSeconds]), [['pol-policy', '30 3 * * *', 3, undefined]]);
+    assert.deepEqual(
+      schedules().map((s) => [s.name, s.cron, s.keep, s.ttlSeconds]),
+      [['pol-policy', '30 3 * * *', 3, undefined]],
+    );
     assert.equal(berth(api, ['apply', '-f', '-'], APP('pol', 0)).code, 0);
     assert.deepEqual(schedules(), [], 'removing the policy removes its schedule');
     assert.equal(berth(api, ['apply', '-f', '-'], APP('pol', 0, '  backup: { schedule: "0 3 * * *", keep: 2 }')).code, 0);
@@ -203,7 +253,10 @@ describe('backup service: berth backup and schedule against a real server, agent
     const first = berthJson<Schedule & { action: string }>(api, ['schedule', 'create', 'nightly', '--app', 'db', '--cron', '0 2 * * *', '--keep', '7']);
     assert.equal(first.action, 'created');
     assert.equal(first.repository, 'main', 'the only repository is the default');
-    assert.equal(berthJson<{ action: string }>(api, ['schedule', 'create', 'nightly', '--app', 'db', '--cron', '0 2 * * *', '--keep', '7']).action, 'unchanged');
+    assert.equal(
+      berthJson<{ action: string }>(api, ['schedule', 'create', 'nightly', '--app', 'db', '--cron', '0 2 * * *', '--keep', '7']).action,
+      'unchanged',
+    );
     assert.equal(berth(api, ['schedule', 'delete', 'nightly']).code, 0);
     assert.equal(berth(api, ['schedule', 'delete', 'nightly']).code, 3);
   });
@@ -214,20 +267,36 @@ describe('backup service: berth backup and schedule against a real server, agent
     assert.match(first.stderr, /uploading|ready/, 'progress lines on stderr (not a terminal)');
     const b1 = JSON.parse(first.stdout) as Backup;
     assert.equal(b1.state, 'ready');
-    assert.deepEqual(b1.volumes.map((v) => [v.volume, v.claimId, v.state]), [['data-0', 'db/data/0', 'done'], ['data-1', 'db/data/1', 'done']]);
-    assert.ok(b1.volumes.every((v) => v.bytesTotal > 0 && (v.bytesNew ?? 0) >= 8 * MiB && v.changeMarker), JSON.stringify(b1.volumes));
+    assert.deepEqual(
+      b1.volumes.map((v) => [v.volume, v.claimId, v.state]),
+      [
+        ['data-0', 'db/data/0', 'done'],
+        ['data-1', 'db/data/1', 'done'],
+      ],
+    );
+    assert.ok(
+      b1.volumes.every((v) => v.bytesTotal > 0 && (v.bytesNew ?? 0) >= 8 * MiB && v.changeMarker),
+      JSON.stringify(b1.volumes),
+    );
     const listed = backups();
-    assert.deepEqual(listed.map((b) => [b.id, b.state, b.origin]), [[b1.id, 'ready', 'cluster']]);
+    assert.deepEqual(
+      listed.map((b) => [b.id, b.state, b.origin]),
+      [[b1.id, 'ready', 'cluster']],
+    );
     const described = berth(api, ['backup', 'describe', b1.id]);
     assert.equal(described.code, 0, described.stderr);
     assert.match(described.stdout, new RegExp(`backup ${b1.id} of db in repository main: ready, app-consistent`));
     assert.match(described.stdout, /data-0\s+db\/data\/0\s+n1\s+done/);
     // The hooks' output is part of the backup: in describe and in the backup's own events.
     assert.match(described.stdout, /preSnapshot in db-0: exit 0: flushed/);
-    const hookEvents = berthJson<{ items: { object: string; reason: string; message: string }[] }>(api, ['get', 'events']).items
-      .filter((e) => e.object === `backup/${b1.id}` && e.reason === 'PreSnapshotHook');
+    const hookEvents = berthJson<{ items: { object: string; reason: string; message: string }[] }>(api, ['get', 'events']).items.filter(
+      (e) => e.object === `backup/${b1.id}` && e.reason === 'PreSnapshotHook',
+    );
     assert.equal(hookEvents.length, 2, 'one per instance');
-    assert.ok(hookEvents.every((e) => e.message.includes('output: flushed')), JSON.stringify(hookEvents));
+    assert.ok(
+      hookEvents.every((e) => e.message.includes('output: flushed')),
+      JSON.stringify(hookEvents),
+    );
     assert.deepEqual(recoveryPoints(), [], 'the recovery point is deleted once the data is in the repository');
     assert.deepEqual(await csiSnapshots(), []);
 
@@ -249,7 +318,10 @@ describe('backup service: berth backup and schedule against a real server, agent
     const without = JSON.parse(cli(['backup', 'create', 'db', '--wait', '-o', 'json']).stdout) as Backup;
     assert.equal(without.state, 'ready');
     assert.equal(cli(['backup', 'delete', withChurn.id]).code, 0);
-    assert.equal(backups().some((b) => b.id === withChurn.id), false);
+    assert.equal(
+      backups().some((b) => b.id === withChurn.id),
+      false,
+    );
     const before = treeBytes(location);
     const pruned = cli(['repo', 'prune', '--location', location]);
     assert.equal(pruned.code, 0, pruned.stderr);
@@ -261,14 +333,19 @@ describe('backup service: berth backup and schedule against a real server, agent
   it('a schedule every 3 s with keep 2 keeps exactly the 2 newest backups of that schedule', async () => {
     const created = cli(['schedule', 'create', 'often', '--app', 'db', '--cron', '*/3 * * * * *', '--keep', '2']);
     assert.equal(created.code, 0, created.stderr);
-    const started = () => berthJson<{ items: Event[] }>(api, ['get', 'events']).items.filter((e) => e.reason === 'BackupStarted' && e.message.includes('(schedule often)')).length;
+    const started = () =>
+      berthJson<{ items: Event[] }>(api, ['get', 'events']).items.filter((e) => e.reason === 'BackupStarted' && e.message.includes('(schedule often)')).length;
     await waitFor('4 scheduled backups started', () => started() >= 4, 120_000);
     // Retention runs after each backup of the schedule becomes ready: between two, exactly `keep` are left.
     const ofSchedule = () => backups().filter((b) => b.schedule === 'often');
-    await waitFor('exactly 2 ready backups of the schedule, none running', () => {
-      const b = ofSchedule();
-      return b.every((x) => x.state === 'ready' || x.state === 'failed') && b.filter((x) => x.state === 'ready').length === 2;
-    }, 120_000);
+    await waitFor(
+      'exactly 2 ready backups of the schedule, none running',
+      () => {
+        const b = ofSchedule();
+        return b.every((x) => x.state === 'ready' || x.state === 'failed') && b.filter((x) => x.state === 'ready').length === 2;
+      },
+      120_000,
+    );
     assert.equal(berth(api, ['schedule', 'delete', 'often']).code, 0);
     assert.ok(berthJson<{ items: Event[] }>(api, ['get', 'events']).items.some((e) => e.reason === 'RetentionApplied' && e.object === 'schedule/often'));
     await waitFor('the last scheduled backup settled', () => ofSchedule().every((x) => x.state === 'ready' || x.state === 'failed'), 120_000);
@@ -286,10 +363,14 @@ describe('backup service: berth backup and schedule against a real server, agent
     assert.equal(recoveryPoints().length, 1, 'its recovery point exists while it runs');
     assert.equal((await csiSnapshots()).length, before.length + 1);
     await cluster.restartServer('SIGKILL');
-    const failed = await waitFor('backup failed after the restart', () => {
-      const x = berthJson<Backup>(api, ['backup', 'describe', b.id]);
-      return x.state === 'failed' && x;
-    }, 60_000);
+    const failed = await waitFor(
+      'backup failed after the restart',
+      () => {
+        const x = berthJson<Backup>(api, ['backup', 'describe', b.id]);
+        return x.state === 'failed' && x;
+      },
+      60_000,
+    );
     assert.match(failed.message ?? '', /interrupted by a server restart/);
     await waitFor('recovery point deleted', () => recoveryPoints().length === 0, 60_000);
     assert.deepEqual(await csiSnapshots(), before, 'no CSI snapshot left');
@@ -304,8 +385,10 @@ describe('backup service: berth backup and schedule against a real server, agent
     assert.equal(created.code, 0, created.stderr);
     await cluster.restartServer();
     const since = Date.now();
-    const firings = () => berthJson<{ items: (Event & { time: string })[] }>(api, ['get', 'events']).items
-      .filter((e) => e.reason === 'BackupStarted' && e.message.includes('(schedule survivor)') && Date.parse(e.time) >= since - 1000).length;
+    const firings = () =>
+      berthJson<{ items: (Event & { time: string })[] }>(api, ['get', 'events']).items.filter(
+        (e) => e.reason === 'BackupStarted' && e.message.includes('(schedule survivor)') && Date.parse(e.time) >= since - 1000,
+      ).length;
     await waitFor('the schedule fires after the restart', () => firings() >= 1, 30_000);
     assert.equal(berth(api, ['schedule', 'delete', 'survivor']).code, 0);
     await waitFor('its backups settled', () => backups().every((b) => b.state === 'ready' || b.state === 'failed'), 120_000);

@@ -27,7 +27,10 @@ const PASS = 'mover test passphrase';
 const mountCap: VolumeCapability = { mount: { fsType: '', mountFlags: [] }, accessMode: { mode: 'SINGLE_NODE_WRITER' } };
 const blockCap: VolumeCapability = { block: {}, accessMode: { mode: 'SINGLE_NODE_WRITER' } };
 
-interface Outcome<T> { result: T; progress: DataMoverProgress__Output[] }
+interface Outcome<T> {
+  result: T;
+  progress: DataMoverProgress__Output[];
+}
 
 /** The result of the final message, decoded as the server does. */
 const decoders = {
@@ -64,15 +67,21 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
 
   before(async () => {
     dir = tempDir('mover');
-    plugin = await startPlugin(['local', '--node-id', 'node-a', '--pool', `fast=file:${dir}/fast.img:1G`, '--state-dir', join(dir, 'state')], join(dir, 'csi.sock'));
+    plugin = await startPlugin(
+      ['local', '--node-id', 'node-a', '--pool', `fast=file:${dir}/fast.img:1G`, '--state-dir', join(dir, 'state')],
+      join(dir, 'csi.sock'),
+    );
     stateDir = join(dir, 'agent');
     repoDir = join(dir, 'repo');
     await Repository.init(repoDir, PASS);
     const log = pino({ level: 'silent' });
     const executor = new ProcessExecutor({ stateDir: join(dir, 'processes'), logger: log });
     for (const mode of ['fast', 'generic'] as const) {
-      const svc = await serveAgentNode('127.0.0.1:0', executor, log, undefined,
-        { csiClientFor: (p) => (p === 'berth.local' ? plugin.client : undefined), stateDir, forceGenericPath: mode === 'generic' });
+      const svc = await serveAgentNode('127.0.0.1:0', executor, log, undefined, {
+        csiClientFor: (p) => (p === 'berth.local' ? plugin.client : undefined),
+        stateDir,
+        forceGenericPath: mode === 'generic',
+      });
       services.push(svc);
       clients[mode] = new (loadAgentProto().berth.agent.v1.AgentNode)(`127.0.0.1:${svc.port}`, grpc.credentials.createInsecure());
     }
@@ -81,11 +90,21 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
   after(async () => {
     // Block volumes hold loop devices inside the pool: release everything before the pool goes away.
     for (const a of attached) {
-      await c().node('NodeUnpublishVolume', { volumeId: a.id, targetPath: a.target }).catch(() => undefined);
-      await c().node('NodeUnstageVolume', { volumeId: a.id, stagingTargetPath: a.staging }).catch(() => undefined);
+      await c()
+        .node('NodeUnpublishVolume', { volumeId: a.id, targetPath: a.target })
+        .catch(() => undefined);
+      await c()
+        .node('NodeUnstageVolume', { volumeId: a.id, stagingTargetPath: a.staging })
+        .catch(() => undefined);
     }
-    for (const v of (await c().controller('ListVolumes', {}).catch(() => ({ entries: [] }))).entries) {
-      await c().controller('DeleteVolume', { volumeId: v.volume!.volumeId }).catch(() => undefined);
+    for (const v of (
+      await c()
+        .controller('ListVolumes', {})
+        .catch(() => ({ entries: [] }))
+    ).entries) {
+      await c()
+        .controller('DeleteVolume', { volumeId: v.volume!.volumeId })
+        .catch(() => undefined);
     }
     for (const c of Object.values(clients)) c.close();
     for (const s of services) s.stop();
@@ -96,8 +115,12 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
   const c = () => plugin.client;
   /** A new volume; unless `empty`, staged and published for the test to write into. */
   async function volume(block = false, mib = 64, empty = false): Promise<{ id: string; path: string }> {
-    const created = await c().controller('CreateVolume', { name: `v${n++}`, capacityRange: { requiredBytes: String(mib * MiB) },
-      volumeCapabilities: [block ? blockCap : mountCap], parameters: { pool: 'fast' } });
+    const created = await c().controller('CreateVolume', {
+      name: `v${n++}`,
+      capacityRange: { requiredBytes: String(mib * MiB) },
+      volumeCapabilities: [block ? blockCap : mountCap],
+      parameters: { pool: 'fast' },
+    });
     const id = created.volume!.volumeId;
     return empty ? { id, path: '' } : attach(id, block);
   }
@@ -107,22 +130,42 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
     mkdirSync(join(dir, 'targets'), { recursive: true });
     const staging = join(dir, 'staging', id);
     await c().node('NodeStageVolume', { volumeId: id, stagingTargetPath: staging, volumeCapability: block ? blockCap : mountCap });
-    await c().node('NodePublishVolume', { volumeId: id, stagingTargetPath: staging, targetPath: target, volumeCapability: block ? blockCap : mountCap, readonly: false });
+    await c().node('NodePublishVolume', {
+      volumeId: id,
+      stagingTargetPath: staging,
+      targetPath: target,
+      volumeCapability: block ? blockCap : mountCap,
+      readonly: false,
+    });
     attached.push({ id, staging, target });
     return { id, path: target };
   }
   const snapshot = async (volumeId: string) => (await c().controller('CreateSnapshot', { sourceVolumeId: volumeId, name: `s${n++}` })).snapshot!.snapshotId;
   const backupRequest = (snapshotId: string, sourceVolumeId: string, extra: object = {}) => ({
-    operationId: `op${n++}`, repository: { location: repoDir, passphrase: PASS }, volumeName: 'data-0', plugin: 'berth.local',
-    snapshotId, sourceVolumeId, block: false, sizeBytes: String(64 * MiB), parameters: { pool: 'fast' }, ...extra,
+    operationId: `op${n++}`,
+    repository: { location: repoDir, passphrase: PASS },
+    volumeName: 'data-0',
+    plugin: 'berth.local',
+    snapshotId,
+    sourceVolumeId,
+    block: false,
+    sizeBytes: String(64 * MiB),
+    parameters: { pool: 'fast' },
+    ...extra,
   });
   async function commit(entry: VolumeEntry): Promise<string> {
     const repo = await Repository.open(repoDir, PASS);
     return (await repo.commitManifest({ app: { test: true }, volumes: [entry] })).id;
   }
   const restoreRequest = (backupId: string, volumeId: string, block = false) => ({
-    operationId: `op${n++}`, repository: { location: repoDir, passphrase: PASS }, backupId, volumeName: 'data-0', plugin: 'berth.local',
-    volumeId, block, accessMode: 'SINGLE_NODE_WRITER',
+    operationId: `op${n++}`,
+    repository: { location: repoDir, passphrase: PASS },
+    backupId,
+    volumeName: 'data-0',
+    plugin: 'berth.local',
+    volumeId,
+    block,
+    accessMode: 'SINGLE_NODE_WRITER',
   });
   const checksums = (root: string, names: string[]) => names.map((f) => (existsSync(join(root, f)) ? sha256File(join(root, f)) : 'missing'));
 
@@ -144,8 +187,11 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
     renameSync(join(src.path, 'f4.bin'), join(src.path, 'renamed.bin'));
     rmSync(join(src.path, 'f5.bin'));
     chmodSync(join(src.path, 'f6.bin'), 0o600);
-    const incr = await call<BackupVolumeResult>(clients.fast, 'BackupVolume',
-      backupRequest(await snapshot(src.id), src.id, { parentBackupId: fullId, parentChangeMarker: full.result.changeMarker }));
+    const incr = await call<BackupVolumeResult>(
+      clients.fast,
+      'BackupVolume',
+      backupRequest(await snapshot(src.id), src.id, { parentBackupId: fullId, parentChangeMarker: full.result.changeMarker }),
+    );
     assert.equal(incr.result.changeDetection, 'btrfs-generation');
     // The changed file is read; the renamed one may be (correctness first); the other 17 are not.
     assert.ok(incr.result.entry.stats.bytesRead <= 2 * MiB, `incremental read ${incr.result.entry.stats.bytesRead} bytes`);
@@ -171,13 +217,21 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
   it('backs up a block volume reading only the ranges written since the parent', async () => {
     const src = await volume(true, 32);
     const dev = src.path;
-    const write = (offset: number, data: Buffer) => { const fd = openSync(dev, 'r+'); writeSync(fd, data, 0, data.length, offset); closeSync(fd); };
+    const write = (offset: number, data: Buffer) => {
+      const fd = openSync(dev, 'r+');
+      writeSync(fd, data, 0, data.length, offset);
+      closeSync(fd);
+    };
     write(0, randomBytes(8 * MiB));
     const req = (snap: string, extra: object = {}) => backupRequest(snap, src.id, { block: true, sizeBytes: String(32 * MiB), ...extra });
     const full = await call<BackupVolumeResult>(clients.fast, 'BackupVolume', req(await snapshot(src.id)));
     const fullId = await commit(full.result.entry);
     for (const off of [1 * MiB, 5 * MiB + 8192, 20 * MiB]) write(off, randomBytes(4096));
-    const incr = await call<BackupVolumeResult>(clients.fast, 'BackupVolume', req(await snapshot(src.id), { parentBackupId: fullId, parentChangeMarker: full.result.changeMarker }));
+    const incr = await call<BackupVolumeResult>(
+      clients.fast,
+      'BackupVolume',
+      req(await snapshot(src.id), { parentBackupId: fullId, parentChangeMarker: full.result.changeMarker }),
+    );
     assert.equal(incr.result.changeDetection, 'btrfs-generation');
     assert.ok(incr.result.entry.stats.bytesRead <= 1 * MiB, `incremental read ${incr.result.entry.stats.bytesRead} bytes of a 32 MiB volume`);
     const incrId = await commit(incr.result.entry);
@@ -195,12 +249,19 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
     closeSync(fd);
     const req = (snap: string, extra: object = {}) => backupRequest(snap, src.id, { block: true, sizeBytes: String(32 * MiB), ...extra });
     const full = await call<BackupVolumeResult>(clients.fast, 'BackupVolume', req(await snapshot(src.id)));
-    assert.ok(full.result.entry.stats.bytesRead < 12 * MiB, `a full backup reads the written 8 MiB, not the 32 MiB image's holes (read ${full.result.entry.stats.bytesRead})`);
+    assert.ok(
+      full.result.entry.stats.bytesRead < 12 * MiB,
+      `a full backup reads the written 8 MiB, not the 32 MiB image's holes (read ${full.result.entry.stats.bytesRead})`,
+    );
     const fullId = await commit(full.result.entry);
     // TRIM, as a filesystem on the volume does for freed blocks: the loop device punches a hole in the
     // image, and btrfs (no-holes) lists no extent written for it.
     execFileSync('blkdiscard', ['-o', String(2 * MiB), '-l', String(2 * MiB), dev]);
-    const incr = await call<BackupVolumeResult>(clients.fast, 'BackupVolume', req(await snapshot(src.id), { parentBackupId: fullId, parentChangeMarker: full.result.changeMarker }));
+    const incr = await call<BackupVolumeResult>(
+      clients.fast,
+      'BackupVolume',
+      req(await snapshot(src.id), { parentBackupId: fullId, parentChangeMarker: full.result.changeMarker }),
+    );
     assert.equal(incr.result.changeDetection, 'btrfs-generation');
     const incrId = await commit(incr.result.entry);
     const empty = await volume(true, 32, true);
@@ -211,7 +272,10 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
     const rfd = openSync(dst.path, 'r');
     readSync(rfd, discarded, 0, discarded.length, 2 * MiB);
     closeSync(rfd);
-    assert.ok(discarded.every((b) => b === 0), 'the discarded range is zeros');
+    assert.ok(
+      discarded.every((b) => b === 0),
+      'the discarded range is zeros',
+    );
   });
 
   it('a temporary volume whose CreateVolume answer was lost (deadline) is found by its name and deleted', async () => {
@@ -219,16 +283,29 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
     const snap = await snapshot(src.id);
     // The real plugin behind a transport that loses the first CreateVolume answer: the volume exists, the caller has no id.
     let lost = false;
-    const lossy = new CsiClient('lossy berth.local', { transport: async (path, request, timeoutMs) => {
-      const response = await c().callSerialized(path, request, timeoutMs);
-      if (path.endsWith('/CreateVolume') && !lost) { lost = true; throw new CsiCallError('lossy berth.local', 'CreateVolume', grpc.status.DEADLINE_EXCEEDED, 'answer lost'); }
-      return response;
-    } });
+    const lossy = new CsiClient('lossy berth.local', {
+      transport: async (path, request, timeoutMs) => {
+        const response = await c().callSerialized(path, request, timeoutMs);
+        if (path.endsWith('/CreateVolume') && !lost) {
+          lost = true;
+          throw new CsiCallError('lossy berth.local', 'CreateVolume', grpc.status.DEADLINE_EXCEEDED, 'answer lost');
+        }
+        return response;
+      },
+    });
     const count = async () => (await c().controller('ListVolumes', {})).entries.length;
     const before = await count();
     const attachment = new MoverAttachment(join(dir, 'mover-lost'), lossy, 'berth.local', 'berth-mover-lost-0');
-    await assert.rejects(attachment.create({ name: 'berth-mover-lost-0', capacityRange: { requiredBytes: String(64 * MiB) }, volumeCapabilities: [mountCap],
-      parameters: { pool: 'fast' }, volumeContentSource: { snapshot: { snapshotId: snap } } }), /answer lost/);
+    await assert.rejects(
+      attachment.create({
+        name: 'berth-mover-lost-0',
+        capacityRange: { requiredBytes: String(64 * MiB) },
+        volumeCapabilities: [mountCap],
+        parameters: { pool: 'fast' },
+        volumeContentSource: { snapshot: { snapshotId: snap } },
+      }),
+      /answer lost/,
+    );
     assert.equal(await count(), before + 1, 'the plugin made the volume');
     // Its snapshot goes away meanwhile (the server dropped the recovery point of the failed backup).
     await c().controller('DeleteSnapshot', { snapshotId: snap });
@@ -256,13 +333,25 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
     for (let i = 0; i < 40; i++) writeFileSync(join(src.path, `f${i}.bin`), randomBytes(1 * MiB));
     const snap = await snapshot(src.id);
     const before = (await c().controller('ListVolumes', {})).entries.length;
-    await assert.rejects(call(clients.generic, 'BackupVolume', backupRequest(snap, src.id), true), (e: unknown) => (e as grpc.ServiceError).code === grpc.status.CANCELLED);
-    await waitFor('the mover cleaned up', async () => (await c().controller('ListVolumes', {})).entries.length === before
-      && readdirSync(join(stateDir, 'mover')).length === 0, 30_000).catch(async (e: unknown) => {
-      throw new Error(`${String(e)}: volumes ${(await c().controller('ListVolumes', {})).entries.length} (before ${before}), mover dir ${JSON.stringify(readdirSync(join(stateDir, 'mover')))}`);
+    await assert.rejects(
+      call(clients.generic, 'BackupVolume', backupRequest(snap, src.id), true),
+      (e: unknown) => (e as grpc.ServiceError).code === grpc.status.CANCELLED,
+    );
+    await waitFor(
+      'the mover cleaned up',
+      async () => (await c().controller('ListVolumes', {})).entries.length === before && readdirSync(join(stateDir, 'mover')).length === 0,
+      30_000,
+    ).catch(async (e: unknown) => {
+      throw new Error(
+        `${String(e)}: volumes ${(await c().controller('ListVolumes', {})).entries.length} (before ${before}), mover dir ${JSON.stringify(readdirSync(join(stateDir, 'mover')))}`,
+      );
     });
     const repo = await Repository.open(repoDir, PASS);
-    assert.deepEqual((await repo.check()).problems.filter((p) => p.severity === 'error'), [], 'the repository stays sound');
+    assert.deepEqual(
+      (await repo.check()).problems.filter((p) => p.severity === 'error'),
+      [],
+      'the repository stays sound',
+    );
   });
 
   it('refuses a second call on the same operation and volume while the first runs (they would share one mount)', async () => {
@@ -270,7 +359,11 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
     for (let i = 0; i < 30; i++) writeFileSync(join(src.path, `f${i}.bin`), randomBytes(1 * MiB));
     const request = backupRequest(await snapshot(src.id), src.id);
     const first = call<BackupVolumeResult>(clients.generic, 'BackupVolume', request);
-    await waitFor('the first call attached its temporary volume', () => existsSync(join(stateDir, 'mover')) && readdirSync(join(stateDir, 'mover')).length === 1, 30_000);
+    await waitFor(
+      'the first call attached its temporary volume',
+      () => existsSync(join(stateDir, 'mover')) && readdirSync(join(stateDir, 'mover')).length === 1,
+      30_000,
+    );
     await assert.rejects(call(clients.generic, 'BackupVolume', request), (e: unknown) => (e as grpc.ServiceError).code === grpc.status.ABORTED);
     const done = await first;
     assert.ok(done.result.entry.stats.bytesRead >= 30 * MiB, 'the first call read everything');
@@ -281,8 +374,18 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
     const src = await volume();
     const snap = await snapshot(src.id);
     const before = (await c().controller('ListVolumes', {})).entries.length;
-    const code = async (p: Promise<unknown>) => { try { await p; return 'ok'; } catch (e) { return grpc.status[(e as grpc.ServiceError).code]; } };
-    assert.equal(await code(call(clients.generic, 'BackupVolume', { ...backupRequest(snap, src.id), repository: { location: repoDir, passphrase: 'wrong' } })), 'FAILED_PRECONDITION');
+    const code = async (p: Promise<unknown>) => {
+      try {
+        await p;
+        return 'ok';
+      } catch (e) {
+        return grpc.status[(e as grpc.ServiceError).code];
+      }
+    };
+    assert.equal(
+      await code(call(clients.generic, 'BackupVolume', { ...backupRequest(snap, src.id), repository: { location: repoDir, passphrase: 'wrong' } })),
+      'FAILED_PRECONDITION',
+    );
     assert.equal(await code(call(clients.generic, 'BackupVolume', backupRequest('../x', src.id))), 'INVALID_ARGUMENT');
     assert.equal(await code(call(clients.generic, 'BackupVolume', { ...backupRequest(snap, src.id), plugin: 'vendor.csi' })), 'NOT_FOUND');
     assert.equal(await code(call(clients.fast, 'RestoreVolume', restoreRequest('20990101T000000Z-00000000', src.id))), 'NOT_FOUND');

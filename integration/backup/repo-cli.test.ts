@@ -18,7 +18,8 @@ function filesBySize(dir: string): { path: string; size: number }[] {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     const s = statSync(p);
-    if (s.isDirectory()) out.push(...filesBySize(p)); else out.push({ path: p, size: s.size });
+    if (s.isDirectory()) out.push(...filesBySize(p));
+    else out.push({ path: p, size: s.size });
   }
   return out.sort((a, b) => b.size - a.size);
 }
@@ -46,7 +47,10 @@ describe('berth repo init|check|prune on a real repository', function () {
     assert.match(wrong.out, /passphrase/i);
     const missing = berthRepo(['check', '--location', join(dir, 'nope')]);
     assert.equal(missing.code, 3, missing.out);
-    const r = spawnSync(process.execPath, [BERTH_BIN, 'repo', 'check', '--location', location], { encoding: 'utf8', env: { ...process.env, BERTH_REPO_PASSPHRASE: '' } });
+    const r = spawnSync(process.execPath, [BERTH_BIN, 'repo', 'check', '--location', location], {
+      encoding: 'utf8',
+      env: { ...process.env, BERTH_REPO_PASSPHRASE: '' },
+    });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /BERTH_REPO_PASSPHRASE/);
   });

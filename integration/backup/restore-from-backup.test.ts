@@ -46,7 +46,11 @@ spec:
 
 const available = dockerAvailable();
 
-interface Task { id: string; app: string; state: string }
+interface Task {
+  id: string;
+  app: string;
+  state: string;
+}
 type Restore = RestoreRecord;
 
 /** A checksum of a directory tree: every file's relative path and content (order-independent of readdir). */
@@ -67,7 +71,9 @@ function treeHash(dir: string): string {
 /** Runs the CLI with a repository passphrase in its environment (never on the command line). */
 function berthWith(api: string, args: string[], passphrase = PASSPHRASE): CliResult {
   const r = spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...args], {
-    encoding: 'utf8', timeout: 280_000, env: { ...process.env, BERTH_REPO_PASSPHRASE: passphrase },
+    encoding: 'utf8',
+    timeout: 280_000,
+    env: { ...process.env, BERTH_REPO_PASSPHRASE: passphrase },
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -131,13 +137,23 @@ describe('restore an app and its data from a backup: real server, agents, plugin
   const nothingLeftOf = async (c: TestCluster, app: string, volumesBefore: string[]) => {
     const s = clusterState(c.api);
     assert.ok(!s.apps.includes(app), `app ${app} is gone: ${JSON.stringify(s)}`);
-    assert.deepEqual(s.claims.filter((x) => x.startsWith(`${app}/`)), []);
-    assert.deepEqual(tasks(c.api).filter((t) => t.app === app), []);
+    assert.deepEqual(
+      s.claims.filter((x) => x.startsWith(`${app}/`)),
+      [],
+    );
+    assert.deepEqual(
+      tasks(c.api).filter((t) => t.app === app),
+      [],
+    );
     const now = volumeIds(c.api);
     assert.deepEqual(now.map((v) => v.id).sort(), [...volumesBefore].sort(), 'no restored volume left in the server');
     const known = new Set(now.map((v) => v.csiVolumeId));
     const listed = await c.nodes[0].plugin.client.controller('ListVolumes', {});
-    assert.deepEqual(listed.entries.map((e) => e.volume!.volumeId).filter((id) => !known.has(id)), [], 'the plugin holds no restored volume');
+    assert.deepEqual(
+      listed.entries.map((e) => e.volume!.volumeId).filter((id) => !known.has(id)),
+      [],
+      'the plugin holds no restored volume',
+    );
   };
 
   it('backs up a two-instance app whose instances wrote their own data', async () => {
@@ -204,7 +220,13 @@ describe('restore an app and its data from a backup: real server, agents, plugin
     assert.equal(r.code, 0, r.stderr);
     const rec = JSON.parse(r.stdout) as Restore;
     assert.equal(rec.state, 'ready');
-    assert.deepEqual(rec.volumes.map((v) => [v.volume, v.state]), [['data-0', 'done'], ['data-1', 'done']]);
+    assert.deepEqual(
+      rec.volumes.map((v) => [v.volume, v.state]),
+      [
+        ['data-0', 'done'],
+        ['data-1', 'done'],
+      ],
+    );
     await waitFor('db running again', runningApp(a.api, 'db', 2), 180_000);
     for (const i of [0, 1]) assert.equal(treeHash(volumeDir(a, `db-${i}`)), atBackup[i], `db-${i} has exactly its data`);
     const claims = berthJson<{ items: ClaimRecord[] }>(a.api, ['get', 'claims']).items.filter((c) => c.app === 'db');
@@ -222,7 +244,14 @@ describe('restore an app and its data from a backup: real server, agents, plugin
   it('a damaged pack: the restore fails naming the volume and file, and is rolled back', async () => {
     // Flip one byte in the middle of the largest pack (it holds file data), then put it back.
     const packs: { path: string; size: number }[] = [];
-    const walk = (d: string) => { for (const n of readdirSync(d)) { const p = join(d, n); const s = statSync(p); if (s.isDirectory()) walk(p); else packs.push({ path: p, size: s.size }); } };
+    const walk = (d: string) => {
+      for (const n of readdirSync(d)) {
+        const p = join(d, n);
+        const s = statSync(p);
+        if (s.isDirectory()) walk(p);
+        else packs.push({ path: p, size: s.size });
+      }
+    };
     walk(join(location, 'data'));
     const pack = packs.sort((x, y) => y.size - x.size)[0];
     const fd = openSync(pack.path, 'r+');
@@ -260,7 +289,14 @@ describe('restore an app and its data from a backup: real server, agents, plugin
       assert.equal(r.code, 0, r.stderr);
       id = (JSON.parse(r.stdout) as Restore).id;
       try {
-        await waitFor('the restore under way', () => restores(a.api).find((x) => x.id === id)?.volumes.some((v) => v.state === 'running'), 120_000);
+        await waitFor(
+          'the restore under way',
+          () =>
+            restores(a.api)
+              .find((x) => x.id === id)
+              ?.volumes.some((v) => v.state === 'running'),
+          120_000,
+        );
       } catch (error) {
         throw new Error(`${(error as Error).message}\n${berth(a.api, ['restore', 'describe', id]).stdout}${berth(a.api, ['describe', 'app', 'big2']).stdout}`);
       }
@@ -275,10 +311,14 @@ describe('restore an app and its data from a backup: real server, agents, plugin
       delete process.env.BERTH_FAILPOINTS;
     }
     await a.restartServer('SIGKILL');
-    const end = await waitFor('restore finished after restart', () => {
-      const x = restores(a.api).find((y) => y.id === id);
-      return (x?.state === 'ready' || x?.state === 'failed') && x;
-    }, 240_000);
+    const end = await waitFor(
+      'restore finished after restart',
+      () => {
+        const x = restores(a.api).find((y) => y.id === id);
+        return (x?.state === 'ready' || x?.state === 'failed') && x;
+      },
+      240_000,
+    );
     if (end.state === 'ready') {
       await waitFor('big2 running', runningApp(a.api, 'big2', 1), 180_000);
       assert.equal(treeHash(volumeDir(a, 'big2-0')), want);

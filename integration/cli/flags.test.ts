@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { BERTH_BIN } from '../harness/plugin-process';
 
-const berth = (args: string[]) => spawnSync(process.execPath, [BERTH_BIN, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, BERTH_TOKEN: 'sekrit-token' } });
+const berth = (args: string[]) =>
+  spawnSync(process.execPath, [BERTH_BIN, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, BERTH_TOKEN: 'sekrit-token' } });
 
 describe('berth command line: bad input exits 2 with a message, and never shows secrets', function () {
   this.timeout(60_000);

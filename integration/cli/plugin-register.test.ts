@@ -11,7 +11,8 @@ describe('berth plugin register: any CSI plugin joins a node through its registr
   this.timeout(60_000);
   let dir: string;
   let plugin: PluginProcess;
-  const register = (args: string[]) => spawnSync(process.execPath, [BERTH_BIN, 'plugin', 'register', '--plugin-dir', join(dir, 'plugins'), ...args], { encoding: 'utf8' });
+  const register = (args: string[]) =>
+    spawnSync(process.execPath, [BERTH_BIN, 'plugin', 'register', '--plugin-dir', join(dir, 'plugins'), ...args], { encoding: 'utf8' });
 
   before(async () => {
     dir = tempDir('register');
@@ -27,7 +28,10 @@ describe('berth plugin register: any CSI plugin joins a node through its registr
     assert.equal(r.status, 0, r.stderr);
     const { plugins, problems } = readRegistrations(join(dir, 'plugins'));
     assert.deepEqual(problems, []);
-    assert.deepEqual(plugins.map((p) => ({ endpoint: p.endpoint, pools: p.pools })), [{ endpoint: `unix://${plugin.socket}`, pools: [{ name: 'fast', parameters: { pool: 'fast' } }] }]);
+    assert.deepEqual(
+      plugins.map((p) => ({ endpoint: p.endpoint, pools: p.pools })),
+      [{ endpoint: `unix://${plugin.socket}`, pools: [{ name: 'fast', parameters: { pool: 'fast' } }] }],
+    );
   });
 
   it('refuses a plugin that answers under another name, or a bad name, and writes nothing', () => {

@@ -11,15 +11,31 @@ import { cleanupUnder } from '../harness/cleanup';
 import { BUSYBOX_IMAGE, dockerAvailable, DockerdHandle, skipWithoutDocker, startDockerd } from '../harness/dockerd';
 import { tempDir } from '../harness/fs-helpers';
 import {
-  DockerExecutor, ForeignContainerError, ImageNotFoundError, RuntimeUnavailableError, TaskNotRunningError, TaskSpec, TaskStartError,
+  DockerExecutor,
+  ForeignContainerError,
+  ImageNotFoundError,
+  RuntimeUnavailableError,
+  TaskNotRunningError,
+  TaskSpec,
+  TaskStartError,
 } from '../../agent/executors';
 
 const MiB = 1024 * 1024;
 
 function spec(taskId: string, command: string[], extra: Partial<TaskSpec> = {}): TaskSpec {
   return {
-    taskId, app: taskId.replace(/-\d+$/, ''), instance: Number(/-(\d+)$/.exec(taskId)?.[1] ?? 0), image: BUSYBOX_IMAGE,
-    command, env: {}, mounts: [], devices: [], cpu: 0, memoryBytes: 0, labels: {}, ...extra,
+    taskId,
+    app: taskId.replace(/-\d+$/, ''),
+    instance: Number(/-(\d+)$/.exec(taskId)?.[1] ?? 0),
+    image: BUSYBOX_IMAGE,
+    command,
+    env: {},
+    mounts: [],
+    devices: [],
+    cpu: 0,
+    memoryBytes: 0,
+    labels: {},
+    ...extra,
   };
 }
 
@@ -57,9 +73,12 @@ describe('docker executor on a private dockerd', function () {
   it('bind-mounts a host dir: what the container writes, the host sees', async () => {
     const host = join(dir, 'vol-w');
     mkdirSync(host);
-    const s = await ex.start(spec('writer-0', ['sh', '-c', 'echo "hello from $BERTH_GREETING" > /data/out.txt'], {
-      env: { BERTH_GREETING: 'berth' }, mounts: [{ hostPath: host, containerPath: '/data', readOnly: false }],
-    }));
+    const s = await ex.start(
+      spec('writer-0', ['sh', '-c', 'echo "hello from $BERTH_GREETING" > /data/out.txt'], {
+        env: { BERTH_GREETING: 'berth' },
+        mounts: [{ hostPath: host, containerPath: '/data', readOnly: false }],
+      }),
+    );
     assert.ok(s.runtimeId.length >= 12);
     const done = await ex.waitExit('writer-0');
     assert.equal(done.state, 'exited');
@@ -71,7 +90,9 @@ describe('docker executor on a private dockerd', function () {
   it('prepare creates the container without starting it; start runs that one, or a fresh one if the spec changed', async () => {
     const host = join(dir, 'vol-prep');
     mkdirSync(host);
-    const prepared = spec('prep-0', ['sh', '-c', 'echo started > /data/out; sleep 60'], { mounts: [{ hostPath: host, containerPath: '/data', readOnly: false }] });
+    const prepared = spec('prep-0', ['sh', '-c', 'echo started > /data/out; sleep 60'], {
+      mounts: [{ hostPath: host, containerPath: '/data', readOnly: false }],
+    });
     await ex.prepare(prepared);
     const before = await ex.status('prep-0');
     assert.equal(before.state, 'exited');
@@ -98,9 +119,11 @@ describe('docker executor on a private dockerd', function () {
     const host = join(dir, 'vol-ro');
     mkdirSync(host);
     writeFileSync(join(host, 'existing'), 'data\n');
-    await ex.start(spec('reader-0', ['sh', '-c', 'cat /data/existing; echo x > /data/new'], {
-      mounts: [{ hostPath: host, containerPath: '/data', readOnly: true }],
-    }));
+    await ex.start(
+      spec('reader-0', ['sh', '-c', 'cat /data/existing; echo x > /data/new'], {
+        mounts: [{ hostPath: host, containerPath: '/data', readOnly: true }],
+      }),
+    );
     const done = await ex.waitExit('reader-0');
     assert.notEqual(done.exitCode, 0);
     const logs = await ex.logs('reader-0');
@@ -111,18 +134,24 @@ describe('docker executor on a private dockerd', function () {
 
   it('passes a block device: written inside, read back inside and on the host; ":r" refuses writes', async () => {
     assert.ok(loop);
-    await ex.start(spec('blk-0', ['sh', '-c', 'echo berth-block-data | dd of=/dev/xvdb bs=512 count=1 conv=sync,fsync && dd if=/dev/xvdb bs=512 count=1 | head -c 16'], {
-      devices: [{ hostPath: loop, containerPath: '/dev/xvdb', readOnly: false }],
-    }));
+    await ex.start(
+      spec('blk-0', ['sh', '-c', 'echo berth-block-data | dd of=/dev/xvdb bs=512 count=1 conv=sync,fsync && dd if=/dev/xvdb bs=512 count=1 | head -c 16'], {
+        devices: [{ hostPath: loop, containerPath: '/dev/xvdb', readOnly: false }],
+      }),
+    );
     const done = await ex.waitExit('blk-0');
     assert.equal(done.exitCode, 0, await ex.logs('blk-0'));
     assert.match(await ex.logs('blk-0'), /berth-block-data/);
-    const onHost = execFileSync('dd', [`if=${loop}`, 'bs=512', 'count=1', 'iflag=direct', 'status=none']).subarray(0, 16).toString();
+    const onHost = execFileSync('dd', [`if=${loop}`, 'bs=512', 'count=1', 'iflag=direct', 'status=none'])
+      .subarray(0, 16)
+      .toString();
     assert.equal(onHost, 'berth-block-data');
 
-    await ex.start(spec('blkro-0', ['sh', '-c', 'dd if=/dev/xvdb bs=512 count=1 | head -c 16; echo; echo y | dd of=/dev/xvdb bs=512 count=1 conv=sync'], {
-      devices: [{ hostPath: loop, containerPath: '/dev/xvdb', readOnly: true }],
-    }));
+    await ex.start(
+      spec('blkro-0', ['sh', '-c', 'dd if=/dev/xvdb bs=512 count=1 | head -c 16; echo; echo y | dd of=/dev/xvdb bs=512 count=1 conv=sync'], {
+        devices: [{ hostPath: loop, containerPath: '/dev/xvdb', readOnly: true }],
+      }),
+    );
     const ro = await ex.waitExit('blkro-0');
     const roLogs = await ex.logs('blkro-0');
     assert.match(roLogs, /berth-block-data/, 'reading a read-only device works');
@@ -139,7 +168,13 @@ describe('docker executor on a private dockerd', function () {
     assert.equal(info.HostConfig.NanoCpus, 500_000_000);
     assert.equal(info.HostConfig.RestartPolicy?.Name, 'no');
     assert.deepEqual(
-      { task: info.Config.Labels['berth.task'], app: info.Config.Labels['berth.app'], instance: info.Config.Labels['berth.instance'], node: info.Config.Labels['berth.node'], team: info.Config.Labels.team },
+      {
+        task: info.Config.Labels['berth.task'],
+        app: info.Config.Labels['berth.app'],
+        instance: info.Config.Labels['berth.instance'],
+        node: info.Config.Labels['berth.node'],
+        team: info.Config.Labels.team,
+      },
       { task: 'limits-0', app: 'limits', instance: '0', node: 'node-a', team: 'storage' },
     );
     // The kernel, not just docker's bookkeeping, holds the limit (cgroup v2 or v1).
@@ -217,15 +252,20 @@ describe('docker executor on a private dockerd', function () {
   });
 
   it('a missing image is a clear error, and nothing is left behind', async () => {
-    const err = await ex.start(spec('noimg-0', ['true'], { image: 'nope:missing' })).then(() => undefined, (e: unknown) => e);
+    const err = await ex.start(spec('noimg-0', ['true'], { image: 'nope:missing' })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ImageNotFoundError, String(err));
     assert.equal(err.message, 'image nope:missing not found on this node; build/import it first');
     assert.equal((await ex.status('noimg-0')).state, 'missing');
   });
 
   it('a missing mount source or executable is a TaskStartError, and nothing is left behind', async () => {
-    await assert.rejects(ex.start(spec('nosrc-0', ['true'], { mounts: [{ hostPath: join(dir, 'absent'), containerPath: '/data', readOnly: false }] })),
-      (e: unknown) => e instanceof TaskStartError && /absent/.test(e.message));
+    await assert.rejects(
+      ex.start(spec('nosrc-0', ['true'], { mounts: [{ hostPath: join(dir, 'absent'), containerPath: '/data', readOnly: false }] })),
+      (e: unknown) => e instanceof TaskStartError && /absent/.test(e.message),
+    );
     assert.equal((await ex.status('nosrc-0')).state, 'missing');
     assert.ok(!existsSync(join(dir, 'absent')), 'docker must not create the missing source');
     await assert.rejects(ex.start(spec('noexe-0', ['/no/such/binary'])), (e: unknown) => e instanceof TaskStartError && /no\/such\/binary/.test(e.message));
@@ -269,8 +309,10 @@ describe('docker executor on a private dockerd', function () {
       assert.equal(r.status, 0, r.stderr?.toString());
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    console.log(`      executor start+wait median ${median(viaExecutor).toFixed(0)} ms (${viaExecutor.map((x) => x.toFixed(0)).join(', ')}); ` +
-      `bare docker run --rm -v median ${median(bare).toFixed(0)} ms (${bare.map((x) => x.toFixed(0)).join(', ')})`);
+    console.log(
+      `      executor start+wait median ${median(viaExecutor).toFixed(0)} ms (${viaExecutor.map((x) => x.toFixed(0)).join(', ')}); ` +
+        `bare docker run --rm -v median ${median(bare).toFixed(0)} ms (${bare.map((x) => x.toFixed(0)).join(', ')})`,
+    );
   });
 
   it('a second private dockerd runs beside the first and cleans up after itself', async () => {

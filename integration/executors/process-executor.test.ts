@@ -14,8 +14,17 @@ const MiB = 1024 * 1024;
 
 function spec(taskId: string, command: string[], extra: Partial<TaskSpec> = {}): TaskSpec {
   return {
-    taskId, app: taskId.replace(/-\d+$/, ''), instance: Number(/-(\d+)$/.exec(taskId)?.[1] ?? 0),
-    command, env: {}, mounts: [], devices: [], cpu: 0, memoryBytes: 0, labels: {}, ...extra,
+    taskId,
+    app: taskId.replace(/-\d+$/, ''),
+    instance: Number(/-(\d+)$/.exec(taskId)?.[1] ?? 0),
+    command,
+    env: {},
+    mounts: [],
+    devices: [],
+    cpu: 0,
+    memoryBytes: 0,
+    labels: {},
+    ...extra,
   };
 }
 
@@ -24,7 +33,11 @@ function pidOf(runtimeId: string): number {
 }
 
 function alive(pid: number): boolean {
-  try { return !/\)\s+Z\s/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+  try {
+    return !/\)\s+Z\s/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 describe('process executor', function () {
@@ -51,9 +64,12 @@ describe('process executor', function () {
   });
 
   it('starts a detached task that finds its volume through BERTH_VOLUME_<NAME> and runs in it', async () => {
-    const s = await ex.start(spec('pg-0', ['sh', '-c', 'echo started; echo "vol=$BERTH_VOLUME_VAR_LIB_PG pwd=$(pwd) x=$X"; echo data > file; exec sleep 3600'], {
-      env: { X: 'y' }, mounts: [{ hostPath: vol, containerPath: '/var/lib/pg', readOnly: false }],
-    }));
+    const s = await ex.start(
+      spec('pg-0', ['sh', '-c', 'echo started; echo "vol=$BERTH_VOLUME_VAR_LIB_PG pwd=$(pwd) x=$X"; echo data > file; exec sleep 3600'], {
+        env: { X: 'y' },
+        mounts: [{ hostPath: vol, containerPath: '/var/lib/pg', readOnly: false }],
+      }),
+    );
     assert.equal(s.state, 'running');
     assert.match(s.runtimeId, /^pid:\d+$/);
     assert.ok(s.startedAt);
@@ -75,7 +91,10 @@ describe('process executor', function () {
   it('a new executor instance (agent restart) re-adopts the running task from its state dir', async () => {
     const fresh = new ProcessExecutor({ stateDir });
     const tasks = await fresh.list();
-    assert.deepEqual(tasks.map((t) => [t.taskId, t.state, t.app, t.instance]), [['pg-0', 'running', 'pg', 0]]);
+    assert.deepEqual(
+      tasks.map((t) => [t.taskId, t.state, t.app, t.instance]),
+      [['pg-0', 'running', 'pg', 0]],
+    );
     const r = await fresh.exec('pg-0', ['sh', '-c', 'echo "$BERTH_TASK_ID in $(pwd)"; cat file; exit 4']);
     assert.equal(r.exitCode, 4);
     assert.equal(r.output, `pg-0 in ${vol}\ndata\n`);

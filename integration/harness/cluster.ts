@@ -30,13 +30,29 @@ export interface Daemon {
 export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon {
   const child = spawn(process.execPath, [BERTH_BIN, ...args], { env: { ...process.env, BERTH_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout?.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr?.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stdout?.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, log: () => out, exited, async stop(signal: NodeJS.Signals = 'SIGTERM') { if (child.exitCode === null) child.kill(signal); return exited; } };
+  return {
+    child,
+    log: () => out,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
 }
 
-export interface CliResult { code: number; stdout: string; stderr: string }
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs one `berth` CLI command against the server and returns its exit code and output. */
 export function berth(server: string, args: string[], input?: string): CliResult {
@@ -57,7 +73,9 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
     try {
       const v = await fn();
       if (v) return v;
-    } catch (e) { last = e; }
+    } catch (e) {
+      last = e;
+    }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -72,15 +90,35 @@ export interface NodeHandle {
 }
 
 /** One node: a local CSI plugin process on its own btrfs pool, its registration, and an agent process. */
-export async function startNode(dir: string, id: string, opts: { poolSize: string; agentServer: string; runtime: string; dockerSocket?: string; labels?: string[] }): Promise<NodeHandle> {
+export async function startNode(
+  dir: string,
+  id: string,
+  opts: { poolSize: string; agentServer: string; runtime: string; dockerSocket?: string; labels?: string[] },
+): Promise<NodeHandle> {
   const nodeDir = join(dir, id);
   const pluginDir = join(nodeDir, 'plugins');
   mkdirSync(pluginDir, { recursive: true });
   const socket = join(nodeDir, 'csi.sock');
-  const plugin = await startPlugin(['local', '--node-id', id, '--pool', `fast=file:${nodeDir}/pool.img:${opts.poolSize}`, '--state-dir', join(nodeDir, 'plugin-state')], socket);
+  const plugin = await startPlugin(
+    ['local', '--node-id', id, '--pool', `fast=file:${nodeDir}/pool.img:${opts.poolSize}`, '--state-dir', join(nodeDir, 'plugin-state')],
+    socket,
+  );
   writeFileSync(join(pluginDir, 'berth.local.json'), JSON.stringify({ endpoint: `unix://${socket}`, pools: [{ name: 'fast', parameters: { pool: 'fast' } }] }));
-  const agentArgs = ['agent', '--join', opts.agentServer, '--node-id', id, '--plugin-dir', pluginDir, '--state-dir', join(nodeDir, 'agent'),
-    '--runtime', opts.runtime, ...(opts.dockerSocket ? ['--docker-socket', opts.dockerSocket] : []), ...(opts.labels ?? []).flatMap((l) => ['--label', l])];
+  const agentArgs = [
+    'agent',
+    '--join',
+    opts.agentServer,
+    '--node-id',
+    id,
+    '--plugin-dir',
+    pluginDir,
+    '--state-dir',
+    join(nodeDir, 'agent'),
+    '--runtime',
+    opts.runtime,
+    ...(opts.dockerSocket ? ['--docker-socket', opts.dockerSocket] : []),
+    ...(opts.labels ?? []).flatMap((l) => ['--label', l]),
+  ];
   const agent = startDaemon(agentArgs);
   return { id, plugin, agent, stateDir: join(nodeDir, 'agent'), agentArgs };
 }
@@ -109,11 +147,18 @@ export async function startCluster(prefix: string, extraServerArgs: string[] = [
   const agentAddress = `127.0.0.1:${agentPort}`;
   const serverArgs = ['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', agentAddress, ...extraServerArgs];
   const cluster: TestCluster = {
-    dir, dockerd, api, agentAddress, server: startDaemon(serverArgs), nodes: [],
+    dir,
+    dockerd,
+    api,
+    agentAddress,
+    server: startDaemon(serverArgs),
+    nodes: [],
     async addNode(id, poolSize) {
       const node = await startNode(dir, id, { poolSize, agentServer: agentAddress, runtime: 'docker', dockerSocket: dockerd.socket });
       cluster.nodes.push(node);
-      await waitFor(`node ${id} ready`, () => berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.id === id && n.state === 'ready'));
+      await waitFor(`node ${id} ready`, () =>
+        berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.id === id && n.state === 'ready'),
+      );
       return node;
     },
     async restartServer(signal = 'SIGTERM', env = {}) {

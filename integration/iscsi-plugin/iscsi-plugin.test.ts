@@ -36,9 +36,25 @@ describe('iSCSI CSI plugin on a real tgtd, user-space initiator', function () {
     execFileSync('mount', ['-o', 'loop', image, join(dir, 'pool-xfs')]);
     mkdirSync(join(dir, 'pool-plain'));
     tgtd = await startTgtd();
-    argsA = ['iscsi', '--node-id', 'node-a', '--pool', `fast=${dir}/pool-xfs`, '--pool', `plain=${dir}/pool-plain`,
-      '--state-dir', join(dir, 'state-a'), '--node-initiator', `node-b=${PREFIX}:node.node-b`, '--default-volume-size', '16Mi',
-      '--reconcile-interval', '0', '--attach', 'userspace'];
+    argsA = [
+      'iscsi',
+      '--node-id',
+      'node-a',
+      '--pool',
+      `fast=${dir}/pool-xfs`,
+      '--pool',
+      `plain=${dir}/pool-plain`,
+      '--state-dir',
+      join(dir, 'state-a'),
+      '--node-initiator',
+      `node-b=${PREFIX}:node.node-b`,
+      '--default-volume-size',
+      '16Mi',
+      '--reconcile-interval',
+      '0',
+      '--attach',
+      'userspace',
+    ];
     argsB = ['iscsi', '--node-id', 'node-b', '--mode', 'node', '--state-dir', join(dir, 'state-b'), '--attach', 'userspace'];
     nodeA = await startPlugin(argsA, join(dir, 'a.sock'));
     nodeB = await startPlugin(argsB, join(dir, 'b.sock'));
@@ -78,7 +94,12 @@ describe('iSCSI CSI plugin on a real tgtd, user-space initiator', function () {
     return (await a().controller('CreateVolume', { name, capacityRange: { requiredBytes: String(bytes) }, volumeCapabilities: [cap], ...extra })).volume!;
   }
   /** Stages on node-a, runs `fn` on the published path, cleans up node and controller publication. */
-  async function withVolumeOnA<T>(volumeId: string, cap: VolumeCapability, name: string, fn: (p: { staging: string; target: string }) => Promise<T> | T): Promise<T> {
+  async function withVolumeOnA<T>(
+    volumeId: string,
+    cap: VolumeCapability,
+    name: string,
+    fn: (p: { staging: string; target: string }) => Promise<T> | T,
+  ): Promise<T> {
     const ctx = await publish(volumeId, 'node-a', cap);
     const p = await stage(a(), volumeId, cap, name, ctx);
     try {
@@ -96,7 +117,8 @@ describe('iSCSI CSI plugin on a real tgtd, user-space initiator', function () {
     assert.deepEqual(caps.map((c) => c.service?.type).filter(Boolean), ['CONTROLLER_SERVICE']);
     assert.ok(caps.some((c) => c.volumeExpansion?.type === 'OFFLINE'));
     const ctrl = (await a().controller('ControllerGetCapabilities', {})).capabilities.map((c) => c.rpc?.type);
-    for (const want of ['PUBLISH_UNPUBLISH_VOLUME', 'CREATE_DELETE_SNAPSHOT', 'CLONE_VOLUME', 'EXPAND_VOLUME', 'GET_CAPACITY']) assert.ok(ctrl.includes(want as never), want);
+    for (const want of ['PUBLISH_UNPUBLISH_VOLUME', 'CREATE_DELETE_SNAPSHOT', 'CLONE_VOLUME', 'EXPAND_VOLUME', 'GET_CAPACITY'])
+      assert.ok(ctrl.includes(want as never), want);
     assert.equal((await a().identity('Probe', {})).ready?.value, true);
     assert.equal((await b().node('NodeGetInfo', {})).nodeId, 'node-b');
     assert.deepEqual((await b().identity('GetPluginCapabilities', {})).capabilities.map((c) => c.service?.type).filter(Boolean), []);
@@ -126,8 +148,15 @@ describe('iSCSI CSI plugin on a real tgtd, user-space initiator', function () {
     assert.equal(existsSync(join(dir, 'state-a', 'attach', v.volumeId)), false, 'unstage removed the FUSE attach dir');
 
     // node-b is not admitted yet: its initiator is refused by the target's ACL.
-    await expectCode(b().node('NodeStageVolume', { volumeId: v.volumeId, stagingTargetPath: join(dir, 'staging', 'shared-b'),
-      volumeCapability: mountCap(), publishContext: ctxA }), status.FAILED_PRECONDITION);
+    await expectCode(
+      b().node('NodeStageVolume', {
+        volumeId: v.volumeId,
+        stagingTargetPath: join(dir, 'staging', 'shared-b'),
+        volumeCapability: mountCap(),
+        publishContext: ctxA,
+      }),
+      status.FAILED_PRECONDITION,
+    );
     await a().controller('ControllerUnpublishVolume', { volumeId: v.volumeId, nodeId: 'node-a' });
     await a().controller('ControllerUnpublishVolume', { volumeId: v.volumeId, nodeId: 'node-a' }); // repeat: success
     const ctxB = await publish(v.volumeId, 'node-b', mountCap());
@@ -135,8 +164,15 @@ describe('iSCSI CSI plugin on a real tgtd, user-space initiator', function () {
     assert.equal(sha256File(join(pb.target, 'data')), want, 'node-b reads what node-a wrote');
     assert.equal(readFileSync(join(pb.target, 'hello'), 'utf8'), 'from node-a');
     // node-a is no longer admitted.
-    await expectCode(a().node('NodeStageVolume', { volumeId: v.volumeId, stagingTargetPath: join(dir, 'staging', 'shared-a2'),
-      volumeCapability: mountCap(), publishContext: ctxA }), status.FAILED_PRECONDITION);
+    await expectCode(
+      a().node('NodeStageVolume', {
+        volumeId: v.volumeId,
+        stagingTargetPath: join(dir, 'staging', 'shared-a2'),
+        volumeCapability: mountCap(),
+        publishContext: ctxA,
+      }),
+      status.FAILED_PRECONDITION,
+    );
     const listed = (await a().controller('ListVolumes', {})).entries.find((e) => e.volume?.volumeId === v.volumeId);
     assert.deepEqual(listed?.status?.publishedNodeIds, ['node-b']);
     await unstage(b(), v.volumeId, pb);
@@ -183,8 +219,13 @@ describe('iSCSI CSI plugin on a real tgtd, user-space initiator', function () {
       assert.equal(restored.contentSource?.snapshot?.snapshotId, snap.snapshotId);
       await withVolumeOnA(restored.volumeId, mountCap(), `restored-${pool}`, (p) => assert.equal(sha256File(join(p.target, 'data')), want));
       const clone = await create(`clone-${pool}`, mountCap(), 24 * MiB, { volumeContentSource: { volume: { volumeId: v.volumeId } } });
-      await withVolumeOnA(clone.volumeId, mountCap(), `clone-${pool}`, (p) => assert.equal(readFileSync(join(p.target, 'data'), 'utf8'), 'changed after the snapshot'));
-      await expectCode(create(`small-${pool}`, mountCap(), 8 * MiB, { volumeContentSource: { snapshot: { snapshotId: snap.snapshotId } } }), status.OUT_OF_RANGE);
+      await withVolumeOnA(clone.volumeId, mountCap(), `clone-${pool}`, (p) =>
+        assert.equal(readFileSync(join(p.target, 'data'), 'utf8'), 'changed after the snapshot'),
+      );
+      await expectCode(
+        create(`small-${pool}`, mountCap(), 8 * MiB, { volumeContentSource: { snapshot: { snapshotId: snap.snapshotId } } }),
+        status.OUT_OF_RANGE,
+      );
       assert.equal((await a().controller('ListSnapshots', { sourceVolumeId: v.volumeId })).entries.length, 1);
       for (const id of [v.volumeId, restored.volumeId, clone.volumeId]) await a().controller('DeleteVolume', { volumeId: id });
       await a().controller('DeleteSnapshot', { snapshotId: snap.snapshotId });
@@ -197,14 +238,20 @@ describe('iSCSI CSI plugin on a real tgtd, user-space initiator', function () {
   });
 
   it('expands offline: refused while published, then ext4 and xfs come back at the new size with their data', async () => {
-    for (const [fsType, from, to] of [['ext4', 16 * MiB, 32 * MiB], ['xfs', 16 * MiB, 400 * MiB]] as const) {
+    for (const [fsType, from, to] of [
+      ['ext4', 16 * MiB, 32 * MiB],
+      ['xfs', 16 * MiB, 400 * MiB],
+    ] as const) {
       const v = await create(`grow-${fsType}`, mountCap(fsType), from);
       if (fsType === 'xfs') assert.equal(v.capacityBytes, String(300 * MiB), 'xfs volumes are at least 300 MiB (mkfs.xfs minimum)');
       const ctx = await publish(v.volumeId, 'node-a', mountCap(fsType));
       const p = await stage(a(), v.volumeId, mountCap(fsType), `grow-${fsType}`, ctx);
       writeFileSync(join(p.target, 'keep'), fsType);
       const before = statfsSync(p.target).blocks * statfsSync(p.target).bsize;
-      await expectCode(a().controller('ControllerExpandVolume', { volumeId: v.volumeId, capacityRange: { requiredBytes: String(to) } }), status.FAILED_PRECONDITION);
+      await expectCode(
+        a().controller('ControllerExpandVolume', { volumeId: v.volumeId, capacityRange: { requiredBytes: String(to) } }),
+        status.FAILED_PRECONDITION,
+      );
       await unstage(a(), v.volumeId, p);
       await a().controller('ControllerUnpublishVolume', { volumeId: v.volumeId, nodeId: 'node-a' });
       const res = await a().controller('ControllerExpandVolume', { volumeId: v.volumeId, capacityRange: { requiredBytes: String(to) } });
@@ -233,20 +280,44 @@ describe('iSCSI CSI plugin on a real tgtd, user-space initiator', function () {
     await expectCode(a().controller('CreateVolume', { name: 'x', volumeCapabilities: [] }), status.INVALID_ARGUMENT);
     await expectCode(a().controller('CreateVolume', { name: 'x', volumeCapabilities: [mountCap('', 'MULTI_NODE_MULTI_WRITER')] }), status.INVALID_ARGUMENT);
     await expectCode(a().controller('CreateVolume', { name: 'x', volumeCapabilities: [mountCap('btrfs')] }), status.INVALID_ARGUMENT);
-    await expectCode(a().controller('CreateVolume', { name: 'x', volumeCapabilities: [mountCap()], capacityRange: { requiredBytes: String(100 * 1024 * MiB) } }), status.RESOURCE_EXHAUSTED);
-    await expectCode(a().controller('CreateVolume', { name: 'x', volumeCapabilities: [mountCap()], capacityRange: { requiredBytes: '200', limitBytes: '100' } }), status.OUT_OF_RANGE);
-    await expectCode(a().controller('CreateVolume', { name: 'x', volumeCapabilities: [mountCap()], volumeContentSource: { snapshot: { snapshotId: 'snap-0000000000000000' } } }), status.NOT_FOUND);
+    await expectCode(
+      a().controller('CreateVolume', { name: 'x', volumeCapabilities: [mountCap()], capacityRange: { requiredBytes: String(100 * 1024 * MiB) } }),
+      status.RESOURCE_EXHAUSTED,
+    );
+    await expectCode(
+      a().controller('CreateVolume', { name: 'x', volumeCapabilities: [mountCap()], capacityRange: { requiredBytes: '200', limitBytes: '100' } }),
+      status.OUT_OF_RANGE,
+    );
+    await expectCode(
+      a().controller('CreateVolume', {
+        name: 'x',
+        volumeCapabilities: [mountCap()],
+        volumeContentSource: { snapshot: { snapshotId: 'snap-0000000000000000' } },
+      }),
+      status.NOT_FOUND,
+    );
     const ctx = await publish(v1.volumeId, 'node-a', mountCap());
     await expectCode(publish(v1.volumeId, 'node-a', mountCap(), true), status.ALREADY_EXISTS);
     await expectCode(publish(v1.volumeId, 'node-zz', mountCap()), status.NOT_FOUND);
     await expectCode(publish('vol-0000000000000000', 'node-a', mountCap()), status.NOT_FOUND);
     await expectCode(a().controller('ControllerPublishVolume', { volumeId: v1.volumeId, nodeId: 'node-a' }), status.INVALID_ARGUMENT);
     await expectCode(a().controller('ControllerPublishVolume', { volumeId: v1.volumeId, volumeCapability: mountCap() }), status.INVALID_ARGUMENT);
-    await expectCode(a().node('NodePublishVolume', { volumeId: v1.volumeId, stagingTargetPath: join(dir, 'staging', 'idem'), targetPath: join(dir, 'targets', 'idem'),
-      volumeCapability: mountCap(), publishContext: ctx }), status.FAILED_PRECONDITION);
+    await expectCode(
+      a().node('NodePublishVolume', {
+        volumeId: v1.volumeId,
+        stagingTargetPath: join(dir, 'staging', 'idem'),
+        targetPath: join(dir, 'targets', 'idem'),
+        volumeCapability: mountCap(),
+        publishContext: ctx,
+      }),
+      status.FAILED_PRECONDITION,
+    );
     await a().controller('ControllerUnpublishVolume', { volumeId: v1.volumeId, nodeId: 'node-a' });
     await a().controller('ControllerUnpublishVolume', { volumeId: 'vol-0000000000000000', nodeId: 'node-a' });
-    await expectCode(a().controller('ControllerExpandVolume', { volumeId: 'vol-0000000000000000', capacityRange: { requiredBytes: String(MiB) } }), status.NOT_FOUND);
+    await expectCode(
+      a().controller('ControllerExpandVolume', { volumeId: 'vol-0000000000000000', capacityRange: { requiredBytes: String(MiB) } }),
+      status.NOT_FOUND,
+    );
     await expectCode(a().controller('ControllerExpandVolume', { volumeId: v1.volumeId }), status.INVALID_ARGUMENT);
     await a().node('NodeUnstageVolume', { volumeId: v1.volumeId, stagingTargetPath: join(dir, 'staging', 'never') });
     await a().node('NodeUnpublishVolume', { volumeId: v1.volumeId, targetPath: join(dir, 'targets', 'never') });
@@ -270,7 +341,13 @@ describe('iSCSI CSI plugin on a real tgtd, user-space initiator', function () {
     for (const parameters of hostile) {
       await expectCode(a().controller('CreateVolume', { name: 'evil', volumeCapabilities: [mountCap()], parameters }), status.INVALID_ARGUMENT);
     }
-    await expectCode(a().controller('CreateVolume', { name: 'evil', volumeCapabilities: [{ mount: { fsType: '', mountFlags: ['rw,exec'] }, accessMode: { mode: 'SINGLE_NODE_WRITER' } }] }), status.INVALID_ARGUMENT);
+    await expectCode(
+      a().controller('CreateVolume', {
+        name: 'evil',
+        volumeCapabilities: [{ mount: { fsType: '', mountFlags: ['rw,exec'] }, accessMode: { mode: 'SINGLE_NODE_WRITER' } }],
+      }),
+      status.INVALID_ARGUMENT,
+    );
     // A hostile name is only a name: the target is named after the minted id.
     const named = await create('x --op delete --force --tid 1; rm -rf /', mountCap(), 8 * MiB);
     assert.ok(targetNames().includes(`${PREFIX}:${named.volumeId}`));
@@ -282,9 +359,15 @@ describe('iSCSI CSI plugin on a real tgtd, user-space initiator', function () {
       { ...ctx, portal: '-oProxyCommand=x:1' },
       { ...ctx, lun: '1,driver=file' },
     ]) {
-      await expectCode(a().node('NodeStageVolume', { volumeId: named.volumeId, stagingTargetPath: join(dir, 'evil'), volumeCapability: mountCap(), publishContext }), status.INVALID_ARGUMENT);
+      await expectCode(
+        a().node('NodeStageVolume', { volumeId: named.volumeId, stagingTargetPath: join(dir, 'evil'), volumeCapability: mountCap(), publishContext }),
+        status.INVALID_ARGUMENT,
+      );
     }
-    await expectCode(a().node('NodeStageVolume', { volumeId: named.volumeId, stagingTargetPath: 'relative/path', volumeCapability: mountCap(), publishContext: ctx }), status.INVALID_ARGUMENT);
+    await expectCode(
+      a().node('NodeStageVolume', { volumeId: named.volumeId, stagingTargetPath: 'relative/path', volumeCapability: mountCap(), publishContext: ctx }),
+      status.INVALID_ARGUMENT,
+    );
     assert.equal(existsSync(join(dir, 'evil')), false);
     await a().controller('ControllerUnpublishVolume', { volumeId: named.volumeId, nodeId: 'node-a' });
     await a().controller('DeleteVolume', { volumeId: named.volumeId });
@@ -299,7 +382,11 @@ describe('iSCSI CSI plugin on a real tgtd, user-space initiator', function () {
       return sha256File(join(p.target, 'data'));
     });
     const ctx = await publish(v.volumeId, 'node-a', mountCap());
-    const tidBefore = /Target (\d+): \S+/.exec(tgtadm(['--mode', 'target', '--op', 'show']).out.split('\n').find((l) => l.includes(v.volumeId))!)![1];
+    const tidBefore = /Target (\d+): \S+/.exec(
+      tgtadm(['--mode', 'target', '--op', 'show'])
+        .out.split('\n')
+        .find((l) => l.includes(v.volumeId))!,
+    )![1];
     assert.equal(await nodeA!.stop(), 0);
     await stopTgtd(tgtd);
     tgtd = await startTgtd();

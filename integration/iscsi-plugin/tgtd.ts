@@ -2,7 +2,11 @@ import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process
 import { listMounts } from '../../lib/mounts/mounts';
 
 /** A tgtd of the test's own, on 127.0.0.1:3260, started in its own session and stopped by PID. */
-export interface TgtdProcess { child: ChildProcess; pid: number; exited: Promise<void> }
+export interface TgtdProcess {
+  child: ChildProcess;
+  pid: number;
+  exited: Promise<void>;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,7 +44,11 @@ export async function stopTgtd(t: TgtdProcess | undefined): Promise<void> {
   tgtadm(['--mode', 'system', '--op', 'delete']);
   const done = await Promise.race([t.exited.then(() => true), sleep(5000).then(() => false)]);
   if (!done) {
-    try { process.kill(t.pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(t.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
     await t.exited;
   }
 }
@@ -53,24 +61,46 @@ export async function stopTgtd(t: TgtdProcess | undefined): Promise<void> {
 export function detachAllUnder(dir: string): void {
   const prefix = dir.endsWith('/') ? dir : `${dir}/`;
   const mounts = () => listMounts().filter((m) => m.mountPoint.startsWith(prefix));
-  for (const m of mounts().filter((x) => !x.fsType.startsWith('fuse')).reverse()) {
+  for (const m of mounts()
+    .filter((x) => !x.fsType.startsWith('fuse'))
+    .reverse()) {
     // The pool filesystem itself stays: tgtd holds backing files in it until it stops.
     if (m.mountPoint.includes('/pool-')) continue;
-    try { execFileSync('umount', [m.mountPoint], { stdio: 'ignore' }); } catch {
-      try { execFileSync('umount', ['-l', m.mountPoint], { stdio: 'ignore' }); } catch { /* gone */ }
+    try {
+      execFileSync('umount', [m.mountPoint], { stdio: 'ignore' });
+    } catch {
+      try {
+        execFileSync('umount', ['-l', m.mountPoint], { stdio: 'ignore' });
+      } catch {
+        /* gone */
+      }
     }
   }
   let loops = '';
-  try { loops = execFileSync('losetup', ['-a'], { encoding: 'utf8' }); } catch { /* none */ }
+  try {
+    loops = execFileSync('losetup', ['-a'], { encoding: 'utf8' });
+  } catch {
+    /* none */
+  }
   for (const line of loops.split('\n')) {
     const m = /^(\/dev\/loop\d+):.*\((.*)\)/.exec(line);
     if (m && m[2].startsWith(prefix) && m[2].endsWith('/nbd')) {
-      try { execFileSync('losetup', ['-d', m[1]], { stdio: 'ignore' }); } catch { /* detached */ }
+      try {
+        execFileSync('losetup', ['-d', m[1]], { stdio: 'ignore' });
+      } catch {
+        /* detached */
+      }
     }
   }
   for (const m of mounts().filter((x) => x.fsType.startsWith('fuse'))) {
-    try { execFileSync('fusermount3', ['-u', m.mountPoint], { stdio: 'ignore' }); } catch {
-      try { execFileSync('umount', ['-l', m.mountPoint], { stdio: 'ignore' }); } catch { /* gone */ }
+    try {
+      execFileSync('fusermount3', ['-u', m.mountPoint], { stdio: 'ignore' });
+    } catch {
+      try {
+        execFileSync('umount', ['-l', m.mountPoint], { stdio: 'ignore' });
+      } catch {
+        /* gone */
+      }
     }
   }
 }

@@ -21,8 +21,19 @@ describe('local CSI plugin on a real btrfs pool', function () {
 
   before(async () => {
     dir = tempDir('local');
-    args = ['local', '--node-id', 'node-a', '--pool', `fast=file:${dir}/fast.img:1G`, '--pool', `slow=file:${dir}/slow.img:512M`,
-      '--state-dir', join(dir, 'state'), '--default-volume-size', '64Mi'];
+    args = [
+      'local',
+      '--node-id',
+      'node-a',
+      '--pool',
+      `fast=file:${dir}/fast.img:1G`,
+      '--pool',
+      `slow=file:${dir}/slow.img:512M`,
+      '--state-dir',
+      join(dir, 'state'),
+      '--default-volume-size',
+      '64Mi',
+    ];
     plugin = await startPlugin(args, join(dir, 'csi.sock'));
   });
 
@@ -79,10 +90,22 @@ describe('local CSI plugin on a real btrfs pool', function () {
     await expectCode(c().controller('CreateVolume', { name: 'x', volumeCapabilities: [mountCap('MULTI_NODE_MULTI_WRITER')] }), status.INVALID_ARGUMENT);
     await expectCode(c().controller('CreateVolume', { name: 'x', volumeCapabilities: [mountCap()], parameters: { pool: 'nope' } }), status.INVALID_ARGUMENT);
     await expectCode(c().controller('CreateVolume', { name: 'x', volumeCapabilities: [mountCap()], parameters: { colour: 'red' } }), status.INVALID_ARGUMENT);
-    await expectCode(c().controller('CreateVolume', { name: 'x', volumeCapabilities: [mountCap()], capacityRange: { requiredBytes: String(10 * 1024 * MiB) } }), status.RESOURCE_EXHAUSTED);
-    await expectCode(c().controller('CreateVolume', { name: 'x', volumeCapabilities: [mountCap()], capacityRange: { requiredBytes: '200', limitBytes: '100' } }), status.OUT_OF_RANGE);
-    await expectCode(c().controller('CreateVolume', { name: 'x', volumeCapabilities: [mountCap()],
-      accessibilityRequirements: { requisite: [{ segments: { 'berth.io/node': 'node-b' } }] } }), status.RESOURCE_EXHAUSTED);
+    await expectCode(
+      c().controller('CreateVolume', { name: 'x', volumeCapabilities: [mountCap()], capacityRange: { requiredBytes: String(10 * 1024 * MiB) } }),
+      status.RESOURCE_EXHAUSTED,
+    );
+    await expectCode(
+      c().controller('CreateVolume', { name: 'x', volumeCapabilities: [mountCap()], capacityRange: { requiredBytes: '200', limitBytes: '100' } }),
+      status.OUT_OF_RANGE,
+    );
+    await expectCode(
+      c().controller('CreateVolume', {
+        name: 'x',
+        volumeCapabilities: [mountCap()],
+        accessibilityRequirements: { requisite: [{ segments: { 'berth.io/node': 'node-b' } }] },
+      }),
+      status.RESOURCE_EXHAUSTED,
+    );
     assert.equal((await c().controller('ListVolumes', {})).entries.length, before);
   });
 
@@ -97,7 +120,8 @@ describe('local CSI plugin on a real btrfs pool', function () {
   });
 
   it('enforces capacity in a published mount volume and reports usage', async () => {
-    const v = (await c().controller('CreateVolume', { name: 'quota', capacityRange: { requiredBytes: String(16 * MiB) }, volumeCapabilities: [mountCap()] })).volume!;
+    const v = (await c().controller('CreateVolume', { name: 'quota', capacityRange: { requiredBytes: String(16 * MiB) }, volumeCapabilities: [mountCap()] }))
+      .volume!;
     const p = await stageAndPublish(v.volumeId, mountCap(), 'quota');
     assert.ok(isMountPoint(p.target));
     assert.ok(ddWrite(join(p.target, 'small'), 8).ok, 'an 8 MiB write fits a 16 MiB volume');
@@ -119,9 +143,18 @@ describe('local CSI plugin on a real btrfs pool', function () {
     writeFileSync(join(p.target, 'hello'), 'world');
     await c().node('NodeStageVolume', { volumeId: v.volumeId, stagingTargetPath: p.staging, volumeCapability: mountCap() });
     await c().node('NodePublishVolume', { volumeId: v.volumeId, stagingTargetPath: p.staging, targetPath: p.target, volumeCapability: mountCap() });
-    await expectCode(c().node('NodePublishVolume', { volumeId: v.volumeId, stagingTargetPath: p.staging, targetPath: p.target, volumeCapability: mountCap(), readonly: true }), status.ALREADY_EXISTS);
+    await expectCode(
+      c().node('NodePublishVolume', { volumeId: v.volumeId, stagingTargetPath: p.staging, targetPath: p.target, volumeCapability: mountCap(), readonly: true }),
+      status.ALREADY_EXISTS,
+    );
     const roTarget = join(dir, 'targets', 'ro');
-    await c().node('NodePublishVolume', { volumeId: v.volumeId, stagingTargetPath: p.staging, targetPath: roTarget, volumeCapability: mountCap(), readonly: true });
+    await c().node('NodePublishVolume', {
+      volumeId: v.volumeId,
+      stagingTargetPath: p.staging,
+      targetPath: roTarget,
+      volumeCapability: mountCap(),
+      readonly: true,
+    });
     assert.equal(readFileSync(join(roTarget, 'hello'), 'utf8'), 'world');
     assert.throws(() => writeFileSync(join(roTarget, 'nope'), 'x'), /EROFS|read-only/);
     await expectCode(c().node('NodeUnstageVolume', { volumeId: v.volumeId, stagingTargetPath: p.staging }), status.FAILED_PRECONDITION);
@@ -134,7 +167,8 @@ describe('local CSI plugin on a real btrfs pool', function () {
   });
 
   it('restores a snapshot into a new volume with identical data, and clones a volume', async () => {
-    const v = (await c().controller('CreateVolume', { name: 'snapsrc', capacityRange: { requiredBytes: String(32 * MiB) }, volumeCapabilities: [mountCap()] })).volume!;
+    const v = (await c().controller('CreateVolume', { name: 'snapsrc', capacityRange: { requiredBytes: String(32 * MiB) }, volumeCapabilities: [mountCap()] }))
+      .volume!;
     const p = await stageAndPublish(v.volumeId, mountCap(), 'snapsrc');
     assert.ok(ddWrite(join(p.target, 'data'), 8).ok);
     const want = sha256File(join(p.target, 'data'));
@@ -146,20 +180,43 @@ describe('local CSI plugin on a real btrfs pool', function () {
     assert.equal((await c().controller('GetSnapshot', { snapshotId: snap.snapshotId })).snapshot?.snapshotId, snap.snapshotId);
     assert.equal((await c().controller('ListSnapshots', { sourceVolumeId: v.volumeId })).entries.length, 1);
 
-    const restored = (await c().controller('CreateVolume', { name: 'fromsnap', capacityRange: { requiredBytes: String(32 * MiB) },
-      volumeCapabilities: [mountCap()], volumeContentSource: { snapshot: { snapshotId: snap.snapshotId } } })).volume!;
+    const restored = (
+      await c().controller('CreateVolume', {
+        name: 'fromsnap',
+        capacityRange: { requiredBytes: String(32 * MiB) },
+        volumeCapabilities: [mountCap()],
+        volumeContentSource: { snapshot: { snapshotId: snap.snapshotId } },
+      })
+    ).volume!;
     assert.equal(restored.contentSource?.snapshot?.snapshotId, snap.snapshotId);
     const rp = await stageAndPublish(restored.volumeId, mountCap(), 'fromsnap');
     assert.equal(sha256File(join(rp.target, 'data')), want);
 
-    const clone = (await c().controller('CreateVolume', { name: 'clone', capacityRange: { requiredBytes: String(32 * MiB) },
-      volumeCapabilities: [mountCap()], volumeContentSource: { volume: { volumeId: v.volumeId } } })).volume!;
+    const clone = (
+      await c().controller('CreateVolume', {
+        name: 'clone',
+        capacityRange: { requiredBytes: String(32 * MiB) },
+        volumeCapabilities: [mountCap()],
+        volumeContentSource: { volume: { volumeId: v.volumeId } },
+      })
+    ).volume!;
     const cp = await stageAndPublish(clone.volumeId, mountCap(), 'clone');
     assert.equal(readFileSync(join(cp.target, 'data'), 'utf8'), 'changed after the snapshot');
-    await expectCode(c().controller('CreateVolume', { name: 'toosmall', capacityRange: { requiredBytes: String(16 * MiB) },
-      volumeCapabilities: [mountCap()], volumeContentSource: { snapshot: { snapshotId: snap.snapshotId } } }), status.OUT_OF_RANGE);
+    await expectCode(
+      c().controller('CreateVolume', {
+        name: 'toosmall',
+        capacityRange: { requiredBytes: String(16 * MiB) },
+        volumeCapabilities: [mountCap()],
+        volumeContentSource: { snapshot: { snapshotId: snap.snapshotId } },
+      }),
+      status.OUT_OF_RANGE,
+    );
 
-    for (const [id, pp] of [[v.volumeId, p], [restored.volumeId, rp], [clone.volumeId, cp]] as const) {
+    for (const [id, pp] of [
+      [v.volumeId, p],
+      [restored.volumeId, rp],
+      [clone.volumeId, cp],
+    ] as const) {
       await unpublishAndUnstage(id, pp);
       await c().controller('DeleteVolume', { volumeId: id });
     }
@@ -169,7 +226,8 @@ describe('local CSI plugin on a real btrfs pool', function () {
   });
 
   it('expands a published mount volume online', async () => {
-    const v = (await c().controller('CreateVolume', { name: 'grow', capacityRange: { requiredBytes: String(16 * MiB) }, volumeCapabilities: [mountCap()] })).volume!;
+    const v = (await c().controller('CreateVolume', { name: 'grow', capacityRange: { requiredBytes: String(16 * MiB) }, volumeCapabilities: [mountCap()] }))
+      .volume!;
     const p = await stageAndPublish(v.volumeId, mountCap(), 'grow');
     assert.equal(ddWrite(join(p.target, 'a'), 24).ok, false);
     const res = await c().controller('ControllerExpandVolume', { volumeId: v.volumeId, capacityRange: { requiredBytes: String(64 * MiB) } });
@@ -180,19 +238,28 @@ describe('local CSI plugin on a real btrfs pool', function () {
   });
 
   it('serves block volumes through a loop device: write, read back, snapshot, expand', async () => {
-    const v = (await c().controller('CreateVolume', { name: 'blk', capacityRange: { requiredBytes: String(32 * MiB) }, volumeCapabilities: [blockCap()] })).volume!;
+    const v = (await c().controller('CreateVolume', { name: 'blk', capacityRange: { requiredBytes: String(32 * MiB) }, volumeCapabilities: [blockCap()] }))
+      .volume!;
     const p = await stageAndPublish(v.volumeId, blockCap(), 'blk');
     assert.ok(statSync(p.target).isBlockDevice(), 'target is the device');
     assert.ok(ddWrite(p.target, 8, ['oflag=direct']).ok);
     const want = sha256Head(p.target, 8);
     const snap = (await c().controller('CreateSnapshot', { name: 'blksnap', sourceVolumeId: v.volumeId })).snapshot!;
-    const restored = (await c().controller('CreateVolume', { name: 'blk2', capacityRange: { requiredBytes: String(32 * MiB) },
-      volumeCapabilities: [blockCap()], volumeContentSource: { snapshot: { snapshotId: snap.snapshotId } } })).volume!;
+    const restored = (
+      await c().controller('CreateVolume', {
+        name: 'blk2',
+        capacityRange: { requiredBytes: String(32 * MiB) },
+        volumeCapabilities: [blockCap()],
+        volumeContentSource: { snapshot: { snapshotId: snap.snapshotId } },
+      })
+    ).volume!;
     const rp = await stageAndPublish(restored.volumeId, blockCap(), 'blk2', true);
     assert.equal(sha256Head(rp.target, 8), want);
     assert.equal(ddWrite(rp.target, 1, ['oflag=direct']).ok, false, 'read-only block publish refuses writes');
-    await expectCode(c().controller('CreateVolume', { name: 'blk3', volumeCapabilities: [mountCap()],
-      volumeContentSource: { snapshot: { snapshotId: snap.snapshotId } } }), status.INVALID_ARGUMENT);
+    await expectCode(
+      c().controller('CreateVolume', { name: 'blk3', volumeCapabilities: [mountCap()], volumeContentSource: { snapshot: { snapshotId: snap.snapshotId } } }),
+      status.INVALID_ARGUMENT,
+    );
 
     const grown = await c().controller('ControllerExpandVolume', { volumeId: v.volumeId, capacityRange: { requiredBytes: String(48 * MiB) } });
     assert.equal(grown.nodeExpansionRequired, true);
@@ -209,7 +276,10 @@ describe('local CSI plugin on a real btrfs pool', function () {
 
   it('pages ListVolumes and rejects a bogus token with ABORTED', async () => {
     const ids: string[] = [];
-    for (const n of ['p1', 'p2', 'p3']) ids.push((await c().controller('CreateVolume', { name: n, capacityRange: { requiredBytes: String(MiB) }, volumeCapabilities: [mountCap()] })).volume!.volumeId);
+    for (const n of ['p1', 'p2', 'p3'])
+      ids.push(
+        (await c().controller('CreateVolume', { name: n, capacityRange: { requiredBytes: String(MiB) }, volumeCapabilities: [mountCap()] })).volume!.volumeId,
+      );
     const first = await c().controller('ListVolumes', { maxEntries: 2 });
     assert.equal(first.entries.length, 2);
     assert.notEqual(first.nextToken, '');
@@ -222,7 +292,14 @@ describe('local CSI plugin on a real btrfs pool', function () {
 
   it('accounts capacity per pool in GetCapacity', async () => {
     const before = Number((await c().controller('GetCapacity', { parameters: { pool: 'slow' } })).availableCapacity);
-    const v = (await c().controller('CreateVolume', { name: 'cap', capacityRange: { requiredBytes: String(100 * MiB) }, volumeCapabilities: [mountCap()], parameters: { pool: 'slow' } })).volume!;
+    const v = (
+      await c().controller('CreateVolume', {
+        name: 'cap',
+        capacityRange: { requiredBytes: String(100 * MiB) },
+        volumeCapabilities: [mountCap()],
+        parameters: { pool: 'slow' },
+      })
+    ).volume!;
     const after = Number((await c().controller('GetCapacity', { parameters: { pool: 'slow' } })).availableCapacity);
     assert.equal(before - after, 100 * MiB);
     const elsewhere = await c().controller('GetCapacity', { accessibleTopology: { segments: { 'berth.io/node': 'node-z' } } });
@@ -233,7 +310,9 @@ describe('local CSI plugin on a real btrfs pool', function () {
   it('answers ABORTED to a concurrent call on the same volume name, creating exactly one volume', async () => {
     const req = { name: 'race', capacityRange: { requiredBytes: String(MiB) }, volumeCapabilities: [mountCap()] };
     const results = await Promise.allSettled([1, 2, 3, 4].map(() => c().controller('CreateVolume', req)));
-    const ok = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ volume?: { volumeId: string } | null }>).value.volume!.volumeId);
+    const ok = results
+      .filter((r) => r.status === 'fulfilled')
+      .map((r) => (r as PromiseFulfilledResult<{ volume?: { volumeId: string } | null }>).value.volume!.volumeId);
     const failed = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as { codeName: string });
     assert.ok(ok.length >= 1);
     assert.equal(new Set(ok).size, 1);
@@ -244,7 +323,8 @@ describe('local CSI plugin on a real btrfs pool', function () {
   });
 
   it('keeps volumes, snapshots and publications across a restart', async () => {
-    const v = (await c().controller('CreateVolume', { name: 'survivor', capacityRange: { requiredBytes: String(16 * MiB) }, volumeCapabilities: [mountCap()] })).volume!;
+    const v = (await c().controller('CreateVolume', { name: 'survivor', capacityRange: { requiredBytes: String(16 * MiB) }, volumeCapabilities: [mountCap()] }))
+      .volume!;
     const p = await stageAndPublish(v.volumeId, mountCap(), 'survivor');
     writeFileSync(join(p.target, 'keep'), 'me');
     const snap = (await c().controller('CreateSnapshot', { name: 'survivor-snap', sourceVolumeId: v.volumeId })).snapshot!;

@@ -12,11 +12,23 @@ import { isMountPoint } from '../../lib/mounts/mounts';
 import { kernelHasNfs } from '../../plugins/nfs/node';
 import type { AccessMode, VolumeCapability } from '../../proto/csi/types';
 import {
-  buildSourceAddressShim, ClientOptions, Daemon, nfsCat, nfsLs, nfsPut, removeRpcbindSocket, startGanesha, startRpcbind, stopDaemon,
+  buildSourceAddressShim,
+  ClientOptions,
+  Daemon,
+  nfsCat,
+  nfsLs,
+  nfsPut,
+  removeRpcbindSocket,
+  startGanesha,
+  startRpcbind,
+  stopDaemon,
 } from './nfs-server';
 
 const MiB = 1024 * 1024;
-const cap = (mode: AccessMode = 'MULTI_NODE_MULTI_WRITER', mountFlags: string[] = []): VolumeCapability => ({ mount: { fsType: '', mountFlags }, accessMode: { mode } });
+const cap = (mode: AccessMode = 'MULTI_NODE_MULTI_WRITER', mountFlags: string[] = []): VolumeCapability => ({
+  mount: { fsType: '', mountFlags },
+  accessMode: { mode },
+});
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const REFUSED = /MNT3ERR_ACCES|Permission denied|NFS3ERR_ACCES/;
 const KERNEL_NFS = kernelHasNfs();
@@ -63,10 +75,29 @@ describe('NFS CSI plugin on a real nfs-ganesha server', function () {
     ganeshaLog = join(dir, 'ganesha.log');
     ganeshaPid = join(dir, 'ganesha.pid');
     rpcbind = await startRpcbind();
-    args = ['nfs', '--node-id', '127.0.0.1', '--export-root', root, '--state-dir', join(dir, 'state'),
-      '--ganesha-config', ganeshaConf, '--ganesha-pidfile', ganeshaPid, '--ganesha-log', ganeshaLog,
-      '--bind-address', '127.0.0.1', '--node-address', 'node-b=127.0.0.2', '--node-address', 'node-c=127.0.0.3',
-      '--default-volume-size', '16Mi'];
+    args = [
+      'nfs',
+      '--node-id',
+      '127.0.0.1',
+      '--export-root',
+      root,
+      '--state-dir',
+      join(dir, 'state'),
+      '--ganesha-config',
+      ganeshaConf,
+      '--ganesha-pidfile',
+      ganeshaPid,
+      '--ganesha-log',
+      ganeshaLog,
+      '--bind-address',
+      '127.0.0.1',
+      '--node-address',
+      'node-b=127.0.0.2',
+      '--node-address',
+      'node-c=127.0.0.3',
+      '--default-volume-size',
+      '16Mi',
+    ];
     // The plugin writes the config before ganesha exists; ganesha then starts with the plugin's file.
     plugin = await startPlugin(args, join(dir, 'csi.sock'));
     assert.ok(existsSync(ganeshaConf), 'the plugin wrote the ganesha config');
@@ -99,7 +130,9 @@ describe('NFS CSI plugin on a real nfs-ganesha server', function () {
     const v = await create('closed');
     assert.equal(v.volumeContext?.server, '127.0.0.1');
     assert.equal(share(v), join(root, 'exports', v.volumeId));
-    const block = config().split('EXPORT {').find((b) => b.includes(share(v)))!;
+    const block = config()
+      .split('EXPORT {')
+      .find((b) => b.includes(share(v)))!;
     assert.match(block, /Access_Type = None;/);
     assert.doesNotMatch(block, /CLIENT/);
     const ls = nfsLs(share(v));
@@ -224,10 +257,22 @@ describe('NFS CSI plugin on a real nfs-ganesha server', function () {
     await expectCode(c().controller('CreateVolume', { ...req, parameters: { squash: 'root_squash' } }), status.ALREADY_EXISTS);
     await expectCode(c().controller('CreateVolume', { name: '', volumeCapabilities: [cap()] }), status.INVALID_ARGUMENT);
     await expectCode(c().controller('CreateVolume', { name: 'x', volumeCapabilities: [] }), status.INVALID_ARGUMENT);
-    await expectCode(c().controller('CreateVolume', { name: 'x', volumeCapabilities: [{ block: {}, accessMode: { mode: 'SINGLE_NODE_WRITER' } }] }), status.INVALID_ARGUMENT);
-    await expectCode(c().controller('CreateVolume', { name: 'x', volumeCapabilities: [cap('MULTI_NODE_MULTI_WRITER', ['vers=3;rm -rf'])] }), status.INVALID_ARGUMENT);
-    await expectCode(c().controller('CreateVolume', { name: 'x', volumeCapabilities: [cap()], capacityRange: { requiredBytes: String(100 * 1024 * MiB) } }), status.RESOURCE_EXHAUSTED);
-    await expectCode(c().controller('CreateVolume', { name: 'x', volumeCapabilities: [cap()], capacityRange: { requiredBytes: '200', limitBytes: '100' } }), status.OUT_OF_RANGE);
+    await expectCode(
+      c().controller('CreateVolume', { name: 'x', volumeCapabilities: [{ block: {}, accessMode: { mode: 'SINGLE_NODE_WRITER' } }] }),
+      status.INVALID_ARGUMENT,
+    );
+    await expectCode(
+      c().controller('CreateVolume', { name: 'x', volumeCapabilities: [cap('MULTI_NODE_MULTI_WRITER', ['vers=3;rm -rf'])] }),
+      status.INVALID_ARGUMENT,
+    );
+    await expectCode(
+      c().controller('CreateVolume', { name: 'x', volumeCapabilities: [cap()], capacityRange: { requiredBytes: String(100 * 1024 * MiB) } }),
+      status.RESOURCE_EXHAUSTED,
+    );
+    await expectCode(
+      c().controller('CreateVolume', { name: 'x', volumeCapabilities: [cap()], capacityRange: { requiredBytes: '200', limitBytes: '100' } }),
+      status.OUT_OF_RANGE,
+    );
     // publish
     const pubReq = { volumeId: a.volumeId, nodeId: '127.0.0.1', volumeCapability: cap('SINGLE_NODE_WRITER') };
     await expectCode(c().controller('ControllerPublishVolume', { ...pubReq, volumeId: 'nfsvol-0000000000000000' }), status.NOT_FOUND);
@@ -275,21 +320,43 @@ describe('NFS CSI plugin on a real nfs-ganesha server', function () {
       await expectCode(c().node('NodePublishVolume', { volumeId: id, targetPath: join(dir, 'evil'), volumeCapability: cap() }), status.NOT_FOUND);
       await expectCode(c().node('NodeUnpublishVolume', { volumeId: id, targetPath: join(dir, 'evil') }), status.NOT_FOUND);
     }
-    const badContexts: Record<string, string>[] = [{ server: '127.0.0.1 -o exec', share: share(v) }, { server: '127.0.0.1', share: '/x/../../etc' }, { server: '127.0.0.1', share: 'rel' }, {}];
+    const badContexts: Record<string, string>[] = [
+      { server: '127.0.0.1 -o exec', share: share(v) },
+      { server: '127.0.0.1', share: '/x/../../etc' },
+      { server: '127.0.0.1', share: 'rel' },
+      {},
+    ];
     for (const volumeContext of badContexts) {
-      await expectCode(c().node('NodePublishVolume', { volumeId: v.volumeId, targetPath: join(dir, 'evil'), volumeCapability: cap(), volumeContext }), status.INVALID_ARGUMENT);
+      await expectCode(
+        c().node('NodePublishVolume', { volumeId: v.volumeId, targetPath: join(dir, 'evil'), volumeCapability: cap(), volumeContext }),
+        status.INVALID_ARGUMENT,
+      );
     }
     assert.equal(existsSync(join(dir, 'evil')), false);
-    assert.deepEqual(config().match(/Path = .*/g)!.filter((l) => !l.includes(`${root}/exports/nfsvol-`)), [], 'every Path is a volume export');
+    assert.deepEqual(
+      config()
+        .match(/Path = .*/g)!
+        .filter((l) => !l.includes(`${root}/exports/nfsvol-`)),
+      [],
+      'every Path is a volume export',
+    );
     await c().controller('DeleteVolume', { volumeId: v.volumeId });
   });
 
   it(`mounts the export with the kernel NFS client on NodePublishVolume${KERNEL_NFS ? '' : ' — SKIPPED: this kernel has no NFS client (/proc/filesystems lists no nfs)'}`, async function () {
-    if (!KERNEL_NFS) { this.skip(); return; }
+    if (!KERNEL_NFS) {
+      this.skip();
+      return;
+    }
     const v = await create('kernel');
     await c().controller('ControllerPublishVolume', { volumeId: v.volumeId, nodeId: '127.0.0.1', volumeCapability: cap() });
     const target = join(dir, 'targets', 'kernel');
-    const pub = { volumeId: v.volumeId, targetPath: target, volumeCapability: cap('MULTI_NODE_MULTI_WRITER', ['vers=3', 'port=2049', 'mountport=20048', 'nolock']), volumeContext: v.volumeContext };
+    const pub = {
+      volumeId: v.volumeId,
+      targetPath: target,
+      volumeCapability: cap('MULTI_NODE_MULTI_WRITER', ['vers=3', 'port=2049', 'mountport=20048', 'nolock']),
+      volumeContext: v.volumeContext,
+    };
     await c().node('NodePublishVolume', pub);
     await c().node('NodePublishVolume', pub); // repeat: no-op
     assert.ok(isMountPoint(target));

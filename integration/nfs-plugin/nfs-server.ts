@@ -41,14 +41,22 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1');
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }
 
 async function waitFor(what: string, check: () => Promise<boolean> | boolean, exited: Promise<void>, timeoutMs = 15_000): Promise<void> {
   let gone = false;
-  exited.then(() => { gone = true; }, () => undefined);
+  exited.then(
+    () => {
+      gone = true;
+    },
+    () => undefined,
+  );
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -63,7 +71,10 @@ export async function startRpcbind(): Promise<Daemon> {
   if (existsSync(RPCBIND_SOCK)) {
     const live = await new Promise<boolean>((resolve) => {
       const s = connect(RPCBIND_SOCK);
-      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
       s.once('error', () => resolve(false));
     });
     if (live) throw new Error(`an rpcbind is already serving ${RPCBIND_SOCK}; stop it first (nobody else should run NFS here)`);
@@ -87,10 +98,17 @@ export async function startGanesha(config: string, log: string, pidFile: string)
 
 export const nfsUrl = (path: string): string => `nfs://127.0.0.1${path}?nfsport=${NFS_PORT}&mountport=${MOUNT_PORT}`;
 
-export interface NfsResult { ok: boolean; stdout: Buffer; stderr: string }
+export interface NfsResult {
+  ok: boolean;
+  stdout: Buffer;
+  stderr: string;
+}
 
 /** Options for a libnfs call: `from` makes the client connect from that loopback address (needs the shim). */
-export interface ClientOptions { from?: string; shim?: string }
+export interface ClientOptions {
+  from?: string;
+  shim?: string;
+}
 
 function libnfs(tool: string, args: string[], opts: ClientOptions = {}): NfsResult {
   const env = { ...process.env };

@@ -2,10 +2,27 @@ import assert from 'node:assert/strict';
 import { berth, berthJson, startCluster, startDaemon, TestCluster, waitFor } from '../harness/cluster';
 import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 
-interface Task { id: string; nodeId?: string; state: string; message?: string }
-interface Claim { id: string; state: string; volumeId?: string }
-interface Volume { id: string; nodeId?: string; state: string; claimId?: string }
-interface Reservation { holderId: string; nodeId: string }
+interface Task {
+  id: string;
+  nodeId?: string;
+  state: string;
+  message?: string;
+}
+interface Claim {
+  id: string;
+  state: string;
+  volumeId?: string;
+}
+interface Volume {
+  id: string;
+  nodeId?: string;
+  state: string;
+  claimId?: string;
+}
+interface Reservation {
+  holderId: string;
+  nodeId: string;
+}
 
 const CLASS = 'kind: StorageClass\nname: now\nspec: { plugin: berth.local, bindingMode: Immediate, reclaimPolicy: Delete, parameters: { pool: fast } }\n';
 const app = (name: string, sizeMi: number, constraint: string) => `---
@@ -35,13 +52,15 @@ describe('Immediate binding: a volume is provisioned before its instance is plac
     assert.equal(berth(api, ['apply', '-f', '-'], CLASS).code, 0);
   });
 
-  after(async () => { await cluster?.stop(); });
+  after(async () => {
+    await cluster?.stop();
+  });
 
   const tasks = () => berthJson<{ items: Task[] }>(api, ['get', 'tasks']).items;
   const claims = () => berthJson<{ items: Claim[] }>(api, ['get', 'claims']).items;
   const volumes = () => berthJson<{ items: Volume[] }>(api, ['get', 'volumes']).items;
 
-  it('binds the claim while the task cannot be placed yet, then runs the task on the volume\'s node', async () => {
+  it("binds the claim while the task cannot be placed yet, then runs the task on the volume's node", async () => {
     // No node has this label: the task cannot be placed, yet its 300 MiB volume is created (only "big" has room).
     const blocked = '  constraints: [{ key: tier, value: gold }]';
     assert.equal(berth(api, ['apply', '-f', '-'], app('early', 300, blocked)).code, 0);
@@ -90,11 +109,20 @@ describe('a volume the plugin created just before a server crash is not left beh
     // WaitForFirstConsumer; a class with a provisioner secret is provisioned by the server itself (the
     // agent is never handed that secret), one without by the node's agent.
     const secret = 'kind: Secret\nname: admin\ndata: { key: k }\n---\n';
-    assert.equal(berth(api, ['apply', '-f', '-'], secret + CLASS.replace('bindingMode: Immediate, ', '').replace('reclaimPolicy: Delete,', 'reclaimPolicy: Delete, provisionerSecret: admin,')).code, 0);
+    assert.equal(
+      berth(
+        api,
+        ['apply', '-f', '-'],
+        secret + CLASS.replace('bindingMode: Immediate, ', '').replace('reclaimPolicy: Delete,', 'reclaimPolicy: Delete, provisionerSecret: admin,'),
+      ).code,
+      0,
+    );
     assert.equal(berth(api, ['apply', '-f', '-'], CLASS.replace('bindingMode: Immediate, ', '').replace('name: now', 'name: local')).code, 0);
   });
 
-  after(async () => { await cluster?.stop(); });
+  after(async () => {
+    await cluster?.stop();
+  });
 
   const volumes = () => berthJson<{ items: Volume[] }>(api, ['get', 'volumes']).items;
 

@@ -12,9 +12,27 @@ import { detachAllUnder, startTgtd, stopTgtd, targetNames, TgtdProcess, tgtadm }
 import { listMounts } from '../../lib/mounts/mounts';
 import { pathComponentFor } from '../../agent/volume-attacher';
 
-interface Task { id: string; nodeId?: string; state: string; restarts: number; message?: string }
-interface Volume { id: string; plugin: string; csiVolumeId?: string; claimId?: string; nodeId?: string; state: string; published?: Record<string, Record<string, string>> }
-interface NodeView { id: string; state: string; plugins?: { name: string; csiNodeId?: string; controllerCapabilities?: string[] }[] }
+interface Task {
+  id: string;
+  nodeId?: string;
+  state: string;
+  restarts: number;
+  message?: string;
+}
+interface Volume {
+  id: string;
+  plugin: string;
+  csiVolumeId?: string;
+  claimId?: string;
+  nodeId?: string;
+  state: string;
+  published?: Record<string, Record<string, string>>;
+}
+interface NodeView {
+  id: string;
+  state: string;
+  plugins?: { name: string; csiNodeId?: string; controllerCapabilities?: string[] }[];
+}
 
 const PREFIX = 'iqn.2025-01.io.berth';
 const NODE = 'n1';
@@ -47,9 +65,15 @@ const MISSING = ['tgtd', 'tgtadm', 'qemu-nbd', 'nbdfuse', 'fusermount3', 'mkfs.e
 /** The mounts and loop devices the user-space initiator left below `dir` (FUSE attach dirs and their loops). */
 function attachments(dir: string): { fuse: string[]; loops: string[] } {
   const prefix = `${dir}/`;
-  const fuse = listMounts().filter((m) => m.mountPoint.startsWith(prefix) && m.fsType.startsWith('fuse')).map((m) => m.mountPoint);
+  const fuse = listMounts()
+    .filter((m) => m.mountPoint.startsWith(prefix) && m.fsType.startsWith('fuse'))
+    .map((m) => m.mountPoint);
   let out = '';
-  try { out = execFileSync('losetup', ['-a'], { encoding: 'utf8' }); } catch { /* none */ }
+  try {
+    out = execFileSync('losetup', ['-a'], { encoding: 'utf8' });
+  } catch {
+    /* none */
+  }
   const loops = out.split('\n').filter((l) => l.includes(`(${prefix}`) && l.includes('/nbd)'));
   return { fuse, loops };
 }
@@ -67,8 +91,14 @@ describe('a stateful app on an iSCSI volume end to end: tgtd, user-space initiat
   let volume: Volume;
 
   before(async function () {
-    if (!docker.ok) { console.log(`      skipped: ${docker.reason}`); this.skip(); }
-    if (MISSING.length > 0) { console.log(`      skipped: missing ${MISSING.join(', ')} (Debian: tgt libnbd-bin qemu-utils qemu-block-extra fuse3)`); this.skip(); }
+    if (!docker.ok) {
+      console.log(`      skipped: ${docker.reason}`);
+      this.skip();
+    }
+    if (MISSING.length > 0) {
+      console.log(`      skipped: missing ${MISSING.join(', ')} (Debian: tgt libnbd-bin qemu-utils qemu-block-extra fuse3)`);
+      this.skip();
+    }
     // The test owns 127.0.0.1:3260 and tgtd's management socket: another tgtd would receive our targets.
     if (tgtadm(['--mode', 'target', '--op', 'show']).ok) throw new Error('another tgtd is already running here; stop it first (this test starts its own)');
     dir = tempDir('iscsi-app');
@@ -83,17 +113,50 @@ describe('a stateful app on an iSCSI volume end to end: tgtd, user-space initiat
     // The iSCSI plugin in "all" mode (controller + node) for this one node; it admits its own initiator
     // (PREFIX:node.CSI_NODE) when ControllerPublishVolume names its node id.
     const socket = join(dir, 'iscsi.sock');
-    plugin = await startPlugin(['iscsi', '--node-id', CSI_NODE, '--pool', `fast=${dir}/pool`, '--state-dir', join(dir, 'iscsi-state'),
-      '--attach', 'userspace', '--default-fs-type', 'ext4'], socket);
+    plugin = await startPlugin(
+      [
+        'iscsi',
+        '--node-id',
+        CSI_NODE,
+        '--pool',
+        `fast=${dir}/pool`,
+        '--state-dir',
+        join(dir, 'iscsi-state'),
+        '--attach',
+        'userspace',
+        '--default-fs-type',
+        'ext4',
+      ],
+      socket,
+    );
     const pluginDir = join(dir, NODE, 'plugins');
     mkdirSync(pluginDir, { recursive: true });
     // GetCapacity accepts only the `pool` parameter (and fsType); the pool name is the plugin's --pool name.
-    writeFileSync(join(pluginDir, 'berth.iscsi.json'), JSON.stringify({ endpoint: `unix://${socket}`, pools: [{ name: 'fast', parameters: { pool: 'fast' } }] }));
+    writeFileSync(
+      join(pluginDir, 'berth.iscsi.json'),
+      JSON.stringify({ endpoint: `unix://${socket}`, pools: [{ name: 'fast', parameters: { pool: 'fast' } }] }),
+    );
     agentState = join(dir, NODE, 'agent');
-    agent = startDaemon(['agent', '--join', `127.0.0.1:${agentPort}`, '--node-id', NODE, '--plugin-dir', pluginDir, '--state-dir', agentState,
-      '--runtime', 'docker', '--docker-socket', dockerd.socket]);
-    await waitFor('node n1 ready with the iSCSI plugin', () => berthJson<{ items: NodeView[] }>(api, ['get', 'nodes']).items
-      .some((n) => n.id === NODE && n.state === 'ready' && (n.plugins ?? []).some((p) => p.name === 'berth.iscsi')));
+    agent = startDaemon([
+      'agent',
+      '--join',
+      `127.0.0.1:${agentPort}`,
+      '--node-id',
+      NODE,
+      '--plugin-dir',
+      pluginDir,
+      '--state-dir',
+      agentState,
+      '--runtime',
+      'docker',
+      '--docker-socket',
+      dockerd.socket,
+    ]);
+    await waitFor('node n1 ready with the iSCSI plugin', () =>
+      berthJson<{ items: NodeView[] }>(api, ['get', 'nodes']).items.some(
+        (n) => n.id === NODE && n.state === 'ready' && (n.plugins ?? []).some((p) => p.name === 'berth.iscsi'),
+      ),
+    );
   });
 
   after(async () => {
@@ -129,11 +192,12 @@ describe('a stateful app on an iSCSI volume end to end: tgtd, user-space initiat
     assert.ok(p.controllerCapabilities?.includes('PUBLISH_UNPUBLISH_VOLUME'));
   });
 
-  it('provisions a LUN, publishes it to the node\'s initiator, stages ext4 through the user-space initiator and runs the app in Docker', async () => {
+  it("provisions a LUN, publishes it to the node's initiator, stages ext4 through the user-space initiator and runs the app in Docker", async () => {
     const applied = berth(api, ['apply', '-f', '-'], MANIFEST);
     assert.equal(applied.code, 0, applied.stderr);
-    const t = await waitFor('db-0 running', () => tasks().find((x) => x.id === 'db-0' && x.state === 'running'), 120_000)
-      .catch((e: Error) => { throw new Error(`${e.message}\ntasks: ${JSON.stringify(tasks())}\n${logsTail()}`); });
+    const t = await waitFor('db-0 running', () => tasks().find((x) => x.id === 'db-0' && x.state === 'running'), 120_000).catch((e: Error) => {
+      throw new Error(`${e.message}\ntasks: ${JSON.stringify(tasks())}\n${logsTail()}`);
+    });
     assert.equal(t.nodeId, NODE);
     const vs = volumes();
     assert.equal(vs.length, 1);
@@ -158,7 +222,10 @@ describe('a stateful app on an iSCSI volume end to end: tgtd, user-space initiat
     const first = hostData('first').trim();
     const c = await dockerd!.docker.getContainer('berth-db-0').inspect();
     assert.equal(first, c.Config.Hostname, 'written by this container');
-    assert.ok(c.Mounts.some((m) => m.Destination === '/data' && m.Source === join(agentState, 'publish', 'db-0', 'data')), JSON.stringify(c.Mounts));
+    assert.ok(
+      c.Mounts.some((m) => m.Destination === '/data' && m.Source === join(agentState, 'publish', 'db-0', 'data')),
+      JSON.stringify(c.Mounts),
+    );
   });
 
   it('restarts a killed container on the same node, and the new container finds the data on the iSCSI volume', async () => {
@@ -168,7 +235,7 @@ describe('a stateful app on an iSCSI volume end to end: tgtd, user-space initiat
     const t = await waitFor('db-0 restarted', () => tasks().find((x) => x.id === 'db-0' && x.restarts >= 1 && x.state === 'running'), 120_000);
     assert.equal(t.nodeId, NODE);
     await waitFor('the second start is recorded', () => hostData('starts').trim().split('\n').length === 2);
-    assert.equal(hostData('first'), first, 'the first container\'s file is still there');
+    assert.equal(hostData('first'), first, "the first container's file is still there");
     const after = await dockerd!.docker.getContainer('berth-db-0').inspect();
     assert.equal(after.State.Running, true);
     assert.notEqual(after.State.StartedAt, before, 'a new container start');
@@ -183,45 +250,74 @@ describe('a stateful app on an iSCSI volume end to end: tgtd, user-space initiat
     assert.equal(dumped, first, 'debugfs reads the file from the ext4 on the iSCSI LUN');
   });
 
-  it('backs it up through the data mover\'s generic path: the temporary volume is ControllerPublished to the node, read, then torn down', async () => {
-    const cli = (args: string[]) => spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...args], { encoding: 'utf8', timeout: 300_000,
-      env: { ...process.env, BERTH_REPO_PASSPHRASE: 'iscsi backup passphrase' } });
+  it("backs it up through the data mover's generic path: the temporary volume is ControllerPublished to the node, read, then torn down", async () => {
+    const cli = (args: string[]) =>
+      spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...args], {
+        encoding: 'utf8',
+        timeout: 300_000,
+        env: { ...process.env, BERTH_REPO_PASSPHRASE: 'iscsi backup passphrase' },
+      });
     const added = cli(['repo', 'add', 'main', '--location', join(dir, 'repo'), '--init']);
     assert.equal(added.status, 0, added.stderr);
     const created = cli(['backup', 'create', 'db', '--wait', '-o', 'json']);
     assert.equal(created.status, 0, `${created.stderr}\n${logsTail()}`);
     const backup = JSON.parse(created.stdout) as { id: string; state: string; volumes: { volume: string; state: string; path?: string }[] };
     assert.equal(backup.state, 'ready');
-    assert.deepEqual(backup.volumes.map((v) => [v.volume, v.state]), [['data-0', 'done']]);
+    assert.deepEqual(
+      backup.volumes.map((v) => [v.volume, v.state]),
+      [['data-0', 'done']],
+    );
     // What the backup holds is the app's data: the file the first container wrote.
     const repo = await Repository.open(join(dir, 'repo'), 'iscsi backup passphrase');
     const tree = await repo.readFileTree(backup.id, 'data-0');
-    assert.ok(tree.files.some((f) => f.path === 'first'), JSON.stringify(tree.files.map((f) => f.path)));
+    assert.ok(
+      tree.files.some((f) => f.path === 'first'),
+      JSON.stringify(tree.files.map((f) => f.path)),
+    );
     // Nothing of the temporary volume is left: no target beyond the app's, no mover attachment, no extra LUN.
     assert.deepEqual(targetNames(), [`${PREFIX}:${volume.csiVolumeId}`]);
     assert.deepEqual(existsSync(join(agentState, 'mover')) ? readdirSync(join(agentState, 'mover')) : [], []);
     const listed = await plugin!.client.controller('ListVolumes', {});
-    assert.deepEqual(listed.entries.map((e) => e.volume?.volumeId), [volume.csiVolumeId]);
-    assert.equal(attachments(dir).fuse.length, 1, 'only the app\'s own attachment');
+    assert.deepEqual(
+      listed.entries.map((e) => e.volume?.volumeId),
+      [volume.csiVolumeId],
+    );
+    assert.equal(attachments(dir).fuse.length, 1, "only the app's own attachment");
   });
 
   it('deletes the app: container gone, volume unstaged, unpublished and deleted through CSI (reclaim Delete), target gone from tgt', async () => {
     const iqn = `${PREFIX}:${volume.csiVolumeId}`;
     const r = berth(api, ['delete', 'app', 'db']);
     assert.equal(r.code, 0, r.stderr);
-    await waitFor('app gone', () => !berthJson<{ items: { name: string }[] }>(api, ['get', 'apps']).items.some((a) => a.name === 'db'), 120_000)
-      .catch((e: Error) => { throw new Error(`${e.message}\n${logsTail()}`); });
+    await waitFor('app gone', () => !berthJson<{ items: { name: string }[] }>(api, ['get', 'apps']).items.some((a) => a.name === 'db'), 120_000).catch(
+      (e: Error) => {
+        throw new Error(`${e.message}\n${logsTail()}`);
+      },
+    );
     await waitFor('volume record gone', () => volumes().length === 0, 60_000);
     const listed = await plugin!.client.controller('ListVolumes', {});
     assert.ok(!listed.entries.some((e) => e.volume?.volumeId === volume.csiVolumeId), 'the plugin deleted the volume');
     assert.ok(!targetNames().includes(iqn), 'the target is gone from tgt');
     assert.deepEqual(targetNames(), []);
-    assert.deepEqual(readdirSync(join(dir, 'pool', 'volumes')).filter((f) => f.endsWith('.img')), [], 'the backing file is gone');
+    assert.deepEqual(
+      readdirSync(join(dir, 'pool', 'volumes')).filter((f) => f.endsWith('.img')),
+      [],
+      'the backing file is gone',
+    );
     assert.deepEqual(attachments(dir), { fuse: [], loops: [] }, 'unstage detached the loop device and the FUSE mount');
     assert.ok(!listMounts().some((m) => m.mountPoint.startsWith(`${agentState}/`)), 'no staging or publish mounts left');
-    assert.deepEqual((await dockerd!.docker.listContainers({ all: true })).map((c) => c.Names.join(',')), []);
+    assert.deepEqual(
+      (await dockerd!.docker.listContainers({ all: true })).map((c) => c.Names.join(',')),
+      [],
+    );
     const events = berthJson<{ items: { reason: string; message: string }[] }>(api, ['get', 'events']).items;
-    assert.ok(events.some((e) => e.reason === 'VolumeDeleted'), JSON.stringify(events.slice(-10)));
-    assert.ok(!events.some((e) => e.reason === 'ReclaimFailed'), `the agent unstaged before the server deleted: ${JSON.stringify(events.filter((e) => e.reason === 'ReclaimFailed'))}`);
+    assert.ok(
+      events.some((e) => e.reason === 'VolumeDeleted'),
+      JSON.stringify(events.slice(-10)),
+    );
+    assert.ok(
+      !events.some((e) => e.reason === 'ReclaimFailed'),
+      `the agent unstaged before the server deleted: ${JSON.stringify(events.filter((e) => e.reason === 'ReclaimFailed'))}`,
+    );
   });
 });

@@ -4,9 +4,24 @@ import { join } from 'node:path';
 import { berth, berthJson, NodeHandle, startCluster, startDaemon, TestCluster, waitFor } from '../harness/cluster';
 import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 
-interface Task { id: string; app: string; nodeId?: string; state: string; message?: string; rejections?: { nodeId: string; reason: string; message: string }[] }
-interface Reservation { nodeId: string; amounts: { cpuMillis: number; pools: { plugin: string; pool: string; bytes: number }[] } }
-interface NodeRow { id: string; state: string; cpuCores: number; pools: { plugin: string; pool: string; availableBytes: number }[] }
+interface Task {
+  id: string;
+  app: string;
+  nodeId?: string;
+  state: string;
+  message?: string;
+  rejections?: { nodeId: string; reason: string; message: string }[];
+}
+interface Reservation {
+  nodeId: string;
+  amounts: { cpuMillis: number; pools: { plugin: string; pool: string; bytes: number }[] };
+}
+interface NodeRow {
+  id: string;
+  state: string;
+  cpuCores: number;
+  pools: { plugin: string; pool: string; availableBytes: number }[];
+}
 
 const MiB = 1024 * 1024;
 const CLASS = 'kind: StorageClass\nname: fast\nspec: { plugin: berth.local, reclaimPolicy: Delete, parameters: { pool: fast } }\n';
@@ -34,11 +49,18 @@ describe('placement across three agents with pools of different sizes', function
     skipWithoutDocker(this, available);
     cluster = await startCluster('place', ['--node-down-after', '3']);
     ({ api, nodes } = cluster);
-    for (const [id, size] of [['big', '1G'], ['mid', '512M'], ['small', '150M']] as const) await cluster.addNode(id, size);
+    for (const [id, size] of [
+      ['big', '1G'],
+      ['mid', '512M'],
+      ['small', '150M'],
+    ] as const)
+      await cluster.addNode(id, size);
     assert.equal(berth(api, ['apply', '-f', '-'], CLASS).code, 0);
   });
 
-  after(async () => { await cluster?.stop(); });
+  after(async () => {
+    await cluster?.stop();
+  });
 
   const tasks = () => berthJson<{ items: Task[] }>(api, ['get', 'tasks']).items;
 
@@ -62,10 +84,14 @@ describe('placement across three agents with pools of different sizes', function
   it('places many apps at once without overcommitting any pool or CPU', async () => {
     const manifest = Array.from({ length: 30 }, (_, i) => app(`many${i}`, 1, 48, 0.25)).join('');
     assert.equal(berth(api, ['apply', '-f', '-'], manifest).code, 0);
-    await waitFor('every many* task placed or explained', () => {
-      const t = tasks().filter((x) => x.app.startsWith('many'));
-      return t.length === 30 && t.every((x) => x.state === 'running' || (x.state === 'pending' && x.rejections?.length === 3));
-    }, 180_000);
+    await waitFor(
+      'every many* task placed or explained',
+      () => {
+        const t = tasks().filter((x) => x.app.startsWith('many'));
+        return t.length === 30 && t.every((x) => x.state === 'running' || (x.state === 'pending' && x.rejections?.length === 3));
+      },
+      180_000,
+    );
     const nodeRows = berthJson<{ items: NodeRow[] }>(api, ['get', 'nodes']).items;
     const reservations = berthJson<{ items: Reservation[] }>(api, ['get', 'reservations']).items;
     for (const n of nodeRows) {
@@ -95,11 +121,15 @@ describe('placement across three agents with pools of different sizes', function
     const waiting = await waitFor('task waits for its node', () => tasks().find((x) => x.id === 'twoclaims-0' && /is down/.test(x.message ?? '')), 30_000);
     assert.equal(waiting.nodeId, home.id, 'not moved to another node');
     home.agent = startDaemon(home.agentArgs);
-    const back = await waitFor('running again on its node', () => tasks().find((x) => x.id === 'twoclaims-0' && x.state === 'running' && !/down/.test(x.message ?? '')), 60_000);
+    const back = await waitFor(
+      'running again on its node',
+      () => tasks().find((x) => x.id === 'twoclaims-0' && x.state === 'running' && !/down/.test(x.message ?? '')),
+      60_000,
+    );
     assert.equal(back.nodeId, home.id);
   });
 
-  it('makes a volume from another app\'s node-local volume on the node that holds it, with its data', async () => {
+  it("makes a volume from another app's node-local volume on the node that holds it, with its data", async () => {
     const source = tasks().find((x) => x.id === 'twoclaims-0')!;
     const home = nodes.find((n) => n.id === source.nodeId)!;
     writeFileSync(join(home.stateDir, 'publish', 'twoclaims-0', 'v0', 'mark'), 'written before the clone\n');

@@ -4,8 +4,16 @@ import { join } from 'node:path';
 import { berth, berthJson, NodeHandle, startCluster, TestCluster, waitFor } from '../harness/cluster';
 import { dockerAvailable, DockerdHandle, skipWithoutDocker } from '../harness/dockerd';
 
-interface Task { id: string; state: string; generation: number }
-interface Claim { id: string; volumeId?: string; retained: boolean }
+interface Task {
+  id: string;
+  state: string;
+  generation: number;
+}
+interface Claim {
+  id: string;
+  volumeId?: string;
+  retained: boolean;
+}
 
 const manifest = (version: string) => `
 kind: StorageClass
@@ -39,7 +47,9 @@ describe('scaling and rolling updates keep each instance on its claim', function
     node = await cluster.addNode('n1', '1G');
   });
 
-  after(async () => { await cluster?.stop(); });
+  after(async () => {
+    await cluster?.stop();
+  });
 
   const tasks = () => berthJson<{ items: Task[] }>(api, ['get', 'tasks']).items.sort((a, b) => a.id.localeCompare(b.id));
   const claims = () => berthJson<{ items: Claim[] }>(api, ['get', 'claims']).items;
@@ -48,7 +58,14 @@ describe('scaling and rolling updates keep each instance on its claim', function
   it('scales down keeping the claim, and scales up onto the same volume', async () => {
     assert.equal(berth(api, ['apply', '-f', '-'], manifest('v1')).code, 0);
     assert.equal(berth(api, ['scale', 'web', '2']).code, 0);
-    await waitFor('2 running', () => { const t = tasks(); return t.length === 2 && t.every((x) => x.state === 'running'); }, 120_000);
+    await waitFor(
+      '2 running',
+      () => {
+        const t = tasks();
+        return t.length === 2 && t.every((x) => x.state === 'running');
+      },
+      120_000,
+    );
     writeFileSync(join(node.stateDir, 'publish', 'web-1', 'data', 'mark'), 'instance-1-data');
     const volume = claims().find((c) => c.id === 'web/data/1')!.volumeId;
     assert.equal(berth(api, ['scale', 'web', '1']).code, 0);
@@ -64,11 +81,15 @@ describe('scaling and rolling updates keep each instance on its claim', function
   it('rolls a changed spec one instance at a time, each on its own data', async () => {
     let worst = 0;
     assert.equal(berth(api, ['apply', '-f', '-'], manifest('v2').replace('instances: 1', 'instances: 2')).code, 0);
-    await waitFor('both on generation 2 and running', () => {
-      const t = tasks();
-      worst = Math.max(worst, t.filter((x) => x.state !== 'running').length);
-      return t.length === 2 && t.every((x) => x.generation === 2 && x.state === 'running');
-    }, 180_000);
+    await waitFor(
+      'both on generation 2 and running',
+      () => {
+        const t = tasks();
+        worst = Math.max(worst, t.filter((x) => x.state !== 'running').length);
+        return t.length === 2 && t.every((x) => x.generation === 2 && x.state === 'running');
+      },
+      180_000,
+    );
     assert.ok(worst <= 1, `at most one instance was down at a time (saw ${worst})`);
     for (const id of ['web-0', 'web-1']) {
       const env = (await dockerd.docker.getContainer(`berth-${id}`).inspect()).Config.Env;
@@ -90,7 +111,9 @@ describe('a task that keeps crashing is restarted with back-off, not in a hot lo
     await cluster.addNode('n1', '1G');
   });
 
-  after(async () => { await cluster?.stop(); });
+  after(async () => {
+    await cluster?.stop();
+  });
 
   it('waits longer after each quick exit and says why the task is not running', async () => {
     const crashing = `
@@ -107,7 +130,8 @@ spec:
   volumes: [{ name: data, mountPath: /data, claim: { storageClass: fast, size: 32Mi } }]
 `;
     assert.equal(berth(api, ['apply', '-f', '-'], crashing).code, 0);
-    const task = () => berthJson<{ items: { id: string; state: string; restarts: number; message?: string }[] }>(api, ['get', 'tasks']).items.find((t) => t.id === 'crashy-0');
+    const task = () =>
+      berthJson<{ items: { id: string; state: string; restarts: number; message?: string }[] }>(api, ['get', 'tasks']).items.find((t) => t.id === 'crashy-0');
     await waitFor('back-off reported', () => /crash-loop back-off/.test(task()?.message ?? ''), 120_000);
     const first = task()!.restarts;
     await new Promise((resolve) => setTimeout(resolve, 12_000));
@@ -118,7 +142,14 @@ spec:
     // Between a restart and its exit it is briefly running; while it waits, it is failed with the reason.
     // Judge one snapshot: a second read could already see the next restart (state starting, no message).
     let waiting: { state: string; message?: string } | undefined;
-    await waitFor('waiting again', () => { waiting = task(); return waiting?.state === 'failed'; }, 60_000);
+    await waitFor(
+      'waiting again',
+      () => {
+        waiting = task();
+        return waiting?.state === 'failed';
+      },
+      60_000,
+    );
     assert.match(waiting?.message ?? '', /exited with code 3 .*restarting in \d+ s \(crash-loop back-off\)/);
   });
 });

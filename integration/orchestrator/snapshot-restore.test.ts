@@ -7,15 +7,36 @@ import { berth, berthJson, NodeHandle, startCluster, TestCluster, waitFor } from
 import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 import { BERTH_BIN } from '../harness/plugin-process';
 
-interface Task { id: string; app: string; state: string; generation: number }
-interface Claim { id: string; app: string; state: string; dataSource?: { kind: string; id: string } }
+interface Task {
+  id: string;
+  app: string;
+  state: string;
+  generation: number;
+}
+interface Claim {
+  id: string;
+  app: string;
+  state: string;
+  dataSource?: { kind: string; id: string };
+}
 interface RecoveryPoint {
-  id: string; app: string; state: string; consistency: string; message?: string; generation: number;
+  id: string;
+  app: string;
+  state: string;
+  consistency: string;
+  message?: string;
+  generation: number;
   snapshots: { claimId: string; instance: number; csiSnapshotId?: string; sourceVolumeId: string; sizeBytes: number; plugin: string }[];
   hooks: { phase: string; taskId: string; exitCode: number; output: string }[];
-  claims: unknown[]; storageClasses: { name: string }[]; spec: { instances: number };
+  claims: unknown[];
+  storageClasses: { name: string }[];
+  spec: { instances: number };
 }
-interface Event { object: string; reason: string; message: string }
+interface Event {
+  object: string;
+  reason: string;
+  message: string;
+}
 
 const STORAGE_CLASS = `
 kind: StorageClass
@@ -61,7 +82,9 @@ describe('recovery points and restore from snapshot: real dockerd, real btrfs, s
     node = await cluster.addNode('n1', '1G');
   });
 
-  after(async () => { await cluster?.stop(); });
+  after(async () => {
+    await cluster?.stop();
+  });
 
   const tasks = () => berthJson<{ items: Task[] }>(api, ['get', 'tasks']).items;
   const runningApp = (app: string, n: number) => () => {
@@ -87,22 +110,38 @@ describe('recovery points and restore from snapshot: real dockerd, real btrfs, s
     assert.equal(rp.state, 'ready');
     assert.equal(rp.consistency, 'app-consistent');
     assert.equal(rp.snapshots.length, 2);
-    assert.deepEqual(rp.snapshots.map((s) => s.claimId), ['db/data/0', 'db/data/1']);
+    assert.deepEqual(
+      rp.snapshots.map((s) => s.claimId),
+      ['db/data/0', 'db/data/1'],
+    );
     assert.ok(rp.snapshots.every((s) => s.csiSnapshotId && s.plugin === 'berth.local' && s.sizeBytes > 0));
-    assert.deepEqual(rp.storageClasses.map((s) => s.name), ['snap-fast']);
+    assert.deepEqual(
+      rp.storageClasses.map((s) => s.name),
+      ['snap-fast'],
+    );
     assert.equal(rp.claims.length, 2);
-    assert.deepEqual(rp.hooks.map((h) => `${h.phase} ${h.taskId} ${h.exitCode} ${h.output.trim()}`).sort(),
-      ['postSnapshot db-0 0 post-ok', 'postSnapshot db-1 0 post-ok', 'preSnapshot db-0 0 pre-ok', 'preSnapshot db-1 0 pre-ok']);
+    assert.deepEqual(rp.hooks.map((h) => `${h.phase} ${h.taskId} ${h.exitCode} ${h.output.trim()}`).sort(), [
+      'postSnapshot db-0 0 post-ok',
+      'postSnapshot db-1 0 post-ok',
+      'preSnapshot db-0 0 pre-ok',
+      'preSnapshot db-1 0 pre-ok',
+    ]);
     const snaps = await csiSnapshots();
     for (const s of rp.snapshots) assert.ok(snaps.includes(s.csiSnapshotId!), `the plugin holds ${s.csiSnapshotId}`);
 
     const events = appEvents('db');
-    assert.ok(events.some((e) => e.reason === 'PreSnapshotHook' && /db-0.*pre-ok/.test(e.message)), JSON.stringify(events));
+    assert.ok(
+      events.some((e) => e.reason === 'PreSnapshotHook' && /db-0.*pre-ok/.test(e.message)),
+      JSON.stringify(events),
+    );
     assert.ok(events.some((e) => e.reason === 'PostSnapshotHook' && /db-1.*post-ok/.test(e.message)));
     assert.ok(events.some((e) => e.reason === 'SnapshotCreated' && e.message.includes(rp.id) && /app-consistent/.test(e.message)));
 
     const listed = recoveryPoints();
-    assert.deepEqual(listed.map((x) => x.id), [rp.id]);
+    assert.deepEqual(
+      listed.map((x) => x.id),
+      [rp.id],
+    );
     const table = berth(api, ['snapshot', 'list']);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, new RegExp(`${rp.id}\\s+db\\s+1\\s+2\\s+.*app-consistent\\s+ready`));
@@ -119,7 +158,10 @@ describe('recovery points and restore from snapshot: real dockerd, real btrfs, s
     assert.equal(r.code, 0, r.stderr);
     const res = JSON.parse(r.stdout) as { app: string; claims: { id: string; snapshotId: string }[] };
     assert.equal(res.app, 'copy');
-    assert.deepEqual(res.claims, rp.snapshots.map((s) => ({ id: `copy/data/${s.instance}`, snapshotId: s.csiSnapshotId })));
+    assert.deepEqual(
+      res.claims,
+      rp.snapshots.map((s) => ({ id: `copy/data/${s.instance}`, snapshotId: s.csiSnapshotId })),
+    );
     await waitFor('copy running', runningApp('copy', 2), 120_000);
     for (const i of [0, 1]) {
       await waitFor(`copy-${i} started`, () => existsSync(dataFile(`copy-${i}`, 'id')));
@@ -128,7 +170,13 @@ describe('recovery points and restore from snapshot: real dockerd, real btrfs, s
       assert.equal(readFileSync(dataFile(`copy-${i}`, 'id'), 'utf8').trim(), String(i));
     }
     const claims = berthJson<{ items: Claim[] }>(api, ['get', 'claims']).items.filter((c) => c.app === 'copy');
-    assert.deepEqual(claims.map((c) => [c.id, c.state, c.dataSource?.kind]), [['copy/data/0', 'bound', 'snapshot'], ['copy/data/1', 'bound', 'snapshot']]);
+    assert.deepEqual(
+      claims.map((c) => [c.id, c.state, c.dataSource?.kind]),
+      [
+        ['copy/data/0', 'bound', 'snapshot'],
+        ['copy/data/1', 'bound', 'snapshot'],
+      ],
+    );
     // The original is untouched.
     for (const i of [0, 1]) assert.ok(existsSync(dataFile(`db-${i}`, 'after')));
   });
@@ -158,14 +206,23 @@ describe('recovery points and restore from snapshot: real dockerd, real btrfs, s
     assert.match(r.stderr, /preSnapshot hook failed in bad-0 on node n1 \(exit 3\): failing-pre/);
     assert.match(r.stderr, /postSnapshot hooks ran/);
     const events = appEvents('bad');
-    assert.ok(events.some((e) => e.reason === 'PreSnapshotHook' && /bad-0: exit 3.*failing-pre/.test(e.message)), JSON.stringify(events));
-    assert.ok(events.some((e) => e.reason === 'PostSnapshotHook' && /bad-0: exit 0.*post-ok/.test(e.message)), 'postSnapshot ran');
+    assert.ok(
+      events.some((e) => e.reason === 'PreSnapshotHook' && /bad-0: exit 3.*failing-pre/.test(e.message)),
+      JSON.stringify(events),
+    );
+    assert.ok(
+      events.some((e) => e.reason === 'PostSnapshotHook' && /bad-0: exit 0.*post-ok/.test(e.message)),
+      'postSnapshot ran',
+    );
     assert.ok(events.some((e) => e.reason === 'SnapshotFailed'));
     assert.deepEqual(await csiSnapshots(), before, 'no CSI snapshot left behind');
     const failed = recoveryPoints().find((x) => x.app === 'bad')!;
     assert.equal(failed.state, 'failed');
     assert.equal(failed.snapshots.filter((s) => s.csiSnapshotId).length, 0);
-    assert.deepEqual(failed.hooks.map((h) => `${h.phase} ${h.exitCode}`), ['preSnapshot 3', 'postSnapshot 0']);
+    assert.deepEqual(
+      failed.hooks.map((h) => `${h.phase} ${h.exitCode}`),
+      ['preSnapshot 3', 'postSnapshot 0'],
+    );
     // A failed recovery point cannot be restored.
     assert.equal(berth(api, ['restore', 'create', '--from-snapshot', failed.id, '--as', 'bad2']).code, 4);
   });
@@ -182,7 +239,10 @@ describe('recovery points and restore from snapshot: real dockerd, real btrfs, s
     await cluster.restartServer();
     const failed = await waitFor('recovery point marked failed', () => recoveryPoints().find((x) => x.app === 'slow' && x.state === 'failed'), 60_000);
     assert.match(failed.message ?? '', /interrupted by a server restart/);
-    assert.ok(appEvents('slow').some((e) => e.reason === 'PostSnapshotHook' && /slow-0: exit 0.*post-ok/.test(e.message)), 'postSnapshot ran after the restart');
+    assert.ok(
+      appEvents('slow').some((e) => e.reason === 'PostSnapshotHook' && /slow-0: exit 0.*post-ok/.test(e.message)),
+      'postSnapshot ran after the restart',
+    );
     assert.deepEqual(await csiSnapshots(), before, 'no CSI snapshot left behind');
   });
 

@@ -4,8 +4,20 @@ import { join } from 'node:path';
 import { berth, berthJson, NodeHandle, startCluster, startDaemon, TestCluster, waitFor } from '../harness/cluster';
 import { dockerAvailable, DockerdHandle, skipWithoutDocker } from '../harness/dockerd';
 
-interface Task { id: string; nodeId?: string; state: string; restarts: number; message?: string }
-interface Volume { id: string; csiVolumeId: string; claimId?: string; nodeId?: string; state: string }
+interface Task {
+  id: string;
+  nodeId?: string;
+  state: string;
+  restarts: number;
+  message?: string;
+}
+interface Volume {
+  id: string;
+  csiVolumeId: string;
+  claimId?: string;
+  nodeId?: string;
+  state: string;
+}
 
 const MANIFEST = (reclaim: string, instances = 2) => `
 kind: StorageClass
@@ -42,10 +54,15 @@ describe('a stateful app end to end: real dockerd, real btrfs, server and agent 
     node = await cluster.addNode('n1', '1G');
   });
 
-  after(async () => { await cluster?.stop(); });
+  after(async () => {
+    await cluster?.stop();
+  });
 
   const tasks = () => berthJson<{ items: Task[] }>(api, ['get', 'tasks']).items;
-  const running = (n: number) => () => { const t = tasks(); return t.length === n && t.every((x) => x.state === 'running') && t; };
+  const running = (n: number) => () => {
+    const t = tasks();
+    return t.length === n && t.every((x) => x.state === 'running') && t;
+  };
   const hostData = (task: string, file: string) => readFileSync(join(node.stateDir, 'publish', task, 'data', file), 'utf8');
   const containerId = async (task: string) => (await dockerd.docker.getContainer(`berth-${task}`).inspect()).Id;
 
@@ -54,7 +71,10 @@ describe('a stateful app end to end: real dockerd, real btrfs, server and agent 
     assert.equal(applied.code, 0, applied.stderr);
     assert.match(applied.stdout, /app\/pg created/);
     const t = await waitFor('2 running tasks', running(2), 120_000);
-    assert.deepEqual(t.map((x) => x.nodeId), ['n1', 'n1']);
+    assert.deepEqual(
+      t.map((x) => x.nodeId),
+      ['n1', 'n1'],
+    );
     assert.equal(hostData('pg-0', 'id').trim(), '0');
     assert.equal(hostData('pg-1', 'id').trim(), '1');
     const volumes = berthJson<{ items: Volume[] }>(api, ['get', 'volumes']).items;
@@ -67,7 +87,7 @@ describe('a stateful app end to end: real dockerd, real btrfs, server and agent 
     await dockerd.docker.getContainer('berth-pg-0').kill();
     const t = await waitFor('pg-0 restarted', () => tasks().find((x) => x.id === 'pg-0' && x.restarts >= 1 && x.state === 'running'));
     assert.equal(t.nodeId, 'n1');
-    assert.equal(hostData('pg-0', 'starts').trim().split('\n').length, 2, 'the restart found the first start\'s data');
+    assert.equal(hostData('pg-0', 'starts').trim().split('\n').length, 2, "the restart found the first start's data");
     assert.equal(hostData('pg-0', 'id').trim(), '0');
   });
 
@@ -89,7 +109,10 @@ describe('a stateful app end to end: real dockerd, real btrfs, server and agent 
     const cases: [string, RegExp][] = [
       ['kind: App\nname: bad/name\nspec: { image: busybox:local }\n', /must not contain/],
       ['kind: App\nname: x\nspec: { instances: "two", image: busybox:local }\n', /instances/],
-      ['kind: App\nname: x\nspec:\n  image: busybox:local\n  volumes: [{ name: d, mountPath: /d, claim: { storageClass: fast-retain, size: -5Mi } }]\n', /size/],
+      [
+        'kind: App\nname: x\nspec:\n  image: busybox:local\n  volumes: [{ name: d, mountPath: /d, claim: { storageClass: fast-retain, size: -5Mi } }]\n',
+        /size/,
+      ],
       ['kind: App\nname: x\nspec:\n  image: busybox:local\n  volumes: [{ name: d, mountPath: /d, claim: { storageClass: nope, size: 1Mi } }]\n', /nope/],
       [MANIFEST('Retain').replace('size: 64Mi', 'size: 128Mi'), /cannot change/],
       [MANIFEST('Retain').replace('parameters: { pool: fast }', 'parameters: { pool: other }'), /cannot change while 2 claim/],
@@ -112,9 +135,21 @@ describe('a stateful app end to end: real dockerd, real btrfs, server and agent 
     assert.equal(volumes.length, 2);
     assert.ok(volumes.every((v) => v.state === 'released' && !v.claimId));
     const reservations = berthJson<{ items: { holderId: string }[] }>(api, ['get', 'reservations']).items;
-    assert.ok(reservations.every((x) => x.holderId.includes(':volume-')), `only the kept volumes hold space: ${JSON.stringify(reservations)}`);
+    assert.ok(
+      reservations.every((x) => x.holderId.includes(':volume-')),
+      `only the kept volumes hold space: ${JSON.stringify(reservations)}`,
+    );
     const left = await dockerd.docker.listContainers({ all: true });
-    assert.deepEqual(left.map((c) => `${c.Names.join(',')} ${c.State}`), [], node.agent.log().split('\n').filter((l) => /warn|error|retir/i.test(l)).slice(-10).join('\n'));
+    assert.deepEqual(
+      left.map((c) => `${c.Names.join(',')} ${c.State}`),
+      [],
+      node.agent
+        .log()
+        .split('\n')
+        .filter((l) => /warn|error|retir/i.test(l))
+        .slice(-10)
+        .join('\n'),
+    );
   });
 
   it('deletes the volumes with reclaim policy Delete', async () => {

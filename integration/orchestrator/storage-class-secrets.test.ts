@@ -39,7 +39,10 @@ spec:
   volumes: [{ name: data, mountPath: /data, claim: { storageClass: guarded, size: 32Mi } }]
 `;
 
-interface LoggedCall { rpc: string; request?: { secrets?: Record<string, string> } }
+interface LoggedCall {
+  rpc: string;
+  request?: { secrets?: Record<string, string> };
+}
 
 const available = dockerAvailable();
 
@@ -55,18 +58,42 @@ describe('storage class secrets reach the plugin in the calls the CSI spec names
     await cluster.addNode('n1', '1G');
   });
 
-  after(async () => { await cluster?.stop(); });
+  after(async () => {
+    await cluster?.stop();
+  });
 
   /** The plugin's request log (debug level; secret values redacted, key names kept). */
-  const calls = (): LoggedCall[] => cluster.nodes[0]!.plugin.log().split('\n').filter((l) => l.includes('"request"'))
-    .map((l) => JSON.parse(l) as LoggedCall);
-  const secretsOf = (rpc: string) => calls().filter((c) => c.rpc === rpc).map((c) => Object.keys(c.request?.secrets ?? {}).sort().join(','));
+  const calls = (): LoggedCall[] =>
+    cluster.nodes[0]!.plugin.log()
+      .split('\n')
+      .filter((l) => l.includes('"request"'))
+      .map((l) => JSON.parse(l) as LoggedCall);
+  const secretsOf = (rpc: string) =>
+    calls()
+      .filter((c) => c.rpc === rpc)
+      .map((c) =>
+        Object.keys(c.request?.secrets ?? {})
+          .sort()
+          .join(','),
+      );
   /** The secret key names of each logged call of `rpc`, once the plugin's (buffered) log shows one. */
-  const logged = (rpc: string) => waitFor(`${rpc} in the plugin log`, () => { const s = secretsOf(rpc); return s.length > 0 && s; }, 10_000);
+  const logged = (rpc: string) =>
+    waitFor(
+      `${rpc} in the plugin log`,
+      () => {
+        const s = secretsOf(rpc);
+        return s.length > 0 && s;
+      },
+      10_000,
+    );
 
   it('provisioner secret in CreateVolume and DeleteVolume, stage secret in NodeStage, publish secret in NodePublish', async () => {
     assert.equal(berth(api, ['apply', '-f', '-'], manifests).code, 0);
-    await waitFor('vault running', () => berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'tasks']).items.some((t) => t.id === 'vault-0' && t.state === 'running'), 120_000);
+    await waitFor(
+      'vault running',
+      () => berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'tasks']).items.some((t) => t.id === 'vault-0' && t.state === 'running'),
+      120_000,
+    );
     assert.deepEqual(await logged('Controller.CreateVolume'), ['apiKey']);
     assert.deepEqual(await logged('Node.NodeStageVolume'), ['stageKey']);
     assert.deepEqual(await logged('Node.NodePublishVolume'), ['publishKey']);
@@ -78,8 +105,11 @@ describe('storage class secrets reach the plugin in the calls the CSI spec names
 
   it('never writes a secret value to the server, agent or plugin log, or to the CLI output', () => {
     const outputs = [
-      cluster.server.log(), cluster.nodes[0]!.agent.log(), cluster.nodes[0]!.plugin.log(),
-      berth(api, ['get', 'storageclasses', '-o', 'yaml']).stdout, berth(api, ['get', 'events', '-o', 'json']).stdout,
+      cluster.server.log(),
+      cluster.nodes[0]!.agent.log(),
+      cluster.nodes[0]!.plugin.log(),
+      berth(api, ['get', 'storageclasses', '-o', 'yaml']).stdout,
+      berth(api, ['get', 'events', '-o', 'json']).stdout,
     ];
     for (const value of [PROVISIONER, STAGE, PUBLISH]) {
       for (const [i, text] of outputs.entries()) assert.equal(text.includes(value), false, `secret value found in output ${i}`);

@@ -24,7 +24,11 @@ export function encodeSnapshotDirs(dirs: readonly string[]): string {
 export function decodeSnapshotDirs(value: string | undefined): string[] {
   if (!value) return [];
   let parsed: unknown;
-  try { parsed = JSON.parse(value); } catch { return []; }
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return [];
+  }
   if (!Array.isArray(parsed)) return [];
   return parsed.filter((d): d is string => typeof d === 'string' && isAbsolute(d));
 }

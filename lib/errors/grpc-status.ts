@@ -49,21 +49,37 @@ export function grpcStatusOf(error: unknown): status {
  */
 export function codeForGrpcStatus(s: status): ErrorCode {
   switch (s) {
-    case status.INVALID_ARGUMENT: return 'invalid_argument';
-    case status.OUT_OF_RANGE: return 'out_of_range';
-    case status.NOT_FOUND: return 'not_found';
-    case status.ALREADY_EXISTS: return 'already_exists';
-    case status.FAILED_PRECONDITION: return 'failed_precondition';
-    case status.ABORTED: return 'aborted';
-    case status.RESOURCE_EXHAUSTED: return 'resource_exhausted';
-    case status.UNAUTHENTICATED: return 'unauthenticated';
-    case status.PERMISSION_DENIED: return 'permission_denied';
-    case status.CANCELLED: return 'cancelled';
-    case status.DEADLINE_EXCEEDED: return 'deadline_exceeded';
-    case status.UNAVAILABLE: return 'unavailable';
-    case status.UNIMPLEMENTED: return 'unimplemented';
-    case status.INTERNAL: return 'internal';
-    case status.DATA_LOSS: return 'repository_corrupt';
-    default: return 'unknown';
+    case status.INVALID_ARGUMENT:
+      return 'invalid_argument';
+    case status.OUT_OF_RANGE:
+      return 'out_of_range';
+    case status.NOT_FOUND:
+      return 'not_found';
+    case status.ALREADY_EXISTS:
+      return 'already_exists';
+    case status.FAILED_PRECONDITION:
+      return 'failed_precondition';
+    case status.ABORTED:
+      return 'aborted';
+    case status.RESOURCE_EXHAUSTED:
+      return 'resource_exhausted';
+    case status.UNAUTHENTICATED:
+      return 'unauthenticated';
+    case status.PERMISSION_DENIED:
+      return 'permission_denied';
+    case status.CANCELLED:
+      return 'cancelled';
+    case status.DEADLINE_EXCEEDED:
+      return 'deadline_exceeded';
+    case status.UNAVAILABLE:
+      return 'unavailable';
+    case status.UNIMPLEMENTED:
+      return 'unimplemented';
+    case status.INTERNAL:
+      return 'internal';
+    case status.DATA_LOSS:
+      return 'repository_corrupt';
+    default:
+      return 'unknown';
   }
 }

@@ -38,19 +38,34 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
  */
 export function codeForHttpStatus(status: number): ErrorCode {
   switch (status) {
-    case 0: return 'unavailable';
-    case 400: case 422: return 'invalid_argument';
-    case 401: return 'unauthenticated';
-    case 403: return 'permission_denied';
-    case 404: return 'not_found';
-    case 409: return 'conflict';
-    case 424: return 'dependency_failed';
-    case 429: return 'resource_exhausted';
-    case 499: return 'cancelled';
-    case 500: return 'internal';
-    case 501: return 'unimplemented';
-    case 503: return 'unavailable';
-    case 504: return 'deadline_exceeded';
-    default: return 'unknown';
+    case 0:
+      return 'unavailable';
+    case 400:
+    case 422:
+      return 'invalid_argument';
+    case 401:
+      return 'unauthenticated';
+    case 403:
+      return 'permission_denied';
+    case 404:
+      return 'not_found';
+    case 409:
+      return 'conflict';
+    case 424:
+      return 'dependency_failed';
+    case 429:
+      return 'resource_exhausted';
+    case 499:
+      return 'cancelled';
+    case 500:
+      return 'internal';
+    case 501:
+      return 'unimplemented';
+    case 503:
+      return 'unavailable';
+    case 504:
+      return 'deadline_exceeded';
+    default:
+      return 'unknown';
   }
 }

@@ -10,7 +10,11 @@ describe('lib/errors: the catalogue and its tables', () => {
   it('maps every code in every table, and nothing else', () => {
     const codes = [...ERROR_CODES].sort();
     assert.equal(new Set(codes).size, codes.length, 'codes are unique');
-    for (const [name, table] of [['HTTP', HTTP_STATUS], ['gRPC', GRPC_STATUS], ['exit', EXIT_CODE]] as const) {
+    for (const [name, table] of [
+      ['HTTP', HTTP_STATUS],
+      ['gRPC', GRPC_STATUS],
+      ['exit', EXIT_CODE],
+    ] as const) {
       assert.deepEqual(Object.keys(table).sort(), codes, `${name} table`);
     }
     const grpcCodes = new Set(Object.values(status).filter((v) => typeof v === 'number'));
@@ -36,11 +40,20 @@ describe('lib/errors: the catalogue and its tables', () => {
 
   it('keeps the gRPC statuses the plugins and the data mover answered with', () => {
     const expected: Record<string, status> = {
-      invalid_argument: status.INVALID_ARGUMENT, not_found: status.NOT_FOUND, already_exists: status.ALREADY_EXISTS,
-      aborted: status.ABORTED, failed_precondition: status.FAILED_PRECONDITION, resource_exhausted: status.RESOURCE_EXHAUSTED,
-      out_of_range: status.OUT_OF_RANGE, unimplemented: status.UNIMPLEMENTED, internal: status.INTERNAL, unavailable: status.UNAVAILABLE,
-      wrong_passphrase: status.FAILED_PRECONDITION, repository_not_found: status.FAILED_PRECONDITION,
-      unsupported_format: status.FAILED_PRECONDITION, repository_corrupt: status.DATA_LOSS,
+      invalid_argument: status.INVALID_ARGUMENT,
+      not_found: status.NOT_FOUND,
+      already_exists: status.ALREADY_EXISTS,
+      aborted: status.ABORTED,
+      failed_precondition: status.FAILED_PRECONDITION,
+      resource_exhausted: status.RESOURCE_EXHAUSTED,
+      out_of_range: status.OUT_OF_RANGE,
+      unimplemented: status.UNIMPLEMENTED,
+      internal: status.INTERNAL,
+      unavailable: status.UNAVAILABLE,
+      wrong_passphrase: status.FAILED_PRECONDITION,
+      repository_not_found: status.FAILED_PRECONDITION,
+      unsupported_format: status.FAILED_PRECONDITION,
+      repository_corrupt: status.DATA_LOSS,
     };
     for (const [code, s] of Object.entries(expected)) assert.equal(GRPC_STATUS[code as keyof typeof GRPC_STATUS], s, code);
     assert.equal(grpcStatusOf(new Error('a bug')), status.INTERNAL);

@@ -1,8 +1,12 @@
 import { execFile } from 'node:child_process';
 
 export class CommandError extends Error {
-  constructor(readonly command: string, readonly args: string[], readonly exitCode: number | null,
-              readonly stderr: string) {
+  constructor(
+    readonly command: string,
+    readonly args: string[],
+    readonly exitCode: number | null,
+    readonly stderr: string,
+  ) {
     super(`${command} ${args.join(' ')} failed (exit ${exitCode}): ${stderr.trim() || 'no output'}`);
     this.name = 'CommandError';
   }
@@ -20,16 +24,14 @@ export interface RunOptions {
  */
 export function run(command: string, args: string[], options: RunOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(command, args, { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error) {
-          const code = typeof (error as NodeJS.ErrnoException & { code?: unknown }).code === 'number'
-            ? (error as unknown as { code: number }).code : null;
-          reject(new CommandError(command, args, code, String(stderr || error.message)));
-        } else {
-          resolve(String(stdout));
-        }
-      });
+    const child = execFile(command, args, { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) {
+        const code = typeof (error as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? (error as unknown as { code: number }).code : null;
+        reject(new CommandError(command, args, code, String(stderr || error.message)));
+      } else {
+        resolve(String(stdout));
+      }
+    });
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }

@@ -4,7 +4,9 @@ import { FAILPOINTS, FAILPOINTS_ENV, FailpointSyntaxError, parseFailpoints, paus
 import { armedEntry } from './parse';
 
 describe('lib/failpoints', () => {
-  afterEach(() => { delete process.env[FAILPOINTS_ENV]; });
+  afterEach(() => {
+    delete process.env[FAILPOINTS_ENV];
+  });
 
   it('parses crash points, pause points and subjects in one syntax', () => {
     assert.deepEqual(parseFailpoints(' local.create-volume.after-subvolume , server.backup.before-upload@crash:60000,agent.create-volume.before-plugin:250 '), [

@@ -9,8 +9,16 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o60
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, data, { mode });
   const fd = openSync(tmp, 'r+');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
   const dirFd = openSync(dirname(path), 'r');
-  try { fsyncSync(dirFd); } finally { closeSync(dirFd); }
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
 }

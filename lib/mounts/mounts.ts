@@ -23,8 +23,7 @@ export function listMounts(): MountEntry[] {
     const [left, right] = line.split(' - ');
     const l = left.split(' ');
     const r = (right ?? '').split(' ');
-    entries.push({ root: unescapeField(l[3]), mountPoint: unescapeField(l[4]), options: l[5].split(','),
-      fsType: r[0], source: unescapeField(r[1] ?? '') });
+    entries.push({ root: unescapeField(l[3]), mountPoint: unescapeField(l[4]), options: l[5].split(','), fsType: r[0], source: unescapeField(r[1] ?? '') });
   }
   return entries;
 }

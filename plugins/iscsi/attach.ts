@@ -7,19 +7,30 @@ import { isMountPoint } from '../../lib/mounts/mounts';
 import { Logger } from '../../lib/logging/logger';
 import { Attachment, TargetRef } from './state';
 
-export interface Attached { attachment: Attachment; device: string }
+export interface Attached {
+  attachment: Attachment;
+  device: string;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function alive(pid: number | undefined): boolean {
   if (!pid) return false;
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Loop devices backed by `file` (`losetup -j`). */
 export async function loopsOf(file: string): Promise<string[]> {
   const out = await run('losetup', ['-j', file]).catch(() => '');
-  return out.split('\n').filter(Boolean).map((l) => l.split(':')[0]);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(':')[0]);
 }
 
 export async function attachLoop(file: string, readOnly: boolean): Promise<string> {
@@ -44,17 +55,28 @@ export async function attachUserspace(target: TargetRef, initiatorIqn: string, f
   if (isMountPoint(fuseDir)) await run('fusermount3', ['-u', fuseDir]).catch(() => undefined);
   const [host, port] = [target.portal.slice(0, target.portal.lastIndexOf(':')), target.portal.slice(target.portal.lastIndexOf(':') + 1)];
   // Every value was validated against an alphabet without ',' or '=' — qemu's option separators.
-  const imageOpts = ['driver=raw', 'file.driver=iscsi', 'file.transport=tcp', `file.portal=${host}:${port}`,
-    `file.target=${target.iqn}`, `file.lun=${target.lun}`, `file.initiator-name=${initiatorIqn}`].join(',');
+  const imageOpts = [
+    'driver=raw',
+    'file.driver=iscsi',
+    'file.transport=tcp',
+    `file.portal=${host}:${port}`,
+    `file.target=${target.iqn}`,
+    `file.lun=${target.lun}`,
+    `file.initiator-name=${initiatorIqn}`,
+  ].join(',');
   const logFile = `${fuseDir}.log`;
   const logFd = openSync(logFile, 'w', 0o600);
-  const child = spawn('nbdfuse', [...(readOnly ? ['-r'] : []), fuseDir, '--socket-activation', 'qemu-nbd',
-    ...(readOnly ? ['--read-only'] : []), '--image-opts', imageOpts],
-  { detached: true, stdio: ['ignore', logFd, logFd] });
+  const child = spawn(
+    'nbdfuse',
+    [...(readOnly ? ['-r'] : []), fuseDir, '--socket-activation', 'qemu-nbd', ...(readOnly ? ['--read-only'] : []), '--image-opts', imageOpts],
+    { detached: true, stdio: ['ignore', logFd, logFd] },
+  );
   closeSync(logFd);
   child.unref();
   let exited = false;
-  child.once('exit', () => { exited = true; });
+  child.once('exit', () => {
+    exited = true;
+  });
   const file = join(fuseDir, 'nbd');
   const deadline = Date.now() + 20_000;
   while (!existsSync(file)) {
@@ -81,7 +103,11 @@ export async function attachUserspace(target: TargetRef, initiatorIqn: string, f
 }
 
 function rmDirQuiet(dir: string): void {
-  try { rmdirSync(dir); } catch { /* not empty or gone */ }
+  try {
+    rmdirSync(dir);
+  } catch {
+    /* not empty or gone */
+  }
 }
 
 /** umount is the caller's; this detaches every loop over the FUSE file, unmounts FUSE and waits for nbdfuse. */
@@ -103,7 +129,12 @@ export function userspaceHealthy(a: { fuseDir: string }): boolean {
 /** The kernel initiator: available when the iscsi_tcp module is loaded and iscsiadm runs. */
 export async function kernelInitiatorAvailable(): Promise<boolean> {
   if (!existsSync('/sys/module/iscsi_tcp')) return false;
-  try { await run('iscsiadm', ['--version']); return true; } catch { return false; }
+  try {
+    await run('iscsiadm', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

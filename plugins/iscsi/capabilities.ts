@@ -8,7 +8,10 @@ export type AccessType = 'mount' | 'block';
  * Multi-node block access would be possible at the target but needs a cluster filesystem above it.
  */
 export const SUPPORTED_ACCESS_MODES: ReadonlySet<string> = new Set([
-  'SINGLE_NODE_WRITER', 'SINGLE_NODE_READER_ONLY', 'SINGLE_NODE_SINGLE_WRITER', 'SINGLE_NODE_MULTI_WRITER',
+  'SINGLE_NODE_WRITER',
+  'SINGLE_NODE_READER_ONLY',
+  'SINGLE_NODE_SINGLE_WRITER',
+  'SINGLE_NODE_MULTI_WRITER',
 ]);
 
 export interface CapabilityLike {
@@ -64,7 +67,10 @@ export function capabilityKey(cap: CapabilityLike): string {
   return JSON.stringify([accessTypeOf(cap), String(cap.accessMode?.mode), cap.mount?.fsType ?? '', [...(cap.mount?.mountFlags ?? [])].sort()]);
 }
 
-export interface CapacityRangeLike { requiredBytes?: string | number; limitBytes?: string | number }
+export interface CapacityRangeLike {
+  requiredBytes?: string | number;
+  limitBytes?: string | number;
+}
 
 /**
  * The size to provision: at least required_bytes (and at least `minimum`), at most limit_bytes; the default
@@ -82,7 +88,8 @@ export function resolveCapacity(range: CapacityRangeLike | null | undefined, def
   size = Math.ceil(size / MiB) * MiB;
   if (limit > 0 && size > limit) {
     const floor = Math.floor(limit / 4096) * 4096;
-    if (floor < Math.max(required, minimum) || floor === 0) throw outOfRange(`no size of at least ${Math.max(required, minimum)} bytes fits limit_bytes ${limit}`);
+    if (floor < Math.max(required, minimum) || floor === 0)
+      throw outOfRange(`no size of at least ${Math.max(required, minimum)} bytes fits limit_bytes ${limit}`);
     size = floor;
   }
   return size;

@@ -16,9 +16,20 @@ import { snapshotRpcs } from '../sdk/snapshots';
 const KNOWN_PARAMETERS = new Set(['pool', 'fsType']);
 
 const CONTROLLER_CAPABILITIES = [
-  'CREATE_DELETE_VOLUME', 'PUBLISH_UNPUBLISH_VOLUME', 'CREATE_DELETE_SNAPSHOT', 'LIST_VOLUMES', 'LIST_SNAPSHOTS',
-  'GET_CAPACITY', 'CLONE_VOLUME', 'EXPAND_VOLUME', 'GET_VOLUME', 'GET_SNAPSHOT', 'LIST_VOLUMES_PUBLISHED_NODES',
-  'PUBLISH_READONLY', 'SINGLE_NODE_MULTI_WRITER', 'VOLUME_CONDITION',
+  'CREATE_DELETE_VOLUME',
+  'PUBLISH_UNPUBLISH_VOLUME',
+  'CREATE_DELETE_SNAPSHOT',
+  'LIST_VOLUMES',
+  'LIST_SNAPSHOTS',
+  'GET_CAPACITY',
+  'CLONE_VOLUME',
+  'EXPAND_VOLUME',
+  'GET_VOLUME',
+  'GET_SNAPSHOT',
+  'LIST_VOLUMES_PUBLISHED_NODES',
+  'PUBLISH_READONLY',
+  'SINGLE_NODE_MULTI_WRITER',
+  'VOLUME_CONDITION',
 ] as const;
 
 function checkParameters(parameters: Record<string, string>): void {
@@ -36,14 +47,22 @@ export function iscsiController(driver: IscsiDriver): AsyncService<ControllerHan
   const portal = driver.options.portal;
 
   const volumeContext = (v: VolumeRecord): Record<string, string> => ({
-    portal, targetIqn: driver.iqnOf(v.id), lun: String(DATA_LUN), fsType: v.fsType, pool: v.pool, accessType: v.accessType,
+    portal,
+    targetIqn: driver.iqnOf(v.id),
+    lun: String(DATA_LUN),
+    fsType: v.fsType,
+    pool: v.pool,
+    accessType: v.accessType,
   });
   const toVolume = (v: VolumeRecord): Volume => ({
     volumeId: v.id,
     capacityBytes: String(v.capacityBytes),
     volumeContext: volumeContext(v),
-    contentSource: v.source?.snapshotId ? { snapshot: { snapshotId: v.source.snapshotId } }
-      : v.source?.volumeId ? { volume: { volumeId: v.source.volumeId } } : null,
+    contentSource: v.source?.snapshotId
+      ? { snapshot: { snapshotId: v.source.snapshotId } }
+      : v.source?.volumeId
+        ? { volume: { volumeId: v.source.volumeId } }
+        : null,
     accessibleTopology: [],
   });
   const condition = (v: VolumeRecord) => {
@@ -67,28 +86,37 @@ export function iscsiController(driver: IscsiDriver): AsyncService<ControllerHan
       const paramFsType = requireFsTypeParameter(parameters.fsType);
       if (capFsType && paramFsType && capFsType !== paramFsType) throw invalidArgument(`fs_type ${capFsType} contradicts parameter fsType ${paramFsType}`);
       const source = req.volumeContentSource;
-      const sourceSnapshot = source?.snapshot ? driver.snapshot(requireString(source.snapshot.snapshotId, 'volume_content_source.snapshot.snapshot_id')) : undefined;
+      const sourceSnapshot = source?.snapshot
+        ? driver.snapshot(requireString(source.snapshot.snapshotId, 'volume_content_source.snapshot.snapshot_id'))
+        : undefined;
       const sourceVolume = source?.volume ? driver.volume(requireString(source.volume.volumeId, 'volume_content_source.volume.volume_id')) : undefined;
       const sourceRecord = sourceSnapshot ?? sourceVolume;
       const pool = driver.pool(parameters.pool ?? sourceRecord?.pool ?? driver.defaultPool.name);
-      let fsType = accessType === 'block' ? '' : (capFsType || paramFsType || sourceRecord?.fsType || driver.options.defaultFsType);
+      let fsType = accessType === 'block' ? '' : capFsType || paramFsType || sourceRecord?.fsType || driver.options.defaultFsType;
       if (sourceRecord && accessType === 'mount' && sourceRecord.fsType && !capFsType && !paramFsType) fsType = sourceRecord.fsType;
       const size = resolveCapacity(req.capacityRange, driver.options.defaultVolumeBytes, fsType === 'xfs' ? XFS_MIN_BYTES : 0);
 
       const existing = state.volumeByName(name);
       if (existing && existing.status === 'ready') {
         const sameSource = (existing.source?.snapshotId ?? '') === (sourceSnapshot?.id ?? '') && (existing.source?.volumeId ?? '') === (sourceVolume?.id ?? '');
-        if (existing.pool !== pool.name || existing.accessType !== accessType || (accessType === 'mount' && existing.fsType !== fsType)
-            || !sameSource || !capacityFits(existing.capacityBytes, req.capacityRange)) {
+        if (
+          existing.pool !== pool.name ||
+          existing.accessType !== accessType ||
+          (accessType === 'mount' && existing.fsType !== fsType) ||
+          !sameSource ||
+          !capacityFits(existing.capacityBytes, req.capacityRange)
+        ) {
           throw alreadyExists(`volume ${JSON.stringify(name)} exists (${existing.id}) with different capacity, pool, type or source`);
         }
         return { volume: toVolume(existing) };
       }
       if (sourceRecord) {
         if (sourceRecord.pool !== pool.name) throw invalidArgument(`content source is in pool ${sourceRecord.pool}; a clone must be in the same pool`);
-        if (sourceRecord.accessType !== accessType) throw invalidArgument(`content source is a ${sourceRecord.accessType} volume; cannot create a ${accessType} volume from it`);
-        if (accessType === 'mount' && sourceRecord.fsType && sourceRecord.fsType !== fsType) throw invalidArgument(`content source holds ${sourceRecord.fsType}, not ${fsType}`);
-        const sourceBytes = sourceSnapshot ? sourceSnapshot.sizeBytes : sourceVolume?.capacityBytes ?? 0;
+        if (sourceRecord.accessType !== accessType)
+          throw invalidArgument(`content source is a ${sourceRecord.accessType} volume; cannot create a ${accessType} volume from it`);
+        if (accessType === 'mount' && sourceRecord.fsType && sourceRecord.fsType !== fsType)
+          throw invalidArgument(`content source holds ${sourceRecord.fsType}, not ${fsType}`);
+        const sourceBytes = sourceSnapshot ? sourceSnapshot.sizeBytes : (sourceVolume?.capacityBytes ?? 0);
         if (size < sourceBytes) throw outOfRange(`requested ${size} bytes is smaller than the source's ${sourceBytes} bytes`);
       }
       const free = driver.availableBytes(pool);
@@ -97,8 +125,17 @@ export function iscsiController(driver: IscsiDriver): AsyncService<ControllerHan
       return driver.locks.withLocks([`name:${name}`, ...(sourceRecord ? [sourceRecord.id] : [])], 'CreateVolume', async () => {
         const targets = await driver.tgt.show();
         const record: VolumeRecord = {
-          id: newVolumeId(), name, pool: pool.name, capacityBytes: size, accessType, fsType, tid: 0, status: 'creating',
-          parameters: { ...parameters }, publications: [], createdAt: new Date().toISOString(),
+          id: newVolumeId(),
+          name,
+          pool: pool.name,
+          capacityBytes: size,
+          accessType,
+          fsType,
+          tid: 0,
+          status: 'creating',
+          parameters: { ...parameters },
+          publications: [],
+          createdAt: new Date().toISOString(),
           source: sourceSnapshot ? { snapshotId: sourceSnapshot.id } : sourceVolume ? { volumeId: sourceVolume.id } : undefined,
         };
         record.tid = driver.allocateTid(targets);
@@ -208,7 +245,9 @@ export function iscsiController(driver: IscsiDriver): AsyncService<ControllerHan
       const all = [...state.volumes.values()].filter((v) => v.status === 'ready').sort((a, b) => a.id.localeCompare(b.id));
       const { start, end } = parsePaging(req.startingToken ?? '', req.maxEntries ?? 0, all.length);
       return {
-        entries: all.slice(start, end).map((v) => ({ volume: toVolume(v), status: { publishedNodeIds: v.publications.map((p) => p.nodeId), volumeCondition: condition(v) } })),
+        entries: all
+          .slice(start, end)
+          .map((v) => ({ volume: toVolume(v), status: { publishedNodeIds: v.publications.map((p) => p.nodeId), volumeCondition: condition(v) } })),
         nextToken: end < all.length ? String(end) : '',
       };
     },
@@ -234,7 +273,11 @@ export function iscsiController(driver: IscsiDriver): AsyncService<ControllerHan
     },
 
     ...snapshotRpcs<SnapshotRecord, VolumeRecord>({
-      locks: driver.locks, log: driver.log, store: () => driver.cstate, idPattern: SNAPSHOT_ID, newId: newSnapshotId,
+      locks: driver.locks,
+      log: driver.log,
+      store: () => driver.cstate,
+      idPattern: SNAPSHOT_ID,
+      newId: newSnapshotId,
       volume: (id) => driver.volume(id),
       checkParameters: (parameters) => {
         for (const key of Object.keys(parameters)) throw invalidArgument(`unknown snapshot parameter ${JSON.stringify(key)}`);
@@ -268,7 +311,9 @@ export function iscsiController(driver: IscsiDriver): AsyncService<ControllerHan
       return driver.locks.withLocks([id], 'ControllerExpandVolume', async () => {
         if (size <= v.capacityBytes) return { capacityBytes: String(v.capacityBytes), nodeExpansionRequired: v.accessType === 'mount' };
         if (v.publications.length > 0) {
-          throw failedPrecondition(`volume ${id} is published to ${v.publications.map((p) => p.nodeId).join(', ')}; this driver expands volumes offline — unpublish first`);
+          throw failedPrecondition(
+            `volume ${id} is published to ${v.publications.map((p) => p.nodeId).join(', ')}; this driver expands volumes offline — unpublish first`,
+          );
         }
         const pool = driver.pool(v.pool);
         const free = driver.availableBytes(pool);

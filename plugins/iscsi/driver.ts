@@ -54,14 +54,20 @@ export class IscsiDriver {
       await driver.recoverController();
       await driver.reconcileTargets();
       if (options.reconcileIntervalMs > 0) {
-        driver.timer = setInterval(() => { void driver.reconcileTargets(); }, options.reconcileIntervalMs);
+        driver.timer = setInterval(() => {
+          void driver.reconcileTargets();
+        }, options.reconcileIntervalMs);
         driver.timer.unref();
       }
     }
     if (options.mode !== 'controller') {
       driver.attachMode = options.attach === 'auto' ? ((await kernelInitiatorAvailable()) ? 'kernel' : 'userspace') : options.attach;
-      driver.log.info({ attach: driver.attachMode }, driver.attachMode === 'kernel' ? 'node attaches LUNs with iscsiadm'
-        : 'no kernel iSCSI initiator: node attaches LUNs through qemu-nbd + nbdfuse + loop devices');
+      driver.log.info(
+        { attach: driver.attachMode },
+        driver.attachMode === 'kernel'
+          ? 'node attaches LUNs with iscsiadm'
+          : 'no kernel iSCSI initiator: node attaches LUNs through qemu-nbd + nbdfuse + loop devices',
+      );
       driver.nodeState = new NodeState(options.stateDir);
       await driver.recoverNode();
     }
@@ -72,8 +78,12 @@ export class IscsiDriver {
     if (this.timer) clearInterval(this.timer);
   }
 
-  get nodeId(): string { return this.options.nodeId; }
-  get defaultPool(): BackingPool { return [...this.pools.values()][0]; }
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+  get defaultPool(): BackingPool {
+    return [...this.pools.values()][0];
+  }
   get cstate(): ControllerState {
     if (!this.controllerState) throw new Error('controller service is not running in this process');
     return this.controllerState;
@@ -82,7 +92,9 @@ export class IscsiDriver {
     if (!this.nodeState) throw new Error('node service is not running in this process');
     return this.nodeState;
   }
-  iqnOf(volumeId: string): string { return targetIqn(this.options.iqnPrefix, volumeId); }
+  iqnOf(volumeId: string): string {
+    return targetIqn(this.options.iqnPrefix, volumeId);
+  }
 
   pool(name: string): BackingPool {
     const pool = this.pools.get(name);
@@ -119,9 +131,15 @@ export class IscsiDriver {
     const state = this.cstate;
     const iqn = this.iqnOf(v.id);
     let t = targets.find((x) => x.iqn === iqn);
-    if (t && t.tid !== v.tid) { v.tid = t.tid; state.save(); }
+    if (t && t.tid !== v.tid) {
+      v.tid = t.tid;
+      state.save();
+    }
     if (!t) {
-      if (targets.some((x) => x.tid === v.tid)) { v.tid = this.allocateTid(targets); state.save(); }
+      if (targets.some((x) => x.tid === v.tid)) {
+        v.tid = this.allocateTid(targets);
+        state.save();
+      }
       await this.tgt.createTarget(v.tid, iqn);
       t = { tid: v.tid, iqn, luns: [], acls: [], sessions: [] };
       targets.push(t);

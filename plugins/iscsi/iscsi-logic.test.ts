@@ -40,15 +40,23 @@ Target 7: iqn.2025-01.io.other:x
 describe('iscsi plugin (pure logic)', () => {
   it('parses tgtadm show: targets, LUN backing stores, ACLs and sessions', () => {
     const [a, b] = parseTargets(SHOW);
-    assert.deepEqual(a, { tid: 3, iqn: 'iqn.2025-01.io.berth:vol-00112233445566aa',
-      luns: [{ lun: 0, backingStore: '' }, { lun: 1, backingStore: '/pool/volumes/vol-00112233445566aa.img' }],
-      acls: ['127.0.0.1', 'iqn.2025-01.io.berth:node.node-a'], sessions: ['iqn.2025-01.io.berth:node.node-a'] });
+    assert.deepEqual(a, {
+      tid: 3,
+      iqn: 'iqn.2025-01.io.berth:vol-00112233445566aa',
+      luns: [
+        { lun: 0, backingStore: '' },
+        { lun: 1, backingStore: '/pool/volumes/vol-00112233445566aa.img' },
+      ],
+      acls: ['127.0.0.1', 'iqn.2025-01.io.berth:node.node-a'],
+      sessions: ['iqn.2025-01.io.berth:node.node-a'],
+    });
     assert.deepEqual(b, { tid: 7, iqn: 'iqn.2025-01.io.other:x', luns: [{ lun: 0, backingStore: '' }], acls: [], sessions: [] });
   });
 
   it('accepts only IQNs and portals that cannot split a tgtadm or qemu option list', () => {
     for (const ok of ['iqn.2025-01.io.berth:vol-00112233445566aa', 'iqn.2003-01.org.linux-iscsi.host:sn.1']) assert.ok(IQN.test(ok), ok);
-    for (const bad of ['iqn.2025-01.io.berth:vol,file.driver=file', 'iqn.2025-01.io.berth:a b', 'IQN.2025-01.X:y', 'iqn.2025-01.io.berth:=x', '']) assert.equal(IQN.test(bad), false, bad);
+    for (const bad of ['iqn.2025-01.io.berth:vol,file.driver=file', 'iqn.2025-01.io.berth:a b', 'IQN.2025-01.X:y', 'iqn.2025-01.io.berth:=x', ''])
+      assert.equal(IQN.test(bad), false, bad);
     assert.deepEqual(parsePortal('127.0.0.1:3260'), { host: '127.0.0.1', port: 3260 });
     for (const bad of ['127.0.0.1', '127.0.0.1:0', 'a,b:1', '-o:1', 'host:3260,x', '1.2.3.4:99999']) assert.equal(parsePortal(bad), undefined, bad);
   });
@@ -56,8 +64,13 @@ describe('iscsi plugin (pure logic)', () => {
   it('parses pools and node initiators, and derives a node IQN only from a plain node id', () => {
     assert.deepEqual(parsePoolSpec('fast=/srv/pool/'), { name: 'fast', path: '/srv/pool' });
     for (const bad of ['fast=rel', 'fast=/a,b', 'Fast=/a', 'fast=/a/../b', '=/a']) assert.throws(() => parsePoolSpec(bad), Error, bad);
-    assert.deepEqual(parseNodeInitiator('n1=iqn.2025-01.io.berth:node.n1,10.0.0.5'), { nodeId: 'n1', initiators: [
-      { kind: 'iqn', value: 'iqn.2025-01.io.berth:node.n1' }, { kind: 'address', value: '10.0.0.5' }] });
+    assert.deepEqual(parseNodeInitiator('n1=iqn.2025-01.io.berth:node.n1,10.0.0.5'), {
+      nodeId: 'n1',
+      initiators: [
+        { kind: 'iqn', value: 'iqn.2025-01.io.berth:node.n1' },
+        { kind: 'address', value: '10.0.0.5' },
+      ],
+    });
     assert.throws(() => parseInitiator('host.example.com'));
     assert.equal(defaultInitiatorIqn('iqn.2025-01.io.berth', 'node-a'), 'iqn.2025-01.io.berth:node.node-a');
     assert.equal(defaultInitiatorIqn('iqn.2025-01.io.berth', 'Node_A'), undefined);
@@ -68,7 +81,10 @@ describe('iscsi plugin (pure logic)', () => {
     assert.equal(resolveCapacity(undefined, 16 * MiB), 16 * MiB);
     assert.equal(resolveCapacity({ requiredBytes: 16 * MiB }, 0, 300 * MiB), 300 * MiB);
     assert.equal(resolveCapacity({ requiredBytes: MiB + 1, limitBytes: MiB + 8192 }, 0), MiB + 8192);
-    assert.throws(() => resolveCapacity({ requiredBytes: 16 * MiB, limitBytes: 32 * MiB }, 0, 300 * MiB), (e: unknown) => e instanceof CsiError && GRPC_STATUS[e.code] === status.OUT_OF_RANGE);
+    assert.throws(
+      () => resolveCapacity({ requiredBytes: 16 * MiB, limitBytes: 32 * MiB }, 0, 300 * MiB),
+      (e: unknown) => e instanceof CsiError && GRPC_STATUS[e.code] === status.OUT_OF_RANGE,
+    );
   });
 
   it('supports single-node modes, ext4/xfs, and strict mount flags', () => {

@@ -23,7 +23,9 @@ function removeTarget(path: string): void {
   try {
     if (statSync(path).isDirectory()) rmdirSync(path);
     else unlinkSync(path);
-  } catch { /* not empty: not ours to remove */ }
+  } catch {
+    /* not empty: not ours to remove */
+  }
 }
 
 /**
@@ -84,7 +86,8 @@ export function iscsiNode(driver: IscsiDriver): AsyncService<NodeHandlers> {
       throw failedPrecondition(`volume ${s.volumeId} holds ${fsType}, the capability asks for ${s.fsType}; refusing to reformat data`);
     }
     s.fsType = fsType;
-    if (fsType === 'ext4' && !s.readOnly && await growExt4Offline(device)) driver.log.info({ volumeId: s.volumeId }, 'grew ext4 to the expanded LUN before mounting');
+    if (fsType === 'ext4' && !s.readOnly && (await growExt4Offline(device)))
+      driver.log.info({ volumeId: s.volumeId }, 'grew ext4 to the expanded LUN before mounting');
     mkdirSync(s.stagingPath, { recursive: true });
     const flags = [...(cap.mount?.mountFlags ?? []), ...(s.readOnly ? ['ro'] : [])];
     await run('mount', ['-t', fsType, ...(flags.length ? ['-o', flags.join(',')] : []), '--', device, s.stagingPath]);
@@ -114,7 +117,7 @@ export function iscsiNode(driver: IscsiDriver): AsyncService<NodeHandlers> {
       if (declared && declared !== accessType) throw invalidArgument(`volume ${id} is a ${declared} volume`);
       const readOnly = req.publishContext?.readOnly === 'true' || isReadOnlyMode(cap);
       const key = capabilityKey(cap);
-      const fsType = accessType === 'mount' ? (cap.mount?.fsType || req.volumeContext?.fsType || req.publishContext?.fsType || '') : '';
+      const fsType = accessType === 'mount' ? cap.mount?.fsType || req.volumeContext?.fsType || req.publishContext?.fsType || '' : '';
       return driver.locks.withLocks([id], 'NodeStageVolume', async () => {
         const staged = state.stages.get(id);
         if (staged) {
@@ -126,9 +129,20 @@ export function iscsiNode(driver: IscsiDriver): AsyncService<NodeHandlers> {
           state.stages.delete(id);
           state.save();
         }
-        const record: StageRecord = { volumeId: id, stagingPath, accessType, fsType, capabilityKey: key, readOnly, status: 'attaching', target,
-          attachment: driver.attachMode === 'kernel' ? { kind: 'kernel', session: `${target.portal},${target.iqn}` }
-            : { kind: 'userspace', fuseDir: join(driver.options.stateDir, 'attach', id) } };
+        const record: StageRecord = {
+          volumeId: id,
+          stagingPath,
+          accessType,
+          fsType,
+          capabilityKey: key,
+          readOnly,
+          status: 'attaching',
+          target,
+          attachment:
+            driver.attachMode === 'kernel'
+              ? { kind: 'kernel', session: `${target.portal},${target.iqn}` }
+              : { kind: 'userspace', fuseDir: join(driver.options.stateDir, 'attach', id) },
+        };
         // Intent first: a crash mid-attach leaves a record the next start tears down.
         state.stages.set(id, record);
         state.save();
@@ -179,7 +193,8 @@ export function iscsiNode(driver: IscsiDriver): AsyncService<NodeHandlers> {
       const key = capabilityKey(cap);
       return driver.locks.withLocks([id], 'NodePublishVolume', async () => {
         const staged = state.stages.get(id);
-        if (!staged || staged.stagingPath !== stagingPath || staged.status !== 'staged') throw failedPrecondition(`volume ${id} is not staged at ${stagingPath}`);
+        if (!staged || staged.stagingPath !== stagingPath || staged.status !== 'staged')
+          throw failedPrecondition(`volume ${id} is not staged at ${stagingPath}`);
         if (staged.accessType !== accessType) throw invalidArgument(`volume ${id} is staged as a ${staged.accessType} volume`);
         const existing = state.publications.get(targetPath);
         if (existing) {
@@ -279,8 +294,10 @@ export function iscsiNode(driver: IscsiDriver): AsyncService<NodeHandlers> {
         const bytes = await deviceBytes(staged.device);
         const required = Number(req.capacityRange?.requiredBytes ?? 0);
         if (required > bytes) {
-          throw failedPrecondition(`the attached LUN has ${bytes} bytes, fewer than the ${required} requested: `
-            + 'the user-space initiator learns a new size only when the volume is staged again');
+          throw failedPrecondition(
+            `the attached LUN has ${bytes} bytes, fewer than the ${required} requested: ` +
+              'the user-space initiator learns a new size only when the volume is staged again',
+          );
         }
         if (staged.accessType === 'mount' && !staged.readOnly) await growMounted(staged.fsType, staged.device, staged.stagingPath);
         return { capacityBytes: String(bytes) };

@@ -3,7 +3,10 @@ import { IQN, IQN_PREFIX, isIpAddress } from './ids';
 /** One way a node's initiator is recognised by the target: its IQN, or the address it connects from. */
 export type Initiator = { kind: 'iqn'; value: string } | { kind: 'address'; value: string };
 
-export interface PoolSpec { name: string; path: string }
+export interface PoolSpec {
+  name: string;
+  path: string;
+}
 
 const POOL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** Pool paths end up in tgtadm's `path=` parameter: no commas, spaces, '=' or quotes. */
@@ -49,7 +52,11 @@ export function parseNodeInitiator(text: string): { nodeId: string; initiators: 
   if (eq <= 0) throw new Error(`invalid node initiator ${JSON.stringify(text)}: expected NODEID=IQN|ADDRESS[,…]`);
   const nodeId = text.slice(0, eq);
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(nodeId)) throw new Error(`invalid node id ${JSON.stringify(nodeId)}`);
-  const initiators = text.slice(eq + 1).split(',').filter(Boolean).map(parseInitiator);
+  const initiators = text
+    .slice(eq + 1)
+    .split(',')
+    .filter(Boolean)
+    .map(parseInitiator);
   if (initiators.length === 0) throw new Error(`node ${nodeId}: no initiator given`);
   return { nodeId, initiators };
 }

@@ -12,10 +12,17 @@ export class BackingPool {
   reflink = false;
   fsType = '';
 
-  constructor(readonly name: string, readonly root: string) {}
+  constructor(
+    readonly name: string,
+    readonly root: string,
+  ) {}
 
-  volumeFile(id: string): string { return join(this.root, 'volumes', `${id}.img`); }
-  snapshotFile(id: string): string { return join(this.root, 'snapshots', `${id}.img`); }
+  volumeFile(id: string): string {
+    return join(this.root, 'volumes', `${id}.img`);
+  }
+  snapshotFile(id: string): string {
+    return join(this.root, 'snapshots', `${id}.img`);
+  }
 
   async open(log: Logger): Promise<void> {
     mkdirSync(join(this.root, 'volumes'), { recursive: true, mode: 0o700 });
@@ -45,7 +52,11 @@ export class BackingPool {
   /** A new sparse file of exactly `bytes`; refuses to replace an existing one. */
   createSparse(path: string, bytes: number): void {
     const fd = openSync(path, 'wx', 0o600);
-    try { ftruncateSync(fd, bytes); } finally { closeSync(fd); }
+    try {
+      ftruncateSync(fd, bytes);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Copies `src` to a new `dst` (reflink where possible), then grows it to `bytes` if that is larger. */
@@ -63,7 +74,9 @@ export class BackingPool {
     rmSync(path, { force: true });
   }
 
-  exists(path: string): boolean { return existsSync(path); }
+  exists(path: string): boolean {
+    return existsSync(path);
+  }
 
   probe(): void {
     const p = join(this.root, `.probe-${process.pid}`);

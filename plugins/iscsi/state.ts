@@ -68,12 +68,15 @@ export class ControllerState extends StateStore {
 }
 
 /** Where a staged LUN came from and how it is attached on this node. */
-export interface TargetRef { portal: string; iqn: string; lun: number }
+export interface TargetRef {
+  portal: string;
+  iqn: string;
+  lun: number;
+}
 
 export type Attachment =
   /** nbdfuse (and its qemu-nbd) serve the LUN as `${fuseDir}/nbd`; `pid` is nbdfuse's. */
-  | { kind: 'userspace'; fuseDir: string; pid?: number }
-  | { kind: 'kernel'; session: string };
+  { kind: 'userspace'; fuseDir: string; pid?: number } | { kind: 'kernel'; session: string };
 
 export type StageStatus = 'attaching' | 'staged';
 

@@ -1,7 +1,10 @@
 import { CommandError, run } from '../../lib/exec/run';
 import { Initiator } from './options';
 
-export interface TgtLun { lun: number; backingStore: string }
+export interface TgtLun {
+  lun: number;
+  backingStore: string;
+}
 
 export interface TgtTarget {
   tid: number;
@@ -29,11 +32,19 @@ export function parseTargets(text: string): TgtTarget[] {
     }
     if (!current) continue;
     const sec = /^ {4}(\S.*):\s*$/.exec(line);
-    if (sec) { section = sec[1]; lun = undefined; continue; }
+    if (sec) {
+      section = sec[1];
+      lun = undefined;
+      continue;
+    }
     const trimmed = line.trim();
     if (section === 'LUN information') {
       const l = /^LUN: (\d+)$/.exec(trimmed);
-      if (l) { lun = { lun: Number(l[1]), backingStore: '' }; current.luns.push(lun); continue; }
+      if (l) {
+        lun = { lun: Number(l[1]), backingStore: '' };
+        current.luns.push(lun);
+        continue;
+      }
       const b = /^Backing store path: (.*)$/.exec(trimmed);
       if (b && lun) lun.backingStore = b[1] === 'None' ? '' : b[1];
     } else if (section === 'ACL information') {

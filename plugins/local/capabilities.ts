@@ -6,7 +6,10 @@ export type AccessModeName = string;
 
 /** A local volume lives on one node: every single-node mode works, no multi-node mode can. */
 export const SUPPORTED_ACCESS_MODES: ReadonlySet<AccessModeName> = new Set([
-  'SINGLE_NODE_WRITER', 'SINGLE_NODE_READER_ONLY', 'SINGLE_NODE_SINGLE_WRITER', 'SINGLE_NODE_MULTI_WRITER',
+  'SINGLE_NODE_WRITER',
+  'SINGLE_NODE_READER_ONLY',
+  'SINGLE_NODE_SINGLE_WRITER',
+  'SINGLE_NODE_MULTI_WRITER',
 ]);
 
 export interface CapabilityLike {
@@ -54,7 +57,10 @@ export function capabilityKey(cap: CapabilityLike): string {
   return JSON.stringify([accessTypeOf(cap), cap.accessMode?.mode, cap.mount?.fsType ?? '', [...(cap.mount?.mountFlags ?? [])].sort()]);
 }
 
-export interface CapacityRangeLike { requiredBytes?: string | number; limitBytes?: string | number }
+export interface CapacityRangeLike {
+  requiredBytes?: string | number;
+  limitBytes?: string | number;
+}
 
 /**
  * The size to provision: at least required_bytes, at most limit_bytes; the default when neither is set

@@ -18,8 +18,17 @@ import { snapshotRpcs } from '../sdk/snapshots';
 const KNOWN_PARAMETERS = new Set(['pool']);
 
 const CONTROLLER_CAPABILITIES = [
-  'CREATE_DELETE_VOLUME', 'CREATE_DELETE_SNAPSHOT', 'LIST_VOLUMES', 'LIST_SNAPSHOTS', 'GET_CAPACITY',
-  'CLONE_VOLUME', 'EXPAND_VOLUME', 'GET_VOLUME', 'GET_SNAPSHOT', 'SINGLE_NODE_MULTI_WRITER', 'VOLUME_CONDITION',
+  'CREATE_DELETE_VOLUME',
+  'CREATE_DELETE_SNAPSHOT',
+  'LIST_VOLUMES',
+  'LIST_SNAPSHOTS',
+  'GET_CAPACITY',
+  'CLONE_VOLUME',
+  'EXPAND_VOLUME',
+  'GET_VOLUME',
+  'GET_SNAPSHOT',
+  'SINGLE_NODE_MULTI_WRITER',
+  'VOLUME_CONDITION',
 ] as const;
 
 /** The filesystem a pool presents to mount volumes (what fs_type may say). */
@@ -30,8 +39,11 @@ function toVolume(driver: LocalDriver, v: VolumeRecord): Volume {
     volumeId: v.id,
     capacityBytes: String(v.capacityBytes),
     volumeContext: { pool: v.pool, accessType: v.accessType },
-    contentSource: v.source?.snapshotId ? { snapshot: { snapshotId: v.source.snapshotId } }
-      : v.source?.volumeId ? { volume: { volumeId: v.source.volumeId } } : null,
+    contentSource: v.source?.snapshotId
+      ? { snapshot: { snapshotId: v.source.snapshotId } }
+      : v.source?.volumeId
+        ? { volume: { volumeId: v.source.volumeId } }
+        : null,
     accessibleTopology: [driver.topology()],
   };
 }
@@ -62,12 +74,20 @@ export function localController(driver: LocalDriver): AsyncService<ControllerHan
       // whoever repeats the request (a cleanup learning the id of a clone it must delete) must find it,
       // not be told that the snapshot no longer exists.
       const made = source ? driver.state.volumeByName(name) : undefined;
-      if (made?.status === 'ready' && (made.source?.snapshotId ?? '') === (source?.snapshot?.snapshotId ?? '') && (made.source?.volumeId ?? '') === (source?.volume?.volumeId ?? '')
-        && (!parameters.pool || parameters.pool === made.pool) && capacityFits(made.capacityBytes, req.capacityRange)
-        && (req.volumeCapabilities?.length ?? 0) > 0 && req.volumeCapabilities!.every((c) => accessTypeOf(c) === made.accessType)) {
+      if (
+        made?.status === 'ready' &&
+        (made.source?.snapshotId ?? '') === (source?.snapshot?.snapshotId ?? '') &&
+        (made.source?.volumeId ?? '') === (source?.volume?.volumeId ?? '') &&
+        (!parameters.pool || parameters.pool === made.pool) &&
+        capacityFits(made.capacityBytes, req.capacityRange) &&
+        (req.volumeCapabilities?.length ?? 0) > 0 &&
+        req.volumeCapabilities!.every((c) => accessTypeOf(c) === made.accessType)
+      ) {
         return { volume: toVolume(driver, made) };
       }
-      const sourceSnapshot = source?.snapshot ? driver.snapshot(requireString(source.snapshot.snapshotId, 'volume_content_source.snapshot.snapshot_id')) : undefined;
+      const sourceSnapshot = source?.snapshot
+        ? driver.snapshot(requireString(source.snapshot.snapshotId, 'volume_content_source.snapshot.snapshot_id'))
+        : undefined;
       const sourceVolume = source?.volume ? driver.volume(requireString(source.volume.volumeId, 'volume_content_source.volume.volume_id')) : undefined;
       const poolName = parameters.pool ?? sourceSnapshot?.pool ?? sourceVolume?.pool ?? driver.defaultPool.name;
       const pool = driver.pool(poolName);
@@ -78,8 +98,7 @@ export function localController(driver: LocalDriver): AsyncService<ControllerHan
       const existingAnswer = () => {
         const existing = driver.state.volumeByName(name);
         if (!existing || existing.status !== 'ready') return undefined;
-        const sameSource = (existing.source?.snapshotId ?? '') === (sourceSnapshot?.id ?? '')
-          && (existing.source?.volumeId ?? '') === (sourceVolume?.id ?? '');
+        const sameSource = (existing.source?.snapshotId ?? '') === (sourceSnapshot?.id ?? '') && (existing.source?.volumeId ?? '') === (sourceVolume?.id ?? '');
         if (existing.pool !== pool.name || existing.accessType !== accessType || !sameSource || !capacityFits(existing.capacityBytes, req.capacityRange)) {
           throw alreadyExists(`volume ${JSON.stringify(name)} exists (${existing.id}) with different capacity, pool, access type or source`);
         }
@@ -95,7 +114,7 @@ export function localController(driver: LocalDriver): AsyncService<ControllerHan
         if (sourceRecord.pool !== pool.name) throw invalidArgument(`content source is in pool ${sourceRecord.pool}; a clone must be in the same pool`);
         const sourceAccess = sourceRecord.accessType;
         if (sourceAccess !== accessType) throw invalidArgument(`content source is a ${sourceAccess} volume; cannot create a ${accessType} volume from it`);
-        const sourceBytes = sourceSnapshot ? sourceSnapshot.sizeBytes : sourceVolume?.capacityBytes ?? 0;
+        const sourceBytes = sourceSnapshot ? sourceSnapshot.sizeBytes : (sourceVolume?.capacityBytes ?? 0);
         if (size < sourceBytes) throw outOfRange(`requested ${size} bytes is smaller than the source's ${sourceBytes} bytes`);
       }
       const free = driver.availableBytes(pool);
@@ -106,8 +125,14 @@ export function localController(driver: LocalDriver): AsyncService<ControllerHan
         const meanwhile = existingAnswer();
         if (meanwhile) return meanwhile;
         const record: VolumeRecord = {
-          id: newVolumeId(), name, pool: pool.name, capacityBytes: size, accessType, status: 'creating',
-          parameters: { ...parameters }, createdAt: new Date().toISOString(),
+          id: newVolumeId(),
+          name,
+          pool: pool.name,
+          capacityBytes: size,
+          accessType,
+          status: 'creating',
+          parameters: { ...parameters },
+          createdAt: new Date().toISOString(),
           source: sourceSnapshot ? { snapshotId: sourceSnapshot.id } : sourceVolume ? { volumeId: sourceVolume.id } : undefined,
         };
         // Intent first: a crash after this line leaves a record that the next start rolls back.
@@ -207,7 +232,11 @@ export function localController(driver: LocalDriver): AsyncService<ControllerHan
     },
 
     ...snapshotRpcs<SnapshotRecord, VolumeRecord>({
-      locks: driver.locks, log: driver.log, store: () => driver.state, idPattern: SNAPSHOT_ID, newId: newSnapshotId,
+      locks: driver.locks,
+      log: driver.log,
+      store: () => driver.state,
+      idPattern: SNAPSHOT_ID,
+      newId: newSnapshotId,
       volume: (id) => driver.volume(id),
       plan: (v) => {
         const pool = driver.pool(v.pool);

@@ -35,9 +35,15 @@ export class LocalDriver {
     return driver;
   }
 
-  get nodeId(): string { return this.options.nodeId; }
-  get defaultPool(): Pool { return [...this.pools.values()][0]; }
-  topology(): { segments: Record<string, string> } { return { segments: { [TOPOLOGY_NODE_KEY]: this.nodeId } }; }
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+  get defaultPool(): Pool {
+    return [...this.pools.values()][0];
+  }
+  topology(): { segments: Record<string, string> } {
+    return { segments: { [TOPOLOGY_NODE_KEY]: this.nodeId } };
+  }
 
   pool(name: string): Pool {
     const pool = this.pools.get(name);

@@ -20,7 +20,10 @@ describe('local plugin (pure logic)', () => {
     assert.equal(resolveCapacity({ requiredBytes: '5000' }, 1 << 20), 8192, 'rounded up to 4 KiB');
     assert.equal(resolveCapacity({ limitBytes: '65536' }, 1 << 20), 65536, 'default capped by the limit');
     assert.equal(resolveCapacity({ requiredBytes: '5000', limitBytes: '6000' }, 1 << 20), 5000, 'no rounding past the limit');
-    assert.throws(() => resolveCapacity({ requiredBytes: '10', limitBytes: '5' }, 1), (e: unknown) => e instanceof CsiError && GRPC_STATUS[e.code] === status.OUT_OF_RANGE);
+    assert.throws(
+      () => resolveCapacity({ requiredBytes: '10', limitBytes: '5' }, 1),
+      (e: unknown) => e instanceof CsiError && GRPC_STATUS[e.code] === status.OUT_OF_RANGE,
+    );
     assert.ok(capacityFits(100, { requiredBytes: '50', limitBytes: '100' }));
     assert.ok(!capacityFits(100, { requiredBytes: '150' }));
   });
@@ -31,6 +34,9 @@ describe('local plugin (pure logic)', () => {
     assert.match(capabilityProblem(mount('MULTI_NODE_MULTI_WRITER'), 'btrfs') ?? '', /one node/);
     assert.match(capabilityProblem(mount('SINGLE_NODE_WRITER', 'xfs'), 'btrfs') ?? '', /fs_type xfs/);
     assert.equal(requireCapabilities([{ block: {}, accessMode: { mode: 'SINGLE_NODE_WRITER' } }], 'btrfs'), 'block');
-    assert.throws(() => requireCapabilities([mount('SINGLE_NODE_WRITER'), { block: {}, accessMode: { mode: 'SINGLE_NODE_WRITER' } }], 'btrfs'), /block or mount/);
+    assert.throws(
+      () => requireCapabilities([mount('SINGLE_NODE_WRITER'), { block: {}, accessMode: { mode: 'SINGLE_NODE_WRITER' } }], 'btrfs'),
+      /block or mount/,
+    );
   });
 });

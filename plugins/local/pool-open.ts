@@ -17,8 +17,7 @@ export async function openPool(spec: PoolSpec, stateDir: string, log: Logger): P
     case 'dir': {
       const pool = new DirPool(spec.name, spec.path);
       await pool.open();
-      log.warn({ pool: spec.name, path: spec.path },
-        'dir pool: volume sizes are accounted but NOT enforced (use a btrfs pool for enforced capacity)');
+      log.warn({ pool: spec.name, path: spec.path }, 'dir pool: volume sizes are accounted but NOT enforced (use a btrfs pool for enforced capacity)');
       return pool;
     }
     case 'btrfs': {

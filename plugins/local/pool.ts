@@ -38,16 +38,29 @@ export interface Pool {
 }
 
 abstract class PoolBase {
-  constructor(readonly name: string, readonly root: string) {}
+  constructor(
+    readonly name: string,
+    readonly root: string,
+  ) {}
   totalBytes(): number {
     const s = statfsSync(this.root);
     return s.blocks * s.bsize;
   }
-  volumePath(id: string): string { return join(this.root, 'volumes', id); }
-  get snapshotsDir(): string { return join(this.root, 'snapshots'); }
-  snapshotPath(id: string): string { return snapshotPathIn(this.snapshotsDir, id); }
-  blockImagePath(volumeId: string): string { return blockImageIn(this.volumePath(volumeId)); }
-  exists(path: string): boolean { return existsSync(path); }
+  volumePath(id: string): string {
+    return join(this.root, 'volumes', id);
+  }
+  get snapshotsDir(): string {
+    return join(this.root, 'snapshots');
+  }
+  snapshotPath(id: string): string {
+    return snapshotPathIn(this.snapshotsDir, id);
+  }
+  blockImagePath(volumeId: string): string {
+    return blockImageIn(this.volumePath(volumeId));
+  }
+  exists(path: string): boolean {
+    return existsSync(path);
+  }
   protected ensureLayout(): void {
     mkdirSync(join(this.root, 'volumes'), { recursive: true, mode: 0o700 });
     mkdirSync(this.snapshotsDir, { recursive: true, mode: 0o700 });
@@ -110,7 +123,9 @@ export class DirPool extends PoolBase implements Pool {
   async createVolumeFrom(id: string, sourcePath: string): Promise<void> {
     await run('cp', ['-a', '--reflink=auto', sourcePath, this.volumePath(id)]);
   }
-  async setLimit(): Promise<void> { /* a dir pool cannot enforce a size; the ledger accounts it */ }
+  async setLimit(): Promise<void> {
+    /* a dir pool cannot enforce a size; the ledger accounts it */
+  }
   async deleteVolume(id: string): Promise<void> {
     rmSync(this.volumePath(id), { recursive: true, force: true });
   }

@@ -5,11 +5,19 @@ import { invalidArgument, outOfRange } from '../sdk/errors';
  * cannot be served over NFS. fs_type may be empty or "nfs" (the node mounts with the kernel NFS client).
  */
 export const SUPPORTED_ACCESS_MODES: ReadonlySet<string> = new Set([
-  'SINGLE_NODE_WRITER', 'SINGLE_NODE_READER_ONLY', 'SINGLE_NODE_SINGLE_WRITER', 'SINGLE_NODE_MULTI_WRITER',
-  'MULTI_NODE_READER_ONLY', 'MULTI_NODE_SINGLE_WRITER', 'MULTI_NODE_MULTI_WRITER',
+  'SINGLE_NODE_WRITER',
+  'SINGLE_NODE_READER_ONLY',
+  'SINGLE_NODE_SINGLE_WRITER',
+  'SINGLE_NODE_MULTI_WRITER',
+  'MULTI_NODE_READER_ONLY',
+  'MULTI_NODE_SINGLE_WRITER',
+  'MULTI_NODE_MULTI_WRITER',
 ]);
 const SINGLE_NODE_MODES: ReadonlySet<string> = new Set([
-  'SINGLE_NODE_WRITER', 'SINGLE_NODE_READER_ONLY', 'SINGLE_NODE_SINGLE_WRITER', 'SINGLE_NODE_MULTI_WRITER',
+  'SINGLE_NODE_WRITER',
+  'SINGLE_NODE_READER_ONLY',
+  'SINGLE_NODE_SINGLE_WRITER',
+  'SINGLE_NODE_MULTI_WRITER',
 ]);
 const READ_ONLY_MODES: ReadonlySet<string> = new Set(['SINGLE_NODE_READER_ONLY', 'MULTI_NODE_READER_ONLY']);
 
@@ -56,7 +64,10 @@ export function capabilityKey(cap: CapabilityLike): string {
   return JSON.stringify([cap.accessMode?.mode, cap.mount?.fsType ?? '', [...(cap.mount?.mountFlags ?? [])].sort()]);
 }
 
-export interface CapacityRangeLike { requiredBytes?: string | number; limitBytes?: string | number }
+export interface CapacityRangeLike {
+  requiredBytes?: string | number;
+  limitBytes?: string | number;
+}
 
 /**
  * The size to provision: at least required_bytes, at most limit_bytes; the default when neither is set

@@ -18,9 +18,20 @@ import { snapshotRpcs } from '../sdk/snapshots';
 const KNOWN_PARAMETERS = new Set(['squash']);
 
 const CONTROLLER_CAPABILITIES = [
-  'CREATE_DELETE_VOLUME', 'PUBLISH_UNPUBLISH_VOLUME', 'LIST_VOLUMES', 'LIST_VOLUMES_PUBLISHED_NODES', 'GET_CAPACITY',
-  'CREATE_DELETE_SNAPSHOT', 'LIST_SNAPSHOTS', 'CLONE_VOLUME', 'EXPAND_VOLUME', 'GET_VOLUME', 'GET_SNAPSHOT',
-  'PUBLISH_READONLY', 'SINGLE_NODE_MULTI_WRITER', 'VOLUME_CONDITION',
+  'CREATE_DELETE_VOLUME',
+  'PUBLISH_UNPUBLISH_VOLUME',
+  'LIST_VOLUMES',
+  'LIST_VOLUMES_PUBLISHED_NODES',
+  'GET_CAPACITY',
+  'CREATE_DELETE_SNAPSHOT',
+  'LIST_SNAPSHOTS',
+  'CLONE_VOLUME',
+  'EXPAND_VOLUME',
+  'GET_VOLUME',
+  'GET_SNAPSHOT',
+  'PUBLISH_READONLY',
+  'SINGLE_NODE_MULTI_WRITER',
+  'VOLUME_CONDITION',
 ] as const;
 
 /** Checks parameter names and values; returns the export's squash mode. */
@@ -40,8 +51,11 @@ function toVolume(driver: NfsDriver, v: VolumeRecord): Volume {
     capacityBytes: String(v.capacityBytes),
     // What a node needs to mount the volume: `mount -t nfs server:share`. The same path serves NFSv3 and v4.
     volumeContext: { server: driver.options.serverAddress, share: driver.controller.root.exportPath(v.id) },
-    contentSource: v.source?.snapshotId ? { snapshot: { snapshotId: v.source.snapshotId } }
-      : v.source?.volumeId ? { volume: { volumeId: v.source.volumeId } } : null,
+    contentSource: v.source?.snapshotId
+      ? { snapshot: { snapshotId: v.source.snapshotId } }
+      : v.source?.volumeId
+        ? { volume: { volumeId: v.source.volumeId } }
+        : null,
   };
 }
 
@@ -66,13 +80,14 @@ export function nfsController(driver: NfsDriver): AsyncService<ControllerHandler
       requireCapabilities(req.volumeCapabilities);
       const size = resolveCapacity(req.capacityRange, driver.options.defaultVolumeBytes);
       const source = req.volumeContentSource;
-      const sourceSnapshot = source?.snapshot ? driver.snapshot(requireString(source.snapshot.snapshotId, 'volume_content_source.snapshot.snapshot_id')) : undefined;
+      const sourceSnapshot = source?.snapshot
+        ? driver.snapshot(requireString(source.snapshot.snapshotId, 'volume_content_source.snapshot.snapshot_id'))
+        : undefined;
       const sourceVolume = source?.volume ? driver.volume(requireString(source.volume.volumeId, 'volume_content_source.volume.volume_id')) : undefined;
 
       const existing = state.volumeByName(name);
       if (existing && existing.status === 'ready') {
-        const sameSource = (existing.source?.snapshotId ?? '') === (sourceSnapshot?.id ?? '')
-          && (existing.source?.volumeId ?? '') === (sourceVolume?.id ?? '');
+        const sameSource = (existing.source?.snapshotId ?? '') === (sourceSnapshot?.id ?? '') && (existing.source?.volumeId ?? '') === (sourceVolume?.id ?? '');
         if (!sameSource || existing.squash !== squash || !capacityFits(existing.capacityBytes, req.capacityRange)) {
           throw alreadyExists(`volume ${JSON.stringify(name)} exists (${existing.id}) with different capacity, parameters or source`);
         }
@@ -85,8 +100,15 @@ export function nfsController(driver: NfsDriver): AsyncService<ControllerHandler
 
       return driver.locks.withLocks([`name:${name}`], 'CreateVolume', async () => {
         const record: VolumeRecord = {
-          id: newVolumeId(), name, capacityBytes: size, status: 'creating', parameters: { ...parameters }, squash,
-          exportId: state.freeExportId(), publications: [], createdAt: new Date().toISOString(),
+          id: newVolumeId(),
+          name,
+          capacityBytes: size,
+          status: 'creating',
+          parameters: { ...parameters },
+          squash,
+          exportId: state.freeExportId(),
+          publications: [],
+          createdAt: new Date().toISOString(),
           source: sourceSnapshot ? { snapshotId: sourceSnapshot.id } : sourceVolume ? { volumeId: sourceVolume.id } : undefined,
         };
         // Intent first: a crash after this line leaves a record that the next start rolls back.
@@ -216,7 +238,11 @@ export function nfsController(driver: NfsDriver): AsyncService<ControllerHandler
     },
 
     ...snapshotRpcs<SnapshotRecord, VolumeRecord>({
-      locks: driver.locks, log: driver.log, store: () => state, idPattern: SNAPSHOT_ID, newId: newSnapshotId,
+      locks: driver.locks,
+      log: driver.log,
+      store: () => state,
+      idPattern: SNAPSHOT_ID,
+      newId: newSnapshotId,
       volume: (id) => driver.volume(id),
       plan: (v) => ({ record: (base) => base, take: (s) => root().createSnapshot(v.id, s.id) }),
       destroy: (s) => driver.destroySnapshot(s),

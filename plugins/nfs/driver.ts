@@ -45,8 +45,12 @@ export class NfsDriver {
     return driver;
   }
 
-  get nodeId(): string { return this.options.nodeId; }
-  get hasController(): boolean { return this.parts !== undefined; }
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+  get hasController(): boolean {
+    return this.parts !== undefined;
+  }
 
   get controller(): ControllerParts {
     if (!this.parts) throw unimplemented('this plugin instance runs without --export-root: node service only');
@@ -70,10 +74,14 @@ export class NfsDriver {
 
   exportSpecs(): ExportSpec[] {
     const { root } = this.controller;
-    return [...this.state.volumes.values()].filter((v) => v.status === 'ready').map((v) => ({
-      exportId: v.exportId, path: root.exportPath(v.id), squash: v.squash,
-      clients: v.publications.map((p) => ({ address: p.address, readOnly: p.readOnly })),
-    }));
+    return [...this.state.volumes.values()]
+      .filter((v) => v.status === 'ready')
+      .map((v) => ({
+        exportId: v.exportId,
+        path: root.exportPath(v.id),
+        squash: v.squash,
+        clients: v.publications.map((p) => ({ address: p.address, readOnly: p.readOnly })),
+      }));
   }
 
   /** Rewrites ganesha's config from the state and reloads it. */

@@ -15,7 +15,10 @@ import { isSafeConfigPath } from './ganesha-config';
  * subvolume is one. Plain directories get the same layout so both kinds behave alike.
  */
 export class ExportRoot {
-  private constructor(readonly root: string, readonly kind: 'btrfs' | 'dir') {}
+  private constructor(
+    readonly root: string,
+    readonly kind: 'btrfs' | 'dir',
+  ) {}
 
   static async open(root: string): Promise<ExportRoot> {
     const clean = root.replace(/\/+$/, '') || '/';
@@ -30,10 +33,18 @@ export class ExportRoot {
     return r;
   }
 
-  get enforcesCapacity(): boolean { return this.kind === 'btrfs'; }
-  volumePath(id: string): string { return join(this.root, 'volumes', id); }
-  snapshotPath(id: string): string { return join(this.root, 'snapshots', id); }
-  exportPath(id: string): string { return join(this.root, 'exports', id); }
+  get enforcesCapacity(): boolean {
+    return this.kind === 'btrfs';
+  }
+  volumePath(id: string): string {
+    return join(this.root, 'volumes', id);
+  }
+  snapshotPath(id: string): string {
+    return join(this.root, 'snapshots', id);
+  }
+  exportPath(id: string): string {
+    return join(this.root, 'exports', id);
+  }
 
   totalBytes(): number {
     const s = statfsSync(this.root);

@@ -9,10 +9,15 @@ import { isIP } from 'node:net';
 
 export type Squash = 'No_Root_Squash' | 'Root_Squash' | 'All_Squash';
 export const SQUASH_VALUES: Readonly<Record<string, Squash>> = {
-  no_root_squash: 'No_Root_Squash', root_squash: 'Root_Squash', all_squash: 'All_Squash',
+  no_root_squash: 'No_Root_Squash',
+  root_squash: 'Root_Squash',
+  all_squash: 'All_Squash',
 };
 
-export interface ExportClient { address: string; readOnly: boolean }
+export interface ExportClient {
+  address: string;
+  readOnly: boolean;
+}
 
 export interface ExportSpec {
   /** ganesha's Export_Id: 1..65535, unique per export (0 is the pseudo-fs root). */

@@ -24,7 +24,10 @@ const EXPORT_FAILED = /Could not create export for \((.*?)\) to \((.*?)\)/g;
 export class Ganesha {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly options: GaneshaOptions, private readonly log: Logger) {}
+  constructor(
+    readonly options: GaneshaOptions,
+    private readonly log: Logger,
+  ) {}
 
   apply(config: string): Promise<ReloadResult> {
     const next = this.queue.then(() => this.applyNow(config));

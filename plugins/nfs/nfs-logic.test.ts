@@ -12,8 +12,16 @@ const isInvalid = (e: unknown) => e instanceof CsiError && GRPC_STATUS[e.code] =
 
 describe('nfs plugin (pure logic)', () => {
   it('renders one export per volume, closed by default, with RW and RO client blocks', () => {
-    const text = renderExport({ exportId: 7, path: '/srv/nfs/exports/nfsvol-0123456789abcdef', squash: 'No_Root_Squash',
-      clients: [{ address: '10.0.0.2', readOnly: false }, { address: '10.0.0.3', readOnly: true }, { address: '10.0.0.2', readOnly: true }] });
+    const text = renderExport({
+      exportId: 7,
+      path: '/srv/nfs/exports/nfsvol-0123456789abcdef',
+      squash: 'No_Root_Squash',
+      clients: [
+        { address: '10.0.0.2', readOnly: false },
+        { address: '10.0.0.3', readOnly: true },
+        { address: '10.0.0.2', readOnly: true },
+      ],
+    });
     assert.match(text, /Export_Id = 7;/);
     assert.match(text, /Access_Type = None;/);
     assert.match(text, /CLIENT \{ Clients = 10\.0\.0\.2; Access_Type = RW; \}/);
@@ -30,7 +38,14 @@ describe('nfs plugin (pure logic)', () => {
       assert.throws(() => renderExport({ exportId: 1, path: '/a', squash: 'No_Root_Squash', clients: [{ address, readOnly: false }] }), /refusing/, address);
     }
     assert.throws(() => renderExport({ exportId: 0, path: '/a', squash: 'No_Root_Squash', clients: [] }), /Export_Id/);
-    assert.throws(() => renderConfig(core, [{ exportId: 1, path: '/a', squash: 'No_Root_Squash', clients: [] }, { exportId: 1, path: '/b', squash: 'No_Root_Squash', clients: [] }]), /twice/);
+    assert.throws(
+      () =>
+        renderConfig(core, [
+          { exportId: 1, path: '/a', squash: 'No_Root_Squash', clients: [] },
+          { exportId: 1, path: '/b', squash: 'No_Root_Squash', clients: [] },
+        ]),
+      /twice/,
+    );
     assert.throws(() => renderConfig({ ...core, bindAddress: '0.0.0.0; x' }, []), /refusing/);
   });
 
@@ -47,14 +62,20 @@ describe('nfs plugin (pure logic)', () => {
   it('accepts only known parameters with known values', () => {
     assert.equal(parseParameters({}), 'No_Root_Squash');
     assert.equal(parseParameters({ squash: 'all_squash' }), 'All_Squash');
-    for (const p of [{ squash: 'All_Squash }' }, { squash: 'constructor' }, { other: 'x' }] as Record<string, string>[]) assert.throws(() => parseParameters(p), isInvalid);
+    for (const p of [{ squash: 'All_Squash }' }, { squash: 'constructor' }, { other: 'x' }] as Record<string, string>[])
+      assert.throws(() => parseParameters(p), isInvalid);
   });
 
   it('checks the volume context again before it reaches mount(8)', () => {
     assert.equal(mountSource({ server: '10.0.0.1', share: '/srv/x' }), '10.0.0.1:/srv/x');
     assert.equal(mountSource({ server: 'fd00::1', share: '/srv/x' }), '[fd00::1]:/srv/x');
     assert.equal(mountSource({ server: 'nfs.example.org', share: '/srv/x' }), 'nfs.example.org:/srv/x');
-    for (const ctx of [{ server: '-oexec', share: '/x' }, { server: 'a b', share: '/x' }, { server: '10.0.0.1', share: '/x/../y' }, { server: '10.0.0.1' }] as Record<string, string>[]) {
+    for (const ctx of [
+      { server: '-oexec', share: '/x' },
+      { server: 'a b', share: '/x' },
+      { server: '10.0.0.1', share: '/x/../y' },
+      { server: '10.0.0.1' },
+    ] as Record<string, string>[]) {
       assert.throws(() => mountSource(ctx), isInvalid);
     }
   });

@@ -55,8 +55,12 @@ export function wrapUnary<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, 
 }
 
 /** Builds the grpc-js implementation object for a service from the methods a plugin provides. */
-export function implement<Handlers>(serviceName: string, definition: grpc.ServiceDefinition,
-                                    methods: AsyncService<Handlers>, log: Logger): grpc.UntypedServiceImplementation {
+export function implement<Handlers>(
+  serviceName: string,
+  definition: grpc.ServiceDefinition,
+  methods: AsyncService<Handlers>,
+  log: Logger,
+): grpc.UntypedServiceImplementation {
   const impl: grpc.UntypedServiceImplementation = {};
   for (const name of Object.keys(definition)) {
     const method = (methods as Record<string, UnaryMethod<unknown, unknown> | undefined>)[name];

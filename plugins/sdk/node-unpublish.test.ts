@@ -5,7 +5,10 @@ import { CsiError } from './errors';
 import { OperationLocks } from './locks';
 import { NodeUnpublishBackend, nodeUnpublishVolume } from './node-unpublish';
 
-interface Pub { volumeId: string; targetPath: string }
+interface Pub {
+  volumeId: string;
+  targetPath: string;
+}
 
 /** A node with volume `vol-a` published at /t/a, and `vol-b` known but published nowhere. */
 function node() {
@@ -59,7 +62,14 @@ describe('plugin sdk: NodeUnpublishVolume (the same for local, nfs and iscsi)', 
   it('answers ABORTED while another operation holds the volume', async () => {
     const { backend } = node();
     let release!: () => void;
-    const busy = backend.locks.withLocks(['vol-a'], 'NodePublishVolume', () => new Promise<void>((r) => { release = r; }));
+    const busy = backend.locks.withLocks(
+      ['vol-a'],
+      'NodePublishVolume',
+      () =>
+        new Promise<void>((r) => {
+          release = r;
+        }),
+    );
     await assert.rejects(nodeUnpublishVolume({ volumeId: 'vol-a', targetPath: '/t/a' }, backend), code(status.ABORTED));
     release();
     await busy;

@@ -26,8 +26,10 @@ export interface NodeUnpublishBackend<P extends { readonly volumeId: string }> {
  * unpublish volumes that exist (again on cleanup, which must succeed), and its older releases expected
  * NOT_FOUND for a volume id that names nothing. Missing ids and relative paths are INVALID_ARGUMENT.
  */
-export async function nodeUnpublishVolume<P extends { readonly volumeId: string }>(req: NodeUnpublishVolumeRequest__Output,
-  backend: NodeUnpublishBackend<P>): Promise<NodeUnpublishVolumeResponse> {
+export async function nodeUnpublishVolume<P extends { readonly volumeId: string }>(
+  req: NodeUnpublishVolumeRequest__Output,
+  backend: NodeUnpublishBackend<P>,
+): Promise<NodeUnpublishVolumeResponse> {
   const id = requireString(req.volumeId, 'volume_id');
   const targetPath = requireAbsolutePath(req.targetPath, 'target_path');
   return backend.locks.withLocks([id], 'NodeUnpublishVolume', async () => {

@@ -9,9 +9,18 @@ describe('plugin sdk (pure logic)', () => {
   it('answers ABORTED to a second operation on a busy id and frees the id afterwards', async () => {
     const locks = new OperationLocks();
     let release!: () => void;
-    const first = locks.withLocks(['vol-1'], 'CreateVolume', () => new Promise<void>((r) => { release = r; }));
-    await assert.rejects(locks.withLocks(['vol-1'], 'DeleteVolume', async () => undefined),
-      (e: unknown) => e instanceof CsiError && GRPC_STATUS[e.code] === status.ABORTED && /CreateVolume/.test(e.message));
+    const first = locks.withLocks(
+      ['vol-1'],
+      'CreateVolume',
+      () =>
+        new Promise<void>((r) => {
+          release = r;
+        }),
+    );
+    await assert.rejects(
+      locks.withLocks(['vol-1'], 'DeleteVolume', async () => undefined),
+      (e: unknown) => e instanceof CsiError && GRPC_STATUS[e.code] === status.ABORTED && /CreateVolume/.test(e.message),
+    );
     release();
     await first;
     assert.equal(await locks.withLocks(['vol-1'], 'DeleteVolume', async () => 'done'), 'done');
@@ -19,7 +28,12 @@ describe('plugin sdk (pure logic)', () => {
 
   it('frees every lock when the operation throws', async () => {
     const locks = new OperationLocks();
-    await assert.rejects(locks.withLocks(['a', 'b'], 'op', async () => { throw new Error('boom'); }), /boom/);
+    await assert.rejects(
+      locks.withLocks(['a', 'b'], 'op', async () => {
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
     assert.equal(locks.isHeld('a') || locks.isHeld('b'), false);
   });
 
@@ -31,7 +45,10 @@ describe('plugin sdk (pure logic)', () => {
   it('refuses relative staging/target paths and .. components', () => {
     assert.equal(requireAbsolutePath('/var/lib/x', 'p'), '/var/lib/x');
     for (const bad of ['relative/x', '/a/../etc', '']) {
-      assert.throws(() => requireAbsolutePath(bad, 'target_path'), (e: unknown) => e instanceof CsiError && GRPC_STATUS[e.code] === status.INVALID_ARGUMENT);
+      assert.throws(
+        () => requireAbsolutePath(bad, 'target_path'),
+        (e: unknown) => e instanceof CsiError && GRPC_STATUS[e.code] === status.INVALID_ARGUMENT,
+      );
     }
   });
 });

@@ -40,7 +40,10 @@ export function socketPath(endpoint: string): string {
 function socketIsLive(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(path);
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }
@@ -82,8 +85,14 @@ export async function serveCsi(services: CsiPluginServices, options: ServeOption
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       await new Promise<void>((resolve) => {
-        const force = setTimeout(() => { server.forceShutdown(); resolve(); }, 5000);
-        server.tryShutdown(() => { clearTimeout(force); resolve(); });
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 5000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
       });
       if (existsSync(path)) unlinkSync(path);
       await options.onShutdown?.();
@@ -95,7 +104,13 @@ export async function serveCsi(services: CsiPluginServices, options: ServeOption
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => {
         log.info({ signal }, 'shutting down');
-        stop().then(() => process.exit(0), (err: unknown) => { log.error({ err }, 'shutdown failed'); process.exit(1); });
+        stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            log.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
       });
     }
   }

@@ -72,7 +72,11 @@ export function readySnapshot<S extends SnapshotRecordBase>(snapshots: Map<strin
  * Removes a snapshot: `deleting` is written first, so a crash while its data goes leaves a record the
  * next start finishes; the record goes once the data is gone.
  */
-export async function destroySnapshotRecord<S extends SnapshotRecordBase>(store: SnapshotStore<S>, s: S, removeData: () => Promise<void> | void): Promise<void> {
+export async function destroySnapshotRecord<S extends SnapshotRecordBase>(
+  store: SnapshotStore<S>,
+  s: S,
+  removeData: () => Promise<void> | void,
+): Promise<void> {
   s.status = 'deleting';
   store.save();
   await removeData();
@@ -95,13 +99,21 @@ export function snapshotRpcs<S extends SnapshotRecordBase, V extends { id: strin
       const store = backend.store();
       const existing = findByName(store.snapshots, name);
       if (existing && existing.status === 'ready') {
-        if (existing.sourceVolumeId !== sourceId) throw alreadyExists(`snapshot ${JSON.stringify(name)} exists for another volume (${existing.sourceVolumeId})`);
+        if (existing.sourceVolumeId !== sourceId)
+          throw alreadyExists(`snapshot ${JSON.stringify(name)} exists for another volume (${existing.sourceVolumeId})`);
         return { snapshot: toCsiSnapshot(existing) };
       }
       const v = backend.volume(sourceId);
       const plan = backend.plan(v);
       return backend.locks.withLocks([`snapname:${name}`, v.id], 'CreateSnapshot', async () => {
-        const record = plan.record({ id: backend.newId(), name, sourceVolumeId: v.id, sizeBytes: v.capacityBytes, status: 'creating', createdAtMs: Date.now() });
+        const record = plan.record({
+          id: backend.newId(),
+          name,
+          sourceVolumeId: v.id,
+          sizeBytes: v.capacityBytes,
+          status: 'creating',
+          createdAtMs: Date.now(),
+        });
         // Intent first: a crash after this line leaves a record that the next start rolls back.
         store.snapshots.set(record.id, record);
         store.save();

@@ -7,7 +7,9 @@ import { writeFileAtomic } from '../../lib/files/atomic-file';
  * the directory is owner-only, a document of another version is refused rather than misread, and every
  * write replaces the file atomically (a crash leaves the old or the new document, never half of one).
  */
-export interface VersionedDocument { version: 1 }
+export interface VersionedDocument {
+  version: 1;
+}
 
 /** The document at `file`, or undefined when there is none yet. Creates the directory (0700). */
 export function readStateFile<T extends VersionedDocument>(file: string): T | undefined {

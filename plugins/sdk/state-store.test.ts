@@ -10,24 +10,39 @@ import { OperationLocks } from './locks';
 import { SnapshotRecordBase, snapshotRpcs } from './snapshots';
 import { findByName, recordsOfVolume, StateStore } from './state-store';
 
-interface Vol { id: string; name: string; capacityBytes: number }
-interface Pub { volumeId: string; targetPath: string }
-interface Snap extends SnapshotRecordBase { pool: string }
+interface Vol {
+  id: string;
+  name: string;
+  capacityBytes: number;
+}
+interface Pub {
+  volumeId: string;
+  targetPath: string;
+}
+interface Snap extends SnapshotRecordBase {
+  pool: string;
+}
 
 class TestState extends StateStore {
   counter = this.loadedValue<number>('counter') ?? 1;
   readonly volumes = this.table<Vol>('volumes', (v) => v.id);
   readonly snapshots = this.table<Snap>('snapshots', (s) => s.id);
   readonly publications = this.table<Pub>('publications', (p) => p.targetPath);
-  constructor(file: string) { super(file); }
-  protected override values(): Record<string, unknown> { return { counter: this.counter }; }
+  constructor(file: string) {
+    super(file);
+  }
+  protected override values(): Record<string, unknown> {
+    return { counter: this.counter };
+  }
 }
 
 const code = (expected: status) => (e: unknown) => e instanceof CsiError && GRPC_STATUS[e.code] === expected;
 
 describe('plugin sdk: state store and snapshot RPCs', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'berth-sdk-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-sdk-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('saves tables and values as one versioned document and reads them back keyed', () => {
@@ -42,7 +57,10 @@ describe('plugin sdk: state store and snapshot RPCs', () => {
     const b = new TestState(file);
     assert.equal(b.counter, 7);
     assert.equal(findByName(b.volumes, 'one')?.id, 'v1');
-    assert.deepEqual(recordsOfVolume(b.publications, 'v1').map((p) => p.targetPath), ['/t/1', '/t/2']);
+    assert.deepEqual(
+      recordsOfVolume(b.publications, 'v1').map((p) => p.targetPath),
+      ['/t/1', '/t/2'],
+    );
     assert.equal(b.snapshots.size, 0);
   });
 
@@ -60,7 +78,10 @@ describe('plugin sdk: state store and snapshot RPCs', () => {
     const destroyed: string[] = [];
     let n = 0;
     const rpcs = snapshotRpcs<Snap, Vol>({
-      locks: new OperationLocks(), log: createLogger('test', 'silent'), store: () => state, idPattern: /^snap-\d+$/,
+      locks: new OperationLocks(),
+      log: createLogger('test', 'silent'),
+      store: () => state,
+      idPattern: /^snap-\d+$/,
       newId: () => `snap-${++n}`,
       volume: (id) => {
         const v = state.volumes.get(id);
@@ -74,7 +95,11 @@ describe('plugin sdk: state store and snapshot RPCs', () => {
           taken.push(`${v.id}->${s.id}`);
         },
       }),
-      destroy: async (s) => { destroyed.push(s.id); state.snapshots.delete(s.id); state.save(); },
+      destroy: async (s) => {
+        destroyed.push(s.id);
+        state.snapshots.delete(s.id);
+        state.save();
+      },
     });
     const first = await rpcs.CreateSnapshot({ name: 's', sourceVolumeId: 'vol-1', secrets: {}, parameters: {} });
     assert.equal(first.snapshot?.snapshotId, 'snap-1');
@@ -88,7 +113,12 @@ describe('plugin sdk: state store and snapshot RPCs', () => {
     failNext = true;
     await assert.rejects(rpcs.CreateSnapshot({ name: 'u', sourceVolumeId: 'vol-1', secrets: {}, parameters: {} }), /copy failed/);
     assert.deepEqual(destroyed, ['snap-2']);
-    assert.deepEqual((await rpcs.ListSnapshots({ maxEntries: 0, startingToken: '', sourceVolumeId: '', snapshotId: '', secrets: {} })).entries?.map((e) => e.snapshot?.snapshotId), ['snap-1']);
+    assert.deepEqual(
+      (await rpcs.ListSnapshots({ maxEntries: 0, startingToken: '', sourceVolumeId: '', snapshotId: '', secrets: {} })).entries?.map(
+        (e) => e.snapshot?.snapshotId,
+      ),
+      ['snap-1'],
+    );
     await assert.rejects(rpcs.GetSnapshot({ snapshotId: 'other-1', secrets: {} }), code(status.NOT_FOUND));
     assert.equal((await rpcs.GetSnapshot({ snapshotId: 'snap-1', secrets: {} })).snapshot?.snapshotId, 'snap-1');
     assert.deepEqual(await rpcs.DeleteSnapshot({ snapshotId: 'snap-9', secrets: {} }), {});

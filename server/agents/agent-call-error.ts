@@ -8,7 +8,12 @@ import { codeForGrpcStatus } from '../../lib/errors/grpc-status';
  * agent's own words (`reason`) for callers that phrase the failure their way.
  */
 export class AgentCallError extends BerthError {
-  constructor(readonly nodeId: string, readonly status: status, readonly reason: string, message: string) {
+  constructor(
+    readonly nodeId: string,
+    readonly status: status,
+    readonly reason: string,
+    message: string,
+  ) {
     super(codeForGrpcStatus(status), message, { context: { node: nodeId, grpcStatus: status } });
   }
 }

@@ -8,12 +8,18 @@ describe('server: agent control endpoint', () => {
   it('tells the handler when the agent cancels a long poll, so it stops waiting', async () => {
     let seen: AbortSignal | undefined;
     let onAbort!: () => void;
-    const aborted = new Promise<void>((resolve) => { onAbort = resolve; });
-    const server = await serveAgentControl('127.0.0.1:0', (_req, cancelled) => {
-      seen = cancelled;
-      cancelled.addEventListener('abort', onAbort);
-      return new Promise(() => undefined); // a long poll that nothing changes
-    }, pino({ level: 'silent' }));
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+    });
+    const server = await serveAgentControl(
+      '127.0.0.1:0',
+      (_req, cancelled) => {
+        seen = cancelled;
+        cancelled.addEventListener('abort', onAbort);
+        return new Promise(() => undefined); // a long poll that nothing changes
+      },
+      pino({ level: 'silent' }),
+    );
     const Ctl = loadAgentProto().berth.agent.v1.AgentControl;
     const client = new Ctl(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
     try {

@@ -26,14 +26,18 @@ export async function serveAgentControl(listen: string, handler: SyncHandler, lo
       // and each change of desired state is computed again for every one of them.
       const cancelled = new AbortController();
       call.on('cancelled', () => cancelled.abort());
-      handler(call.request, cancelled.signal).then((res) => callback(null, res), (err: unknown) => {
-        log.error({ err, node: call.request.nodeId }, 'agent sync failed');
-        callback({ code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) } as grpc.ServiceError);
-      });
+      handler(call.request, cancelled.signal).then(
+        (res) => callback(null, res),
+        (err: unknown) => {
+          log.error({ err, node: call.request.nodeId }, 'agent sync failed');
+          callback({ code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) } as grpc.ServiceError);
+        },
+      );
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
   return {
     port,
     stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),

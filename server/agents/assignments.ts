@@ -30,18 +30,30 @@ export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssig
     for (const tpl of spec.volumes) {
       const claim = store.claims.get(claimIdOf(app.name, tpl.name, task.instance));
       const volume = claim?.volumeId ? store.volumes.get(claim.volumeId) : undefined;
-      const attachment = claim && (volume?.state === 'ready' ? readyAttachment(ctx, task.state, tpl, claim, volume, nodeId) : agentCreation(ctx, task.state, tpl, claim, nodeId));
+      const attachment =
+        claim &&
+        (volume?.state === 'ready' ? readyAttachment(ctx, task.state, tpl, claim, volume, nodeId) : agentCreation(ctx, task.state, tpl, claim, nodeId));
       // Never hand out a task with a volume missing: it would write into its container instead.
-      if (!attachment) { ready = false; break; }
+      if (!attachment) {
+        ready = false;
+        break;
+      }
       volumes.push(attachment);
     }
     // A placed task goes out early only for the agent to create volumes: its report of them is what
     // moves it on (otherwise the server assigns it in a moment, and a report before that is not taken).
     if (task.state === 'placed' && !volumes.some((v) => v.createRequest)) ready = false;
     const base = {
-      taskId: task.id, app: app.name, instance: task.instance, generation: String(task.generation), runtime: spec.runtime,
-      image: spec.image ?? '', command: [...spec.command], env: { ...spec.env, BERTH_APP: app.name, BERTH_INSTANCE: String(task.instance) },
-      cpu: spec.resources.cpuMillis / 1000, memoryBytes: String(spec.resources.memoryBytes),
+      taskId: task.id,
+      app: app.name,
+      instance: task.instance,
+      generation: String(task.generation),
+      runtime: spec.runtime,
+      image: spec.image ?? '',
+      command: [...spec.command],
+      env: { ...spec.env, BERTH_APP: app.name, BERTH_INSTANCE: String(task.instance) },
+      cpu: spec.resources.cpuMillis / 1000,
+      memoryBytes: String(spec.resources.memoryBytes),
     };
     if (ready) {
       out.push({ ...base, volumes });
@@ -54,7 +66,14 @@ export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssig
 }
 
 /** The attachment of a ready volume, or undefined while the task must not have it yet. */
-function readyAttachment(ctx: ClusterContext, state: string, tpl: VolumeTemplate, claim: ClaimRecord, volume: VolumeRecord, nodeId: string): VolumeAttachment | undefined {
+function readyAttachment(
+  ctx: ClusterContext,
+  state: string,
+  tpl: VolumeTemplate,
+  claim: ClaimRecord,
+  volume: VolumeRecord,
+  nodeId: string,
+): VolumeAttachment | undefined {
   if (!volume.csiVolumeId) return undefined;
   // A volume restored from a backup is empty until the data mover has written and verified it:
   // the instance must not start on (and write into) a partial tree.
@@ -62,7 +81,12 @@ function readyAttachment(ctx: ClusterContext, state: string, tpl: VolumeTemplate
   // A placed task is still the server's to provision: with a volume of its ready, it goes out early only
   // when nothing is left for the server to do for it on the node (no ControllerPublishVolume pending).
   if (state === 'placed' && !attachableOn(ctx.store.nodes.get(nodeId), volume)) return undefined;
-  return { ...attachmentBase(ctx, tpl, claim, volume.plugin, nodeId), volumeId: volume.csiVolumeId, volumeContext: volume.volumeContext, publishContext: volume.published?.[nodeId] ?? {} };
+  return {
+    ...attachmentBase(ctx, tpl, claim, volume.plugin, nodeId),
+    volumeId: volume.csiVolumeId,
+    volumeContext: volume.volumeContext,
+    publishContext: volume.published?.[nodeId] ?? {},
+  };
 }
 
 /** The attachment of a volume the node's agent is to create (agent-created-volumes.ts), with its CreateVolume request. */
@@ -81,9 +105,16 @@ function readOnlyFor(tpl: VolumeTemplate, claim: ClaimRecord): boolean {
 function attachmentBase(ctx: ClusterContext, tpl: VolumeTemplate, claim: ClaimRecord, plugin: string, nodeId: string): VolumeAttachment {
   const sc = ctx.store.storageClasses.get(claim.storageClass)?.spec;
   return {
-    name: tpl.name, plugin, mountPath: tpl.mountPath, readOnly: readOnlyFor(tpl, claim), block: claim.volumeMode === 'block',
-    fsType: sc?.fsType ?? '', accessMode: csiAccessMode(claim.accessMode), stageSecrets: secretData(ctx.store, sc?.stageSecret),
-    publishSecrets: secretData(ctx.store, sc?.publishSecret), mountFlags: [...(sc?.mountOptions ?? [])],
+    name: tpl.name,
+    plugin,
+    mountPath: tpl.mountPath,
+    readOnly: readOnlyFor(tpl, claim),
+    block: claim.volumeMode === 'block',
+    fsType: sc?.fsType ?? '',
+    accessMode: csiAccessMode(claim.accessMode),
+    stageSecrets: secretData(ctx.store, sc?.stageSecret),
+    publishSecrets: secretData(ctx.store, sc?.publishSecret),
+    mountFlags: [...(sc?.mountOptions ?? [])],
   };
 }
 
@@ -94,7 +125,14 @@ function attachmentBase(ctx: ClusterContext, tpl: VolumeTemplate, claim: ClaimRe
  * the volume). Only for filesystem volumes (a block volume's device node exists once published) and
  * only for tasks on their way to their first start here.
  */
-function preparation(ctx: ClusterContext, state: string, app: string, instance: number, templates: readonly VolumeTemplate[], nodeId: string): VolumeAttachment[] | undefined {
+function preparation(
+  ctx: ClusterContext,
+  state: string,
+  app: string,
+  instance: number,
+  templates: readonly VolumeTemplate[],
+  nodeId: string,
+): VolumeAttachment[] | undefined {
   if (state !== 'placed' && state !== 'assigned') return undefined;
   // An agent that does not know prepare_only would start the task, without its volumes.
   if (!ctx.store.nodes.get(nodeId)?.features?.includes(PREPARES_TASKS)) return undefined;

@@ -23,7 +23,10 @@ export class NodeAnswers {
   /** How many answers were computed (not served from memory): the Sync cost that follows change. */
   built = 0;
 
-  constructor(private readonly store: ClusterStore, private readonly build: (nodeId: string) => TaskAssignment[]) {
+  constructor(
+    private readonly store: ClusterStore,
+    private readonly build: (nodeId: string) => TaskAssignment[],
+  ) {
     store.watch((changes) => this.invalidate(changes));
   }
 
@@ -76,7 +79,9 @@ export class NodeAnswers {
 /** The nodes whose desired state may differ after `changes` ('all' for cluster-wide records). */
 export function nodesTouchedBy(store: ClusterStore, changes: readonly StoreChange[]): Set<string> | 'all' {
   const nodes = new Set<string>();
-  const add = (id: string | undefined) => { if (id) nodes.add(id); };
+  const add = (id: string | undefined) => {
+    if (id) nodes.add(id);
+  };
   const taskNode = (app: string, instance: number) => add(store.tasks.get(taskIdOf(app, instance))?.nodeId);
   for (const change of changes) {
     switch (change.kind) {

@@ -12,7 +12,12 @@ import type { NodeLink } from './node-link';
 
 const TOKEN = 'link-test-token';
 const backupResult: DataMoverResult = {
-  backup: { entry: { name: 'data', kind: 'files', tree: 'ab12', size: 2, bytesRead: 2, bytesNew: 2, chunksNew: 1, chunksReused: 0, files: 1 }, changeMarker: '7', path: 'fast', changeDetection: 'full' },
+  backup: {
+    entry: { name: 'data', kind: 'files', tree: 'ab12', size: 2, bytesRead: 2, bytesNew: 2, chunksNew: 1, chunksReused: 0, files: 1 },
+    changeMarker: '7',
+    path: 'fast',
+    changeDetection: 'full',
+  },
 };
 
 /**
@@ -20,12 +25,18 @@ const backupResult: DataMoverResult = {
  * BackupVolume either goes silent (a node that lost power), keeps talking through a long step, or
  * answers a result that does not parse; its other calls check the token and answer or fail.
  */
-describe('server: the link to a node\'s agent', () => {
+describe("server: the link to a node's agent", () => {
   let server: grpc.Server;
   let port: number;
   let links: NodeLinks;
   let link: NodeLink;
-  const progress = (done = false, result: DataMoverResult | null = null): DataMoverProgress => ({ bytesDone: '1', bytesTotal: '2', filesDone: '0', done, result: done ? result : null });
+  const progress = (done = false, result: DataMoverResult | null = null): DataMoverProgress => ({
+    bytesDone: '1',
+    bytesTotal: '2',
+    filesDone: '0',
+    done,
+    result: done ? result : null,
+  });
 
   before(async () => {
     server = new grpc.Server();
@@ -40,7 +51,11 @@ describe('server: the link to a node\'s agent', () => {
         }
         // Talks every 100 ms through a 2.5 s step (over twice the caller's 1 s silence limit), then answers.
         const timer = setInterval(() => call.write(progress()), 100);
-        setTimeout(() => { clearInterval(timer); call.write(progress(true, backupResult)); call.end(); }, 2_500);
+        setTimeout(() => {
+          clearInterval(timer);
+          call.write(progress(true, backupResult));
+          call.end();
+        }, 2_500);
       },
       RestoreVolume: (call) => {
         call.emit('error', { code: grpc.status.DATA_LOSS, details: 'pack 1f is damaged' });
@@ -57,7 +72,9 @@ describe('server: the link to a node\'s agent', () => {
       CsiCall: (call, callback) => callback({ code: grpc.status.NOT_FOUND, details: `volume of ${call.request.plugin} not found` }),
     };
     server.addService(loadAgentProto().berth.agent.v1.AgentNode.service, handlers);
-    port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
     links = new NodeLinks(TOKEN);
     link = links.get({ id: 'n1', address: `127.0.0.1:${port}` });
   });
@@ -69,8 +86,11 @@ describe('server: the link to a node\'s agent', () => {
 
   it('gives up on a call its agent stopped answering, as UNAVAILABLE naming the node', async () => {
     const started = Date.now();
-    await assert.rejects(link.backupVolume({ operationId: 'silent' }, () => undefined, undefined, 300),
-      (e: unknown) => e instanceof AgentCallError && e.status === grpc.status.UNAVAILABLE && e.code === 'unavailable' && /node n1: no word from its agent/.test(e.message));
+    await assert.rejects(
+      link.backupVolume({ operationId: 'silent' }, () => undefined, undefined, 300),
+      (e: unknown) =>
+        e instanceof AgentCallError && e.status === grpc.status.UNAVAILABLE && e.code === 'unavailable' && /node n1: no word from its agent/.test(e.message),
+    );
     assert.ok(Date.now() - started < 5_000);
   });
 
@@ -79,16 +99,27 @@ describe('server: the link to a node\'s agent', () => {
     const result = await link.backupVolume({ operationId: 'talking' }, (p) => seen.push(p.bytesDone), undefined, 1_000);
     assert.deepEqual(result, {
       entry: { name: 'data', kind: 'files', tree: 'ab12', size: 2, stats: { bytesRead: 2, bytesNew: 2, chunksNew: 1, chunksReused: 0, files: 1 } },
-      changeMarker: '7', path: 'fast', changeDetection: 'full',
+      changeMarker: '7',
+      path: 'fast',
+      changeDetection: 'full',
     });
     assert.ok(seen.length >= 3 && seen.every((b) => b === 1));
   });
 
-  it('refuses a result it cannot read, and passes the agent\'s status on with its code', async () => {
-    await assert.rejects(link.backupVolume({ operationId: 'garbled' }, () => undefined),
-      (e: unknown) => e instanceof AgentCallError && e.code === 'internal' && /BackupVolume on node n1 answered an unreadable result: path "sideways"/.test(e.message));
-    await assert.rejects(link.restoreVolume({ operationId: 'r1' }, () => undefined),
-      (e: unknown) => e instanceof AgentCallError && e.status === grpc.status.DATA_LOSS && e.code === 'repository_corrupt' && e.message === 'RestoreVolume on node n1: pack 1f is damaged');
+  it("refuses a result it cannot read, and passes the agent's status on with its code", async () => {
+    await assert.rejects(
+      link.backupVolume({ operationId: 'garbled' }, () => undefined),
+      (e: unknown) =>
+        e instanceof AgentCallError && e.code === 'internal' && /BackupVolume on node n1 answered an unreadable result: path "sideways"/.test(e.message),
+    );
+    await assert.rejects(
+      link.restoreVolume({ operationId: 'r1' }, () => undefined),
+      (e: unknown) =>
+        e instanceof AgentCallError &&
+        e.status === grpc.status.DATA_LOSS &&
+        e.code === 'repository_corrupt' &&
+        e.message === 'RestoreVolume on node n1: pack 1f is damaged',
+    );
   });
 
   it('sends the token, and answers failures as errors of the catalogue', async () => {
@@ -96,18 +127,26 @@ describe('server: the link to a node\'s agent', () => {
     await assert.rejects(link.logs('gone-0'), (e: unknown) => e instanceof AgentCallError && e.code === 'not_found' && e.reason === 'no such task');
     const other = new NodeLinks('wrong');
     try {
-      await assert.rejects(other.get({ id: 'n1', address: `127.0.0.1:${port}` }).logs('web-0'), (e: unknown) => e instanceof AgentCallError && e.code === 'unauthenticated');
+      await assert.rejects(
+        other.get({ id: 'n1', address: `127.0.0.1:${port}` }).logs('web-0'),
+        (e: unknown) => e instanceof AgentCallError && e.code === 'unauthenticated',
+      );
     } finally {
       other.close();
     }
     assert.deepEqual(await link.exec('web-0', ['echo', 'hi'], 1000), { exitCode: 3, output: 'echo hi' });
-    await assert.rejects(link.exec('stopped-0', ['true'], 1000), (e: unknown) => e instanceof AgentCallError && e.code === 'failed_precondition'
-      && e.message === 'cannot run ["true"] in stopped-0 on node n1: task is not running');
+    await assert.rejects(
+      link.exec('stopped-0', ['true'], 1000),
+      (e: unknown) =>
+        e instanceof AgentCallError && e.code === 'failed_precondition' && e.message === 'cannot run ["true"] in stopped-0 on node n1: task is not running',
+    );
   });
 
-  it('forwards CSI calls failing as the CSI client\'s own errors', async () => {
-    await assert.rejects(link.csiClient('berth.local').controller('DeleteVolume', { volumeId: 'v1', secrets: {} }),
-      (e: unknown) => e instanceof CsiCallError && e.code === grpc.status.NOT_FOUND && e.endpoint === 'berth.local on node n1');
+  it("forwards CSI calls failing as the CSI client's own errors", async () => {
+    await assert.rejects(
+      link.csiClient('berth.local').controller('DeleteVolume', { volumeId: 'v1', secrets: {} }),
+      (e: unknown) => e instanceof CsiCallError && e.code === grpc.status.NOT_FOUND && e.endpoint === 'berth.local on node n1',
+    );
   });
 
   it('keeps one link per node, replaced when its address changes; none without an address', () => {
@@ -116,7 +155,10 @@ describe('server: the link to a node\'s agent', () => {
     const moved = links.get({ id: 'n1', address: `localhost:${port}` });
     assert.notEqual(moved, link);
     assert.equal(moved.address, `localhost:${port}`);
-    assert.throws(() => links.get({ id: 'n2', address: '' }), (e: unknown) => e instanceof AgentCallError && e.code === 'unavailable' && e.message === 'node n2 has no agent address');
+    assert.throws(
+      () => links.get({ id: 'n2', address: '' }),
+      (e: unknown) => e instanceof AgentCallError && e.code === 'unavailable' && e.message === 'node n2 has no agent address',
+    );
     link = links.get({ id: 'n1', address: `127.0.0.1:${port}` });
   });
 });

@@ -15,8 +15,15 @@ import { CsiCallError } from '../../volumes/csi-client/errors';
 import { AgentCallError } from './agent-call-error';
 import { CSI_SLACK_MS, CSI_TIMEOUT_MS, EXEC_SLACK_MS, LOGS_DEADLINE_MS, MOVER_SILENCE_MS, RECONNECT_BACKOFF_MAX_MS } from './deadlines';
 
-export interface ExecResult { exitCode: number; output: string }
-export interface MoverProgress { bytesDone: number; bytesTotal: number; filesDone: number }
+export interface ExecResult {
+  exitCode: number;
+  output: string;
+}
+export interface MoverProgress {
+  bytesDone: number;
+  bytesTotal: number;
+  filesDone: number;
+}
 
 type Callback<T> = (err: grpc.ServiceError | null, res?: T) => void;
 
@@ -31,7 +38,11 @@ export class NodeLink {
   private readonly client: AgentNodeClient;
   private readonly csiClients = new Map<string, CsiClient>();
 
-  constructor(readonly nodeId: string, readonly address: string, private readonly token: string | undefined) {
+  constructor(
+    readonly nodeId: string,
+    readonly address: string,
+    private readonly token: string | undefined,
+  ) {
     const Ctl = loadAgentProto().berth.agent.v1.AgentNode;
     this.client = new Ctl(address, grpc.credentials.createInsecure(), { 'grpc.max_reconnect_backoff_ms': RECONNECT_BACKOFF_MAX_MS });
   }
@@ -43,8 +54,9 @@ export class NodeLink {
 
   /** A task's output as the agent's runtime keeps it (`tail` 0: everything). */
   async logs(taskId: string, tail = 0): Promise<string> {
-    const res = await this.unary<LogsResponse__Output>(`cannot read logs of ${taskId} from node ${this.nodeId}`, LOGS_DEADLINE_MS,
-      (md, options, done) => this.client.Logs({ taskId, tail }, md, options, done));
+    const res = await this.unary<LogsResponse__Output>(`cannot read logs of ${taskId} from node ${this.nodeId}`, LOGS_DEADLINE_MS, (md, options, done) =>
+      this.client.Logs({ taskId, tail }, md, options, done),
+    );
     return res.logs;
   }
 
@@ -53,19 +65,46 @@ export class NodeLink {
    * not running there; a command that ran and failed resolves with its exit code and output.
    */
   async exec(taskId: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
-    const res = await this.unary<ExecResponse__Output>(`cannot run ${JSON.stringify(command)} in ${taskId} on node ${this.nodeId}`, timeoutMs + EXEC_SLACK_MS,
-      (md, options, done) => this.client.Exec({ taskId, command: [...command], timeoutMs }, md, options, done));
+    const res = await this.unary<ExecResponse__Output>(
+      `cannot run ${JSON.stringify(command)} in ${taskId} on node ${this.nodeId}`,
+      timeoutMs + EXEC_SLACK_MS,
+      (md, options, done) => this.client.Exec({ taskId, command: [...command], timeoutMs }, md, options, done),
+    );
     return { exitCode: res.exitCode, output: res.output };
   }
 
   /** Moves one snapshot into the repository on this node. `signal` cancels the call (the agent then aborts and cleans up). */
-  backupVolume(request: BackupVolumeRequest, onProgress: (p: MoverProgress) => void, signal?: AbortSignal, silenceMs = MOVER_SILENCE_MS): Promise<BackupVolumeResult> {
-    return this.mover('BackupVolume', (md) => this.client.BackupVolume(request, md), (r) => decodeBackupResult(r.backup), onProgress, signal, silenceMs);
+  backupVolume(
+    request: BackupVolumeRequest,
+    onProgress: (p: MoverProgress) => void,
+    signal?: AbortSignal,
+    silenceMs = MOVER_SILENCE_MS,
+  ): Promise<BackupVolumeResult> {
+    return this.mover(
+      'BackupVolume',
+      (md) => this.client.BackupVolume(request, md),
+      (r) => decodeBackupResult(r.backup),
+      onProgress,
+      signal,
+      silenceMs,
+    );
   }
 
   /** Writes one backed-up volume into a volume provisioned on this node. */
-  restoreVolume(request: RestoreVolumeRequest, onProgress: (p: MoverProgress) => void, signal?: AbortSignal, silenceMs = MOVER_SILENCE_MS): Promise<RestoreVolumeResult> {
-    return this.mover('RestoreVolume', (md) => this.client.RestoreVolume(request, md), (r) => decodeRestoreResult(r.restore), onProgress, signal, silenceMs);
+  restoreVolume(
+    request: RestoreVolumeRequest,
+    onProgress: (p: MoverProgress) => void,
+    signal?: AbortSignal,
+    silenceMs = MOVER_SILENCE_MS,
+  ): Promise<RestoreVolumeResult> {
+    return this.mover(
+      'RestoreVolume',
+      (md) => this.client.RestoreVolume(request, md),
+      (r) => decodeRestoreResult(r.restore),
+      onProgress,
+      signal,
+      silenceMs,
+    );
   }
 
   /**
@@ -75,14 +114,19 @@ export class NodeLink {
    * socket only this node can open. Same protocol, same bytes as a direct call; only the hop differs.
    */
   csiTransport(plugin: string, label = this.csiLabel(plugin)): CsiTransport {
-    return (methodPath, request, timeoutMs) => new Promise((resolve, reject) => {
-      const method = methodPath.slice(methodPath.lastIndexOf('/') + 1);
-      this.client.CsiCall({ plugin, methodPath, request, timeoutMs }, tokenMetadata(this.token), { deadline: Date.now() + timeoutMs + CSI_SLACK_MS },
-        (err, res) => {
-          if (err) reject(new CsiCallError(label, method, err.code, err.details || err.message));
-          else resolve(res!.response);
-        });
-    });
+    return (methodPath, request, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        const method = methodPath.slice(methodPath.lastIndexOf('/') + 1);
+        this.client.CsiCall(
+          { plugin, methodPath, request, timeoutMs },
+          tokenMetadata(this.token),
+          { deadline: Date.now() + timeoutMs + CSI_SLACK_MS },
+          (err, res) => {
+            if (err) reject(new CsiCallError(label, method, err.code, err.details || err.message));
+            else resolve(res!.response);
+          },
+        );
+      });
   }
 
   /** The CSI client of a plugin on this node, through the agent; one per plugin for the life of this link. */
@@ -113,8 +157,9 @@ export class NodeLink {
 
   /** One unary call with the token and a deadline `deadlineMs` from now; failures phrased as `what: <the agent's reason>`. */
   private unary<T>(what: string, deadlineMs: number, call: (md: grpc.Metadata, options: grpc.CallOptions, done: Callback<T>) => void): Promise<T> {
-    return new Promise((resolve, reject) => call(tokenMetadata(this.token), { deadline: Date.now() + deadlineMs },
-      (err, res) => (err ? reject(this.failure(what, err)) : resolve(res!))));
+    return new Promise((resolve, reject) =>
+      call(tokenMetadata(this.token), { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(this.failure(what, err)) : resolve(res!))),
+    );
   }
 
   /**
@@ -122,8 +167,14 @@ export class NodeLink {
    * silent for `silenceMs` fails UNAVAILABLE: its node lost power or its network, and waiting would hold
    * the backup — and the repository lock that blocks prune — forever.
    */
-  private mover<T>(method: 'BackupVolume' | 'RestoreVolume', start: (md: grpc.Metadata) => grpc.ClientReadableStream<DataMoverProgress__Output>,
-    decode: (r: DataMoverResult__Output) => T, onProgress: (p: MoverProgress) => void, signal: AbortSignal | undefined, silenceMs: number): Promise<T> {
+  private mover<T>(
+    method: 'BackupVolume' | 'RestoreVolume',
+    start: (md: grpc.Metadata) => grpc.ClientReadableStream<DataMoverProgress__Output>,
+    decode: (r: DataMoverResult__Output) => T,
+    onProgress: (p: MoverProgress) => void,
+    signal: AbortSignal | undefined,
+    silenceMs: number,
+  ): Promise<T> {
     const what = `${method} on node ${this.nodeId}`;
     return new Promise<T>((resolve, reject) => {
       let result: T | undefined;
@@ -134,7 +185,10 @@ export class NodeLink {
       let watchdog: NodeJS.Timeout | undefined;
       const watch = () => {
         if (watchdog) clearTimeout(watchdog);
-        watchdog = setTimeout(() => { silent = true; call.cancel(); }, silenceMs);
+        watchdog = setTimeout(() => {
+          silent = true;
+          call.cancel();
+        }, silenceMs);
       };
       const settle = () => {
         clearTimeout(watchdog);

@@ -16,13 +16,31 @@ describe('server: node liveness', () => {
 
   it('writes a node again only when something besides its heartbeat and pool figures changed', () => {
     const node = (free: string, at: number, healthy = true): NodeRecord => ({
-      id: 'n1', address: '127.0.0.1:1', labels: {}, cpuCores: 2, memoryBytes: 1, runtime: 'process', lastSyncMs: at, reportedAtMs: at, state: 'ready',
-      plugins: [{ name: 'berth.local', healthy, pools: [{ name: 'fast', availableBytes: free, parameters: {}, reportedAtMs: String(at) }] } as unknown as NodeRecord['plugins'][number]],
+      id: 'n1',
+      address: '127.0.0.1:1',
+      labels: {},
+      cpuCores: 2,
+      memoryBytes: 1,
+      runtime: 'process',
+      lastSyncMs: at,
+      reportedAtMs: at,
+      state: 'ready',
+      plugins: [
+        {
+          name: 'berth.local',
+          healthy,
+          pools: [{ name: 'fast', availableBytes: free, parameters: {}, reportedAtMs: String(at) }],
+        } as unknown as NodeRecord['plugins'][number],
+      ],
     });
     const stored = Object.freeze(JSON.parse(JSON.stringify(node('100', 1))) as NodeRecord);
     assert.equal(materialOf(node('90', 2)), materialOf(stored));
     assert.notEqual(materialOf(node('90', 2, false)), materialOf(stored));
-    assert.equal(materialOf({ ...node('90', 2), features: undefined }), materialOf(stored), 'an undefined field is no change (the stored record has been through JSON)');
+    assert.equal(
+      materialOf({ ...node('90', 2), features: undefined }),
+      materialOf(stored),
+      'an undefined field is no change (the stored record has been through JSON)',
+    );
   });
 
   it('gives the ledger the capacity of a node again only when it changed', () => {

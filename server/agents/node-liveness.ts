@@ -71,7 +71,10 @@ export function materialOf(node: NodeRecord): string {
   if (cached !== undefined) return cached;
   const { lastSyncMs: _sync, reportedAtMs: _reported, plugins, ...rest } = node;
   // JSON, not a deep comparison: a stored record has been through JSON (no undefined fields), a fresh one has not.
-  const material = JSON.stringify({ ...rest, plugins: plugins.map((p) => ({ ...p, pools: p.pools.map(({ availableBytes: _free, reportedAtMs: _at, ...pool }) => pool) })) });
+  const material = JSON.stringify({
+    ...rest,
+    plugins: plugins.map((p) => ({ ...p, pools: p.pools.map(({ availableBytes: _free, reportedAtMs: _at, ...pool }) => pool) })),
+  });
   if (Object.isFrozen(node)) stored.set(node, material);
   return material;
 }

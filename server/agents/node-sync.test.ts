@@ -3,7 +3,9 @@ import type { SyncRequest__Output } from '../../proto/berth/generated/berth/agen
 import { onServerClock } from './node-sync';
 
 type Plugins = SyncRequest__Output['plugins'];
-const plugins = (reportedAtMs: number): Plugins => [{ pools: [{ name: 'fast', availableBytes: '100', parameters: {}, reportedAtMs: String(reportedAtMs) }] } as unknown as Plugins[number]];
+const plugins = (reportedAtMs: number): Plugins => [
+  { pools: [{ name: 'fast', availableBytes: '100', parameters: {}, reportedAtMs: String(reportedAtMs) }] } as unknown as Plugins[number],
+];
 
 describe('server: agent timestamps on the server clock', () => {
   it('shifts pool measurement times by how far the agent clock is from the server clock', () => {

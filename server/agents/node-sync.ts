@@ -27,7 +27,8 @@ export function nodeCapacity(ctx: ClusterContext, stored: NodeRecord): NodeCapac
     if (Number(plugin.maxVolumes) > 0) attachSlots.set(plugin.name, Number(plugin.maxVolumes));
     for (const pool of plugin.pools) {
       const reportedAt = Number(pool.reportedAtMs);
-      const ours = volumes.filter((v) => v.plugin === plugin.name && v.pool === pool.name && v.readyAt && Date.parse(v.readyAt) <= reportedAt)
+      const ours = volumes
+        .filter((v) => v.plugin === plugin.name && v.pool === pool.name && v.readyAt && Date.parse(v.readyAt) <= reportedAt)
         .reduce((sum, v) => sum + v.capacityBytes, 0);
       poolBytes.set(poolKey(plugin.name, pool.name), Number(pool.availableBytes) + ours);
     }
@@ -63,9 +64,17 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
   ctx.syncStats.handled++;
   const previous = store.nodes.get(req.nodeId);
   const node: NodeRecord = {
-    id: req.nodeId, address: req.address, labels: { ...req.labels, [RUNTIME_LABEL]: req.runtime }, cpuCores: req.cpuCores, memoryBytes: Number(req.memoryBytes),
-    runtime: req.runtime, plugins: onServerClock(req.plugins, req.sentAtMs), lastSyncMs: Date.now(),
-    reportedAtMs: Date.now(), state: 'ready', features: [...req.features],
+    id: req.nodeId,
+    address: req.address,
+    labels: { ...req.labels, [RUNTIME_LABEL]: req.runtime },
+    cpuCores: req.cpuCores,
+    memoryBytes: Number(req.memoryBytes),
+    runtime: req.runtime,
+    plugins: onServerClock(req.plugins, req.sentAtMs),
+    lastSyncMs: Date.now(),
+    reportedAtMs: Date.now(),
+    state: 'ready',
+    features: [...req.features],
   };
   await recordAgentCreatedVolumes(ctx, node, req.tasks, agentClockOffsetMs(req.sentAtMs));
   // Cut short by the agent while recording: a newer Sync with fresher reports is on its way, and applying
@@ -109,8 +118,11 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
 }
 
 /** What an agent's report changes about one of its node's tasks: the next record and the events saying so; undefined when nothing. */
-function taskUpdate(task: TaskRecord, r: SyncRequest__Output['tasks'][number] | undefined, nodeId: string):
-  { task: TaskRecord; next: TaskRecord; events: [reason: string, message: string][] } | undefined {
+function taskUpdate(
+  task: TaskRecord,
+  r: SyncRequest__Output['tasks'][number] | undefined,
+  nodeId: string,
+): { task: TaskRecord; next: TaskRecord; events: [reason: string, message: string][] } | undefined {
   const now = new Date().toISOString();
   if (task.state === 'stopping') {
     // The agent retires tasks that are no longer assigned; once it stops reporting one, it is gone.
@@ -122,7 +134,8 @@ function taskUpdate(task: TaskRecord, r: SyncRequest__Output['tasks'][number] | 
   if (task.state === 'placed') {
     // Handed out early (its volumes are the agent's to create): what went wrong is shown, the state stays.
     return r.state === 'failed' && r.message && r.message !== task.message
-      ? { task, next: { ...task, message: r.message, updatedAt: now }, events: [['Failed', r.message]] } : undefined;
+      ? { task, next: { ...task, message: r.message, updatedAt: now }, events: [['Failed', r.message]] }
+      : undefined;
   }
   // A `preparing` report (a task the agent is about to start) knows no restart count: keep the record's.
   const next: TaskRecord = { ...task, updatedAt: now, restarts: r.state === 'preparing' ? task.restarts : r.restarts };

@@ -37,7 +37,11 @@ describe('server: blocking queries on the API lists', function () {
     const next = await tasks(`?index=${first.index}&waitMs=10000`);
     assert.ok(next.ms >= 250 && next.ms < 5_000, `answered after ${next.ms} ms`);
     assert.ok(next.index > first.index);
-    assert.deepEqual(next.items.map((t) => t.id), ['db-0'], 'the answer shows the change');
+    assert.deepEqual(
+      next.items.map((t) => t.id),
+      ['db-0'],
+      'the answer shows the change',
+    );
   });
 
   it('answers after waitMs when nothing changed, and at once for an index from before a restart', async () => {

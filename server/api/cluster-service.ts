@@ -46,7 +46,11 @@ export interface AppPolicyHooks {
 
 /** The API's operations on the cluster's desired state; controllers do the rest asynchronously. */
 export class ClusterService {
-  constructor(private readonly ctx: ClusterContext, private readonly kick: () => void, private readonly policies?: AppPolicyHooks) {}
+  constructor(
+    private readonly ctx: ClusterContext,
+    private readonly kick: () => void,
+    private readonly policies?: AppPolicyHooks,
+  ) {}
 
   async apply(text: string, dryRun: boolean): Promise<Applied[]> {
     const { store } = this.ctx;
@@ -54,12 +58,14 @@ export class ClusterService {
     const issues = [...parsed.issues];
     if (issues.length === 0) {
       const pluginsOnNodes = new Set(store.nodes.list().flatMap((n) => n.plugins.map((p) => p.name)));
-      issues.push(...checkReferences(parsed.manifests, {
-        hasStorageClass: (n) => store.storageClasses.get(n) !== undefined,
-        hasPlugin: (n) => store.plugins.get(n) !== undefined || pluginsOnNodes.has(n),
-        hasSecret: (n) => store.secrets.get(n) !== undefined,
-        storageClassNames: () => store.storageClasses.list().map((s) => s.name),
-      }));
+      issues.push(
+        ...checkReferences(parsed.manifests, {
+          hasStorageClass: (n) => store.storageClasses.get(n) !== undefined,
+          hasPlugin: (n) => store.plugins.get(n) !== undefined || pluginsOnNodes.has(n),
+          hasSecret: (n) => store.secrets.get(n) !== undefined,
+          storageClassNames: () => store.storageClasses.list().map((s) => s.name),
+        }),
+      );
       for (const { manifest, documentIndex } of parsed.manifests) {
         const problem = manifest.kind === 'App' ? this.policies?.problem(manifest.name, manifest.spec) : undefined;
         if (problem) issues.push({ documentIndex, object: `App/${manifest.name}`, path: 'spec.backup', message: problem });
@@ -74,8 +80,16 @@ export class ClusterService {
         // Claims were placed and provisioned by this class's plugin and pool: moving them is not an edit.
         const old = store.storageClasses.get(manifest.name)?.spec;
         const used = store.claims.where('storageClass', manifest.name);
-        if (old && used.length > 0 && (old.plugin !== manifest.spec.plugin || !isDeepStrictEqual({ ...old.parameters }, { ...manifest.spec.parameters }) || old.fsType !== manifest.spec.fsType)) {
-          throw conflict(`StorageClass/${manifest.name}: plugin, parameters and fsType cannot change while ${used.length} claim(s) use it (e.g. ${used[0].id})`);
+        if (
+          old &&
+          used.length > 0 &&
+          (old.plugin !== manifest.spec.plugin ||
+            !isDeepStrictEqual({ ...old.parameters }, { ...manifest.spec.parameters }) ||
+            old.fsType !== manifest.spec.fsType)
+        ) {
+          throw conflict(
+            `StorageClass/${manifest.name}: plugin, parameters and fsType cannot change while ${used.length} claim(s) use it (e.g. ${used[0].id})`,
+          );
         }
       }
       if (manifest.kind !== 'App') continue;
@@ -86,7 +100,9 @@ export class ClusterService {
     }
     if (dryRun) return parsed.manifests.map(({ manifest }) => ({ kind: manifest.kind, name: manifest.name, action: this.actionFor(manifest) }));
     const applied = store.transaction(() => parsed.manifests.map(({ manifest }) => this.write(manifest)));
-    for (const a of applied) if (a.action !== 'unchanged') this.ctx.event(`${a.kind.toLowerCase()}/${a.name}`, a.action === 'created' ? 'Created' : 'Updated', `${a.kind} ${a.name} ${a.action}`);
+    for (const a of applied)
+      if (a.action !== 'unchanged')
+        this.ctx.event(`${a.kind.toLowerCase()}/${a.name}`, a.action === 'created' ? 'Created' : 'Updated', `${a.kind} ${a.name} ${a.action}`);
     this.policiesChanged();
     this.kick();
     return applied;
@@ -102,8 +118,14 @@ export class ClusterService {
 
   private actionFor(m: Manifest): Applied['action'] {
     const { store } = this.ctx;
-    const old = m.kind === 'App' ? store.apps.get(m.name)?.spec : m.kind === 'StorageClass' ? store.storageClasses.get(m.name)?.spec
-      : m.kind === 'Plugin' ? store.plugins.get(m.name)?.spec : store.secrets.get(m.name)?.data;
+    const old =
+      m.kind === 'App'
+        ? store.apps.get(m.name)?.spec
+        : m.kind === 'StorageClass'
+          ? store.storageClasses.get(m.name)?.spec
+          : m.kind === 'Plugin'
+            ? store.plugins.get(m.name)?.spec
+            : store.secrets.get(m.name)?.data;
     const next = m.kind === 'Secret' ? m.data.reveal() : m.spec;
     if (old === undefined) return 'created';
     return isDeepStrictEqual(JSON.parse(JSON.stringify(old)), JSON.parse(JSON.stringify(next))) ? 'unchanged' : 'updated';
@@ -115,7 +137,13 @@ export class ClusterService {
     if (action !== 'unchanged') {
       if (m.kind === 'App') {
         const old = store.apps.get(m.name);
-        store.apps.put(m.name, { name: m.name, spec: m.spec, generation: (old?.generation ?? 0) + 1, deleting: false, createdAt: old?.createdAt ?? new Date().toISOString() });
+        store.apps.put(m.name, {
+          name: m.name,
+          spec: m.spec,
+          generation: (old?.generation ?? 0) + 1,
+          deleting: false,
+          createdAt: old?.createdAt ?? new Date().toISOString(),
+        });
       } else if (m.kind === 'StorageClass') store.storageClasses.put(m.name, { name: m.name, spec: m.spec });
       else if (m.kind === 'Plugin') store.plugins.put(m.name, { name: m.name, spec: m.spec });
       else store.secrets.put(m.name, { name: m.name, data: m.data.reveal() });
@@ -143,12 +171,26 @@ export class ClusterService {
     const lists: { [L in ListKind]: () => ListItems[L][] | Promise<ListItems[L][]> } = {
       apps: () => store.apps.list().map((a) => this.appSummary(a)),
       tasks: () => store.tasks.list(),
-      nodes: () => store.nodes.list().map((stored) => this.ctx.liveness.live(stored)).map((n) => ({ ...n, pools: n.plugins.flatMap((p) => p.pools.map((pool) => ({ plugin: p.name, pool: pool.name, availableBytes: Number(pool.availableBytes) }))) })),
+      nodes: () =>
+        store.nodes
+          .list()
+          .map((stored) => this.ctx.liveness.live(stored))
+          .map((n) => ({
+            ...n,
+            pools: n.plugins.flatMap((p) => p.pools.map((pool) => ({ plugin: p.name, pool: pool.name, availableBytes: Number(pool.availableBytes) }))),
+          })),
       volumes: () => store.volumes.list(),
       claims: () => store.claims.list(),
-      reservations: async () => (await this.ctx.ledger.list()).map((r) => ({
-        holderId: r.holderId, nodeId: r.nodeId, kind: r.kind, cpu: r.amounts.cpuMillis / 1000, memoryBytes: r.amounts.memoryBytes,
-        storage: r.amounts.pools.map((p) => `${p.plugin}/${p.pool}=${p.bytes}`).join(' '), amounts: r.amounts })),
+      reservations: async () =>
+        (await this.ctx.ledger.list()).map((r) => ({
+          holderId: r.holderId,
+          nodeId: r.nodeId,
+          kind: r.kind,
+          cpu: r.amounts.cpuMillis / 1000,
+          memoryBytes: r.amounts.memoryBytes,
+          storage: r.amounts.pools.map((p) => `${p.plugin}/${p.pool}=${p.bytes}`).join(' '),
+          amounts: r.amounts,
+        })),
       snapshots: () => listRecoveryPoints(store),
       storageclasses: () => store.storageClasses.list().map((s) => ({ name: s.name, ...s.spec })),
       plugins: () => this.plugins(),
@@ -171,8 +213,14 @@ export class ClusterService {
 
   private appSummary(a: AppRecord): AppSummary {
     const tasks = this.ctx.store.tasks.where('app', a.name);
-    return { name: a.name, instances: a.spec.instances, running: tasks.filter((t) => t.state === 'running').length, generation: a.generation,
-      state: a.deleting ? 'deleting' : tasks.every((t) => t.state === 'running') && tasks.length === a.spec.instances ? 'running' : 'progressing', spec: a.spec };
+    return {
+      name: a.name,
+      instances: a.spec.instances,
+      running: tasks.filter((t) => t.state === 'running').length,
+      generation: a.generation,
+      state: a.deleting ? 'deleting' : tasks.every((t) => t.state === 'running') && tasks.length === a.spec.instances ? 'running' : 'progressing',
+      spec: a.spec,
+    };
   }
 
   async getApp(name: string): Promise<AppDetail> {
@@ -189,10 +237,15 @@ export class ClusterService {
     const isTaskOf = new RegExp(`^task/${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+$`);
     const volumeIds = new Set(claims.map((c) => c.volumeId));
     return {
-      app, tasks: store.tasks.where('app', name).sort((a, b) => a.instance - b.instance),
-      claims, volumes: store.volumes.list().filter((v) => volumeIds.has(v.id)),
+      app,
+      tasks: store.tasks.where('app', name).sort((a, b) => a.instance - b.instance),
+      claims,
+      volumes: store.volumes.list().filter((v) => volumeIds.has(v.id)),
       // Exactly this app's objects: `task/pg-1` is pg's, `task/pg-x-0` belongs to app pg-x.
-      events: store.events(undefined, 1000).filter((e) => e.object === `app/${name}` || isTaskOf.test(e.object) || e.object.startsWith(`claim/${name}/`)).slice(-50),
+      events: store
+        .events(undefined, 1000)
+        .filter((e) => e.object === `app/${name}` || isTaskOf.test(e.object) || e.object.startsWith(`claim/${name}/`))
+        .slice(-50),
     };
   }
 
@@ -241,7 +294,8 @@ export class ClusterService {
       return await this.ctx.links.get(node).logs(taskId, tail ?? 0);
     } catch (error) {
       // Whatever else went wrong, the logs are out of reach: the task exists, its node does not answer.
-      if (error instanceof AgentCallError && error.status === status.NOT_FOUND) throw notFound(`task ${taskId} has no logs on node ${node.id}: ${error.reason}`);
+      if (error instanceof AgentCallError && error.status === status.NOT_FOUND)
+        throw notFound(`task ${taskId} has no logs on node ${node.id}: ${error.reason}`);
       throw unavailable(error instanceof Error ? error.message : String(error));
     }
   }

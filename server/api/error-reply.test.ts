@@ -37,18 +37,31 @@ describe('server: errors as HTTP answers', () => {
     const invalid = errorReply(new ManifestError([{ documentIndex: 0, object: 'App/a', path: 'spec.instances', message: 'expected a whole number', line: 3 }]));
     assert.equal(invalid.status, 400);
     assert.deepEqual(invalid.body.errors, [{ path: 'App/a spec.instances (line 3)', message: 'expected a whole number' }]);
-    assert.deepEqual(errorReply(Object.assign(new Error('body/x must be integer'), { validation: [{}], statusCode: 400 })),
-      { status: 400, body: { message: 'body/x must be integer', code: 'invalid_argument' }, log: false });
-    assert.deepEqual(errorReply(Object.assign(new Error('too large'), { statusCode: 413 })),
-      { status: 413, body: { message: 'too large', code: 'unknown' }, log: false });
-    assert.deepEqual(errorReply(new TypeError('x is undefined')),
-      { status: 500, body: { message: 'internal error: x is undefined', code: 'internal' }, log: true });
+    assert.deepEqual(errorReply(Object.assign(new Error('body/x must be integer'), { validation: [{}], statusCode: 400 })), {
+      status: 400,
+      body: { message: 'body/x must be integer', code: 'invalid_argument' },
+      log: false,
+    });
+    assert.deepEqual(errorReply(Object.assign(new Error('too large'), { statusCode: 413 })), {
+      status: 413,
+      body: { message: 'too large', code: 'unknown' },
+      log: false,
+    });
+    assert.deepEqual(errorReply(new TypeError('x is undefined')), {
+      status: 500,
+      body: { message: 'internal error: x is undefined', code: 'internal' },
+      log: true,
+    });
   });
 
   it('sends { message, code, errors } from a real listener', async () => {
     const service = {
-      getApp: async (name: string) => { throw notFound(`app ${name} not found`); },
-      apply: async () => { throw badRequest('invalid manifest: 1 problem(s); nothing was applied', [{ path: 'App/a spec', message: 'no' }]); },
+      getApp: async (name: string) => {
+        throw notFound(`app ${name} not found`);
+      },
+      apply: async () => {
+        throw badRequest('invalid manifest: 1 problem(s); nothing was applied', [{ path: 'App/a spec', message: 'no' }]);
+      },
     } as unknown as ClusterService;
     const { app, url } = await startHttpApi({ cluster: service } as unknown as ApiServices, { listen: '127.0.0.1:0', log: pino({ level: 'silent' }) });
     try {
@@ -57,8 +70,16 @@ describe('server: errors as HTTP answers', () => {
       assert.deepEqual(await missing.json(), { message: 'app nope not found', code: 'not_found' });
       const bad = await fetch(`${url}/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ manifest: 'x' }) });
       assert.equal(bad.status, 400);
-      assert.deepEqual(await bad.json(), { message: 'invalid manifest: 1 problem(s); nothing was applied', code: 'invalid_argument', errors: [{ path: 'App/a spec', message: 'no' }] });
-      const schema = await fetch(`${url}/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dryRun: true }) });
+      assert.deepEqual(await bad.json(), {
+        message: 'invalid manifest: 1 problem(s); nothing was applied',
+        code: 'invalid_argument',
+        errors: [{ path: 'App/a spec', message: 'no' }],
+      });
+      const schema = await fetch(`${url}/v1/apply`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ dryRun: true }),
+      });
       assert.equal(schema.status, 400);
       assert.equal(((await schema.json()) as { code: string }).code, 'invalid_argument');
     } finally {

@@ -66,7 +66,12 @@ export async function startHttpApi(services: ApiServices, options: HttpApiOption
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Berth API', version: 'v1', description: 'The HTTP/JSON API of a Berth server. When the server has a token (required beyond loopback), every request carries `Authorization: Bearer <token>`.' },
+      info: {
+        title: 'Berth API',
+        version: 'v1',
+        description:
+          'The HTTP/JSON API of a Berth server. When the server has a token (required beyond loopback), every request carries `Authorization: Bearer <token>`.',
+      },
       components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
       security: [{ token: [] }],
     },

@@ -2,14 +2,19 @@ import assert from 'node:assert/strict';
 import { ROUTES } from '../../api';
 import { startTestApi, type TestApi } from './test-api';
 
-interface OpenApiDocument { openapi: string; paths: Record<string, Record<string, { summary?: string; requestBody?: unknown; parameters?: { in: string; name: string }[] }>> }
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, { summary?: string; requestBody?: unknown; parameters?: { in: string; name: string }[] }>>;
+}
 
 /** GET /v1/openapi.json: generated from the route schemas, listing every route the server registered. */
 describe('server: the OpenAPI document', function () {
   this.timeout(30_000);
   let api: TestApi;
 
-  before(async () => { api = await startTestApi({ token: 'sekrit' }); });
+  before(async () => {
+    api = await startTestApi({ token: 'sekrit' });
+  });
   after(async () => api.close());
 
   const get = (path: string, token?: string) => fetch(`${api.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -23,13 +28,21 @@ describe('server: the OpenAPI document', function () {
   it('lists every registered route, and only those, with their schemas', async () => {
     const doc = (await (await get('/v1/openapi.json', 'sekrit')).json()) as OpenApiDocument;
     assert.match(doc.openapi, /^3\./);
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+    const documented = Object.entries(doc.paths)
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+      .sort();
     const contract = ROUTES.map((r) => `${r.method} ${r.url.replace(/:([A-Za-z]+)/g, '{$1}')}`).sort();
     assert.deepEqual(documented, contract);
     for (const r of ROUTES) assert.ok(api.app.hasRoute({ method: r.method, url: r.url }), `${r.method} ${r.url} is registered`);
     const apply = doc.paths['/v1/apply'].post;
     assert.ok(apply.requestBody, 'bodies are documented');
-    assert.deepEqual(doc.paths['/v1/tasks'].get.parameters?.map((p) => `${p.in}:${p.name}`), ['query:index', 'query:waitMs']);
-    assert.deepEqual(doc.paths['/v1/apps/{name}'].get.parameters?.map((p) => `${p.in}:${p.name}`), ['path:name']);
+    assert.deepEqual(
+      doc.paths['/v1/tasks'].get.parameters?.map((p) => `${p.in}:${p.name}`),
+      ['query:index', 'query:waitMs'],
+    );
+    assert.deepEqual(
+      doc.paths['/v1/apps/{name}'].get.parameters?.map((p) => `${p.in}:${p.name}`),
+      ['path:name'],
+    );
   });
 });

@@ -24,7 +24,8 @@ export function serve<R extends Route>(app: FastifyInstance, route: R, handler: 
     '4XX': { description: 'refused: 400 invalid or unknown field, 401 missing or wrong token, 404 not found, 409 conflict', ...PROBLEM },
   };
   app.route({
-    method: route.method, url: route.url,
+    method: route.method,
+    url: route.url,
     schema: { ...route.schema, summary: route.summary },
     config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, response: responses }, url }) },
     handler: async (req, reply) => {

@@ -35,16 +35,25 @@ export async function startTestApi(options: { token?: string } = {}): Promise<Te
   const log = pino({ level: 'silent' });
   const ctx = new ClusterContext(store, ledger, new Scheduler(ledger), log, { nodeDownAfterMs: 15_000 });
   let kicks = 0;
-  const kick = () => { kicks++; };
+  const kick = () => {
+    kicks++;
+  };
   const recoveryPoints = new RecoveryPoints(ctx);
   const repositories = new Repositories(ctx);
   const backups = new BackupService(ctx, recoveryPoints, repositories);
   const schedules = new BackupSchedules(ctx, backups, repositories);
   schedules.start();
   const cluster = new ClusterService(ctx, kick, { problem: (app, spec) => schedules.policyProblem(app, spec), changed: () => schedules.syncFromApps() });
-  const http = await startHttpApi({ ctx, cluster, recoveryPoints, repositories, backups, schedules, kick, controlLoop: { passes: 0, skippedTicks: 0, lastPassMs: 0, totalPassMs: 0 } }, { listen: '127.0.0.1:0', token: options.token, log });
+  const http = await startHttpApi(
+    { ctx, cluster, recoveryPoints, repositories, backups, schedules, kick, controlLoop: { passes: 0, skippedTicks: 0, lastPassMs: 0, totalPassMs: 0 } },
+    { listen: '127.0.0.1:0', token: options.token, log },
+  );
   return {
-    url: http.url, app: http.app, store, ctx, kicks: () => kicks,
+    url: http.url,
+    app: http.app,
+    store,
+    ctx,
+    kicks: () => kicks,
     async close() {
       await schedules.stop();
       await backups.stop();

@@ -1,6 +1,10 @@
 import type { FastifySchema } from 'fastify';
 
-interface AjvError { keyword: string; instancePath: string; params: { additionalProperty?: string } }
+interface AjvError {
+  keyword: string;
+  instancePath: string;
+  params: { additionalProperty?: string };
+}
 type Part = 'body' | 'querystring' | 'params' | 'headers';
 
 const PART_NAME: Record<Part, string> = { body: 'body', querystring: 'query string', params: 'path', headers: 'headers' };
@@ -19,7 +23,8 @@ export function unknownFieldMessage(validation: readonly AjvError[], part: strin
   if (!at) {
     const properties = (schema?.[part as keyof FastifySchema] as { properties?: Record<string, unknown> } | undefined)?.properties;
     const known = Object.keys(properties ?? {});
-    expected = known.length > 0 ? `; expected ${known.join(', ')}` : `; this route takes no ${where === 'query string' ? 'query string' : `fields in its ${where}`}`;
+    expected =
+      known.length > 0 ? `; expected ${known.join(', ')}` : `; this route takes no ${where === 'query string' ? 'query string' : `fields in its ${where}`}`;
   }
   return `unknown field ${JSON.stringify(error.params.additionalProperty)} in ${where}${at}${expected}`;
 }

@@ -33,16 +33,33 @@ describe('server: the API refuses unknown fields and changes nothing', function 
   after(async () => api.close());
 
   async function send(method: string, path: string, body?: unknown): Promise<{ status: number; body: { message?: string; errors?: unknown } }> {
-    const res = await fetch(`${api.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${api.url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as { message?: string } };
   }
 
   /** Everything a request could have written: every table, the events, and whether the control loop was woken. */
   function state(): string {
     const { store } = api;
-    return JSON.stringify([store.apps.list(), store.tasks.list(), store.claims.list(), store.volumes.list(), store.storageClasses.list(), store.plugins.list(),
-      store.secrets.list(), store.recoveryPoints.list(), store.backups.list(), store.restores.list(), store.schedules.list(), store.repositories.list(),
-      store.events(undefined, 1000), api.kicks()]);
+    return JSON.stringify([
+      store.apps.list(),
+      store.tasks.list(),
+      store.claims.list(),
+      store.volumes.list(),
+      store.storageClasses.list(),
+      store.plugins.list(),
+      store.secrets.list(),
+      store.recoveryPoints.list(),
+      store.backups.list(),
+      store.restores.list(),
+      store.schedules.list(),
+      store.repositories.list(),
+      store.events(undefined, 1000),
+      api.kicks(),
+    ]);
   }
 
   async function refused(method: string, path: string, body: unknown, field: string, where: 'body' | 'query string'): Promise<void> {
@@ -56,7 +73,11 @@ describe('server: the API refuses unknown fields and changes nothing', function 
   it('POST /v1/apply with `dryrun` for `dryRun` applies nothing', async () => {
     const changed = APP.replace('instances: 1', 'instances: 3');
     await refused('POST', '/v1/apply', { manifest: changed, dryrun: true }, 'dryrun', 'body');
-    assert.match((await send('POST', '/v1/apply', { manifest: changed, dryrun: true })).body.message ?? '', /expected manifest, dryRun/, 'names the fields it takes');
+    assert.match(
+      (await send('POST', '/v1/apply', { manifest: changed, dryrun: true })).body.message ?? '',
+      /expected manifest, dryRun/,
+      'names the fields it takes',
+    );
     assert.equal(api.store.apps.get('db')?.spec.instances, 1);
     // The same request spelt right is a dry run that is answered and changes nothing either.
     const dry = await send('POST', '/v1/apply', { manifest: changed, dryRun: true });
@@ -64,7 +85,7 @@ describe('server: the API refuses unknown fields and changes nothing', function 
     assert.equal(api.store.apps.get('db')?.spec.instances, 1);
   });
 
-  it('POST /v1/apply keeps the manifest\'s own field-path errors', async () => {
+  it("POST /v1/apply keeps the manifest's own field-path errors", async () => {
     const before = state();
     const res = await send('POST', '/v1/apply', { manifest: APP.replace('instances: 1', 'instances: 1\n  instancez: 2') });
     assert.equal(res.status, 400);
@@ -105,9 +126,12 @@ describe('server: the API refuses unknown fields and changes nothing', function 
   const sampleBody = (route: Route): Record<string, unknown> | undefined => {
     if (route.method !== 'POST') return undefined;
     const schema = route.schema.body as { required?: string[]; properties?: Record<string, { type: string; minimum?: number }> } | undefined;
-    return Object.fromEntries((schema?.required ?? []).map((k) => [k, schema?.properties?.[k]?.type === 'integer' ? schema.properties[k].minimum ?? 1 : 'x1']));
+    return Object.fromEntries(
+      (schema?.required ?? []).map((k) => [k, schema?.properties?.[k]?.type === 'integer' ? (schema.properties[k].minimum ?? 1) : 'x1']),
+    );
   };
   for (const route of ROUTES) {
-    it(`${route.method} ${route.url}: an unknown query parameter`, () => refused(route.method, `${samplePath(route)}?bogus=1`, sampleBody(route), 'bogus', 'query string'));
+    it(`${route.method} ${route.url}: an unknown query parameter`, () =>
+      refused(route.method, `${samplePath(route)}?bogus=1`, sampleBody(route), 'bogus', 'query string'));
   }
 });

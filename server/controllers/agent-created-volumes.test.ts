@@ -25,26 +25,72 @@ import { SqliteClusterStore } from '../store/sqlite-cluster-store';
  */
 const MiB = 1 << 20;
 const spec = {
-  instances: 1, runtime: 'docker', image: 'busybox', command: [], env: {}, resources: { cpuMillis: 100, memoryBytes: 32 * MiB }, constraints: [],
-  volumes: [{ name: 'data', mountPath: '/data', readOnly: false, claim: { storageClass: 'fast', sizeBytes: 64 * MiB, accessMode: 'single-node-writer', volumeMode: 'filesystem' } }],
-  onNodeLost: 'wait', retainOnScaleDown: false, hooks: { preSnapshot: [], postSnapshot: [] },
+  instances: 1,
+  runtime: 'docker',
+  image: 'busybox',
+  command: [],
+  env: {},
+  resources: { cpuMillis: 100, memoryBytes: 32 * MiB },
+  constraints: [],
+  volumes: [
+    {
+      name: 'data',
+      mountPath: '/data',
+      readOnly: false,
+      claim: { storageClass: 'fast', sizeBytes: 64 * MiB, accessMode: 'single-node-writer', volumeMode: 'filesystem' },
+    },
+  ],
+  onNodeLost: 'wait',
+  retainOnScaleDown: false,
+  hooks: { preSnapshot: [], postSnapshot: [] },
 } as unknown as AppSpec;
 const TOPOLOGY = { 'berth.dev/node': 'n1' };
 
 function nodeRecord(features: string[]): NodeRecord {
   return {
-    id: 'n1', address: '127.0.0.1:1', labels: {}, cpuCores: 2, memoryBytes: 1 << 30, runtime: 'docker', lastSyncMs: Date.now(), reportedAtMs: Date.now(), state: 'ready', features,
-    plugins: [{ name: 'berth.local', endpoint: 'unix:///nowhere', healthy: true, error: '', topology: TOPOLOGY, csiNodeId: 'n1', maxVolumes: '0',
-      pools: [{ name: 'fast', availableBytes: String(1 << 30), parameters: {}, reportedAtMs: String(Date.now()) }], pluginCapabilities: [],
-      controllerCapabilities: ['CREATE_DELETE_VOLUME'], nodeCapabilities: ['STAGE_UNSTAGE_VOLUME'] }],
+    id: 'n1',
+    address: '127.0.0.1:1',
+    labels: {},
+    cpuCores: 2,
+    memoryBytes: 1 << 30,
+    runtime: 'docker',
+    lastSyncMs: Date.now(),
+    reportedAtMs: Date.now(),
+    state: 'ready',
+    features,
+    plugins: [
+      {
+        name: 'berth.local',
+        endpoint: 'unix:///nowhere',
+        healthy: true,
+        error: '',
+        topology: TOPOLOGY,
+        csiNodeId: 'n1',
+        maxVolumes: '0',
+        pools: [{ name: 'fast', availableBytes: String(1 << 30), parameters: {}, reportedAtMs: String(Date.now()) }],
+        pluginCapabilities: [],
+        controllerCapabilities: ['CREATE_DELETE_VOLUME'],
+        nodeCapabilities: ['STAGE_UNSTAGE_VOLUME'],
+      },
+    ],
   } as unknown as NodeRecord;
 }
 
 function syncRequest(node: NodeRecord, tasks: Partial<TaskReport__Output>[], sentAtMs = Date.now()): SyncRequest__Output {
   return {
-    nodeId: node.id, address: node.address, labels: {}, cpuCores: node.cpuCores, memoryBytes: String(node.memoryBytes), runtime: 'docker', plugins: node.plugins,
+    nodeId: node.id,
+    address: node.address,
+    labels: {},
+    cpuCores: node.cpuCores,
+    memoryBytes: String(node.memoryBytes),
+    runtime: 'docker',
+    plugins: node.plugins,
     tasks: tasks.map((t) => ({ taskId: '', state: '', exitCode: 0, message: '', startedAtMs: '0', restarts: 0, generation: '1', created: [], ...t })),
-    agentVersion: 'test', waitMs: 0, knownFingerprint: '', sentAtMs: String(sentAtMs), features: node.features ?? [],
+    agentVersion: 'test',
+    waitMs: 0,
+    knownFingerprint: '',
+    sentAtMs: String(sentAtMs),
+    features: node.features ?? [],
   };
 }
 
@@ -61,15 +107,49 @@ describe('server: node-local volumes created by the agent', function () {
     ctx = new ClusterContext(store, ledger, new Scheduler(ledger), pino({ level: 'silent' }), { nodeDownAfterMs: 15_000 });
     const node = nodeRecord(features);
     const now = new Date().toISOString();
-    await ledger.registerNode('n1', { cpuMillis: 2000, memoryBytes: 1 << 30, poolBytes: new Map([[poolKey('berth.local', 'fast'), 1 << 30]]), attachSlots: new Map() });
-    const held = await ledger.reserve({ holderId: 'db-0', nodeId: 'n1', amounts: { cpuMillis: 100, memoryBytes: 32 * MiB, attachments: [],
-      pools: [{ plugin: 'berth.local', pool: 'fast', bytes: 64 * MiB, claimId: 'db/data/0' }] } });
+    await ledger.registerNode('n1', {
+      cpuMillis: 2000,
+      memoryBytes: 1 << 30,
+      poolBytes: new Map([[poolKey('berth.local', 'fast'), 1 << 30]]),
+      attachSlots: new Map(),
+    });
+    const held = await ledger.reserve({
+      holderId: 'db-0',
+      nodeId: 'n1',
+      amounts: {
+        cpuMillis: 100,
+        memoryBytes: 32 * MiB,
+        attachments: [],
+        pools: [{ plugin: 'berth.local', pool: 'fast', bytes: 64 * MiB, claimId: 'db/data/0' }],
+      },
+    });
     assert.equal(held.status, 'reserved');
     store.transaction(() => {
       store.nodes.put('n1', node);
-      store.storageClasses.put('fast', { name: 'fast', spec: { plugin: 'berth.local', bindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete', allowExpansion: false, parameters: { pool: 'fast' }, mountOptions: [] } as never });
+      store.storageClasses.put('fast', {
+        name: 'fast',
+        spec: {
+          plugin: 'berth.local',
+          bindingMode: 'WaitForFirstConsumer',
+          reclaimPolicy: 'Delete',
+          allowExpansion: false,
+          parameters: { pool: 'fast' },
+          mountOptions: [],
+        } as never,
+      });
       store.apps.put('db', { name: 'db', spec, generation: 1, deleting: false, createdAt: now });
-      store.claims.put('db/data/0', { id: 'db/data/0', app: 'db', template: 'data', instance: 0, storageClass: 'fast', sizeBytes: 64 * MiB, accessMode: 'single-node-writer', volumeMode: 'filesystem', state: 'pending', retained: false });
+      store.claims.put('db/data/0', {
+        id: 'db/data/0',
+        app: 'db',
+        template: 'data',
+        instance: 0,
+        storageClass: 'fast',
+        sizeBytes: 64 * MiB,
+        accessMode: 'single-node-writer',
+        volumeMode: 'filesystem',
+        state: 'pending',
+        retained: false,
+      });
       store.tasks.put('db-0', { id: 'db-0', app: 'db', instance: 0, generation: 1, spec, nodeId: 'n1', state: 'placed', restarts: 0, updatedAt: now });
     });
     await provisionPlaced(ctx);
@@ -92,10 +172,20 @@ describe('server: node-local volumes created by the agent', function () {
     const request = decodeCreateVolumeRequest(Buffer.from(handed.volumes![0]!.createRequest as Buffer));
     assert.equal(request.name, volume.csiName, 'the same name as the intent: repeating it returns the same volume');
     assert.equal(request.capacityRange?.requiredBytes, String(64 * MiB));
-    assert.deepEqual(request.accessibilityRequirements?.requisite.map((t) => t.segments), [TOPOLOGY]);
+    assert.deepEqual(
+      request.accessibilityRequirements?.requisite.map((t) => t.segments),
+      [TOPOLOGY],
+    );
     assert.ok(!handed.volumes![0]!.volumeId, 'no volume id until the server has recorded it');
 
-    const response = encodeCreateVolumeResponse({ volume: { volumeId: 'vol-0123456789abcdef', capacityBytes: String(64 * MiB), volumeContext: { pool: 'fast' }, accessibleTopology: [{ segments: TOPOLOGY }] } });
+    const response = encodeCreateVolumeResponse({
+      volume: {
+        volumeId: 'vol-0123456789abcdef',
+        capacityBytes: String(64 * MiB),
+        volumeContext: { pool: 'fast' },
+        accessibleTopology: [{ segments: TOPOLOGY }],
+      },
+    });
     // The agent's clock runs 10 s behind; the plugin answered 50 ms before the report went out.
     const agentNow = Date.now() - 10_000;
     const created = { name: 'data', response, csiName: volume.csiName, createdAtMs: String(agentNow - 50) };
@@ -114,13 +204,13 @@ describe('server: node-local volumes created by the agent', function () {
     assert.equal(store.tasks.get('db-0')!.state, 'running', 'placed → assigned → running from the one report');
     assert.equal(store.events(undefined, 100).filter((e) => e.reason === 'Provisioned').length, 1, 'recorded once');
     const reservations = await ctx.ledger.reservationsOf(['db-0']);
-    assert.deepEqual(reservations.get('db-0')!.amounts.pools, [], 'the claim\'s bytes moved from the task to the volume\'s own reservation');
+    assert.deepEqual(reservations.get('db-0')!.amounts.pools, [], "the claim's bytes moved from the task to the volume's own reservation");
     const [now] = buildAssignments(ctx, 'n1');
     assert.equal(now!.volumes![0]!.volumeId, 'vol-0123456789abcdef');
     assert.ok(!now!.volumes![0]!.createRequest, 'nothing left to create');
   });
 
-  it('keeps the server\'s own CreateVolume path for an agent that cannot create volumes', async () => {
+  it("keeps the server's own CreateVolume path for an agent that cannot create volumes", async () => {
     await setUp([PREPARES_TASKS]);
     const [handed] = buildAssignments(ctx, 'n1');
     assert.ok(handed?.prepareOnly, 'only the container is prepared');

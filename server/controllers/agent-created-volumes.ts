@@ -3,7 +3,6 @@ import type { ClusterContext } from '../cluster-context';
 import { pluginTraits } from '../agents/plugin-traits';
 import type { ClaimRecord, NodeRecord, VolumeRecord } from '../store/records';
 
-
 /**
  * Whether the node's agent creates this claim's volume, instead of the server calling CreateVolume
  * through that agent. For a node-local plugin (its controller is reached through the agent anyway) the

@@ -40,8 +40,16 @@ function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
         continue;
       }
       const claim: ClaimRecord = {
-        id, app: app.name, template: tpl.name, instance: i, storageClass: tpl.claim.storageClass, sizeBytes: tpl.claim.sizeBytes,
-        accessMode: tpl.claim.accessMode, volumeMode: tpl.claim.volumeMode, state: 'pending', retained: false,
+        id,
+        app: app.name,
+        template: tpl.name,
+        instance: i,
+        storageClass: tpl.claim.storageClass,
+        sizeBytes: tpl.claim.sizeBytes,
+        accessMode: tpl.claim.accessMode,
+        volumeMode: tpl.claim.volumeMode,
+        state: 'pending',
+        retained: false,
         ...(tpl.claim.dataSource ? { dataSource: { kind: tpl.claim.dataSource.kind, id: tpl.claim.dataSource.id } } : {}),
       };
       checkTransition(ctx.log, 'claim', id, null, claim.state);
@@ -51,7 +59,16 @@ function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
     const task = store.tasks.get(taskId);
     if (!task) {
       checkTransition(ctx.log, 'task', taskId, null, 'pending');
-      store.tasks.put(taskId, { id: taskId, app: app.name, instance: i, generation: app.generation, spec: app.spec, state: 'pending', restarts: 0, updatedAt: now });
+      store.tasks.put(taskId, {
+        id: taskId,
+        app: app.name,
+        instance: i,
+        generation: app.generation,
+        spec: app.spec,
+        state: 'pending',
+        restarts: 0,
+        updatedAt: now,
+      });
       ctx.event(`task/${taskId}`, 'Created', `instance ${i} of ${app.name} wants to run`);
     } else if (task.state === 'stopping' && task.stopped) {
       // Scaled down and back up before cleanup finished: start again (same claims, same node if bound).

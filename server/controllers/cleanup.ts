@@ -101,7 +101,7 @@ async function volumeCreatedByIntent(ctx: ClusterContext, claim: ClaimRecord, vo
 async function reclaim(ctx: ClusterContext, claim: ClaimRecord): Promise<void> {
   const { store } = ctx;
   const volume = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
-  const policy = mustDeleteOnReclaim(ctx, claim) ? 'Delete' : store.storageClasses.get(claim.storageClass)?.spec.reclaimPolicy ?? 'Retain';
+  const policy = mustDeleteOnReclaim(ctx, claim) ? 'Delete' : (store.storageClasses.get(claim.storageClass)?.spec.reclaimPolicy ?? 'Retain');
   if (volume && policy === 'Delete') {
     const node = volume.nodeId ? store.nodes.get(volume.nodeId) : store.nodes.list().find((n) => n.plugins.some((p) => p.name === volume.plugin));
     if (volume.csiVolumeId || volume.state === 'creating' || volume.state === 'deleting') {
@@ -111,7 +111,7 @@ async function reclaim(ctx: ClusterContext, claim: ClaimRecord): Promise<void> {
       const sc = store.storageClasses.get(claim.storageClass)?.spec;
       // Never created as far as the records know — but the plugin may have done it just before a crash:
       // the same CreateVolume request (same name) returns that volume, which is then deleted.
-      const csiVolumeId = volume.csiVolumeId ?? await volumeCreatedByIntent(ctx, claim, volume);
+      const csiVolumeId = volume.csiVolumeId ?? (await volumeCreatedByIntent(ctx, claim, volume));
       if (csiVolumeId && !volume.csiVolumeId) store.volumes.put(volume.id, { ...volume, csiVolumeId, state: 'deleting' });
       for (const [nodeId] of Object.entries(volume.published ?? {})) {
         const csiNodeId = store.nodes.get(nodeId)?.plugins.find((p) => p.name === volume.plugin)?.csiNodeId ?? nodeId;

@@ -25,9 +25,24 @@ import { DataRestorer, mustDeleteOnReclaim } from './data-restore';
 type Script = (req: RestoreVolumeRequest__Output, call: grpc.ServerWritableStream<RestoreVolumeRequest__Output, DataMoverProgress>) => void;
 
 const spec: AppSpec = {
-  instances: 2, runtime: 'docker', image: 'busybox', command: [], env: {}, resources: { cpuMillis: 100, memoryBytes: 1 << 25 }, constraints: [],
-  volumes: [{ name: 'data', mountPath: '/data', readOnly: false, claim: { storageClass: 'fast', sizeBytes: 1 << 26, accessMode: 'single-node-writer', volumeMode: 'filesystem' } }],
-  onNodeLost: 'wait', retainOnScaleDown: false, hooks: { preSnapshot: [], postSnapshot: [] },
+  instances: 2,
+  runtime: 'docker',
+  image: 'busybox',
+  command: [],
+  env: {},
+  resources: { cpuMillis: 100, memoryBytes: 1 << 25 },
+  constraints: [],
+  volumes: [
+    {
+      name: 'data',
+      mountPath: '/data',
+      readOnly: false,
+      claim: { storageClass: 'fast', sizeBytes: 1 << 26, accessMode: 'single-node-writer', volumeMode: 'filesystem' },
+    },
+  ],
+  onNodeLost: 'wait',
+  retainOnScaleDown: false,
+  hooks: { preSnapshot: [], postSnapshot: [] },
 } as AppSpec;
 
 const done = (call: grpc.ServerWritableStream<RestoreVolumeRequest__Output, DataMoverProgress>, bytes: number) => {
@@ -57,7 +72,9 @@ describe('data-restore controller: real store, real gRPC agent endpoint', functi
         script(call.request, call);
       },
     });
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
     address = `127.0.0.1:${port}`;
   });
   after(() => server.forceShutdown());
@@ -81,23 +98,98 @@ describe('data-restore controller: real store, real gRPC agent endpoint', functi
   function seed(): void {
     const now = new Date().toISOString();
     store.transaction(() => {
-      store.nodes.put('n1', { id: 'n1', address, labels: {}, cpuCores: 2, memoryBytes: 1 << 30, runtime: 'docker', lastSyncMs: Date.now(), reportedAtMs: Date.now(), state: 'ready',
-        plugins: [{ name: 'berth.local', endpoint: 'unix:///nowhere', healthy: true, error: '', topology: {}, csiNodeId: 'n1', maxVolumes: '0', pools: [], pluginCapabilities: [], controllerCapabilities: [], nodeCapabilities: [] }] });
+      store.nodes.put('n1', {
+        id: 'n1',
+        address,
+        labels: {},
+        cpuCores: 2,
+        memoryBytes: 1 << 30,
+        runtime: 'docker',
+        lastSyncMs: Date.now(),
+        reportedAtMs: Date.now(),
+        state: 'ready',
+        plugins: [
+          {
+            name: 'berth.local',
+            endpoint: 'unix:///nowhere',
+            healthy: true,
+            error: '',
+            topology: {},
+            csiNodeId: 'n1',
+            maxVolumes: '0',
+            pools: [],
+            pluginCapabilities: [],
+            controllerCapabilities: [],
+            nodeCapabilities: [],
+          },
+        ],
+      });
       store.repositories.put('main', { name: 'main', location: '/backups/main', passphrase: 'sekrit', repositoryId: 'r1', createdAt: now });
       store.secrets.put('stage', { name: 'stage', data: { stageKey: 's' } });
       store.secrets.put('publish', { name: 'publish', data: { publishKey: 'p' } });
-      store.storageClasses.put('fast', { name: 'fast', spec: { plugin: 'berth.local', bindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Retain', allowExpansion: false, parameters: {}, mountOptions: ['noatime'],
-        stageSecret: 'stage', publishSecret: 'publish' } as never });
-      const restore: RestoreRecord = { id: 'rs-1', app: 'db', source: { kind: 'backup', repository: 'main', backupId: 'B1' }, storageClassMap: {}, state: 'restoring',
-        volumes: [0, 1].map((i) => ({ claimId: `db/data/${i}`, volume: `data-${i}`, state: 'pending' as const, bytesDone: 0, bytesTotal: 1000 })), createdAt: now };
+      store.storageClasses.put('fast', {
+        name: 'fast',
+        spec: {
+          plugin: 'berth.local',
+          bindingMode: 'WaitForFirstConsumer',
+          reclaimPolicy: 'Retain',
+          allowExpansion: false,
+          parameters: {},
+          mountOptions: ['noatime'],
+          stageSecret: 'stage',
+          publishSecret: 'publish',
+        } as never,
+      });
+      const restore: RestoreRecord = {
+        id: 'rs-1',
+        app: 'db',
+        source: { kind: 'backup', repository: 'main', backupId: 'B1' },
+        storageClassMap: {},
+        state: 'restoring',
+        volumes: [0, 1].map((i) => ({ claimId: `db/data/${i}`, volume: `data-${i}`, state: 'pending' as const, bytesDone: 0, bytesTotal: 1000 })),
+        createdAt: now,
+      };
       store.restores.put('rs-1', restore);
       for (const i of [0, 1]) {
-        store.volumes.put(`v${i}`, { id: `v${i}`, plugin: 'berth.local', csiVolumeId: `csi-${i}`, csiName: `x${i}`, claimId: `db/data/${i}`, nodeId: 'n1', capacityBytes: 1 << 26,
-          topology: {}, volumeContext: { k: 'v' }, state: 'ready', createdAt: now });
-        store.claims.put(`db/data/${i}`, { id: `db/data/${i}`, app: 'db', template: 'data', instance: i, storageClass: 'fast', sizeBytes: 1 << 26, accessMode: 'single-node-writer',
-          volumeMode: 'filesystem', volumeId: `v${i}`, state: 'bound', retained: false, dataRestored: false,
-          dataSource: { kind: 'backup', id: 'B1', repository: 'main', volume: `data-${i}`, restoreId: 'rs-1' } });
-        store.tasks.put(`db-${i}`, { id: `db-${i}`, app: 'db', instance: i, generation: 1, spec, nodeId: 'n1', state: 'assigned', restarts: 0, updatedAt: now });
+        store.volumes.put(`v${i}`, {
+          id: `v${i}`,
+          plugin: 'berth.local',
+          csiVolumeId: `csi-${i}`,
+          csiName: `x${i}`,
+          claimId: `db/data/${i}`,
+          nodeId: 'n1',
+          capacityBytes: 1 << 26,
+          topology: {},
+          volumeContext: { k: 'v' },
+          state: 'ready',
+          createdAt: now,
+        });
+        store.claims.put(`db/data/${i}`, {
+          id: `db/data/${i}`,
+          app: 'db',
+          template: 'data',
+          instance: i,
+          storageClass: 'fast',
+          sizeBytes: 1 << 26,
+          accessMode: 'single-node-writer',
+          volumeMode: 'filesystem',
+          volumeId: `v${i}`,
+          state: 'bound',
+          retained: false,
+          dataRestored: false,
+          dataSource: { kind: 'backup', id: 'B1', repository: 'main', volume: `data-${i}`, restoreId: 'rs-1' },
+        });
+        store.tasks.put(`db-${i}`, {
+          id: `db-${i}`,
+          app: 'db',
+          instance: i,
+          generation: 1,
+          spec,
+          nodeId: 'n1',
+          state: 'assigned',
+          restarts: 0,
+          updatedAt: now,
+        });
       }
       store.apps.put('db', { name: 'db', spec, generation: 1, deleting: false, createdAt: now });
     });
@@ -117,18 +209,53 @@ describe('data-restore controller: real store, real gRPC agent endpoint', functi
 
   it('writes every volume once on its node with the repository access, then marks the restore ready; tasks wait for it', async () => {
     // No instance starts on an empty volume: its container may be created ahead, nothing more.
-    assert.ok(buildAssignments(ctx, 'n1').every((t) => t.prepareOnly && (t.volumes ?? []).every((v) => !v.volumeId)), 'no instance starts on an empty volume');
+    assert.ok(
+      buildAssignments(ctx, 'n1').every((t) => t.prepareOnly && (t.volumes ?? []).every((v) => !v.volumeId)),
+      'no instance starts on an empty volume',
+    );
     script = (req, call) => setTimeout(() => done(call, 1000 + Number(req.volumeName.slice(-1))), 100);
     await runUntil('ready', () => restore().state === 'ready');
     assert.equal(requests.length, 2, 'one call per volume');
     const r0 = requests.find((r) => r.volumeName === 'data-0')!;
-    assert.deepEqual({ op: r0.operationId, repo: r0.repository, backup: r0.backupId, volume: r0.volumeId, plugin: r0.plugin, mode: r0.accessMode, ctx: r0.volumeContext, flags: r0.mountFlags },
-      { op: 'rs-1', repo: { location: '/backups/main', passphrase: 'sekrit' }, backup: 'B1', volume: 'csi-0', plugin: 'berth.local', mode: 'SINGLE_NODE_WRITER', ctx: { k: 'v' }, flags: ['noatime'] });
+    assert.deepEqual(
+      {
+        op: r0.operationId,
+        repo: r0.repository,
+        backup: r0.backupId,
+        volume: r0.volumeId,
+        plugin: r0.plugin,
+        mode: r0.accessMode,
+        ctx: r0.volumeContext,
+        flags: r0.mountFlags,
+      },
+      {
+        op: 'rs-1',
+        repo: { location: '/backups/main', passphrase: 'sekrit' },
+        backup: 'B1',
+        volume: 'csi-0',
+        plugin: 'berth.local',
+        mode: 'SINGLE_NODE_WRITER',
+        ctx: { k: 'v' },
+        flags: ['noatime'],
+      },
+    );
     // Each node call gets the secret the CSI spec names for it: stage → NodeStage, publish → NodePublish.
     assert.deepEqual([r0.nodeSecrets, r0.publishSecrets], [{ stageKey: 's' }, { publishKey: 'p' }]);
-    assert.deepEqual(restore().volumes.map((v) => [v.volume, v.state, v.bytesDone, v.nodeId]), [['data-0', 'done', 1000, 'n1'], ['data-1', 'done', 1001, 'n1']]);
+    assert.deepEqual(
+      restore().volumes.map((v) => [v.volume, v.state, v.bytesDone, v.nodeId]),
+      [
+        ['data-0', 'done', 1000, 'n1'],
+        ['data-1', 'done', 1001, 'n1'],
+      ],
+    );
     assert.ok(store.claims.list().every((c) => c.dataRestored));
-    assert.deepEqual(buildAssignments(ctx, 'n1').filter((t) => !t.prepareOnly).map((t) => t.taskId), ['db-0', 'db-1'], 'now the instances start');
+    assert.deepEqual(
+      buildAssignments(ctx, 'n1')
+        .filter((t) => !t.prepareOnly)
+        .map((t) => t.taskId),
+      ['db-0', 'db-1'],
+      'now the instances start',
+    );
     assert.ok(store.events(undefined, 50).some((e) => e.reason === 'Restored' && e.object === 'app/db'));
     assert.ok(!JSON.stringify(store.events(undefined, 50)).includes('sekrit'), 'the passphrase is never in an event');
   });
@@ -137,7 +264,10 @@ describe('data-restore controller: real store, real gRPC agent endpoint', functi
     store.tasks.put('db-1', { ...store.tasks.get('db-1')!, state: 'placed' });
     script = (_req, call) => done(call, 10);
     await runUntil('data-0 done', () => store.claims.get('db/data/0')!.dataRestored === true);
-    assert.deepEqual(requests.map((r) => r.volumeName), ['data-0']);
+    assert.deepEqual(
+      requests.map((r) => r.volumeName),
+      ['data-0'],
+    );
     assert.equal(restore().state, 'restoring');
     assert.match(restore().volumes[1].message ?? '', /waiting for instance db-1 to be placed/);
   });
@@ -153,8 +283,16 @@ describe('data-restore controller: real store, real gRPC agent endpoint', functi
   it('a damaged chunk fails the restore naming volume and file, cancels the other copy, and rolls back: app deleted, volumes deleted whatever the policy', async () => {
     let cancelled = false;
     script = (req, call) => {
-      if (req.volumeName === 'data-1') { call.on('cancelled', () => { cancelled = true; }); return; } // a long copy
-      setTimeout(() => fail(call, grpc.status.DATA_LOSS, 'cannot restore volume data-0 file blob of backup B1: chunk 0123 in pack data/ab/abcd is damaged'), 100);
+      if (req.volumeName === 'data-1') {
+        call.on('cancelled', () => {
+          cancelled = true;
+        });
+        return;
+      } // a long copy
+      setTimeout(
+        () => fail(call, grpc.status.DATA_LOSS, 'cannot restore volume data-0 file blob of backup B1: chunk 0123 in pack data/ab/abcd is damaged'),
+        100,
+      );
     };
     await runUntil('rolling back', () => restore().state === 'rolling-back');
     assert.match(restore().message!, /volume data-0 \(claim db\/data\/0 on node n1\): the backup is damaged: .*file blob/);
@@ -163,7 +301,10 @@ describe('data-restore controller: real store, real gRPC agent endpoint', functi
     for (const c of store.claims.list()) assert.equal(mustDeleteOnReclaim(ctx, c), true, `${c.id} is deleted though its class says Retain`);
     await runUntil('other copy cancelled', () => cancelled);
     // What cleanup does once the tasks are stopped: claims and volumes go, then the app.
-    store.transaction(() => { for (const c of store.claims.list()) store.claims.delete(c.id); store.apps.delete('db'); });
+    store.transaction(() => {
+      for (const c of store.claims.list()) store.claims.delete(c.id);
+      store.apps.delete('db');
+    });
     await runUntil('failed', () => restore().state === 'failed');
     assert.ok(store.events(undefined, 50).some((e) => e.reason === 'RestoreRolledBack'));
   });
@@ -178,7 +319,10 @@ describe('data-restore controller: real store, real gRPC agent endpoint', functi
     restorer = new DataRestorer(ctx, () => undefined);
     restorer.reconcile();
     assert.equal(store.apps.get('db')!.deleting, true, 'the restarted controller deletes the app');
-    assert.ok(store.claims.list().every((c) => mustDeleteOnReclaim(ctx, c)), 'restored volumes of a rolled-back restore are deleted');
+    assert.ok(
+      store.claims.list().every((c) => mustDeleteOnReclaim(ctx, c)),
+      'restored volumes of a rolled-back restore are deleted',
+    );
   });
 
   it('an app deleted during the restore fails the restore', async () => {

@@ -8,7 +8,13 @@ import type { BackupDataSource, ClaimRecord, NodeRecord, RestoreRecord, RestoreV
 import { secretData } from '../store/secrets';
 
 /** gRPC codes after which the same call may succeed later: the agent or its node is busy, restarting or unreachable. */
-const TRANSIENT = new Set<grpc.status>([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.RESOURCE_EXHAUSTED, grpc.status.ABORTED, grpc.status.CANCELLED]);
+const TRANSIENT = new Set<grpc.status>([
+  grpc.status.UNAVAILABLE,
+  grpc.status.DEADLINE_EXCEEDED,
+  grpc.status.RESOURCE_EXHAUSTED,
+  grpc.status.ABORTED,
+  grpc.status.CANCELLED,
+]);
 const PROGRESS_EVERY_MS = 1000;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
@@ -46,7 +52,10 @@ export class DataRestorer {
   private readonly progressWrittenAt = new Map<string, number>();
   private stopped = false;
 
-  constructor(private readonly ctx: ClusterContext, private readonly kick: () => void) {}
+  constructor(
+    private readonly ctx: ClusterContext,
+    private readonly kick: () => void,
+  ) {}
 
   reconcile(): void {
     if (this.stopped) return;
@@ -117,8 +126,14 @@ export class DataRestorer {
     return { volume, node };
   }
 
-  private start(restore: RestoreRecord, v: RestoreVolumeRecord, claim: ClaimRecord, volume: VolumeRecord, node: NodeRecord,
-    repository: { location: string; passphrase: string }): void {
+  private start(
+    restore: RestoreRecord,
+    v: RestoreVolumeRecord,
+    claim: ClaimRecord,
+    volume: VolumeRecord,
+    node: NodeRecord,
+    repository: { location: string; passphrase: string },
+  ): void {
     const { store } = this.ctx;
     const source = claim.dataSource as BackupDataSource;
     const sc = store.storageClasses.get(claim.storageClass)?.spec;
@@ -126,19 +141,35 @@ export class DataRestorer {
     const call: { restoreId: string; abort: AbortController; done?: Promise<void> } = { restoreId: restore.id, abort };
     this.inFlight.set(claim.id, call);
     this.updateVolume(restore.id, claim.id, (x) => ({ ...x, state: 'running', nodeId: node.id, bytesDone: 0, message: undefined }));
-    this.ctx.event(`claim/${claim.id}`, 'RestoringData', `restore ${restore.id}: writing volume ${source.volume} of backup ${source.id} into ${volume.id} on node ${node.id}`);
+    this.ctx.event(
+      `claim/${claim.id}`,
+      'RestoringData',
+      `restore ${restore.id}: writing volume ${source.volume} of backup ${source.id} into ${volume.id} on node ${node.id}`,
+    );
     const request = {
-      operationId: restore.id, repository, backupId: source.id, volumeName: source.volume, plugin: volume.plugin,
-      volumeId: volume.csiVolumeId!, block: claim.volumeMode === 'block', fsType: sc?.fsType ?? '', accessMode: csiAccessMode(claim.accessMode),
-      volumeContext: volume.volumeContext, publishContext: volume.published?.[node.id] ?? {},
-      nodeSecrets: secretData(store, sc?.stageSecret), publishSecrets: secretData(store, sc?.publishSecret), mountFlags: [...(sc?.mountOptions ?? [])],
+      operationId: restore.id,
+      repository,
+      backupId: source.id,
+      volumeName: source.volume,
+      plugin: volume.plugin,
+      volumeId: volume.csiVolumeId!,
+      block: claim.volumeMode === 'block',
+      fsType: sc?.fsType ?? '',
+      accessMode: csiAccessMode(claim.accessMode),
+      volumeContext: volume.volumeContext,
+      publishContext: volume.published?.[node.id] ?? {},
+      nodeSecrets: secretData(store, sc?.stageSecret),
+      publishSecrets: secretData(store, sc?.publishSecret),
+      mountFlags: [...(sc?.mountOptions ?? [])],
     };
     const onProgress = (p: MoverProgress) => this.progress(restore.id, claim.id, p);
     // Tests: pause here (server.restore.before-mover@app:ms) to kill the server mid-restore.
     call.done = pausePoint('server.restore.before-mover', { subject: restore.app, signal: abort.signal })
       .then(() => this.ctx.links.get(node).restoreVolume(request, onProgress, abort.signal))
       .then((result) => this.succeeded(restore.id, claim.id, result.bytes))
-      .catch((error: unknown) => { if (!abort.signal.aborted) this.failed(restore.id, claim.id, source.volume, error); })
+      .catch((error: unknown) => {
+        if (!abort.signal.aborted) this.failed(restore.id, claim.id, source.volume, error);
+      })
       .catch((err: unknown) => this.ctx.log.error({ err, claim: claim.id }, 'recording a volume restore failed'))
       .finally(() => {
         this.inFlight.delete(claim.id);
@@ -164,7 +195,13 @@ export class DataRestorer {
       // Rolled back meanwhile (another volume failed, the app was deleted): the data is not wanted.
       if (restore?.state !== 'restoring' || !claim) return;
       store.claims.put(claimId, { ...claim, dataRestored: true });
-      this.updateVolume(restoreId, claimId, (x) => ({ ...x, state: 'done', bytesDone: Math.max(bytes, x.bytesDone), bytesTotal: Math.max(bytes, x.bytesTotal), message: undefined }));
+      this.updateVolume(restoreId, claimId, (x) => ({
+        ...x,
+        state: 'done',
+        bytesDone: Math.max(bytes, x.bytesDone),
+        bytesTotal: Math.max(bytes, x.bytesTotal),
+        message: undefined,
+      }));
       this.ctx.event(`claim/${claimId}`, 'DataRestored', `restore ${restoreId}: ${bytes} bytes written and verified`);
       this.finishIfDone(restoreId);
     });
@@ -200,11 +237,22 @@ export class DataRestorer {
       const restore = store.restores.get(restoreId);
       if (restore?.state !== 'restoring') return false;
       store.restores.put(restoreId, {
-        ...restore, state: 'rolling-back', message,
-        volumes: restore.volumes.map((v) => (v.claimId === claimId ? { ...v, state: 'failed', message }
-          : v.state === 'running' ? { ...v, state: 'pending', message: 'cancelled by the rollback' } : v)),
+        ...restore,
+        state: 'rolling-back',
+        message,
+        volumes: restore.volumes.map((v) =>
+          v.claimId === claimId
+            ? { ...v, state: 'failed', message }
+            : v.state === 'running'
+              ? { ...v, state: 'pending', message: 'cancelled by the rollback' }
+              : v,
+        ),
       });
-      this.ctx.event(`app/${restore.app}`, 'RestoreFailed', `restore ${restoreId} failed, rolling back (the app and its restored volumes are deleted): ${message}`);
+      this.ctx.event(
+        `app/${restore.app}`,
+        'RestoreFailed',
+        `restore ${restoreId} failed, rolling back (the app and its restored volumes are deleted): ${message}`,
+      );
       this.deleteApp(restore);
       return true;
     });
@@ -245,10 +293,18 @@ export class DataRestorer {
       if (restore?.state !== 'restoring') return;
       const done = restore.volumes.every((v) => store.claims.get(v.claimId)?.dataRestored);
       if (!done) return;
-      store.restores.put(restoreId, { ...restore, state: 'ready', finishedAt: new Date().toISOString(),
-        volumes: restore.volumes.map((v) => ({ ...v, state: 'done', bytesDone: Math.max(v.bytesDone, v.bytesTotal) })) });
+      store.restores.put(restoreId, {
+        ...restore,
+        state: 'ready',
+        finishedAt: new Date().toISOString(),
+        volumes: restore.volumes.map((v) => ({ ...v, state: 'done', bytesDone: Math.max(v.bytesDone, v.bytesTotal) })),
+      });
       if (restore.source.kind === 'backup') {
-        this.ctx.event(`app/${restore.app}`, 'Restored', `restore ${restoreId}: every volume of app ${restore.app} written from backup ${restore.source.backupId} and verified; the instances start`);
+        this.ctx.event(
+          `app/${restore.app}`,
+          'Restored',
+          `restore ${restoreId}: every volume of app ${restore.app} written from backup ${restore.source.backupId} and verified; the instances start`,
+        );
       }
     });
   }

@@ -22,10 +22,12 @@ export function bindImmediateClaims(ctx: ClusterContext): void {
     if (store.storageClasses.get(claim.storageClass)?.spec.bindingMode !== 'Immediate') continue;
     const app = store.apps.get(claim.app);
     if (!app || app.deleting) continue;
-    ctx.background.start(`immediate/${claim.id}`, () => bindOne(ctx, claim.id).catch((error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      noteWaiting(ctx, claim.id, 'ProvisioningFailed', message);
-    }));
+    ctx.background.start(`immediate/${claim.id}`, () =>
+      bindOne(ctx, claim.id).catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        noteWaiting(ctx, claim.id, 'ProvisioningFailed', message);
+      }),
+    );
   }
 }
 
@@ -46,13 +48,19 @@ async function bindOne(ctx: ClusterContext, claimId: string): Promise<void> {
   let node = volume?.nodeId ? store.nodes.get(volume.nodeId) : undefined;
   if (!volume) {
     const chosen = await chooseAndReserve(ctx, claim, sc.spec.plugin, sc.spec.parameters.pool);
-    if (typeof chosen === 'string') { noteWaiting(ctx, claim.id, 'WaitingForRoom', chosen); return; }
+    if (typeof chosen === 'string') {
+      noteWaiting(ctx, claim.id, 'WaitingForRoom', chosen);
+      return;
+    }
     volume = chosen.volume;
     node = chosen.node;
   }
   // Shared storage: any ready node reporting the plugin can carry the controller call.
   node ??= store.nodes.list().find((n) => n.state === 'ready' && n.plugins.some((p) => p.name === sc.spec.plugin && p.healthy));
-  if (!node) { noteWaiting(ctx, claim.id, 'WaitingForNode', `no ready node reports CSI plugin ${sc.spec.plugin}`); return; }
+  if (!node) {
+    noteWaiting(ctx, claim.id, 'WaitingForNode', `no ready node reports CSI plugin ${sc.spec.plugin}`);
+    return;
+  }
   await provisionClaim(ctx, undefined, store.claims.get(claim.id)!, node);
   ctx.memory.lastWaiting.delete(claim.id);
 }
@@ -61,31 +69,48 @@ async function bindOne(ctx: ClusterContext, claimId: string): Promise<void> {
  * Picks the node and pool for a node-local volume and reserves its bytes, then writes the volume's
  * intent. Answers why not when no node can hold it.
  */
-async function chooseAndReserve(ctx: ClusterContext, claim: ClaimRecord, plugin: string, wantedPool: string | undefined):
-  Promise<{ volume: VolumeRecord; node: NodeRecord | undefined } | string> {
+async function chooseAndReserve(
+  ctx: ClusterContext,
+  claim: ClaimRecord,
+  plugin: string,
+  wantedPool: string | undefined,
+): Promise<{ volume: VolumeRecord; node: NodeRecord | undefined } | string> {
   const { store } = ctx;
   // A volume made from a node-local snapshot or volume can only be made where that source is.
   const source = dataSourcePin(ctx, claim);
-  const candidates = store.nodes.list()
+  const candidates = store.nodes
+    .list()
     .filter((n) => n.state === 'ready' && (!source || n.id === source.nodeId))
     .flatMap((n) => n.plugins.filter((p) => p.name === plugin && p.healthy && pluginTraits(p).createsVolumes).map((p) => ({ node: n, report: p })));
   if (candidates.length === 0) {
-    return source ? `the ${source.kind} ${source.id} this volume is made from lives on node ${source.nodeId}, which is not ready or lacks a healthy ${plugin}`
+    return source
+      ? `the ${source.kind} ${source.id} this volume is made from lives on node ${source.nodeId}, which is not ready or lacks a healthy ${plugin}`
       : `no ready node reports a healthy CSI plugin ${plugin} that can create volumes`;
   }
   const id = newVolumeId();
   const intent = (node: NodeRecord | undefined, pool: string | undefined): VolumeRecord => ({
-    id, plugin, csiName: csiNameOf(claim.id), claimId: claim.id, nodeId: node?.id, intentNodeId: node?.id, pool, capacityBytes: claim.sizeBytes,
-    topology: {}, volumeContext: {}, state: 'creating', createdAt: new Date().toISOString(),
+    id,
+    plugin,
+    csiName: csiNameOf(claim.id),
+    claimId: claim.id,
+    nodeId: node?.id,
+    intentNodeId: node?.id,
+    pool,
+    capacityBytes: claim.sizeBytes,
+    topology: {},
+    volumeContext: {},
+    state: 'creating',
+    createdAt: new Date().toISOString(),
   });
-  const write = (v: VolumeRecord) => store.transaction(() => {
-    // Gone meanwhile is not expected here (the put below recreates it as before): the check logs it.
-    const current = store.claims.get(claim.id);
-    checkTransition(ctx.log, 'volume', v.id, null, v.state);
-    checkTransition(ctx.log, 'claim', claim.id, current?.state ?? null, 'provisioning');
-    store.volumes.put(v.id, v);
-    store.claims.put(claim.id, { ...current!, volumeId: v.id, state: 'provisioning' });
-  });
+  const write = (v: VolumeRecord) =>
+    store.transaction(() => {
+      // Gone meanwhile is not expected here (the put below recreates it as before): the check logs it.
+      const current = store.claims.get(claim.id);
+      checkTransition(ctx.log, 'volume', v.id, null, v.state);
+      checkTransition(ctx.log, 'claim', claim.id, current?.state ?? null, 'provisioning');
+      store.volumes.put(v.id, v);
+      store.claims.put(claim.id, { ...current!, volumeId: v.id, state: 'provisioning' });
+    });
   // Storage without topology is not one node's pool: nothing to choose or reserve per node.
   if (candidates.every((c) => !pluginTraits(c.report).nodeLocal)) {
     const v = intent(undefined, wantedPool);
@@ -99,8 +124,12 @@ async function chooseAndReserve(ctx: ClusterContext, claim: ClaimRecord, plugin:
     .sort((a, b) => free(b, b.pool) - free(a, a.pool));
   const refusals: string[] = [];
   for (const c of options) {
-    const held = await ctx.ledger.reserveStatic(c.node.id, volumeRole(id), { cpuMillis: 0, memoryBytes: 0, attachments: [],
-      pools: [{ plugin, pool: c.pool, bytes: claim.sizeBytes }] });
+    const held = await ctx.ledger.reserveStatic(c.node.id, volumeRole(id), {
+      cpuMillis: 0,
+      memoryBytes: 0,
+      attachments: [],
+      pools: [{ plugin, pool: c.pool, bytes: claim.sizeBytes }],
+    });
     if (held.status === 'reserved' || held.status === 'already-reserved') {
       const v = intent(c.node, c.pool);
       try {

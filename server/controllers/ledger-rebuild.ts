@@ -18,8 +18,13 @@ export async function rebuildLedger(ctx: ClusterContext): Promise<void> {
     // A volume being created has a node only under Immediate binding, which reserved before creating.
     if (!v.nodeId || !v.pool || !store.nodes.get(v.nodeId)) continue;
     // The volume exists, so its bytes are taken whether or not the pool's report still covers them.
-    const held = await ledger.adopt({ holderId: staticHolderId(v.nodeId, volumeRole(v.id)), nodeId: v.nodeId, kind: 'static', role: volumeRole(v.id),
-      amounts: { cpuMillis: 0, memoryBytes: 0, attachments: [], pools: [{ plugin: v.plugin, pool: v.pool, bytes: v.capacityBytes }] } });
+    const held = await ledger.adopt({
+      holderId: staticHolderId(v.nodeId, volumeRole(v.id)),
+      nodeId: v.nodeId,
+      kind: 'static',
+      role: volumeRole(v.id),
+      amounts: { cpuMillis: 0, memoryBytes: 0, attachments: [], pools: [{ plugin: v.plugin, pool: v.pool, bytes: v.capacityBytes }] },
+    });
     warnOverCapacity(ctx, `volume ${v.id}`, v.nodeId, held);
   }
   for (const task of store.tasks.list()) {
@@ -41,8 +46,11 @@ export async function rebuildLedger(ctx: ClusterContext): Promise<void> {
     const counts: PluginCount[] = [...attachments].map(([plugin, count]) => ({ plugin, count }));
     // A placed or running task holds (or is about to hold) these resources on its node: record them even
     // if the node now reports less, so the shortfall blocks new work instead of being handed out again.
-    const held = await ledger.adopt({ holderId: taskHolderId(task.id), nodeId: task.nodeId,
-      amounts: { cpuMillis: app.spec.resources.cpuMillis, memoryBytes: app.spec.resources.memoryBytes, pools, attachments: counts } });
+    const held = await ledger.adopt({
+      holderId: taskHolderId(task.id),
+      nodeId: task.nodeId,
+      amounts: { cpuMillis: app.spec.resources.cpuMillis, memoryBytes: app.spec.resources.memoryBytes, pools, attachments: counts },
+    });
     warnOverCapacity(ctx, `task ${task.id}`, task.nodeId, held);
   }
 }
@@ -50,5 +58,9 @@ export async function rebuildLedger(ctx: ClusterContext): Promise<void> {
 function warnOverCapacity(ctx: ClusterContext, holder: string, nodeId: string, held: AdoptOutcome): void {
   if (!('shortfalls' in held) || held.shortfalls.length === 0) return;
   const short = held.shortfalls.map((s) => describeShortfall(s, formatBytes, formatCpu)).join('; ');
-  ctx.event(`node/${nodeId}`, 'OverCapacity', `${holder} is recorded on node ${nodeId} beyond its capacity (${short}); no new work lands there until it frees up`);
+  ctx.event(
+    `node/${nodeId}`,
+    'OverCapacity',
+    `${holder} is recorded on node ${nodeId} beyond its capacity (${short}); no new work lands there until it frees up`,
+  );
 }

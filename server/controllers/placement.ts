@@ -12,11 +12,20 @@ export function nodeInfoOf(ctx: ClusterContext, stored: NodeRecord): NodeInfo {
   const node = ctx.liveness.live(stored);
   const capacity = nodeCapacity(ctx, node);
   return {
-    id: node.id, zone: node.labels.zone ?? 'default', ready: node.state === 'ready', labels: node.labels,
-    cpuMillis: capacity.cpuMillis, memoryBytes: capacity.memoryBytes,
-    pools: node.plugins.flatMap((p) => p.pools.map((pool) => ({
-      plugin: p.name, pool: pool.name, capacityBytes: capacity.poolBytes.get(poolKey(p.name, pool.name)) ?? 0, healthy: p.healthy,
-    }))),
+    id: node.id,
+    zone: node.labels.zone ?? 'default',
+    ready: node.state === 'ready',
+    labels: node.labels,
+    cpuMillis: capacity.cpuMillis,
+    memoryBytes: capacity.memoryBytes,
+    pools: node.plugins.flatMap((p) =>
+      p.pools.map((pool) => ({
+        plugin: p.name,
+        pool: pool.name,
+        capacityBytes: capacity.poolBytes.get(poolKey(p.name, pool.name)) ?? 0,
+        healthy: p.healthy,
+      })),
+    ),
     plugins: node.plugins.map((p) => ({ plugin: p.name, healthy: p.healthy, maxVolumesPerNode: Number(p.maxVolumes) || undefined })),
   };
 }
@@ -84,15 +93,23 @@ export function taskRequestOf(ctx: ClusterContext, task: TaskRecord): TaskReques
     if (sc.spec.bindingMode === 'Immediate' && claim.state !== 'bound') return `waiting for volume ${tpl.name} (Immediate binding) to be provisioned`;
     const source = volume ? undefined : dataSourcePin(ctx, claim);
     claims.push({
-      claimId: claim.id, storageClass: claim.storageClass, plugin: sc.spec.plugin, pool: sc.spec.parameters.pool,
-      sizeBytes: claim.sizeBytes, accessMode: claim.accessMode as ClaimRequest['accessMode'],
+      claimId: claim.id,
+      storageClass: claim.storageClass,
+      plugin: sc.spec.plugin,
+      pool: sc.spec.parameters.pool,
+      sizeBytes: claim.sizeBytes,
+      accessMode: claim.accessMode as ClaimRequest['accessMode'],
       ...(volume ? { bound: { volumeId: volume.id, nodeId: pinnedNode(ctx, volume) } } : {}),
       ...(source ? { source } : {}),
     });
   }
   return {
-    taskId: task.id, app: app.name, instance: task.instance, cpuMillis: app.spec.resources.cpuMillis,
-    memoryBytes: app.spec.resources.memoryBytes, claims,
+    taskId: task.id,
+    app: app.name,
+    instance: task.instance,
+    cpuMillis: app.spec.resources.cpuMillis,
+    memoryBytes: app.spec.resources.memoryBytes,
+    claims,
     constraints: [...app.spec.constraints, { key: RUNTIME_LABEL, operator: 'In', values: [app.spec.runtime] }],
   };
 }
@@ -134,5 +151,7 @@ export async function placePending(ctx: ClusterContext): Promise<void> {
       }
     });
   }
-  store.transaction(() => { for (const write of writes) write(); });
+  store.transaction(() => {
+    for (const write of writes) write();
+  });
 }

@@ -117,8 +117,18 @@ async function provisionIntent(ctx: ClusterContext, task: TaskRecord | undefined
       const existing = current.volumeId ? store.volumes.get(current.volumeId) : undefined;
       if (existing) return existing;
       const v: VolumeRecord = {
-        id: newVolumeId(), plugin: sc.spec.plugin, csiName: csiNameOf(claim.id), claimId: claim.id, nodeId: undefined, intentNodeId: node.id, pool: poolName,
-        capacityBytes: claim.sizeBytes, topology: {}, volumeContext: {}, state: 'creating', createdAt: new Date().toISOString(),
+        id: newVolumeId(),
+        plugin: sc.spec.plugin,
+        csiName: csiNameOf(claim.id),
+        claimId: claim.id,
+        nodeId: undefined,
+        intentNodeId: node.id,
+        pool: poolName,
+        capacityBytes: claim.sizeBytes,
+        topology: {},
+        volumeContext: {},
+        state: 'creating',
+        createdAt: new Date().toISOString(),
       };
       checkTransition(ctx.log, 'volume', v.id, null, v.state);
       checkTransition(ctx.log, 'claim', claim.id, current.state, 'provisioning');
@@ -149,12 +159,21 @@ export async function provisionClaim(ctx: ClusterContext, task: TaskRecord | und
  * as if the server had made the call: ready, bound, its bytes moved to a reservation of its own. A
  * report of a volume already recorded (agents repeat them) or no longer wanted changes nothing.
  */
-export async function recordAgentCreated(ctx: ClusterContext, task: TaskRecord, claim: ClaimRecord, node: NodeRecord, csiName: string, created: CsiVolume, readyAt: Date): Promise<void> {
+export async function recordAgentCreated(
+  ctx: ClusterContext,
+  task: TaskRecord,
+  claim: ClaimRecord,
+  node: NodeRecord,
+  csiName: string,
+  created: CsiVolume,
+  readyAt: Date,
+): Promise<void> {
   const recording = ctx.memory.recordingAgentCreated;
   const volume = claim.volumeId ? ctx.store.volumes.get(claim.volumeId) : undefined;
   // Only an answer to this very intent (an older incarnation of the claim had another name), and once:
   // two syncs of one agent can overlap (a cut-short long poll and the next).
-  if (volume?.state !== 'creating' || volume.intentNodeId !== node.id || volume.claimId !== claim.id || volume.csiName !== csiName || recording.has(volume.id)) return;
+  if (volume?.state !== 'creating' || volume.intentNodeId !== node.id || volume.claimId !== claim.id || volume.csiName !== csiName || recording.has(volume.id))
+    return;
   recording.add(volume.id);
   try {
     await bindCreated(ctx, task, claim, node, await provisionIntent(ctx, task, claim, node), created, readyAt);
@@ -164,15 +183,27 @@ export async function recordAgentCreated(ctx: ClusterContext, task: TaskRecord, 
 }
 
 /** 3. Bind, and move the claim's bytes from the task's reservation to the volume's own (it outlives the task). */
-async function bindCreated(ctx: ClusterContext, task: TaskRecord | undefined, claim: ClaimRecord, node: NodeRecord, target: ProvisionTarget, created: CsiVolume,
-                           readyAt = new Date()): Promise<void> {
+async function bindCreated(
+  ctx: ClusterContext,
+  task: TaskRecord | undefined,
+  claim: ClaimRecord,
+  node: NodeRecord,
+  target: ProvisionTarget,
+  created: CsiVolume,
+  readyAt = new Date(),
+): Promise<void> {
   const { store } = ctx;
   const { plugin, poolName, volume, held } = target;
   const segments = created.accessibleTopology[0]?.segments ?? {};
   const ready: VolumeRecord = {
-    ...volume, csiVolumeId: created.volumeId, capacityBytes: Number(created.capacityBytes) || claim.sizeBytes, topology: segments,
+    ...volume,
+    csiVolumeId: created.volumeId,
+    capacityBytes: Number(created.capacityBytes) || claim.sizeBytes,
+    topology: segments,
     // When the plugin made it: a pool measured after that no longer counts its bytes free (node-sync.ts nodeCapacity).
-    volumeContext: created.volumeContext, state: 'ready', readyAt: readyAt.toISOString(),
+    volumeContext: created.volumeContext,
+    state: 'ready',
+    readyAt: readyAt.toISOString(),
     // A volume whose topology names exactly this node's segments lives here (node-local storage).
     nodeId: Object.keys(segments).length > 0 && Object.entries(segments).every(([k, v]) => plugin.topology[k] === v) ? node.id : undefined,
   };
@@ -190,18 +221,32 @@ async function bindCreated(ctx: ClusterContext, task: TaskRecord | undefined, cl
   // Only node-local volumes move their bytes to a reservation of their own: shared storage is not one
   // node's pool, so its claim keeps the bytes in the task's reservation.
   if (ready.nodeId && poolName) {
-    const amounts: ResourceAmounts = { cpuMillis: 0, memoryBytes: 0, attachments: [], pools: [{ plugin: ready.plugin, pool: poolName, bytes: ready.capacityBytes }] };
+    const amounts: ResourceAmounts = {
+      cpuMillis: 0,
+      memoryBytes: 0,
+      attachments: [],
+      pools: [{ plugin: ready.plugin, pool: poolName, bytes: ready.capacityBytes }],
+    };
     // One ledger transaction, so no other placement can take the bytes between the two reservations.
-    const moved = task && held
-      ? await ctx.ledger.moveToStatic({ fromHolderId: taskHolderId(task.id), claimId: claim.id, nodeId: node.id, role: volumeRole(ready.id), amounts })
-      : await ctx.ledger.reserveStatic(node.id, volumeRole(ready.id), amounts);
+    const moved =
+      task && held
+        ? await ctx.ledger.moveToStatic({ fromHolderId: taskHolderId(task.id), claimId: claim.id, nodeId: node.id, role: volumeRole(ready.id), amounts })
+        : await ctx.ledger.reserveStatic(node.id, volumeRole(ready.id), amounts);
     // The bytes come from the task's reservation, so this can only fail if the pool shrank under us
     // (a capacity report racing the create) or the plugin rounded the size up past the free space.
     if (moved.status !== 'reserved' && moved.status !== 'already-reserved') {
-      ctx.event(`node/${node.id}`, 'LedgerMismatch', `could not reserve ${ready.capacityBytes} bytes for volume ${ready.id} in pool ${poolName}: ${moved.status}`);
+      ctx.event(
+        `node/${node.id}`,
+        'LedgerMismatch',
+        `could not reserve ${ready.capacityBytes} bytes for volume ${ready.id} in pool ${poolName}: ${moved.status}`,
+      );
     }
   }
-  ctx.event(`claim/${claim.id}`, 'Provisioned', `volume ${ready.id} (${ready.plugin} ${created.volumeId}, ${ready.capacityBytes} bytes) on ${ready.nodeId ?? 'shared storage'}`);
+  ctx.event(
+    `claim/${claim.id}`,
+    'Provisioned',
+    `volume ${ready.id} (${ready.plugin} ${created.volumeId}, ${ready.capacityBytes} bytes) on ${ready.nodeId ?? 'shared storage'}`,
+  );
 }
 
 /**
@@ -245,8 +290,12 @@ async function controllerPublish(ctx: ClusterContext, claim: ClaimRecord, node: 
   const sc = ctx.store.storageClasses.get(claim.storageClass)?.spec;
   const secrets = secretData(ctx.store, sc?.publishSecret);
   const res = await ctx.controllerFor(volume.plugin, node).controller('ControllerPublishVolume', {
-    volumeId: volume.csiVolumeId, nodeId: plugin.csiNodeId, volumeCapability: capabilityOf(claim, sc?.fsType, sc?.mountOptions ?? []),
-    readonly: claim.accessMode === 'single-node-reader-only', secrets, volumeContext: volume.volumeContext,
+    volumeId: volume.csiVolumeId,
+    nodeId: plugin.csiNodeId,
+    volumeCapability: capabilityOf(claim, sc?.fsType, sc?.mountOptions ?? []),
+    readonly: claim.accessMode === 'single-node-reader-only',
+    secrets,
+    volumeContext: volume.volumeContext,
   });
   ctx.store.volumes.put(volume.id, { ...volume, published: { ...(volume.published ?? {}), [node.id]: res.publishContext } });
 }
@@ -256,7 +305,12 @@ async function controllerPublish(ctx: ClusterContext, claim: ClaimRecord, node: 
  * task states: a task whose volumes are then all in place is assigned, so the same report can move it
  * on to running. Reports name a volume again until the assignment carries its id: recording is idempotent.
  */
-export async function recordAgentCreatedVolumes(ctx: ClusterContext, node: NodeRecord, reports: readonly TaskReport__Output[], clockOffsetMs: number): Promise<void> {
+export async function recordAgentCreatedVolumes(
+  ctx: ClusterContext,
+  node: NodeRecord,
+  reports: readonly TaskReport__Output[],
+  clockOffsetMs: number,
+): Promise<void> {
   for (const r of reports) {
     if (r.created.length === 0) continue;
     const task = ctx.store.tasks.get(r.taskId);
@@ -274,7 +328,10 @@ export async function recordAgentCreatedVolumes(ctx: ClusterContext, node: NodeR
         const at = Number(c.createdAtMs) > 0 ? new Date(Math.min(Date.now(), Number(c.createdAtMs) + clockOffsetMs)) : new Date();
         await recordAgentCreated(ctx, task, claim, node, c.csiName, created, at);
       } catch (error) {
-        ctx.log.warn({ node: node.id, task: task.id, claim: claim.id, err: error instanceof Error ? error.message : String(error) }, 'could not record a volume the agent created; the next report retries');
+        ctx.log.warn(
+          { node: node.id, task: task.id, claim: claim.id, err: error instanceof Error ? error.message : String(error) },
+          'could not record a volume the agent created; the next report retries',
+        );
       }
     }
     if (task.state === 'placed' && volumesInPlace(ctx, task, node)) await markAssigned(ctx, task.id, node.id);

@@ -32,9 +32,14 @@ export class Reconciler {
   /** Passes run and how long they took, for the metrics endpoint. */
   readonly stats = { passes: 0, skippedTicks: 0, lastPassMs: 0, totalPassMs: 0 };
 
-  constructor(private readonly ctx: ClusterContext, private readonly intervalMs = 500) {
+  constructor(
+    private readonly ctx: ClusterContext,
+    private readonly intervalMs = 500,
+  ) {
     this.dataRestorer = new DataRestorer(ctx, () => this.kick());
-    const markDirty = () => { this.dirty = true; };
+    const markDirty = () => {
+      this.dirty = true;
+    };
     this.unsubscribe = [ctx.store.watch(markDirty), ctx.onChanged(markDirty)];
   }
 
@@ -72,14 +77,21 @@ export class Reconciler {
 
   kick(): void {
     if (this.stopped) return;
-    if (this.running) { this.again = true; return; }
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.running = this.pass()
       .catch((err: unknown) => this.ctx.log.error({ err }, 'reconcile pass failed'))
       .finally(() => {
         this.running = undefined;
         if (this.stopped) return;
-        if (this.again) { this.again = false; setImmediate(() => this.kick()); return; }
+        if (this.again) {
+          this.again = false;
+          setImmediate(() => this.kick());
+          return;
+        }
         this.timer = setTimeout(() => this.tick(), this.intervalMs);
       });
   }

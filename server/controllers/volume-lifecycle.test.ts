@@ -63,7 +63,11 @@ describe('volume lifecycle table', () => {
 
   it('logs a transition the table lacks, with the object, and never throws', () => {
     const logged: { fields: object; message: string }[] = [];
-    const log = { error: (fields: object, message: string) => { logged.push({ fields, message }); } };
+    const log = {
+      error: (fields: object, message: string) => {
+        logged.push({ fields, message });
+      },
+    };
     assert.equal(checkTransition(log, 'volume', 'v1', 'creating', 'ready'), true);
     assert.equal(logged.length, 0);
     assert.equal(checkTransition(log, 'volume', 'v1', 'released', 'ready'), false);

@@ -22,7 +22,11 @@ export interface Machine<S extends string> {
   unwritten: readonly S[];
 }
 
-interface States { task: TaskState; claim: ClaimState; volume: VolumeState }
+interface States {
+  task: TaskState;
+  claim: ClaimState;
+  volume: VolumeState;
+}
 export type MachineName = keyof States;
 
 const TASK: Machine<TaskState> = {
@@ -31,16 +35,28 @@ const TASK: Machine<TaskState> = {
   transitions: [
     { from: null, to: 'pending', by: 'controllers/apps', why: 'an instance the app wants has no task yet' },
     { from: 'pending', to: 'placed', by: 'controllers/placement', why: 'the scheduler chose a node and the ledger reserved its resources' },
-    { from: 'placed', to: 'assigned', by: 'controllers/provisioning', why: 'every volume is ready (and ControllerPublished) on the node: the agent may start it' },
+    {
+      from: 'placed',
+      to: 'assigned',
+      by: 'controllers/provisioning',
+      why: 'every volume is ready (and ControllerPublished) on the node: the agent may start it',
+    },
     { from: 'assigned', to: 'running', by: 'agents/node-sync', why: 'the agent reports the container running' },
     { from: 'assigned', to: 'failed', by: 'agents/node-sync', why: 'the agent reports it could not start it' },
     { from: 'running', to: 'failed', by: 'agents/node-sync', why: 'the agent reports it exited and is not running' },
     { from: 'failed', to: 'running', by: 'agents/node-sync', why: 'the agent restarted it' },
-    ...(['pending', 'placed', 'assigned', 'running', 'failed'] as const).map((from): Transition<TaskState> => (
-      { from, to: 'stopping', by: 'controllers/apps', why: 'its app was deleted or scaled down below its instance' })),
+    ...(['pending', 'placed', 'assigned', 'running', 'failed'] as const).map(
+      (from): Transition<TaskState> => ({ from, to: 'stopping', by: 'controllers/apps', why: 'its app was deleted or scaled down below its instance' }),
+    ),
     { from: 'stopping', to: 'pending', by: 'controllers/apps', why: 'scaled back up before cleanup removed it, or rolled to a new generation' },
-    ...(['placed', 'assigned', 'running', 'failed'] as const).map((from): Transition<TaskState> => (
-      { from, to: 'pending', by: 'controllers/apps', why: 'rolled to a new generation of the spec: back through placement (its volumes pin the node)' })),
+    ...(['placed', 'assigned', 'running', 'failed'] as const).map(
+      (from): Transition<TaskState> => ({
+        from,
+        to: 'pending',
+        by: 'controllers/apps',
+        why: 'rolled to a new generation of the spec: back through placement (its volumes pin the node)',
+      }),
+    ),
     { from: 'stopping', to: null, by: 'controllers/cleanup', why: 'its agent stopped it (or its node is gone); the reservation is released with it' },
   ],
 };
@@ -54,10 +70,21 @@ const CLAIM: Machine<ClaimState> = {
     { from: null, to: 'pending', by: 'data-protection/snapshot-restore', why: 'a restore from a recovery point: the claim names its snapshot as data source' },
     { from: null, to: 'pending', by: 'data-protection/backup-restore', why: 'a restore from a backup: the claim names the backed-up volume as data source' },
     { from: 'pending', to: 'provisioning', by: 'controllers/provisioning', why: 'the volume intent (CreateVolume name) is written for a placed task' },
-    { from: 'pending', to: 'provisioning', by: 'controllers/immediate-binding', why: 'Immediate binding: the volume intent is written before any task is placed' },
+    {
+      from: 'pending',
+      to: 'provisioning',
+      by: 'controllers/immediate-binding',
+      why: 'Immediate binding: the volume intent is written before any task is placed',
+    },
     { from: 'provisioning', to: 'bound', by: 'controllers/provisioning', why: 'CreateVolume answered (by the server or the agent): the volume is ready' },
-    ...(['pending', 'provisioning', 'bound'] as const).map((from): Transition<ClaimState> => (
-      { from, to: null, by: 'controllers/cleanup', why: 'no instance wants it any more: its volume is deleted or retained per the reclaim policy' })),
+    ...(['pending', 'provisioning', 'bound'] as const).map(
+      (from): Transition<ClaimState> => ({
+        from,
+        to: null,
+        by: 'controllers/cleanup',
+        why: 'no instance wants it any more: its volume is deleted or retained per the reclaim policy',
+      }),
+    ),
   ],
 };
 
@@ -66,13 +93,29 @@ const VOLUME: Machine<VolumeState> = {
   unwritten: [],
   transitions: [
     { from: null, to: 'creating', by: 'controllers/provisioning', why: 'the intent: recorded with its CreateVolume name before the plugin is asked' },
-    { from: null, to: 'creating', by: 'controllers/immediate-binding', why: 'the intent of an Immediate claim, after its bytes are reserved on the chosen node' },
+    {
+      from: null,
+      to: 'creating',
+      by: 'controllers/immediate-binding',
+      why: 'the intent of an Immediate claim, after its bytes are reserved on the chosen node',
+    },
     { from: 'creating', to: 'ready', by: 'controllers/provisioning', why: 'CreateVolume answered (by the server or the agent): bound to its claim' },
-    { from: 'creating', to: 'deleting', by: 'controllers/cleanup', why: 'reclaimed (Delete) before its create was confirmed: found again by its name, then deleted' },
+    {
+      from: 'creating',
+      to: 'deleting',
+      by: 'controllers/cleanup',
+      why: 'reclaimed (Delete) before its create was confirmed: found again by its name, then deleted',
+    },
     { from: 'ready', to: 'deleting', by: 'controllers/cleanup', why: 'its claim was reclaimed with policy Delete' },
     { from: 'deleting', to: null, by: 'controllers/cleanup', why: 'DeleteVolume succeeded (or no volume was ever created); its reservation is released' },
-    ...(['creating', 'ready', 'deleting'] as const).map((from): Transition<VolumeState> => (
-      { from, to: 'released', by: 'controllers/cleanup', why: 'its claim was reclaimed with policy Retain: kept, unbound, its space still reserved' })),
+    ...(['creating', 'ready', 'deleting'] as const).map(
+      (from): Transition<VolumeState> => ({
+        from,
+        to: 'released',
+        by: 'controllers/cleanup',
+        why: 'its claim was reclaimed with policy Retain: kept, unbound, its space still reserved',
+      }),
+    ),
   ],
 };
 
@@ -90,7 +133,9 @@ export function isAllowed<K extends MachineName>(machine: K, from: States[K] | n
 }
 
 /** What checkTransition needs of a logger (pino's `error`). */
-export interface ErrorLog { error(fields: object, message: string): void }
+export interface ErrorLog {
+  error(fields: object, message: string): void;
+}
 
 /**
  * Checks a write of `id`'s state against the table. Never throws: a transition the table lacks is
@@ -98,7 +143,9 @@ export interface ErrorLog { error(fields: object, message: string): void }
  */
 export function checkTransition<K extends MachineName>(log: ErrorLog, machine: K, id: string, from: States[K] | null, to: States[K] | null): boolean {
   if (isAllowed(machine, from, to)) return true;
-  log.error({ object: `${machine}/${id}`, from: from ?? '(new)', to: to ?? '(removed)' },
-    `${machine} ${id}: state transition ${from ?? '(new)'} -> ${to ?? '(removed)'} is not in the lifecycle table (server/controllers/volume-lifecycle.ts)`);
+  log.error(
+    { object: `${machine}/${id}`, from: from ?? '(new)', to: to ?? '(removed)' },
+    `${machine} ${id}: state transition ${from ?? '(new)'} -> ${to ?? '(removed)'} is not in the lifecycle table (server/controllers/volume-lifecycle.ts)`,
+  );
   return false;
 }

@@ -52,7 +52,8 @@ export const backupVolumeName = (template: string, instance: number): string => 
 export function parseBackupMetadata(app: unknown, backupId: string): BackupAppMetadata {
   const m = app as Partial<BackupAppMetadata> | null;
   if (!m || typeof m !== 'object' || m.kind !== BACKUP_METADATA_KIND) throw invalidArgument(`backup ${backupId} is not a Berth app backup`);
-  if (m.version !== BACKUP_METADATA_VERSION) throw invalidArgument(`backup ${backupId} has app metadata version ${String(m.version)}; this server reads version ${BACKUP_METADATA_VERSION}`);
+  if (m.version !== BACKUP_METADATA_VERSION)
+    throw invalidArgument(`backup ${backupId} has app metadata version ${String(m.version)}; this server reads version ${BACKUP_METADATA_VERSION}`);
   if (typeof m.app !== 'string' || !m.spec || !Array.isArray(m.volumes) || !Array.isArray(m.claims) || !Array.isArray(m.storageClasses)) {
     throw invalidArgument(`backup ${backupId} has incomplete app metadata`);
   }

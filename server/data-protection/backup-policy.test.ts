@@ -4,11 +4,28 @@ import { chooseParent, computeProgress, forEachLimited, selectExpired } from './
 import type { BackupRecord, BackupVolumeRecord } from '../store/records';
 
 const vol = (over: Partial<BackupVolumeRecord> = {}): BackupVolumeRecord => ({
-  volume: 'data-0', claimId: 'db/data/0', template: 'data', instance: 0, plugin: 'berth.local', block: false,
-  sourceVolumeId: 'vol-a', sourceCsiVolumeId: 'csi-a', state: 'done', bytesDone: 0, bytesTotal: 0, filesDone: 0, ...over,
+  volume: 'data-0',
+  claimId: 'db/data/0',
+  template: 'data',
+  instance: 0,
+  plugin: 'berth.local',
+  block: false,
+  sourceVolumeId: 'vol-a',
+  sourceCsiVolumeId: 'csi-a',
+  state: 'done',
+  bytesDone: 0,
+  bytesTotal: 0,
+  filesDone: 0,
+  ...over,
 });
 const backup = (id: string, startedAt: string, over: Partial<BackupRecord> = {}): BackupRecord => ({
-  id, app: 'db', repository: 'main', state: 'ready', volumes: [vol({ changeMarker: `m-${id}` })], startedAt, ...over,
+  id,
+  app: 'db',
+  repository: 'main',
+  state: 'ready',
+  volumes: [vol({ changeMarker: `m-${id}` })],
+  startedAt,
+  ...over,
 });
 
 describe('backup policy: parents, retention, progress, ttl and cron parsing', () => {
@@ -60,7 +77,10 @@ describe('backup policy: parents, retention, progress, ttl and cron parsing', ()
       backup('w1', '2026-01-09T20:00:00Z', { schedule: 's', app: 'web' }),
       backup('r1', '2026-01-09T21:00:00Z', { schedule: 's', repository: 'offsite' }),
     ];
-    const ids = (p: { keep?: number; ttlSeconds?: number }) => selectExpired(backups, { name: 's', app: 'db', repository: 'main' }, p, now).map((b) => b.id).sort();
+    const ids = (p: { keep?: number; ttlSeconds?: number }) =>
+      selectExpired(backups, { name: 's', app: 'db', repository: 'main' }, p, now)
+        .map((b) => b.id)
+        .sort();
     assert.deepEqual(ids({ keep: 2 }), ['s1']);
     assert.deepEqual(ids({ keep: 1 }), ['s1', 's2']);
     assert.deepEqual(ids({ keep: 5 }), []);
@@ -71,7 +91,10 @@ describe('backup policy: parents, retention, progress, ttl and cron parsing', ()
 
   it('computes bytes, rate and ETA of a running backup, and no ETA once finished', () => {
     const started = Date.parse('2026-01-01T00:00:00Z');
-    const running = { state: 'uploading' as const, volumes: [vol({ bytesDone: 30, bytesTotal: 100, filesDone: 3 }), vol({ bytesDone: 10, bytesTotal: 100, filesDone: 1 })] };
+    const running = {
+      state: 'uploading' as const,
+      volumes: [vol({ bytesDone: 30, bytesTotal: 100, filesDone: 3 }), vol({ bytesDone: 10, bytesTotal: 100, filesDone: 1 })],
+    };
     const p = computeProgress(running, started, started + 4000);
     assert.deepEqual(p, { bytesDone: 40, bytesTotal: 200, filesDone: 4, fraction: 0.2, bytesPerSecond: 10, etaSeconds: 16 });
     const done = computeProgress({ ...running, state: 'ready', finishedAt: new Date(started + 8000).toISOString() }, started, started + 60_000);
@@ -84,15 +107,30 @@ describe('backup policy: parents, retention, progress, ttl and cron parsing', ()
     let active = 0;
     let peak = 0;
     const seen: number[] = [];
-    await forEachLimited([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
-      active++; peak = Math.max(peak, active); seen.push(n);
-      await new Promise((r) => setTimeout(r, 5));
-      active--;
-    }, () => false);
+    await forEachLimited(
+      [1, 2, 3, 4, 5, 6, 7],
+      3,
+      async (n) => {
+        active++;
+        peak = Math.max(peak, active);
+        seen.push(n);
+        await new Promise((r) => setTimeout(r, 5));
+        active--;
+      },
+      () => false,
+    );
     assert.equal(peak, 3);
     assert.deepEqual(seen.sort(), [1, 2, 3, 4, 5, 6, 7]);
     const started: number[] = [];
-    await forEachLimited([1, 2, 3, 4, 5], 2, async (n) => { started.push(n); await new Promise((r) => setTimeout(r, 5)); }, () => started.includes(2));
+    await forEachLimited(
+      [1, 2, 3, 4, 5],
+      2,
+      async (n) => {
+        started.push(n);
+        await new Promise((r) => setTimeout(r, 5));
+      },
+      () => started.includes(2),
+    );
     assert.deepEqual(started.sort(), [1, 2]);
   });
 });

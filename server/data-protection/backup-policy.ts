@@ -11,7 +11,10 @@ export const isRunning = (b: BackupRecord): boolean => b.state === 'snapshotting
 /** Newest first, by start time (ids start with the time too, so ties break the same way). */
 const newestFirst = (a: BackupRecord, b: BackupRecord): number => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id);
 
-export interface ParentChoice { backupId: string; changeMarker: string }
+export interface ParentChoice {
+  backupId: string;
+  changeMarker: string;
+}
 
 /**
  * The backup a new backup of `sourceVolumeId` is incremental to: the newest ready backup in the same
@@ -32,10 +35,15 @@ export function chooseParent(backups: readonly BackupRecord[], repository: strin
  * anything older than `ttlSeconds`. Running and failed backups are never chosen (a running one is not
  * in the repository yet; a failed one holds nothing to keep).
  */
-export function selectExpired(backups: readonly BackupRecord[], schedule: { name: string; app: string; repository: string },
-  policy: { keep?: number; ttlSeconds?: number }, nowMs: number): BackupRecord[] {
+export function selectExpired(
+  backups: readonly BackupRecord[],
+  schedule: { name: string; app: string; repository: string },
+  policy: { keep?: number; ttlSeconds?: number },
+  nowMs: number,
+): BackupRecord[] {
   // A schedule re-created under the same name for another app or repository must not count (and delete) the old one's backups.
-  const ready = backups.filter((b) => b.schedule === schedule.name && b.app === schedule.app && b.repository === schedule.repository && b.state === 'ready')
+  const ready = backups
+    .filter((b) => b.schedule === schedule.name && b.app === schedule.app && b.repository === schedule.repository && b.state === 'ready')
     .sort(newestFirst);
   return ready.filter((b, i) => {
     if (policy.keep !== undefined && i >= policy.keep) return true;

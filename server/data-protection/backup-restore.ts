@@ -38,7 +38,8 @@ export async function restoreFromBackup(ctx: ClusterContext, repositories: Repos
   try {
     manifest = await repo.getBackup(request.backupId);
   } catch (error) {
-    if (error instanceof BackupNotFoundError) throw rephrase(error, `backup ${request.backupId} not found in repository ${repoRecord.name} (${repoRecord.location})`);
+    if (error instanceof BackupNotFoundError)
+      throw rephrase(error, `backup ${request.backupId} not found in repository ${repoRecord.name} (${repoRecord.location})`);
     throw error;
   }
   const meta = parseBackupMetadata(manifest.app, manifest.id);
@@ -62,10 +63,18 @@ export async function restoreFromBackup(ctx: ClusterContext, repositories: Repos
     });
     const claims = restoreClaims({ app: name, restoreId, repository: repoRecord.name, backupId: manifest.id, meta, manifestVolumes, target: plan.target });
     const record: RestoreRecord = {
-      id: restoreId, app: name, source: { kind: 'backup', repository: repoRecord.name, backupId: manifest.id },
-      storageClassMap: { ...(request.storageClassMap ?? {}) }, state: 'restoring',
-      volumes: claims.map((c) => ({ claimId: c.id, volume: (c.dataSource as { volume: string }).volume, state: 'pending', bytesDone: 0,
-        bytesTotal: manifestVolumes.get((c.dataSource as { volume: string }).volume)?.size ?? 0 })),
+      id: restoreId,
+      app: name,
+      source: { kind: 'backup', repository: repoRecord.name, backupId: manifest.id },
+      storageClassMap: { ...(request.storageClassMap ?? {}) },
+      state: 'restoring',
+      volumes: claims.map((c) => ({
+        claimId: c.id,
+        volume: (c.dataSource as { volume: string }).volume,
+        state: 'pending',
+        bytesDone: 0,
+        bytesTotal: manifestVolumes.get((c.dataSource as { volume: string }).volume)?.size ?? 0,
+      })),
       createdAt: new Date().toISOString(),
     };
     for (const sc of plan.create) store.storageClasses.put(sc.name, sc);
@@ -77,9 +86,12 @@ export async function restoreFromBackup(ctx: ClusterContext, repositories: Repos
     }
     store.apps.put(name, { name, spec: mapSpec(meta.spec, plan.target), generation: 1, deleting: false, createdAt: record.createdAt });
     for (const sc of plan.create) ctx.event(`storageclass/${sc.name}`, 'Created', `storage class ${sc.name} re-created from backup ${manifest.id}`);
-    ctx.event(`app/${name}`, 'Restoring', `restore ${restoreId}: app ${name} from backup ${manifest.id} in repository ${repoRecord.name} ` +
-      `(app ${meta.app} generation ${meta.generation}, ${meta.consistency}): ${claims.length} volume(s) to fill before the instances start`);
+    ctx.event(
+      `app/${name}`,
+      'Restoring',
+      `restore ${restoreId}: app ${name} from backup ${manifest.id} in repository ${repoRecord.name} ` +
+        `(app ${meta.app} generation ${meta.generation}, ${meta.consistency}): ${claims.length} volume(s) to fill before the instances start`,
+    );
     return record;
   });
 }
-

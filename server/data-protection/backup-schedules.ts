@@ -14,7 +14,14 @@ import type { StoreChange } from '../store/cluster-store';
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** What a client asks for; `ttl` is a duration like 7d or 72h. */
-export interface ScheduleInput { name: string; app: string; cron: string; repository?: string; keep?: number; ttl?: string }
+export interface ScheduleInput {
+  name: string;
+  app: string;
+  cron: string;
+  repository?: string;
+  keep?: number;
+  ttl?: string;
+}
 
 /** The schedule an app manifest's `backup:` policy makes. */
 export const policyScheduleName = (app: string): string => `${app}-policy`;
@@ -40,8 +47,19 @@ export class BackupSchedules {
   private readonly firing = new Set<Promise<void>>();
   private stopped = false;
 
-  constructor(private readonly ctx: ClusterContext, private readonly backups: BackupService, private readonly repositories: Repositories) {
-    this.controller = new Controller({ name: 'schedules', store: ctx.store, log: ctx.log, kinds: ['schedule', 'backup'], keysOf: schedulesToSync, sync: (name) => this.sync(name) });
+  constructor(
+    private readonly ctx: ClusterContext,
+    private readonly backups: BackupService,
+    private readonly repositories: Repositories,
+  ) {
+    this.controller = new Controller({
+      name: 'schedules',
+      store: ctx.store,
+      log: ctx.log,
+      kinds: ['schedule', 'backup'],
+      keysOf: schedulesToSync,
+      sync: (name) => this.sync(name),
+    });
   }
 
   list(): ScheduleRecord[] {
@@ -61,10 +79,13 @@ export class BackupSchedules {
     if (nameProblem) problems.push({ path: 'name', message: nameProblem });
     const cronText = cronProblem(input.cron);
     if (cronText) problems.push({ path: 'cron', message: cronText });
-    if (input.keep !== undefined && (!Number.isSafeInteger(input.keep) || input.keep < 1)) problems.push({ path: 'keep', message: `expected a whole number ≥ 1, got ${input.keep}` });
+    if (input.keep !== undefined && (!Number.isSafeInteger(input.keep) || input.keep < 1))
+      problems.push({ path: 'keep', message: `expected a whole number ≥ 1, got ${input.keep}` });
     const ttlSeconds = input.ttl === undefined ? undefined : parseDurationSeconds(input.ttl);
-    if (input.ttl !== undefined && ttlSeconds === undefined) problems.push({ path: 'ttl', message: `expected a duration like 7d, 72h or 30m, got ${JSON.stringify(input.ttl)}` });
-    if (input.keep === undefined && ttlSeconds === undefined) problems.push({ path: 'keep', message: 'give keep, ttl or both: a schedule without retention would fill the repository' });
+    if (input.ttl !== undefined && ttlSeconds === undefined)
+      problems.push({ path: 'ttl', message: `expected a duration like 7d, 72h or 30m, got ${JSON.stringify(input.ttl)}` });
+    if (input.keep === undefined && ttlSeconds === undefined)
+      problems.push({ path: 'keep', message: 'give keep, ttl or both: a schedule without retention would fill the repository' });
     if (problems.length > 0) throw invalidArgument(`invalid schedule: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
     const app = this.ctx.store.apps.get(input.app);
     if (!app) throw notFound(`app ${input.app} not found`);
@@ -77,19 +98,32 @@ export class BackupSchedules {
   private put(next: Omit<ScheduleRecord, 'createdAt'>): { schedule: ScheduleRecord; action: 'created' | 'updated' | 'unchanged' } {
     const existing = this.ctx.store.schedules.get(next.name);
     const clean = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as Omit<ScheduleRecord, 'createdAt'>;
-    const same = existing && ['app', 'cron', 'repository', 'keep', 'ttlSeconds', 'fromApp'].every((k) => existing[k as keyof ScheduleRecord] === clean[k as keyof typeof clean]);
+    const same =
+      existing &&
+      ['app', 'cron', 'repository', 'keep', 'ttlSeconds', 'fromApp'].every((k) => existing[k as keyof ScheduleRecord] === clean[k as keyof typeof clean]);
     if (existing && same) return { schedule: existing, action: 'unchanged' };
-    const record: ScheduleRecord = { ...(existing ?? {}), keep: undefined, ttlSeconds: undefined, ...clean, createdAt: existing?.createdAt ?? new Date().toISOString() };
+    const record: ScheduleRecord = {
+      ...(existing ?? {}),
+      keep: undefined,
+      ttlSeconds: undefined,
+      ...clean,
+      createdAt: existing?.createdAt ?? new Date().toISOString(),
+    };
     const stored = Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as unknown as ScheduleRecord;
     this.ctx.store.schedules.put(stored.name, stored); // its sync starts (or replaces) its job
-    this.ctx.event(`schedule/${stored.name}`, existing ? 'Updated' : 'Created', `schedule ${stored.name}: backup app ${stored.app} at "${stored.cron}" into ${stored.repository}${stored.keep ? `, keep ${stored.keep}` : ''}${stored.ttlSeconds ? `, ttl ${stored.ttlSeconds}s` : ''}`);
+    this.ctx.event(
+      `schedule/${stored.name}`,
+      existing ? 'Updated' : 'Created',
+      `schedule ${stored.name}: backup app ${stored.app} at "${stored.cron}" into ${stored.repository}${stored.keep ? `, keep ${stored.keep}` : ''}${stored.ttlSeconds ? `, ttl ${stored.ttlSeconds}s` : ''}`,
+    );
     return { schedule: stored, action: existing ? 'updated' : 'created' };
   }
 
   /** Deletes a schedule (its backups stay). A policy schedule is removed by changing the app's manifest. */
   delete(name: string, force = false): string {
     const s = this.get(name);
-    if (s.fromApp && !force) throw conflict(`schedule ${name} comes from app ${s.app}'s backup policy; remove spec.backup from the app (or delete the app) instead`);
+    if (s.fromApp && !force)
+      throw conflict(`schedule ${name} comes from app ${s.app}'s backup policy; remove spec.backup from the app (or delete the app) instead`);
     this.ctx.store.schedules.delete(name); // its sync stops its job
     this.ctx.event(`schedule/${name}`, 'Deleted', `schedule ${name} deleted; its backups stay`);
     return `schedule ${name} deleted; its backups stay`;
@@ -114,8 +148,15 @@ export class BackupSchedules {
     for (const app of store.apps.list()) {
       const policy = app.spec.backup;
       if (!policy || app.deleting || this.policyProblem(app.name, app.spec)) continue;
-      this.put({ name: policyScheduleName(app.name), app: app.name, cron: policy.schedule, repository: this.repositories.resolve(policy.repository).name,
-        keep: policy.keep, ttlSeconds: policy.ttlSeconds, fromApp: true });
+      this.put({
+        name: policyScheduleName(app.name),
+        app: app.name,
+        cron: policy.schedule,
+        repository: this.repositories.resolve(policy.repository).name,
+        keep: policy.keep,
+        ttlSeconds: policy.ttlSeconds,
+        fromApp: true,
+      });
     }
     for (const s of store.schedules.list()) {
       const app = store.apps.get(s.app);
@@ -162,9 +203,15 @@ export class BackupSchedules {
     this.stopJob(s.name);
     const log = this.ctx.log.child({ schedule: s.name });
     // node-cron logs to the console by default; its messages go to the server's log instead.
-    const task = cronSchedule(s.cron, () => this.fireFromJob(s.name), { name: `berth-schedule-${s.name}`, logger: {
-      info: (m) => log.debug(m), warn: (m) => log.warn(m), error: (m) => log.error(String(m)), debug: (m) => log.debug(String(m)),
-    } });
+    const task = cronSchedule(s.cron, () => this.fireFromJob(s.name), {
+      name: `berth-schedule-${s.name}`,
+      logger: {
+        info: (m) => log.debug(m),
+        warn: (m) => log.warn(m),
+        error: (m) => log.error(String(m)),
+        debug: (m) => log.debug(String(m)),
+      },
+    });
     this.jobs.set(s.name, { cron: s.cron, task });
   }
 
@@ -223,7 +270,12 @@ export class BackupSchedules {
         this.ctx.event(`schedule/${name}`, 'RetentionFailed', `schedule ${name}: cannot delete backup ${b.id}: ${errorText(error)}`);
       }
     }
-    if (deleted.length > 0) this.ctx.event(`schedule/${name}`, 'RetentionApplied', `schedule ${name}: deleted ${deleted.length} backup(s) (keep ${s.keep ?? '-'}, ttl ${s.ttlSeconds ?? '-'}s): ${deleted.join(', ')}`);
+    if (deleted.length > 0)
+      this.ctx.event(
+        `schedule/${name}`,
+        'RetentionApplied',
+        `schedule ${name}: deleted ${deleted.length} backup(s) (keep ${s.keep ?? '-'}, ttl ${s.ttlSeconds ?? '-'}s): ${deleted.join(', ')}`,
+      );
     return deleted;
   }
 }

@@ -11,12 +11,28 @@ export type BackupView = BackupRecord & { origin: 'cluster' | 'repository'; prog
 /** The app metadata a backup's manifest carries (what a restore needs, also in a cluster that has only the repository). */
 export function backupMetadata(rp: RecoveryPointRecord, record: BackupRecord): BackupAppMetadata {
   return {
-    kind: BACKUP_METADATA_KIND, version: BACKUP_METADATA_VERSION, app: rp.app, generation: rp.generation, spec: rp.spec, claims: rp.claims,
-    storageClasses: rp.storageClasses, reservations: rp.reservations, consistency: rp.consistency, recoveryPoint: rp.id, hooks: rp.hooks,
+    kind: BACKUP_METADATA_KIND,
+    version: BACKUP_METADATA_VERSION,
+    app: rp.app,
+    generation: rp.generation,
+    spec: rp.spec,
+    claims: rp.claims,
+    storageClasses: rp.storageClasses,
+    reservations: rp.reservations,
+    consistency: rp.consistency,
+    recoveryPoint: rp.id,
+    hooks: rp.hooks,
     volumes: record.volumes.map((v) => ({
-      volume: v.volume, claimId: v.claimId, template: v.template, instance: v.instance, plugin: v.plugin, block: v.block,
+      volume: v.volume,
+      claimId: v.claimId,
+      template: v.template,
+      instance: v.instance,
+      plugin: v.plugin,
+      block: v.block,
       sizeBytes: rp.snapshots.find((s) => s.claimId === v.claimId)?.sizeBytes ?? v.bytesTotal,
-      sourceVolumeId: v.sourceVolumeId, sourceCsiVolumeId: v.sourceCsiVolumeId, changeMarker: v.changeMarker ?? '',
+      sourceVolumeId: v.sourceVolumeId,
+      sourceCsiVolumeId: v.sourceCsiVolumeId,
+      changeMarker: v.changeMarker ?? '',
     })),
     ...(record.schedule ? { schedule: record.schedule } : {}),
     ...(record.parent ? { parent: record.parent } : {}),
@@ -37,16 +53,35 @@ export function viewFromManifest(m: BackupManifest, repository: string): BackupV
   const volumes: BackupVolumeRecord[] = m.volumes.map((v) => {
     const mv = meta?.volumes.find((x) => x.volume === v.name);
     return {
-      volume: v.name, claimId: mv?.claimId ?? '', template: mv?.template ?? '', instance: mv?.instance ?? 0, plugin: mv?.plugin ?? '',
-      block: v.kind === 'blocks', sourceVolumeId: mv?.sourceVolumeId ?? '', sourceCsiVolumeId: mv?.sourceCsiVolumeId ?? '', state: 'done',
-      bytesDone: v.stats.bytesRead, bytesTotal: v.size, filesDone: v.stats.files ?? 0, bytesNew: v.stats.bytesNew,
+      volume: v.name,
+      claimId: mv?.claimId ?? '',
+      template: mv?.template ?? '',
+      instance: mv?.instance ?? 0,
+      plugin: mv?.plugin ?? '',
+      block: v.kind === 'blocks',
+      sourceVolumeId: mv?.sourceVolumeId ?? '',
+      sourceCsiVolumeId: mv?.sourceCsiVolumeId ?? '',
+      state: 'done',
+      bytesDone: v.stats.bytesRead,
+      bytesTotal: v.size,
+      filesDone: v.stats.files ?? 0,
+      bytesNew: v.stats.bytesNew,
       ...(mv?.changeMarker ? { changeMarker: mv.changeMarker } : {}),
     };
   });
   const record: BackupRecord = {
-    id: m.id, app: meta?.app ?? '', repository, repoBackupId: m.id, state: 'ready', volumes, startedAt: m.time, finishedAt: m.time,
-    bytesAdded: m.stats.bytesAdded, ...(meta ? { consistency: meta.consistency, recoveryPointId: meta.recoveryPoint, hooks: meta.hooks } : {}),
-    ...(meta?.schedule ? { schedule: meta.schedule } : {}), ...(m.parent ? { parent: m.parent } : {}),
+    id: m.id,
+    app: meta?.app ?? '',
+    repository,
+    repoBackupId: m.id,
+    state: 'ready',
+    volumes,
+    startedAt: m.time,
+    finishedAt: m.time,
+    bytesAdded: m.stats.bytesAdded,
+    ...(meta ? { consistency: meta.consistency, recoveryPointId: meta.recoveryPoint, hooks: meta.hooks } : {}),
+    ...(meta?.schedule ? { schedule: meta.schedule } : {}),
+    ...(m.parent ? { parent: m.parent } : {}),
   };
   return { ...record, origin: 'repository', progress: computeProgress(record, undefined, Date.now()) };
 }

@@ -66,17 +66,39 @@ describe('backup service (in-process, real store and repository, stand-in data m
       const id = `rp-${++rpCount}`;
       const a = store.apps.get(app)!;
       const rp: RecoveryPointRecord = {
-        id, app, generation: a.generation, spec: a.spec, claims: [], storageClasses: [], reservations: [], hooks: [], consistency: 'crash-consistent',
-        state: 'ready', createdAt: new Date().toISOString(),
-        snapshots: [0, 1].map((i) => ({ claimId: `db/data/${i}`, template: 'data', instance: i, plugin: 'berth.local', nodeId: 'n1', csiName: `${id}-${i}`,
-          csiSnapshotId: `snap-${id}-${i}`, sourceVolumeId: `vol-${i}`, sourceCsiVolumeId: `csi-${i}`, sizeBytes: 1 << 20 })),
+        id,
+        app,
+        generation: a.generation,
+        spec: a.spec,
+        claims: [],
+        storageClasses: [],
+        reservations: [],
+        hooks: [],
+        consistency: 'crash-consistent',
+        state: 'ready',
+        createdAt: new Date().toISOString(),
+        snapshots: [0, 1].map((i) => ({
+          claimId: `db/data/${i}`,
+          template: 'data',
+          instance: i,
+          plugin: 'berth.local',
+          nodeId: 'n1',
+          csiName: `${id}-${i}`,
+          csiSnapshotId: `snap-${id}-${i}`,
+          sourceVolumeId: `vol-${i}`,
+          sourceCsiVolumeId: `csi-${i}`,
+          sizeBytes: 1 << 20,
+        })),
       };
       store.recoveryPoints.put(id, rp);
       onStarted?.(id);
       for (const s of rp.snapshots) sources.set(s.csiSnapshotId!, join(dir, 'src', String(s.instance)));
       return rp;
     },
-    delete: async (id) => { store.recoveryPoints.delete(id); return `deleted ${id}`; },
+    delete: async (id) => {
+      store.recoveryPoints.delete(id);
+      return `deleted ${id}`;
+    },
   };
 
   /** What the agent's mover does: read the snapshot (here a directory), write it in its own session, answer the entry. */
@@ -91,7 +113,12 @@ describe('backup service (in-process, real store and repository, stand-in data m
       await session.writeDirectory(req.volumeName, sources.get(req.snapshotId)!);
       const [entry] = await session.finishVolumes();
       call.write({ bytesDone: String(entry.stats.bytesRead), bytesTotal: String(entry.size), filesDone: '1', done: false });
-      const result: BackupVolumeResult = { entry, changeMarker: `gen-${requests.length}`, path: 'fast', changeDetection: req.parentBackupId ? 'parent-compare' : 'full' };
+      const result: BackupVolumeResult = {
+        entry,
+        changeMarker: `gen-${requests.length}`,
+        path: 'fast',
+        changeDetection: req.parentBackupId ? 'parent-compare' : 'full',
+      };
       call.write({ bytesDone: String(entry.size), bytesTotal: String(entry.size), filesDone: '1', done: true, result: { backup: encodeBackupResult(result) } });
       call.end();
     })().catch((e: Error) => call.emit('error', { code: grpc.status.FAILED_PRECONDITION, details: e.message }));
@@ -119,8 +146,21 @@ describe('backup service (in-process, real store and repository, stand-in data m
     ctx = new ClusterContext(store, ledger, new Scheduler(ledger), pino({ level: 'silent' }), { nodeDownAfterMs: 15_000 });
     server = new grpc.Server();
     server.addService(loadAgentProto().berth.agent.v1.AgentNode.service, { BackupVolume: mover } as unknown as AgentNodeHandlers);
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
-    store.nodes.put('n1', { id: 'n1', address: `127.0.0.1:${port}`, labels: {}, cpuCores: 2, memoryBytes: 1 << 30, runtime: 'process', plugins: [], lastSyncMs: Date.now(), reportedAtMs: Date.now(), state: 'ready' });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
+    store.nodes.put('n1', {
+      id: 'n1',
+      address: `127.0.0.1:${port}`,
+      labels: {},
+      cpuCores: 2,
+      memoryBytes: 1 << 30,
+      runtime: 'process',
+      plugins: [],
+      lastSyncMs: Date.now(),
+      reportedAtMs: Date.now(),
+      state: 'ready',
+    });
     const app = parseManifests(APP_YAML)[0]!.manifest as AppManifest;
     store.apps.put('db', { name: 'db', spec: app.spec, generation: 1, deleting: false, createdAt: new Date().toISOString() });
     repositories = new Repositories(ctx);
@@ -145,16 +185,28 @@ describe('backup service (in-process, real store and repository, stand-in data m
     const b = await waitState(started.id, ['ready', 'failed']);
     assert.equal(b.state, 'ready', b.message);
     assert.equal(b.repoBackupId, started.id, 'the record id is the manifest id');
-    assert.deepEqual(b.volumes.map((v) => [v.volume, v.state, v.nodeId]), [['data-0', 'done', 'n1'], ['data-1', 'done', 'n1']]);
+    assert.deepEqual(
+      b.volumes.map((v) => [v.volume, v.state, v.nodeId]),
+      [
+        ['data-0', 'done', 'n1'],
+        ['data-1', 'done', 'n1'],
+      ],
+    );
     assert.ok(b.volumes.every((v) => v.changeMarker?.startsWith('gen-') && v.bytesNew! > 0));
     const manifest = await (await repo()).getBackup(b.id);
     assert.deepEqual(manifest.tags, ['app:db']);
-    assert.deepEqual(manifest.volumes.map((v) => v.name), ['data-0', 'data-1']);
+    assert.deepEqual(
+      manifest.volumes.map((v) => v.name),
+      ['data-0', 'data-1'],
+    );
     const meta = parseBackupMetadata(manifest.app, manifest.id);
     assert.equal(meta.kind, BACKUP_METADATA_KIND);
     assert.equal(meta.app, 'db');
     assert.equal(meta.recoveryPoint, b.recoveryPointId);
-    assert.deepEqual(meta.volumes.map((v) => [v.volume, v.claimId, v.sourceVolumeId, v.changeMarker]), b.volumes.map((v) => [v.volume, v.claimId, v.sourceVolumeId, v.changeMarker]));
+    assert.deepEqual(
+      meta.volumes.map((v) => [v.volume, v.claimId, v.sourceVolumeId, v.changeMarker]),
+      b.volumes.map((v) => [v.volume, v.claimId, v.sourceVolumeId, v.changeMarker]),
+    );
     assert.equal(store.recoveryPoints.list().length, 0, 'recovery point deleted');
     assert.deepEqual(locks(), [], 'the shared lock is released');
     const req = requests[0]!;
@@ -193,7 +245,10 @@ describe('backup service (in-process, real store and repository, stand-in data m
     const b = await waitState((await service.create('db')).id, ['ready', 'failed']);
     failing.clear();
     assert.equal(b.state, 'failed');
-    assert.match(b.message!, /backup of app db failed: volume data-1 \(claim db\/data\/1 on node n1\): BackupVolume on node n1: snapshot snap-rp-\d+-1 cannot be read/);
+    assert.match(
+      b.message!,
+      /backup of app db failed: volume data-1 \(claim db\/data\/1 on node n1\): BackupVolume on node n1: snapshot snap-rp-\d+-1 cannot be read/,
+    );
     await assert.rejects((await repo()).getBackup(b.id), /not found|BackupNotFound/i);
     assert.equal(store.recoveryPoints.list().length, 0);
     assert.deepEqual(locks(), []);
@@ -213,7 +268,10 @@ describe('backup service (in-process, real store and repository, stand-in data m
     assert.equal(found.origin, 'repository');
     assert.equal(found.state, 'ready');
     assert.equal(found.app, 'db');
-    assert.deepEqual(found.volumes.map((v) => v.claimId), ['db/data/0', 'db/data/1']);
+    assert.deepEqual(
+      found.volumes.map((v) => v.claimId),
+      ['db/data/0', 'db/data/1'],
+    );
     assert.equal((await service.get(orphan.id)).origin, 'repository');
     assert.deepEqual((await service.list('other')).length, 0);
     await service.delete(orphan.id);
@@ -232,7 +290,11 @@ describe('backup service (in-process, real store and repository, stand-in data m
       await waitState(s.lastBackup!, ['ready']);
       await schedules.idle(); // retention runs after `ready`
     }
-    const kept = store.backups.list().filter((b) => b.schedule === 'hourly').map((b) => b.id).sort();
+    const kept = store.backups
+      .list()
+      .filter((b) => b.schedule === 'hourly')
+      .map((b) => b.id)
+      .sort();
     assert.deepEqual(kept, made.slice(2).sort());
     const inRepo = (await (await repo()).listBackups()).map((m) => m.id);
     for (const id of made.slice(0, 2)) assert.ok(!inRepo.includes(id), `${id} deleted from the repository`);
@@ -280,16 +342,38 @@ describe('backup service (in-process, real store and repository, stand-in data m
 
   it('a restarted server applies retention by the same path as normal work: starting syncs every schedule', async () => {
     await schedules.stop(); // the server stops…
-    const old = (i: number): BackupRecord => ({ id: `20250101T00000${i}Z-catchup`, app: 'db', repository: 'main', state: 'ready', volumes: [], startedAt: `2025-01-01T00:00:0${i}Z`, schedule: 'catchup' });
+    const old = (i: number): BackupRecord => ({
+      id: `20250101T00000${i}Z-catchup`,
+      app: 'db',
+      repository: 'main',
+      state: 'ready',
+      volumes: [],
+      startedAt: `2025-01-01T00:00:0${i}Z`,
+      schedule: 'catchup',
+    });
     store.transaction(() => {
       // …with more ready backups than its schedule keeps (their retention had not run yet).
       for (const i of [1, 2, 3]) store.backups.put(old(i).id, old(i));
-      store.schedules.put('catchup', { name: 'catchup', app: 'db', cron: '0 0 1 1 *', repository: 'main', keep: 1, fromApp: false, createdAt: new Date().toISOString() });
+      store.schedules.put('catchup', {
+        name: 'catchup',
+        app: 'db',
+        cron: '0 0 1 1 *',
+        repository: 'main',
+        keep: 1,
+        fromApp: false,
+        createdAt: new Date().toISOString(),
+      });
     });
     schedules = new BackupSchedules(ctx, service, repositories); // …and starts again
     schedules.start();
     await schedules.idle();
-    assert.deepEqual(store.backups.list().filter((b) => b.schedule === 'catchup').map((b) => b.id), [old(3).id]);
+    assert.deepEqual(
+      store.backups
+        .list()
+        .filter((b) => b.schedule === 'catchup')
+        .map((b) => b.id),
+      [old(3).id],
+    );
     assert.ok(store.events('schedule/catchup').some((e) => e.reason === 'RetentionApplied'));
     schedules.delete('catchup');
     await schedules.idle();
@@ -300,7 +384,15 @@ describe('backup service (in-process, real store and repository, stand-in data m
   it('resume: an interrupted backup becomes failed (recovery point deleted), or ready if its manifest was committed', async () => {
     const rp = await points.create('db');
     const committed = store.backups.list().find((b) => b.state === 'ready')!;
-    const interrupted: BackupRecord = { id: '20260101T000000Z-0000aaaa', app: 'db', repository: 'main', state: 'uploading', volumes: [], startedAt: new Date().toISOString(), recoveryPointId: rp.id };
+    const interrupted: BackupRecord = {
+      id: '20260101T000000Z-0000aaaa',
+      app: 'db',
+      repository: 'main',
+      state: 'uploading',
+      volumes: [],
+      startedAt: new Date().toISOString(),
+      recoveryPointId: rp.id,
+    };
     store.backups.put(interrupted.id, interrupted);
     // A record left `uploading` whose manifest exists: committed just before the crash.
     store.backups.put(committed.id, { ...committed, state: 'uploading', repoBackupId: undefined });
@@ -327,7 +419,11 @@ describe('backup service (in-process, real store and repository, stand-in data m
     assert.match(settled.message ?? '', /cancel/i);
     assert.deepEqual(locks(), [], 'the shared lock is released (it would block prune)');
     assert.equal(store.recoveryPoints.get(uploading.recoveryPointId!), undefined, 'the recovery point is gone');
-    await assert.rejects(service.create('db'), (e: unknown) => e instanceof BerthError && HTTP_STATUS[e.code] === 503, 'no backup starts once the server is stopping');
+    await assert.rejects(
+      service.create('db'),
+      (e: unknown) => e instanceof BerthError && HTTP_STATUS[e.code] === 503,
+      'no backup starts once the server is stopping',
+    );
     moveDelayMs = 0;
   });
 });

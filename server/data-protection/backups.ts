@@ -17,7 +17,6 @@ import { pausePoint } from '../../lib/failpoints/failpoints';
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-
 export interface BackupServiceOptions {
   /** Volumes moved at the same time (each is one agent streaming a snapshot into the repository). */
   concurrency: number;
@@ -28,7 +27,11 @@ export interface BackupServiceOptions {
 /** What a backup needs of recovery points (recovery-points.ts). */
 export type RecoveryPointTaker = Pick<RecoveryPoints, 'create' | 'check' | 'delete'>;
 
-export interface CreateBackupOptions { repository?: string; schedule?: string; ttlSeconds?: number }
+export interface CreateBackupOptions {
+  repository?: string;
+  schedule?: string;
+  ttlSeconds?: number;
+}
 
 /**
  * Backups of apps into repositories. `create` validates, stores the intent (`snapshotting`) and
@@ -56,8 +59,12 @@ export class BackupService {
   /** A later resume() while a repository could not be read to settle an interrupted backup. */
   private resumeRetry: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: ClusterContext, private readonly points: RecoveryPointTaker, private readonly repositories: Repositories,
-              options: Partial<BackupServiceOptions> = {}) {
+  constructor(
+    private readonly ctx: ClusterContext,
+    private readonly points: RecoveryPointTaker,
+    private readonly repositories: Repositories,
+    options: Partial<BackupServiceOptions> = {},
+  ) {
     this.options = { concurrency: 3, progressWriteMs: 500, ...options };
   }
 
@@ -72,7 +79,9 @@ export class BackupService {
     if (this.resumeRetry) clearTimeout(this.resumeRetry);
     this.resumeRetry = undefined;
     let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); });
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
     await Promise.race([Promise.allSettled([...this.runs.values()]), grace]);
     clearTimeout(timer);
   }
@@ -94,18 +103,31 @@ export class BackupService {
     if (this.stopping) throw unavailable('the server is shutting down; start the backup once it is back');
     const now = new Date();
     const record: BackupRecord = {
-      id: newBackupId(now), app: appName, repository: repoRecord.name, state: 'snapshotting', volumes: [], startedAt: now.toISOString(),
+      id: newBackupId(now),
+      app: appName,
+      repository: repoRecord.name,
+      state: 'snapshotting',
+      volumes: [],
+      startedAt: now.toISOString(),
       ...(options.schedule ? { schedule: options.schedule } : {}),
       ...(options.ttlSeconds ? { expiresAt: new Date(now.getTime() + options.ttlSeconds * 1000).toISOString() } : {}),
     };
     store.backups.put(record.id, record);
     const abort = new AbortController();
     this.running.set(record.id, abort);
-    this.ctx.event(`app/${appName}`, 'BackupStarted', `backup ${record.id} of ${appName} into repository ${repoRecord.name}${options.schedule ? ` (schedule ${options.schedule})` : ''}`);
+    this.ctx.event(
+      `app/${appName}`,
+      'BackupStarted',
+      `backup ${record.id} of ${appName} into repository ${repoRecord.name}${options.schedule ? ` (schedule ${options.schedule})` : ''}`,
+    );
     const run = this.run(record, repo, abort.signal)
       // run() settles every failure of the backup itself; what is left is logged, and resume() settles the record.
       .catch((err: unknown) => this.ctx.log.error({ err: errorText(err), backup: record.id }, 'backup bookkeeping failed'))
-      .finally(() => { this.running.delete(record.id); this.runs.delete(record.id); this.uploadStarted.delete(record.id); });
+      .finally(() => {
+        this.running.delete(record.id);
+        this.runs.delete(record.id);
+        this.uploadStarted.delete(record.id);
+      });
     this.runs.set(record.id, run);
     return this.view(record, 'cluster');
   }
@@ -132,8 +154,11 @@ export class BackupService {
       save({ consistency: rp.consistency, hooks: rp.hooks });
       // The hooks' output belongs to this backup's story too, not only to the (soon deleted) recovery point's.
       for (const h of rp.hooks) {
-        this.ctx.event(`backup/${record.id}`, h.phase === 'preSnapshot' ? 'PreSnapshotHook' : 'PostSnapshotHook',
-          `${h.phase} in ${h.taskId}: exit ${h.exitCode}${h.output.trim() ? `, output: ${h.output.trim()}` : ''}`);
+        this.ctx.event(
+          `backup/${record.id}`,
+          h.phase === 'preSnapshot' ? 'PreSnapshotHook' : 'PostSnapshotHook',
+          `${h.phase} in ${h.taskId}: exit ${h.exitCode}${h.output.trim() ? `, output: ${h.output.trim()}` : ''}`,
+        );
       }
       lock = await repo.holdSharedLock(`backup ${record.id} of app ${record.app}`);
       const volumes = await this.planVolumes(rp, record.repository, repo);
@@ -143,8 +168,12 @@ export class BackupService {
       const entries = await this.moveAll(record, volumes, repo, signal, (update) => save({ volumes: update(record.volumes) }, false));
       const metadata = backupMetadata(rp, record);
       const manifest = await repo.commitManifest({
-        id: record.id, app: JSON.parse(JSON.stringify(metadata)) as JsonValue, volumes: entries, parent: record.parent,
-        tags: [`app:${record.app}`, ...(record.schedule ? [`schedule:${record.schedule}`] : [])], startedAt: Date.parse(record.startedAt),
+        id: record.id,
+        app: JSON.parse(JSON.stringify(metadata)) as JsonValue,
+        volumes: entries,
+        parent: record.parent,
+        tags: [`app:${record.app}`, ...(record.schedule ? [`schedule:${record.schedule}`] : [])],
+        startedAt: Date.parse(record.startedAt),
       });
       // From here the backup exists: a crash before `ready` is written is settled as ready by resume().
       outcome = { state: 'ready', repoBackupId: manifest.id, bytesAdded: manifest.stats.bytesAdded };
@@ -159,7 +188,11 @@ export class BackupService {
     save({ ...outcome, finishedAt: new Date().toISOString() });
     if (record.state === 'ready') {
       const newBytes = record.volumes.reduce((a, v) => a + (v.bytesNew ?? 0), 0);
-      this.ctx.event(`app/${record.app}`, 'BackupCompleted', `backup ${record.id} of ${record.app} ready: ${record.volumes.length} volume(s), ${newBytes} new bytes, ${record.consistency}`);
+      this.ctx.event(
+        `app/${record.app}`,
+        'BackupCompleted',
+        `backup ${record.id} of ${record.app} ready: ${record.volumes.length} volume(s), ${newBytes} new bytes, ${record.consistency}`,
+      );
     } else {
       this.ctx.event(`app/${record.app}`, 'BackupFailed', `backup ${record.id}: ${record.message}`);
     }
@@ -173,13 +206,31 @@ export class BackupService {
       const claim = rp.claims.find((c) => c.id === snap.claimId);
       let parent = chooseParent(store.backups.list(), repository, snap.sourceVolumeId);
       // A parent deleted from the repository by hand cannot serve as the base: take a full copy then.
-      if (parent && !(await repo.getBackup(parent.backupId).then(() => true, () => false))) parent = undefined;
+      if (
+        parent &&
+        !(await repo.getBackup(parent.backupId).then(
+          () => true,
+          () => false,
+        ))
+      )
+        parent = undefined;
       planned.push({
-        snap, parent,
+        snap,
+        parent,
         record: {
-          volume: backupVolumeName(snap.template, snap.instance), claimId: snap.claimId, template: snap.template, instance: snap.instance,
-          plugin: snap.plugin, nodeId: snap.nodeId, block: claim?.volumeMode === 'block', sourceVolumeId: snap.sourceVolumeId,
-          sourceCsiVolumeId: snap.sourceCsiVolumeId, state: 'pending', bytesDone: 0, bytesTotal: snap.sizeBytes, filesDone: 0,
+          volume: backupVolumeName(snap.template, snap.instance),
+          claimId: snap.claimId,
+          template: snap.template,
+          instance: snap.instance,
+          plugin: snap.plugin,
+          nodeId: snap.nodeId,
+          block: claim?.volumeMode === 'block',
+          sourceVolumeId: snap.sourceVolumeId,
+          sourceCsiVolumeId: snap.sourceCsiVolumeId,
+          state: 'pending',
+          bytesDone: 0,
+          bytesTotal: snap.sizeBytes,
+          filesDone: 0,
         },
       });
     }
@@ -187,8 +238,13 @@ export class BackupService {
   }
 
   /** Moves every volume (a few at a time); the first failure cancels the others and is thrown. */
-  private async moveAll(record: BackupRecord, volumes: PlannedVolume[], repo: Repository, outer: AbortSignal,
-    update: (fn: (vs: BackupVolumeRecord[]) => BackupVolumeRecord[]) => void): Promise<VolumeEntry[]> {
+  private async moveAll(
+    record: BackupRecord,
+    volumes: PlannedVolume[],
+    repo: Repository,
+    outer: AbortSignal,
+    update: (fn: (vs: BackupVolumeRecord[]) => BackupVolumeRecord[]) => void,
+  ): Promise<VolumeEntry[]> {
     const abort = new AbortController();
     // Already cancelled (the server stopped while this backup was still snapshotting): no mover starts.
     if (outer.aborted) throw new Error('backup cancelled: the server is shutting down');
@@ -196,29 +252,47 @@ export class BackupService {
     const patch = (name: string, p: Partial<BackupVolumeRecord>) => update((vs) => vs.map((v) => (v.volume === name ? { ...v, ...p } : v)));
     const entries = new Map<string, VolumeEntry>();
     let failure: VolumeFailure | undefined;
-    await forEachLimited(volumes, this.options.concurrency, async (pv) => {
-      const name = pv.record.volume;
-      let nodeId = pv.snap.nodeId;
-      try {
-        const node = this.moverNode(pv.snap);
-        nodeId = node.id;
-        patch(name, { state: 'running', nodeId });
-        const result: BackupVolumeResult = await this.ctx.links.get(node).backupVolume(this.request(record, pv, repo),
-          (p) => patch(name, { bytesDone: p.bytesDone, bytesTotal: p.bytesTotal || pv.record.bytesTotal, filesDone: p.filesDone }),
-          abort.signal);
-        if (!result?.entry?.tree) throw new Error('the data mover answered no volume entry');
-        entries.set(name, { ...result.entry, name });
-        patch(name, { state: 'done', changeMarker: result.changeMarker, path: result.path, changeDetection: result.changeDetection,
-          bytesNew: result.entry.stats.bytesNew, bytesDone: result.entry.stats.bytesRead, filesDone: result.entry.stats.files ?? 0 });
-      } catch (error) {
-        const cause = abort.signal.aborted && failure ? 'cancelled after another volume failed' : errorText(error);
-        patch(name, { state: 'failed', message: cause });
-        if (!failure) {
-          failure = new VolumeFailure(`backup of app ${record.app} failed: volume ${name} (claim ${pv.record.claimId}${nodeId ? ` on node ${nodeId}` : ''}): ${cause}`);
-          abort.abort();
+    await forEachLimited(
+      volumes,
+      this.options.concurrency,
+      async (pv) => {
+        const name = pv.record.volume;
+        let nodeId = pv.snap.nodeId;
+        try {
+          const node = this.moverNode(pv.snap);
+          nodeId = node.id;
+          patch(name, { state: 'running', nodeId });
+          const result: BackupVolumeResult = await this.ctx.links
+            .get(node)
+            .backupVolume(
+              this.request(record, pv, repo),
+              (p) => patch(name, { bytesDone: p.bytesDone, bytesTotal: p.bytesTotal || pv.record.bytesTotal, filesDone: p.filesDone }),
+              abort.signal,
+            );
+          if (!result?.entry?.tree) throw new Error('the data mover answered no volume entry');
+          entries.set(name, { ...result.entry, name });
+          patch(name, {
+            state: 'done',
+            changeMarker: result.changeMarker,
+            path: result.path,
+            changeDetection: result.changeDetection,
+            bytesNew: result.entry.stats.bytesNew,
+            bytesDone: result.entry.stats.bytesRead,
+            filesDone: result.entry.stats.files ?? 0,
+          });
+        } catch (error) {
+          const cause = abort.signal.aborted && failure ? 'cancelled after another volume failed' : errorText(error);
+          patch(name, { state: 'failed', message: cause });
+          if (!failure) {
+            failure = new VolumeFailure(
+              `backup of app ${record.app} failed: volume ${name} (claim ${pv.record.claimId}${nodeId ? ` on node ${nodeId}` : ''}): ${cause}`,
+            );
+            abort.abort();
+          }
         }
-      }
-    }, () => failure !== undefined);
+      },
+      () => failure !== undefined,
+    );
     if (failure) throw failure;
     return volumes.map((v) => entries.get(v.record.volume)!);
   }
@@ -226,7 +300,9 @@ export class BackupService {
   /** The node whose agent can read the snapshot: where it was taken, or for a shared plugin any ready node running it. */
   private moverNode(snap: RecoveryPointSnapshot): NodeRecord {
     const nodes = this.ctx.store.nodes.list();
-    const node = snap.nodeId ? nodes.find((n) => n.id === snap.nodeId) : nodes.find((n) => n.state === 'ready' && n.plugins.some((p) => p.name === snap.plugin));
+    const node = snap.nodeId
+      ? nodes.find((n) => n.id === snap.nodeId)
+      : nodes.find((n) => n.state === 'ready' && n.plugins.some((p) => p.name === snap.plugin));
     if (!node) throw new Error(snap.nodeId ? `node ${snap.nodeId} is unknown` : `no ready node runs CSI plugin ${snap.plugin}`);
     if (node.state !== 'ready') throw new Error(`node ${node.id} is down`);
     return node;
@@ -244,15 +320,21 @@ export class BackupService {
     return {
       operationId: record.id,
       repository: { location: repo.location, passphrase: repository.passphrase },
-      volumeName: pv.record.volume, plugin: pv.snap.plugin, snapshotId: pv.snap.csiSnapshotId ?? '', sourceVolumeId: pv.snap.sourceCsiVolumeId,
-      block: pv.record.block, sizeBytes: String(pv.snap.sizeBytes), fsType: sc?.fsType ?? '',
-      parentBackupId: pv.parent?.backupId ?? '', parentChangeMarker: pv.parent?.changeMarker ?? '',
+      volumeName: pv.record.volume,
+      plugin: pv.snap.plugin,
+      snapshotId: pv.snap.csiSnapshotId ?? '',
+      sourceVolumeId: pv.snap.sourceCsiVolumeId,
+      block: pv.record.block,
+      sizeBytes: String(pv.snap.sizeBytes),
+      fsType: sc?.fsType ?? '',
+      parentBackupId: pv.parent?.backupId ?? '',
+      parentChangeMarker: pv.parent?.changeMarker ?? '',
       parameters: { ...(sc?.parameters ?? {}), ...poolParameters },
-      controllerSecrets: secretData(store, sc?.provisionerSecret), nodeSecrets: secretData(store, sc?.stageSecret), publishSecrets: secretData(store, sc?.publishSecret),
+      controllerSecrets: secretData(store, sc?.provisionerSecret),
+      nodeSecrets: secretData(store, sc?.stageSecret),
+      publishSecrets: secretData(store, sc?.publishSecret),
     };
   }
-
-
 
   /**
    * Deletes the backup's recovery point (its CSI snapshots). Retried a few times: right after a crash
@@ -267,7 +349,11 @@ export class BackupService {
         return;
       } catch (error) {
         if (i >= attempts) {
-          this.ctx.event(`app/${record.app}`, 'BackupCleanupFailed', `backup ${record.id}: recovery point ${id} not deleted: ${errorText(error)} (delete it with berth snapshot delete ${id})`);
+          this.ctx.event(
+            `app/${record.app}`,
+            'BackupCleanupFailed',
+            `backup ${record.id}: recovery point ${id} not deleted: ${errorText(error)} (delete it with berth snapshot delete ${id})`,
+          );
           return;
         }
         await new Promise((r) => setTimeout(r, 2000 * i));
@@ -286,11 +372,15 @@ export class BackupService {
       try {
         const repo = await this.repositories.handle(r.name);
         const unknown = (await repo.listBackupIds()).filter((id) => !known.has(id));
-        const read = await Promise.all(unknown.map((id) => repo.getBackup(id).catch((error: unknown) => {
-          // Deleted since the listing, or unreadable: the others are still worth showing.
-          this.ctx.log.warn({ repository: r.name, backup: id, err: errorText(error) }, 'cannot read a backup manifest');
-          return undefined;
-        })));
+        const read = await Promise.all(
+          unknown.map((id) =>
+            repo.getBackup(id).catch((error: unknown) => {
+              // Deleted since the listing, or unreadable: the others are still worth showing.
+              this.ctx.log.warn({ repository: r.name, backup: id, err: errorText(error) }, 'cannot read a backup manifest');
+              return undefined;
+            }),
+          ),
+        );
         manifests = read.filter((m): m is BackupManifest => m !== undefined);
       } catch (error) {
         this.ctx.log.warn({ repository: r.name, err: errorText(error) }, 'cannot list the backups of a repository');
@@ -315,7 +405,9 @@ export class BackupService {
     const { store } = this.ctx;
     const record = store.backups.get(id);
     // A restore reads the manifest and chunks volume by volume: deleting them mid-way fails it (and prune would drop the data).
-    const reader = store.restores.list().find((r) => r.state === 'restoring' && r.source.kind === 'backup' && (r.source.backupId === id || r.source.backupId === record?.repoBackupId));
+    const reader = store.restores
+      .list()
+      .find((r) => r.state === 'restoring' && r.source.kind === 'backup' && (r.source.backupId === id || r.source.backupId === record?.repoBackupId));
     if (reader) throw conflict(`backup ${id} is being restored by restore ${reader.id}; delete it once that restore is ready or failed`);
     if (!record) {
       const found = await this.findInRepositories(id);
@@ -391,10 +483,19 @@ export class BackupService {
       const finishedAt = new Date().toISOString();
       const settled: BackupRecord = manifest
         ? { ...b, state: 'ready', repoBackupId: manifest.id, bytesAdded: manifest.stats.bytesAdded, finishedAt, ...this.committedVolumes(b, manifest) }
-        : { ...b, state: 'failed', message: 'interrupted by a server restart; nothing was committed to the repository', finishedAt,
-          volumes: b.volumes.map((v) => (v.state === 'done' ? v : { ...v, state: 'failed', message: 'interrupted by a server restart' })) };
+        : {
+            ...b,
+            state: 'failed',
+            message: 'interrupted by a server restart; nothing was committed to the repository',
+            finishedAt,
+            volumes: b.volumes.map((v) => (v.state === 'done' ? v : { ...v, state: 'failed', message: 'interrupted by a server restart' })),
+          };
       store.backups.put(b.id, settled);
-      this.ctx.event(`app/${b.app}`, settled.state === 'ready' ? 'BackupCompleted' : 'BackupFailed', `backup ${b.id}: ${settled.state === 'ready' ? 'committed before a server restart' : settled.message}`);
+      this.ctx.event(
+        `app/${b.app}`,
+        settled.state === 'ready' ? 'BackupCompleted' : 'BackupFailed',
+        `backup ${b.id}: ${settled.state === 'ready' ? 'committed before a server restart' : settled.message}`,
+      );
       if (settled.recoveryPointId) await this.dropRecoveryPoint(settled, 5);
     }
   }
@@ -403,7 +504,9 @@ export class BackupService {
   private committedVolumes(b: BackupRecord, manifest: BackupManifest): Pick<BackupRecord, 'volumes'> {
     try {
       const meta = parseBackupMetadata(manifest.app, manifest.id);
-      return { volumes: b.volumes.map((v) => ({ ...v, state: 'done', changeMarker: meta.volumes.find((m) => m.volume === v.volume)?.changeMarker || v.changeMarker })) };
+      return {
+        volumes: b.volumes.map((v) => ({ ...v, state: 'done', changeMarker: meta.volumes.find((m) => m.volume === v.volume)?.changeMarker || v.changeMarker })),
+      };
     } catch {
       return { volumes: b.volumes };
     }
@@ -412,11 +515,13 @@ export class BackupService {
   private view(b: BackupRecord, origin: BackupView['origin']): BackupView {
     return { ...b, origin, progress: computeProgress(b, this.uploadStarted.get(b.id) ?? Date.parse(b.startedAt), Date.now()) };
   }
-
-
 }
 
-interface PlannedVolume { snap: RecoveryPointSnapshot; record: BackupVolumeRecord; parent?: { backupId: string; changeMarker: string } }
+interface PlannedVolume {
+  snap: RecoveryPointSnapshot;
+  record: BackupVolumeRecord;
+  parent?: { backupId: string; changeMarker: string };
+}
 
 /** A volume's move failed: the message names the volume, claim, node and cause. */
 class VolumeFailure extends Error {}

@@ -29,11 +29,18 @@ export function recoveryPointSummary(rp: RecoveryPointRecord): RecoveryPointReco
 
 /** Every recovery point, oldest first. */
 export function listRecoveryPoints(store: ClusterStore): (RecoveryPointRecord & { volumes: number })[] {
-  return store.recoveryPoints.list().sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map(recoveryPointSummary);
+  return store.recoveryPoints
+    .list()
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .map(recoveryPointSummary);
 }
 
 /** One planned snapshot with what is needed to call its controller. */
-interface Planned { snap: RecoveryPointSnapshot; node?: NodeRecord; secrets: Record<string, string> }
+interface Planned {
+  snap: RecoveryPointSnapshot;
+  node?: NodeRecord;
+  secrets: Record<string, string>;
+}
 
 /**
  * Recovery points: an app and its volumes captured together, in this order —
@@ -49,7 +56,10 @@ interface Planned { snap: RecoveryPointSnapshot; node?: NodeRecord; secrets: Rec
 export class RecoveryPoints {
   private readonly busy = new Set<string>();
 
-  constructor(private readonly ctx: ClusterContext, private readonly options: RecoveryPointOptions = { hookTimeoutMs: 60_000 }) {}
+  constructor(
+    private readonly ctx: ClusterContext,
+    private readonly options: RecoveryPointOptions = { hookTimeoutMs: 60_000 },
+  ) {}
 
   list(): (RecoveryPointRecord & { volumes: number })[] {
     return listRecoveryPoints(this.ctx.store);
@@ -100,23 +110,39 @@ export class RecoveryPoints {
         const claim = store.claims.get(claimId);
         const volume: VolumeRecord | undefined = claim?.volumeId ? store.volumes.get(claim.volumeId) : undefined;
         if (!claim || !volume || volume.state !== 'ready' || !volume.csiVolumeId) {
-          throw conflict(`claim ${claimId} has no ready volume yet (${claim ? claim.state : 'not created'}); snapshot once every instance's volumes are provisioned`);
+          throw conflict(
+            `claim ${claimId} has no ready volume yet (${claim ? claim.state : 'not created'}); snapshot once every instance's volumes are provisioned`,
+          );
         }
         const node = volume.nodeId ? store.nodes.get(volume.nodeId) : store.nodes.list().find((n) => n.plugins.some((p) => p.name === volume.plugin));
-        const report = node?.plugins.find((p) => p.name === volume.plugin)
-          ?? store.nodes.list().flatMap((n) => n.plugins).find((p) => p.name === volume.plugin);
+        const report =
+          node?.plugins.find((p) => p.name === volume.plugin) ??
+          store.nodes
+            .list()
+            .flatMap((n) => n.plugins)
+            .find((p) => p.name === volume.plugin);
         if (!report) throw conflict(`CSI plugin ${volume.plugin} of claim ${claimId} is not reported by any node`);
         if (!pluginTraits(report).snapshots) {
-          throw conflict(`CSI plugin ${volume.plugin} cannot take snapshots (no CREATE_DELETE_SNAPSHOT controller capability): claim ${claimId} cannot be part of a recovery point`);
+          throw conflict(
+            `CSI plugin ${volume.plugin} cannot take snapshots (no CREATE_DELETE_SNAPSHOT controller capability): claim ${claimId} cannot be part of a recovery point`,
+          );
         }
         const sc = store.storageClasses.get(claim.storageClass)?.spec;
         const secrets = secretData(store, sc?.provisionerSecret);
         claims.push(claim);
         planned.push({
-          node, secrets,
+          node,
+          secrets,
           snap: {
-            claimId, template: tpl.name, instance: i, plugin: volume.plugin, nodeId: node?.id, csiName: `berth-${id}-${planned.length}`,
-            sourceVolumeId: volume.id, sourceCsiVolumeId: volume.csiVolumeId, sizeBytes: volume.capacityBytes,
+            claimId,
+            template: tpl.name,
+            instance: i,
+            plugin: volume.plugin,
+            nodeId: node?.id,
+            csiName: `berth-${id}-${planned.length}`,
+            sourceVolumeId: volume.id,
+            sourceCsiVolumeId: volume.csiVolumeId,
+            sizeBytes: volume.capacityBytes,
           },
         });
       }
@@ -131,23 +157,42 @@ export class RecoveryPoints {
     const classNames = [...new Set(claims.map((c) => c.storageClass))];
     const taskHolders = new Set(store.tasks.where('app', app.name).map((t) => taskHolderId(t.id)));
     const volumeHolders = new Set(planned.map((p) => p.snap.nodeId && staticHolderId(p.snap.nodeId, volumeRole(p.snap.sourceVolumeId))));
-    const reservations = (await this.ctx.ledger.list()).filter((r) => taskHolders.has(r.holderId) || volumeHolders.has(r.holderId)).map((r) => ({
-      holderId: r.holderId, nodeId: r.nodeId, cpuMillis: r.amounts.cpuMillis, memoryBytes: r.amounts.memoryBytes,
-      pools: r.amounts.pools.map((p) => ({ plugin: p.plugin, pool: p.pool, bytes: p.bytes, ...(p.claimId ? { claimId: p.claimId } : {}) })),
-    }));
+    const reservations = (await this.ctx.ledger.list())
+      .filter((r) => taskHolders.has(r.holderId) || volumeHolders.has(r.holderId))
+      .map((r) => ({
+        holderId: r.holderId,
+        nodeId: r.nodeId,
+        cpuMillis: r.amounts.cpuMillis,
+        memoryBytes: r.amounts.memoryBytes,
+        pools: r.amounts.pools.map((p) => ({ plugin: p.plugin, pool: p.pool, bytes: p.bytes, ...(p.claimId ? { claimId: p.claimId } : {}) })),
+      }));
     // 1. Intent.
     let rp: RecoveryPointRecord = {
-      id, app: app.name, generation: app.generation, spec: app.spec, claims,
-      storageClasses: classNames.flatMap((n) => store.storageClasses.get(n) ?? []), reservations,
-      snapshots: planned.map((p) => p.snap), hooks: [], consistency: 'crash-consistent', state: 'creating', createdAt: new Date().toISOString(),
+      id,
+      app: app.name,
+      generation: app.generation,
+      spec: app.spec,
+      claims,
+      storageClasses: classNames.flatMap((n) => store.storageClasses.get(n) ?? []),
+      reservations,
+      snapshots: planned.map((p) => p.snap),
+      hooks: [],
+      consistency: 'crash-consistent',
+      state: 'creating',
+      createdAt: new Date().toISOString(),
     };
-    const save = (patch: Partial<RecoveryPointRecord>) => { rp = { ...rp, ...patch }; store.recoveryPoints.put(id, rp); };
+    const save = (patch: Partial<RecoveryPointRecord>) => {
+      rp = { ...rp, ...patch };
+      store.recoveryPoints.put(id, rp);
+    };
     save({});
     onStarted?.(id);
     this.ctx.event(`app/${app.name}`, 'SnapshotStarted', `recovery point ${id}: ${planned.length} volume(s) of ${app.name} generation ${app.generation}`);
 
     // 2. preSnapshot hooks in every running instance.
-    const running = store.tasks.where('app', app.name).filter((t) => t.instance < app.spec.instances && t.state === 'running' && t.nodeId)
+    const running = store.tasks
+      .where('app', app.name)
+      .filter((t) => t.instance < app.spec.instances && t.state === 'running' && t.nodeId)
       .sort((a, b) => a.instance - b.instance);
     const pre = app.spec.hooks.preSnapshot;
     const post = app.spec.hooks.postSnapshot;
@@ -157,7 +202,8 @@ export class RecoveryPoints {
       const runs = await this.runHooks(app, 'preSnapshot', pre, running);
       save({ hooks: [...rp.hooks, ...runs] });
       const bad = runs.find((r) => !r.ok);
-      if (bad) failure = `preSnapshot hook failed in ${bad.taskId}${bad.nodeId ? ` on node ${bad.nodeId}` : ''} (exit ${bad.exitCode}): ${bad.output.trim() || '(no output)'}`;
+      if (bad)
+        failure = `preSnapshot hook failed in ${bad.taskId}${bad.nodeId ? ` on node ${bad.nodeId}` : ''} (exit ${bad.exitCode}): ${bad.output.trim() || '(no output)'}`;
     }
     const appConsistent = pre.length > 0 && !failure && running.length === app.spec.instances;
 
@@ -188,24 +234,33 @@ export class RecoveryPoints {
     const consistency = appConsistent ? 'app-consistent' : 'crash-consistent';
     const why = appConsistent ? '' : pre.length === 0 ? ' (no preSnapshot hook)' : ` (preSnapshot ran in ${running.length} of ${app.spec.instances} instances)`;
     save({ state: 'ready', consistency, readyAt: new Date().toISOString(), message: postProblem });
-    this.ctx.event(`app/${app.name}`, 'SnapshotCreated', `recovery point ${id} ready: ${rp.snapshots.length} snapshot(s), ${consistency}${why}${postProblem ? `; ${postProblem}` : ''}`);
+    this.ctx.event(
+      `app/${app.name}`,
+      'SnapshotCreated',
+      `recovery point ${id} ready: ${rp.snapshots.length} snapshot(s), ${consistency}${why}${postProblem ? `; ${postProblem}` : ''}`,
+    );
     return rp;
   }
 
   private async runHooks(app: AppRecord, phase: HookRun['phase'], command: readonly string[], tasks: TaskRecord[]): Promise<HookRun[]> {
-    const runs = await Promise.all(tasks.map(async (task): Promise<HookRun> => {
-      const node = this.ctx.store.nodes.get(task.nodeId!);
-      try {
-        if (!node) throw new Error(`node ${task.nodeId} is unknown`);
-        const r = await this.ctx.links.get(node).exec(task.id, command, this.options.hookTimeoutMs);
-        return { phase, taskId: task.id, nodeId: node.id, exitCode: r.exitCode, output: tail(r.output), ok: r.exitCode === 0 };
-      } catch (error) {
-        return { phase, taskId: task.id, nodeId: task.nodeId, exitCode: -1, output: errorText(error), ok: false };
-      }
-    }));
+    const runs = await Promise.all(
+      tasks.map(async (task): Promise<HookRun> => {
+        const node = this.ctx.store.nodes.get(task.nodeId!);
+        try {
+          if (!node) throw new Error(`node ${task.nodeId} is unknown`);
+          const r = await this.ctx.links.get(node).exec(task.id, command, this.options.hookTimeoutMs);
+          return { phase, taskId: task.id, nodeId: node.id, exitCode: r.exitCode, output: tail(r.output), ok: r.exitCode === 0 };
+        } catch (error) {
+          return { phase, taskId: task.id, nodeId: task.nodeId, exitCode: -1, output: errorText(error), ok: false };
+        }
+      }),
+    );
     for (const r of runs) {
-      this.ctx.event(`app/${app.name}`, phase === 'preSnapshot' ? 'PreSnapshotHook' : 'PostSnapshotHook',
-        `${phase} in ${r.taskId}: exit ${r.exitCode}${r.output.trim() ? `, output: ${r.output.trim()}` : ''}`);
+      this.ctx.event(
+        `app/${app.name}`,
+        phase === 'preSnapshot' ? 'PreSnapshotHook' : 'PostSnapshotHook',
+        `${phase} in ${r.taskId}: exit ${r.exitCode}${r.output.trim() ? `, output: ${r.output.trim()}` : ''}`,
+      );
     }
     return runs;
   }
@@ -222,34 +277,52 @@ export class RecoveryPoints {
     const useGroup = new Map<string, boolean>();
     for (const [key, members] of groups) useGroup.set(key, await this.offersGroupSnapshots(members[0]));
     const errors: string[] = [];
-    const results = await Promise.all([...groups.entries()].map(async ([key, members], g) => {
-      const client = this.ctx.controllerFor(members[0].snap.plugin, members[0].node);
-      if (useGroup.get(key) && members.length > 1) {
-        const groupName = `${members[0].snap.csiName.replace(/-\d+$/, '')}-g${g}`;
-        try {
-          const res = await client.groupController('CreateVolumeGroupSnapshot', {
-            name: groupName, sourceVolumeIds: members.map((m) => m.snap.sourceCsiVolumeId), secrets: members[0].secrets, parameters: {},
-          });
-          const group = res.groupSnapshot!;
-          return members.map((m) => {
-            const s = group.snapshots.find((x) => x.sourceVolumeId === m.snap.sourceCsiVolumeId);
-            return { ...m.snap, csiName: groupName, groupSnapshotId: group.groupSnapshotId, csiSnapshotId: s?.snapshotId, sizeBytes: Number(s?.sizeBytes) || m.snap.sizeBytes };
-          });
-        } catch (error) {
-          errors.push(`CreateVolumeGroupSnapshot on ${members[0].snap.plugin} failed: ${errorText(error)}`);
-          return members.map((m) => ({ ...m.snap, csiName: groupName }));
+    const results = await Promise.all(
+      [...groups.entries()].map(async ([key, members], g) => {
+        const client = this.ctx.controllerFor(members[0].snap.plugin, members[0].node);
+        if (useGroup.get(key) && members.length > 1) {
+          const groupName = `${members[0].snap.csiName.replace(/-\d+$/, '')}-g${g}`;
+          try {
+            const res = await client.groupController('CreateVolumeGroupSnapshot', {
+              name: groupName,
+              sourceVolumeIds: members.map((m) => m.snap.sourceCsiVolumeId),
+              secrets: members[0].secrets,
+              parameters: {},
+            });
+            const group = res.groupSnapshot!;
+            return members.map((m) => {
+              const s = group.snapshots.find((x) => x.sourceVolumeId === m.snap.sourceCsiVolumeId);
+              return {
+                ...m.snap,
+                csiName: groupName,
+                groupSnapshotId: group.groupSnapshotId,
+                csiSnapshotId: s?.snapshotId,
+                sizeBytes: Number(s?.sizeBytes) || m.snap.sizeBytes,
+              };
+            });
+          } catch (error) {
+            errors.push(`CreateVolumeGroupSnapshot on ${members[0].snap.plugin} failed: ${errorText(error)}`);
+            return members.map((m) => ({ ...m.snap, csiName: groupName }));
+          }
         }
-      }
-      return Promise.all(members.map(async (m) => {
-        try {
-          const res = await client.controller('CreateSnapshot', { sourceVolumeId: m.snap.sourceCsiVolumeId, name: m.snap.csiName, secrets: m.secrets, parameters: {} });
-          return { ...m.snap, csiSnapshotId: res.snapshot!.snapshotId, sizeBytes: Number(res.snapshot!.sizeBytes) || m.snap.sizeBytes };
-        } catch (error) {
-          errors.push(`CreateSnapshot of ${m.snap.claimId} (volume ${m.snap.sourceVolumeId}) failed: ${errorText(error)}`);
-          return m.snap;
-        }
-      }));
-    }));
+        return Promise.all(
+          members.map(async (m) => {
+            try {
+              const res = await client.controller('CreateSnapshot', {
+                sourceVolumeId: m.snap.sourceCsiVolumeId,
+                name: m.snap.csiName,
+                secrets: m.secrets,
+                parameters: {},
+              });
+              return { ...m.snap, csiSnapshotId: res.snapshot!.snapshotId, sizeBytes: Number(res.snapshot!.sizeBytes) || m.snap.sizeBytes };
+            } catch (error) {
+              errors.push(`CreateSnapshot of ${m.snap.claimId} (volume ${m.snap.sourceVolumeId}) failed: ${errorText(error)}`);
+              return m.snap;
+            }
+          }),
+        );
+      }),
+    );
     const snapshots = results.flat();
     if (errors.length === 0 && snapshots.some((s) => !s.csiSnapshotId)) errors.push('the plugin did not return a snapshot for every volume');
     return { snapshots, error: errors.length > 0 ? errors.join('; ') : undefined };
@@ -293,7 +366,10 @@ export class RecoveryPoints {
   }
 
   private secretsFor(s: RecoveryPointSnapshot): Record<string, string> {
-    const claim = this.ctx.store.recoveryPoints.list().flatMap((rp) => rp.claims).find((c) => c.id === s.claimId);
+    const claim = this.ctx.store.recoveryPoints
+      .list()
+      .flatMap((rp) => rp.claims)
+      .find((c) => c.id === s.claimId);
     const sc = claim ? this.ctx.store.storageClasses.get(claim.storageClass)?.spec : undefined;
     return secretData(this.ctx.store, sc?.provisionerSecret);
   }
@@ -334,15 +410,20 @@ export class RecoveryPoints {
       if (rp.preHooksStarted && !rp.postHooksDone && rp.spec.hooks.postSnapshot.length > 0) {
         const app = store.apps.get(rp.app);
         const tasks = store.tasks.where('app', rp.app).filter((t) => t.state === 'running' && t.nodeId);
-        if (app) hooks = [...hooks, ...await this.runHooks(app, 'postSnapshot', rp.spec.hooks.postSnapshot, tasks)];
+        if (app) hooks = [...hooks, ...(await this.runHooks(app, 'postSnapshot', rp.spec.hooks.postSnapshot, tasks))];
       }
       // Snapshots whose id never reached the store may still exist: CreateSnapshot by the same name finds them.
       const known: RecoveryPointSnapshot[] = [];
       for (const s of rp.snapshots) {
-        if (!rp.snapshotsStarted || s.csiSnapshotId || s.groupSnapshotId || s.csiName.includes('-g')) { known.push(s); continue; }
+        if (!rp.snapshotsStarted || s.csiSnapshotId || s.groupSnapshotId || s.csiName.includes('-g')) {
+          known.push(s);
+          continue;
+        }
         try {
           const node = s.nodeId ? store.nodes.get(s.nodeId) : undefined;
-          const res = await this.ctx.controllerFor(s.plugin, node).controller('CreateSnapshot', { sourceVolumeId: s.sourceCsiVolumeId, name: s.csiName, parameters: {}, secrets: this.secretsFor(s) });
+          const res = await this.ctx
+            .controllerFor(s.plugin, node)
+            .controller('CreateSnapshot', { sourceVolumeId: s.sourceCsiVolumeId, name: s.csiName, parameters: {}, secrets: this.secretsFor(s) });
           known.push({ ...s, csiSnapshotId: res.snapshot!.snapshotId });
         } catch {
           // The source volume is gone, so no snapshot of it under this name can be left either.

@@ -6,7 +6,12 @@ import type { RepositoryRecord } from '../store/records';
 const REPOSITORY_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** What the API shows of a repository: never the passphrase. */
-export interface RepositoryView { name: string; location: string; repositoryId: string; createdAt: string }
+export interface RepositoryView {
+  name: string;
+  location: string;
+  repositoryId: string;
+  createdAt: string;
+}
 
 const view = (r: RepositoryRecord): RepositoryView => ({ name: r.name, location: r.location, repositoryId: r.repositoryId, createdAt: r.createdAt });
 
@@ -16,9 +21,11 @@ const view = (r: RepositoryRecord): RepositoryView => ({ name: r.name, location:
  */
 export function repositoryProblem(error: unknown, location: string): unknown {
   if (error instanceof WrongPassphraseError) return rephrase(error, `wrong passphrase for the backup repository at ${location}`);
-  if (error instanceof RepositoryNotFoundError) return rephrase(error, `no backup repository at ${location} (create one with \`berth repo init --location ${location}\` or add it with --init)`);
+  if (error instanceof RepositoryNotFoundError)
+    return rephrase(error, `no backup repository at ${location} (create one with \`berth repo init --location ${location}\` or add it with --init)`);
   if (error instanceof RepositoryExistsError) return rephrase(error, `a backup repository already exists at ${location}; add it without --init`);
-  if (error instanceof UnsupportedFormatError) return rephrase(error, `the backup repository at ${location} has a format this server does not read: ${error.message}`);
+  if (error instanceof UnsupportedFormatError)
+    return rephrase(error, `the backup repository at ${location} has a format this server does not read: ${error.message}`);
   return error;
 }
 
@@ -68,7 +75,8 @@ export class Repositories {
    * repository again only updates the passphrase; a name already used for another one is refused.
    */
   async add(input: { name: string; location: string; passphrase: string; init?: boolean }): Promise<RepositoryView> {
-    if (!REPOSITORY_NAME.test(input.name)) throw invalidArgument(`invalid repository name ${JSON.stringify(input.name)}: lowercase letters, digits and '-', at most 63`);
+    if (!REPOSITORY_NAME.test(input.name))
+      throw invalidArgument(`invalid repository name ${JSON.stringify(input.name)}: lowercase letters, digits and '-', at most 63`);
     if (!input.location.startsWith('/') || input.location.split('/').includes('..')) {
       throw invalidArgument(`repository location must be an absolute path without '..', got ${JSON.stringify(input.location)}`);
     }
@@ -85,10 +93,17 @@ export class Repositories {
     }
     const other = this.ctx.store.repositories.list().find((r) => r.name !== input.name && r.repositoryId === repo.id);
     if (other) throw conflict(`this repository is already added as ${other.name}`);
-    const record: RepositoryRecord = { name: input.name, location: input.location, passphrase: input.passphrase, repositoryId: repo.id, createdAt: existing?.createdAt ?? new Date().toISOString() };
+    const record: RepositoryRecord = {
+      name: input.name,
+      location: input.location,
+      passphrase: input.passphrase,
+      repositoryId: repo.id,
+      createdAt: existing?.createdAt ?? new Date().toISOString(),
+    };
     this.ctx.store.repositories.put(input.name, record);
     this.open.set(input.name, Promise.resolve(repo));
-    if (!existing) this.ctx.event(`repository/${input.name}`, input.init ? 'Created' : 'Added', `backup repository ${input.name} at ${input.location} (${repo.id})`);
+    if (!existing)
+      this.ctx.event(`repository/${input.name}`, input.init ? 'Created' : 'Added', `backup repository ${input.name} at ${input.location} (${repo.id})`);
     return view(record);
   }
 

@@ -5,28 +5,70 @@ import { BerthError, HTTP_STATUS } from '../../lib/errors';
 import type { ClaimRecord, StorageClassRecord } from '../store/records';
 import { classesUsed, ClusterView, mapSpec, planStorageClasses, restoreClaims } from './restore-plan';
 
-const scSpec = (plugin: string, extra: Partial<StorageClassSpec> = {}): StorageClassSpec => ({
-  plugin, bindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Retain', allowExpansion: false, parameters: { pool: 'fast' }, mountOptions: [], ...extra,
-} as StorageClassSpec);
+const scSpec = (plugin: string, extra: Partial<StorageClassSpec> = {}): StorageClassSpec =>
+  ({
+    plugin,
+    bindingMode: 'WaitForFirstConsumer',
+    reclaimPolicy: 'Retain',
+    allowExpansion: false,
+    parameters: { pool: 'fast' },
+    mountOptions: [],
+    ...extra,
+  }) as StorageClassSpec;
 
 const spec: AppSpec = {
-  instances: 2, runtime: 'docker', image: 'busybox', command: [], env: {}, resources: { cpuMillis: 100, memoryBytes: 1 << 25 }, constraints: [],
+  instances: 2,
+  runtime: 'docker',
+  image: 'busybox',
+  command: [],
+  env: {},
+  resources: { cpuMillis: 100, memoryBytes: 1 << 25 },
+  constraints: [],
   volumes: [
-    { name: 'data', mountPath: '/data', readOnly: false, claim: { storageClass: 'fast', sizeBytes: 64 << 20, accessMode: 'single-node-writer', volumeMode: 'filesystem' } },
-    { name: 'wal', mountPath: '/wal', readOnly: false, claim: { storageClass: 'slow', sizeBytes: 16 << 20, accessMode: 'single-node-writer', volumeMode: 'filesystem' } },
+    {
+      name: 'data',
+      mountPath: '/data',
+      readOnly: false,
+      claim: { storageClass: 'fast', sizeBytes: 64 << 20, accessMode: 'single-node-writer', volumeMode: 'filesystem' },
+    },
+    {
+      name: 'wal',
+      mountPath: '/wal',
+      readOnly: false,
+      claim: { storageClass: 'slow', sizeBytes: 16 << 20, accessMode: 'single-node-writer', volumeMode: 'filesystem' },
+    },
   ],
-  onNodeLost: 'wait', retainOnScaleDown: false, hooks: { preSnapshot: [], postSnapshot: [] },
+  onNodeLost: 'wait',
+  retainOnScaleDown: false,
+  hooks: { preSnapshot: [], postSnapshot: [] },
 } as AppSpec;
 
 const recordedClaim = (template: string, instance: number, sizeBytes: number, storageClass: string): ClaimRecord => ({
-  id: `db/${template}/${instance}`, app: 'db', template, instance, storageClass, sizeBytes, accessMode: 'single-node-writer', volumeMode: 'filesystem',
-  state: 'bound', retained: false, volumeId: `v-${template}${instance}`,
+  id: `db/${template}/${instance}`,
+  app: 'db',
+  template,
+  instance,
+  storageClass,
+  sizeBytes,
+  accessMode: 'single-node-writer',
+  volumeMode: 'filesystem',
+  state: 'bound',
+  retained: false,
+  volumeId: `v-${template}${instance}`,
 });
 
 const meta = {
   spec,
-  claims: [recordedClaim('data', 0, 64 << 20, 'fast'), recordedClaim('data', 1, 128 << 20, 'fast'), recordedClaim('wal', 0, 16 << 20, 'slow'), recordedClaim('wal', 1, 16 << 20, 'slow')],
-  storageClasses: [{ name: 'fast', spec: scSpec('berth.local') }, { name: 'slow', spec: scSpec('berth.nfs', { provisionerSecret: 'nfs-creds' }) }] as StorageClassRecord[],
+  claims: [
+    recordedClaim('data', 0, 64 << 20, 'fast'),
+    recordedClaim('data', 1, 128 << 20, 'fast'),
+    recordedClaim('wal', 0, 16 << 20, 'slow'),
+    recordedClaim('wal', 1, 16 << 20, 'slow'),
+  ],
+  storageClasses: [
+    { name: 'fast', spec: scSpec('berth.local') },
+    { name: 'slow', spec: scSpec('berth.nfs', { provisionerSecret: 'nfs-creds' }) },
+  ] as StorageClassRecord[],
   volumes: [{ volume: 'wal-1', sizeBytes: 32 << 20 }] as never[],
 };
 
@@ -50,19 +92,28 @@ describe('restore plan: storage classes', () => {
   it('keeps classes the cluster has and re-creates missing ones whose plugin it knows', () => {
     const plan = planStorageClasses(meta, {}, cluster([{ name: 'slow', spec: scSpec('berth.nfs') }], ['berth.local']));
     assert.deepEqual(plan.target, { fast: 'fast', slow: 'slow' });
-    assert.deepEqual(plan.create.map((c) => [c.name, c.spec.plugin]), [['fast', 'berth.local']]);
+    assert.deepEqual(
+      plan.create.map((c) => [c.name, c.spec.plugin]),
+      [['fast', 'berth.local']],
+    );
   });
 
   it('refuses a missing class whose plugin the cluster lacks, suggesting --storage-class-map', () => {
-    refused(() => planStorageClasses(meta, {}, cluster([], ['berth.local'], ['nfs-creds'])), 400,
-      /storage class slow needs CSI plugin berth\.nfs.*--storage-class-map slow=NEW/);
+    refused(
+      () => planStorageClasses(meta, {}, cluster([], ['berth.local'], ['nfs-creds'])),
+      400,
+      /storage class slow needs CSI plugin berth\.nfs.*--storage-class-map slow=NEW/,
+    );
   });
 
   it('maps classes onto existing ones, and refuses an unknown target or a class the backup does not use', () => {
     const here = cluster([{ name: 'local', spec: scSpec('berth.local') }], ['berth.local']);
     const plan = planStorageClasses(meta, { slow: 'local' }, here);
     assert.deepEqual(plan.target, { fast: 'fast', slow: 'local' });
-    assert.deepEqual(plan.create.map((c) => c.name), ['fast']);
+    assert.deepEqual(
+      plan.create.map((c) => c.name),
+      ['fast'],
+    );
     refused(() => planStorageClasses(meta, { slow: 'nope' }, here), 400, /slow=nope: storage class nope does not exist/);
     refused(() => planStorageClasses(meta, { slwo: 'local' }, here), 400, /names slwo, which the backup does not use/);
   });
@@ -70,12 +121,18 @@ describe('restore plan: storage classes', () => {
   it('refuses a class that needs a secret the cluster lacks, naming it', () => {
     refused(() => planStorageClasses(meta, {}, cluster([], ['berth.local', 'berth.nfs'])), 400, /storage class slow needs secret nfs-creds/);
     const ok = planStorageClasses(meta, {}, cluster([], ['berth.local', 'berth.nfs'], ['nfs-creds']));
-    assert.deepEqual(ok.create.map((c) => c.name), ['fast', 'slow']);
+    assert.deepEqual(
+      ok.create.map((c) => c.name),
+      ['fast', 'slow'],
+    );
   });
 
   it('maps the storage classes in the app spec', () => {
     const mapped = mapSpec(spec, { fast: 'fast', slow: 'local' });
-    assert.deepEqual(mapped.volumes.map((v) => v.claim.storageClass), ['fast', 'local']);
+    assert.deepEqual(
+      mapped.volumes.map((v) => v.claim.storageClass),
+      ['fast', 'local'],
+    );
     assert.equal(spec.volumes[1].claim.storageClass, 'slow', 'the input is not changed');
   });
 });
@@ -86,10 +143,15 @@ describe('restore plan: claims', () => {
 
   it('gives claim i of template t the backed-up volume t-i, mapped class, never smaller than backed up', () => {
     const claims = restoreClaims(input);
-    assert.deepEqual(claims.map((c) => [c.id, c.storageClass, c.sizeBytes, (c.dataSource as { volume: string }).volume]), [
-      ['copy/data/0', 'fast', 64 << 20, 'data-0'], ['copy/wal/0', 'local', 16 << 20, 'wal-0'],
-      ['copy/data/1', 'fast', 128 << 20, 'data-1'], ['copy/wal/1', 'local', 32 << 20, 'wal-1'],
-    ]);
+    assert.deepEqual(
+      claims.map((c) => [c.id, c.storageClass, c.sizeBytes, (c.dataSource as { volume: string }).volume]),
+      [
+        ['copy/data/0', 'fast', 64 << 20, 'data-0'],
+        ['copy/wal/0', 'local', 16 << 20, 'wal-0'],
+        ['copy/data/1', 'fast', 128 << 20, 'data-1'],
+        ['copy/wal/1', 'local', 32 << 20, 'wal-1'],
+      ],
+    );
     for (const c of claims) {
       assert.deepEqual({ ...c.dataSource, volume: undefined }, { kind: 'backup', id: 'B1', repository: 'main', restoreId: 'rs-1', volume: undefined });
       assert.equal(c.dataRestored, false);

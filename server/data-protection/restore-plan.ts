@@ -40,11 +40,15 @@ export function classesUsed(meta: Pick<BackupAppMetadata, 'spec' | 'claims'>): s
  * not exist, a missing class whose plugin this cluster does not have, and a class needing a secret
  * this cluster lacks (secrets are never stored in backups).
  */
-export function planStorageClasses(meta: Pick<BackupAppMetadata, 'spec' | 'claims' | 'storageClasses'>, map: Readonly<Record<string, string>>,
-  cluster: ClusterView): StorageClassPlan {
+export function planStorageClasses(
+  meta: Pick<BackupAppMetadata, 'spec' | 'claims' | 'storageClasses'>,
+  map: Readonly<Record<string, string>>,
+  cluster: ClusterView,
+): StorageClassPlan {
   const used = classesUsed(meta);
   for (const from of Object.keys(map)) {
-    if (!used.includes(from)) throw invalidArgument(`--storage-class-map names ${from}, which the backup does not use (it uses ${used.join(', ') || 'no storage class'})`);
+    if (!used.includes(from))
+      throw invalidArgument(`--storage-class-map names ${from}, which the backup does not use (it uses ${used.join(', ') || 'no storage class'})`);
   }
   const target: Record<string, string> = {};
   const create: StorageClassRecord[] = [];
@@ -58,10 +62,15 @@ export function planStorageClasses(meta: Pick<BackupAppMetadata, 'spec' | 'claim
     target[name] = name;
     if (cluster.storageClass(name)) continue;
     const recorded = meta.storageClasses.find((s) => s.name === name);
-    if (!recorded) throw invalidArgument(`storage class ${name} does not exist in this cluster and the backup does not record it; map it with --storage-class-map ${name}=NEW`);
+    if (!recorded)
+      throw invalidArgument(
+        `storage class ${name} does not exist in this cluster and the backup does not record it; map it with --storage-class-map ${name}=NEW`,
+      );
     if (!cluster.pluginKnown(recorded.spec.plugin)) {
-      throw invalidArgument(`storage class ${name} needs CSI plugin ${recorded.spec.plugin}, which this cluster does not have; ` +
-        `map it to a class of this cluster with --storage-class-map ${name}=NEW`);
+      throw invalidArgument(
+        `storage class ${name} needs CSI plugin ${recorded.spec.plugin}, which this cluster does not have; ` +
+          `map it to a class of this cluster with --storage-class-map ${name}=NEW`,
+      );
     }
     create.push({ name: recorded.name, spec: recorded.spec });
   }
@@ -116,12 +125,18 @@ export function restoreClaims(input: ClaimPlanInput): ClaimRecord[] {
         throw invalidArgument(`backup ${input.backupId} stores volume ${volume} as ${stored.kind}, but its claim is a ${volumeMode} volume`);
       }
       claims.push({
-        id: claimIdOf(input.app, tpl.name, i), app: input.app, template: tpl.name, instance: i,
+        id: claimIdOf(input.app, tpl.name, i),
+        app: input.app,
+        template: tpl.name,
+        instance: i,
         storageClass: input.target[storageClass] ?? storageClass,
         sizeBytes: Math.max(recorded?.sizeBytes ?? 0, tpl.claim.sizeBytes, described?.sizeBytes ?? 0),
-        accessMode: recorded?.accessMode ?? tpl.claim.accessMode, volumeMode,
+        accessMode: recorded?.accessMode ?? tpl.claim.accessMode,
+        volumeMode,
         dataSource: { kind: 'backup', id: input.backupId, repository: input.repository, volume, restoreId: input.restoreId },
-        dataRestored: false, state: 'pending', retained: false,
+        dataRestored: false,
+        state: 'pending',
+        retained: false,
       });
     }
   }

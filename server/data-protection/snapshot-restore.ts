@@ -23,7 +23,8 @@ export function restoreFromSnapshot(ctx: ClusterContext, recoveryPointId: string
   const { store } = ctx;
   const rp = store.recoveryPoints.get(recoveryPointId);
   if (!rp) throw notFound(`recovery point ${recoveryPointId} not found`);
-  if (rp.state !== 'ready') throw conflict(`recovery point ${recoveryPointId} is ${rp.state}${rp.message ? ` (${rp.message})` : ''}; only a ready one can be restored`);
+  if (rp.state !== 'ready')
+    throw conflict(`recovery point ${recoveryPointId} is ${rp.state}${rp.message ? ` (${rp.message})` : ''}; only a ready one can be restored`);
   const name = as ?? rp.app;
   const problem = dnsLabelProblem(name);
   if (problem) throw invalidArgument(`invalid app name: ${problem}`);
@@ -34,10 +35,17 @@ export function restoreFromSnapshot(ctx: ClusterContext, recoveryPointId: string
       if (!snap?.csiSnapshotId) throw conflict(`recovery point ${recoveryPointId} has no snapshot for volume ${tpl.name} of instance ${i}`);
       const recorded = rp.claims.find((c) => c.id === snap.claimId);
       claims.push({
-        id: claimIdOf(name, tpl.name, i), app: name, template: tpl.name, instance: i,
-        storageClass: recorded?.storageClass ?? tpl.claim.storageClass, sizeBytes: Math.max(recorded?.sizeBytes ?? tpl.claim.sizeBytes, snap.sizeBytes),
-        accessMode: recorded?.accessMode ?? tpl.claim.accessMode, volumeMode: recorded?.volumeMode ?? tpl.claim.volumeMode,
-        dataSource: { kind: 'snapshot', id: snap.csiSnapshotId }, state: 'pending', retained: false,
+        id: claimIdOf(name, tpl.name, i),
+        app: name,
+        template: tpl.name,
+        instance: i,
+        storageClass: recorded?.storageClass ?? tpl.claim.storageClass,
+        sizeBytes: Math.max(recorded?.sizeBytes ?? tpl.claim.sizeBytes, snap.sizeBytes),
+        accessMode: recorded?.accessMode ?? tpl.claim.accessMode,
+        volumeMode: recorded?.volumeMode ?? tpl.claim.volumeMode,
+        dataSource: { kind: 'snapshot', id: snap.csiSnapshotId },
+        state: 'pending',
+        retained: false,
       });
     }
   }
@@ -64,7 +72,11 @@ export function restoreFromSnapshot(ctx: ClusterContext, recoveryPointId: string
     }
     store.apps.put(name, { name, spec: rp.spec, generation: 1, deleting: false, createdAt: new Date().toISOString() });
     for (const sc of created) ctx.event(`storageclass/${sc}`, 'Created', `storage class ${sc} re-created from recovery point ${rp.id}`);
-    ctx.event(`app/${name}`, 'Restoring', `app ${name} restored from recovery point ${rp.id} (app ${rp.app} generation ${rp.generation}, ${rp.consistency}): ${claims.length} volume(s) from snapshots`);
+    ctx.event(
+      `app/${name}`,
+      'Restoring',
+      `app ${name} restored from recovery point ${rp.id} (app ${rp.app} generation ${rp.generation}, ${rp.consistency}): ${claims.length} volume(s) from snapshots`,
+    );
     return { app: name, recoveryPoint: rp.id, claims: claims.map((c) => ({ id: c.id, snapshotId: c.dataSource!.id })), storageClassesCreated: created };
   });
 }

@@ -1,4 +1,19 @@
-import type { AppRecord, BackupRecord, ClaimRecord, EventRecord, NodeRecord, PluginRecord, RecoveryPointRecord, RepositoryRecord, RestoreRecord, ScheduleRecord, SecretRecord, StorageClassRecord, TaskRecord, VolumeRecord } from './records';
+import type {
+  AppRecord,
+  BackupRecord,
+  ClaimRecord,
+  EventRecord,
+  NodeRecord,
+  PluginRecord,
+  RecoveryPointRecord,
+  RepositoryRecord,
+  RestoreRecord,
+  ScheduleRecord,
+  SecretRecord,
+  StorageClassRecord,
+  TaskRecord,
+  VolumeRecord,
+} from './records';
 
 /**
  * One kind of record, keyed by id. Reads see the writes of the enclosing transaction. Records handed

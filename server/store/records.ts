@@ -14,9 +14,18 @@ export interface AppRecord {
   createdAt: string;
 }
 
-export interface StorageClassRecord { name: string; spec: StorageClassSpec }
-export interface PluginRecord { name: string; spec: PluginSpec }
-export interface SecretRecord { name: string; data: Record<string, string> }
+export interface StorageClassRecord {
+  name: string;
+  spec: StorageClassSpec;
+}
+export interface PluginRecord {
+  name: string;
+  spec: PluginSpec;
+}
+export interface SecretRecord {
+  name: string;
+  data: Record<string, string>;
+}
 
 export type TaskState = 'pending' | 'placed' | 'assigned' | 'running' | 'failed' | 'stopping';
 
@@ -163,7 +172,13 @@ export interface RecoveryPointRecord {
   claims: ClaimRecord[];
   storageClasses: StorageClassRecord[];
   /** The app's reservations at snapshot time: holder, node and amounts (what a restore must find room for). */
-  reservations: { holderId: string; nodeId: string; cpuMillis: number; memoryBytes: number; pools: { plugin: string; pool: string; bytes: number; claimId?: string }[] }[];
+  reservations: {
+    holderId: string;
+    nodeId: string;
+    cpuMillis: number;
+    memoryBytes: number;
+    pools: { plugin: string; pool: string; bytes: number; claimId?: string }[];
+  }[];
   snapshots: RecoveryPointSnapshot[];
   hooks: HookRun[];
   consistency: Consistency;

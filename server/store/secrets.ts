@@ -7,5 +7,5 @@ import type { ClusterStore } from './cluster-store';
  * publish → ControllerPublish/Unpublish and NodePublish, stage → NodeStage.
  */
 export function secretData(store: ClusterStore, name: string | undefined): Record<string, string> {
-  return name ? store.secrets.get(name)?.data ?? {} : {};
+  return name ? (store.secrets.get(name)?.data ?? {}) : {};
 }

@@ -58,7 +58,10 @@ export class SqliteClusterStore implements ClusterStore {
   private eventFlush: NodeJS.Timeout | undefined;
 
   /** How many of the newest events are kept (older ones are trimmed). */
-  constructor(file: string, private readonly eventsKept = 50_000) {
+  constructor(
+    file: string,
+    private readonly eventsKept = 50_000,
+  ) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     // The store holds secrets: owner-only, also when the file or its directory already existed.
     chmodSync(dirname(file), 0o700);
@@ -100,10 +103,12 @@ export class SqliteClusterStore implements ClusterStore {
     const done = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
     MIGRATIONS.forEach((sql, i) => {
       if (done.has(i + 1)) return;
-      this.db.transaction(() => {
-        this.db.exec(sql);
-        this.db.prepare('INSERT INTO schema_migrations (version) VALUES (?)').run(i + 1);
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.db.exec(sql);
+          this.db.prepare('INSERT INTO schema_migrations (version) VALUES (?)').run(i + 1);
+        })
+        .immediate();
     });
   }
 
@@ -134,7 +139,7 @@ export class SqliteClusterStore implements ClusterStore {
     };
     const get = (id: string): T | undefined => {
       const w = pendingOf(id);
-      if (w) return (w.entry?.record as T | undefined);
+      if (w) return w.entry?.record as T | undefined;
       return cache.get(id)?.record;
     };
     return {
@@ -143,9 +148,15 @@ export class SqliteClusterStore implements ClusterStore {
         const pending = this.overlays.length > 0 ? pendingWrites() : undefined;
         if (!pending || pending.size === 0) return [...cache.list()];
         const ids = new Set([...cache.ids(), ...pending.keys()]);
-        return [...ids].sort(compareIds).map(get).filter((r): r is T => r !== undefined);
+        return [...ids]
+          .sort(compareIds)
+          .map(get)
+          .filter((r): r is T => r !== undefined);
       },
-      count: () => (this.overlays.length > 0 && pendingWrites().size > 0 ? [...new Set([...cache.ids(), ...pendingWrites().keys()])].filter((id) => get(id) !== undefined).length : cache.size),
+      count: () =>
+        this.overlays.length > 0 && pendingWrites().size > 0
+          ? [...new Set([...cache.ids(), ...pendingWrites().keys()])].filter((id) => get(id) !== undefined).length
+          : cache.size,
       where: (index, value) => {
         const ids = new Set(cache.idsWhere(index, value));
         if (this.overlays.length > 0) {
@@ -154,7 +165,10 @@ export class SqliteClusterStore implements ClusterStore {
             if (w.entry && cache.indexValue(index, w.entry.record as T) === value) ids.add(w.id);
           }
         }
-        return [...ids].sort(compareIds).map(get).filter((r): r is T => r !== undefined);
+        return [...ids]
+          .sort(compareIds)
+          .map(get)
+          .filter((r): r is T => r !== undefined);
       },
       put: (id, record) => {
         const json = JSON.stringify(record);
@@ -186,12 +200,14 @@ export class SqliteClusterStore implements ClusterStore {
     this.overlays.push(overlay);
     let committed = false;
     try {
-      const result = this.db.transaction(() => {
-        const r = fn();
-        if (outermost && overlay.size > 0) this.statements.setRevision.run(this.currentRevision + 1);
-        if (outermost) this.writeEvents();
-        return r;
-      }).immediate();
+      const result = this.db
+        .transaction(() => {
+          const r = fn();
+          if (outermost && overlay.size > 0) this.statements.setRevision.run(this.currentRevision + 1);
+          if (outermost) this.writeEvents();
+          return r;
+        })
+        .immediate();
       committed = true;
       return result;
     } finally {
@@ -296,7 +312,9 @@ export class SqliteClusterStore implements ClusterStore {
   events(object?: string, limit = 200): EventRecord[] {
     this.flushEvents();
     const rows = object
-      ? this.db.prepare('SELECT time, object, reason, message FROM events WHERE object = ? OR object LIKE ? ORDER BY seq DESC LIMIT ?').all(object, `${object}/%`, limit)
+      ? this.db
+          .prepare('SELECT time, object, reason, message FROM events WHERE object = ? OR object LIKE ? ORDER BY seq DESC LIMIT ?')
+          .all(object, `${object}/%`, limit)
       : this.db.prepare('SELECT time, object, reason, message FROM events ORDER BY seq DESC LIMIT ?').all(limit);
     return (rows as EventRecord[]).reverse();
   }

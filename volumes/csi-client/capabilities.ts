@@ -12,7 +12,10 @@ export interface PluginProfile {
 }
 
 /** Asks Identity, and Controller and Node where the plugin has them, for their capabilities. */
-export async function discoverCapabilities(client: CsiClient, services: { controller?: boolean; node?: boolean } = { controller: true, node: true }): Promise<PluginProfile> {
+export async function discoverCapabilities(
+  client: CsiClient,
+  services: { controller?: boolean; node?: boolean } = { controller: true, node: true },
+): Promise<PluginProfile> {
   const info = await client.identity('GetPluginInfo', {});
   const pluginCaps = await client.identity('GetPluginCapabilities', {});
   const profile: PluginProfile = { name: info.name, vendorVersion: info.vendorVersion, plugin: new Set(), controller: new Set(), node: new Set() };

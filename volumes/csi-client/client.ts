@@ -41,7 +41,10 @@ export class CsiClient {
   private readonly timeoutMs: number;
   private readonly transport: CsiTransport | undefined;
 
-  constructor(readonly endpoint: string, options: CsiClientOptions = {}) {
+  constructor(
+    readonly endpoint: string,
+    options: CsiClientOptions = {},
+  ) {
     this.transport = options.transport;
     this.channel = this.transport ? undefined : new grpc.Client(normalizeEndpoint(endpoint), grpc.credentials.createInsecure());
     this.timeoutMs = options.timeoutMs ?? 60_000;
@@ -59,7 +62,11 @@ export class CsiClient {
     return this.unary<NodeMethods, M>('Node', method, request, options);
   }
 
-  groupController<M extends keyof GroupControllerMethods>(method: M, request: GroupControllerMethods[M][0], options?: CallOptions): Promise<GroupControllerMethods[M][1]> {
+  groupController<M extends keyof GroupControllerMethods>(
+    method: M,
+    request: GroupControllerMethods[M][0],
+    options?: CallOptions,
+  ): Promise<GroupControllerMethods[M][1]> {
     return this.unary<GroupControllerMethods, M>('GroupController', method, request, options);
   }
 
@@ -68,7 +75,9 @@ export class CsiClient {
     const channel = this.channel;
     if (!channel) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      channel.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(new Error(`CSI plugin at ${this.endpoint} not reachable: ${err.message}`)) : resolve()));
+      channel.waitForReady(Date.now() + timeoutMs, (err) =>
+        err ? reject(new Error(`CSI plugin at ${this.endpoint} not reachable: ${err.message}`)) : resolve(),
+      );
     });
   }
 
@@ -85,11 +94,18 @@ export class CsiClient {
     const channel = this.channel!;
     const name = methodPath.slice(methodPath.lastIndexOf('/') + 1);
     return new Promise((resolve, reject) => {
-      channel.makeUnaryRequest(methodPath, passThrough, passThrough, request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs },
+      channel.makeUnaryRequest(
+        methodPath,
+        passThrough,
+        passThrough,
+        request,
+        new grpc.Metadata(),
+        { deadline: Date.now() + timeoutMs },
         (err: grpc.ServiceError | null, response?: Buffer) => {
           if (err) reject(new CsiCallError(this.endpoint, name, err.code, err.details || err.message));
           else resolve(response!);
-        });
+        },
+      );
     });
   }
 
@@ -106,11 +122,18 @@ export class CsiClient {
     const channel = this.channel!;
     const deadline = Date.now() + timeoutMs;
     return new Promise((resolve, reject) => {
-      channel.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, request, new grpc.Metadata(), { deadline },
+      channel.makeUnaryRequest(
+        m.path,
+        m.requestSerialize,
+        m.responseDeserialize,
+        request,
+        new grpc.Metadata(),
+        { deadline },
         (err: grpc.ServiceError | null, response?: unknown) => {
           if (err) reject(new CsiCallError(this.endpoint, name, err.code, err.details || err.message));
           else resolve(response as Map[M][1]);
-        });
+        },
+      );
     });
   }
 }

@@ -7,7 +7,12 @@ import { status } from '@grpc/grpc-js';
  */
 export class CsiCallError extends Error {
   readonly codeName: string;
-  constructor(readonly endpoint: string, readonly method: string, readonly code: status, readonly details: string) {
+  constructor(
+    readonly endpoint: string,
+    readonly method: string,
+    readonly code: status,
+    readonly details: string,
+  ) {
     super(`${method} on ${endpoint}: ${status[code] ?? code}: ${details}`);
     this.name = 'CsiCallError';
     this.codeName = status[code] ?? String(code);

@@ -11,8 +11,11 @@ import type { GroupControllerClient } from '../../proto/csi/generated/csi/v1/Gro
  * sees, and only the PascalCase names (the wire names) are kept.
  */
 type UnaryMethods<Client> = {
-  [K in keyof Client as K extends Capitalize<K & string> ? (Client[K] extends (req: infer _R, cb: grpc.requestCallback<infer _S>) => grpc.ClientUnaryCall ? K : never) : never]:
-    Client[K] extends (req: infer Req, cb: grpc.requestCallback<infer Res>) => grpc.ClientUnaryCall ? [Req, Res] : never;
+  [K in keyof Client as K extends Capitalize<K & string>
+    ? Client[K] extends (req: infer _R, cb: grpc.requestCallback<infer _S>) => grpc.ClientUnaryCall
+      ? K
+      : never
+    : never]: Client[K] extends (req: infer Req, cb: grpc.requestCallback<infer Res>) => grpc.ClientUnaryCall ? [Req, Res] : never;
 };
 
 export type MethodMap = Record<string, [unknown, unknown]>;

@@ -11,10 +11,17 @@ import { tailFile } from '../tail-file';
 import { validateTaskSpec, volumeEnvName } from '../task-spec';
 
 const base: TaskSpec = {
-  taskId: 'pg-0', app: 'pg', instance: 0, image: 'busybox:local', command: ['sh', '-c', 'true'], env: { A: '1' },
+  taskId: 'pg-0',
+  app: 'pg',
+  instance: 0,
+  image: 'busybox:local',
+  command: ['sh', '-c', 'true'],
+  env: { A: '1' },
   mounts: [{ hostPath: '/var/lib/berth/pub/v1', containerPath: '/data', readOnly: false }],
   devices: [{ hostPath: '/dev/loop3', containerPath: '/dev/xvdb', readOnly: true }],
-  cpu: 0.25, memoryBytes: 128 * 1024 * 1024, labels: { team: 'db' },
+  cpu: 0.25,
+  memoryBytes: 128 * 1024 * 1024,
+  labels: { team: 'db' },
 };
 
 function frame(type: number, text: string): Buffer {
@@ -36,7 +43,10 @@ describe('executors (pure logic)', () => {
     assert.match(specLabel ?? '', /^[0-9a-f]{32}$/);
     assert.equal(toCreateOptions(base, 'busybox:local', { nodeId: 'n1' }).Labels?.['berth.spec'], specLabel, 'the same spec, the same hash');
     assert.notEqual(toCreateOptions({ ...base, memoryBytes: base.memoryBytes * 2 }, 'busybox:local', { nodeId: 'n1' }).Labels?.['berth.spec'], specLabel);
-    assert.notEqual(toCreateOptions({ ...base, mounts: [{ ...base.mounts[0]!, readOnly: true }] }, 'busybox:local', { nodeId: 'n1' }).Labels?.['berth.spec'], specLabel);
+    assert.notEqual(
+      toCreateOptions({ ...base, mounts: [{ ...base.mounts[0]!, readOnly: true }] }, 'busybox:local', { nodeId: 'n1' }).Labels?.['berth.spec'],
+      specLabel,
+    );
     assert.deepEqual(o.HostConfig?.Mounts, [{ Type: 'bind', Source: '/var/lib/berth/pub/v1', Target: '/data', ReadOnly: false }]);
     assert.deepEqual(o.HostConfig?.Devices, [{ PathOnHost: '/dev/loop3', PathInContainer: '/dev/xvdb', CgroupPermissions: 'r' }]);
     assert.equal(o.HostConfig?.NanoCpus, 250_000_000);
@@ -50,15 +60,25 @@ describe('executors (pure logic)', () => {
 
   it('validates specs with the field at fault', () => {
     const bad: Array<[Partial<TaskSpec>, RegExp]> = [
-      [{ taskId: '../x' }, /taskId/], [{ taskId: '' }, /taskId/], [{ taskId: 'a'.repeat(129) }, /taskId/],
+      [{ taskId: '../x' }, /taskId/],
+      [{ taskId: '' }, /taskId/],
+      [{ taskId: 'a'.repeat(129) }, /taskId/],
       [{ mounts: [{ hostPath: 'rel', containerPath: '/d', readOnly: false }] }, /mounts\[0\]\.hostPath/],
       [{ mounts: [{ hostPath: '/a:b', containerPath: '/d', readOnly: false }] }, /":"/],
       [{ devices: [{ hostPath: '/dev/x', containerPath: 'dev', readOnly: false }] }, /devices\[0\]\.containerPath/],
-      [{ cpu: -1 }, /cpu/], [{ memoryBytes: 1.5 }, /memoryBytes/], [{ env: { 'A=B': 'x' } }, /env/],
-      [{ labels: { 'berth.task': 'x' } }, /reserved/], [{ workingDir: 'tmp' }, /workingDir/], [{ instance: -1 }, /instance/],
+      [{ cpu: -1 }, /cpu/],
+      [{ memoryBytes: 1.5 }, /memoryBytes/],
+      [{ env: { 'A=B': 'x' } }, /env/],
+      [{ labels: { 'berth.task': 'x' } }, /reserved/],
+      [{ workingDir: 'tmp' }, /workingDir/],
+      [{ instance: -1 }, /instance/],
     ];
     for (const [patch, re] of bad) {
-      assert.throws(() => validateTaskSpec({ ...base, ...patch }), (e: unknown) => e instanceof InvalidTaskSpecError && re.test(e.message), JSON.stringify(patch));
+      assert.throws(
+        () => validateTaskSpec({ ...base, ...patch }),
+        (e: unknown) => e instanceof InvalidTaskSpecError && re.test(e.message),
+        JSON.stringify(patch),
+      );
     }
     validateTaskSpec(base);
   });

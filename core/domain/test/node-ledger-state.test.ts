@@ -5,17 +5,28 @@ import type { NodeCapacity } from '..';
 const capacity = (ssd: number, limit?: number): NodeCapacity => ({
   cpuMillis: 4000,
   memoryBytes: 8 << 30,
-  poolBytes: new Map([[poolKey('berth.local', 'ssd'), ssd], [poolKey('berth.local', 'hdd'), 1000]]),
+  poolBytes: new Map([
+    [poolKey('berth.local', 'ssd'), ssd],
+    [poolKey('berth.local', 'hdd'), 1000],
+  ]),
   attachSlots: new Map(limit === undefined ? [] : [['berth.local', limit]]),
 });
 
 describe('node ledger state: free space the scheduler reads', () => {
   it('subtracts usage from capacity for CPU, memory, every pool and attach slots', () => {
-    const used = addAmounts(emptyTotals(), {
-      cpuMillis: 500, memoryBytes: 1 << 30,
-      pools: [{ plugin: 'berth.local', pool: 'ssd', bytes: 300 }, { plugin: 'berth.local', pool: 'ssd', bytes: 100 }],
-      attachments: [{ plugin: 'berth.local', count: 2 }],
-    }, 1);
+    const used = addAmounts(
+      emptyTotals(),
+      {
+        cpuMillis: 500,
+        memoryBytes: 1 << 30,
+        pools: [
+          { plugin: 'berth.local', pool: 'ssd', bytes: 300 },
+          { plugin: 'berth.local', pool: 'ssd', bytes: 100 },
+        ],
+        attachments: [{ plugin: 'berth.local', count: 2 }],
+      },
+      1,
+    );
     const state = nodeLedgerState('n1', capacity(1000, 8), used);
     assert.equal(state.freeCpuMillis, 3500);
     assert.equal(state.freeMemoryBytes, 7 << 30);

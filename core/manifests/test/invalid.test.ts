@@ -66,7 +66,9 @@ spec:
     assert.deepEqual(issuesOf('kind: App\nname: team/pg\nspec: {image: x}'), ['name: "team/pg" must not contain "/"; use lowercase letters, digits and "-"']);
     assert.deepEqual(issuesOf('kind: StorageClass\nname: Fast\nspec: {plugin: berth.local}'), ['name: "Fast" must be lowercase']);
     assert.deepEqual(issuesOf('kind: App\nname: -pg\nspec: {image: x}'), ['name: "-pg" must start and end with a letter or digit']);
-    assert.deepEqual(issuesOf(`kind: App\nname: ${'a'.repeat(64)}\nspec: {image: x}`), [`name: "${'a'.repeat(64)}" is 64 characters long; at most 63 are allowed`]);
+    assert.deepEqual(issuesOf(`kind: App\nname: ${'a'.repeat(64)}\nspec: {image: x}`), [
+      `name: "${'a'.repeat(64)}" is 64 characters long; at most 63 are allowed`,
+    ]);
     assert.deepEqual(issuesOf('kind: App\nname: pg\nspec: {image: x, volumes: [{name: my/data, mountPath: /d, claim: {storageClass: s, size: 1Gi}}]}'), [
       'spec.volumes[0].name: "my/data" must not contain "/"; use lowercase letters, digits and "-"',
     ]);
@@ -76,7 +78,9 @@ spec:
   });
 
   it('rejects unknown fields at their own path, suggesting the likely intended field', () => {
-    const issue = onlyIssue('kind: App\nname: pg\nspec:\n  image: x\n  volumes:\n    - name: d\n      mountPath: /d\n      claim: {storageClass: s, sise: 1Gi, size: 1Gi}\n');
+    const issue = onlyIssue(
+      'kind: App\nname: pg\nspec:\n  image: x\n  volumes:\n    - name: d\n      mountPath: /d\n      claim: {storageClass: s, sise: 1Gi, size: 1Gi}\n',
+    );
     assert.equal(issue.path, 'spec.volumes[0].claim.sise');
     assert.equal(issue.message, 'unknown field (did you mean size?)');
     assert.equal(issue.line, 8);
@@ -124,7 +128,9 @@ spec:
     assert.deepEqual(issuesOf('kind: App\nname: a\nspec: {}'), ['spec.image: is required when runtime is docker']);
     assert.deepEqual(issuesOf('kind: App\nname: a\nspec: {runtime: process}'), ['spec.command: is required when runtime is process']);
     assert.deepEqual(
-      issuesOf('kind: App\nname: a\nspec: {image: x, volumes: [{name: d, mountPath: /d, claim: {storageClass: s, size: 1Gi}}, {name: d, mountPath: /d, claim: {storageClass: s, size: 1Gi}}]}'),
+      issuesOf(
+        'kind: App\nname: a\nspec: {image: x, volumes: [{name: d, mountPath: /d, claim: {storageClass: s, size: 1Gi}}, {name: d, mountPath: /d, claim: {storageClass: s, size: 1Gi}}]}',
+      ),
       ['spec.volumes[1].name: duplicate name "d"', 'spec.volumes[1].mountPath: duplicate mountPath "/d"'],
     );
   });
@@ -135,8 +141,13 @@ spec:
       'spec.constraints[1]: expected value (equality) or operator (In, NotIn, Exists, DoesNotExist)',
     ]);
     assert.deepEqual(
-      issuesOf('kind: App\nname: a\nspec: {image: x, volumes: [{name: d, mountPath: data, claim: {storageClass: s, size: 1Gi, dataSource: {snapshot: s1, volume: v1}}}]}'),
-      ['spec.volumes[0].mountPath: expected an absolute path like /data, got "data"', 'spec.volumes[0].claim.dataSource: expected exactly one of snapshot or volume'],
+      issuesOf(
+        'kind: App\nname: a\nspec: {image: x, volumes: [{name: d, mountPath: data, claim: {storageClass: s, size: 1Gi, dataSource: {snapshot: s1, volume: v1}}}]}',
+      ),
+      [
+        'spec.volumes[0].mountPath: expected an absolute path like /data, got "data"',
+        'spec.volumes[0].claim.dataSource: expected exactly one of snapshot or volume',
+      ],
     );
     assert.deepEqual(issuesOf('kind: App\nname: a\nspec: {image: x, backup: {schedule: "at two", keep: 0, ttl: 3 weeks}}'), [
       'spec.backup.schedule: expected a cron expression like "0 2 * * *" (minute hour day month weekday), got "at two"',
@@ -158,11 +169,16 @@ spec:
     const { issues } = parseManifestsSafe('kind: Secret\nname: creds\ndata: {password: 12345678, token: [hunter2]}');
     const text = JSON.stringify(issues);
     assert.ok(!text.includes('12345678') && !text.includes('hunter2'), text);
-    assert.deepEqual(issues.map((i) => `${i.path}: ${i.message}`), ['data.password: expected a string, got a number', 'data.token: expected a string, got a list']);
+    assert.deepEqual(
+      issues.map((i) => `${i.path}: ${i.message}`),
+      ['data.password: expected a string, got a number', 'data.token: expected a string, got a list'],
+    );
   });
 
   it('reports the same object defined twice in one input', () => {
-    assert.deepEqual(issuesOf('kind: App\nname: a\nspec: {image: x}\n---\nkind: App\nname: a\nspec: {image: y}'), ['name: App/a is defined twice (documents 1 and 2)']);
+    assert.deepEqual(issuesOf('kind: App\nname: a\nspec: {image: x}\n---\nkind: App\nname: a\nspec: {image: y}'), [
+      'name: App/a is defined twice (documents 1 and 2)',
+    ]);
   });
 
   it('throws a ManifestError carrying every issue, and a readable message', () => {
@@ -176,9 +192,12 @@ spec:
       assert.match(error.message, /App\/a\/b spec\.instances \(line 3\): expected a whole number ≥ 0, got -1/);
     }
     assert.throws(() => parseManifests(''), /no manifests found/);
-    assert.throws(() => validateManifests([{ kind: 'App', name: 'a', spec: { image: 'x', instances: 'many' } }]), (e: ManifestError) => {
-      assert.deepEqual(e.issues, [{ documentIndex: 0, object: 'App/a', path: 'spec.instances', message: 'expected a whole number ≥ 0, got "many"' }]);
-      return true;
-    });
+    assert.throws(
+      () => validateManifests([{ kind: 'App', name: 'a', spec: { image: 'x', instances: 'many' } }]),
+      (e: ManifestError) => {
+        assert.deepEqual(e.issues, [{ documentIndex: 0, object: 'App/a', path: 'spec.instances', message: 'expected a whole number ≥ 0, got "many"' }]);
+        return true;
+      },
+    );
   });
 });

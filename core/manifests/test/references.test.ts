@@ -41,6 +41,9 @@ spec: { plugin: berth.local, stageSecret: chap }
 
   it('reports a storage class whose plugin is not registered', () => {
     const manifests = parseManifests('kind: StorageClass\nname: s\nspec: {plugin: vendor.csi}');
-    assert.deepEqual(checkReferences(manifests, lookup({})).map((i) => i.path), ['spec.plugin']);
+    assert.deepEqual(
+      checkReferences(manifests, lookup({})).map((i) => i.path),
+      ['spec.plugin'],
+    );
   });
 });

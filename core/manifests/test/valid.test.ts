@@ -142,8 +142,19 @@ spec:
   it('accepts JSON: one object, or an array of manifests', () => {
     const one = parseManifests('{"kind": "StorageClass", "name": "s", "spec": {"plugin": "berth.local"}}');
     assert.equal(one.length, 1);
-    const many = parseManifests(JSON.stringify([{ kind: 'StorageClass', name: 's', spec: { plugin: 'berth.local' } }, { kind: 'App', name: 'a', spec: { image: 'x' } }]));
-    assert.deepEqual(many.map((m) => [m.documentIndex, m.manifest.kind]), [[0, 'StorageClass'], [1, 'App']]);
+    const many = parseManifests(
+      JSON.stringify([
+        { kind: 'StorageClass', name: 's', spec: { plugin: 'berth.local' } },
+        { kind: 'App', name: 'a', spec: { image: 'x' } },
+      ]),
+    );
+    assert.deepEqual(
+      many.map((m) => [m.documentIndex, m.manifest.kind]),
+      [
+        [0, 'StorageClass'],
+        [1, 'App'],
+      ],
+    );
     assert.equal(validateManifests({ kind: 'App', name: 'a', spec: { image: 'x', instances: 0 } }).length, 1);
   });
 

@@ -36,7 +36,14 @@ describe('reservation ledger', () => {
 
   it('sums claims in the same pool: two 100Mi claims do not fit 150Mi, and nothing is reserved', async () => {
     const ledger = await newLedger();
-    const outcome = await ledger.reserve({ holderId: 't1', nodeId: 'n1', amounts: amounts(500, 10 * Mi, [['ssd', 100 * Mi], ['ssd', 100 * Mi]]) });
+    const outcome = await ledger.reserve({
+      holderId: 't1',
+      nodeId: 'n1',
+      amounts: amounts(500, 10 * Mi, [
+        ['ssd', 100 * Mi],
+        ['ssd', 100 * Mi],
+      ]),
+    });
     assert.equal(outcome.status, 'insufficient');
     assert.ok(outcome.status === 'insufficient');
     assert.deepEqual(outcome.shortfalls, [{ resource: 'pool', plugin: 'berth.local', pool: 'ssd', needed: 200 * Mi, free: 150 * Mi }]);
@@ -88,7 +95,7 @@ describe('reservation ledger', () => {
     assert.equal((await ledger.reserve({ holderId: 't1', nodeId: 'n1', amounts: amounts(1000, 0) })).status, 'reserved');
   });
 
-  it('moves a claim\'s bytes from its task to a static reservation in one step, idempotently', async () => {
+  it("moves a claim's bytes from its task to a static reservation in one step, idempotently", async () => {
     const ledger = await newLedger();
     const claimBytes = { plugin: 'berth.local', pool: 'ssd', bytes: 100 * Mi, claimId: 'db/data/0' };
     await ledger.reserve({ holderId: 'db-0', nodeId: 'n1', amounts: { ...amounts(1000, 0), pools: [claimBytes] } });
@@ -98,17 +105,36 @@ describe('reservation ledger', () => {
     const state = (await ledger.nodeState('n1'))!;
     assert.equal(state.used.poolBytes.get('berth.local/ssd'), 100 * Mi, 'counted once, not twice and not zero');
     assert.equal(state.used.cpuMillis, 1000, 'the task keeps its CPU');
-    assert.deepEqual((await ledger.list()).map((r) => [r.holderId, r.amounts.pools.length]), [['db-0', 0], ['static:n1:volume:v1', 1]]);
+    assert.deepEqual(
+      (await ledger.list()).map((r) => [r.holderId, r.amounts.pools.length]),
+      [
+        ['db-0', 0],
+        ['static:n1:volume:v1', 1],
+      ],
+    );
     assert.equal((await ledger.moveToStatic(move)).status, 'already-reserved');
     assert.equal((await ledger.nodeState('n1'))!.used.poolBytes.get('berth.local/ssd'), 100 * Mi);
   });
 
-  it('refuses a move whose static amounts do not fit, and leaves the task\'s reservation as it was', async () => {
+  it("refuses a move whose static amounts do not fit, and leaves the task's reservation as it was", async () => {
     const ledger = await newLedger();
-    await ledger.reserve({ holderId: 'db-0', nodeId: 'n1', amounts: { ...amounts(0, 0), pools: [{ plugin: 'berth.local', pool: 'ssd', bytes: 100 * Mi, claimId: 'c' }] } });
-    const outcome = await ledger.moveToStatic({ fromHolderId: 'db-0', claimId: 'c', nodeId: 'n1', role: 'volume:v1', amounts: amounts(0, 0, [['ssd', 200 * Mi]]) });
+    await ledger.reserve({
+      holderId: 'db-0',
+      nodeId: 'n1',
+      amounts: { ...amounts(0, 0), pools: [{ plugin: 'berth.local', pool: 'ssd', bytes: 100 * Mi, claimId: 'c' }] },
+    });
+    const outcome = await ledger.moveToStatic({
+      fromHolderId: 'db-0',
+      claimId: 'c',
+      nodeId: 'n1',
+      role: 'volume:v1',
+      amounts: amounts(0, 0, [['ssd', 200 * Mi]]),
+    });
     assert.equal(outcome.status, 'insufficient');
-    assert.deepEqual((await ledger.list()).map((r) => [r.holderId, r.amounts.pools[0]?.bytes]), [['db-0', 100 * Mi]]);
+    assert.deepEqual(
+      (await ledger.list()).map((r) => [r.holderId, r.amounts.pools[0]?.bytes]),
+      [['db-0', 100 * Mi]],
+    );
   });
 
   it('adopts what already runs even past capacity, so the shortfall blocks new work instead of being handed out', async () => {
@@ -117,7 +143,10 @@ describe('reservation ledger', () => {
     assert.equal((await ledger.reserve(running)).status, 'insufficient', 'a new reservation this big is refused');
     const adopted = await ledger.adopt(running);
     assert.ok('shortfalls' in adopted);
-    assert.deepEqual(adopted.shortfalls.map((s) => s.resource), ['pool']);
+    assert.deepEqual(
+      adopted.shortfalls.map((s) => s.resource),
+      ['pool'],
+    );
     assert.equal((await ledger.reserve({ holderId: 'new', nodeId: 'n1', amounts: amounts(0, 0, [['ssd', 1]]) })).status, 'insufficient');
     await ledger.adopt(running); // again, as at every start: replaced, not counted twice
     assert.equal((await ledger.nodeState('n1'))!.used.poolBytes.get('berth.local/ssd'), 200 * Mi);
@@ -128,9 +157,18 @@ describe('reservation ledger', () => {
     const ledger = await newLedger();
     for (const id of ['pg-0', 'pg-1', 'web-0']) await ledger.reserve({ holderId: id, nodeId: 'n1', amounts: amounts(100, Mi) });
     const live = new Set(['pg-0']);
-    assert.deepEqual((await ledger.findOrphans(live)).map((r) => r.holderId), ['pg-1', 'web-0']);
-    assert.deepEqual((await ledger.releaseOrphans(live)).map((r) => r.holderId), ['pg-1', 'web-0']);
-    assert.deepEqual((await ledger.list()).map((r) => r.holderId), ['pg-0']);
+    assert.deepEqual(
+      (await ledger.findOrphans(live)).map((r) => r.holderId),
+      ['pg-1', 'web-0'],
+    );
+    assert.deepEqual(
+      (await ledger.releaseOrphans(live)).map((r) => r.holderId),
+      ['pg-1', 'web-0'],
+    );
+    assert.deepEqual(
+      (await ledger.list()).map((r) => r.holderId),
+      ['pg-0'],
+    );
     assert.equal((await ledger.nodeState('n1'))!.used.cpuMillis, 100);
   });
 
@@ -162,7 +200,10 @@ describe('reservation ledger', () => {
     );
     assert.equal((await ledger.nodeState('n1'))!.used.cpuMillis, 0);
     assert.deepEqual(await ledger.list(), []);
-    await assert.rejects(store.transaction(async () => 1), LedgerInvariantError);
+    await assert.rejects(
+      store.transaction(async () => 1),
+      LedgerInvariantError,
+    );
   });
 
   it('never overcommits under 50 concurrent, interleaved reserves', async () => {
@@ -178,7 +219,14 @@ describe('reservation ledger', () => {
     // Each wants 300m CPU and 2×40Mi: CPU allows 13, the pool allows 12 (12×80Mi = 960Mi).
     const outcomes = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        ledger.reserve({ holderId: `t${i}`, nodeId: 'n1', amounts: amounts(300, 10 * Mi, [['ssd', 40 * Mi], ['ssd', 40 * Mi]]) }),
+        ledger.reserve({
+          holderId: `t${i}`,
+          nodeId: 'n1',
+          amounts: amounts(300, 10 * Mi, [
+            ['ssd', 40 * Mi],
+            ['ssd', 40 * Mi],
+          ]),
+        }),
       ),
     );
     const reserved = outcomes.filter((o) => o.status === 'reserved').length;

@@ -12,7 +12,11 @@ export const cpuMemoryFilter: Filter = {
     const freeCpu = pass.freeCpu(node.id) + (credit?.cpuMillis ?? 0);
     if (cpuMillis > freeCpu) {
       const total = pass.ledgerState(node.id)!.capacity.cpuMillis;
-      return unschedulable(node.id, RejectionReason.InsufficientCpu, `needs ${formatCpu(cpuMillis)} cpu, ${formatCpu(Math.max(freeCpu, 0))} of ${formatCpu(total)} free`);
+      return unschedulable(
+        node.id,
+        RejectionReason.InsufficientCpu,
+        `needs ${formatCpu(cpuMillis)} cpu, ${formatCpu(Math.max(freeCpu, 0))} of ${formatCpu(total)} free`,
+      );
     }
     const freeMemory = pass.freeMemory(node.id) + (credit?.memoryBytes ?? 0);
     if (memoryBytes > freeMemory) {

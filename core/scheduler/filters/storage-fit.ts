@@ -42,7 +42,15 @@ export const storageFitFilter: Filter = {
           bestFree = free;
         }
       }
-      if (best < 0) return noRoom(task, node, claim, eligible.map((e) => node.pools[e]!), pass, credit);
+      if (best < 0)
+        return noRoom(
+          task,
+          node,
+          claim,
+          eligible.map((e) => node.pools[e]!),
+          pass,
+          credit,
+        );
       plan[c] = eligible[best]!;
       planKeys[c] = keys[best]!;
       planFree[c] = bestFree;
@@ -73,16 +81,17 @@ export function eligiblePools(node: NodeView, claim: ClaimRequest): readonly Poo
 
 function describeTarget(claim: ClaimRequest): string {
   if (claim.pool !== undefined) return `pool ${claim.pool} of ${claim.plugin}`;
-  if (claim.poolSelector) return `pool of ${claim.plugin} matching {${Object.entries(claim.poolSelector).map(([k, v]) => `${k}=${v}`).join(', ')}}`;
+  if (claim.poolSelector)
+    return `pool of ${claim.plugin} matching {${Object.entries(claim.poolSelector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}}`;
   return `pool of ${claim.plugin}`;
 }
 
 function noPool(node: NodeView, claim: ClaimRequest): Rejection {
   const all = node.pools.filter((p) => p.pool.plugin === claim.plugin && poolMatches(p, claim));
   const message =
-    all.length > 0
-      ? `${describeTarget(claim)} is unhealthy (claim ${claim.claimId})`
-      : `node has no ${describeTarget(claim)} (claim ${claim.claimId})`;
+    all.length > 0 ? `${describeTarget(claim)} is unhealthy (claim ${claim.claimId})` : `node has no ${describeTarget(claim)} (claim ${claim.claimId})`;
   return unschedulable(node.id, RejectionReason.StorageFit, message);
 }
 

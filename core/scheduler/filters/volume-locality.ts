@@ -13,11 +13,7 @@ export const volumeLocalityFilter: Filter = {
   check(task, node) {
     for (const pin of task.pins) {
       if (pin.nodeId !== node.id) {
-        return unresolvable(
-          node.id,
-          RejectionReason.VolumeLocality,
-          `${pin.what} of claim ${pin.claim.claimId} lives on node ${pin.nodeId}`,
-        );
+        return unresolvable(node.id, RejectionReason.VolumeLocality, `${pin.what} of claim ${pin.claim.claimId} lives on node ${pin.nodeId}`);
       }
     }
     return null;

@@ -27,7 +27,10 @@ describe('scheduler: concurrent placements', () => {
     const placed = results.filter((r) => r.kind === 'placed');
     assert.equal(placed.length, 30, 'all capacity is used: every task that could fit was placed');
     assert.equal(reservations.length, 30);
-    assert.ok(placed.some((r) => r.kind === 'placed' && r.reserveAttempts > 1), 'the race was real: some reserves were refused');
+    assert.ok(
+      placed.some((r) => r.kind === 'placed' && r.reserveAttempts > 1),
+      'the race was real: some reserves were refused',
+    );
     for (const r of results) {
       if (r.kind === 'unschedulable') {
         assert.equal(r.rejections.length, 3);

@@ -21,17 +21,20 @@ describe('scheduler: volume locality', () => {
     const result = await scheduler.scheduleOne(nodes, boundToB());
     assert.ok(result.kind === 'unschedulable');
     assert.equal(result.reason, RejectionReason.VolumeLocality);
-    assert.deepEqual(result.rejections.map((r) => [r.nodeId, r.reason]), [
-      ['a', 'volume-locality'],
-      ['b', 'node-not-ready'],
-      ['c', 'volume-locality'],
-    ]);
+    assert.deepEqual(
+      result.rejections.map((r) => [r.nodeId, r.reason]),
+      [
+        ['a', 'volume-locality'],
+        ['b', 'node-not-ready'],
+        ['c', 'volume-locality'],
+      ],
+    );
     assert.match(result.summary, /volume vol-b of claim data lives only on node b, which cannot run it: node-not-ready/);
     const text = describePlacement(result).join('\n');
     assert.match(text, /node a: volume-locality — volume vol-b of claim data lives on node b/);
   });
 
-  it('makes a volume from a node-local snapshot only on the snapshot\'s node, reserving its space there', async () => {
+  it("makes a volume from a node-local snapshot only on the snapshot's node, reserving its space there", async () => {
     const fromSnapshot = () => task('copy', 0, { claims: [claim('data', 100 * Mi, { source: { kind: 'snapshot', id: 'snap-b', nodeId: 'b' } })] });
     const nodes = [node('a'), node('b'), node('c')];
     for (let seed = 1; seed <= 10; seed++) {
@@ -39,7 +42,11 @@ describe('scheduler: volume locality', () => {
       const result = await new Scheduler(ledger, { seed }).scheduleOne(nodes, fromSnapshot());
       assert.ok(result.kind === 'placed');
       assert.equal(result.nodeId, 'b');
-      assert.deepEqual(result.reservation.amounts.pools.map((p) => p.bytes), [100 * Mi], 'the new volume still needs its space');
+      assert.deepEqual(
+        result.reservation.amounts.pools.map((p) => p.bytes),
+        [100 * Mi],
+        'the new volume still needs its space',
+      );
     }
     const full = [node('a'), node('b', { ssdBytes: 50 * Mi }), node('c')];
     const pending = await new Scheduler(await ledgerFor(full), { seed: 1 }).scheduleOne(full, fromSnapshot());
@@ -69,6 +76,9 @@ describe('scheduler: volume locality', () => {
     const result = await new Scheduler(ledger, { seed: 1 }).scheduleOne(down, task('web', 0));
     assert.ok(result.kind === 'placed');
     assert.equal(result.nodeId, 'b');
-    assert.deepEqual((await ledger.list()).map((r) => r.nodeId), ['b']);
+    assert.deepEqual(
+      (await ledger.list()).map((r) => r.nodeId),
+      ['b'],
+    );
   });
 });

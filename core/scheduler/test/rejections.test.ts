@@ -58,7 +58,10 @@ describe('scheduler: every rejected node has a named reason', () => {
     const ledger = await ledgerFor(nodes);
     const tasks = [0, 1, 2].map((i) => task('pg', i, { claims: [claim('data', 100 * Mi)] }));
     const results = await new Scheduler(ledger, { seed: 1 }).schedule(nodes, tasks);
-    assert.deepEqual(results.map((r) => r.kind), ['placed', 'placed', 'unschedulable']);
+    assert.deepEqual(
+      results.map((r) => r.kind),
+      ['placed', 'placed', 'unschedulable'],
+    );
     for (const r of results) if (r.kind === 'placed') assert.equal(r.reserveAttempts, 1, 'the pass saw its own placements');
     const last = results[2]!;
     assert.ok(last.kind === 'unschedulable');
@@ -68,7 +71,10 @@ describe('scheduler: every rejected node has a named reason', () => {
 
   it('packs or spreads as configured', async () => {
     const nodes = [node('busy'), node('idle')];
-    for (const [strategy, expected] of [['binpack', 'busy'], ['spread', 'idle']] as const) {
+    for (const [strategy, expected] of [
+      ['binpack', 'busy'],
+      ['spread', 'idle'],
+    ] as const) {
       const ledger = await ledgerFor(nodes);
       await ledger.reserve({ holderId: 'other', nodeId: 'busy', amounts: { cpuMillis: 2000, memoryBytes: 4 * Gi, pools: [], attachments: [] } });
       const result = await new Scheduler(ledger, { strategy, seed: 5, candidateLimit: 10 }).scheduleOne(nodes, task('web', 0));

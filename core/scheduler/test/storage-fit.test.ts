@@ -20,9 +20,10 @@ describe('scheduler: storage fit for all claims together', () => {
     const result = await scheduler.scheduleOne(nodes, task('pg', 0, { claims: [claim('data', 100 * Mi), claim('wal', 100 * Mi)] }));
     assert.ok(result.kind === 'unschedulable');
     assert.equal(result.reason, RejectionReason.StorageFit);
-    assert.deepEqual(result.rejections.map((r) => [r.nodeId, r.reason, r.message]), [
-      ['a', 'storage-fit', 'pool ssd has 150Mi free, claims need 2×100Mi'],
-    ]);
+    assert.deepEqual(
+      result.rejections.map((r) => [r.nodeId, r.reason, r.message]),
+      [['a', 'storage-fit', 'pool ssd has 150Mi free, claims need 2×100Mi']],
+    );
   });
 
   it('reserves every claim in the pool it was planned for', async () => {
@@ -52,7 +53,10 @@ describe('scheduler: storage fit for all claims together', () => {
     const result = await scheduler.scheduleOne(nodes, task('pg', 0, { claims: [bound, claim('wal', 10 * Mi)] }));
     assert.ok(result.kind === 'placed');
     assert.equal(result.nodeId, 'a');
-    assert.deepEqual(result.reservation.amounts.pools.map((p) => [p.claimId, p.bytes]), [['wal', 10 * Mi]]);
+    assert.deepEqual(
+      result.reservation.amounts.pools.map((p) => [p.claimId, p.bytes]),
+      [['wal', 10 * Mi]],
+    );
     assert.deepEqual(result.reservation.amounts.attachments, [{ plugin: 'berth.local', count: 2 }]);
   });
 });

@@ -8,7 +8,12 @@ import { serve } from '../serve';
  * answer) it waits until something changed after N, at most waitMs (30 s by default) — a watch
  * without polling. Every answer carries the index it reflects.
  */
-export function serveList<K extends ListKind>(app: FastifyInstance, cluster: ClusterService, route: Route<Items<ListItems[K]>, { querystring: typeof BLOCKING_QUERY }>, kind: K): void {
+export function serveList<K extends ListKind>(
+  app: FastifyInstance,
+  cluster: ClusterService,
+  route: Route<Items<ListItems[K]>, { querystring: typeof BLOCKING_QUERY }>,
+  kind: K,
+): void {
   serve(app, route, async ({ query }, reply) => {
     if (query.index !== undefined) {
       const gone = new AbortController();

@@ -20,8 +20,24 @@ import { registerVolumeRoutes } from './volumes';
 
 /** Every route of the API, one file per resource; each is a route of the contract in api/. */
 export function registerRoutes(app: FastifyInstance, services: ApiServices): void {
-  for (const register of [registerApplyRoutes, registerAppRoutes, registerTaskRoutes, registerNodeRoutes, registerVolumeRoutes, registerClaimRoutes,
-    registerReservationRoutes, registerStorageClassRoutes, registerPluginRoutes, registerEventRoutes, registerRecoveryPointRoutes, registerRestoreRoutes,
-    registerBackupRoutes, registerScheduleRoutes, registerRepositoryRoutes, registerMetricsRoutes]) register(app, services);
+  for (const register of [
+    registerApplyRoutes,
+    registerAppRoutes,
+    registerTaskRoutes,
+    registerNodeRoutes,
+    registerVolumeRoutes,
+    registerClaimRoutes,
+    registerReservationRoutes,
+    registerStorageClassRoutes,
+    registerPluginRoutes,
+    registerEventRoutes,
+    registerRecoveryPointRoutes,
+    registerRestoreRoutes,
+    registerBackupRoutes,
+    registerScheduleRoutes,
+    registerRepositoryRoutes,
+    registerMetricsRoutes,
+  ])
+    register(app, services);
   registerHealthRoutes(app);
 }

@@ -11,10 +11,22 @@ export function registerMetricsRoutes(app: FastifyInstance, { ctx, controlLoop }
     const cpu = process.cpuUsage();
     return {
       storeRevision: store.revision,
-      records: { apps: store.apps.list().length, tasks: store.tasks.list().length, claims: store.claims.list().length, volumes: store.volumes.list().length, nodes: store.nodes.list().length },
+      records: {
+        apps: store.apps.list().length,
+        tasks: store.tasks.list().length,
+        claims: store.claims.list().length,
+        volumes: store.volumes.list().length,
+        nodes: store.nodes.list().length,
+      },
       reconcile: { ...controlLoop },
       syncs: { handled: ctx.syncStats.handled, answersBuilt: ctx.nodeAnswers.built },
-      process: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, cpuUserMicros: cpu.user, cpuSystemMicros: cpu.system, uptimeSeconds: Math.round(process.uptime()) },
+      process: {
+        rssBytes: memory.rss,
+        heapUsedBytes: memory.heapUsed,
+        cpuUserMicros: cpu.user,
+        cpuSystemMicros: cpu.system,
+        uptimeSeconds: Math.round(process.uptime()),
+      },
     };
   });
 }

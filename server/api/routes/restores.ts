@@ -19,7 +19,12 @@ export function registerRestoreRoutes(app: FastifyInstance, { ctx, repositories,
       kick();
       return result;
     }
-    const record = await restoreFromBackup(ctx, repositories, { backupId: body.fromBackup!, repository: body.repository, as: body.as, storageClassMap: body.storageClassMap });
+    const record = await restoreFromBackup(ctx, repositories, {
+      backupId: body.fromBackup!,
+      repository: body.repository,
+      as: body.as,
+      storageClassMap: body.storageClassMap,
+    });
     kick();
     return record;
   });

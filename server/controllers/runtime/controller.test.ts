@@ -8,7 +8,15 @@ import type { ScheduleRecord } from '../../store/records';
 import { SqliteClusterStore } from '../../store/sqlite-cluster-store';
 import { Controller } from './controller';
 
-const schedule = (name: string, cron = '0 * * * *'): ScheduleRecord => ({ name, app: 'db', cron, repository: 'main', keep: 1, fromApp: false, createdAt: '2026-01-01T00:00:00Z' });
+const schedule = (name: string, cron = '0 * * * *'): ScheduleRecord => ({
+  name,
+  app: 'db',
+  cron,
+  repository: 'main',
+  keep: 1,
+  fromApp: false,
+  createdAt: '2026-01-01T00:00:00Z',
+});
 
 describe('controller runtime: controller', () => {
   let dir: string;
@@ -30,18 +38,26 @@ describe('controller runtime: controller', () => {
     const seen: StoreChange[] = [];
     const synced: string[] = [];
     const c = new Controller({
-      name: 'test', store, log, kinds: ['schedule', 'backup'],
+      name: 'test',
+      store,
+      log,
+      kinds: ['schedule', 'backup'],
       keysOf: (change) => {
         seen.push(change);
         if (change.kind === 'backup') return change.after?.schedule ? [change.after.schedule] : [];
         return [change.id];
       },
-      sync: async (key) => { synced.push(key); },
+      sync: async (key) => {
+        synced.push(key);
+      },
     });
     c.start();
     await c.idle();
     assert.deepEqual(synced.sort(), ['a', 'b', 'c']);
-    assert.ok(seen.every((s) => s.before === undefined && s.after !== undefined), 'existing objects come as creates');
+    assert.ok(
+      seen.every((s) => s.before === undefined && s.after !== undefined),
+      'existing objects come as creates',
+    );
     await c.stop();
   });
 
@@ -49,9 +65,17 @@ describe('controller runtime: controller', () => {
     const synced: string[] = [];
     const kinds: string[] = [];
     const c = new Controller({
-      name: 'test', store, log, kinds: ['schedule'],
-      keysOf: (change) => { kinds.push(change.kind); return [change.id]; },
-      sync: async (key) => { synced.push(key); },
+      name: 'test',
+      store,
+      log,
+      kinds: ['schedule'],
+      keysOf: (change) => {
+        kinds.push(change.kind);
+        return [change.id];
+      },
+      sync: async (key) => {
+        synced.push(key);
+      },
     });
     c.start();
     store.transaction(() => {
@@ -74,9 +98,17 @@ describe('controller runtime: controller', () => {
   it('retries a failing sync after a back-off; a throwing keysOf is logged, not fatal', async () => {
     let attempts = 0;
     const c = new Controller({
-      name: 'test', store, log, kinds: ['schedule'],
-      keysOf: (change) => { if (change.id === 'bad') throw new Error('cannot map'); return [change.id]; },
-      sync: async () => { if (++attempts < 3) throw new Error('not yet'); },
+      name: 'test',
+      store,
+      log,
+      kinds: ['schedule'],
+      keysOf: (change) => {
+        if (change.id === 'bad') throw new Error('cannot map');
+        return [change.id];
+      },
+      sync: async () => {
+        if (++attempts < 3) throw new Error('not yet');
+      },
       queue: { baseDelayMs: 5, maxDelayMs: 20 },
     });
     c.start();
@@ -90,8 +122,15 @@ describe('controller runtime: controller', () => {
   it('stop waits for the sync under way', async () => {
     let finished = false;
     const c = new Controller({
-      name: 'test', store, log, kinds: ['schedule'], keysOf: (change) => [change.id],
-      sync: async () => { await new Promise((r) => setTimeout(r, 50)); finished = true; },
+      name: 'test',
+      store,
+      log,
+      kinds: ['schedule'],
+      keysOf: (change) => [change.id],
+      sync: async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        finished = true;
+      },
     });
     c.start();
     store.schedules.put('a', schedule('a'));

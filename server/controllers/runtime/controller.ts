@@ -78,18 +78,31 @@ export class Controller {
 export function existingAsCreated(store: ClusterStore, kind: RecordKind): StoreChange[] {
   const revision = store.revision;
   switch (kind) {
-    case 'app': return store.apps.list().map((after) => ({ kind, id: after.name, revision, after }));
-    case 'storageclass': return store.storageClasses.list().map((after) => ({ kind, id: after.name, revision, after }));
-    case 'plugin': return store.plugins.list().map((after) => ({ kind, id: after.name, revision, after }));
-    case 'secret': return store.secrets.list().map((after) => ({ kind, id: after.name, revision, after }));
-    case 'task': return store.tasks.list().map((after) => ({ kind, id: after.id, revision, after }));
-    case 'claim': return store.claims.list().map((after) => ({ kind, id: after.id, revision, after }));
-    case 'volume': return store.volumes.list().map((after) => ({ kind, id: after.id, revision, after }));
-    case 'node': return store.nodes.list().map((after) => ({ kind, id: after.id, revision, after }));
-    case 'recoverypoint': return store.recoveryPoints.list().map((after) => ({ kind, id: after.id, revision, after }));
-    case 'repository': return store.repositories.list().map((after) => ({ kind, id: after.name, revision, after }));
-    case 'backup': return store.backups.list().map((after) => ({ kind, id: after.id, revision, after }));
-    case 'restore': return store.restores.list().map((after) => ({ kind, id: after.id, revision, after }));
-    case 'schedule': return store.schedules.list().map((after) => ({ kind, id: after.name, revision, after }));
+    case 'app':
+      return store.apps.list().map((after) => ({ kind, id: after.name, revision, after }));
+    case 'storageclass':
+      return store.storageClasses.list().map((after) => ({ kind, id: after.name, revision, after }));
+    case 'plugin':
+      return store.plugins.list().map((after) => ({ kind, id: after.name, revision, after }));
+    case 'secret':
+      return store.secrets.list().map((after) => ({ kind, id: after.name, revision, after }));
+    case 'task':
+      return store.tasks.list().map((after) => ({ kind, id: after.id, revision, after }));
+    case 'claim':
+      return store.claims.list().map((after) => ({ kind, id: after.id, revision, after }));
+    case 'volume':
+      return store.volumes.list().map((after) => ({ kind, id: after.id, revision, after }));
+    case 'node':
+      return store.nodes.list().map((after) => ({ kind, id: after.id, revision, after }));
+    case 'recoverypoint':
+      return store.recoveryPoints.list().map((after) => ({ kind, id: after.id, revision, after }));
+    case 'repository':
+      return store.repositories.list().map((after) => ({ kind, id: after.name, revision, after }));
+    case 'backup':
+      return store.backups.list().map((after) => ({ kind, id: after.id, revision, after }));
+    case 'restore':
+      return store.restores.list().map((after) => ({ kind, id: after.id, revision, after }));
+    case 'schedule':
+      return store.schedules.list().map((after) => ({ kind, id: after.name, revision, after }));
   }
 }

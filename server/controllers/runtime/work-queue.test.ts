@@ -6,13 +6,17 @@ class FakeClock implements QueueTimers {
   private time = 0;
   private nextId = 0;
   private readonly pending = new Map<number, { at: number; fn: () => void }>();
-  now(): number { return this.time; }
+  now(): number {
+    return this.time;
+  }
   setTimeout(fn: () => void, ms: number): unknown {
     const id = ++this.nextId;
     this.pending.set(id, { at: this.time + ms, fn });
     return id;
   }
-  clearTimeout(handle: unknown): void { this.pending.delete(handle as number); }
+  clearTimeout(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
   /** Timers due within `ms`, in order. */
   advance(ms: number): void {
     const until = this.time + ms;
@@ -25,7 +29,9 @@ class FakeClock implements QueueTimers {
     }
     this.time = until;
   }
-  get timers(): number { return this.pending.size; }
+  get timers(): number {
+    return this.pending.size;
+  }
 }
 
 /** Lets queued microtasks and promise chains run. */
@@ -37,18 +43,23 @@ function gatedHandler() {
   const open = new Map<string, { resolve: () => void; reject: (e: Error) => void }[]>();
   let running = 0;
   let maxRunning = 0;
-  const handler = (key: string) => new Promise<void>((resolve, reject) => {
-    calls.push(key);
-    running++;
-    maxRunning = Math.max(maxRunning, running);
-    const done = (fn: () => void) => () => { running--; fn(); };
-    open.set(key, [...(open.get(key) ?? []), { resolve: done(resolve), reject: (e) => done(() => reject(e))() }]);
-  });
+  const handler = (key: string) =>
+    new Promise<void>((resolve, reject) => {
+      calls.push(key);
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      const done = (fn: () => void) => () => {
+        running--;
+        fn();
+      };
+      open.set(key, [...(open.get(key) ?? []), { resolve: done(resolve), reject: (e) => done(() => reject(e))() }]);
+    });
   const settle = (key: string, error?: Error) => {
     const list = open.get(key);
     const first = list?.shift();
     if (!first) throw new Error(`no open call for ${key}`);
-    if (error) first.reject(error); else first.resolve();
+    if (error) first.reject(error);
+    else first.resolve();
   };
   return { handler, calls, settle, running: () => running, maxRunning: () => maxRunning };
 }
@@ -59,7 +70,9 @@ describe('controller runtime: work queue', () => {
     const q = new WorkQueue(h.handler, { concurrency: 1 });
     q.add('a'); // occupies the only worker
     await flush();
-    q.add('b'); q.add('b'); q.add('b');
+    q.add('b');
+    q.add('b');
+    q.add('b');
     h.settle('a');
     await flush();
     h.settle('b');
@@ -72,7 +85,8 @@ describe('controller runtime: work queue', () => {
     const q = new WorkQueue(h.handler, { concurrency: 4 });
     q.add('a');
     await flush();
-    q.add('a'); q.add('a');
+    q.add('a');
+    q.add('a');
     await flush();
     assert.equal(h.running(), 1, 'the second add waits for the first run');
     h.settle('a');
@@ -93,7 +107,8 @@ describe('controller runtime: work queue', () => {
     h.settle('b');
     await flush();
     assert.deepEqual(h.calls, ['a', 'b', 'c']);
-    h.settle('a'); h.settle('c');
+    h.settle('a');
+    h.settle('c');
     await flush();
     h.settle('d');
     await q.idle();
@@ -106,10 +121,13 @@ describe('controller runtime: work queue', () => {
     const errors: { failures: number; retryInMs: number }[] = [];
     let failNext = 4;
     const calls: number[] = [];
-    const q = new WorkQueue(async () => {
-      calls.push(clock.now());
-      if (failNext-- > 0) throw new Error('not yet');
-    }, { baseDelayMs: 100, maxDelayMs: 500, timers: clock, onError: (_k, _e, failures, retryInMs) => errors.push({ failures, retryInMs }) });
+    const q = new WorkQueue(
+      async () => {
+        calls.push(clock.now());
+        if (failNext-- > 0) throw new Error('not yet');
+      },
+      { baseDelayMs: 100, maxDelayMs: 500, timers: clock, onError: (_k, _e, failures, retryInMs) => errors.push({ failures, retryInMs }) },
+    );
     q.add('a');
     await flush();
     for (const step of [100, 200, 400, 500]) {
@@ -120,8 +138,14 @@ describe('controller runtime: work queue', () => {
       clock.advance(1);
       await flush();
     }
-    assert.deepEqual(errors.map((e) => e.retryInMs), [100, 200, 400, 500].slice(0, errors.length));
-    assert.deepEqual(errors.map((e) => e.failures), [1, 2, 3, 4]);
+    assert.deepEqual(
+      errors.map((e) => e.retryInMs),
+      [100, 200, 400, 500].slice(0, errors.length),
+    );
+    assert.deepEqual(
+      errors.map((e) => e.failures),
+      [1, 2, 3, 4],
+    );
     assert.equal(calls.length, 5, 'the fifth attempt succeeded');
     assert.equal(q.failures('a'), 0, 'success resets the back-off');
     assert.equal(clock.timers, 0, 'no retry left after the success');
@@ -138,7 +162,13 @@ describe('controller runtime: work queue', () => {
     const clock = new FakeClock();
     let fail = true;
     let calls = 0;
-    const q = new WorkQueue(async () => { calls++; if (fail) throw new Error('no'); }, { baseDelayMs: 10_000, timers: clock });
+    const q = new WorkQueue(
+      async () => {
+        calls++;
+        if (fail) throw new Error('no');
+      },
+      { baseDelayMs: 10_000, timers: clock },
+    );
     q.add('a');
     await flush();
     assert.equal(q.size.delayed, 1);
@@ -153,7 +183,12 @@ describe('controller runtime: work queue', () => {
   it('addAfter keeps the earlier of two delays', async () => {
     const clock = new FakeClock();
     const calls: number[] = [];
-    const q = new WorkQueue(async () => { calls.push(clock.now()); }, { timers: clock });
+    const q = new WorkQueue(
+      async () => {
+        calls.push(clock.now());
+      },
+      { timers: clock },
+    );
     q.addAfter('a', 500);
     q.addAfter('a', 200);
     q.addAfter('a', 900);
@@ -177,7 +212,9 @@ describe('controller runtime: work queue', () => {
     q.addAfter('c', 100);
     await flush();
     let done = false;
-    const stopping = q.shutDown().then(() => { done = true; });
+    const stopping = q.shutDown().then(() => {
+      done = true;
+    });
     await flush();
     assert.equal(done, false, 'waits for the running key');
     q.add('d');
@@ -192,7 +229,14 @@ describe('controller runtime: work queue', () => {
   it('a key whose handler throws synchronously is retried like any failure', async () => {
     const clock = new FakeClock();
     let calls = 0;
-    const q = new WorkQueue(((_key: string) => { calls++; if (calls === 1) throw new Error('sync throw'); return Promise.resolve(); }), { baseDelayMs: 50, timers: clock });
+    const q = new WorkQueue(
+      (_key: string) => {
+        calls++;
+        if (calls === 1) throw new Error('sync throw');
+        return Promise.resolve();
+      },
+      { baseDelayMs: 50, timers: clock },
+    );
     q.add('a');
     await flush();
     assert.equal(q.failures('a'), 1);

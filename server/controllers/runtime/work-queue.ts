@@ -49,7 +49,10 @@ export class WorkQueue {
   private readonly maxDelayMs: number;
   private readonly timers: QueueTimers;
 
-  constructor(private readonly handler: (key: string) => Promise<void>, private readonly options: WorkQueueOptions = {}) {
+  constructor(
+    private readonly handler: (key: string) => Promise<void>,
+    private readonly options: WorkQueueOptions = {},
+  ) {
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.baseDelayMs = options.baseDelayMs ?? 1000;
     this.maxDelayMs = options.maxDelayMs ?? 60_000;
@@ -158,7 +161,10 @@ export class WorkQueue {
       const key: string = this.queued.values().next().value as string;
       this.queued.delete(key);
       // Registered before the handler runs (on the next microtask), so even a synchronous throw finds it.
-      this.processing.set(key, Promise.resolve().then(() => this.run(key)));
+      this.processing.set(
+        key,
+        Promise.resolve().then(() => this.run(key)),
+      );
     }
     this.wakeIdle();
   }
