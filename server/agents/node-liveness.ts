@@ -57,12 +57,6 @@ export class NodeLiveness {
     this.registered.set(nodeId, key);
     return true;
   }
-
-  forget(nodeId: string): void {
-    this.lastSync.delete(nodeId);
-    this.livePlugins.delete(nodeId);
-    this.registered.delete(nodeId);
-  }
 }
 
 /** The node as it is worth a durable write, as JSON: without the figures every Sync changes. */

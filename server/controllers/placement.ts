@@ -10,7 +10,7 @@ import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../store
 /** A node as the scheduler sees it, from its last agent report. */
 export function nodeInfoOf(ctx: ClusterContext, stored: NodeRecord): NodeInfo {
   const node = ctx.liveness.live(stored);
-  const capacity = nodeCapacity(ctx, node);
+  const capacity = nodeCapacity(ctx, stored);
   return {
     id: node.id,
     zone: node.labels.zone ?? 'default',
