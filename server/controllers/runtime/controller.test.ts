@@ -138,4 +138,33 @@ describe('controller runtime: controller', () => {
     await c.stop();
     assert.equal(finished, true);
   });
+  it('stop() aborts the syncs under way and waits for them, or for its grace at most', async () => {
+    let sawAbort = false;
+    const c = new Controller({
+      name: 'test',
+      store,
+      log,
+      kinds: ['schedule'],
+      keysOf: (change) => [change.id],
+      sync: (key, signal) =>
+        new Promise<void>((resolve) => {
+          // 'a' honours its signal; 'b' ignores it (the grace must end the wait).
+          if (key === 'a')
+            signal.addEventListener('abort', () => {
+              sawAbort = true;
+              resolve();
+            });
+        }),
+      queue: { concurrency: 2 },
+    });
+    c.start();
+    store.schedules.put('a', schedule('a'));
+    store.schedules.put('b', schedule('b'));
+    await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    await c.stop(200);
+    assert.ok(sawAbort, 'the sync was told to give up');
+    assert.ok(Date.now() - started < 2000, 'a sync ignoring its signal holds stop() for the grace only');
+    assert.ok(c.isStopped);
+  });
 });

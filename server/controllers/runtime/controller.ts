@@ -14,9 +14,11 @@ export interface ControllerOptions {
   /**
    * Brings the object `key` one step towards what its record asks for, reading the store afresh (it
    * may run long after the change that queued it). Throwing retries the key after a back-off; progress
-   * that must survive a restart is written to the object's record, never kept here.
+   * that must survive a restart is written to the object's record, never kept here. `signal` is
+   * aborted when the controller stops: long work (a data mover, a hook) gives up, leaving the record
+   * as it is, and the next start's sync of that key carries on from the record.
    */
-  sync: (key: string) => Promise<void>;
+  sync: (key: string, signal: AbortSignal) => Promise<void>;
   queue?: Omit<WorkQueueOptions, 'onError'>;
 }
 
@@ -29,10 +31,11 @@ export class Controller {
   private readonly queue: WorkQueue;
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: ControllerOptions) {
     const log = options.log.child({ controller: options.name });
-    this.queue = new WorkQueue(options.sync, {
+    this.queue = new WorkQueue((key) => options.sync(key, this.stopping.signal), {
       ...options.queue,
       onError: (key, err, failures, retryInMs) => log.warn({ key, err, failures, retryInMs }, 'sync failed; retrying after a back-off'),
     });
@@ -58,11 +61,27 @@ export class Controller {
     return this.queue.idle();
   }
 
-  /** Stops watching and taking work; resolves when the syncs under way have finished. */
-  async stop(): Promise<void> {
+  /** True once stop() was called: no new work is taken. */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /**
+   * Stops watching and taking work, aborts the syncs under way and resolves when they have finished,
+   * or after `graceMs` (a sync that ignores its signal must not hold up a server's shutdown for ever).
+   */
+  async stop(graceMs = Number.POSITIVE_INFINITY): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
-    await this.queue.shutDown();
+    this.stopping.abort();
+    const drained = this.queue.shutDown();
+    if (!Number.isFinite(graceMs)) return drained;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([drained, grace]);
+    clearTimeout(timer);
   }
 
   private enqueueAll(change: StoreChange): void {
