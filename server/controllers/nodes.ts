@@ -1,6 +1,6 @@
 import { staticHolderId } from '../../core/reservations';
 import type { ClusterContext } from '../cluster-context';
-import { volumeRole } from '../store/naming';
+import { isVolumeRole, volumeRole } from '../store/naming';
 
 /** Marks nodes down when their agent stopped syncing; their pinned tasks wait with the reason. */
 export function checkNodes(ctx: ClusterContext): void {
@@ -29,8 +29,8 @@ export async function releaseOrphans(ctx: ClusterContext): Promise<void> {
   const released = await ctx.ledger.releaseOrphans(new Set(store.tasks.list().map((t) => t.id)));
   const volumeHolders = new Set(store.volumes.list().flatMap((v) => (v.nodeId ? [staticHolderId(v.nodeId, volumeRole(v.id))] : [])));
   for (const r of await ctx.ledger.list()) {
-    // Volume reservations are static ones with a `volume-` role; other static roles belong to the operator.
-    if (r.kind === 'static' && r.holderId.includes(':volume-') && !volumeHolders.has(r.holderId)) {
+    // Other static roles belong to the operator.
+    if (r.kind === 'static' && isVolumeRole(r.role) && !volumeHolders.has(r.holderId)) {
       await ctx.ledger.release(r.holderId);
       released.push(r);
     }

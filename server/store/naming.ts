@@ -6,8 +6,10 @@ export const claimIdOf = (app: string, template: string, instance: number): stri
 export const newVolumeId = (): string => `v-${randomBytes(6).toString('hex')}`;
 /** The CreateVolume name: fixed once in the volume's intent record, so a retried create returns the same volume. */
 export const csiNameOf = (claimId: string): string => `berth-${claimId.replace(/\//g, '-')}-${randomBytes(3).toString('hex')}`;
-/** Holder id of the ledger reservation that keeps a volume's bytes while the volume exists. */
+/** Role of the static ledger reservation that keeps a volume's bytes while the volume exists (holder id: staticHolderId(node, role)). */
 export const volumeRole = (volumeId: string): string => `volume-${volumeId}`;
+/** A static reservation's role names a volume's pool bytes (not an operator's own role). */
+export const isVolumeRole = (role: string | undefined): boolean => role?.startsWith('volume-') ?? false;
 
 /** single-node-writer → SINGLE_NODE_WRITER (the CSI enum name). */
 export const csiAccessMode = (mode: string): string => mode.toUpperCase().replace(/-/g, '_');
