@@ -1,25 +1,62 @@
 import type { ClusterContext } from '../cluster-context';
+import type { StoreChange } from '../store/cluster-store';
 import { claimIdOf, taskIdOf } from '../store/naming';
 import type { AppRecord, ClaimRecord, TaskRecord } from '../store/records';
+import { Controller } from './runtime/controller';
 import { checkTransition } from './volume-lifecycle';
 
 /**
- * Desired instances → tasks and claims. Instance i gets task `<app>-i` and claim `<app>/<volume>/i`
- * for every volume template. Instances past the desired count are stopped; their claims are kept
- * (retainOnScaleDown) or released for deletion. A changed spec rolls running instances one at a time.
+ * The apps controller (key: app name). Desired instances → tasks and claims: instance i gets task
+ * `<app>-i` and claim `<app>/<volume>/i` for every volume template. Instances past the desired count
+ * are stopped; their claims are kept (retainOnScaleDown) or left to the reclaim controller. A changed
+ * spec rolls running instances one at a time. An app being deleted has its tasks stopped and goes
+ * once its last task and claim are gone.
  */
-export function reconcileApps(ctx: ClusterContext): void {
-  const { store } = ctx;
-  store.transaction(() => {
-    for (const app of store.apps.list()) {
-      if (app.deleting) {
-        for (const t of store.tasks.where('app', app.name).filter((x) => x.state !== 'stopping')) stopTask(ctx, t, 'app deleted');
-        continue;
-      }
-      ensureInstances(ctx, app);
-      rollOne(ctx, app);
-    }
+export function appsController(ctx: ClusterContext): Controller {
+  return new Controller({
+    name: 'apps',
+    store: ctx.store,
+    log: ctx.log,
+    kinds: ['app', 'task', 'claim'],
+    keysOf: appsTouchedBy,
+    sync: async (name) => {
+      ctx.store.transaction(() => syncApp(ctx, name));
+    },
   });
+}
+
+/** The apps a change asks to look at again: the app itself, and its tasks' or claims' comings and goings and state moves. */
+function appsTouchedBy(change: StoreChange): string[] {
+  switch (change.kind) {
+    case 'app':
+      return [change.id];
+    case 'task': {
+      const { before, after } = change;
+      const task = after ?? before;
+      // A report that changes nothing the app cares about (restarts, messages) asks for no look.
+      const moved = !before || !after || before.state !== after.state || before.stopped !== after.stopped || before.generation !== after.generation;
+      return task && moved ? [task.app] : [];
+    }
+    case 'claim':
+      return change.after && change.before ? [] : [(change.after ?? change.before)!.app];
+    default:
+      return [];
+  }
+}
+
+function syncApp(ctx: ClusterContext, name: string): void {
+  const { store } = ctx;
+  const app = store.apps.get(name);
+  if (!app) return;
+  if (app.deleting) {
+    for (const t of store.tasks.where('app', app.name).filter((x) => x.state !== 'stopping')) stopTask(ctx, t, 'app deleted');
+    if (store.tasks.where('app', app.name).length > 0 || store.claims.where('app', app.name).length > 0) return;
+    store.apps.delete(app.name);
+    ctx.event(`app/${app.name}`, 'Deleted', `app ${app.name} deleted`);
+    return;
+  }
+  ensureInstances(ctx, app);
+  rollOne(ctx, app);
 }
 
 function stopTask(ctx: ClusterContext, task: TaskRecord, why: string): void {

@@ -6,60 +6,114 @@ import { createVolumeRequest } from './provisioning';
 import { CsiCallError } from '../../volumes/csi-client/errors';
 import { secretData } from '../store/secrets';
 import { checkTransition } from './volume-lifecycle';
+import { Controller } from './runtime/controller';
 
 /**
- * Finishes what deletes and scale-downs started, in the safe order: a stopping task is forgotten only
- * after its agent stopped it (or its node is down); its reservation is released with it. A claim no
- * instance needs any more gives its volume back per the storage class's reclaim policy (Delete: the
- * volume is deleted through CSI; Retain: it is kept, unbound). An app being deleted goes last.
+ * Finishes what deletes and scale-downs started, in the safe order, as two controllers:
+ * - task removal (key: task id): a stopping task is forgotten only after its agent stopped it (or its
+ *   node is gone); its reservation is released with it;
+ * - reclaim (key: claim id): a claim no instance needs any more gives its volume back per the storage
+ *   class's reclaim policy (Delete: the volume is deleted through CSI; Retain: it is kept, unbound).
+ * A step that fails is retried by the work queue with a back-off; each distinct failure is one event.
+ * The app being deleted goes last (apps.ts), once its tasks and claims are gone.
  */
-export async function cleanUp(ctx: ClusterContext): Promise<void> {
+export function taskRemovalController(ctx: ClusterContext): Controller {
   const { store } = ctx;
-  for (const task of store.tasks.where('state', 'stopping')) {
-    // Only the node's own word ends a task: a node that is merely silent (partition, agent restart) may
-    // still run it and hold its volumes, so its claims must not be reclaimed yet.
-    const node = task.nodeId ? store.nodes.get(task.nodeId) : undefined;
-    if (!task.stopped && node) continue;
-    ctx.background.start(`remove/${task.id}`, async () => {
-      if (node && !(await detachFromNode(ctx, task, node))) return; // retried next pass
-      await ctx.ledger.release(task.id);
-      checkTransition(ctx.log, 'task', task.id, store.tasks.get(task.id)?.state ?? task.state, null);
-      store.tasks.delete(task.id);
-      ctx.event(`task/${task.id}`, 'Removed', 'task stopped and removed');
-    });
-  }
-  for (const claim of store.claims.list()) {
-    const app = store.apps.get(claim.app);
-    const stillWanted = app && !app.deleting && (claim.instance < app.spec.instances || claim.retained);
-    if (stillWanted) continue;
-    if (store.tasks.list().some((t) => t.app === claim.app && t.instance === claim.instance)) continue;
-    ctx.background.start(`reclaim/${claim.id}`, async () => {
-      try {
-        // Re-read: the claim may have changed while an earlier step ran.
-        const current = store.claims.get(claim.id);
-        if (current) await reclaim(ctx, current);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        // Retried every pass: record a failure once per distinct message, not twice a second.
-        const { lastFailure } = ctx.memory;
-        if (lastFailure.get(claim.id) !== message) ctx.event(`claim/${claim.id}`, 'ReclaimFailed', message);
-        lastFailure.set(claim.id, message);
+  return new Controller({
+    name: 'task-removal',
+    store,
+    log: ctx.log,
+    kinds: ['task', 'node'],
+    keysOf: (change) => {
+      if (change.kind === 'task') return change.after?.state === 'stopping' ? [change.id] : [];
+      // A node removed from the cluster will never report its tasks stopped: they go without its word.
+      if (change.kind === 'node' && !change.after) return store.tasks.where('node', change.id).map((t) => t.id);
+      return [];
+    },
+    sync: (taskId) => removeStoppedTask(ctx, taskId),
+  });
+}
+
+async function removeStoppedTask(ctx: ClusterContext, taskId: string): Promise<void> {
+  const { store } = ctx;
+  const task = store.tasks.get(taskId);
+  if (!task || task.state !== 'stopping') return;
+  // Only the node's own word ends a task: a node that is merely silent (partition, agent restart) may
+  // still run it and hold its volumes, so its claims must not be reclaimed yet.
+  const node = task.nodeId ? store.nodes.get(task.nodeId) : undefined;
+  if (!task.stopped && node) return;
+  if (node) await detachFromNode(ctx, task, node);
+  // Scaled up again while the detach ran: the task is wanted after all (apps.ts started it again).
+  if (store.tasks.get(taskId)?.state !== 'stopping') return;
+  await ctx.ledger.release(task.id);
+  store.transaction(() => {
+    checkTransition(ctx.log, 'task', task.id, store.tasks.get(task.id)?.state ?? task.state, null);
+    store.tasks.delete(task.id);
+    ctx.event(`task/${task.id}`, 'Removed', 'task stopped and removed');
+  });
+  ctx.memory.lastFailure.delete(task.id);
+}
+
+export function reclaimController(ctx: ClusterContext): Controller {
+  const { store } = ctx;
+  return new Controller({
+    name: 'reclaim',
+    store,
+    log: ctx.log,
+    kinds: ['claim', 'app', 'task', 'restore'],
+    keysOf: (change) => {
+      switch (change.kind) {
+        case 'claim':
+          return change.after ? [change.id] : [];
+        case 'app':
+          return store.claims.where('app', change.id).map((c) => c.id);
+        case 'task': {
+          // The instance's task gone: its claims may be free now.
+          if (change.after || !change.before) return [];
+          const gone = change.before;
+          return store.claims
+            .where('app', gone.app)
+            .filter((c) => c.instance === gone.instance)
+            .map((c) => c.id);
+        }
+        case 'restore':
+          // A restore rolling back decides the reclaim policy of its claims (mustDeleteOnReclaim).
+          return change.after ? store.claims.where('app', change.after.app).map((c) => c.id) : [];
+        default:
+          return [];
       }
-    });
-  }
-  for (const app of store.apps.list().filter((a) => a.deleting)) {
-    if (store.tasks.list().some((t) => t.app === app.name) || store.claims.list().some((c) => c.app === app.name)) continue;
-    store.apps.delete(app.name);
-    ctx.event(`app/${app.name}`, 'Deleted', `app ${app.name} deleted`);
+    },
+    sync: (claimId) => reclaimIfUnwanted(ctx, claimId),
+  });
+}
+
+async function reclaimIfUnwanted(ctx: ClusterContext, claimId: string): Promise<void> {
+  const { store } = ctx;
+  const claim = store.claims.get(claimId);
+  if (!claim) return;
+  const app = store.apps.get(claim.app);
+  const stillWanted = app && !app.deleting && (claim.instance < app.spec.instances || claim.retained);
+  if (stillWanted) return;
+  if (store.tasks.where('app', claim.app).some((t) => t.instance === claim.instance)) return;
+  try {
+    await reclaim(ctx, claim);
+    ctx.memory.lastFailure.delete(claim.id);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    // Retried with a back-off: record a failure once per distinct message.
+    const { lastFailure } = ctx.memory;
+    if (lastFailure.get(claim.id) !== message) ctx.event(`claim/${claim.id}`, 'ReclaimFailed', message);
+    lastFailure.set(claim.id, message);
+    throw error;
   }
 }
 
 /**
  * ControllerUnpublishVolume for the volumes a stopped task had on its node (plugins that attach at the
  * controller: iSCSI ACLs, cloud disks), unless another task there still uses them. A retained claim
- * must not keep its grant to a node that no longer runs it. False when a call failed.
+ * must not keep its grant to a node that no longer runs it. A failed call throws (retried with a back-off).
  */
-async function detachFromNode(ctx: ClusterContext, task: TaskRecord, node: NodeRecord): Promise<boolean> {
+async function detachFromNode(ctx: ClusterContext, task: TaskRecord, node: NodeRecord): Promise<void> {
   const { store } = ctx;
   const spec = task.spec ?? store.apps.get(task.app)?.spec;
   for (const tpl of spec?.volumes ?? []) {
@@ -75,12 +129,11 @@ async function detachFromNode(ctx: ClusterContext, task: TaskRecord, node: NodeR
       const { lastFailure } = ctx.memory;
       if (lastFailure.get(task.id) !== message) ctx.event(`task/${task.id}`, 'DetachFailed', message);
       lastFailure.set(task.id, message);
-      return false;
+      throw error;
     }
     const { [node.id]: _gone, ...rest } = volume.published;
     store.volumes.put(volume.id, { ...volume, published: rest });
   }
-  return true;
 }
 
 /** The CSI id of a volume whose create may have happened without being recorded; undefined when there is no way to ask. */

@@ -3,6 +3,7 @@ import { csiNameOf, newVolumeId, volumeRole } from '../store/naming';
 import { nodeCapacity } from '../agents/node-sync';
 import { pluginTraits } from '../agents/plugin-traits';
 import { checkTransition } from './volume-lifecycle';
+import { Controller } from './runtime/controller';
 import type { ClaimRecord, NodeRecord, VolumeRecord } from '../store/records';
 import { dataSourcePin } from './placement';
 import { provisionClaim } from './provisioning';
@@ -15,19 +16,66 @@ import { poolKey } from '../../core/domain';
  * first whose ledger accepts the bytes — reserved in the ledger before the volume's intent is written, so two claims
  * never both count on the same free space. Shared storage (no topology) has no node to choose.
  */
-export function bindImmediateClaims(ctx: ClusterContext): void {
+export function immediateBindingController(ctx: ClusterContext): Controller {
   const { store } = ctx;
-  for (const claim of store.claims.list()) {
-    if (claim.state === 'bound' || claim.state === 'lost') continue;
-    if (store.storageClasses.get(claim.storageClass)?.spec.bindingMode !== 'Immediate') continue;
-    const app = store.apps.get(claim.app);
-    if (!app || app.deleting) continue;
-    ctx.background.start(`immediate/${claim.id}`, () =>
-      bindOne(ctx, claim.id).catch((error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
-        noteWaiting(ctx, claim.id, 'ProvisioningFailed', message);
-      }),
-    );
+  const controller: Controller = new Controller({
+    name: 'immediate-binding',
+    store,
+    log: ctx.log,
+    kinds: ['claim', 'storageclass', 'app', 'node'],
+    keysOf: (change) => {
+      switch (change.kind) {
+        case 'claim':
+          return change.after && change.after.state !== 'bound' ? [change.id] : [];
+        case 'storageclass':
+          return store.claims.where('storageClass', change.id).map((c) => c.id);
+        case 'app':
+          return store.claims.where('app', change.id).map((c) => c.id);
+        case 'node':
+          // A node that came, went or changed its plugins may be where a waiting claim fits now.
+          return waitingClaims(ctx);
+        default:
+          return [];
+      }
+    },
+    sync: async (claimId) => {
+      const waiting = await bindIfImmediate(ctx, claimId);
+      // Room or a node may appear without any record this controller watches changing (a pool's free
+      // figure lives in memory): look again after a while, as the old pass did.
+      if (waiting) controller.enqueueAfter(claimId, WAITING_RETRY_MS);
+    },
+  });
+  return controller;
+}
+
+/** How often a claim waiting for room or a node is looked at again when nothing it watches changed. */
+const WAITING_RETRY_MS = 5_000;
+
+/** Unbound claims of Immediate classes (few: they bind as soon as they can). */
+function waitingClaims(ctx: ClusterContext): string[] {
+  const { store } = ctx;
+  return store.storageClasses
+    .list()
+    .filter((sc) => sc.spec.bindingMode === 'Immediate')
+    .flatMap((sc) => store.claims.where('storageClass', sc.name))
+    .filter((c) => c.state !== 'bound' && c.state !== 'lost')
+    .map((c) => c.id);
+}
+
+/** Binds the claim if its class says Immediate; true when it must wait (no room, no node). */
+async function bindIfImmediate(ctx: ClusterContext, claimId: string): Promise<boolean> {
+  const { store } = ctx;
+  const claim = store.claims.get(claimId);
+  if (!claim || claim.state === 'bound' || claim.state === 'lost') return false;
+  if (store.storageClasses.get(claim.storageClass)?.spec.bindingMode !== 'Immediate') return false;
+  const app = store.apps.get(claim.app);
+  if (!app || app.deleting) return false;
+  try {
+    return await bindOne(ctx, claim.id);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    noteWaiting(ctx, claim.id, 'ProvisioningFailed', message);
+    throw error;
   }
 }
 
@@ -39,18 +87,19 @@ function noteWaiting(ctx: ClusterContext, claimId: string, reason: string, messa
   ctx.event(`claim/${claimId}`, reason, message);
 }
 
-async function bindOne(ctx: ClusterContext, claimId: string): Promise<void> {
+/** True when the claim must wait (recorded in an event once per distinct reason). */
+async function bindOne(ctx: ClusterContext, claimId: string): Promise<boolean> {
   const { store } = ctx;
   const claim = store.claims.get(claimId);
   const sc = claim ? store.storageClasses.get(claim.storageClass) : undefined;
-  if (!claim || !sc || claim.state === 'bound') return;
+  if (!claim || !sc || claim.state === 'bound') return false;
   let volume = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
   let node = volume?.nodeId ? store.nodes.get(volume.nodeId) : undefined;
   if (!volume) {
     const chosen = await chooseAndReserve(ctx, claim, sc.spec.plugin, sc.spec.parameters.pool);
     if (typeof chosen === 'string') {
       noteWaiting(ctx, claim.id, 'WaitingForRoom', chosen);
-      return;
+      return true;
     }
     volume = chosen.volume;
     node = chosen.node;
@@ -59,10 +108,12 @@ async function bindOne(ctx: ClusterContext, claimId: string): Promise<void> {
   node ??= store.nodes.list().find((n) => n.state === 'ready' && n.plugins.some((p) => p.name === sc.spec.plugin && p.healthy));
   if (!node) {
     noteWaiting(ctx, claim.id, 'WaitingForNode', `no ready node reports CSI plugin ${sc.spec.plugin}`);
-    return;
+    return true;
   }
   await provisionClaim(ctx, undefined, store.claims.get(claim.id)!, node);
   ctx.memory.lastWaiting.delete(claim.id);
+  // Not bound yet (the plugin failed, and said so in an event): another try later.
+  return store.claims.get(claim.id)?.state !== 'bound';
 }
 
 /**

@@ -1,19 +1,25 @@
 import type { ClusterContext } from '../cluster-context';
-import { reconcileApps } from './apps';
-import { cleanUp } from './cleanup';
+import type { StoreChange } from '../store/cluster-store';
+import { appsController } from './apps';
+import { reclaimController, taskRemovalController } from './cleanup';
 import { DataRestorer } from './data-restore';
 import { checkNodes, releaseOrphans } from './nodes';
 import { placePending } from './placement';
 import { provisionPlaced } from './provisioning';
-import { bindImmediateClaims } from './immediate-binding';
+import { immediateBindingController } from './immediate-binding';
+import type { Controller } from './runtime/controller';
 
 /** Passes with nothing new to look at still run this often: time alone moves some objects on (retries, back-offs). */
 const RESYNC_EVERY_MS = 5_000;
 
 /**
- * The control loop. Level-triggered: each pass compares desired and actual state from the store and
- * moves every object one step, so a pass can be interrupted anywhere (crash, restart) and the next pass
- * carries on. Passes never overlap; `kick()` asks for one at once (after an API change).
+ * The control loop: the per-object controllers (apps, immediate binding, task removal, reclaim — each
+ * a work queue fed by the store's change feed) and the placement pass. Placement stays a pass because
+ * the scheduler places every pending task of a round together, in one ledger transaction (batching is
+ * what makes it fast). Level-triggered: each pass compares desired and actual state from the store and
+ * moves every object one step, so a pass can be interrupted anywhere (crash, restart) and the next
+ * pass carries on. Passes never overlap; `kick()` asks for one at once (after an API change, or when a
+ * task becomes pending).
  *
  * Cost follows change: a tick (every `intervalMs`) runs a pass only when the store changed or a slow
  * step settled since the last one, or a resync is due; otherwise it only checks node liveness, in memory.
@@ -29,6 +35,8 @@ export class Reconciler {
   private readonly unsubscribe: (() => void)[];
   /** Fills volumes restored from a backup; its copies run in the background, outside the passes. */
   private readonly dataRestorer: DataRestorer;
+  /** The per-object controllers, started with the loop. */
+  private readonly controllers: Controller[];
   /** Passes run and how long they took, for the metrics endpoint. */
   readonly stats = { passes: 0, skippedTicks: 0, lastPassMs: 0, totalPassMs: 0 };
 
@@ -40,7 +48,19 @@ export class Reconciler {
     const markDirty = () => {
       this.dirty = true;
     };
-    this.unsubscribe = [ctx.store.watch(markDirty), ctx.onChanged(markDirty)];
+    const onChanges = (changes: readonly StoreChange[]) => {
+      this.dirty = true;
+      // New work for placement (an app created or scaled up, a task rolled or revived): at once, not at the next tick.
+      if (changes.some(becamePending)) setImmediate(() => this.kick());
+    };
+    this.unsubscribe = [ctx.store.watch(onChanges), ctx.onChanged(markDirty)];
+    this.controllers = [appsController(ctx), immediateBindingController(ctx), taskRemovalController(ctx), reclaimController(ctx)];
+    for (const c of this.controllers) c.start();
+  }
+
+  /** Resolves once no controller has work queued or under way (tests). */
+  async idle(): Promise<void> {
+    await Promise.all(this.controllers.map((c) => c.idle()));
   }
 
   async pass(): Promise<void> {
@@ -48,12 +68,9 @@ export class Reconciler {
     this.dirty = false;
     this.lastPassMs = Date.now();
     checkNodes(ctx);
-    reconcileApps(ctx);
-    bindImmediateClaims(ctx);
     await placePending(ctx);
     await provisionPlaced(ctx);
     this.dataRestorer.reconcile();
-    await cleanUp(ctx);
     if (++this.stats.passes % 20 === 0) await releaseOrphans(ctx);
     const took = Date.now() - this.lastPassMs;
     this.stats.lastPassMs = took;
@@ -100,8 +117,13 @@ export class Reconciler {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     for (const unsubscribe of this.unsubscribe) unsubscribe();
+    await Promise.all(this.controllers.map((c) => c.stop(10_000)));
     await this.dataRestorer.stop();
     await this.running;
     await this.ctx.background.settle();
   }
+}
+
+function becamePending(change: StoreChange): boolean {
+  return change.kind === 'task' && change.after?.state === 'pending' && change.before?.state !== 'pending';
 }

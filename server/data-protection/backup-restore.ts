@@ -79,7 +79,7 @@ export async function restoreFromBackup(ctx: ClusterContext, repositories: Repos
     };
     for (const sc of plan.create) store.storageClasses.put(sc.name, sc);
     store.restores.put(record.id, record);
-    // Claims before the app: reconcileApps finds them and does not create empty ones from the templates.
+    // Claims before the app: the apps controller finds them and does not create empty ones from the templates.
     for (const c of claims) {
       checkTransition(ctx.log, 'claim', c.id, null, c.state);
       store.claims.put(c.id, c);

@@ -65,7 +65,7 @@ export function restoreFromSnapshot(ctx: ClusterContext, recoveryPointId: string
         throw conflict(`storage class ${sc.name} now uses plugin ${current.spec.plugin}, but the snapshots belong to ${sc.spec.plugin}`);
       }
     }
-    // Claims first: reconcileApps finds them and does not create empty ones from the templates.
+    // Claims first: the apps controller finds them and does not create empty ones from the templates.
     for (const c of claims) {
       checkTransition(ctx.log, 'claim', c.id, null, c.state);
       store.claims.put(c.id, c);

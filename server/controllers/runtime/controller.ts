@@ -56,6 +56,11 @@ export class Controller {
     if (!this.stopped) this.queue.add(key);
   }
 
+  /** Queues `key` after `ms` (sooner if a change queues it meanwhile): an object waiting for time to pass, not for a change. */
+  enqueueAfter(key: string, ms: number): void {
+    if (!this.stopped) this.queue.addAfter(key, ms);
+  }
+
   /** Resolves once nothing is queued or being synced. */
   idle(): Promise<void> {
     return this.queue.idle();
