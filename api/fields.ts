@@ -7,6 +7,9 @@ export const BACKUP_ID = { type: 'string', pattern: '^[0-9A-Za-z_-]{1,64}$' } as
 /** A repository by name, or by its location (an absolute path). */
 export const REPOSITORY = { type: 'string', minLength: 1, maxLength: 4096 } as const;
 
+/** A claim id `<app>/<volume template>/<instance>` (its slashes URL-encoded in a path). */
+export const CLAIM_ID = { type: 'string', maxLength: 300, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}/[A-Za-z0-9][A-Za-z0-9_.-]{0,127}/[0-9]{1,6}$' } as const;
+
 /** Path parameters `:name` / `:id`. */
 export const byName = { type: 'object', required: ['name'], properties: { name: NAME } } as const;
 export const byId = { type: 'object', required: ['id'], properties: { id: NAME } } as const;

@@ -4,7 +4,9 @@ import {
   apply as applyRoute,
   type AppDescription,
   deleteApp,
+  deleteClaim,
   deleteStorageClass,
+  deleteVolume,
   describeApp,
   getApp,
   type Items,
@@ -209,13 +211,24 @@ export function resourceCommands(api: () => ApiClient): Command[] {
     });
 
   const del = new Command('delete')
-    .description('delete an app (its volumes are deleted or retained per the storage class reclaim policy) or a storage class')
-    .argument('<kind>')
-    .argument('<name>')
+    .description(
+      'delete an app (its volumes are deleted or retained per the storage class reclaim policy), a storage class, a claim kept after a scale-down (its volume goes per the reclaim policy) or a released volume',
+    )
+    .argument('<kind>', 'app, storageclass, claim or volume')
+    .argument('<name>', 'its name or id (a claim id is app/volume/instance)')
     .action(async (kind: string, name: string) => {
       const k = kindOf(kind);
-      if (k !== 'apps' && k !== 'storageclasses') throw new UsageError(`delete supports app and storageclass, not ${kind}`);
-      const res = k === 'apps' ? await api().call(deleteApp, { params: { name } }) : await api().call(deleteStorageClass, { params: { name } });
+      const res =
+        k === 'apps'
+          ? await api().call(deleteApp, { params: { name } })
+          : k === 'storageclasses'
+            ? await api().call(deleteStorageClass, { params: { name } })
+            : k === 'claims'
+              ? await api().call(deleteClaim, { params: { id: name } })
+              : k === 'volumes'
+                ? await api().call(deleteVolume, { params: { id: name } })
+                : undefined;
+      if (!res) throw new UsageError(`delete supports app, storageclass, claim and volume, not ${kind}`);
       process.stdout.write(`${res.message}\n`);
     });
 

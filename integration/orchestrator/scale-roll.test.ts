@@ -12,7 +12,13 @@ interface Task {
 interface Claim {
   id: string;
   volumeId?: string;
-  retained: boolean;
+  state: string;
+}
+interface Volume {
+  id: string;
+  csiVolumeId?: string;
+  claimId?: string;
+  state: string;
 }
 
 const manifest = (version: string) => `
@@ -71,11 +77,12 @@ describe('scaling and rolling updates keep each instance on its claim', function
     assert.equal(berth(api, ['scale', 'web', '1']).code, 0);
     await waitFor('web-1 gone', () => !tasks().some((t) => t.id === 'web-1'), 60_000);
     const kept = claims().find((c) => c.id === 'web/data/1');
-    assert.ok(kept?.retained, 'the claim of the removed instance is retained');
+    assert.equal(kept?.state, 'retained', 'the claim of the removed instance is retained (not shown as bound)');
     assert.equal(kept.volumeId, volume);
     assert.equal(berth(api, ['scale', 'web', '2']).code, 0);
     await waitFor('web-1 back', () => tasks().some((t) => t.id === 'web-1' && t.state === 'running'), 120_000);
     assert.equal(data('web-1', 'mark'), 'instance-1-data', 'scale up found the retained volume');
+    assert.equal(claims().find((c) => c.id === 'web/data/1')?.state, 'bound');
   });
 
   it('rolls a changed spec one instance at a time, each on its own data', async () => {
@@ -96,6 +103,54 @@ describe('scaling and rolling updates keep each instance on its claim', function
       assert.ok(env.includes('VERSION=v2'), `${id} runs the new spec`);
       assert.match(data(id, 'versions'), /v1\n(v1\n)*v2\n$/, `${id} kept its data across the roll`);
     }
+  });
+
+  it('deletes a retained claim (its volume per the reclaim policy) and a released volume; refuses either in use', async () => {
+    const volumes = () => berthJson<{ items: Volume[] }>(api, ['get', 'volumes']).items;
+    const inUse = berth(api, ['delete', 'claim', 'web/data/0']);
+    assert.notEqual(inUse.code, 0);
+    assert.match(inUse.stderr, /claim web\/data\/0 is not retained: instance 0 of app web uses it/);
+    const boundVolume = volumes().find((v) => v.claimId === 'web/data/0')!;
+    const refused = berth(api, ['delete', 'volume', boundVolume.id]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /bound to claim web\/data\/0; only a released volume/);
+
+    // Scaled away and let go: class `fast` deletes the volume.
+    const vol1 = volumes().find((v) => v.claimId === 'web/data/1')!;
+    assert.equal(berth(api, ['scale', 'web', '1']).code, 0);
+    await waitFor('web/data/1 retained', () => claims().find((c) => c.id === 'web/data/1')?.state === 'retained', 60_000);
+    const released = berth(api, ['delete', 'claim', 'web/data/1']);
+    assert.equal(released.code, 0, released.stderr);
+    await waitFor('claim and volume gone', () => !claims().some((c) => c.id === 'web/data/1') && !volumes().some((v) => v.id === vol1.id), 60_000);
+    let listed = await node.plugin.client.controller('ListVolumes', {});
+    assert.ok(!listed.entries.some((e) => e.volume?.volumeId === vol1.csiVolumeId), "the plugin deleted the claim's volume");
+
+    // A class that keeps volumes: deleting its app leaves a released volume, which `delete volume` removes.
+    const keep = `
+kind: StorageClass
+name: keep
+spec: { plugin: berth.local, reclaimPolicy: Retain, parameters: { pool: fast } }
+---
+kind: App
+name: kept
+spec:
+  instances: 1
+  image: busybox:local
+  command: ["sh", "-c", "trap 'exit 0' TERM; sleep 100000 & wait"]
+  resources: { cpu: 0.1, memory: 16Mi }
+  volumes: [{ name: data, mountPath: /data, claim: { storageClass: keep, size: 16Mi } }]
+`;
+    assert.equal(berth(api, ['apply', '-f', '-'], keep).code, 0);
+    await waitFor('kept-0 running', () => tasks().some((t) => t.id === 'kept-0' && t.state === 'running'), 120_000);
+    const keptVolume = volumes().find((v) => v.claimId === 'kept/data/0')!;
+    assert.equal(berth(api, ['delete', 'app', 'kept']).code, 0);
+    await waitFor('volume released', () => volumes().find((v) => v.id === keptVolume.id)?.state === 'released', 60_000);
+    const gone = berth(api, ['delete', 'volume', keptVolume.id]);
+    assert.equal(gone.code, 0, gone.stderr);
+    await waitFor('released volume gone', () => !volumes().some((v) => v.id === keptVolume.id), 60_000);
+    listed = await node.plugin.client.controller('ListVolumes', {});
+    assert.ok(!listed.entries.some((e) => e.volume?.volumeId === keptVolume.csiVolumeId), 'the plugin deleted the released volume');
+    assert.equal(berth(api, ['delete', 'volume', keptVolume.id]).code !== 0, true, 'a second delete finds nothing');
   });
 });
 

@@ -69,11 +69,22 @@ function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
   const { store } = ctx;
   const now = new Date().toISOString();
   for (let i = 0; i < app.spec.instances; i++) {
+    let waitingForRelease = false;
     for (const tpl of app.spec.volumes) {
       const id = claimIdOf(app.name, tpl.name, i);
       const existing = store.claims.get(id);
+      if (existing?.state === 'releasing') {
+        // Let go by the user just before this scale-up: the instance waits until that claim is gone
+        // (its removal looks at this app again) and then starts on a fresh one.
+        waitingForRelease = true;
+        continue;
+      }
       if (existing) {
-        if (existing.retained) store.claims.put(id, { ...existing, retained: false });
+        if (isRetained(existing)) {
+          checkTransition(ctx.log, 'claim', id, 'retained', 'bound');
+          const { retained: _legacy, ...claim } = existing;
+          store.claims.put(id, { ...claim, state: 'bound' });
+        }
         continue;
       }
       const claim: ClaimRecord = {
@@ -86,12 +97,12 @@ function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
         accessMode: tpl.claim.accessMode,
         volumeMode: tpl.claim.volumeMode,
         state: 'pending',
-        retained: false,
         ...(tpl.claim.dataSource ? { dataSource: { kind: tpl.claim.dataSource.kind, id: tpl.claim.dataSource.id } } : {}),
       };
       checkTransition(ctx.log, 'claim', id, null, claim.state);
       store.claims.put(id, claim);
     }
+    if (waitingForRelease) continue;
     const taskId = taskIdOf(app.name, i);
     const task = store.tasks.get(taskId);
     if (!task) {
@@ -116,8 +127,16 @@ function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
   for (const task of store.tasks.where('app', app.name).filter((t) => t.instance >= app.spec.instances && t.state !== 'stopping')) {
     stopTask(ctx, task, `scaled down to ${app.spec.instances}`);
   }
-  for (const claim of store.claims.where('app', app.name).filter((c) => c.instance >= app.spec.instances && !c.retained)) {
-    if (app.spec.retainOnScaleDown) store.claims.put(claim.id, { ...claim, retained: true });
+  // Only a bound claim has a volume worth keeping; the others are left to the reclaim controller.
+  if (!app.spec.retainOnScaleDown) return;
+  for (const claim of store.claims.where('app', app.name).filter((c) => c.instance >= app.spec.instances && c.state === 'bound' && !isRetained(c))) {
+    checkTransition(ctx.log, 'claim', claim.id, claim.state, 'retained');
+    store.claims.put(claim.id, { ...claim, state: 'retained' });
+    ctx.event(
+      `claim/${claim.id}`,
+      'Retained',
+      `instance ${claim.instance} of ${app.name} scaled away: claim and volume ${claim.volumeId ?? ''} kept (retainOnScaleDown)`,
+    );
   }
 }
 
@@ -137,4 +156,9 @@ function rollOne(ctx: ClusterContext, app: AppRecord): void {
   checkTransition(ctx.log, 'task', old.id, old.state, 'pending');
   ctx.store.tasks.put(old.id, { ...old, generation: app.generation, spec: app.spec, state: 'pending', updatedAt: new Date().toISOString() });
   ctx.event(`task/${old.id}`, 'Rolling', `rolling ${old.id} to generation ${app.generation}`);
+}
+
+/** Kept after its instance was scaled away: the state, or the flag older records carry. */
+export function isRetained(claim: ClaimRecord): boolean {
+  return claim.state === 'retained' || (claim.state === 'bound' && claim.retained === true);
 }

@@ -7,6 +7,7 @@ import { CsiCallError } from '../../volumes/csi-client/errors';
 import { secretData } from '../store/secrets';
 import { checkTransition } from './volume-lifecycle';
 import { Controller } from './runtime/controller';
+import { isRetained } from './apps';
 
 /**
  * Finishes what deletes and scale-downs started, in the safe order, as two controllers:
@@ -92,7 +93,7 @@ async function reclaimIfUnwanted(ctx: ClusterContext, claimId: string): Promise<
   const claim = store.claims.get(claimId);
   if (!claim) return;
   const app = store.apps.get(claim.app);
-  const stillWanted = app && !app.deleting && (claim.instance < app.spec.instances || claim.retained);
+  const stillWanted = app && !app.deleting && claim.state !== 'releasing' && (claim.instance < app.spec.instances || isRetained(claim));
   if (stillWanted) return;
   if (store.tasks.where('app', claim.app).some((t) => t.instance === claim.instance)) return;
   try {
@@ -156,31 +157,85 @@ async function reclaim(ctx: ClusterContext, claim: ClaimRecord): Promise<void> {
   const volume = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
   const policy = mustDeleteOnReclaim(ctx, claim) ? 'Delete' : (store.storageClasses.get(claim.storageClass)?.spec.reclaimPolicy ?? 'Retain');
   if (volume && policy === 'Delete') {
-    const node = volume.nodeId ? store.nodes.get(volume.nodeId) : store.nodes.list().find((n) => n.plugins.some((p) => p.name === volume.plugin));
     if (volume.csiVolumeId || volume.state === 'creating' || volume.state === 'deleting') {
       checkTransition(ctx.log, 'volume', volume.id, volume.state, 'deleting');
       store.volumes.put(volume.id, { ...volume, state: 'deleting' });
-      const client = ctx.controllerFor(volume.plugin, node);
-      const sc = store.storageClasses.get(claim.storageClass)?.spec;
       // Never created as far as the records know — but the plugin may have done it just before a crash:
       // the same CreateVolume request (same name) returns that volume, which is then deleted.
       const csiVolumeId = volume.csiVolumeId ?? (await volumeCreatedByIntent(ctx, claim, volume));
       if (csiVolumeId && !volume.csiVolumeId) store.volumes.put(volume.id, { ...volume, csiVolumeId, state: 'deleting' });
-      for (const [nodeId] of Object.entries(volume.published ?? {})) {
-        const csiNodeId = store.nodes.get(nodeId)?.plugins.find((p) => p.name === volume.plugin)?.csiNodeId ?? nodeId;
-        await client.controller('ControllerUnpublishVolume', { volumeId: csiVolumeId ?? '', nodeId: csiNodeId, secrets: secretData(store, sc?.publishSecret) });
-      }
-      if (csiVolumeId) await client.controller('DeleteVolume', { volumeId: csiVolumeId, secrets: secretData(store, sc?.provisionerSecret) });
+      await deleteThroughCsi(ctx, { ...volume, csiVolumeId }, claim.storageClass);
     }
-    if (volume.nodeId) await ctx.ledger.releaseStatic(volume.nodeId, volumeRole(volume.id));
-    checkTransition(ctx.log, 'volume', volume.id, store.volumes.get(volume.id)?.state ?? volume.state, null);
-    store.volumes.delete(volume.id);
+    await forgetVolume(ctx, volume);
     ctx.event(`claim/${claim.id}`, 'VolumeDeleted', `volume ${volume.id} deleted (reclaim policy Delete)`);
   } else if (volume) {
     checkTransition(ctx.log, 'volume', volume.id, volume.state, 'released');
-    store.volumes.put(volume.id, { ...volume, claimId: undefined, state: 'released' });
+    store.volumes.put(volume.id, { ...volume, claimId: undefined, state: 'released', storageClass: claim.storageClass });
     ctx.event(`claim/${claim.id}`, 'VolumeRetained', `volume ${volume.id} kept (reclaim policy Retain); its space stays reserved`);
   }
   checkTransition(ctx.log, 'claim', claim.id, claim.state, null);
   store.claims.delete(claim.id);
+}
+
+/** ControllerUnpublishVolume from every node it is published to, then DeleteVolume (nothing to call without a CSI id). */
+async function deleteThroughCsi(ctx: ClusterContext, volume: VolumeRecord, storageClass: string | undefined): Promise<void> {
+  const { store } = ctx;
+  const node = volume.nodeId ? store.nodes.get(volume.nodeId) : store.nodes.list().find((n) => n.plugins.some((p) => p.name === volume.plugin));
+  const client = ctx.controllerFor(volume.plugin, node);
+  const sc = storageClass ? store.storageClasses.get(storageClass)?.spec : undefined;
+  for (const [nodeId] of Object.entries(volume.published ?? {})) {
+    const csiNodeId = store.nodes.get(nodeId)?.plugins.find((p) => p.name === volume.plugin)?.csiNodeId ?? nodeId;
+    await client.controller('ControllerUnpublishVolume', {
+      volumeId: volume.csiVolumeId ?? '',
+      nodeId: csiNodeId,
+      secrets: secretData(store, sc?.publishSecret),
+    });
+  }
+  if (volume.csiVolumeId) await client.controller('DeleteVolume', { volumeId: volume.csiVolumeId, secrets: secretData(store, sc?.provisionerSecret) });
+}
+
+/** The volume's record goes, and the pool bytes its reservation held with it. */
+async function forgetVolume(ctx: ClusterContext, volume: VolumeRecord): Promise<void> {
+  const { store } = ctx;
+  if (volume.nodeId) await ctx.ledger.releaseStatic(volume.nodeId, volumeRole(volume.id));
+  checkTransition(ctx.log, 'volume', volume.id, store.volumes.get(volume.id)?.state ?? volume.state, null);
+  store.volumes.delete(volume.id);
+}
+
+/**
+ * Released volumes the user let go (`berth delete volume`: state `deleting` with no claim; key: volume
+ * id): deleted through CSI with the secrets of the class they were made by, then forgotten with their
+ * reservation. A failure is retried with a back-off and recorded once per distinct message.
+ */
+export function releasedVolumeController(ctx: ClusterContext): Controller {
+  const { store } = ctx;
+  return new Controller({
+    name: 'released-volumes',
+    store,
+    log: ctx.log,
+    kinds: ['volume'],
+    keysOf: (change) => (change.kind === 'volume' && change.after?.state === 'deleting' && !change.after.claimId ? [change.id] : []),
+    sync: async (volumeId) => {
+      const volume = store.volumes.get(volumeId);
+      if (!volume || volume.state !== 'deleting' || volume.claimId) return;
+      try {
+        await deleteThroughCsi(ctx, volume, volume.storageClass);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const { lastFailure } = ctx.memory;
+        if (lastFailure.get(volumeId) !== message) ctx.event(`volume/${volumeId}`, 'DeleteFailed', message);
+        lastFailure.set(volumeId, message);
+        throw error;
+      }
+      ctx.memory.lastFailure.delete(volumeId);
+      await forgetVolume(ctx, volume);
+      ctx.event(
+        `volume/${volumeId}`,
+        'Deleted',
+        volume.csiVolumeId
+          ? `volume ${volumeId} deleted (${volume.plugin} ${volume.csiVolumeId})`
+          : `volume ${volumeId} forgotten (never created by ${volume.plugin})`,
+      );
+    },
+  });
 }

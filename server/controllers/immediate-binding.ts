@@ -26,7 +26,7 @@ export function immediateBindingController(ctx: ClusterContext): Controller {
     keysOf: (change) => {
       switch (change.kind) {
         case 'claim':
-          return change.after && change.after.state !== 'bound' ? [change.id] : [];
+          return change.after && unbound(change.after) ? [change.id] : [];
         case 'storageclass':
           return store.claims.where('storageClass', change.id).map((c) => c.id);
         case 'app':
@@ -58,15 +58,20 @@ function waitingClaims(ctx: ClusterContext): string[] {
     .list()
     .filter((sc) => sc.spec.bindingMode === 'Immediate')
     .flatMap((sc) => store.claims.where('storageClass', sc.name))
-    .filter((c) => c.state !== 'bound' && c.state !== 'lost')
+    .filter(unbound)
     .map((c) => c.id);
+}
+
+/** A claim that still needs a volume (not one that has or had one: bound, retained, releasing, lost). */
+function unbound(claim: ClaimRecord): boolean {
+  return claim.state === 'pending' || claim.state === 'provisioning';
 }
 
 /** Binds the claim if its class says Immediate; true when it must wait (no room, no node). */
 async function bindIfImmediate(ctx: ClusterContext, claimId: string): Promise<boolean> {
   const { store } = ctx;
   const claim = store.claims.get(claimId);
-  if (!claim || claim.state === 'bound' || claim.state === 'lost') return false;
+  if (!claim || !unbound(claim)) return false;
   if (store.storageClasses.get(claim.storageClass)?.spec.bindingMode !== 'Immediate') return false;
   const app = store.apps.get(claim.app);
   if (!app || app.deleting) return false;
@@ -92,7 +97,7 @@ async function bindOne(ctx: ClusterContext, claimId: string): Promise<boolean> {
   const { store } = ctx;
   const claim = store.claims.get(claimId);
   const sc = claim ? store.storageClasses.get(claim.storageClass) : undefined;
-  if (!claim || !sc || claim.state === 'bound') return false;
+  if (!claim || !sc || !unbound(claim)) return false;
   let volume = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
   let node = volume?.nodeId ? store.nodes.get(volume.nodeId) : undefined;
   if (!volume) {

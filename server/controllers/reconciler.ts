@@ -1,7 +1,7 @@
 import type { ClusterContext } from '../cluster-context';
 import type { StoreChange } from '../store/cluster-store';
 import { appsController } from './apps';
-import { reclaimController, taskRemovalController } from './cleanup';
+import { reclaimController, releasedVolumeController, taskRemovalController } from './cleanup';
 import { DataRestorer } from './data-restore';
 import { checkNodes, releaseOrphans } from './nodes';
 import { placePending } from './placement';
@@ -13,7 +13,8 @@ import type { Controller } from './runtime/controller';
 const RESYNC_EVERY_MS = 5_000;
 
 /**
- * The control loop: the per-object controllers (apps, immediate binding, task removal, reclaim — each
+ * The control loop: the per-object controllers (apps, immediate binding, task removal, reclaim, released
+ * volumes — each
  * a work queue fed by the store's change feed) and the placement pass. Placement stays a pass because
  * the scheduler places every pending task of a round together, in one ledger transaction (batching is
  * what makes it fast). Level-triggered: each pass compares desired and actual state from the store and
@@ -54,7 +55,13 @@ export class Reconciler {
       if (changes.some(becamePending)) setImmediate(() => this.kick());
     };
     this.unsubscribe = [ctx.store.watch(onChanges), ctx.onChanged(markDirty)];
-    this.controllers = [appsController(ctx), immediateBindingController(ctx), taskRemovalController(ctx), reclaimController(ctx)];
+    this.controllers = [
+      appsController(ctx),
+      immediateBindingController(ctx),
+      taskRemovalController(ctx),
+      reclaimController(ctx),
+      releasedVolumeController(ctx),
+    ];
     for (const c of this.controllers) c.start();
   }
 

@@ -36,13 +36,13 @@ describe('volume lifecycle table', () => {
 
   it('knows the terminal states', () => {
     // A task leaves `stopping` only to be removed, or started again; nothing follows `deleting` but removal,
-    // and a retained (`released`) volume stays as it is.
+    // and a released volume goes only through `deleting` (berth delete volume).
     assert.deepEqual(ends(LIFECYCLES.task), []);
     assert.deepEqual(removableFrom(LIFECYCLES.task), ['stopping']);
-    assert.deepEqual(ends(LIFECYCLES.volume), ['released']);
+    assert.deepEqual(ends(LIFECYCLES.volume), []);
     assert.deepEqual(removableFrom(LIFECYCLES.volume), ['deleting']);
-    assert.deepEqual(ends(LIFECYCLES.claim), ['bound', 'lost']);
-    assert.deepEqual(removableFrom(LIFECYCLES.claim), ['pending', 'provisioning', 'bound']);
+    assert.deepEqual(ends(LIFECYCLES.claim), ['releasing', 'lost']);
+    assert.deepEqual(removableFrom(LIFECYCLES.claim), ['pending', 'provisioning', 'bound', 'retained', 'releasing']);
   });
 
   it('allows the known transitions and refuses others', () => {
@@ -55,6 +55,9 @@ describe('volume lifecycle table', () => {
     assert.ok(!isAllowed('task', 'running', null), 'a task is removed only once stopping');
     assert.ok(isAllowed('claim', 'provisioning', 'bound'));
     assert.ok(!isAllowed('claim', 'bound', 'provisioning'));
+    assert.ok(isAllowed('claim', 'bound', 'retained') && isAllowed('claim', 'retained', 'bound') && isAllowed('claim', 'retained', 'releasing'));
+    assert.ok(!isAllowed('claim', 'bound', 'releasing'), 'only a retained claim is let go');
+    assert.ok(isAllowed('volume', 'released', 'deleting'));
     assert.ok(isAllowed('volume', 'creating', 'ready'));
     assert.ok(isAllowed('volume', 'ready', 'released'));
     assert.ok(!isAllowed('volume', 'released', 'ready'));

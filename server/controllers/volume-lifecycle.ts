@@ -62,7 +62,7 @@ const TASK: Machine<TaskState> = {
 };
 
 const CLAIM: Machine<ClaimState> = {
-  states: ['pending', 'provisioning', 'bound', 'lost'],
+  states: ['pending', 'provisioning', 'bound', 'retained', 'releasing', 'lost'],
   // Declared, and skipped by immediate binding, but no controller marks a claim lost.
   unwritten: ['lost'],
   transitions: [
@@ -77,7 +77,10 @@ const CLAIM: Machine<ClaimState> = {
       why: 'Immediate binding: the volume intent is written before any task is placed',
     },
     { from: 'provisioning', to: 'bound', by: 'controllers/provisioning', why: 'CreateVolume answered (by the server or the agent): the volume is ready' },
-    ...(['pending', 'provisioning', 'bound'] as const).map(
+    { from: 'bound', to: 'retained', by: 'controllers/apps', why: 'its instance was scaled away and the app says retainOnScaleDown' },
+    { from: 'retained', to: 'bound', by: 'controllers/apps', why: 'the app scaled back up: the instance comes back to its claim and volume' },
+    { from: 'retained', to: 'releasing', by: 'api/cluster-service', why: 'berth delete claim: the user lets a retained claim go' },
+    ...(['pending', 'provisioning', 'bound', 'retained', 'releasing'] as const).map(
       (from): Transition<ClaimState> => ({
         from,
         to: null,
@@ -108,6 +111,7 @@ const VOLUME: Machine<VolumeState> = {
     },
     { from: 'ready', to: 'deleting', by: 'controllers/cleanup', why: 'its claim was reclaimed with policy Delete' },
     { from: 'deleting', to: null, by: 'controllers/cleanup', why: 'DeleteVolume succeeded (or no volume was ever created); its reservation is released' },
+    { from: 'released', to: 'deleting', by: 'api/cluster-service', why: 'berth delete volume: the user lets a released volume go' },
     ...(['creating', 'ready', 'deleting'] as const).map(
       (from): Transition<VolumeState> => ({
         from,

@@ -136,7 +136,6 @@ export function restoreClaims(input: ClaimPlanInput): ClaimRecord[] {
         dataSource: { kind: 'backup', id: input.backupId, repository: input.repository, volume, restoreId: input.restoreId },
         dataRestored: false,
         state: 'pending',
-        retained: false,
       });
     }
   }

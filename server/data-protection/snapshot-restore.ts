@@ -45,7 +45,6 @@ export function restoreFromSnapshot(ctx: ClusterContext, recoveryPointId: string
         volumeMode: recorded?.volumeMode ?? tpl.claim.volumeMode,
         dataSource: { kind: 'snapshot', id: snap.csiSnapshotId },
         state: 'pending',
-        retained: false,
       });
     }
   }

@@ -53,7 +53,12 @@ export interface TaskRecord {
   updatedAt: string;
 }
 
-export type ClaimState = 'pending' | 'provisioning' | 'bound' | 'lost';
+/**
+ * `retained`: bound, but its instance was scaled away (retainOnScaleDown): kept, with its volume, until
+ * the app scales back up (→ bound), the user lets it go (`berth delete claim` → releasing) or the app goes.
+ * `releasing`: let go by the user; the reclaim controller gives its volume back per the reclaim policy.
+ */
+export type ClaimState = 'pending' | 'provisioning' | 'bound' | 'retained' | 'releasing' | 'lost';
 
 export interface ClaimRecord {
   /** `<app>/<volume template>/<instance>`: instance i always gets claim i. */
@@ -74,8 +79,8 @@ export interface ClaimRecord {
   dataRestored?: boolean;
   volumeId?: string;
   state: ClaimState;
-  /** Kept after its instance was removed (scale down with retainOnScaleDown). */
-  retained: boolean;
+  /** Records written before the `retained` state kept a bound claim this way; read as state `retained`. */
+  retained?: boolean;
 }
 
 export type VolumeState = 'creating' | 'ready' | 'deleting' | 'released';
@@ -100,6 +105,8 @@ export interface VolumeRecord {
   topology: Record<string, string>;
   volumeContext: Record<string, string>;
   state: VolumeState;
+  /** The storage class of the claim it was made for, kept when released (its secrets serve DeleteVolume then). */
+  storageClass?: string;
   /** publish_context per node, for plugins with ControllerPublishVolume. */
   published?: Record<string, Record<string, string>>;
   createdAt: string;
