@@ -1,7 +1,6 @@
 import type { ClusterContext } from '../cluster-context';
 import { reconcileApps } from './apps';
 import { cleanUp } from './cleanup';
-import { DataRestorer } from './data-restore';
 import { checkNodes, releaseOrphans } from './nodes';
 import { placePending } from './placement';
 import { provisionPlaced } from './provisioning';
@@ -27,8 +26,6 @@ export class Reconciler {
   private dirty = true;
   private lastPassMs = 0;
   private readonly unsubscribe: (() => void)[];
-  /** Fills volumes restored from a backup; its copies run in the background, outside the passes. */
-  private readonly dataRestorer: DataRestorer;
   /** Passes run and how long they took, for the metrics endpoint. */
   readonly stats = { passes: 0, skippedTicks: 0, lastPassMs: 0, totalPassMs: 0 };
 
@@ -36,7 +33,6 @@ export class Reconciler {
     private readonly ctx: ClusterContext,
     private readonly intervalMs = 500,
   ) {
-    this.dataRestorer = new DataRestorer(ctx, () => this.kick());
     const markDirty = () => {
       this.dirty = true;
     };
@@ -52,7 +48,6 @@ export class Reconciler {
     bindImmediateClaims(ctx);
     await placePending(ctx);
     await provisionPlaced(ctx);
-    this.dataRestorer.reconcile();
     await cleanUp(ctx);
     if (++this.stats.passes % 20 === 0) await releaseOrphans(ctx);
     const took = Date.now() - this.lastPassMs;
@@ -100,7 +95,6 @@ export class Reconciler {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     for (const unsubscribe of this.unsubscribe) unsubscribe();
-    await this.dataRestorer.stop();
     await this.running;
     await this.ctx.background.settle();
   }
