@@ -8,6 +8,7 @@ import { BackupService } from './data-protection/backups';
 import { ClusterContext } from './cluster-context';
 import { ClusterService } from './api/cluster-service';
 import { startHttpApi } from './api/http-server';
+import { DataRestorer } from './controllers/data-restore';
 import { rebuildLedger } from './controllers/ledger-rebuild';
 import { handleSync } from './agents/node-sync';
 import { Reconciler } from './controllers/reconciler';
@@ -42,6 +43,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const ctx = new ClusterContext(store, ledger, new Scheduler(ledger), log, { nodeDownAfterMs: options.nodeDownAfterMs ?? 15_000, token: options.token });
   await rebuildLedger(ctx);
   const reconciler = new Reconciler(ctx);
+  const dataRestorer = new DataRestorer(ctx);
   const recoveryPoints = new RecoveryPoints(ctx);
   const repositories = new Repositories(ctx);
   const backups = new BackupService(ctx, recoveryPoints, repositories);
@@ -57,6 +59,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     { listen: options.listen, token: options.token, log },
   );
   reconciler.kick();
+  dataRestorer.start();
   // Undo snapshots a crash interrupted, then settle the backups it interrupted (whose recovery points
   // those may be), in the background: it may wait for plugins and agents.
   void recoveryPoints
@@ -75,6 +78,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async stop() {
       await schedules.stop();
       await backups.stop();
+      await dataRestorer.stop();
       await reconciler.stop();
       await http.app.close();
       await agents.stop();

@@ -195,13 +195,15 @@ describe('data-restore controller: real store, real gRPC agent endpoint', functi
     });
   }
 
-  /** Runs the controller like the reconcile loop does until `until` holds. */
+  /** Starts the controller (once) like the server does, and waits until `until` holds. */
   async function runUntil(what: string, until: () => boolean, timeoutMs = 15_000): Promise<void> {
-    restorer ??= new DataRestorer(ctx, () => undefined);
+    if (!restorer) {
+      restorer = new DataRestorer(ctx);
+      restorer.start();
+    }
     const deadline = Date.now() + timeoutMs;
     while (!until()) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(store.restores.get('rs-1'))}`);
-      restorer.reconcile();
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -315,9 +317,11 @@ describe('data-restore controller: real store, real gRPC agent endpoint', functi
     await runUntil('ready', () => restore().state === 'ready');
     assert.equal(requests.length, 2);
 
+    await restorer?.stop();
     store.restores.put('rs-1', { ...restore(), state: 'rolling-back' });
-    restorer = new DataRestorer(ctx, () => undefined);
-    restorer.reconcile();
+    restorer = new DataRestorer(ctx);
+    restorer.start();
+    await restorer.idle();
     assert.equal(store.apps.get('db')!.deleting, true, 'the restarted controller deletes the app');
     assert.ok(
       store.claims.list().every((c) => mustDeleteOnReclaim(ctx, c)),

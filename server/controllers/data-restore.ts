@@ -6,6 +6,10 @@ import type { ClusterContext } from '../cluster-context';
 import { csiAccessMode, taskIdOf } from '../store/naming';
 import type { BackupDataSource, ClaimRecord, NodeRecord, RestoreRecord, RestoreVolumeRecord, VolumeRecord } from '../store/records';
 import { secretData } from '../store/secrets';
+import { parseRestoreKey, restoreKeysOf } from './data-restore-keys';
+import { Controller } from './runtime/controller';
+
+export { awaitingData } from './data-restore-keys';
 
 /** gRPC codes after which the same call may succeed later: the agent or its node is busy, restarting or unreachable. */
 const TRANSIENT = new Set<grpc.status>([
@@ -16,12 +20,12 @@ const TRANSIENT = new Set<grpc.status>([
   grpc.status.CANCELLED,
 ]);
 const PROGRESS_EVERY_MS = 1000;
-const BACKOFF_MIN_MS = 1000;
-const BACKOFF_MAX_MS = 30_000;
+/** Syncs at once. A copy holds its slot while it runs: past this many copies, further volumes wait for one to end. */
+const CONCURRENCY = 16;
 
-/** A claim whose data comes from a backup and is not written yet: its instance must not start. */
-export function awaitingData(claim: ClaimRecord | undefined): boolean {
-  return claim?.dataSource?.kind === 'backup' && !claim.dataRestored;
+/** A failed mover call worth trying again later (with back-off) rather than failing the restore. */
+export function isTransient(error: unknown): boolean {
+  return error instanceof AgentCallError && TRANSIENT.has(error.status);
 }
 
 /**
@@ -35,78 +39,108 @@ export function mustDeleteOnReclaim(ctx: ClusterContext, claim: ClaimRecord): bo
 }
 
 /**
- * Fills the volumes of restores from a backup. Level-triggered like every controller, but the copy
- * itself takes long, so `reconcile` only starts a call per ready volume (at most one per volume) and
- * returns; the call runs in the background and its outcome is written when it ends. A volume is ready
- * to fill when its claim is bound and its instance's task was provisioned ('assigned': the volume
- * exists on the node the task was placed on and is ControllerPublished there if the plugin needs it)
- * — the task itself reaches its agent only once every claim is `dataRestored` (assignments.ts).
+ * Fills the volumes of restores from a backup. A controller of the runtime (controllers/runtime/) with
+ * two kinds of key (data-restore-keys.ts): a restore, whose sync fails it when its app or a claim goes,
+ * marks it ready once every claim is `dataRestored`, and completes a rollback; and one volume of a
+ * restore, whose sync copies the backup into it. A volume is ready to fill when its claim is bound and
+ * its instance's task was provisioned ('assigned': the volume exists on the node the task was placed
+ * on and is ControllerPublished there if the plugin needs it) — the task itself reaches its agent only
+ * once every claim is `dataRestored` (assignments.ts).
  *
- * After a crash nothing in flight survives: a volume found 'running' with no call here is simply
- * restored again from scratch into the same volume (the mover makes that end with exactly the
- * backup's tree), and a restore found 'rolling-back' finishes its rollback.
+ * The volume's sync runs the agent's data mover and waits for it, writing progress to the restore
+ * record at most once a second, then the outcome. A transient failure (agent busy, restarting,
+ * unreachable) is written as the volume's message and thrown: the work queue retries the volume after
+ * a back-off (1 s, doubling up to 30 s). Any other failure fails the restore and rolls it back: the app
+ * and every restored volume are deleted, and the copies of its other volumes, seeing the restore leave
+ * 'restoring', are cancelled.
+ *
+ * Nothing in flight is kept outside the records. Starting syncs every restore under way and its
+ * volumes, so after a crash a volume found 'running' — a key is never synced twice at once, so no copy
+ * of it runs — is restored again from scratch into the same volume (the mover makes that end with
+ * exactly the backup's tree), and a restore found 'rolling-back' finishes its rollback. Stopping
+ * cancels the copies under way (the agents abort and clean up) and waits for their syncs to end; their
+ * volumes stay 'running' for the next start.
  */
 export class DataRestorer {
-  private readonly inFlight = new Map<string, { restoreId: string; abort: AbortController; done?: Promise<void> }>();
-  private readonly retries = new Map<string, { attempts: number; notBefore: number }>();
-  private readonly progressWrittenAt = new Map<string, number>();
-  private stopped = false;
+  private readonly controller: Controller;
 
-  constructor(
-    private readonly ctx: ClusterContext,
-    private readonly kick: () => void,
-  ) {}
+  constructor(private readonly ctx: ClusterContext) {
+    this.controller = new Controller({
+      name: 'restores',
+      store: ctx.store,
+      log: ctx.log,
+      kinds: ['restore', 'claim', 'task', 'volume', 'node', 'app'],
+      keysOf: (change) => restoreKeysOf(ctx.store, change),
+      sync: (key, signal) => this.sync(key, signal),
+      queue: { concurrency: CONCURRENCY, baseDelayMs: 1000, maxDelayMs: 30_000 },
+    });
+  }
 
-  reconcile(): void {
-    if (this.stopped) return;
-    for (const restore of this.ctx.store.restores.list()) {
-      if (restore.source.kind !== 'backup') continue;
-      if (restore.state === 'restoring') this.advance(restore);
-      else if (restore.state === 'rolling-back') this.rollBack(restore);
+  /** Syncs every restore under way and its volumes, then each one that changes. */
+  start(): void {
+    this.controller.start();
+  }
+
+  /** Resolves once every change seen so far is acted on (copies under way included). */
+  idle(): Promise<void> {
+    return this.controller.idle();
+  }
+
+  /** Cancels the copies under way and resolves once their syncs have ended: nothing may write to the store after it is closed. */
+  stop(): Promise<void> {
+    return this.controller.stop();
+  }
+
+  private async sync(key: string, signal: AbortSignal): Promise<void> {
+    const { restoreId, claimId } = parseRestoreKey(key);
+    const restore = this.ctx.store.restores.get(restoreId);
+    if (signal.aborted || restore?.source.kind !== 'backup') return;
+    if (restore.state === 'rolling-back') {
+      if (claimId === undefined) this.rollBack(restore);
+      return;
     }
+    if (restore.state !== 'restoring' || !this.stillPossible(restore)) return;
+    if (claimId === undefined) this.finishIfDone(restoreId);
+    else await this.fill(restore, claimId, key, signal);
   }
 
-  /**
-   * Cancels the calls in flight (the agents abort and clean up; a restarted server starts them again)
-   * and waits until they have settled: nothing may write to the store after it is closed.
-   */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    const calls = [...this.inFlight.values()];
-    for (const { abort } of calls) abort.abort();
-    await Promise.all(calls.map((c) => c.done));
-  }
-
-  private advance(restore: RestoreRecord): void {
+  /** Fails the restore when its app or one of its claims is gone (every sync of it asks: none waits for another). */
+  private stillPossible(restore: RestoreRecord): boolean {
     const { store } = this.ctx;
     const app = store.apps.get(restore.app);
     if (!app || app.deleting) {
       this.fail(restore.id, `app ${restore.app} was deleted during the restore`);
-      return;
+      return false;
     }
-    if (restore.source.kind !== 'backup') return;
-    const repository = store.repositories.get(restore.source.repository);
     for (const v of restore.volumes) {
       const claim = store.claims.get(v.claimId);
       if (!claim || claim.dataSource?.kind !== 'backup' || claim.dataSource.restoreId !== restore.id) {
         this.fail(restore.id, `claim ${v.claimId} of volume ${v.volume} is gone`);
-        return;
+        return false;
       }
-      if (claim.dataRestored || this.inFlight.has(claim.id)) continue;
-      if ((this.retries.get(claim.id)?.notBefore ?? 0) > Date.now()) continue;
-      if (!repository) {
-        this.fail(restore.id, `repository ${restore.source.repository} was removed from the cluster; volume ${v.volume} cannot be restored`);
-        return;
-      }
-      const target = this.targetOf(claim);
-      if (typeof target === 'string') {
-        // Say why this volume waits (no room, node down…): `berth restore describe` and --wait show it.
-        if (v.message !== target) this.updateVolume(restore.id, claim.id, (x) => ({ ...x, message: target }));
-        continue;
-      }
-      this.start(restore, v, claim, target.volume, target.node, { location: repository.location, passphrase: repository.passphrase });
     }
-    this.finishIfDone(restore.id);
+    return true;
+  }
+
+  /** One volume: copied once it is ready to fill, else its message says why it waits. */
+  private async fill(restore: RestoreRecord, claimId: string, key: string, signal: AbortSignal): Promise<void> {
+    const { store } = this.ctx;
+    const v = restore.volumes.find((x) => x.claimId === claimId);
+    const claim = store.claims.get(claimId);
+    if (!v || !claim || claim.dataRestored || restore.source.kind !== 'backup') return;
+    const repository = store.repositories.get(restore.source.repository);
+    if (!repository) {
+      this.fail(restore.id, `repository ${restore.source.repository} was removed from the cluster; volume ${v.volume} cannot be restored`);
+      return;
+    }
+    const target = this.targetOf(claim);
+    if (typeof target === 'string') {
+      // Say why this volume waits (no room, node down…): `berth restore describe` and --wait show it.
+      if (v.message !== target) this.updateVolume(restore.id, claim.id, (x) => ({ ...x, message: target }));
+      return;
+    }
+    // A volume found 'running' here was interrupted (crash, stop): it is written again from scratch.
+    await this.copy(restore, claim, target.volume, target.node, { location: repository.location, passphrase: repository.passphrase }, key, signal);
   }
 
   /** The provisioned volume and the node to write it on once the instance's task was provisioned, else why not yet. */
@@ -126,26 +160,19 @@ export class DataRestorer {
     return { volume, node };
   }
 
-  private start(
+  /** Runs the mover into the volume and records the outcome; returns when it has ended. */
+  private async copy(
     restore: RestoreRecord,
-    v: RestoreVolumeRecord,
     claim: ClaimRecord,
     volume: VolumeRecord,
     node: NodeRecord,
     repository: { location: string; passphrase: string },
-  ): void {
+    key: string,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { store } = this.ctx;
     const source = claim.dataSource as BackupDataSource;
     const sc = store.storageClasses.get(claim.storageClass)?.spec;
-    const abort = new AbortController();
-    const call: { restoreId: string; abort: AbortController; done?: Promise<void> } = { restoreId: restore.id, abort };
-    this.inFlight.set(claim.id, call);
-    this.updateVolume(restore.id, claim.id, (x) => ({ ...x, state: 'running', nodeId: node.id, bytesDone: 0, message: undefined }));
-    this.ctx.event(
-      `claim/${claim.id}`,
-      'RestoringData',
-      `restore ${restore.id}: writing volume ${source.volume} of backup ${source.id} into ${volume.id} on node ${node.id}`,
-    );
     const request = {
       operationId: restore.id,
       repository,
@@ -162,33 +189,58 @@ export class DataRestorer {
       publishSecrets: secretData(store, sc?.publishSecret),
       mountFlags: [...(sc?.mountOptions ?? [])],
     };
-    const onProgress = (p: MoverProgress) => this.progress(restore.id, claim.id, p);
-    // Tests: pause here (server.restore.before-mover@app:ms) to kill the server mid-restore.
-    call.done = pausePoint('server.restore.before-mover', { subject: restore.app, signal: abort.signal })
-      .then(() => this.ctx.links.get(node).restoreVolume(request, onProgress, abort.signal))
-      .then((result) => this.succeeded(restore.id, claim.id, result.bytes))
-      .catch((error: unknown) => {
-        if (!abort.signal.aborted) this.failed(restore.id, claim.id, source.volume, error);
-      })
-      .catch((err: unknown) => this.ctx.log.error({ err, claim: claim.id }, 'recording a volume restore failed'))
-      .finally(() => {
-        this.inFlight.delete(claim.id);
-        this.progressWrittenAt.delete(claim.id);
-        this.kick();
-      });
-  }
-
-  /** Progress is written at most once a second per volume: the store fsyncs every transaction. */
-  private progress(restoreId: string, claimId: string, p: MoverProgress): void {
-    const now = Date.now();
-    if (this.stopped || now - (this.progressWrittenAt.get(claimId) ?? 0) < PROGRESS_EVERY_MS) return;
-    this.progressWrittenAt.set(claimId, now);
-    this.updateVolume(restoreId, claimId, (x) => (x.state === 'running' ? { ...x, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal || x.bytesTotal } : x));
+    // The copy is cancelled when the controller stops, or once its restore no longer wants it: rolled
+    // back (another volume failed) or its app being deleted.
+    const cancel = new AbortController();
+    const onStop = () => cancel.abort();
+    signal.addEventListener('abort', onStop, { once: true });
+    const unwatch = store.watch((changes) => {
+      for (const c of changes) {
+        const unwanted =
+          (c.kind === 'restore' && c.id === restore.id && c.after?.state !== 'restoring') ||
+          (c.kind === 'app' && c.id === restore.app && (!c.after || c.after.deleting));
+        if (unwanted) cancel.abort();
+      }
+    });
+    this.updateVolume(restore.id, claim.id, (x) => ({ ...x, state: 'running', nodeId: node.id, bytesDone: 0, message: undefined }));
+    this.ctx.event(
+      `claim/${claim.id}`,
+      'RestoringData',
+      `restore ${restore.id}: writing volume ${source.volume} of backup ${source.id} into ${volume.id} on node ${node.id}`,
+    );
+    // Progress is written at most once a second per volume: the store fsyncs every transaction.
+    let progressWrittenAt = 0;
+    const onProgress = (p: MoverProgress) => {
+      const now = Date.now();
+      if (cancel.signal.aborted || now - progressWrittenAt < PROGRESS_EVERY_MS) return;
+      progressWrittenAt = now;
+      this.updateVolume(restore.id, claim.id, (x) => (x.state === 'running' ? { ...x, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal || x.bytesTotal } : x));
+    };
+    let bytes: number;
+    try {
+      // Tests: pause here (server.restore.before-mover@app:ms) to kill the server mid-restore.
+      await pausePoint('server.restore.before-mover', { subject: restore.app, signal: cancel.signal });
+      ({ bytes } = await this.ctx.links.get(node).restoreVolume(request, onProgress, cancel.signal));
+    } catch (error) {
+      // Stopping: the volume stays 'running' and the next start's sync writes it again.
+      if (signal.aborted) return;
+      // Unwanted: a rollback has recorded why; an app being deleted is recorded now.
+      const latest = store.restores.get(restore.id);
+      if (cancel.signal.aborted) {
+        if (latest?.state === 'restoring') this.stillPossible(latest);
+        return;
+      }
+      this.failed(restore.id, claim.id, source.volume, key, error);
+      return;
+    } finally {
+      signal.removeEventListener('abort', onStop);
+      unwatch();
+    }
+    this.succeeded(restore.id, claim.id, bytes);
   }
 
   private succeeded(restoreId: string, claimId: string, bytes: number): void {
     const { store } = this.ctx;
-    this.retries.delete(claimId);
     store.transaction(() => {
       const restore = store.restores.get(restoreId);
       const claim = store.claims.get(claimId);
@@ -209,20 +261,18 @@ export class DataRestorer {
     this.ctx.changed();
   }
 
-  private failed(restoreId: string, claimId: string, volume: string, error: unknown): void {
+  /** A transient failure is recorded and thrown (the work queue retries the volume after its back-off); any other fails the restore. */
+  private failed(restoreId: string, claimId: string, volume: string, key: string, error: unknown): void {
     const restore = this.ctx.store.restores.get(restoreId);
     const node = restore?.volumes.find((v) => v.claimId === claimId)?.nodeId;
     const detail = error instanceof Error ? error.message : String(error);
-    if (error instanceof AgentCallError && TRANSIENT.has(error.status)) {
-      const attempts = (this.retries.get(claimId)?.attempts ?? 0) + 1;
-      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (attempts - 1));
-      this.retries.set(claimId, { attempts, notBefore: Date.now() + delay });
-      const message = `attempt ${attempts} failed, retrying in ${Math.round(delay / 1000)}s: ${detail}`;
+    if (isTransient(error)) {
+      const { attempt, delayMs } = this.controller.retryOf(key);
+      const message = `attempt ${attempt} failed, retrying in ${Math.round(delayMs / 1000)}s: ${detail}`;
       this.updateVolume(restoreId, claimId, (x) => ({ ...x, state: 'pending', message }));
       this.ctx.event(`claim/${claimId}`, 'RestoreRetrying', `restore ${restoreId}, volume ${volume}: ${message}`);
-      return;
+      throw error;
     }
-    this.retries.delete(claimId);
     const what = error instanceof AgentCallError && error.status === grpc.status.DATA_LOSS ? 'the backup is damaged: ' : '';
     this.fail(restoreId, `volume ${volume} (claim ${claimId}${node ? ` on node ${node}` : ''}): ${what}${detail}`, claimId);
   }
@@ -230,12 +280,13 @@ export class DataRestorer {
   /**
    * Gives up on a restore: records why (naming the volume), then rolls back — the app is deleted and
    * with it every restored volume, regardless of reclaim policy (cleanup.ts asks mustDeleteOnReclaim).
+   * The copies of its other volumes see the restore leave 'restoring' and cancel themselves.
    */
   private fail(restoreId: string, message: string, claimId?: string): void {
     const { store } = this.ctx;
-    const started = store.transaction(() => {
+    store.transaction(() => {
       const restore = store.restores.get(restoreId);
-      if (restore?.state !== 'restoring') return false;
+      if (restore?.state !== 'restoring') return;
       store.restores.put(restoreId, {
         ...restore,
         state: 'rolling-back',
@@ -254,25 +305,20 @@ export class DataRestorer {
         `restore ${restoreId} failed, rolling back (the app and its restored volumes are deleted): ${message}`,
       );
       this.deleteApp(restore);
-      return true;
     });
-    if (!started) return;
-    for (const [claim, call] of this.inFlight) if (call.restoreId === restoreId && claim !== claimId) call.abort.abort();
-    // Claim ids are `<app>/<template>/<i>`: a later restore under the same name must not inherit a back-off.
-    for (const v of store.restores.get(restoreId)?.volumes ?? []) this.retries.delete(v.claimId);
-    this.kick();
   }
 
   /** Marks the restored app deleting — only if it is still the app this restore created (its claims say so). */
   private deleteApp(restore: RestoreRecord): void {
     const { store } = this.ctx;
     const app = store.apps.get(restore.app);
-    if (!app || app.deleting || !this.ownClaims(restore.id).some((c) => c.app === app.name)) return;
+    if (!app || app.deleting || this.ownClaims(restore).length === 0) return;
     store.apps.put(app.name, { ...app, deleting: true });
   }
 
-  private ownClaims(restoreId: string): ClaimRecord[] {
-    return this.ctx.store.claims.list().filter((c) => c.dataSource?.kind === 'backup' && c.dataSource.restoreId === restoreId);
+  /** The claims the restore created (all of its app). */
+  private ownClaims(restore: RestoreRecord): ClaimRecord[] {
+    return this.ctx.store.claims.where('app', restore.app).filter((c) => c.dataSource?.kind === 'backup' && c.dataSource.restoreId === restore.id);
   }
 
   /** Rollback is done when the cleanup controller has removed every claim of the restore and the app. */
@@ -280,7 +326,7 @@ export class DataRestorer {
     const { store } = this.ctx;
     store.transaction(() => {
       this.deleteApp(restore);
-      if (this.ownClaims(restore.id).length > 0 || store.apps.get(restore.app)?.deleting) return;
+      if (this.ownClaims(restore).length > 0 || store.apps.get(restore.app)?.deleting) return;
       store.restores.put(restore.id, { ...restore, state: 'failed', finishedAt: new Date().toISOString() });
       this.ctx.event(`app/${restore.app}`, 'RestoreRolledBack', `restore ${restore.id} rolled back: app ${restore.app} and its restored volumes are deleted`);
     });

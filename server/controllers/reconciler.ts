@@ -2,7 +2,6 @@ import type { ClusterContext } from '../cluster-context';
 import type { StoreChange } from '../store/cluster-store';
 import { appsController } from './apps';
 import { reclaimController, releasedVolumeController, taskRemovalController } from './cleanup';
-import { DataRestorer } from './data-restore';
 import { checkNodes, releaseOrphans } from './nodes';
 import { placePending } from './placement';
 import { provisionPlaced } from './provisioning';
@@ -13,14 +12,13 @@ import type { Controller } from './runtime/controller';
 const RESYNC_EVERY_MS = 5_000;
 
 /**
- * The control loop: the per-object controllers (apps, immediate binding, task removal, reclaim, released
- * volumes — each
- * a work queue fed by the store's change feed) and the placement pass. Placement stays a pass because
- * the scheduler places every pending task of a round together, in one ledger transaction (batching is
- * what makes it fast). Level-triggered: each pass compares desired and actual state from the store and
- * moves every object one step, so a pass can be interrupted anywhere (crash, restart) and the next
- * pass carries on. Passes never overlap; `kick()` asks for one at once (after an API change, or when a
- * task becomes pending).
+ * The control loop: the per-object controllers of apps, immediate binding, task removal, reclaim and
+ * released volumes (each a work queue fed by the store's change feed), and the pass for node liveness,
+ * placement and provisioning. Placement stays a pass because the scheduler places every pending task
+ * of a round together, in one ledger transaction (batching is what makes it fast). A pass compares
+ * desired and actual state from the store and moves every object one step, so it can be interrupted
+ * anywhere (crash, restart) and the next pass carries on. Passes never overlap; `kick()` asks for one
+ * at once (after an API change, or when a task becomes pending).
  *
  * Cost follows change: a tick (every `intervalMs`) runs a pass only when the store changed or a slow
  * step settled since the last one, or a resync is due; otherwise it only checks node liveness, in memory.
@@ -34,8 +32,6 @@ export class Reconciler {
   private dirty = true;
   private lastPassMs = 0;
   private readonly unsubscribe: (() => void)[];
-  /** Fills volumes restored from a backup; its copies run in the background, outside the passes. */
-  private readonly dataRestorer: DataRestorer;
   /** The per-object controllers, started with the loop. */
   private readonly controllers: Controller[];
   /** Passes run and how long they took, for the metrics endpoint. */
@@ -45,7 +41,6 @@ export class Reconciler {
     private readonly ctx: ClusterContext,
     private readonly intervalMs = 500,
   ) {
-    this.dataRestorer = new DataRestorer(ctx, () => this.kick());
     const markDirty = () => {
       this.dirty = true;
     };
@@ -77,7 +72,6 @@ export class Reconciler {
     checkNodes(ctx);
     await placePending(ctx);
     await provisionPlaced(ctx);
-    this.dataRestorer.reconcile();
     if (++this.stats.passes % 20 === 0) await releaseOrphans(ctx);
     const took = Date.now() - this.lastPassMs;
     this.stats.lastPassMs = took;
@@ -125,7 +119,6 @@ export class Reconciler {
     if (this.timer) clearTimeout(this.timer);
     for (const unsubscribe of this.unsubscribe) unsubscribe();
     await Promise.all(this.controllers.map((c) => c.stop(10_000)));
-    await this.dataRestorer.stop();
     await this.running;
     await this.ctx.background.settle();
   }

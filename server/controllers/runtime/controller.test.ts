@@ -119,6 +119,33 @@ describe('controller runtime: controller', () => {
     await c.stop();
   });
 
+  it('retryOf tells a sync which attempt it is and the back-off that follows if it throws', async () => {
+    const seen: { attempt: number; delayMs: number }[] = [];
+    const c: Controller = new Controller({
+      name: 'test',
+      store,
+      log,
+      kinds: ['schedule'],
+      keysOf: (change) => [change.id],
+      sync: async (key) => {
+        seen.push(c.retryOf(key));
+        if (seen.length < 3) throw new Error('not yet');
+      },
+      queue: { baseDelayMs: 5, maxDelayMs: 8 },
+    });
+    c.start();
+    store.schedules.put('a', schedule('a'));
+    for (let i = 0; i < 100 && seen.length < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    await c.idle();
+    assert.deepEqual(seen, [
+      { attempt: 1, delayMs: 5 },
+      { attempt: 2, delayMs: 8 },
+      { attempt: 3, delayMs: 8 },
+    ]);
+    assert.deepEqual(c.retryOf('a'), { attempt: 1, delayMs: 5 }, 'a success starts over');
+    await c.stop();
+  });
+
   it('stop waits for the sync under way', async () => {
     let finished = false;
     const c = new Controller({

@@ -66,6 +66,16 @@ export class Controller {
     return this.queue.idle();
   }
 
+  /**
+   * Which attempt the sync of `key` under way is (1 after a success), and how long the queue waits
+   * before the next if this one throws: a sync about to give up on a transient failure can say so in
+   * its object's record.
+   */
+  retryOf(key: string): { attempt: number; delayMs: number } {
+    const attempt = this.queue.failures(key) + 1;
+    return { attempt, delayMs: this.queue.backoffMs(attempt) };
+  }
+
   /** True once stop() was called: no new work is taken. */
   get isStopped(): boolean {
     return this.stopped;
