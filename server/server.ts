@@ -60,13 +60,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   );
   reconciler.kick();
   dataRestorer.start();
-  // Undo snapshots a crash interrupted, then settle the backups it interrupted (whose recovery points
-  // those may be), in the background: it may wait for plugins and agents.
-  void recoveryPoints
-    .resume()
-    .catch((err: unknown) => log.error({ err }, 'resuming recovery points failed'))
-    .then(() => backups.resume())
-    .catch((err: unknown) => log.error({ err }, 'resuming backups failed'));
+  // Their controllers sync every record at start: what a crash interrupted is undone or settled by the
+  // same path as normal work (a backup waits for its recovery point's controller by itself).
+  recoveryPoints.start();
+  backups.start();
   schedules.syncFromApps();
   schedules.start();
   log.info({ api: http.url, agents: `${agentHost}:${agents.port}`, dataDir: options.dataDir }, 'berth server running');
@@ -77,7 +74,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ctx,
     async stop() {
       await schedules.stop();
-      await backups.stop();
+      await backups.stop(); // before the recovery points: a stopping backup still deletes its recovery point
+      await recoveryPoints.stop();
       await dataRestorer.stop();
       await reconciler.stop();
       await http.app.close();

@@ -42,6 +42,8 @@ export async function startTestApi(options: { token?: string } = {}): Promise<Te
   const repositories = new Repositories(ctx);
   const backups = new BackupService(ctx, recoveryPoints, repositories);
   const schedules = new BackupSchedules(ctx, backups, repositories);
+  recoveryPoints.start();
+  backups.start();
   schedules.start();
   const cluster = new ClusterService(ctx, kick, { problem: (app, spec) => schedules.policyProblem(app, spec), changed: () => schedules.syncFromApps() });
   const http = await startHttpApi(
@@ -57,6 +59,7 @@ export async function startTestApi(options: { token?: string } = {}): Promise<Te
     async close() {
       await schedules.stop();
       await backups.stop();
+      await recoveryPoints.stop();
       await http.app.close();
       ctx.close();
       store.close();

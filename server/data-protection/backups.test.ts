@@ -166,6 +166,7 @@ describe('backup service (in-process, real store and repository, stand-in data m
     repositories = new Repositories(ctx);
     await repositories.add({ name: 'main', location: join(dir, 'repo'), passphrase: PASSPHRASE, init: true });
     service = new BackupService(ctx, points, repositories, { progressWriteMs: 0 });
+    service.start();
     schedules = new BackupSchedules(ctx, service, repositories);
     schedules.start();
   });
@@ -396,7 +397,7 @@ describe('backup service (in-process, real store and repository, stand-in data m
     store.backups.put(interrupted.id, interrupted);
     // A record left `uploading` whose manifest exists: committed just before the crash.
     store.backups.put(committed.id, { ...committed, state: 'uploading', repoBackupId: undefined });
-    await service.resume();
+    await service.idle(); // the controller settles them as it does after a restart
     const failed = store.backups.get(interrupted.id)!;
     assert.equal(failed.state, 'failed');
     assert.match(failed.message!, /interrupted by a server restart/);

@@ -7,13 +7,16 @@ import { chooseParent, computeProgress, forEachLimited, isRunning } from './back
 import { backupMetadata, viewFromManifest } from './backup-views';
 import type { BackupView } from './backup-views';
 import type { ClusterContext } from '../cluster-context';
-import { conflict, notFound, unavailable } from '../../lib/errors';
+import { conflict, dependencyFailed, notFound, unavailable } from '../../lib/errors';
 import type { BackupRecord, BackupVolumeRecord, NodeRecord, RecoveryPointRecord, RecoveryPointSnapshot } from '../store/records';
 export type { BackupView } from './backup-views';
 import type { RecoveryPoints } from './recovery-points';
 import type { Repositories } from './repositories';
 import { secretData } from '../store/secrets';
 import { pausePoint } from '../../lib/failpoints/failpoints';
+import { Controller } from '../controllers/runtime/controller';
+import { waitForStore } from '../controllers/runtime/wait-for';
+import type { ClusterStore, StoreChange } from '../store/cluster-store';
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -35,8 +38,9 @@ export interface CreateBackupOptions {
 
 /**
  * Backups of apps into repositories. `create` validates, stores the intent (`snapshotting`) and
- * answers; the rest runs in the background:
- *   1. a recovery point (hooks + CSI snapshots; its id is recorded as soon as it exists);
+ * answers; the rest is the sync of a controller of the runtime (controllers/runtime/), keyed by
+ * backup id:
+ *   1. a recovery point (hooks + CSI snapshots; its id is recorded with its intent);
  *   2. a shared repository lock held until the manifest is written, so a prune cannot remove the
  *      packs the movers write before anything references them;
  *   3. `uploading`: each snapshot moved by the agent of the node that can read it, a few at a time,
@@ -44,20 +48,17 @@ export interface CreateBackupOptions {
  *   4. the manifest (id = record id) with the app metadata, then `ready`; the lock is released and the
  *      recovery point deleted (the change markers carry what the next incremental needs).
  * Any failure: `failed` with the volume and the cause, nothing committed, recovery point deleted.
- * A server crash mid-way is settled by `resume()` at the next start.
+ * The sync decides from the record: `snapshotting` without a recovery point is run (1–4); one found
+ * `snapshotting` with a recovery point, or `uploading`, when its sync begins was interrupted (a crash,
+ * or a sync that threw: one sync per key at a time) and is settled — `ready` if its manifest was
+ * committed, else `failed` — once its recovery point is no longer `creating` (that one's controller
+ * undoes it first; its change brings the backup back); `deleting` is finished. Starting the controller
+ * syncs every record, so a restart settles what a crash interrupted by the same path as normal work.
+ * Progress, the upload's start included, lives in the record.
  */
 export class BackupService {
-  /** Abort handles of the backups running in this process, by id. */
-  private readonly running = new Map<string, AbortController>();
-  /** The same backups' runs, settled (stop() waits for them). */
-  private readonly runs = new Map<string, Promise<void>>();
-  /** Set by stop(): no backup starts any more. */
-  private stopping = false;
-  /** When each running backup started uploading (progress rate), by id. */
-  private readonly uploadStarted = new Map<string, number>();
   private readonly options: BackupServiceOptions;
-  /** A later resume() while a repository could not be read to settle an interrupted backup. */
-  private resumeRetry: NodeJS.Timeout | undefined;
+  private readonly controller: Controller;
 
   constructor(
     private readonly ctx: ClusterContext,
@@ -66,41 +67,52 @@ export class BackupService {
     options: Partial<BackupServiceOptions> = {},
   ) {
     this.options = { concurrency: 3, progressWriteMs: 500, ...options };
+    this.controller = new Controller({
+      name: 'backups',
+      store: ctx.store,
+      log: ctx.log,
+      kinds: ['backup', 'recoverypoint'],
+      keysOf: (change) => backupsToSync(ctx.store, change),
+      sync: (id, signal) => this.sync(id, signal),
+      // A sync lasts a whole backup: backups of different apps (and deletes) must not queue behind one another.
+      queue: { concurrency: 64 },
+    });
+  }
+
+  /** Syncs every backup (settling what a crash interrupted), then each one that changes. */
+  start(): void {
+    this.controller.start();
+  }
+
+  /** Resolves once every change seen so far is acted on. */
+  idle(): Promise<void> {
+    return this.controller.idle();
   }
 
   /**
    * Server shutdown: running movers are cancelled (their agents stop writing; what they wrote stays
    * unreferenced until prune), and their bookkeeping is waited for (at most `graceMs`) so it does not
-   * run against a closed store. Records still running then are settled by resume() at the next start.
+   * run against a closed store. Records still running then are settled at the next start.
    */
-  async stop(graceMs = 10_000): Promise<void> {
-    this.stopping = true;
-    for (const abort of this.running.values()) abort.abort();
-    if (this.resumeRetry) clearTimeout(this.resumeRetry);
-    this.resumeRetry = undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-    });
-    await Promise.race([Promise.allSettled([...this.runs.values()]), grace]);
-    clearTimeout(timer);
+  stop(graceMs = 10_000): Promise<void> {
+    return this.controller.stop(graceMs);
   }
 
-  /** Validates everything it can, writes the intent and starts the backup; answers with the record at once. */
+  /** Validates everything it can and writes the intent, which its controller runs; answers with the record at once. */
   async create(appName: string, options: CreateBackupOptions = {}): Promise<BackupView> {
     const { store } = this.ctx;
-    if (this.stopping) throw unavailable('the server is shutting down; start the backup once it is back');
+    if (this.controller.isStopped) throw shuttingDown();
     const app = store.apps.get(appName);
     if (!app) throw notFound(`app ${appName} not found`);
     if (app.deleting) throw conflict(`app ${appName} is being deleted`);
     const repoRecord = this.repositories.resolve(options.repository);
-    const repo = await this.repositories.handle(repoRecord.name);
+    await this.repositories.handle(repoRecord.name);
     this.points.check(appName);
     if (app.spec.instances === 0 || app.spec.volumes.length === 0) throw conflict(`app ${appName} has no volumes to back up`);
     const other = store.backups.list().find((b) => b.app === appName && isRunning(b));
     if (other) throw conflict(`backup ${other.id} of app ${appName} is still running (${other.state})`);
     // Again: stop() may have begun while the repository was opened.
-    if (this.stopping) throw unavailable('the server is shutting down; start the backup once it is back');
+    if (this.controller.isStopped) throw shuttingDown();
     const now = new Date();
     const record: BackupRecord = {
       id: newBackupId(now),
@@ -112,27 +124,25 @@ export class BackupService {
       ...(options.schedule ? { schedule: options.schedule } : {}),
       ...(options.ttlSeconds ? { expiresAt: new Date(now.getTime() + options.ttlSeconds * 1000).toISOString() } : {}),
     };
-    store.backups.put(record.id, record);
-    const abort = new AbortController();
-    this.running.set(record.id, abort);
+    store.backups.put(record.id, record); // its sync runs it
     this.ctx.event(
       `app/${appName}`,
       'BackupStarted',
       `backup ${record.id} of ${appName} into repository ${repoRecord.name}${options.schedule ? ` (schedule ${options.schedule})` : ''}`,
     );
-    const run = this.run(record, repo, abort.signal)
-      // run() settles every failure of the backup itself; what is left is logged, and resume() settles the record.
-      .catch((err: unknown) => this.ctx.log.error({ err: errorText(err), backup: record.id }, 'backup bookkeeping failed'))
-      .finally(() => {
-        this.running.delete(record.id);
-        this.runs.delete(record.id);
-        this.uploadStarted.delete(record.id);
-      });
-    this.runs.set(record.id, run);
     return this.view(record, 'cluster');
   }
 
-  private async run(initial: BackupRecord, repo: Repository, signal: AbortSignal): Promise<void> {
+  /** One backup brought one step towards what its record says (see the class comment). */
+  private async sync(id: string, signal: AbortSignal): Promise<void> {
+    const b = this.ctx.store.backups.get(id);
+    if (!b) return;
+    if (b.state === 'deleting') return this.finishDelete(b);
+    if (b.state === 'snapshotting' && !b.recoveryPointId) return this.run(b, signal);
+    if (isRunning(b)) return this.settleInterrupted(b);
+  }
+
+  private async run(initial: BackupRecord, signal: AbortSignal): Promise<void> {
     const { store } = this.ctx;
     let record = initial;
     let dirty = false;
@@ -150,6 +160,7 @@ export class BackupService {
     let lock: RepositoryLock | undefined;
     let outcome: Partial<BackupRecord>;
     try {
+      const repo = await this.repositories.handle(record.repository);
       rp = await this.points.create(record.app, (rpId) => save({ recoveryPointId: rpId }));
       save({ consistency: rp.consistency, hooks: rp.hooks });
       // The hooks' output belongs to this backup's story too, not only to the (soon deleted) recovery point's.
@@ -164,7 +175,7 @@ export class BackupService {
       const volumes = await this.planVolumes(rp, record.repository, repo);
       save({ state: 'uploading', volumes: volumes.map((v) => v.record), parent: volumes.find((v) => v.parent)?.parent?.backupId });
       await pausePoint('server.backup.before-upload', { subject: record.app }); // tests: kill the server mid-backup
-      this.uploadStarted.set(record.id, Date.now());
+      save({ uploadStartedAt: new Date().toISOString() });
       const entries = await this.moveAll(record, volumes, repo, signal, (update) => save({ volumes: update(record.volumes) }, false));
       const metadata = backupMetadata(rp, record);
       const manifest = await repo.commitManifest({
@@ -175,7 +186,7 @@ export class BackupService {
         tags: [`app:${record.app}`, ...(record.schedule ? [`schedule:${record.schedule}`] : [])],
         startedAt: Date.parse(record.startedAt),
       });
-      // From here the backup exists: a crash before `ready` is written is settled as ready by resume().
+      // From here the backup exists: a crash before `ready` is written is settled as ready by the next sync.
       outcome = { state: 'ready', repoBackupId: manifest.id, bytesAdded: manifest.stats.bytesAdded };
     } catch (error) {
       const message = error instanceof VolumeFailure ? error.message : `backup of app ${record.app} failed: ${errorText(error)}`;
@@ -237,7 +248,7 @@ export class BackupService {
     return planned;
   }
 
-  /** Moves every volume (a few at a time); the first failure cancels the others and is thrown. */
+  /** Moves every volume (a few at a time), cancelled when `outer` aborts; the first failure cancels the others and is thrown. */
   private async moveAll(
     record: BackupRecord,
     volumes: PlannedVolume[],
@@ -248,7 +259,24 @@ export class BackupService {
     const abort = new AbortController();
     // Already cancelled (the server stopped while this backup was still snapshotting): no mover starts.
     if (outer.aborted) throw new Error('backup cancelled: the server is shutting down');
-    outer.addEventListener('abort', () => abort.abort(), { once: true });
+    // `outer` is the controller's, shared by every backup: the listener goes when this one is done.
+    const cancel = () => abort.abort();
+    outer.addEventListener('abort', cancel, { once: true });
+    try {
+      return await this.moveVolumes(record, volumes, repo, abort, update);
+    } finally {
+      outer.removeEventListener('abort', cancel);
+    }
+  }
+
+  /** moveAll's work: `abort` cancels every mover (a failure aborts it too). */
+  private async moveVolumes(
+    record: BackupRecord,
+    volumes: PlannedVolume[],
+    repo: Repository,
+    abort: AbortController,
+    update: (fn: (vs: BackupVolumeRecord[]) => BackupVolumeRecord[]) => void,
+  ): Promise<VolumeEntry[]> {
     const patch = (name: string, p: Partial<BackupVolumeRecord>) => update((vs) => vs.map((v) => (v.volume === name ? { ...v, ...p } : v)));
     const entries = new Map<string, VolumeEntry>();
     let failure: VolumeFailure | undefined;
@@ -416,19 +444,44 @@ export class BackupService {
       this.ctx.event(`repository/${found.repository}`, 'BackupDeleted', `backup ${id} deleted from repository ${found.repository}`);
       return `backup ${id} deleted from repository ${found.repository}`;
     }
-    if (isRunning(record) || this.running.has(id)) throw conflict(`backup ${id} is still running (${record.state}); delete it once it is ready or failed`);
-    store.backups.put(id, { ...record, state: 'deleting' });
+    if (isRunning(record)) throw conflict(`backup ${id} is still running (${record.state}); delete it once it is ready or failed`);
+    if (this.controller.isStopped) throw shuttingDown('try again once it is back');
+    // A repository that cannot be opened answers its own error here, before anything changes.
+    await this.repositories.handle(record.repository);
+    // Through the controller rather than inline: a `deleting` record is also what a restart finishes,
+    // and one sync per key means the two can never delete at once. Without an earlier failure's
+    // message: the one the sync writes if this attempt fails is then new.
+    const latest = store.backups.get(id);
+    if (!latest) throw notFound(`backup ${id} not found`);
+    store.backups.put(id, { ...latest, state: 'deleting', message: undefined });
+    this.controller.enqueue(id); // also when the record was already `deleting` (its put changed nothing)
+    const failed = await waitForStore(
+      store,
+      () => {
+        const r = store.backups.get(id);
+        if (!r) return { error: undefined };
+        return r.state === 'deleting' && r.message?.startsWith(DELETE_FAILED) ? { error: r.message.slice(DELETE_FAILED.length) } : undefined;
+      },
+      this.controller.stopSignal,
+      () => shuttingDown('try again once it is back'),
+    );
+    if (failed.error !== undefined) throw dependencyFailed(`cannot delete backup ${id}: ${failed.error}`);
+    return `backup ${id} deleted`;
+  }
+
+  /** A `deleting` record: its manifest deleted from the repository, then the record; a failure is recorded and retried. */
+  private async finishDelete(record: BackupRecord): Promise<void> {
+    const { store } = this.ctx;
     try {
-      await (await this.repositories.handle(record.repository)).deleteBackup(record.repoBackupId ?? id);
+      await (await this.repositories.handle(record.repository)).deleteBackup(record.repoBackupId ?? record.id);
     } catch (error) {
       if (!(error instanceof BackupNotFoundError)) {
-        store.backups.put(id, { ...record, state: 'deleting', message: `delete failed: ${errorText(error)}` });
+        store.backups.put(record.id, { ...record, state: 'deleting', message: `${DELETE_FAILED}${errorText(error)}` });
         throw error;
       }
     }
-    store.backups.delete(id);
-    this.ctx.event(`app/${record.app}`, 'BackupDeleted', `backup ${id} deleted from repository ${record.repository}`);
-    return `backup ${id} deleted`;
+    store.backups.delete(record.id);
+    this.ctx.event(`app/${record.app}`, 'BackupDeleted', `backup ${record.id} deleted from repository ${record.repository}`);
   }
 
   private async findInRepositories(id: string): Promise<{ manifest: BackupManifest; repository: string } | undefined> {
@@ -443,61 +496,43 @@ export class BackupService {
     return undefined;
   }
 
-  private retryResumeSoon(): void {
-    if (this.resumeRetry) return;
-    this.resumeRetry = setTimeout(() => {
-      this.resumeRetry = undefined;
-      this.resume().catch((err: unknown) => this.ctx.log.error({ err: errorText(err) }, 'settling interrupted backups failed'));
-    }, 30_000);
-    this.resumeRetry.unref();
-  }
-
   /**
-   * At server start: a backup a crash left running is `ready` if its manifest was committed just
-   * before the crash, else `failed`; either way its recovery point is deleted. A `deleting` one is finished.
-   * Run after RecoveryPoints.resume, which settles a recovery point the crash left half taken.
+   * A backup a crash (or a sync that threw) left running: `ready` if its manifest was committed just
+   * before, else `failed`; either way its recovery point is deleted. Waits while that recovery point
+   * is still `creating` (its controller undoes it first, and its change syncs this backup again). A
+   * repository that cannot be read right now throws: the work queue retries after a back-off.
    */
-  async resume(): Promise<void> {
+  private async settleInterrupted(b: BackupRecord): Promise<void> {
     const { store } = this.ctx;
-    for (const b of store.backups.list()) {
-      if (b.state === 'deleting') {
-        await this.delete(b.id).catch((e: unknown) => this.ctx.log.warn({ err: errorText(e), backup: b.id }, 'backup delete not finished'));
-        continue;
-      }
-      if (!isRunning(b) || this.running.has(b.id)) continue;
-      let manifest: BackupManifest | undefined;
-      try {
-        manifest = await (await this.repositories.handle(b.repository)).getBackup(b.id);
-      } catch (error) {
-        // The repository cannot be read right now (not mounted yet, say): whether the manifest was
-        // committed is unknown, so the record waits and this runs again — unless the manifest is
-        // certainly absent or unusable, or the repository was removed from the cluster.
-        const settledByError = error instanceof BackupNotFoundError || error instanceof CorruptObjectError || !store.repositories.get(b.repository);
-        if (!settledByError) {
-          this.ctx.log.warn({ err: errorText(error), backup: b.id }, 'cannot read the repository to settle an interrupted backup; retrying');
-          this.retryResumeSoon();
-          continue;
-        }
-        manifest = undefined;
-      }
-      const finishedAt = new Date().toISOString();
-      const settled: BackupRecord = manifest
-        ? { ...b, state: 'ready', repoBackupId: manifest.id, bytesAdded: manifest.stats.bytesAdded, finishedAt, ...this.committedVolumes(b, manifest) }
-        : {
-            ...b,
-            state: 'failed',
-            message: 'interrupted by a server restart; nothing was committed to the repository',
-            finishedAt,
-            volumes: b.volumes.map((v) => (v.state === 'done' ? v : { ...v, state: 'failed', message: 'interrupted by a server restart' })),
-          };
-      store.backups.put(b.id, settled);
-      this.ctx.event(
-        `app/${b.app}`,
-        settled.state === 'ready' ? 'BackupCompleted' : 'BackupFailed',
-        `backup ${b.id}: ${settled.state === 'ready' ? 'committed before a server restart' : settled.message}`,
-      );
-      if (settled.recoveryPointId) await this.dropRecoveryPoint(settled, 5);
+    if (b.recoveryPointId && store.recoveryPoints.get(b.recoveryPointId)?.state === 'creating') return;
+    let manifest: BackupManifest | undefined;
+    try {
+      manifest = await (await this.repositories.handle(b.repository)).getBackup(b.id);
+    } catch (error) {
+      // The repository cannot be read right now (not mounted yet, say): whether the manifest was
+      // committed is unknown, so the record waits for a retry — unless the manifest is certainly
+      // absent or unusable, or the repository was removed from the cluster.
+      const settledByError = error instanceof BackupNotFoundError || error instanceof CorruptObjectError || !store.repositories.get(b.repository);
+      if (!settledByError) throw new Error(`cannot read repository ${b.repository} to settle interrupted backup ${b.id}: ${errorText(error)}`);
+      manifest = undefined;
     }
+    const finishedAt = new Date().toISOString();
+    const settled: BackupRecord = manifest
+      ? { ...b, state: 'ready', repoBackupId: manifest.id, bytesAdded: manifest.stats.bytesAdded, finishedAt, ...this.committedVolumes(b, manifest) }
+      : {
+          ...b,
+          state: 'failed',
+          message: 'interrupted by a server restart; nothing was committed to the repository',
+          finishedAt,
+          volumes: b.volumes.map((v) => (v.state === 'done' ? v : { ...v, state: 'failed', message: 'interrupted by a server restart' })),
+        };
+    store.backups.put(b.id, settled);
+    this.ctx.event(
+      `app/${b.app}`,
+      settled.state === 'ready' ? 'BackupCompleted' : 'BackupFailed',
+      `backup ${b.id}: ${settled.state === 'ready' ? 'committed before a server restart' : settled.message}`,
+    );
+    if (settled.recoveryPointId) await this.dropRecoveryPoint(settled, 5);
   }
 
   /** The volumes of a record whose manifest was committed: change markers from the manifest's metadata. */
@@ -513,7 +548,7 @@ export class BackupService {
   }
 
   private view(b: BackupRecord, origin: BackupView['origin']): BackupView {
-    return { ...b, origin, progress: computeProgress(b, this.uploadStarted.get(b.id) ?? Date.parse(b.startedAt), Date.now()) };
+    return { ...b, origin, progress: computeProgress(b, Date.parse(b.uploadStartedAt ?? b.startedAt), Date.now()) };
   }
 }
 
@@ -525,3 +560,21 @@ interface PlannedVolume {
 
 /** A volume's move failed: the message names the volume, claim, node and cause. */
 class VolumeFailure extends Error {}
+
+/** How a failed delete is recorded (the API call waiting for it answers with the rest). */
+const DELETE_FAILED = 'delete failed: ';
+
+const shuttingDown = (then = 'start the backup once it is back'): Error => unavailable(`the server is shutting down; ${then}`);
+
+/**
+ * The backups a change concerns: its own record, or the running backups of a recovery point that just
+ * stopped `creating` (an interrupted backup waits for that before it is settled).
+ */
+function backupsToSync(store: ClusterStore, change: StoreChange): string[] {
+  if (change.kind === 'backup') return change.after ? [change.id] : [];
+  if (change.kind !== 'recoverypoint' || change.before?.state !== 'creating' || change.after?.state === 'creating') return [];
+  return store.backups
+    .list()
+    .filter((b) => b.recoveryPointId === change.id && isRunning(b))
+    .map((b) => b.id);
+}

@@ -3,11 +3,14 @@ import { staticHolderId, taskHolderId } from '../../core/reservations';
 import type { ClusterContext } from '../cluster-context';
 import type { ClusterStore } from '../store/cluster-store';
 import { pluginTraits } from '../agents/plugin-traits';
-import { conflict, dependencyFailed, notFound } from '../../lib/errors';
+import { conflict, dependencyFailed, notFound, unavailable } from '../../lib/errors';
 import { claimIdOf, volumeRole } from '../store/naming';
 import type { AppRecord, ClaimRecord, HookRun, NodeRecord, RecoveryPointRecord, RecoveryPointSnapshot, TaskRecord, VolumeRecord } from '../store/records';
 import { secretData } from '../store/secrets';
 import { awaitingData } from '../controllers/data-restore';
+import { Controller } from '../controllers/runtime/controller';
+import { waitForStore } from '../controllers/runtime/wait-for';
+import type { StoreChange } from '../store/cluster-store';
 
 const newRecoveryPointId = (): string => `rp-${randomBytes(6).toString('hex')}`;
 const GROUP_CAPABILITY = 'CREATE_DELETE_GET_VOLUME_GROUP_SNAPSHOT';
@@ -50,16 +53,53 @@ interface Planned {
  *      group controller, else CreateSnapshot per volume;
  *   4. `hooks.postSnapshot` in the same instances — always, also after a failed step;
  *   5. `ready` (or `failed`, with the snapshots already taken deleted again).
- * A crash between 1 and 5 is undone by `resume()` at the next start: postSnapshot runs if preSnapshot
- * had started, snapshots are deleted (found again by their names), the record is marked failed.
+ * `create` writes the intent (1) and waits; steps 2–5 are the sync of a controller of the runtime
+ * (controllers/runtime/), keyed by recovery point id, which decides from the record alone:
+ * - `creating` with no step started (no preHooksStarted/snapshotsStarted): take it (2–5);
+ * - `creating` with a step started when the sync begins: interrupted — by a crash, or by a sync that
+ *   threw half-way (a key is never synced twice at once, so nobody in this process runs those steps).
+ *   It is undone: postSnapshot runs if preSnapshot had started, snapshots taken or possibly taken are
+ *   deleted (found again by their names), the record is marked failed;
+ * - `deleting`: its snapshots are deleted, then the record (a failure is recorded and retried).
+ * Starting the controller syncs every record, so a restarted server undoes what a crash interrupted
+ * by the same path.
  */
 export class RecoveryPoints {
-  private readonly busy = new Set<string>();
+  private readonly controller: Controller;
 
   constructor(
     private readonly ctx: ClusterContext,
     private readonly options: RecoveryPointOptions = { hookTimeoutMs: 60_000 },
-  ) {}
+  ) {
+    this.controller = new Controller({
+      name: 'recovery-points',
+      store: ctx.store,
+      log: ctx.log,
+      kinds: ['recoverypoint'],
+      keysOf: (change: StoreChange) => (change.after ? [change.id] : []),
+      sync: (id) => this.sync(id),
+      // A sync lasts as long as its hooks and CSI calls: recovery points of different apps (and deletes) must not queue behind one another.
+      queue: { concurrency: 64 },
+    });
+  }
+
+  /** Syncs every recovery point (undoing what a crash interrupted), then each one that changes. */
+  start(): void {
+    this.controller.start();
+  }
+
+  /** Resolves once every change seen so far is acted on. */
+  idle(): Promise<void> {
+    return this.controller.idle();
+  }
+
+  /**
+   * Stops taking work and waits (at most `graceMs`) for the syncs under way: hooks and CSI calls are
+   * not cancelled, and a recovery point left `creating` is undone at the next start.
+   */
+  stop(graceMs = 10_000): Promise<void> {
+    return this.controller.stop(graceMs);
+  }
 
   list(): (RecoveryPointRecord & { volumes: number })[] {
     return listRecoveryPoints(this.ctx.store);
@@ -71,16 +111,46 @@ export class RecoveryPoints {
     return rp;
   }
 
-  /** `onStarted` gets the id once the intent is stored (a backup records it, to clean up after a crash). */
+  /**
+   * Writes the intent and answers once its controller has taken it (`ready`) or throws why it failed.
+   * `onStarted` gets the id in the transaction that stores the intent (a backup records it there, so
+   * no crash can leave a recovery point its backup does not know of).
+   */
   async create(appName: string, onStarted?: (id: string) => void): Promise<RecoveryPointRecord> {
+    const { store } = this.ctx;
     const app = this.check(appName);
-    if (this.busy.has(appName)) throw conflict(`a snapshot of app ${appName} is already being taken`);
-    this.busy.add(appName);
-    try {
-      return await this.take(app, onStarted);
-    } finally {
-      this.busy.delete(appName);
-    }
+    this.refuseBusy(appName);
+    const intent = await this.intent(app);
+    // Checked again with no await before the put: two creates of one app cannot both get through.
+    this.refuseBusy(appName);
+    if (this.controller.isStopped) throw shuttingDown();
+    store.transaction(() => {
+      store.recoveryPoints.put(intent.id, intent);
+      onStarted?.(intent.id);
+    });
+    this.ctx.event(
+      `app/${app.name}`,
+      'SnapshotStarted',
+      `recovery point ${intent.id}: ${intent.snapshots.length} volume(s) of ${app.name} generation ${app.generation}`,
+    );
+    const rp = await waitForStore(
+      store,
+      () => {
+        const r = store.recoveryPoints.get(intent.id);
+        return r?.state === 'creating' ? undefined : { r };
+      },
+      this.controller.stopSignal,
+      shuttingDown,
+    ).then(({ r }) => r);
+    if (!rp) throw notFound(`recovery point ${intent.id} not found`);
+    if (rp.state === 'failed')
+      throw dependencyFailed(`snapshot of app ${app.name} failed: ${rp.message}${rp.spec.hooks.postSnapshot.length > 0 ? ' (postSnapshot hooks ran)' : ''}`);
+    return rp;
+  }
+
+  private refuseBusy(appName: string): void {
+    if (this.ctx.store.recoveryPoints.where('app', appName).some((r) => r.state === 'creating'))
+      throw conflict(`a snapshot of app ${appName} is already being taken`);
   }
 
   /**
@@ -100,10 +170,10 @@ export class RecoveryPoints {
   }
 
   /** Checks everything that can be checked before touching anything: every claim bound, every plugin able to snapshot. */
-  private plan(app: AppRecord, id: string): { claims: ClaimRecord[]; planned: Planned[] } {
+  private plan(app: AppRecord, id: string): { claims: ClaimRecord[]; planned: RecoveryPointSnapshot[] } {
     const { store } = this.ctx;
     const claims: ClaimRecord[] = [];
-    const planned: Planned[] = [];
+    const planned: RecoveryPointSnapshot[] = [];
     for (let i = 0; i < app.spec.instances; i++) {
       for (const tpl of app.spec.volumes) {
         const claimId = claimIdOf(app.name, tpl.name, i);
@@ -127,36 +197,31 @@ export class RecoveryPoints {
             `CSI plugin ${volume.plugin} cannot take snapshots (no CREATE_DELETE_SNAPSHOT controller capability): claim ${claimId} cannot be part of a recovery point`,
           );
         }
-        const sc = store.storageClasses.get(claim.storageClass)?.spec;
-        const secrets = secretData(store, sc?.provisionerSecret);
         claims.push(claim);
         planned.push({
-          node,
-          secrets,
-          snap: {
-            claimId,
-            template: tpl.name,
-            instance: i,
-            plugin: volume.plugin,
-            nodeId: node?.id,
-            csiName: `berth-${id}-${planned.length}`,
-            sourceVolumeId: volume.id,
-            sourceCsiVolumeId: volume.csiVolumeId,
-            sizeBytes: volume.capacityBytes,
-          },
+          claimId,
+          template: tpl.name,
+          instance: i,
+          plugin: volume.plugin,
+          nodeId: node?.id,
+          csiName: `berth-${id}-${planned.length}`,
+          sourceVolumeId: volume.id,
+          sourceCsiVolumeId: volume.csiVolumeId,
+          sizeBytes: volume.capacityBytes,
         });
       }
     }
     return { claims, planned };
   }
 
-  private async take(app: AppRecord, onStarted?: (id: string) => void): Promise<RecoveryPointRecord> {
+  /** The intent record: spec, claims, storage classes, reservations and each snapshot's CreateSnapshot name. */
+  private async intent(app: AppRecord): Promise<RecoveryPointRecord> {
     const { store } = this.ctx;
     const id = newRecoveryPointId();
     const { claims, planned } = this.plan(app, id);
     const classNames = [...new Set(claims.map((c) => c.storageClass))];
     const taskHolders = new Set(store.tasks.where('app', app.name).map((t) => taskHolderId(t.id)));
-    const volumeHolders = new Set(planned.map((p) => p.snap.nodeId && staticHolderId(p.snap.nodeId, volumeRole(p.snap.sourceVolumeId))));
+    const volumeHolders = new Set(planned.map((p) => p.nodeId && staticHolderId(p.nodeId, volumeRole(p.sourceVolumeId))));
     const reservations = (await this.ctx.ledger.list())
       .filter((r) => taskHolders.has(r.holderId) || volumeHolders.has(r.holderId))
       .map((r) => ({
@@ -166,8 +231,7 @@ export class RecoveryPoints {
         memoryBytes: r.amounts.memoryBytes,
         pools: r.amounts.pools.map((p) => ({ plugin: p.plugin, pool: p.pool, bytes: p.bytes, ...(p.claimId ? { claimId: p.claimId } : {}) })),
       }));
-    // 1. Intent.
-    let rp: RecoveryPointRecord = {
+    return {
       id,
       app: app.name,
       generation: app.generation,
@@ -175,37 +239,56 @@ export class RecoveryPoints {
       claims,
       storageClasses: classNames.flatMap((n) => store.storageClasses.get(n) ?? []),
       reservations,
-      snapshots: planned.map((p) => p.snap),
+      snapshots: planned,
       hooks: [],
       consistency: 'crash-consistent',
       state: 'creating',
       createdAt: new Date().toISOString(),
     };
+  }
+
+  /** One recovery point brought one step towards what its record says (see the class comment). */
+  private async sync(id: string): Promise<void> {
+    const rp = this.ctx.store.recoveryPoints.get(id);
+    if (!rp) return;
+    if (rp.state === 'deleting') return this.finishDelete(rp);
+    if (rp.state !== 'creating') return;
+    if (rp.preHooksStarted || rp.snapshotsStarted) return this.undo(rp);
+    return this.take(rp);
+  }
+
+  /** Steps 2–5 from the intent record (the app's spec as it was at the intent). */
+  private async take(intent: RecoveryPointRecord): Promise<void> {
+    const { store } = this.ctx;
+    let rp = intent;
     const save = (patch: Partial<RecoveryPointRecord>) => {
       rp = { ...rp, ...patch };
-      store.recoveryPoints.put(id, rp);
+      store.recoveryPoints.put(rp.id, rp);
     };
-    save({});
-    onStarted?.(id);
-    this.ctx.event(`app/${app.name}`, 'SnapshotStarted', `recovery point ${id}: ${planned.length} volume(s) of ${app.name} generation ${app.generation}`);
+    const { spec } = rp;
+    const planned: Planned[] = rp.snapshots.map((snap) => ({
+      snap,
+      node: snap.nodeId ? store.nodes.get(snap.nodeId) : undefined,
+      secrets: this.secretsFor(snap),
+    }));
 
     // 2. preSnapshot hooks in every running instance.
     const running = store.tasks
-      .where('app', app.name)
-      .filter((t) => t.instance < app.spec.instances && t.state === 'running' && t.nodeId)
+      .where('app', rp.app)
+      .filter((t) => t.instance < spec.instances && t.state === 'running' && t.nodeId)
       .sort((a, b) => a.instance - b.instance);
-    const pre = app.spec.hooks.preSnapshot;
-    const post = app.spec.hooks.postSnapshot;
+    const pre = spec.hooks.preSnapshot;
+    const post = spec.hooks.postSnapshot;
     let failure: string | undefined;
     if (pre.length > 0) {
       save({ preHooksStarted: true });
-      const runs = await this.runHooks(app, 'preSnapshot', pre, running);
+      const runs = await this.runHooks(rp.app, 'preSnapshot', pre, running);
       save({ hooks: [...rp.hooks, ...runs] });
       const bad = runs.find((r) => !r.ok);
       if (bad)
         failure = `preSnapshot hook failed in ${bad.taskId}${bad.nodeId ? ` on node ${bad.nodeId}` : ''} (exit ${bad.exitCode}): ${bad.output.trim() || '(no output)'}`;
     }
-    const appConsistent = pre.length > 0 && !failure && running.length === app.spec.instances;
+    const appConsistent = pre.length > 0 && !failure && running.length === spec.instances;
 
     // 3. Snapshots, all started together.
     if (!failure) {
@@ -218,7 +301,7 @@ export class RecoveryPoints {
     // 4. postSnapshot hooks: always.
     let postProblem: string | undefined;
     if (post.length > 0) {
-      const runs = await this.runHooks(app, 'postSnapshot', post, running);
+      const runs = await this.runHooks(rp.app, 'postSnapshot', post, running);
       const bad = runs.find((r) => !r.ok);
       if (bad) postProblem = `postSnapshot hook failed in ${bad.taskId} (exit ${bad.exitCode}): ${bad.output.trim() || '(no output)'}`;
       save({ hooks: [...rp.hooks, ...runs], postHooksDone: true });
@@ -228,21 +311,20 @@ export class RecoveryPoints {
     if (failure) {
       const cleanup = await this.deleteSnapshots(rp.snapshots);
       save({ snapshots: cleanup.left, state: 'failed', message: `${failure}${cleanup.error ? `; cleanup: ${cleanup.error}` : ''}` });
-      this.ctx.event(`app/${app.name}`, 'SnapshotFailed', `recovery point ${id} failed: ${rp.message}`);
-      throw dependencyFailed(`snapshot of app ${app.name} failed: ${rp.message}${post.length > 0 ? ' (postSnapshot hooks ran)' : ''}`);
+      this.ctx.event(`app/${rp.app}`, 'SnapshotFailed', `recovery point ${rp.id} failed: ${rp.message}`);
+      return;
     }
     const consistency = appConsistent ? 'app-consistent' : 'crash-consistent';
-    const why = appConsistent ? '' : pre.length === 0 ? ' (no preSnapshot hook)' : ` (preSnapshot ran in ${running.length} of ${app.spec.instances} instances)`;
+    const why = appConsistent ? '' : pre.length === 0 ? ' (no preSnapshot hook)' : ` (preSnapshot ran in ${running.length} of ${spec.instances} instances)`;
     save({ state: 'ready', consistency, readyAt: new Date().toISOString(), message: postProblem });
     this.ctx.event(
-      `app/${app.name}`,
+      `app/${rp.app}`,
       'SnapshotCreated',
-      `recovery point ${id} ready: ${rp.snapshots.length} snapshot(s), ${consistency}${why}${postProblem ? `; ${postProblem}` : ''}`,
+      `recovery point ${rp.id} ready: ${rp.snapshots.length} snapshot(s), ${consistency}${why}${postProblem ? `; ${postProblem}` : ''}`,
     );
-    return rp;
   }
 
-  private async runHooks(app: AppRecord, phase: HookRun['phase'], command: readonly string[], tasks: TaskRecord[]): Promise<HookRun[]> {
+  private async runHooks(app: string, phase: HookRun['phase'], command: readonly string[], tasks: TaskRecord[]): Promise<HookRun[]> {
     const runs = await Promise.all(
       tasks.map(async (task): Promise<HookRun> => {
         const node = this.ctx.store.nodes.get(task.nodeId!);
@@ -257,7 +339,7 @@ export class RecoveryPoints {
     );
     for (const r of runs) {
       this.ctx.event(
-        `app/${app.name}`,
+        `app/${app}`,
         phase === 'preSnapshot' ? 'PreSnapshotHook' : 'PostSnapshotHook',
         `${phase} in ${r.taskId}: exit ${r.exitCode}${r.output.trim() ? `, output: ${r.output.trim()}` : ''}`,
       );
@@ -374,65 +456,88 @@ export class RecoveryPoints {
     return secretData(this.ctx.store, sc?.provisionerSecret);
   }
 
-  /** Deletes a recovery point: its CSI snapshots first (intent `deleting`), then the record. */
+  /**
+   * Deletes a recovery point: writes `deleting` and waits for its controller, which deletes the CSI
+   * snapshots, then the record. Through the controller rather than inline: a `deleting` record is
+   * also what a restart finishes, and one sync per key means the two can never delete at once.
+   */
   async delete(id: string): Promise<string> {
     const { store } = this.ctx;
     const rp = this.get(id);
-    if (rp.state === 'creating' && this.busy.has(rp.app)) throw conflict(`recovery point ${id} is still being taken`);
+    if (rp.state === 'creating') throw conflict(`recovery point ${id} is still being taken`);
     const ids = new Set(rp.snapshots.map((s) => s.csiSnapshotId).filter(Boolean));
-    const restoring = store.claims.list().find((c) => c.dataSource?.kind === 'snapshot' && ids.has(c.dataSource.id) && c.state !== 'bound');
+    const restoring = store.claims
+      .list()
+      .find((c) => c.dataSource?.kind === 'snapshot' && ids.has(c.dataSource.id) && (c.state === 'pending' || c.state === 'provisioning'));
     if (restoring) throw conflict(`recovery point ${id} is being restored (claim ${restoring.id} is not provisioned yet); delete it once the restore is done`);
-    store.recoveryPoints.put(id, { ...rp, state: 'deleting' });
-    const { left, error } = await this.deleteSnapshots(rp.snapshots);
-    if (error) {
-      store.recoveryPoints.put(id, { ...rp, state: 'deleting', snapshots: left, message: `delete failed: ${error}` });
-      throw dependencyFailed(`cannot delete every snapshot of recovery point ${id}: ${error}`);
-    }
-    store.recoveryPoints.delete(id);
-    this.ctx.event(`app/${rp.app}`, 'SnapshotDeleted', `recovery point ${id} deleted (${rp.snapshots.length} snapshot(s))`);
+    if (this.controller.isStopped) throw shuttingDown();
+    // Without an earlier failure's message: the one the sync writes if this attempt fails is then new.
+    store.recoveryPoints.put(id, { ...rp, state: 'deleting', message: undefined });
+    this.controller.enqueue(id); // also when the record was already `deleting` (its put changed nothing)
+    const failed = await waitForStore(
+      store,
+      () => {
+        const r = store.recoveryPoints.get(id);
+        if (!r) return { error: undefined };
+        return r.state === 'deleting' && r.message?.startsWith(DELETE_FAILED) ? { error: r.message.slice(DELETE_FAILED.length) } : undefined;
+      },
+      this.controller.stopSignal,
+      shuttingDown,
+    );
+    if (failed.error !== undefined) throw dependencyFailed(`cannot delete every snapshot of recovery point ${id}: ${failed.error}`);
     return `recovery point ${id} deleted`;
   }
 
-  /**
-   * At server start: a recovery point left `creating` by a crash is undone (postSnapshot hooks run if
-   * preSnapshot had started; snapshots taken, or possibly taken, are deleted); one left `deleting` is
-   * finished.
-   */
-  async resume(): Promise<void> {
+  /** A `deleting` record: its snapshots deleted, then the record; what could not be deleted is recorded and retried. */
+  private async finishDelete(rp: RecoveryPointRecord): Promise<void> {
     const { store } = this.ctx;
-    for (const rp of store.recoveryPoints.list()) {
-      if (rp.state === 'deleting') {
-        await this.delete(rp.id).catch((e: unknown) => this.ctx.log.warn({ err: errorText(e), id: rp.id }, 'recovery point delete not finished'));
+    const { left, error } = await this.deleteSnapshots(rp.snapshots);
+    if (error) {
+      store.recoveryPoints.put(rp.id, { ...rp, state: 'deleting', snapshots: left, message: `${DELETE_FAILED}${error}` });
+      throw new Error(`cannot delete every snapshot of recovery point ${rp.id}: ${error}`);
+    }
+    store.recoveryPoints.delete(rp.id);
+    this.ctx.event(`app/${rp.app}`, 'SnapshotDeleted', `recovery point ${rp.id} deleted (${rp.snapshots.length} snapshot(s))`);
+  }
+
+  /**
+   * A recovery point whose steps had started when its sync began (a crash, or a sync that threw):
+   * postSnapshot runs if preSnapshot had started, snapshots taken, or possibly taken, are deleted,
+   * and the record is marked failed.
+   */
+  private async undo(rp: RecoveryPointRecord): Promise<void> {
+    const { store } = this.ctx;
+    let hooks = rp.hooks;
+    if (rp.preHooksStarted && !rp.postHooksDone && rp.spec.hooks.postSnapshot.length > 0) {
+      const app = store.apps.get(rp.app);
+      const tasks = store.tasks.where('app', rp.app).filter((t) => t.state === 'running' && t.nodeId);
+      if (app) hooks = [...hooks, ...(await this.runHooks(rp.app, 'postSnapshot', rp.spec.hooks.postSnapshot, tasks))];
+    }
+    // Snapshots whose id never reached the store may still exist: CreateSnapshot by the same name finds them.
+    const known: RecoveryPointSnapshot[] = [];
+    for (const s of rp.snapshots) {
+      if (!rp.snapshotsStarted || s.csiSnapshotId || s.groupSnapshotId || s.csiName.includes('-g')) {
+        known.push(s);
         continue;
       }
-      if (rp.state !== 'creating') continue;
-      let hooks = rp.hooks;
-      if (rp.preHooksStarted && !rp.postHooksDone && rp.spec.hooks.postSnapshot.length > 0) {
-        const app = store.apps.get(rp.app);
-        const tasks = store.tasks.where('app', rp.app).filter((t) => t.state === 'running' && t.nodeId);
-        if (app) hooks = [...hooks, ...(await this.runHooks(app, 'postSnapshot', rp.spec.hooks.postSnapshot, tasks))];
+      try {
+        const node = s.nodeId ? store.nodes.get(s.nodeId) : undefined;
+        const res = await this.ctx
+          .controllerFor(s.plugin, node)
+          .controller('CreateSnapshot', { sourceVolumeId: s.sourceCsiVolumeId, name: s.csiName, parameters: {}, secrets: this.secretsFor(s) });
+        known.push({ ...s, csiSnapshotId: res.snapshot!.snapshotId });
+      } catch {
+        // The source volume is gone, so no snapshot of it under this name can be left either.
       }
-      // Snapshots whose id never reached the store may still exist: CreateSnapshot by the same name finds them.
-      const known: RecoveryPointSnapshot[] = [];
-      for (const s of rp.snapshots) {
-        if (!rp.snapshotsStarted || s.csiSnapshotId || s.groupSnapshotId || s.csiName.includes('-g')) {
-          known.push(s);
-          continue;
-        }
-        try {
-          const node = s.nodeId ? store.nodes.get(s.nodeId) : undefined;
-          const res = await this.ctx
-            .controllerFor(s.plugin, node)
-            .controller('CreateSnapshot', { sourceVolumeId: s.sourceCsiVolumeId, name: s.csiName, parameters: {}, secrets: this.secretsFor(s) });
-          known.push({ ...s, csiSnapshotId: res.snapshot!.snapshotId });
-        } catch {
-          // The source volume is gone, so no snapshot of it under this name can be left either.
-        }
-      }
-      const { left, error } = await this.deleteSnapshots(known);
-      const message = `interrupted by a server restart; snapshots removed${error ? ` except: ${error}` : ''}`;
-      store.recoveryPoints.put(rp.id, { ...rp, hooks, postHooksDone: true, snapshots: left, state: 'failed', message });
-      this.ctx.event(`app/${rp.app}`, 'SnapshotFailed', `recovery point ${rp.id}: ${message}`);
     }
+    const { left, error } = await this.deleteSnapshots(known);
+    const message = `interrupted by a server restart; snapshots removed${error ? ` except: ${error}` : ''}`;
+    store.recoveryPoints.put(rp.id, { ...rp, hooks, postHooksDone: true, snapshots: left, state: 'failed', message });
+    this.ctx.event(`app/${rp.app}`, 'SnapshotFailed', `recovery point ${rp.id}: ${message}`);
   }
 }
+
+/** How a failed delete is recorded (the API call waiting for it answers with the rest). */
+const DELETE_FAILED = 'delete failed: ';
+
+const shuttingDown = (): Error => unavailable('the server is shutting down; try again once it is back');

@@ -274,6 +274,8 @@ export interface BackupRecord {
   bytesAdded?: number;
   message?: string;
   startedAt: string;
+  /** When the movers started (the upload rate is measured from here). */
+  uploadStartedAt?: string;
   finishedAt?: string;
   /** ISO time after which retention deletes it (schedule or manifest `ttl`). */
   expiresAt?: string;

@@ -81,6 +81,11 @@ export class Controller {
     return this.stopped;
   }
 
+  /** Aborted by stop(): what waits for this controller to settle an object gives up then. */
+  get stopSignal(): AbortSignal {
+    return this.stopping.signal;
+  }
+
   /**
    * Stops watching and taking work, aborts the syncs under way and resolves when they have finished,
    * or after `graceMs` (a sync that ignores its signal must not hold up a server's shutdown for ever).
