@@ -36,12 +36,20 @@ export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon
   child.stderr?.on('data', (c: Buffer) => {
     out += c.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stopping = false;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      // A daemon that dies on its own is the cause of whatever fails next: say so with its last words.
+      if (!stopping) process.stderr.write(`[harness] berth ${args[0]} exited by itself (${signal ?? `code ${code}`}); its log ends:\n${out.slice(-4000)}\n`);
+      resolve(code);
+    }),
+  );
   return {
     child,
     log: () => out,
     exited,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      stopping = true;
       if (child.exitCode === null) child.kill(signal);
       return exited;
     },
