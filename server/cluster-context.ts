@@ -47,6 +47,7 @@ export class ClusterContext {
       }),
       // What is kept per object outside the store goes with the object.
       this.memory.follow(store),
+      this.links.follow(store),
     );
   }
 
