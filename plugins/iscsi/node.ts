@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync, rmdirSync, statfsSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
 import { run } from '../../lib/exec/run';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../sdk/errors';
 import { AsyncService } from '../sdk/handler';
 import { attachLoop, detachLoop } from '../sdk/loop-devices';
 import { mountedPublications, nodeUnpublishVolume } from '../sdk/node-unpublish';
 import { nodeUnstageVolume } from '../sdk/node-unstage';
+import { makeBlockTarget } from '../sdk/targets';
 import { nodeCapabilities, STAGING_NODE_CAPABILITIES } from '../sdk/service-capabilities';
 import { bindMount, isMountPoint } from '../../lib/mounts/mounts';
 import { requireAbsolutePath, requireString } from '../sdk/validate';
@@ -199,9 +200,7 @@ export function iscsiNode(driver: IscsiDriver): AsyncService<NodeHandlers> {
         const record: NodePublication = { volumeId: id, targetPath, readOnly, accessType, capabilityKey: key };
         if (accessType === 'block') {
           if (!staged.device) throw failedPrecondition(`volume ${id} has no attached device; stage it again`);
-          mkdirSync(dirname(targetPath), { recursive: true });
-          if (existsSync(targetPath) && statSync(targetPath).isDirectory()) rmdirSync(targetPath);
-          if (!existsSync(targetPath)) writeFileSync(targetPath, '');
+          makeBlockTarget(targetPath);
           let device = staged.device;
           if (readOnly && !staged.readOnly) {
             // A read-only bind of a device node still lets writes through: give this target a read-only loop.

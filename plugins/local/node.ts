@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { run } from '../../lib/exec/run';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../sdk/errors';
 import { AsyncService } from '../sdk/handler';
 import { attachLoop, detachLoop } from '../sdk/loop-devices';
 import { mountedPublications, nodeUnpublishVolume } from '../sdk/node-unpublish';
 import { nodeUnstageVolume } from '../sdk/node-unstage';
+import { makeBlockTarget } from '../sdk/targets';
 import { nodeCapabilities, STAGING_NODE_CAPABILITIES } from '../sdk/service-capabilities';
 import { bindMount, unmountAll } from '../../lib/mounts/mounts';
 import { requireAbsolutePath, requireString } from '../sdk/validate';
@@ -109,9 +109,7 @@ export function localNode(driver: LocalDriver): AsyncService<NodeHandlers> {
         }
         const record: PublishRecord = { volumeId: id, targetPath, readOnly, accessType: v.accessType, capabilityKey: key };
         if (v.accessType === 'block') {
-          mkdirSync(dirname(targetPath), { recursive: true });
-          if (existsSync(targetPath) && statSync(targetPath).isDirectory()) rmdirSync(targetPath);
-          if (!existsSync(targetPath)) writeFileSync(targetPath, '');
+          makeBlockTarget(targetPath);
           const device = readOnly ? await attachLoop(pool.blockImagePath(id), true) : staged.loopDevice;
           if (!device) throw failedPrecondition(`volume ${id} has no attached device; stage it again`);
           record.readOnlyLoop = readOnly ? device : undefined;

@@ -1,4 +1,5 @@
-import { existsSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /**
  * Removes what NodePublish created at a target — an empty directory (mount volumes) or an empty file
@@ -13,4 +14,14 @@ export function removeTarget(path: string): void {
   } catch {
     /* not empty: not ours to remove */
   }
+}
+
+/**
+ * Makes the empty file a block volume's device node is bind-mounted onto at a target. A CO may have
+ * made the target as a directory (it does for mount volumes): an empty one is replaced.
+ */
+export function makeBlockTarget(path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  if (existsSync(path) && statSync(path).isDirectory()) rmdirSync(path);
+  if (!existsSync(path)) writeFileSync(path, '');
 }
