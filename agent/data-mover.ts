@@ -1,4 +1,3 @@
-import * as grpc from '@grpc/grpc-js';
 import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import { promisify } from 'node:util';
@@ -6,11 +5,10 @@ import { backupBlockImage } from '../backup/mover/block-backup';
 import { btrfsChangesSince, btrfsGeneration } from '../backup/mover/btrfs-changes';
 import { backupDirectory, removeEntriesNotIn } from '../backup/mover/directory-backup';
 import { BlockMap, FileTree, Repository, VolumeEntry } from '../backup/repository';
-import { grpcStatusOf } from '../lib/errors/grpc-status';
+import { aborted, cancelled, invalidArgument, notFound } from '../lib/errors';
 import type { BackupVolumeRequest__Output } from '../proto/berth/generated/berth/agent/v1/BackupVolumeRequest';
 import type { RestoreVolumeRequest__Output } from '../proto/berth/generated/berth/agent/v1/RestoreVolumeRequest';
 import type { CsiClient } from '../volumes/csi-client/client';
-import { CsiCallError } from '../volumes/csi-client/errors';
 import type { BackupVolumeResult, RestoreVolumeResult } from './data-mover-types';
 import { moverDir, MoverAttachment } from './mover-attachment';
 import { moverKeys } from './mover-keys';
@@ -33,45 +31,21 @@ export interface MoverProgress {
   filesDone: number;
 }
 
-/** A data-mover failure with the gRPC status the caller should see. */
-export class MoverError extends Error {
-  constructor(
-    readonly code: grpc.status,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'MoverError';
-  }
-}
-
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 function requireSafe(field: string, value: string): void {
-  if (!SAFE_ID.test(value)) throw new MoverError(grpc.status.INVALID_ARGUMENT, `${field} ${JSON.stringify(value)} is missing or not a safe identifier`);
-}
-
-/**
- * Failures as the status a caller can act on; messages keep the volume and file names. Repository
- * errors take theirs from the catalogue's gRPC table (a wrong passphrase FAILED_PRECONDITION, an
- * unknown backup NOT_FOUND, a damaged one DATA_LOSS); a plugin's status passes through unchanged.
- */
-export function moverStatus(error: unknown): MoverError {
-  if (error instanceof MoverError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof CsiCallError) return new MoverError(error.code, message);
-  return new MoverError(grpcStatusOf(error), message);
+  if (!SAFE_ID.test(value)) throw invalidArgument(`${field} ${JSON.stringify(value)} is missing or not a safe identifier`);
 }
 
 function pluginClient(deps: DataMoverDeps, plugin: string): CsiClient {
   const client = deps.csiClientFor(plugin);
-  if (!client) throw new MoverError(grpc.status.NOT_FOUND, `CSI plugin ${plugin} is not registered on this node`);
+  if (!client) throw notFound(`CSI plugin ${plugin} is not registered on this node`);
   return client;
 }
 
 function openRepository(access: { location: string; passphrase: string } | null): Promise<Repository> {
-  if (!access?.location || !access.passphrase) throw new MoverError(grpc.status.INVALID_ARGUMENT, 'repository location and passphrase are required');
-  if (!access.location.startsWith('/'))
-    throw new MoverError(grpc.status.INVALID_ARGUMENT, `repository location must be an absolute path, got ${JSON.stringify(access.location)}`);
+  if (!access?.location || !access.passphrase) throw invalidArgument('repository location and passphrase are required');
+  if (!access.location.startsWith('/')) throw invalidArgument(`repository location must be an absolute path, got ${JSON.stringify(access.location)}`);
   return Repository.open(access.location, access.passphrase);
 }
 
@@ -79,8 +53,7 @@ function openRepository(access: { location: string; passphrase: string } | null)
 async function holdingKey<T>(operationId: string, volumeName: string, work: (key: string) => Promise<T>): Promise<T> {
   const key = `${operationId}-${volumeName}`;
   if (!moverKeys.claim(key)) {
-    throw new MoverError(
-      grpc.status.ABORTED,
+    throw aborted(
       `a data-mover call for volume ${volumeName} of ${operationId} is still running on this node, or its leftovers are being cleaned up; retry later`,
     );
   }
@@ -199,7 +172,7 @@ async function backupHeld(
   // A cancelled call stops at the next progress point; the session is then aborted on the normal error
   // path (aborting it from the signal, while a write is in flight, would race that write).
   const progress = (p: MoverProgress) => {
-    if (signal.aborted) throw new MoverError(grpc.status.CANCELLED, 'backup cancelled');
+    if (signal.aborted) throw cancelled('backup cancelled');
     onProgress(p);
   };
   try {
@@ -225,7 +198,7 @@ async function backupHeld(
         onProgress: progress,
       });
     }
-    if (signal.aborted) throw new MoverError(grpc.status.CANCELLED, 'backup cancelled');
+    if (signal.aborted) throw cancelled('backup cancelled');
     await session.finishVolumes();
     return {
       entry,
@@ -255,8 +228,8 @@ export async function restoreVolume(
   requireSafe('operation_id', req.operationId);
   requireSafe('volume_name', req.volumeName);
   requireSafe('plugin', req.plugin);
-  if (!req.volumeId) throw new MoverError(grpc.status.INVALID_ARGUMENT, 'volume_id is required');
-  if (!/^[0-9A-Za-z_-]{1,64}$/.test(req.backupId)) throw new MoverError(grpc.status.INVALID_ARGUMENT, `invalid backup id ${JSON.stringify(req.backupId)}`);
+  if (!req.volumeId) throw invalidArgument('volume_id is required');
+  if (!/^[0-9A-Za-z_-]{1,64}$/.test(req.backupId)) throw invalidArgument(`invalid backup id ${JSON.stringify(req.backupId)}`);
   return holdingKey(req.operationId, req.volumeName, (key) => restoreHeld(req, deps, key, onProgress, signal));
 }
 
@@ -271,10 +244,9 @@ async function restoreHeld(
   const repo = await openRepository(req.repository);
   const manifest = await repo.getBackup(req.backupId);
   const entry = manifest.volumes.find((v) => v.name === req.volumeName);
-  if (!entry) throw new MoverError(grpc.status.NOT_FOUND, `backup ${req.backupId} has no volume ${req.volumeName}`);
+  if (!entry) throw notFound(`backup ${req.backupId} has no volume ${req.volumeName}`);
   if ((entry.kind === 'blocks') !== req.block) {
-    throw new MoverError(
-      grpc.status.INVALID_ARGUMENT,
+    throw invalidArgument(
       `volume ${req.volumeName} of backup ${req.backupId} is a ${entry.kind} volume; the target is ${req.block ? 'a block' : 'a filesystem'} volume`,
     );
   }
@@ -295,11 +267,11 @@ async function restoreHeld(
     });
     onProgress({ bytesDone: 0, bytesTotal: entry.size, filesDone: 0 });
     if (entry.kind === 'files') await removeEntriesNotIn(target, await repo.readFileTree(req.backupId, req.volumeName));
-    if (signal.aborted) throw new MoverError(grpc.status.CANCELLED, 'restore cancelled');
+    if (signal.aborted) throw cancelled('restore cancelled');
     let bytesDone = 0;
     const written = await repo.restoreVolume(req.backupId, req.volumeName, target, (bytes) => {
       // A cancelled call stops writing at once: a retry will attach this volume again.
-      if (signal.aborted) throw new MoverError(grpc.status.CANCELLED, 'restore cancelled');
+      if (signal.aborted) throw cancelled('restore cancelled');
       bytesDone += bytes;
       onProgress({ bytesDone, bytesTotal: entry.size, filesDone: 0 });
     });

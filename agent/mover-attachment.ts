@@ -147,7 +147,7 @@ async function done(step: Promise<unknown>): Promise<void> {
   try {
     await step;
   } catch (error) {
-    if (!(error instanceof CsiCallError && error.code === status.NOT_FOUND)) throw error;
+    if (!(error instanceof CsiCallError && error.status === status.NOT_FOUND)) throw error;
   }
 }
 

@@ -4,9 +4,9 @@ import { assertListenAllowed, tokenAccepted } from '../proto/berth/agent-auth';
 import { loadAgentProto } from '../proto/berth/load';
 import type { AgentNodeHandlers } from '../proto/berth/generated/berth/agent/v1/AgentNode';
 import type { Executor } from './executors/executor';
-import { TaskNotFoundError, TaskNotRunningError } from './executors/errors';
-import { CsiForwardError, forwardCsiCall } from './csi-forwarder';
-import { backupVolume, MoverProgress, moverStatus, restoreVolume } from './data-mover';
+import { grpcStatusOf } from '../lib/errors/grpc-status';
+import { forwardCsiCall } from './csi-forwarder';
+import { backupVolume, MoverProgress, restoreVolume } from './data-mover';
 import { encodeBackupResult, encodeRestoreResult } from './data-mover-result';
 import { MOVER_HEARTBEAT_MS } from './data-mover-types';
 import type { DataMoverProgress } from '../proto/berth/generated/berth/agent/v1/DataMoverProgress';
@@ -17,6 +17,11 @@ const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 function fail(callback: (e: grpc.ServiceError) => void, code: grpc.status, details: string): void {
   callback({ code, details } as grpc.ServiceError);
+}
+
+/** A failed call's answer: the status of the error's code (lib/errors/grpc-status.ts, INTERNAL for a bug) and its message. */
+function failWith(callback: (e: grpc.ServiceError) => void, error: unknown): void {
+  fail(callback, grpcStatusOf(error), error instanceof Error ? error.message : String(error));
 }
 
 /** Serves AgentNode (task logs and exec) on the agent's own address for the server to call. */
@@ -34,7 +39,9 @@ const PROGRESS_EVERY_MS = 250;
 
 /**
  * Runs one data-mover operation on a server stream: progress at most every PROGRESS_EVERY_MS, then a
- * final message with the result, or the error as a gRPC status. A cancelled call aborts the operation.
+ * final message with the result, or the error as the gRPC status of its code, its message keeping the
+ * volume and file names (a wrong passphrase FAILED_PRECONDITION, an unknown backup NOT_FOUND, a damaged
+ * repository DATA_LOSS; a plugin's status unchanged). A cancelled call aborts the operation.
  */
 function streamMover(
   call: grpc.ServerWritableStream<unknown, DataMoverProgress>,
@@ -75,9 +82,10 @@ function streamMover(
         call.end();
       },
       (error: unknown) => {
-        const e = moverStatus(error);
-        log.warn({ err: e.message, code: e.code }, `${what} failed`);
-        if (!controller.signal.aborted) call.emit('error', { code: e.code, details: e.message });
+        const code = grpcStatusOf(error);
+        const details = error instanceof Error ? error.message : String(error);
+        log.warn({ err: details, code }, `${what} failed`);
+        if (!controller.signal.aborted) call.emit('error', { code, details });
       },
     );
 }
@@ -103,7 +111,7 @@ export async function serveAgentNode(
       }
       executor.logs(taskId, tail > 0 ? { tail } : {}).then(
         (logs) => callback(null, { logs }),
-        (err: Error) => fail(callback, err instanceof TaskNotFoundError ? grpc.status.NOT_FOUND : grpc.status.INTERNAL, err.message),
+        (err: unknown) => failWith(callback, err),
       );
     },
     Exec(call, callback) {
@@ -123,7 +131,7 @@ export async function serveAgentNode(
       log.info({ taskId, command }, 'exec in task');
       executor.exec(taskId, command, timeoutMs > 0 ? { timeoutMs } : {}).then(
         (r) => callback(null, { exitCode: r.exitCode, output: r.output }),
-        (err: Error) => fail(callback, err instanceof TaskNotRunningError ? grpc.status.FAILED_PRECONDITION : grpc.status.INTERNAL, err.message),
+        (err: unknown) => failWith(callback, err),
       );
     },
     CsiCall(call, callback) {
@@ -133,7 +141,7 @@ export async function serveAgentNode(
       }
       forwardCsiCall(call.request, deps.csiClientFor).then(
         (response) => callback(null, { response }),
-        (err: Error) => fail(callback, err instanceof CsiForwardError ? err.code : grpc.status.INTERNAL, err.message),
+        (err: unknown) => failWith(callback, err),
       );
     },
     BackupVolume(call) {

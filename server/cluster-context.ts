@@ -30,6 +30,7 @@ export class ClusterContext {
   readonly syncStats = { handled: 0 };
   private readonly waiters = new Set<() => void>();
   private readonly controlLoopWakers = new Set<() => void>();
+  private readonly unwatch: (() => void)[] = [];
 
   constructor(
     readonly store: ClusterStore,
@@ -40,9 +41,14 @@ export class ClusterContext {
   ) {
     this.links = new NodeLinks(options.token);
     this.nodeAnswers = new NodeAnswers(store, (nodeId) => buildAssignments(this, nodeId));
-    store.watch(() => {
-      for (const wake of [...this.waiters]) wake();
-    });
+    this.unwatch.push(
+      store.watch(() => {
+        for (const wake of [...this.waiters]) wake();
+      }),
+      // What is kept per object outside the store goes with the object.
+      this.memory.follow(store),
+      this.links.follow(store),
+    );
   }
 
   /**
@@ -108,6 +114,7 @@ export class ClusterContext {
   }
 
   close(): void {
+    for (const stop of this.unwatch.splice(0)) stop();
     for (const c of this.csiClients.values()) c.close();
     this.links.close();
   }

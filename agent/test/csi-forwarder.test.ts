@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { CsiForwardError, forwardCsiCall } from '../csi-forwarder';
+import { BerthError } from '../../lib/errors';
+import { grpcStatusOf } from '../../lib/errors/grpc-status';
+import { forwardCsiCall } from '../csi-forwarder';
 import { CsiClient } from '../../volumes/csi-client/client';
 
 const request = (methodPath: string, plugin = 'berth.local') => ({ plugin, methodPath, request: Buffer.alloc(0), timeoutMs: 1000 });
@@ -13,7 +15,7 @@ describe('agent: forwarding CSI controller calls for the server', () => {
   const refused = async (methodPath: string, code: grpc.status, pattern: RegExp, plugin?: string) => {
     await assert.rejects(
       forwardCsiCall(request(methodPath, plugin), () => unreachable),
-      (e: unknown) => e instanceof CsiForwardError && e.code === code && pattern.test(e.message),
+      (e: unknown) => e instanceof BerthError && grpcStatusOf(e) === code && pattern.test(e.message),
     );
   };
 
@@ -27,7 +29,7 @@ describe('agent: forwarding CSI controller calls for the server', () => {
     await refused('/csi.v1.Controller/CreateVolume', grpc.status.INVALID_ARGUMENT, /invalid plugin name/, '../local');
     await assert.rejects(
       forwardCsiCall(request('/csi.v1.Controller/CreateVolume', 'vendor.csi'), () => undefined),
-      (e: unknown) => e instanceof CsiForwardError && e.code === grpc.status.NOT_FOUND && /not registered on this node/.test(e.message),
+      (e: unknown) => e instanceof BerthError && grpcStatusOf(e) === grpc.status.NOT_FOUND && /not registered on this node/.test(e.message),
     );
   });
 
@@ -35,7 +37,8 @@ describe('agent: forwarding CSI controller calls for the server', () => {
     // Nothing listens on the socket: the channel's UNAVAILABLE is what a direct caller would have seen.
     await assert.rejects(
       forwardCsiCall(request('/csi.v1.Identity/Probe'), () => unreachable),
-      (e: unknown) => e instanceof CsiForwardError && e.code === grpc.status.UNAVAILABLE,
+      // Its words too, without the agent's own prefix (the server's client adds the method and plugin).
+      (e: unknown) => e instanceof BerthError && grpcStatusOf(e) === grpc.status.UNAVAILABLE && !e.message.includes('Probe on'),
     );
   });
 });

@@ -1,9 +1,10 @@
 import type { PluginReport } from '../../proto/berth/generated/berth/agent/v1/PluginReport';
+import { DRIVER_NAME, TOPOLOGY_NODE_KEY } from '../../plugins/local/driver-config';
+import { STAGING_NODE_CAPABILITIES, VOLUME_CONTROLLER_CAPABILITIES } from '../../plugins/sdk/service-capabilities';
 import { decodeCreateVolumeRequest, encodeCreateVolumeResponse } from '../../volumes/csi-client/create-volume-codec';
 
-/** The driver name and topology key of Berth's node-local plugin (plugins/local/driver-config.ts). */
-export const LOCAL_PLUGIN = 'berth.local';
-const TOPOLOGY_NODE_KEY = 'berth.io/node';
+/** Berth's node-local plugin, whose report this fakes. */
+export const LOCAL_PLUGIN = DRIVER_NAME;
 export const POOL = 'default';
 
 /** What a fake volume creation answers: the serialized CreateVolumeResponse, and the bytes it took from the pool. */
@@ -40,20 +41,8 @@ export class FakeLocalPlugin {
       maxVolumes: '0',
       pools: [{ name: POOL, availableBytes: String(this.capacityBytes - this.usedBytes), parameters: { pool: POOL }, reportedAtMs: String(now) }],
       pluginCapabilities: ['CONTROLLER_SERVICE', 'VOLUME_ACCESSIBILITY_CONSTRAINTS'],
-      controllerCapabilities: [
-        'CREATE_DELETE_VOLUME',
-        'CREATE_DELETE_SNAPSHOT',
-        'LIST_VOLUMES',
-        'LIST_SNAPSHOTS',
-        'GET_CAPACITY',
-        'CLONE_VOLUME',
-        'EXPAND_VOLUME',
-        'GET_VOLUME',
-        'GET_SNAPSHOT',
-        'SINGLE_NODE_MULTI_WRITER',
-        'VOLUME_CONDITION',
-      ],
-      nodeCapabilities: ['STAGE_UNSTAGE_VOLUME', 'GET_VOLUME_STATS', 'EXPAND_VOLUME', 'SINGLE_NODE_MULTI_WRITER', 'VOLUME_CONDITION'],
+      controllerCapabilities: [...VOLUME_CONTROLLER_CAPABILITIES],
+      nodeCapabilities: [...STAGING_NODE_CAPABILITIES],
     };
     this.cached = { at: now, report };
     return report;

@@ -14,6 +14,7 @@ export const aborted = (message: string) => new BerthError('aborted', message);
 export const resourceExhausted = (message: string) => new BerthError('resource_exhausted', message);
 export const unauthenticated = (message: string) => new BerthError('unauthenticated', message);
 export const permissionDenied = (message: string) => new BerthError('permission_denied', message);
+export const cancelled = (message: string) => new BerthError('cancelled', message);
 export const unavailable = (message: string) => new BerthError('unavailable', message);
 export const unimplemented = (message: string) => new BerthError('unimplemented', message);
 export const dependencyFailed = (message: string) => new BerthError('dependency_failed', message);

@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync,
 import { join } from 'node:path';
 import { CommandError, run } from '../../lib/exec/run';
 import { failedPrecondition, internal } from '../sdk/errors';
+import { attachLoop, detachLoop } from '../sdk/loop-devices';
 import { isMountPoint } from '../../lib/mounts/mounts';
 import { Logger } from '../../lib/logging/logger';
 import { Attachment, TargetRef } from './state';
@@ -31,17 +32,6 @@ export async function loopsOf(file: string): Promise<string[]> {
     .split('\n')
     .filter(Boolean)
     .map((l) => l.split(':')[0]);
-}
-
-export async function attachLoop(file: string, readOnly: boolean): Promise<string> {
-  return (await run('losetup', [...(readOnly ? ['-r'] : []), '-f', '--show', '--', file])).trim();
-}
-
-export async function detachLoop(device: string | undefined): Promise<void> {
-  if (!device) return;
-  await run('losetup', ['-d', device]).catch((e: unknown) => {
-    if (!(e instanceof CommandError && /No such device|not a block device|failed to use device/i.test(e.stderr))) throw e;
-  });
 }
 
 /**

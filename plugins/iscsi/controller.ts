@@ -10,27 +10,11 @@ import { DATA_LUN, XFS_MIN_BYTES } from './driver-config';
 import { newSnapshotId, newVolumeId, SNAPSHOT_ID, VOLUME_ID } from './ids';
 import { Publication, SnapshotRecord, VolumeRecord } from './state';
 import { parsePaging } from '../sdk/paging';
+import { controllerCapabilities, PUBLISHING_CONTROLLER_CAPABILITIES } from '../sdk/service-capabilities';
 import { snapshotRpcs } from '../sdk/snapshots';
 
 /** Parameters a StorageClass may set. Anything else is refused: parameters never reach a command unchecked. */
 const KNOWN_PARAMETERS = new Set(['pool', 'fsType']);
-
-const CONTROLLER_CAPABILITIES = [
-  'CREATE_DELETE_VOLUME',
-  'PUBLISH_UNPUBLISH_VOLUME',
-  'CREATE_DELETE_SNAPSHOT',
-  'LIST_VOLUMES',
-  'LIST_SNAPSHOTS',
-  'GET_CAPACITY',
-  'CLONE_VOLUME',
-  'EXPAND_VOLUME',
-  'GET_VOLUME',
-  'GET_SNAPSHOT',
-  'LIST_VOLUMES_PUBLISHED_NODES',
-  'PUBLISH_READONLY',
-  'SINGLE_NODE_MULTI_WRITER',
-  'VOLUME_CONDITION',
-] as const;
 
 function checkParameters(parameters: Record<string, string>): void {
   for (const key of Object.keys(parameters)) {
@@ -75,7 +59,7 @@ export function iscsiController(driver: IscsiDriver): AsyncService<ControllerHan
 
   return {
     async ControllerGetCapabilities() {
-      return { capabilities: CONTROLLER_CAPABILITIES.map((type) => ({ rpc: { type } })) };
+      return controllerCapabilities(PUBLISHING_CONTROLLER_CAPABILITIES);
     },
 
     async CreateVolume(req) {

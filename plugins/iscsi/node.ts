@@ -1,32 +1,23 @@
-import { existsSync, mkdirSync, rmdirSync, statfsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
 import { run } from '../../lib/exec/run';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../sdk/errors';
 import { AsyncService } from '../sdk/handler';
-import { nodeUnpublishVolume } from '../sdk/node-unpublish';
-import { bindMount, isMountPoint, unmountAll } from '../../lib/mounts/mounts';
+import { attachLoop, detachLoop } from '../sdk/loop-devices';
+import { mountedPublications, nodeUnpublishVolume } from '../sdk/node-unpublish';
+import { nodeUnstageVolume } from '../sdk/node-unstage';
+import { makeBlockTarget } from '../sdk/targets';
+import { nodeCapabilities, STAGING_NODE_CAPABILITIES } from '../sdk/service-capabilities';
+import { bindMount, isMountPoint } from '../../lib/mounts/mounts';
 import { requireAbsolutePath, requireString } from '../sdk/validate';
 import type { NodeHandlers } from '../../proto/csi/generated/csi/v1/Node';
-import { attachKernel, attachLoop, attachUserspace, detachLoop, rescanKernel, userspaceHealthy } from './attach';
+import { attachKernel, attachUserspace, rescanKernel, userspaceHealthy } from './attach';
 import { accessTypeOf, capabilityKey, capabilityProblem, isReadOnlyMode } from './capabilities';
 import { IscsiDriver } from './driver';
 import { DATA_LUN } from './driver-config';
 import { detectFs, deviceBytes, growExt4Offline, growMounted, makeFs } from './fs';
 import { IQN, parsePortal, targetIqn, VOLUME_ID } from './ids';
 import { NodePublication, StageRecord, TargetRef } from './state';
-
-const NODE_CAPABILITIES = ['STAGE_UNSTAGE_VOLUME', 'GET_VOLUME_STATS', 'EXPAND_VOLUME', 'SINGLE_NODE_MULTI_WRITER', 'VOLUME_CONDITION'] as const;
-
-/** Removes the empty directory or file this plugin created at a target (never anything with content). */
-function removeTarget(path: string): void {
-  if (!existsSync(path)) return;
-  try {
-    if (statSync(path).isDirectory()) rmdirSync(path);
-    else unlinkSync(path);
-  } catch {
-    /* not empty: not ours to remove */
-  }
-}
 
 /**
  * Node side of the iSCSI driver. NodeStage attaches the LUN (iscsiadm, or qemu-nbd + nbdfuse + loop device
@@ -45,6 +36,8 @@ export function iscsiNode(driver: IscsiDriver): AsyncService<NodeHandlers> {
     if (!VOLUME_ID.test(id)) return false;
     return !driver.controllerState || driver.controllerState.volumes.get(id)?.status === 'ready';
   }
+
+  const publications = mountedPublications(driver.locks, state.publications, () => state.save(), volumeExists);
 
   function requireVolumeId(id: string): void {
     if (!volumeExists(id)) throw notFound(`volume ${JSON.stringify(id)} not found`);
@@ -96,7 +89,7 @@ export function iscsiNode(driver: IscsiDriver): AsyncService<NodeHandlers> {
 
   return {
     async NodeGetCapabilities() {
-      return { capabilities: NODE_CAPABILITIES.map((type) => ({ rpc: { type } })) };
+      return nodeCapabilities(STAGING_NODE_CAPABILITIES);
     },
 
     async NodeGetInfo() {
@@ -166,16 +159,13 @@ export function iscsiNode(driver: IscsiDriver): AsyncService<NodeHandlers> {
     },
 
     async NodeUnstageVolume(req) {
-      const id = requireString(req.volumeId, 'volume_id');
-      const stagingPath = requireAbsolutePath(req.stagingTargetPath, 'staging_target_path');
-      return driver.locks.withLocks([id], 'NodeUnstageVolume', async () => {
-        const staged = state.stages.get(id);
-        if (!staged || staged.stagingPath !== stagingPath) return {}; // not staged there: nothing to undo
-        if (state.publicationsOf(id).length > 0) throw failedPrecondition(`volume ${id} is still published; unpublish it first`);
-        await driver.teardownStage(staged);
-        state.stages.delete(id);
-        state.save();
-        return {};
+      return nodeUnstageVolume(req, {
+        locks: driver.locks,
+        stages: state.stages,
+        volumeExists,
+        isPublished: (id) => state.publicationsOf(id).length > 0,
+        teardown: (staged) => driver.teardownStage(staged),
+        save: () => state.save(),
       });
     },
 
@@ -210,9 +200,7 @@ export function iscsiNode(driver: IscsiDriver): AsyncService<NodeHandlers> {
         const record: NodePublication = { volumeId: id, targetPath, readOnly, accessType, capabilityKey: key };
         if (accessType === 'block') {
           if (!staged.device) throw failedPrecondition(`volume ${id} has no attached device; stage it again`);
-          mkdirSync(dirname(targetPath), { recursive: true });
-          if (existsSync(targetPath) && statSync(targetPath).isDirectory()) rmdirSync(targetPath);
-          if (!existsSync(targetPath)) writeFileSync(targetPath, '');
+          makeBlockTarget(targetPath);
           let device = staged.device;
           if (readOnly && !staged.readOnly) {
             // A read-only bind of a device node still lets writes through: give this target a read-only loop.
@@ -237,18 +225,7 @@ export function iscsiNode(driver: IscsiDriver): AsyncService<NodeHandlers> {
     },
 
     async NodeUnpublishVolume(req) {
-      return nodeUnpublishVolume(req, {
-        locks: driver.locks,
-        publicationAt: (targetPath) => state.publications.get(targetPath),
-        volumeExists,
-        async unpublish(record, targetPath) {
-          await unmountAll(targetPath);
-          await detachLoop(record.readOnlyLoop);
-          removeTarget(targetPath);
-          state.publications.delete(targetPath);
-          state.save();
-        },
-      });
+      return nodeUnpublishVolume(req, publications);
     },
 
     async NodeGetVolumeStats(req) {

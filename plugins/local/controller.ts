@@ -13,23 +13,10 @@ import { newSnapshotId, newVolumeId, SNAPSHOT_ID } from './ids';
 import { Pool } from './pool';
 import { SnapshotRecord, VolumeRecord } from './state';
 import { parsePaging } from '../sdk/paging';
+import { controllerCapabilities, VOLUME_CONTROLLER_CAPABILITIES } from '../sdk/service-capabilities';
 import { snapshotRpcs } from '../sdk/snapshots';
 
 const KNOWN_PARAMETERS = new Set(['pool']);
-
-const CONTROLLER_CAPABILITIES = [
-  'CREATE_DELETE_VOLUME',
-  'CREATE_DELETE_SNAPSHOT',
-  'LIST_VOLUMES',
-  'LIST_SNAPSHOTS',
-  'GET_CAPACITY',
-  'CLONE_VOLUME',
-  'EXPAND_VOLUME',
-  'GET_VOLUME',
-  'GET_SNAPSHOT',
-  'SINGLE_NODE_MULTI_WRITER',
-  'VOLUME_CONDITION',
-] as const;
 
 /** The filesystem a pool presents to mount volumes (what fs_type may say). */
 export const poolFsType = (pool: Pool): string => (pool.kind === 'btrfs' ? 'btrfs' : 'ext4');
@@ -60,7 +47,7 @@ function topologyAllowsNode(driver: LocalDriver, requisite: Topology__Output[] |
 export function localController(driver: LocalDriver): AsyncService<ControllerHandlers> {
   return {
     async ControllerGetCapabilities() {
-      return { capabilities: CONTROLLER_CAPABILITIES.map((type) => ({ rpc: { type } })) };
+      return controllerCapabilities(VOLUME_CONTROLLER_CAPABILITIES);
     },
 
     async CreateVolume(req) {

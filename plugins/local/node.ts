@@ -1,9 +1,12 @@
-import { existsSync, mkdirSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { run } from '../../lib/exec/run';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../sdk/errors';
 import { AsyncService } from '../sdk/handler';
-import { nodeUnpublishVolume } from '../sdk/node-unpublish';
+import { attachLoop, detachLoop } from '../sdk/loop-devices';
+import { mountedPublications, nodeUnpublishVolume } from '../sdk/node-unpublish';
+import { nodeUnstageVolume } from '../sdk/node-unstage';
+import { makeBlockTarget } from '../sdk/targets';
+import { nodeCapabilities, STAGING_NODE_CAPABILITIES } from '../sdk/service-capabilities';
 import { bindMount, unmountAll } from '../../lib/mounts/mounts';
 import { requireAbsolutePath, requireString } from '../sdk/validate';
 import type { NodeHandlers } from '../../proto/csi/generated/csi/v1/Node';
@@ -12,23 +15,6 @@ import { poolFsType } from './controller';
 import { LocalDriver } from './driver';
 import { PublishRecord, StageRecord } from './state';
 
-const NODE_CAPABILITIES = ['STAGE_UNSTAGE_VOLUME', 'GET_VOLUME_STATS', 'EXPAND_VOLUME', 'SINGLE_NODE_MULTI_WRITER', 'VOLUME_CONDITION'] as const;
-
-async function attachLoop(image: string, readOnly: boolean): Promise<string> {
-  return (await run('losetup', [...(readOnly ? ['-r'] : []), '-f', '--show', image])).trim();
-}
-
-async function detachLoop(device: string | undefined): Promise<void> {
-  if (device) await run('losetup', ['-d', device]).catch(() => undefined);
-}
-
-/** Removes the empty directory or file this plugin created at a target (never anything with content). */
-function removeTarget(path: string): void {
-  if (!existsSync(path)) return;
-  if (statSync(path).isDirectory()) rmdirSync(path);
-  else unlinkSync(path);
-}
-
 /**
  * Node side of the local driver. Mount volumes: the subvolume is bind-mounted at the staging path, and
  * the staging path is bind-mounted at each target. Block volumes: NodeStage attaches the image to a loop
@@ -36,10 +22,12 @@ function removeTarget(path: string): void {
  */
 export function localNode(driver: LocalDriver): AsyncService<NodeHandlers> {
   const { state } = driver;
+  const volumeExists = (id: string) => state.volumes.has(id);
+  const publications = mountedPublications(driver.locks, state.publications, () => state.save(), volumeExists);
 
   return {
     async NodeGetCapabilities() {
-      return { capabilities: NODE_CAPABILITIES.map((type) => ({ rpc: { type } })) };
+      return nodeCapabilities(STAGING_NODE_CAPABILITIES);
     },
 
     async NodeGetInfo() {
@@ -79,21 +67,17 @@ export function localNode(driver: LocalDriver): AsyncService<NodeHandlers> {
     },
 
     async NodeUnstageVolume(req) {
-      const id = requireString(req.volumeId, 'volume_id');
-      const stagingPath = requireAbsolutePath(req.stagingTargetPath, 'staging_target_path');
-      return driver.locks.withLocks([id], 'NodeUnstageVolume', async () => {
-        const staged = state.stages.get(id);
-        if (!staged) {
-          if (!state.volumes.has(id)) throw notFound(`volume ${JSON.stringify(id)} not found`);
-          return {}; // already unstaged
-        }
-        if (staged.stagingPath !== stagingPath) throw notFound(`volume ${id} is not staged at ${stagingPath}`);
-        if (state.publicationsOf(id).length > 0) throw failedPrecondition(`volume ${id} is still published; unpublish it first`);
-        if (staged.accessType === 'mount') await unmountAll(stagingPath);
-        await detachLoop(staged.loopDevice);
-        state.stages.delete(id);
-        state.save();
-        return {};
+      return nodeUnstageVolume(req, {
+        locks: driver.locks,
+        stages: state.stages,
+        volumeExists,
+        isPublished: (id) => state.publicationsOf(id).length > 0,
+        async teardown(staged) {
+          // Filesystem stages of earlier versions bound the volume at the staging path.
+          if (staged.accessType === 'mount') await unmountAll(staged.stagingPath);
+          await detachLoop(staged.loopDevice);
+        },
+        save: () => state.save(),
       });
     },
 
@@ -125,9 +109,7 @@ export function localNode(driver: LocalDriver): AsyncService<NodeHandlers> {
         }
         const record: PublishRecord = { volumeId: id, targetPath, readOnly, accessType: v.accessType, capabilityKey: key };
         if (v.accessType === 'block') {
-          mkdirSync(dirname(targetPath), { recursive: true });
-          if (existsSync(targetPath) && statSync(targetPath).isDirectory()) rmdirSync(targetPath);
-          if (!existsSync(targetPath)) writeFileSync(targetPath, '');
+          makeBlockTarget(targetPath);
           const device = readOnly ? await attachLoop(pool.blockImagePath(id), true) : staged.loopDevice;
           if (!device) throw failedPrecondition(`volume ${id} has no attached device; stage it again`);
           record.readOnlyLoop = readOnly ? device : undefined;
@@ -143,18 +125,7 @@ export function localNode(driver: LocalDriver): AsyncService<NodeHandlers> {
     },
 
     async NodeUnpublishVolume(req) {
-      return nodeUnpublishVolume(req, {
-        locks: driver.locks,
-        publicationAt: (targetPath) => state.publications.get(targetPath),
-        volumeExists: (id) => state.volumes.has(id),
-        async unpublish(record, targetPath) {
-          await unmountAll(targetPath);
-          await detachLoop(record.readOnlyLoop);
-          removeTarget(targetPath);
-          state.publications.delete(targetPath);
-          state.save();
-        },
-      });
+      return nodeUnpublishVolume(req, publications);
     },
 
     async NodeGetVolumeStats(req) {

@@ -12,27 +12,11 @@ import { newSnapshotId, newVolumeId, SNAPSHOT_ID, VOLUME_ID } from './ids';
 import { resolveNodeAddress } from './node-address';
 import { ControllerPublication, SnapshotRecord, VolumeRecord } from './state';
 import { parsePaging } from '../sdk/paging';
+import { controllerCapabilities, PUBLISHING_CONTROLLER_CAPABILITIES } from '../sdk/service-capabilities';
 import { snapshotRpcs } from '../sdk/snapshots';
 
 /** StorageClass parameters this driver understands. Anything else is refused, never passed on. */
 const KNOWN_PARAMETERS = new Set(['squash']);
-
-const CONTROLLER_CAPABILITIES = [
-  'CREATE_DELETE_VOLUME',
-  'PUBLISH_UNPUBLISH_VOLUME',
-  'LIST_VOLUMES',
-  'LIST_VOLUMES_PUBLISHED_NODES',
-  'GET_CAPACITY',
-  'CREATE_DELETE_SNAPSHOT',
-  'LIST_SNAPSHOTS',
-  'CLONE_VOLUME',
-  'EXPAND_VOLUME',
-  'GET_VOLUME',
-  'GET_SNAPSHOT',
-  'PUBLISH_READONLY',
-  'SINGLE_NODE_MULTI_WRITER',
-  'VOLUME_CONDITION',
-] as const;
 
 /** Checks parameter names and values; returns the export's squash mode. */
 export function parseParameters(parameters: Record<string, string>): Squash {
@@ -70,7 +54,7 @@ export function nfsController(driver: NfsDriver): AsyncService<ControllerHandler
 
   return {
     async ControllerGetCapabilities() {
-      return { capabilities: CONTROLLER_CAPABILITIES.map((type) => ({ rpc: { type } })) };
+      return controllerCapabilities(PUBLISHING_CONTROLLER_CAPABILITIES);
     },
 
     async CreateVolume(req) {

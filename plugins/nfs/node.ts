@@ -3,8 +3,9 @@ import { isIP } from 'node:net';
 import { run } from '../../lib/exec/run';
 import { alreadyExists, internal, invalidArgument, notFound } from '../sdk/errors';
 import { AsyncService } from '../sdk/handler';
-import { nodeUnpublishVolume } from '../sdk/node-unpublish';
-import { isMountPoint, unmountAll } from '../../lib/mounts/mounts';
+import { mountedPublications, nodeUnpublishVolume } from '../sdk/node-unpublish';
+import { type NodeCapability, nodeCapabilities } from '../sdk/service-capabilities';
+import { isMountPoint } from '../../lib/mounts/mounts';
 import { requireAbsolutePath, requireString } from '../sdk/validate';
 import type { NodeHandlers } from '../../proto/csi/generated/csi/v1/Node';
 import { capabilityKey, capabilityProblem, isReadOnlyMode } from './capabilities';
@@ -13,7 +14,7 @@ import { isSafeConfigPath } from './ganesha-config';
 import { VOLUME_ID } from './ids';
 import { NodePublishRecord } from './state';
 
-const NODE_CAPABILITIES = ['GET_VOLUME_STATS', 'VOLUME_CONDITION', 'SINGLE_NODE_MULTI_WRITER'] as const;
+const NODE_CAPABILITIES = ['GET_VOLUME_STATS', 'VOLUME_CONDITION', 'SINGLE_NODE_MULTI_WRITER'] as const satisfies readonly NodeCapability[];
 const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*$/;
 
 /** Whether this kernel can mount NFS at all (it cannot on the project's CI machines). */
@@ -50,10 +51,11 @@ export function nfsNode(driver: NfsDriver): AsyncService<NodeHandlers> {
     if (!VOLUME_ID.test(id)) return false;
     return !driver.hasController || state.volumes.get(id)?.status === 'ready';
   }
+  const publications = mountedPublications(driver.locks, state.nodePublications, () => state.save(), knownVolume);
 
   return {
     async NodeGetCapabilities() {
-      return { capabilities: NODE_CAPABILITIES.map((type) => ({ rpc: { type } })) };
+      return nodeCapabilities(NODE_CAPABILITIES);
     },
 
     async NodeGetInfo() {
@@ -97,17 +99,7 @@ export function nfsNode(driver: NfsDriver): AsyncService<NodeHandlers> {
     },
 
     async NodeUnpublishVolume(req) {
-      return nodeUnpublishVolume(req, {
-        locks: driver.locks,
-        publicationAt: (targetPath) => state.nodePublications.get(targetPath),
-        volumeExists: knownVolume,
-        async unpublish(_record, targetPath) {
-          await unmountAll(targetPath);
-          if (existsSync(targetPath)) rmdirSync(targetPath);
-          state.nodePublications.delete(targetPath);
-          state.save();
-        },
-      });
+      return nodeUnpublishVolume(req, publications);
     },
 
     async NodeGetVolumeStats(req) {

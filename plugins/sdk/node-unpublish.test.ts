@@ -1,9 +1,12 @@
 import { GRPC_STATUS } from '../../lib/errors/grpc-status';
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { CsiError } from './errors';
 import { OperationLocks } from './locks';
-import { NodeUnpublishBackend, nodeUnpublishVolume } from './node-unpublish';
+import { mountedPublications, NodeUnpublishBackend, nodeUnpublishVolume } from './node-unpublish';
 
 interface Pub {
   volumeId: string;
@@ -73,5 +76,52 @@ describe('plugin sdk: NodeUnpublishVolume (the same for local, nfs and iscsi)', 
     await assert.rejects(nodeUnpublishVolume({ volumeId: 'vol-a', targetPath: '/t/a' }, backend), code(status.ABORTED));
     release();
     await busy;
+  });
+});
+
+describe('plugin sdk: mounted publications (the NodeUnpublish backend of local, nfs and iscsi)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-unpublish-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('removes the empty directory or file NodePublish made at the target, forgets the record and saves', async () => {
+    const mountTarget = join(dir, 'mount');
+    const blockTarget = join(dir, 'block');
+    mkdirSync(mountTarget);
+    writeFileSync(blockTarget, '');
+    const publications = new Map<string, Pub>([
+      [mountTarget, { volumeId: 'vol-a', targetPath: mountTarget }],
+      [blockTarget, { volumeId: 'vol-a', targetPath: blockTarget }],
+    ]);
+    let saves = 0;
+    const backend = mountedPublications(
+      new OperationLocks(),
+      publications,
+      () => saves++,
+      (id) => id === 'vol-a',
+    );
+    await nodeUnpublishVolume({ volumeId: 'vol-a', targetPath: mountTarget }, backend);
+    await nodeUnpublishVolume({ volumeId: 'vol-a', targetPath: blockTarget }, backend);
+    assert.ok(!existsSync(mountTarget) && !existsSync(blockTarget));
+    assert.equal(publications.size, 0);
+    assert.equal(saves, 2);
+  });
+
+  it('leaves a target with content in place (not the plugin’s to remove), and still answers OK', async () => {
+    const target = join(dir, 'full');
+    mkdirSync(target);
+    writeFileSync(join(target, 'someone-elses'), 'x');
+    const publications = new Map<string, Pub>([[target, { volumeId: 'vol-a', targetPath: target }]]);
+    const backend = mountedPublications(
+      new OperationLocks(),
+      publications,
+      () => undefined,
+      () => true,
+    );
+    assert.deepEqual(await nodeUnpublishVolume({ volumeId: 'vol-a', targetPath: target }, backend), {});
+    assert.ok(existsSync(join(target, 'someone-elses')));
+    assert.equal(publications.size, 0);
   });
 });

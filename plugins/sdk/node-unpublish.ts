@@ -1,7 +1,10 @@
 import type { NodeUnpublishVolumeRequest__Output } from '../../proto/csi/generated/csi/v1/NodeUnpublishVolumeRequest';
 import type { NodeUnpublishVolumeResponse } from '../../proto/csi/generated/csi/v1/NodeUnpublishVolumeResponse';
+import { unmountAll } from '../../lib/mounts/mounts';
 import { notFound } from './errors';
 import type { OperationLocks } from './locks';
+import { detachLoop } from './loop-devices';
+import { removeTarget } from './targets';
 import { requireAbsolutePath, requireString } from './validate';
 
 /** What a plugin supplies to get NodeUnpublishVolume. */
@@ -41,4 +44,36 @@ export async function nodeUnpublishVolume<P extends { readonly volumeId: string 
     if (!backend.volumeExists(id)) throw notFound(`volume ${JSON.stringify(id)} not found`);
     return {}; // not published there: nothing to undo
   });
+}
+
+/** A publication that is a mount at its target, with the read-only loop device block volumes may hold there. */
+export interface MountedPublication {
+  readonly volumeId: string;
+  readonly readOnlyLoop?: string;
+}
+
+/**
+ * The backend of every plugin here: a publication is a mount at its target (a bind mount of the staged
+ * volume or its device, or an NFS mount), recorded by target path in the plugin's state. Undoing it
+ * unmounts, releases the target's read-only loop device if it has one, removes what NodePublish
+ * created at the target, and forgets the record.
+ */
+export function mountedPublications<P extends MountedPublication>(
+  locks: OperationLocks,
+  publications: Map<string, P>,
+  save: () => void,
+  volumeExists: (volumeId: string) => boolean,
+): NodeUnpublishBackend<P> {
+  return {
+    locks,
+    publicationAt: (targetPath) => publications.get(targetPath),
+    volumeExists,
+    async unpublish(publication, targetPath) {
+      await unmountAll(targetPath);
+      await detachLoop(publication.readOnlyLoop);
+      removeTarget(targetPath);
+      publications.delete(targetPath);
+      save();
+    },
+  };
 }

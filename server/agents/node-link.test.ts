@@ -145,7 +145,7 @@ describe("server: the link to a node's agent", () => {
   it("forwards CSI calls failing as the CSI client's own errors", async () => {
     await assert.rejects(
       link.csiClient('berth.local').controller('DeleteVolume', { volumeId: 'v1', secrets: {} }),
-      (e: unknown) => e instanceof CsiCallError && e.code === grpc.status.NOT_FOUND && e.endpoint === 'berth.local on node n1',
+      (e: unknown) => e instanceof CsiCallError && e.status === grpc.status.NOT_FOUND && e.endpoint === 'berth.local on node n1',
     );
   });
 

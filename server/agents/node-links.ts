@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import type { ClusterStore } from '../store/cluster-store';
 import type { NodeRecord } from '../store/records';
 import { AgentCallError } from './agent-call-error';
 import { NodeLink } from './node-link';
@@ -6,7 +7,8 @@ import { NodeLink } from './node-link';
 /**
  * The server's links to its agents, one per node, made on first use. A node's link is replaced when
  * its agent reports another address, and when connecting to it failed (a fresh link tries at once,
- * as a call made after the agent came back expects); all are closed when the server stops.
+ * as a call made after the agent came back expects); it is closed and dropped when the node's record
+ * is deleted (`follow`), and all are closed when the server stops.
  */
 export class NodeLinks {
   private readonly links = new Map<string, NodeLink>();
@@ -23,6 +25,24 @@ export class NodeLinks {
       this.links.set(node.id, link);
     }
     return link;
+  }
+
+  /** Whether a link to `nodeId`'s agent is held. */
+  has(nodeId: string): boolean {
+    return this.links.has(nodeId);
+  }
+
+  /** Closes and drops `nodeId`'s link; a later `get` (the node joined again) makes a new one. */
+  drop(nodeId: string): void {
+    this.links.get(nodeId)?.close();
+    this.links.delete(nodeId);
+  }
+
+  /** Drops the link of each node `store` deletes; returns the unsubscribe. */
+  follow(store: Pick<ClusterStore, 'watch'>): () => void {
+    return store.watch((changes) => {
+      for (const change of changes) if (change.kind === 'node' && change.after === undefined) this.drop(change.id);
+    });
   }
 
   close(): void {
