@@ -9,7 +9,7 @@ import type { ClusterStore, StoreChange } from '../store/cluster-store';
  * record is deleted (`follow`): a long-lived server must not keep one per object it ever saw.
  */
 export class ControllerMemory {
-  /** cleanup.ts: the last failure recorded per claim or task, so a step retried every pass records each distinct failure once. */
+  /** cleanup.ts: the last failure recorded per task, claim or released volume, so a retried step records each distinct failure once. */
   readonly lastFailure = new Map<string, string>();
   /** immediate-binding.ts: the last "waiting"/"failed" message per claim, recorded once per distinct message. */
   readonly lastWaiting = new Map<string, string>();
@@ -28,7 +28,7 @@ export class ControllerMemory {
 
   /** Drops what is remembered about a deleted record (no scan: each map is keyed by the record's id). */
   private forget(deleted: StoreChange): void {
-    if (deleted.kind === 'task') this.lastFailure.delete(deleted.id);
+    if (deleted.kind === 'task' || deleted.kind === 'volume') this.lastFailure.delete(deleted.id);
     else if (deleted.kind === 'claim') {
       this.lastFailure.delete(deleted.id);
       this.lastWaiting.delete(deleted.id);
