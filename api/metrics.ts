@@ -1,3 +1,4 @@
+import type { ControllerStats } from '../server/controllers/runtime/controller';
 import { NO_QUERY } from './fields';
 import { route } from './schema';
 
@@ -8,6 +9,8 @@ export interface ServerMetrics {
   records: { apps: number; tasks: number; claims: number; volumes: number; nodes: number };
   /** Control-loop passes run, ticks skipped because nothing changed, and their time. */
   reconcile: { passes: number; skippedTicks: number; lastPassMs: number; totalPassMs: number };
+  /** Per controller of the runtime: keys synced and failed since start, and what waits now. */
+  controllers: Record<string, ControllerStats>;
   /** Agent Syncs handled, and answers computed (the rest were served from memory). */
   syncs: { handled: number; answersBuilt: number };
   process: { rssBytes: number; heapUsedBytes: number; cpuUserMicros: number; cpuSystemMicros: number; uptimeSeconds: number };

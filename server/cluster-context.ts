@@ -6,6 +6,7 @@ import type { ClusterStore } from './store/cluster-store';
 import type { NodeRecord } from './store/records';
 import { BackgroundWork } from './controllers/background-work';
 import { ControllerMemory } from './controllers/controller-memory';
+import { ControllerRegistry } from './controllers/runtime/controller';
 import { buildAssignments } from './agents/assignments';
 import { CSI_TIMEOUT_MS } from './agents/deadlines';
 import { NodeLinks } from './agents/node-links';
@@ -19,6 +20,8 @@ export class ClusterContext {
   readonly links: NodeLinks;
   /** Slow per-object steps of the control loop (CSI calls), off the reconcile pass. */
   readonly background = new BackgroundWork(() => this.changed());
+  /** This server's controllers, for their figures. */
+  readonly controllers = new ControllerRegistry();
   /** The controllers' per-object memory that is not worth a record (this server's own, never module-global). */
   readonly memory = new ControllerMemory();
 

@@ -15,6 +15,7 @@ import { checkTransition } from './volume-lifecycle';
 export function appsController(ctx: ClusterContext): Controller {
   return new Controller({
     name: 'apps',
+    registry: ctx.controllers,
     store: ctx.store,
     log: ctx.log,
     kinds: ['app', 'task', 'claim'],

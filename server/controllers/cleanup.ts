@@ -22,6 +22,7 @@ export function taskRemovalController(ctx: ClusterContext): Controller {
   const { store } = ctx;
   return new Controller({
     name: 'task-removal',
+    registry: ctx.controllers,
     store,
     log: ctx.log,
     kinds: ['task', 'node'],
@@ -59,6 +60,7 @@ export function reclaimController(ctx: ClusterContext): Controller {
   const { store } = ctx;
   return new Controller({
     name: 'reclaim',
+    registry: ctx.controllers,
     store,
     log: ctx.log,
     kinds: ['claim', 'app', 'task', 'restore'],
@@ -211,6 +213,7 @@ export function releasedVolumeController(ctx: ClusterContext): Controller {
   const { store } = ctx;
   return new Controller({
     name: 'released-volumes',
+    registry: ctx.controllers,
     store,
     log: ctx.log,
     kinds: ['volume'],

@@ -67,6 +67,7 @@ export class DataRestorer {
   constructor(private readonly ctx: ClusterContext) {
     this.controller = new Controller({
       name: 'restores',
+      registry: ctx.controllers,
       store: ctx.store,
       log: ctx.log,
       kinds: ['restore', 'claim', 'task', 'volume', 'node', 'app'],

@@ -20,6 +20,7 @@ export function immediateBindingController(ctx: ClusterContext): Controller {
   const { store } = ctx;
   const controller: Controller = new Controller({
     name: 'immediate-binding',
+    registry: ctx.controllers,
     store,
     log: ctx.log,
     kinds: ['claim', 'storageclass', 'app', 'node'],

@@ -54,6 +54,7 @@ export class BackupSchedules {
   ) {
     this.controller = new Controller({
       name: 'schedules',
+      registry: ctx.controllers,
       store: ctx.store,
       log: ctx.log,
       kinds: ['schedule', 'backup'],

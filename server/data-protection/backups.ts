@@ -69,6 +69,7 @@ export class BackupService {
     this.options = { concurrency: 3, progressWriteMs: 500, ...options };
     this.controller = new Controller({
       name: 'backups',
+      registry: ctx.controllers,
       store: ctx.store,
       log: ctx.log,
       kinds: ['backup', 'recoverypoint'],

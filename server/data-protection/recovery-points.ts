@@ -73,6 +73,7 @@ export class RecoveryPoints {
   ) {
     this.controller = new Controller({
       name: 'recovery-points',
+      registry: ctx.controllers,
       store: ctx.store,
       log: ctx.log,
       kinds: ['recoverypoint'],

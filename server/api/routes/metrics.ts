@@ -12,13 +12,14 @@ export function registerMetricsRoutes(app: FastifyInstance, { ctx, controlLoop }
     return {
       storeRevision: store.revision,
       records: {
-        apps: store.apps.list().length,
-        tasks: store.tasks.list().length,
-        claims: store.claims.list().length,
-        volumes: store.volumes.list().length,
-        nodes: store.nodes.list().length,
+        apps: store.apps.count(),
+        tasks: store.tasks.count(),
+        claims: store.claims.count(),
+        volumes: store.volumes.count(),
+        nodes: store.nodes.count(),
       },
       reconcile: { ...controlLoop },
+      controllers: ctx.controllers.stats(),
       syncs: { handled: ctx.syncStats.handled, answersBuilt: ctx.nodeAnswers.built },
       process: {
         rssBytes: memory.rss,

@@ -20,6 +20,30 @@ export interface ControllerOptions {
    */
   sync: (key: string, signal: AbortSignal) => Promise<void>;
   queue?: Omit<WorkQueueOptions, 'onError'>;
+  /** Where the server finds its controllers' figures (GET /v1/metrics). */
+  registry?: ControllerRegistry;
+}
+
+/** What a controller has done and has waiting: enough to see that its work follows change. */
+export interface ControllerStats {
+  synced: number;
+  failed: number;
+  queued: number;
+  processing: number;
+  delayed: number;
+}
+
+/** The controllers of one server, by name (a field of its ClusterContext, never module state). */
+export class ControllerRegistry {
+  private readonly controllers = new Map<string, Controller>();
+
+  add(name: string, controller: Controller): void {
+    this.controllers.set(name, controller);
+  }
+
+  stats(): Record<string, ControllerStats> {
+    return Object.fromEntries([...this.controllers].map(([name, c]) => [name, c.stats]));
+  }
 }
 
 /**
@@ -39,6 +63,11 @@ export class Controller {
       ...options.queue,
       onError: (key, err, failures, retryInMs) => log.warn({ key, err, failures, retryInMs }, 'sync failed; retrying after a back-off'),
     });
+    options.registry?.add(options.name, this);
+  }
+
+  get stats(): ControllerStats {
+    return { synced: this.queue.counts.processed, failed: this.queue.counts.failed, ...this.queue.size };
   }
 
   /** Watches the store and queues every existing object of its kinds. */

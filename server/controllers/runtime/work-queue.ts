@@ -44,6 +44,8 @@ export class WorkQueue {
   private readonly idleWaiters = new Set<() => void>();
   private shuttingDown = false;
   private pumpScheduled = false;
+  /** Keys processed, and how many of those runs failed, since the queue was made. */
+  readonly counts = { processed: 0, failed: 0 };
   private readonly concurrency: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
@@ -185,6 +187,8 @@ export class WorkQueue {
       }
       if (!this.shuttingDown) this.addAfter(key, delay);
     } finally {
+      this.counts.processed++;
+      if (failed) this.counts.failed++;
       this.processing.delete(key);
       if (!failed) this.forget(key);
       if (this.dirty.delete(key)) this.add(key);
