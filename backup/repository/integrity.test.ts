@@ -87,6 +87,44 @@ describe('backup repository: integrity, crash safety, prune', function () {
     );
   });
 
+  it('a restore holds its shared lock until its last file is written, and a damaged chunk fails it without an unhandled rejection', async () => {
+    const location = join(dir, 'repo');
+    const repo = await Repository.init(location, PASS, SMALL_PACKS);
+    const session = await repo.beginBackup();
+    await session.writeDirectory('data', await sourceWith({ 'a.bin': 3 * MiB, 'b.bin': 3 * MiB, 'c.bin': 3 * MiB }));
+    const backup = await session.commit({ app: null });
+    const locksNow = () => (repo.backend as Backend).list('locks');
+    let pieces = 0;
+    let piecesWithoutLock = 0;
+    const seen: Promise<void>[] = [];
+    await repo.restoreVolume(backup.id, 'data', join(dir, 'out'), () => {
+      pieces++;
+      seen.push(locksNow().then((held) => void (held.length === 0 && piecesWithoutLock++)));
+    });
+    await Promise.all(seen);
+    assert.ok(pieces > 3);
+    assert.equal(piecesWithoutLock, 0, 'no piece was written after the lock was released (prune could have removed its pack)');
+    assert.deepEqual(await locksNow(), []);
+
+    // Damage the pack holding c.bin's last chunk: the restore rejects, and nothing rejects unobserved.
+    const packs = (await (repo.backend as Backend).list('data')).sort();
+    const victim = join(location, ...packs[packs.length - 1].split('/'));
+    const bytes = await fs.readFile(victim);
+    bytes[Math.floor(bytes.length / 3)] ^= 0xff;
+    await fs.writeFile(victim, bytes);
+    const unobserved: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unobserved.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await assert.rejects(repo.restoreVolume(backup.id, 'data', join(dir, 'out2')), DamagedChunkError);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.deepEqual(unobserved, []);
+    assert.deepEqual(await locksNow(), []);
+  });
+
   it('a crash between pack write and index write leaves a repository that opens, and checks clean after prune', async () => {
     const location = join(dir, 'repo');
     const good = await Repository.init(location, PASS, SMALL_PACKS);

@@ -212,7 +212,9 @@ export class Repository {
         const map = decodeBlockMap(await this.readTree(entry, backupId));
         return { bytes: await restoreBlocksToFile(this.reader(), map, destination, context), files: 1 };
       }
-      return restoreTree(this.reader(), decodeFileTree(await this.readTree(entry, backupId)), destination, context);
+      // Awaited here, inside the try: a bare `return` would release the lock (finally) while the files
+      // are still being read, and a failure meanwhile would be an unhandled rejection.
+      return await restoreTree(this.reader(), decodeFileTree(await this.readTree(entry, backupId)), destination, context);
     } finally {
       await lock.release();
     }
