@@ -110,6 +110,8 @@ interface SizeResult {
   tasks: number;
   converged: boolean;
   applyMs?: number;
+  /** CPU the server used from the apply until every task ran: what the wall time would be on an idle core. */
+  applyCpuS?: number;
   convergeNote: string;
   idleCpuPct?: number;
   benchCpuPct?: number;
@@ -217,6 +219,7 @@ async function runSize(nodes: number, options: Options): Promise<SizeResult> {
     const { manifest, apps } = benchManifest(tasks);
     const budgetMs = options.convergeSeconds(nodes) * 1000;
     const applied = Date.now();
+    const applyCpu0 = server.cpuSeconds();
     const deadline = applied + budgetMs;
     const res = await api.call('POST', '/v1/apply', { manifest }, budgetMs);
     if (res.status !== 200) throw new Error(`apply: HTTP ${res.status}: ${res.text.slice(0, 500)}`);
@@ -230,6 +233,7 @@ async function runSize(nodes: number, options: Options): Promise<SizeResult> {
       }
       return counters.runningAcked.size >= tasks;
     });
+    if (acked) result.applyCpuS = server.cpuSeconds() - applyCpu0;
     let confirmed = false;
     if (acked) {
       const agentsSaw = Math.max(...counters.runningAcked.values());
@@ -382,7 +386,7 @@ function describe(r: SizeResult, options: Options): string[] {
     lines.push(
       pad(
         r.converged
-          ? `apply → all running: ${secs(r.applyMs!)} (${(r.tasks / (r.applyMs! / 1000)).toFixed(0)} placements/s)`
+          ? `apply → all running: ${secs(r.applyMs!)} (${(r.tasks / (r.applyMs! / 1000)).toFixed(0)} placements/s; server CPU meanwhile ${r.applyCpuS!.toFixed(1)} s)`
           : `apply → all running: ${r.convergeNote}`,
         GOALS.apply,
       ),
