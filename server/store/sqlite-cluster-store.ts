@@ -56,6 +56,11 @@ export class SqliteClusterStore implements ClusterStore {
   /** Events not written yet: they ride on the next commit, or are flushed within a few milliseconds. */
   private pendingEvents: { time: string; object: string; reason: string; message: string }[] = [];
   private eventFlush: NodeJS.Timeout | undefined;
+  /**
+   * Runs a function in a transaction (a savepoint when one is open). Made once: better-sqlite3 builds a
+   * new wrapper per `db.transaction()` call, and a group commit opens one savepoint per queued item.
+   */
+  private readonly inTransaction: <T>(fn: () => T) => T;
 
   /** How many of the newest events are kept (older ones are trimmed). */
   constructor(
@@ -77,6 +82,8 @@ export class SqliteClusterStore implements ClusterStore {
       setRevision: this.db.prepare("UPDATE meta SET value = ? WHERE key = 'revision'"),
       insertEvent: this.db.prepare('INSERT INTO events (time, object, reason, message) VALUES (?, ?, ?, ?)'),
     };
+    // better-sqlite3's typings lose the generic; the wrapper returns what `fn` returns.
+    this.inTransaction = this.db.transaction((fn: () => unknown) => fn()).immediate as <T>(fn: () => T) => T;
     this.currentRevision = (this.db.prepare("SELECT value FROM meta WHERE key = 'revision'").get() as { value: number }).value;
     this.apps = this.collection('app', {});
     this.storageClasses = this.collection('storageclass', {});
@@ -200,14 +207,12 @@ export class SqliteClusterStore implements ClusterStore {
     this.overlays.push(overlay);
     let committed = false;
     try {
-      const result = this.db
-        .transaction(() => {
-          const r = fn();
-          if (outermost && overlay.size > 0) this.statements.setRevision.run(this.currentRevision + 1);
-          if (outermost) this.writeEvents();
-          return r;
-        })
-        .immediate();
+      const result = this.inTransaction(() => {
+        const r = fn();
+        if (outermost && overlay.size > 0) this.statements.setRevision.run(this.currentRevision + 1);
+        if (outermost) this.writeEvents();
+        return r;
+      });
       committed = true;
       return result;
     } finally {
