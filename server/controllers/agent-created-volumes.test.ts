@@ -91,6 +91,8 @@ function syncRequest(node: NodeRecord, tasks: Partial<TaskReport__Output>[], sen
     knownFingerprint: '',
     sentAtMs: String(sentAtMs),
     features: node.features ?? [],
+    factsDigest: '',
+    factsOmitted: false,
   };
 }
 
