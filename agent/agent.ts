@@ -15,8 +15,7 @@ import { readRegistrations } from './plugin-registrations';
 import { TaskReconciler } from './task-reconciler';
 import { urgentPart, withPendingTasks } from './sync-reports';
 import { VolumeAttacher } from './volume-attacher';
-import { CREATES_VOLUMES, FACTS_BY_DIGEST, PREPARES_TASKS } from '../proto/berth/features';
-import { withFactsOnce } from '../proto/berth/node-facts';
+import { CREATES_VOLUMES, PREPARES_TASKS } from '../proto/berth/features';
 import { AGENT_LONG_POLL_MS as LONG_POLL_MS } from '../proto/berth/sync-timing';
 
 const RECONCILE_INTERVAL_MS = 1000;
@@ -57,8 +56,6 @@ export class Agent {
   private reconcileTimer: NodeJS.Timeout | undefined;
   private inflight: grpc.ClientUnaryCall | undefined;
   private knownFingerprint = '';
-  /** The facts digest the server's last answer said it holds: facts with that digest are left out. */
-  private acknowledgedFacts = '';
   private cachedPlugins: { at: number; reports: PluginReport[] } | undefined;
   private sentReports = '';
   /** The desired state the reconcile under way works from. */
@@ -133,7 +130,7 @@ export class Agent {
   async round(): Promise<number> {
     const reports = urgentPart(this.lastReports);
     const waitMs = this.serverReachable && reports === this.sentReports ? LONG_POLL_MS : 0;
-    const full = {
+    const request: SyncRequest = {
       nodeId: this.options.nodeId,
       address: this.options.address,
       labels: this.options.labels,
@@ -146,18 +143,14 @@ export class Agent {
       waitMs,
       knownFingerprint: this.knownFingerprint,
       sentAtMs: String(Date.now()),
-      features: [CREATES_VOLUMES, PREPARES_TASKS, FACTS_BY_DIGEST],
+      features: [CREATES_VOLUMES, PREPARES_TASKS],
     };
-    const request = withFactsOnce(full, this.serverReachable ? this.acknowledgedFacts : '');
     const started = Date.now();
     try {
       const response = await this.sync(request);
       if (this.serverReachable === false) this.options.log.info('server reachable again; re-synced');
       this.serverReachable = true;
       this.sentReports = reports;
-      this.acknowledgedFacts = response.knownFacts;
-      // Facts left out that the server no longer holds (it restarted): they go again at once.
-      if (request.factsOmitted && response.knownFacts !== request.factsDigest) return 0;
       const changed = response.fingerprint !== this.knownFingerprint || response.fingerprint === '';
       if (changed) {
         this.knownFingerprint = response.fingerprint;
@@ -176,7 +169,6 @@ export class Agent {
         this.options.log.warn({ err: e.message }, 'server unreachable; keeping the last desired state');
       }
       this.serverReachable = false;
-      this.acknowledgedFacts = '';
       return this.options.syncIntervalMs ?? 1000;
     }
   }

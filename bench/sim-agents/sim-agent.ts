@@ -1,8 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { urgentPart } from '../../agent/sync-reports';
 import { tokenMetadata } from '../../proto/berth/agent-auth';
-import { CREATES_VOLUMES, FACTS_BY_DIGEST, PREPARES_TASKS } from '../../proto/berth/features';
-import { withFactsOnce } from '../../proto/berth/node-facts';
+import { CREATES_VOLUMES, PREPARES_TASKS } from '../../proto/berth/features';
 import type { AgentControlClient } from '../../proto/berth/generated/berth/agent/v1/AgentControl';
 import type { SyncRequest } from '../../proto/berth/generated/berth/agent/v1/SyncRequest';
 import type { SyncResponse__Output } from '../../proto/berth/generated/berth/agent/v1/SyncResponse';
@@ -51,7 +50,6 @@ export class SimAgent {
   private readonly plugin: FakeLocalPlugin;
   private desired: TaskAssignment__Output[] = [];
   private knownFingerprint = '';
-  private acknowledgedFacts = '';
   private sentReports = '';
   private reachable: boolean | undefined;
   private inflight: grpc.ClientUnaryCall | undefined;
@@ -133,7 +131,7 @@ export class SimAgent {
     const tasks = this.reports();
     const urgent = urgentPart(tasks);
     const waitMs = this.reachable && urgent === this.sentReports ? LONG_POLL_MS : 0;
-    const full = {
+    const request: SyncRequest = {
       nodeId: this.nodeId,
       address: '127.0.0.1:1',
       labels: { zone: `z${Number(this.nodeId.replace(/\D/g, '')) % 3}` },
@@ -146,9 +144,8 @@ export class SimAgent {
       waitMs,
       knownFingerprint: this.knownFingerprint,
       sentAtMs: String(Date.now()),
-      features: [CREATES_VOLUMES, PREPARES_TASKS, FACTS_BY_DIGEST],
+      features: [CREATES_VOLUMES, PREPARES_TASKS],
     };
-    const request = withFactsOnce(full, this.reachable ? this.acknowledgedFacts : '');
     const sent = Date.now();
     try {
       const response = await this.sync(request);
@@ -158,9 +155,6 @@ export class SimAgent {
       this.lastAnswerAt = now;
       this.reachable = true;
       this.sentReports = urgent;
-      this.acknowledgedFacts = response.knownFacts;
-      // Facts left out that the server no longer holds (it restarted): nothing was recorded; they go again at once.
-      if (request.factsOmitted && response.knownFacts !== request.factsDigest) return 0;
       for (const t of tasks) if (t.state === 'running' && !this.counters.runningAcked.has(t.taskId!)) this.counters.runningAcked.set(t.taskId!, now);
       const changed = response.fingerprint !== this.knownFingerprint || response.fingerprint === '';
       if (changed) {
@@ -174,7 +168,6 @@ export class SimAgent {
       if ((error as grpc.ServiceError).code === grpc.status.CANCELLED) return 0;
       this.counters.errors++;
       this.reachable = false;
-      this.acknowledgedFacts = '';
       return POLL_MS;
     }
   }

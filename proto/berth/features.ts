@@ -8,6 +8,3 @@ export const CREATES_VOLUMES = 'create-volumes';
 
 /** The agent understands TaskAssignment.prepare_only (creates the container ahead, starts nothing). */
 export const PREPARES_TASKS = 'prepare-tasks';
-
-/** The agent sends SyncRequest.facts_digest, and leaves its facts out once the server acknowledged that digest. */
-export const FACTS_BY_DIGEST = 'facts-by-digest';

@@ -1,7 +1,6 @@
 import type { PluginReport__Output } from '../../proto/berth/generated/berth/agent/v1/PluginReport';
 import type { NodeCapacity } from '../../core/domain';
 import type { NodeRecord } from '../store/records';
-import { NodeFactsCache } from './node-facts';
 
 /**
  * What each agent's latest Sync said that changes with every Sync — when it was heard from, its pools'
@@ -19,8 +18,6 @@ const MAX_IDLE_SYNCS_PER_SECOND = 50;
 const LONGEST_HOLD_MS = 60_000;
 
 export class NodeLiveness {
-  /** Each node's facts as its agent last sent them, for its Syncs that leave them out. */
-  readonly facts = new NodeFactsCache();
   private readonly lastSync = new Map<string, number>();
   private readonly livePlugins = new Map<string, PluginReport__Output[]>();
   private readonly startedAtMs = Date.now();

@@ -4,8 +4,6 @@ import type { SyncRequest__Output } from '../../proto/berth/generated/berth/agen
 import type { SyncResponse } from '../../proto/berth/generated/berth/agent/v1/SyncResponse';
 import { recordAgentCreatedVolumes } from '../controllers/provisioning';
 import { materialOf } from './node-liveness';
-import type { ReportedFacts } from './node-facts';
-import { FACTS_BY_DIGEST } from '../../proto/berth/features';
 import { checkTransition } from '../controllers/volume-lifecycle';
 import type { ClusterContext } from '../cluster-context';
 import type { NodeRecord, TaskRecord } from '../store/records';
@@ -64,19 +62,15 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
   // and the agent sends a fresher report next.
   if (cancelled?.aborted) return { tasks: [], fingerprint: '', syncIntervalMs: 1000 };
   ctx.syncStats.handled++;
-  const facts = reportedFacts(ctx, req);
-  // Facts left out that this server does not hold (it restarted since): the agent keeps its desired
-  // state (same fingerprint, no tasks) and sends them again at once, seeing no known_facts.
-  if (!facts) return { tasks: [], fingerprint: req.knownFingerprint, syncIntervalMs: 1000, knownFacts: '' };
   const previous = store.nodes.get(req.nodeId);
   const node: NodeRecord = {
     id: req.nodeId,
-    address: facts.address,
-    labels: { ...facts.labels, [RUNTIME_LABEL]: facts.runtime },
-    cpuCores: facts.cpuCores,
-    memoryBytes: Number(facts.memoryBytes),
-    runtime: facts.runtime,
-    plugins: facts.plugins,
+    address: req.address,
+    labels: { ...req.labels, [RUNTIME_LABEL]: req.runtime },
+    cpuCores: req.cpuCores,
+    memoryBytes: Number(req.memoryBytes),
+    runtime: req.runtime,
+    plugins: onServerClock(req.plugins, req.sentAtMs),
     lastSyncMs: Date.now(),
     reportedAtMs: Date.now(),
     state: 'ready',
@@ -120,30 +114,7 @@ export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, 
     answer = ctx.nodeAnswers.answer(node.id);
   }
   // The agent keeps what it has when the fingerprint is the one it sent: no need to send the tasks again.
-  return {
-    tasks: answer.fingerprint === req.knownFingerprint ? [] : answer.tasks,
-    fingerprint: answer.fingerprint,
-    syncIntervalMs: 1000,
-    knownFacts: req.features.includes(FACTS_BY_DIGEST) ? req.factsDigest : '',
-  };
-}
-
-/**
- * The node's facts: from the request, or — when its agent left them out (feature facts-by-digest) — the
- * ones it last sent under the same digest; undefined when this server does not hold those.
- */
-function reportedFacts(ctx: ClusterContext, req: SyncRequest__Output): ReportedFacts | undefined {
-  if (req.factsOmitted && req.features.includes(FACTS_BY_DIGEST)) return ctx.liveness.facts.recall(req.nodeId, req.factsDigest);
-  const facts: ReportedFacts = {
-    address: req.address,
-    labels: req.labels,
-    cpuCores: req.cpuCores,
-    memoryBytes: req.memoryBytes,
-    runtime: req.runtime,
-    plugins: onServerClock(req.plugins, req.sentAtMs),
-  };
-  ctx.liveness.facts.remember(req.nodeId, req.features.includes(FACTS_BY_DIGEST) ? req.factsDigest : '', facts);
-  return facts;
+  return { tasks: answer.fingerprint === req.knownFingerprint ? [] : answer.tasks, fingerprint: answer.fingerprint, syncIntervalMs: 1000 };
 }
 
 /** What an agent's report changes about one of its node's tasks: the next record and the events saying so; undefined when nothing. */

@@ -91,8 +91,6 @@ function syncRequest(node: NodeRecord, tasks: Partial<TaskReport__Output>[], sen
     knownFingerprint: '',
     sentAtMs: String(sentAtMs),
     features: node.features ?? [],
-    factsDigest: '',
-    factsOmitted: false,
   };
 }
 

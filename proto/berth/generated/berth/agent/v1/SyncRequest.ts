@@ -18,8 +18,6 @@ export interface SyncRequest {
   'knownFingerprint'?: (string);
   'sentAtMs'?: (number | string | Long);
   'features'?: (string)[];
-  'factsDigest'?: (string);
-  'factsOmitted'?: (boolean);
 }
 
 export interface SyncRequest__Output {
@@ -36,6 +34,4 @@ export interface SyncRequest__Output {
   'knownFingerprint': (string);
   'sentAtMs': (string);
   'features': (string)[];
-  'factsDigest': (string);
-  'factsOmitted': (boolean);
 }

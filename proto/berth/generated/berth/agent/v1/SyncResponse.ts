@@ -6,12 +6,10 @@ export interface SyncResponse {
   'tasks'?: (_berth_agent_v1_TaskAssignment)[];
   'syncIntervalMs'?: (number);
   'fingerprint'?: (string);
-  'knownFacts'?: (string);
 }
 
 export interface SyncResponse__Output {
   'tasks': (_berth_agent_v1_TaskAssignment__Output)[];
   'syncIntervalMs': (number);
   'fingerprint': (string);
-  'knownFacts': (string);
 }
