@@ -12,6 +12,7 @@ import { NodeDownWatch } from './sim-agents/node-down-watch';
 import { ServerProcess } from './sim-agents/server-process';
 import { fmtMs, percentile } from './stats';
 import { AGENT_LONG_POLL_MS } from '../proto/berth/sync-timing';
+import { NodeLiveness } from '../server/agents/node-liveness';
 
 /**
  * `npm run bench -- control-plane [--sizes 100,1000] [--idle-seconds 60] [--converge-seconds N]`: a real
@@ -29,8 +30,8 @@ const NODE_POOL = 100 * 1024 ** 3;
 const TASKS_REQUESTS = 100;
 const SETTLE_MS = 5000;
 const NODE_DOWN_AFTER_S = 15;
-/** How long the server holds an idle agent's Sync: a third of its node-down time, or nodes / 50 s in a large cluster (server/agents/node-liveness.ts). */
-const pollSeconds = (nodes: number): number => Math.min(AGENT_LONG_POLL_MS / 1000, 60, Math.max(NODE_DOWN_AFTER_S / 3, nodes / 50));
+/** How long the server holds an idle agent's Sync: a third of its node-down time, longer in a large cluster (server/agents/node-liveness.ts). */
+const pollSeconds = (nodes: number): number => Math.min(AGENT_LONG_POLL_MS, new NodeLiveness().holdMs(NODE_DOWN_AFTER_S * 1000, nodes)) / 1000;
 
 interface Options {
   sizes: number[];
@@ -110,6 +111,8 @@ interface SizeResult {
   tasks: number;
   converged: boolean;
   applyMs?: number;
+  /** CPU the server used from the apply until every task ran: what the wall time would be on an idle core. */
+  applyCpuS?: number;
   convergeNote: string;
   idleCpuPct?: number;
   benchCpuPct?: number;
@@ -217,6 +220,7 @@ async function runSize(nodes: number, options: Options): Promise<SizeResult> {
     const { manifest, apps } = benchManifest(tasks);
     const budgetMs = options.convergeSeconds(nodes) * 1000;
     const applied = Date.now();
+    const applyCpu0 = server.cpuSeconds();
     const deadline = applied + budgetMs;
     const res = await api.call('POST', '/v1/apply', { manifest }, budgetMs);
     if (res.status !== 200) throw new Error(`apply: HTTP ${res.status}: ${res.text.slice(0, 500)}`);
@@ -230,6 +234,7 @@ async function runSize(nodes: number, options: Options): Promise<SizeResult> {
       }
       return counters.runningAcked.size >= tasks;
     });
+    if (acked) result.applyCpuS = server.cpuSeconds() - applyCpu0;
     let confirmed = false;
     if (acked) {
       const agentsSaw = Math.max(...counters.runningAcked.values());
@@ -382,7 +387,7 @@ function describe(r: SizeResult, options: Options): string[] {
     lines.push(
       pad(
         r.converged
-          ? `apply → all running: ${secs(r.applyMs!)} (${(r.tasks / (r.applyMs! / 1000)).toFixed(0)} placements/s)`
+          ? `apply → all running: ${secs(r.applyMs!)} (${(r.tasks / (r.applyMs! / 1000)).toFixed(0)} placements/s; server CPU meanwhile ${r.applyCpuS!.toFixed(1)} s)`
           : `apply → all running: ${r.convergeNote}`,
         GOALS.apply,
       ),
@@ -395,7 +400,7 @@ function describe(r: SizeResult, options: Options): string[] {
       `  (this bench process, all simulated agents included: ${r.benchCpuPct!.toFixed(1)} % of one core; machine load average ${r.load![0].toFixed(1)} → ${r.load![1].toFixed(1)} on ${cpus().length} cores)`,
     );
     lines.push(
-      `Sync answers/s while nothing changes: ${r.syncPerS!.toFixed(1)} (with a changed desired state: ${r.changedPerS!.toFixed(2)}/s; long polls of ${pollSeconds(r.nodes)} s make ≈ ${(r.nodes / pollSeconds(r.nodes)).toFixed(0)}/s)`,
+      `Sync answers/s while nothing changes: ${r.syncPerS!.toFixed(1)} (with a changed desired state: ${r.changedPerS!.toFixed(2)}/s; long polls of ${pollSeconds(r.nodes).toFixed(1)} s make ≈ ${(r.nodes / pollSeconds(r.nodes)).toFixed(0)}/s)`,
     );
     lines.push(`reconcile work per change: ${r.metrics}`);
     lines.push(

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 
 const BERTH_BIN = join(__dirname, '..', '..', 'cli', 'main.js');
 
+/** Node flags for the server alone (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): NODE_OPTIONS would reach the bench process too. */
+const SERVER_NODE_FLAGS = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
+
 /** Kernel clock ticks per second, the unit of /proc/<pid>/stat times. */
 const CLOCK_TICKS = (() => {
   const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
@@ -39,6 +42,7 @@ export class ServerProcess {
       const child = spawn(
         process.execPath,
         [
+          ...SERVER_NODE_FLAGS,
           BERTH_BIN,
           'server',
           '--data-dir',
@@ -69,7 +73,8 @@ export class ServerProcess {
 
   /** kill -9, and wait until the process is gone. */
   async kill9(): Promise<void> {
-    if (this.running) this.child!.kill('SIGKILL');
+    // A profiled server must exit on its own to write its profile: the restart figures then mean nothing.
+    if (this.running) this.child!.kill(SERVER_NODE_FLAGS.some((f) => f.startsWith('--cpu-prof')) ? 'SIGTERM' : 'SIGKILL');
     await this.exited;
   }
 

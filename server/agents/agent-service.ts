@@ -25,10 +25,19 @@ export async function serveAgentControl(listen: string, handler: SyncHandler, lo
       // A cancelled long poll must stop waiting: otherwise every cut-short poll lingers until its deadline,
       // and each change of desired state is computed again for every one of them.
       const cancelled = new AbortController();
-      call.on('cancelled', () => cancelled.abort());
+      // grpc-js reports every stream's close as a cancel, answered ones included: aborting then would only
+      // build an AbortError nobody reads, for every Sync.
+      let answered = false;
+      call.on('cancelled', () => {
+        if (!answered) cancelled.abort();
+      });
       handler(call.request, cancelled.signal).then(
-        (res) => callback(null, res),
+        (res) => {
+          answered = true;
+          callback(null, res);
+        },
         (err: unknown) => {
+          answered = true;
           log.error({ err, node: call.request.nodeId }, 'agent sync failed');
           callback({ code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) } as grpc.ServiceError);
         },

@@ -5,13 +5,29 @@ import type { NodeRecord } from '../store/records';
 describe('server: node liveness', () => {
   const liveness = new NodeLiveness();
 
-  it('holds idle Syncs a third of the node-down time, longer in a large cluster so they stay at ≤ 50 a second', () => {
+  it('holds idle Syncs a third of the node-down time, longer in a large cluster so they stay at ≤ 30 a second', () => {
     assert.equal(liveness.holdMs(15_000, 3), 5_000);
-    assert.equal(liveness.holdMs(15_000, 250), 5_000);
-    assert.equal(liveness.holdMs(15_000, 1_000), 20_000, '1,000 nodes / 20 s = 50 Syncs a second');
+    assert.equal(liveness.holdMs(15_000, 150), 5_000);
+    assert.equal(liveness.holdMs(15_000, 1_000), 33_333, '1,000 nodes / 33 s = 30 Syncs a second');
     assert.equal(liveness.holdMs(15_000, 10_000), 60_000, 'never more than a minute');
     assert.equal(liveness.downAfterMs(15_000, 3), 15_000, 'a small cluster keeps the configured time');
-    assert.equal(liveness.downAfterMs(15_000, 1_000), 45_000, 'twice the hold, plus a margin');
+    assert.equal(liveness.downAfterMs(15_000, 1_000), 15_000, 'so does a large one: a held Sync counts as hearing from the node');
+  });
+
+  it('hears from a node while a Sync of its is open, and when the last one ends', async () => {
+    const heard = new NodeLiveness();
+    const stored = { id: 'n9', lastSyncMs: 0 } as NodeRecord;
+    const started = Date.now();
+    heard.callStarted('n9');
+    heard.callStarted('n9'); // a cut-short long poll and the next overlap
+    await new Promise((r) => setTimeout(r, 20));
+    assert.ok(heard.lastSyncMs(stored) >= started + 20, 'an open Sync is news from the node now');
+    heard.callEnded('n9');
+    assert.ok(heard.lastSyncMs(stored) >= started + 20, 'one of the two is still open');
+    heard.callEnded('n9');
+    const ended = heard.lastSyncMs(stored);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(heard.lastSyncMs(stored), ended, 'silence counts from the end of the last Sync');
   });
 
   it('writes a node again only when something besides its heartbeat and pool figures changed', () => {

@@ -11,14 +11,19 @@ import type { NodeRecord } from '../store/records';
  */
 /**
  * At most this many idle Syncs a second, whatever the cluster's size (Nomad caps heartbeats the same
- * way): a larger cluster's agents are held longer, and a node counts as down only after twice that
- * hold plus a margin. Up to 250 nodes (at the default 15 s) nothing changes.
+ * way): a larger cluster's agents are held longer. A node is heard from while a Sync of its is open
+ * and when one ends, so a longer hold does not make a lost node take longer to notice than the hold
+ * itself plus the node-down time. Up to 150 nodes (at the default 15 s) nothing changes.
  */
-const MAX_IDLE_SYNCS_PER_SECOND = 50;
+const MAX_IDLE_SYNCS_PER_SECOND = 30;
 const LONGEST_HOLD_MS = 60_000;
 
 export class NodeLiveness {
   private readonly lastSync = new Map<string, number>();
+  /** Syncs of each node being handled or held now (a cut-short long poll and the next can overlap). */
+  private readonly openCalls = new Map<string, number>();
+  /** When each node's last Sync ended: answered, or given up by its agent (whose connection closing says so too). */
+  private readonly lastCallEnd = new Map<string, number>();
   private readonly livePlugins = new Map<string, PluginReport__Output[]>();
   private readonly startedAtMs = Date.now();
   /** The capacity last given to the ledger for each node: registering the same again is skipped. */
@@ -29,8 +34,23 @@ export class NodeLiveness {
     this.livePlugins.set(node.id, node.plugins);
   }
 
+  /** A Sync of the node arrived; `callEnded` must follow. */
+  callStarted(nodeId: string): void {
+    this.openCalls.set(nodeId, (this.openCalls.get(nodeId) ?? 0) + 1);
+  }
+
+  callEnded(nodeId: string): void {
+    const open = (this.openCalls.get(nodeId) ?? 1) - 1;
+    if (open > 0) this.openCalls.set(nodeId, open);
+    else this.openCalls.delete(nodeId);
+    this.lastCallEnd.set(nodeId, Date.now());
+  }
+
+  /** When the node was last heard from: now while a Sync of its is open. */
   lastSyncMs(node: NodeRecord): number {
-    return this.lastSync.get(node.id) ?? Math.max(node.lastSyncMs, this.startedAtMs);
+    if (this.openCalls.has(node.id)) return Date.now();
+    const heard = this.lastSync.get(node.id) ?? Math.max(node.lastSyncMs, this.startedAtMs);
+    return Math.max(heard, this.lastCallEnd.get(node.id) ?? 0);
   }
 
   /** The node with its latest pool figures (the stored record may hold older ones). */
@@ -42,12 +62,16 @@ export class NodeLiveness {
 
   /** How long an unchanged Sync is held: a third of the node-down time, longer in a large cluster. */
   holdMs(nodeDownAfterMs: number, nodes: number): number {
-    return Math.min(LONGEST_HOLD_MS, Math.max(nodeDownAfterMs / 3, (nodes / MAX_IDLE_SYNCS_PER_SECOND) * 1000));
+    return Math.round(Math.min(LONGEST_HOLD_MS, Math.max(nodeDownAfterMs / 3, (nodes / MAX_IDLE_SYNCS_PER_SECOND) * 1000)));
   }
 
-  /** How long a node may be silent before it is down: the configured time, or more where Syncs are held longer. */
-  downAfterMs(nodeDownAfterMs: number, nodes: number): number {
-    return Math.max(nodeDownAfterMs, 2 * this.holdMs(nodeDownAfterMs, nodes) + 5_000);
+  /**
+   * How long a node may be silent — no Sync open, none ended — before it is down: the configured time at
+   * any size, since a held Sync counts as hearing from it. An agent that is gone is noticed when its
+   * connection closes (its Sync ends), a host that vanished when its held Sync ends: at most a hold later.
+   */
+  downAfterMs(nodeDownAfterMs: number, _nodes: number): number {
+    return nodeDownAfterMs;
   }
 
   /** Whether `capacity` differs from what the ledger was last given for the node (and remembers it). */

@@ -57,6 +57,16 @@ function agentClockOffsetMs(agentSentAtMs: string, serverNowMs = Date.now()): nu
 
 /** Applies an agent's report (node, plugins, task states) and answers with the node's desired tasks. */
 export async function handleSync(ctx: ClusterContext, req: SyncRequest__Output, cancelled?: AbortSignal): Promise<SyncResponse> {
+  // The node is heard from for as long as its Sync is open (held), and when it ends.
+  ctx.liveness.callStarted(req.nodeId);
+  try {
+    return await answerSync(ctx, req, cancelled);
+  } finally {
+    ctx.liveness.callEnded(req.nodeId);
+  }
+}
+
+async function answerSync(ctx: ClusterContext, req: SyncRequest__Output, cancelled?: AbortSignal): Promise<SyncResponse> {
   const { store } = ctx;
   // Given up on by its agent already (its deadline passed while it queued): its answer would go nowhere,
   // and the agent sends a fresher report next.

@@ -8,7 +8,7 @@ import { taskHolderId } from '../../core/reservations';
 import { claimIdOf, csiAccessMode, csiNameOf, newVolumeId, volumeRole } from '../store/naming';
 import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../store/records';
 import { secretData } from '../store/secrets';
-import { agentCreates } from './agent-created-volumes';
+import { agentCreates, volumeForAgent } from './agent-created-volumes';
 import { pluginTraits } from '../agents/plugin-traits';
 import { checkTransition } from './volume-lifecycle';
 import { decodeCreateVolumeResponse } from '../../volumes/csi-client/create-volume-codec';
@@ -29,6 +29,7 @@ function capabilityOf(claim: ClaimRecord, fsType: string | undefined, mountFlags
 export async function provisionPlaced(ctx: ClusterContext): Promise<void> {
   // Each task in the background (CreateVolume may take up to its deadline): see controllers/background-work.ts.
   for (const task of ctx.store.tasks.where('state', 'placed')) {
+    if (waitingForAgentOnly(ctx, task)) continue;
     ctx.background.start(`provision/${task.id}`, async () => {
       try {
         await provisionTask(ctx, task);
@@ -42,6 +43,22 @@ export async function provisionPlaced(ctx: ClusterContext): Promise<void> {
       }
     });
   }
+}
+
+/**
+ * Every volume of the task is an intent its agent is to create: provisionTask would check again what
+ * agentCreates checked and write nothing. Most placed tasks of a large start are in this state until
+ * their agents report, and each pass looks at all of them.
+ */
+function waitingForAgentOnly(ctx: ClusterContext, task: TaskRecord): boolean {
+  const { store } = ctx;
+  const app = store.apps.get(task.app);
+  const node = task.nodeId ? store.nodes.get(task.nodeId) : undefined;
+  if (!app || !node || app.spec.volumes.length === 0) return false;
+  return app.spec.volumes.every((tpl) => {
+    const claim = store.claims.get(claimIdOf(app.name, tpl.name, task.instance));
+    return claim !== undefined && volumeForAgent(ctx, claim, node) !== undefined && agentCreates(ctx, claim, node);
+  });
 }
 
 async function provisionTask(ctx: ClusterContext, task: TaskRecord): Promise<void> {

@@ -131,6 +131,19 @@ describe('server store: cache, indexes and change feed', () => {
         }),
       );
       assert.equal(store.tasks.get('c-0'), undefined, 'an inner transaction that failed leaves nothing');
+      assert.deepEqual(
+        store.tasks.where('node', 'n1').map((t) => t.id),
+        ['a-5', 'b-0'],
+        'nor does it show in an index',
+      );
+      store.tasks.put('b-1', task('b-1', 'n1'));
+      store.tasks.put('b-1', task('b-1', 'n0'));
+      assert.deepEqual(
+        store.tasks.where('node', 'n1').map((t) => t.id),
+        ['a-5', 'b-0'],
+        'a record written twice is found by its latest values only',
+      );
+      store.tasks.delete('b-1');
     });
     assert.deepEqual(
       store.tasks.where('node', 'n1').map((t) => t.id),

@@ -48,6 +48,8 @@ export class SqliteClusterStore implements ClusterStore {
   private readonly caches = new Map<RecordKind, RecordCache<unknown, string>>();
   /** One overlay per open (nested) transaction, innermost last. */
   private readonly overlays: Map<string, PendingWrite>[] = [];
+  /** Run when the outermost transaction ends, committed or not (collections drop what they noted about its writes). */
+  private readonly onOutermostEnd: (() => void)[] = [];
   private readonly watchers = new Set<(changes: readonly StoreChange[]) => void>();
   private currentRevision: number;
   private readonly statements;
@@ -56,6 +58,11 @@ export class SqliteClusterStore implements ClusterStore {
   /** Events not written yet: they ride on the next commit, or are flushed within a few milliseconds. */
   private pendingEvents: { time: string; object: string; reason: string; message: string }[] = [];
   private eventFlush: NodeJS.Timeout | undefined;
+  /**
+   * Runs a function in a transaction (a savepoint when one is open). Made once: better-sqlite3 builds a
+   * new wrapper per `db.transaction()` call, and a group commit opens one savepoint per queued item.
+   */
+  private readonly inTransaction: <T>(fn: () => T) => T;
 
   /** How many of the newest events are kept (older ones are trimmed). */
   constructor(
@@ -77,6 +84,8 @@ export class SqliteClusterStore implements ClusterStore {
       setRevision: this.db.prepare("UPDATE meta SET value = ? WHERE key = 'revision'"),
       insertEvent: this.db.prepare('INSERT INTO events (time, object, reason, message) VALUES (?, ?, ?, ?)'),
     };
+    // better-sqlite3's typings lose the generic; the wrapper returns what `fn` returns.
+    this.inTransaction = this.db.transaction((fn: () => unknown) => fn()).immediate as <T>(fn: () => T) => T;
     this.currentRevision = (this.db.prepare("SELECT value FROM meta WHERE key = 'revision'").get() as { value: number }).value;
     this.apps = this.collection('app', {});
     this.storageClasses = this.collection('storageclass', {});
@@ -137,6 +146,14 @@ export class SqliteClusterStore implements ClusterStore {
       for (const overlay of this.overlays) for (const w of overlay.values()) if (w.kind === kind) out.set(w.id, w);
       return out;
     };
+    /**
+     * Ids written in the open transaction, by the value each index gave the record written: `where` adds
+     * them to the committed ids instead of walking every pending write (a group commit holds thousands).
+     * Never pruned while the transaction is open: `where` checks each record it returns.
+     */
+    const pendingIndex = new Map<I, Map<string, Set<string>>>();
+    const indexNames = Object.keys(indexes) as I[];
+    this.onOutermostEnd.push(() => pendingIndex.clear());
     const get = (id: string): T | undefined => {
       const w = pendingOf(id);
       if (w) return w.entry?.record as T | undefined;
@@ -159,22 +176,29 @@ export class SqliteClusterStore implements ClusterStore {
           : cache.size,
       where: (index, value) => {
         const ids = new Set(cache.idsWhere(index, value));
-        if (this.overlays.length > 0) {
-          for (const w of pendingWrites().values()) {
-            ids.delete(w.id);
-            if (w.entry && cache.indexValue(index, w.entry.record as T) === value) ids.add(w.id);
-          }
-        }
+        const pending = this.overlays.length > 0;
+        if (pending) for (const id of pendingIndex.get(index)?.get(value) ?? []) ids.add(id);
         return [...ids]
           .sort(compareIds)
           .map(get)
-          .filter((r): r is T => r !== undefined);
+          .filter((r): r is T => r !== undefined && (!pending || cache.indexValue(index, r) === value));
       },
       put: (id, record) => {
         const json = JSON.stringify(record);
         const current = pendingOf(id)?.entry ?? cache.get(id);
         if (current?.json === json) return;
-        this.write({ kind, id, entry: { record: deepFreeze(JSON.parse(json)), json } });
+        const entry = { record: deepFreeze(JSON.parse(json)) as T, json };
+        this.write({ kind, id, entry });
+        if (this.overlays.length === 0) return; // committed already
+        for (const name of indexNames) {
+          const value = cache.indexValue(name, entry.record);
+          if (value === undefined) continue;
+          const byValue = pendingIndex.get(name) ?? new Map<string, Set<string>>();
+          pendingIndex.set(name, byValue);
+          const ids = byValue.get(value) ?? new Set<string>();
+          byValue.set(value, ids);
+          ids.add(id);
+        }
       },
       delete: (id) => {
         const w = pendingOf(id);
@@ -200,18 +224,17 @@ export class SqliteClusterStore implements ClusterStore {
     this.overlays.push(overlay);
     let committed = false;
     try {
-      const result = this.db
-        .transaction(() => {
-          const r = fn();
-          if (outermost && overlay.size > 0) this.statements.setRevision.run(this.currentRevision + 1);
-          if (outermost) this.writeEvents();
-          return r;
-        })
-        .immediate();
+      const result = this.inTransaction(() => {
+        const r = fn();
+        if (outermost && overlay.size > 0) this.statements.setRevision.run(this.currentRevision + 1);
+        if (outermost) this.writeEvents();
+        return r;
+      });
       committed = true;
       return result;
     } finally {
       this.overlays.pop();
+      if (outermost) for (const end of this.onOutermostEnd) end();
       if (committed) {
         if (outermost) this.publish(overlay);
         else for (const [k, w] of overlay) this.overlays[this.overlays.length - 1].set(k, w);
