@@ -199,9 +199,10 @@ async function backupHeld(
       });
     }
     if (signal.aborted) throw cancelled('backup cancelled');
-    await session.finishVolumes();
+    // The entry as finished carries what the volume stored on disk (known once its packs are written).
+    const finished = (await session.finishVolumes()).find((v) => v.name === entry.name) ?? entry;
     return {
-      entry,
+      entry: finished,
       changeMarker: generation !== undefined ? String(generation) : '',
       path: fastDir ? 'fast' : 'generic',
       changeDetection: changes ? 'btrfs-generation' : parent ? 'parent-compare' : 'full',

@@ -18,7 +18,9 @@ const BACKUP_COLUMNS: Column<Backup>[] = [
   ['state', (b) => b.state],
   ['volumes', (b) => b.volumes.length],
   ['size', (b) => formatBytes(sum(b, (v) => v.bytesTotal))],
-  ['new', (b) => formatBytes(sum(b, (v) => v.bytesNew ?? 0))],
+  ['read', (b) => (b.bytesRead === undefined ? '-' : formatBytes(b.bytesRead))],
+  ['new', (b) => formatBytes(b.bytesNew ?? sum(b, (v) => v.bytesNew ?? 0))],
+  ['stored', (b) => (b.bytesStored === undefined ? '-' : formatBytes(b.bytesStored))],
   ['consistency', (b) => b.consistency],
   ['started', (b) => b.startedAt],
   ['origin', (b) => b.origin],
@@ -33,20 +35,29 @@ export function progressLine(b: Backup): string {
   return `${b.state}: ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}, ${p.filesDone} files${p.bytesPerSecond ? `, ${formatBytes(p.bytesPerSecond)}/s` : ''}${p.etaSeconds !== undefined ? `, ETA ${seconds(p.etaSeconds)}` : ''}`;
 }
 
+/**
+ * What a finished backup read, what was new after deduplication, and what the repository grew by on
+ * disk (compressed and encrypted, with indexes and the manifest) — unknown for backups made before
+ * that was counted.
+ */
+function sizesLine(b: Backup): string {
+  const stored = b.bytesStored === undefined ? 'stored: unknown (backup made before it was counted)' : `stored ${formatBytes(b.bytesStored)} on disk`;
+  return `read ${formatBytes(b.bytesRead ?? 0)}, new after dedup ${formatBytes(b.bytesNew ?? sum(b, (v) => v.bytesNew ?? 0))}, ${stored}`;
+}
+
 function printBackup(b: Backup): void {
   const w = (s: string) => process.stdout.write(`${s}\n`);
   w(
     `backup ${b.id} of ${b.app} in repository ${b.repository}: ${b.state}${b.consistency ? `, ${b.consistency}` : ''}${b.schedule ? ` (schedule ${b.schedule})` : ''}${b.origin === 'repository' ? ' [found in the repository only]' : ''}`,
   );
   if (b.message) w(`  message: ${b.message}`);
-  w(
-    `  started ${b.startedAt}${b.finishedAt ? `, finished ${b.finishedAt}` : ''}${b.parent ? `, incremental to ${b.parent}` : ''}${b.bytesAdded !== undefined ? `, repository grew ${formatBytes(b.bytesAdded)}` : ''}`,
-  );
+  w(`  started ${b.startedAt}${b.finishedAt ? `, finished ${b.finishedAt}` : ''}${b.parent ? `, incremental to ${b.parent}` : ''}`);
+  if (b.bytesRead !== undefined) w(`  ${sizesLine(b)}`);
   w(`  ${progressLine(b)}`);
   for (const h of b.hooks ?? []) w(`  ${h.phase} in ${h.taskId}: exit ${h.exitCode}${h.output.trim() ? `: ${h.output.trim()}` : ''}`);
   for (const v of b.volumes) {
     w(
-      `  ${v.volume}  ${v.claimId}  ${v.nodeId ?? '-'}  ${v.state}  ${formatBytes(v.bytesDone)}/${formatBytes(v.bytesTotal)}  new ${formatBytes(v.bytesNew ?? 0)}  ${v.filesDone} files${v.path ? `  ${v.path}/${v.changeDetection ?? '-'}` : ''}${v.message ? `  ${v.message}` : ''}`,
+      `  ${v.volume}  ${v.claimId}  ${v.nodeId ?? '-'}  ${v.state}  ${formatBytes(v.bytesDone)}/${formatBytes(v.bytesTotal)}  new ${formatBytes(v.bytesNew ?? 0)}${v.bytesStored === undefined ? '' : `  stored ${formatBytes(v.bytesStored)}`}  ${v.filesDone} files${v.path ? `  ${v.path}/${v.changeDetection ?? '-'}` : ''}${v.message ? `  ${v.message}` : ''}`,
     );
   }
 }

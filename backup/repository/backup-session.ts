@@ -10,7 +10,7 @@ import { BlobIndex } from './index-file';
 import { RepositoryLock } from './lock';
 import { BackupManifest, JsonValue, newBackupId, VolumeEntry, VolumeStats, writeManifest } from './manifest';
 import { BlobType } from './pack-format';
-import { PackWriter, PackWriterOptions } from './pack-writer';
+import { PackWriter, PackWriterOptions, WriteStats } from './pack-writer';
 
 /**
  * One backup being written. Holds the repository's shared lock from `beginBackup` until `commit`
@@ -62,6 +62,10 @@ const MAX_EXTENTS_PER_REGION = 32;
 export class BackupSession {
   private readonly writer: PackWriter;
   private readonly volumes: VolumeEntry[] = [];
+  /** Per volume (same order): the new blobs written for it, as stored, and how many. */
+  private readonly written: BlobsWritten[] = [];
+  /** The writer's counts when the last volume was recorded: what follows belongs to the next one. */
+  private mark: BlobsWritten = { bytes: 0, blobs: 0 };
   private readonly started = Date.now();
   private bytesRead = 0;
   private finished = false;
@@ -105,7 +109,7 @@ export class BackupSession {
       size,
       stats: stats ?? { bytesRead: 0, bytesNew: 0, chunksNew: 0, chunksReused: 0, files: tree.files.filter((f) => f.type === 'file').length },
     };
-    this.volumes.push(entry);
+    this.record(entry);
     return entry;
   }
 
@@ -126,7 +130,7 @@ export class BackupSession {
       size: options.size,
       stats: { bytesRead: result.bytesRead, bytesNew: result.bytesNew, chunksNew: result.chunksNew, chunksReused: result.chunksReused },
     };
-    this.volumes.push(entry);
+    this.record(entry);
     return { ...entry, map: result.map };
   }
 
@@ -146,7 +150,7 @@ export class BackupSession {
   async commit(options: CommitOptions): Promise<BackupManifest> {
     this.assertOpen();
     try {
-      await this.writer.flush();
+      const volumes = await this.flush();
       const stats = this.writer.stats;
       const manifest: BackupManifest = {
         formatVersion: 1,
@@ -155,17 +159,19 @@ export class BackupSession {
         parent: options.parent,
         app: options.app,
         tags: options.tags ?? [],
-        volumes: this.volumes,
+        volumes,
         stats: {
           bytesAdded: stats.bytesWritten,
           bytesRead: this.bytesRead,
+          bytesNew: volumes.reduce((sum, v) => sum + v.stats.bytesNew, 0),
+          bytesStored: stats.bytesWritten,
           chunksNew: stats.blobsNew,
           chunksReused: stats.blobsReused,
           durationMs: Date.now() - this.started,
         },
       };
-      const manifestBytes = await writeManifest(this.parts.backend, this.parts.key, { ...manifest, stats: { ...manifest.stats } });
-      manifest.stats.bytesAdded += manifestBytes;
+      // Adds the manifest's own size to bytesStored (and bytesAdded).
+      await writeManifest(this.parts.backend, this.parts.key, manifest);
       return manifest;
     } finally {
       this.finished = true;
@@ -175,16 +181,15 @@ export class BackupSession {
 
   /**
    * Ends the session without a manifest: every pack and index is made durable, the lock released, and
-   * the volume entries returned. For a data mover that writes some volumes of a backup whose manifest
-   * another process commits (Repository.commitManifest); that process must hold its own shared lock
-   * from before this session began until the manifest is written, so prune cannot reclaim these packs
-   * in between.
+   * the volume entries returned, with what each stored (`stats.bytesStored`). For a data mover that
+   * writes some volumes of a backup whose manifest another process commits (Repository.commitManifest);
+   * that process must hold its own shared lock from before this session began until the manifest is
+   * written, so prune cannot reclaim these packs in between.
    */
   async finishVolumes(): Promise<VolumeEntry[]> {
     this.assertOpen();
     try {
-      await this.writer.flush();
-      return [...this.volumes];
+      return await this.flush();
     } finally {
       this.finished = true;
       await this.parts.lock.release();
@@ -199,6 +204,21 @@ export class BackupSession {
     await this.parts.lock.release();
   }
 
+  /** Records a volume with the blobs written since the previous one (its data and its tree). */
+  private record(entry: VolumeEntry): void {
+    const { storedBytesNew, blobsNew } = this.writer.stats;
+    this.written.push({ bytes: storedBytesNew - this.mark.bytes, blobs: blobsNew - this.mark.blobs });
+    this.mark = { bytes: storedBytesNew, blobs: blobsNew };
+    this.volumes.push(entry);
+  }
+
+  /** Makes everything durable; returns the volumes with what each stored on disk. */
+  private async flush(): Promise<VolumeEntry[]> {
+    await this.writer.flush();
+    const stored = storedPerVolume(this.written, this.writer.stats);
+    return this.volumes.map((v, i) => ({ ...v, stats: { ...v.stats, bytesStored: stored[i] } }));
+  }
+
   private assertOpen(): void {
     if (this.finished) throw new RepositoryError('this backup session is already committed or aborted');
   }
@@ -207,4 +227,29 @@ export class BackupSession {
     if (!volume || this.volumes.some((v) => v.name === volume))
       throw new InvalidArgumentError(`volume name ${JSON.stringify(volume)} is empty or already used in this backup`);
   }
+}
+
+interface BlobsWritten {
+  /** Bytes as stored in packs (compressed and sealed). */
+  bytes: number;
+  blobs: number;
+}
+
+/**
+ * Splits what a session wrote among its volumes: each its own blobs as stored, plus a share of the
+ * rest — pack headers and trailers, index files — in proportion to its number of new blobs (each blob
+ * has one entry in its pack's header and one in an index). With every blob in some volume the shares
+ * add up to exactly the bytes written; blobs written after the last volume keep their share to
+ * themselves (they are in the backup's total only).
+ */
+export function storedPerVolume(volumes: readonly BlobsWritten[], stats: Pick<WriteStats, 'bytesWritten' | 'storedBytesNew' | 'blobsNew'>): number[] {
+  const overhead = stats.bytesWritten - stats.storedBytesNew;
+  let blobsBefore = 0;
+  return volumes.map((v) => {
+    // Rounded on the running total, so the rounding errors do not add up.
+    const share = (blobs: number) => (stats.blobsNew === 0 ? 0 : Math.round((overhead * blobs) / stats.blobsNew));
+    const bytes = v.bytes + share(blobsBefore + v.blobs) - share(blobsBefore);
+    blobsBefore += v.blobs;
+    return bytes;
+  });
 }

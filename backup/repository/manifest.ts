@@ -27,17 +27,35 @@ export interface VolumeEntry {
 export interface VolumeStats {
   /** Bytes read from the source to make this backup of the volume. */
   bytesRead: number;
-  /** Plaintext bytes of new chunks. */
+  /** Plaintext bytes of new chunks (what deduplication left to store, before compression). */
   bytesNew: number;
+  /**
+   * Bytes this volume added to the repository on disk: its new blobs as stored (compressed, encrypted)
+   * plus its share of the pack headers and index files written with them. Absent in manifests written
+   * before it was counted.
+   */
+  bytesStored?: number;
   chunksNew: number;
   chunksReused: number;
   files?: number;
 }
 
 export interface BackupStats {
-  /** Bytes the repository grew by (packs + indexes + manifest). */
+  /**
+   * For readers older than `bytesStored`: the same figure when it is known. Manifests written before
+   * `bytesStored` existed hold the new plaintext bytes plus the manifest here when the backup was
+   * committed by `commitManifest` (every server backup), which is not what the repository grew by.
+   */
   bytesAdded: number;
+  /** Bytes read from the sources. */
   bytesRead: number;
+  /** Plaintext bytes of new chunks, summed over the volumes (absent in older manifests). */
+  bytesNew?: number;
+  /**
+   * Bytes the repository grew by on disk: packs and index files of every volume plus this manifest
+   * (absent in older manifests, and when a volume's data mover did not report its own figure).
+   */
+  bytesStored?: number;
   chunksNew: number;
   chunksReused: number;
   durationMs: number;
@@ -73,10 +91,31 @@ export function manifestObjectName(id: string): string {
   return `manifests/${id}`;
 }
 
+/**
+ * Writes the manifest and returns its size. When `stats.bytesStored` is set it is taken as the bytes
+ * stored before the manifest, and both it and `bytesAdded` are raised by the manifest's own size — in
+ * the object written too, so a manifest read back says exactly what its backup cost on disk.
+ */
 export async function writeManifest(backend: Backend, key: MasterKey, manifest: BackupManifest): Promise<number> {
-  const sealed = seal(key.dataKey, 'manifest', Buffer.from(JSON.stringify(manifest)));
+  const before = manifest.stats.bytesStored;
+  let sealed = sealManifest(key, manifest);
+  if (before !== undefined) {
+    // The size depends on the digits of the figure that includes it: grow the figure until it holds
+    // still (the size only ever grows, by a byte or two, so this ends after a few rounds).
+    let size = 0;
+    while (sealed.length !== size) {
+      size = sealed.length;
+      manifest.stats.bytesStored = before + size;
+      manifest.stats.bytesAdded = before + size;
+      sealed = sealManifest(key, manifest);
+    }
+  }
   await backend.write(manifestObjectName(manifest.id), sealed);
   return sealed.length;
+}
+
+function sealManifest(key: MasterKey, manifest: BackupManifest): Buffer {
+  return seal(key.dataKey, 'manifest', Buffer.from(JSON.stringify(manifest)));
 }
 
 export async function readManifest(backend: Backend, key: MasterKey, id: string): Promise<BackupManifest> {

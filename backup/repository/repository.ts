@@ -124,6 +124,9 @@ export class Repository {
         throw new InvalidArgumentError(`volume ${v.name}: its tree ${v.tree.slice(0, 12)}… is not in the repository (was its session finished?)`);
     }
     const sum = (f: (v: VolumeEntry) => number) => options.volumes.reduce((a, v) => a + f(v), 0);
+    // Each session reported what it stored; a volume from a mover that did not leaves the total unknown.
+    const stored = options.volumes.every((v) => v.stats.bytesStored !== undefined) ? sum((v) => v.stats.bytesStored ?? 0) : undefined;
+    const bytesNew = sum((v) => v.stats.bytesNew);
     const manifest: BackupManifest = {
       formatVersion: 1,
       id: options.id ?? newBackupId(),
@@ -133,8 +136,10 @@ export class Repository {
       tags: options.tags ?? [],
       volumes: options.volumes,
       stats: {
-        bytesAdded: sum((v) => v.stats.bytesNew),
+        bytesAdded: stored ?? bytesNew,
         bytesRead: sum((v) => v.stats.bytesRead),
+        bytesNew,
+        ...(stored === undefined ? {} : { bytesStored: stored }),
         chunksNew: sum((v) => v.stats.chunksNew),
         chunksReused: sum((v) => v.stats.chunksReused),
         durationMs: options.startedAt ? Date.now() - options.startedAt : 0,
@@ -142,7 +147,9 @@ export class Repository {
     };
     manifestObjectName(manifest.id); // validates a caller-chosen id
     if ((await this.backend.size(manifestObjectName(manifest.id))) !== undefined) throw new InvalidArgumentError(`backup ${manifest.id} already exists`);
-    manifest.stats.bytesAdded += await writeManifest(this.backend, this.key, manifest);
+    // With bytesStored known, writeManifest adds its own size to it (and to bytesAdded).
+    const manifestBytes = await writeManifest(this.backend, this.key, manifest);
+    if (stored === undefined) manifest.stats.bytesAdded += manifestBytes;
     return manifest;
   }
 

@@ -14,6 +14,7 @@ interface BackupVolume {
   bytesDone: number;
   bytesTotal: number;
   bytesNew?: number;
+  bytesStored?: number;
   changeMarker?: string;
   message?: string;
 }
@@ -28,6 +29,9 @@ interface Backup {
   origin: string;
   recoveryPointId?: string;
   volumes: BackupVolume[];
+  bytesRead?: number;
+  bytesNew?: number;
+  bytesStored?: number;
   progress: { bytesDone: number; bytesTotal: number };
 }
 interface Schedule {
@@ -262,6 +266,7 @@ describe('backup service: berth backup and schedule against a real server, agent
   });
 
   it('backs up a two-instance app with progress, then incrementally; the repository checks clean', async () => {
+    const repoBytes = treeBytes(location);
     const first = cli(['backup', 'create', 'db', '--wait', '-o', 'json']);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /uploading|ready/, 'progress lines on stderr (not a terminal)');
@@ -278,6 +283,11 @@ describe('backup service: berth backup and schedule against a real server, agent
       b1.volumes.every((v) => v.bytesTotal > 0 && (v.bytesNew ?? 0) >= 8 * MiB && v.changeMarker),
       JSON.stringify(b1.volumes),
     );
+    // What it read, what was new after dedup, and what the repository grew by on disk.
+    assert.equal(b1.bytesStored, treeBytes(location) - repoBytes, JSON.stringify(b1));
+    assert.ok(b1.bytesRead! >= b1.bytesNew! && b1.bytesNew! >= 16 * MiB, JSON.stringify(b1));
+    const volumesStored = b1.volumes.reduce((a, v) => a + (v.bytesStored ?? 0), 0);
+    assert.ok(volumesStored > 0 && volumesStored < b1.bytesStored!, `the volumes stored all but the manifest (${volumesStored})`);
     const listed = backups();
     assert.deepEqual(
       listed.map((b) => [b.id, b.state, b.origin]),
@@ -287,6 +297,8 @@ describe('backup service: berth backup and schedule against a real server, agent
     assert.equal(described.code, 0, described.stderr);
     assert.match(described.stdout, new RegExp(`backup ${b1.id} of db in repository main: ready, app-consistent`));
     assert.match(described.stdout, /data-0\s+db\/data\/0\s+n1\s+done/);
+    assert.match(described.stdout, /read \S+, new after dedup \S+, stored \S+ on disk/);
+    assert.doesNotMatch(described.stdout, /repository grew/);
     // The hooks' output is part of the backup: in describe and in the backup's own events.
     assert.match(described.stdout, /preSnapshot in db-0: exit 0: flushed/);
     const hookEvents = berthJson<{ items: { object: string; reason: string; message: string }[] }>(api, ['get', 'events']).items.filter(
@@ -306,6 +318,7 @@ describe('backup service: berth backup and schedule against a real server, agent
     assert.equal(b2.parent, b1.id, 'incremental to the first');
     const bytesNew = b2.volumes.reduce((a, v) => a + (v.bytesNew ?? 0), 0);
     assert.ok(bytesNew < MiB, `the unchanged data is not stored again (${bytesNew} new bytes)`);
+    assert.ok(b2.bytesStored! < MiB, `stored ${b2.bytesStored}`);
     assert.ok(appEvents('db').some((e) => e.reason === 'BackupCompleted' && e.message.includes(b2.id)));
     repoCheck();
   });

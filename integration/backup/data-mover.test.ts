@@ -180,6 +180,9 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
     assert.equal(full.result.changeDetection, 'full');
     assert.match(full.result.changeMarker, /^\d+$/);
     assert.ok(full.result.entry.stats.bytesRead >= 20 * MiB);
+    // Random data does not compress: what the volume stored is what it read, plus a little.
+    const stored = full.result.entry.stats.bytesStored ?? 0;
+    assert.ok(stored >= 20 * MiB && stored < 21 * MiB, `stored ${stored}`);
     const fullId = await commit(full.result.entry);
 
     // Change one file of twenty, rename one, delete one, chmod one.
@@ -195,6 +198,7 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
     assert.equal(incr.result.changeDetection, 'btrfs-generation');
     // The changed file is read; the renamed one may be (correctness first); the other 17 are not.
     assert.ok(incr.result.entry.stats.bytesRead <= 2 * MiB, `incremental read ${incr.result.entry.stats.bytesRead} bytes`);
+    assert.ok((incr.result.entry.stats.bytesStored ?? 0) <= 1.1 * MiB, `incremental stored ${incr.result.entry.stats.bytesStored} bytes`);
     assert.ok(incr.progress.length >= 1);
     const incrId = await commit(incr.result.entry);
 

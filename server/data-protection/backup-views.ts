@@ -40,6 +40,18 @@ export function backupMetadata(rp: RecoveryPointRecord, record: BackupRecord): B
 }
 
 /**
+ * A committed backup's totals from its manifest. `bytesStored` only when the manifest has it: the
+ * older `bytesAdded` of a server backup was not what the repository grew by.
+ */
+export function backupTotals(m: BackupManifest): Pick<BackupRecord, 'bytesRead' | 'bytesNew' | 'bytesStored'> {
+  return {
+    bytesRead: m.stats.bytesRead,
+    bytesNew: m.stats.bytesNew ?? m.volumes.reduce((a, v) => a + v.stats.bytesNew, 0),
+    ...(m.stats.bytesStored === undefined ? {} : { bytesStored: m.stats.bytesStored }),
+  };
+}
+
+/**
  * A manifest this cluster has no record of (e.g. a fresh cluster after a disaster), shown from its
  * metadata as a ready backup; a manifest that is not a Berth app backup is still listed, without app details.
  */
@@ -66,6 +78,7 @@ export function viewFromManifest(m: BackupManifest, repository: string): BackupV
       bytesTotal: v.size,
       filesDone: v.stats.files ?? 0,
       bytesNew: v.stats.bytesNew,
+      ...(v.stats.bytesStored === undefined ? {} : { bytesStored: v.stats.bytesStored }),
       ...(mv?.changeMarker ? { changeMarker: mv.changeMarker } : {}),
     };
   });
@@ -78,7 +91,7 @@ export function viewFromManifest(m: BackupManifest, repository: string): BackupV
     volumes,
     startedAt: m.time,
     finishedAt: m.time,
-    bytesAdded: m.stats.bytesAdded,
+    ...backupTotals(m),
     ...(meta ? { consistency: meta.consistency, recoveryPointId: meta.recoveryPoint, hooks: meta.hooks } : {}),
     ...(meta?.schedule ? { schedule: meta.schedule } : {}),
     ...(m.parent ? { parent: m.parent } : {}),

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -134,6 +134,11 @@ describe('backup service (in-process, real store and repository, stand-in data m
   };
   const repo = () => repositories.handle('main');
   const locks = () => readdirSync(join(dir, 'repo', 'locks'));
+  /** Bytes of every file in the repository directory. */
+  const repoFileBytes = () =>
+    readdirSync(join(dir, 'repo'), { recursive: true, encoding: 'utf8' })
+      .map((name) => statSync(join(dir, 'repo', name)))
+      .reduce((sum, st) => sum + (st.isFile() ? st.size : 0), 0);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'berth-backups-'));
@@ -230,6 +235,30 @@ describe('backup service (in-process, real store and repository, stand-in data m
       assert.equal(r.parentChangeMarker, first.volumes.find((v) => v.volume === r.volumeName)!.changeMarker);
     }
     assert.equal((await (await repo()).getBackup(b.id)).parent, first.id);
+  });
+
+  it('records what a backup read, what was new after dedup, and what the repository grew on disk', async () => {
+    const added = join(dir, 'src', '0', 'log.txt');
+    writeFileSync(added, Buffer.from('level=info msg="request served" status=200\n'.repeat(24 * 1024)));
+    try {
+      const before = repoFileBytes();
+      const b = await waitState((await service.create('db')).id, ['ready', 'failed']);
+      assert.equal(b.state, 'ready', b.message);
+      const grew = repoFileBytes() - before;
+      assert.equal(b.bytesStored, grew, 'stored = what the repository directory grew by');
+      assert.ok(b.bytesRead! > 1024 * 1024 && b.bytesNew! >= 1024 * 1024, JSON.stringify(b));
+      assert.ok(grew < b.bytesNew! / 4, `stored ${grew} of ${b.bytesNew} new bytes: compressed`);
+      const data0 = b.volumes.find((v) => v.volume === 'data-0')!;
+      assert.ok(data0.bytesStored! > 0 && data0.bytesStored! < grew, JSON.stringify(data0));
+      const manifest = await (await repo()).getBackup(b.id);
+      assert.equal(manifest.stats.bytesStored, grew);
+      assert.deepEqual(
+        b.volumes.map((v) => v.bytesStored),
+        manifest.volumes.map((v) => v.stats.bytesStored),
+      );
+    } finally {
+      rmSync(added);
+    }
   });
 
   it('refuses a second backup of the app while one runs (409), and deleting a running one', async () => {

@@ -4,7 +4,7 @@ import type { BackupManifest, JsonValue, Repository, RepositoryLock, VolumeEntry
 import type { BackupVolumeRequest } from '../../proto/berth/generated/berth/agent/v1/BackupVolumeRequest';
 import { backupVolumeName, parseBackupMetadata } from './backup-metadata';
 import { chooseParent, computeProgress, forEachLimited, isRunning } from './backup-policy';
-import { backupMetadata, viewFromManifest } from './backup-views';
+import { backupMetadata, backupTotals, viewFromManifest } from './backup-views';
 import type { BackupView } from './backup-views';
 import type { ClusterContext } from '../cluster-context';
 import { conflict, dependencyFailed, notFound, unavailable } from '../../lib/errors';
@@ -188,7 +188,7 @@ export class BackupService {
         startedAt: Date.parse(record.startedAt),
       });
       // From here the backup exists: a crash before `ready` is written is settled as ready by the next sync.
-      outcome = { state: 'ready', repoBackupId: manifest.id, bytesAdded: manifest.stats.bytesAdded };
+      outcome = { state: 'ready', repoBackupId: manifest.id, ...backupTotals(manifest) };
     } catch (error) {
       const message = error instanceof VolumeFailure ? error.message : `backup of app ${record.app} failed: ${errorText(error)}`;
       outcome = { state: 'failed', message };
@@ -203,7 +203,7 @@ export class BackupService {
       this.ctx.event(
         `app/${record.app}`,
         'BackupCompleted',
-        `backup ${record.id} of ${record.app} ready: ${record.volumes.length} volume(s), ${newBytes} new bytes, ${record.consistency}`,
+        `backup ${record.id} of ${record.app} ready: ${record.volumes.length} volume(s), ${newBytes} new bytes${record.bytesStored === undefined ? '' : `, ${record.bytesStored} bytes stored`}, ${record.consistency}`,
       );
     } else {
       this.ctx.event(`app/${record.app}`, 'BackupFailed', `backup ${record.id}: ${record.message}`);
@@ -306,6 +306,7 @@ export class BackupService {
             path: result.path,
             changeDetection: result.changeDetection,
             bytesNew: result.entry.stats.bytesNew,
+            ...(result.entry.stats.bytesStored === undefined ? {} : { bytesStored: result.entry.stats.bytesStored }),
             bytesDone: result.entry.stats.bytesRead,
             filesDone: result.entry.stats.files ?? 0,
           });
@@ -519,7 +520,7 @@ export class BackupService {
     }
     const finishedAt = new Date().toISOString();
     const settled: BackupRecord = manifest
-      ? { ...b, state: 'ready', repoBackupId: manifest.id, bytesAdded: manifest.stats.bytesAdded, finishedAt, ...this.committedVolumes(b, manifest) }
+      ? { ...b, state: 'ready', repoBackupId: manifest.id, ...backupTotals(manifest), finishedAt, ...this.committedVolumes(b, manifest) }
       : {
           ...b,
           state: 'failed',

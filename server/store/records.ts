@@ -245,7 +245,10 @@ export interface BackupVolumeRecord {
   changeMarker?: string;
   path?: 'fast' | 'generic';
   changeDetection?: string;
+  /** Bytes of this volume's new chunks, before compression (what deduplication left to store). */
   bytesNew?: number;
+  /** Bytes this volume added to the repository on disk (compressed and encrypted, with its share of pack headers and indexes). */
+  bytesStored?: number;
   message?: string;
 }
 
@@ -271,7 +274,15 @@ export interface BackupRecord {
   consistency?: Consistency;
   /** The recovery point's preSnapshot/postSnapshot runs: exit code and output per instance. */
   hooks?: HookRun[];
-  bytesAdded?: number;
+  /** Bytes read from the volumes (unchanged files and extents are not read). */
+  bytesRead?: number;
+  /** Bytes of new chunks after deduplication, before compression. */
+  bytesNew?: number;
+  /**
+   * Bytes the repository grew by on disk (packs, indexes and the manifest: compressed and encrypted).
+   * Unknown for backups made before it was counted.
+   */
+  bytesStored?: number;
   message?: string;
   startedAt: string;
   /** When the movers started (the upload rate is measured from here). */

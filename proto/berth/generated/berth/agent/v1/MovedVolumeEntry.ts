@@ -12,7 +12,9 @@ export interface MovedVolumeEntry {
   'chunksNew'?: (number | string | Long);
   'chunksReused'?: (number | string | Long);
   'files'?: (number | string | Long);
+  'bytesStored'?: (number | string | Long);
   '_files'?: "files";
+  '_bytesStored'?: "bytesStored";
 }
 
 export interface MovedVolumeEntry__Output {
@@ -25,5 +27,7 @@ export interface MovedVolumeEntry__Output {
   'chunksNew': (string);
   'chunksReused': (string);
   'files'?: (string);
+  'bytesStored'?: (string);
   '_files'?: "files";
+  '_bytesStored'?: "bytesStored";
 }
