@@ -4,6 +4,7 @@ import type { TaskReport } from '../proto/berth/generated/berth/agent/v1/TaskRep
 import type { Executor, PathMapping, TaskSpec, TaskStatus } from './executors/executor';
 import { AgentLocalState } from './local-state';
 import { RestartBackoff } from './restart-backoff';
+import { stopPolicyOf } from './stop-policy';
 import { VolumeAttacher } from './volume-attacher';
 import { createdReports, createVolumes } from './volume-creator';
 import { listMounts } from '../lib/mounts/mounts';
@@ -78,7 +79,9 @@ export class TaskReconciler {
 
   private async retire(taskId: string): Promise<void> {
     try {
-      await this.executor.stop(taskId, 10);
+      // The policy of the assignment the task was started with; a task this agent has no record of gets the defaults.
+      const stop = stopPolicyOf(this.state.actual[taskId]?.assignment);
+      await this.executor.stop(taskId, stop.gracePeriodSeconds, stop.signal);
       await this.executor.remove(taskId);
       const entry = this.state.actual[taskId];
       if (entry) {
@@ -207,5 +210,6 @@ function taskSpecOf(a: TaskAssignment__Output, mounts: PathMapping[], devices: P
     cpu: a.cpu,
     memoryBytes: Number(a.memoryBytes),
     labels: {},
+    stop: stopPolicyOf(a),
   };
 }
