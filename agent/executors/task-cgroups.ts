@@ -64,7 +64,9 @@ export class TaskCgroups {
         mkdirSync(dir, { recursive: true });
         if (!existsSync(join(dir, 'cgroup.procs'))) throw new Error('not a cgroup directory (no cgroup.procs)');
         // Only cgroup2 directories have cgroup.controllers.
-        return { cgroups: new TaskCgroups(dir, existsSync(join(dir, 'cgroup.controllers')) ? 2 : 1), problems };
+        const cgroups = new TaskCgroups(dir, existsSync(join(dir, 'cgroup.controllers')) ? 2 : 1);
+        cgroups.removeRootIfEmpty(); // proven writable; `prepare` makes it again for a task
+        return { cgroups, problems };
       } catch (error) {
         problems.push(`${dir}: ${(error as Error).message}`);
       }
@@ -125,13 +127,26 @@ export class TaskCgroups {
     this.signal(taskId, 'SIGKILL');
   }
 
-  /** Removes the task's (empty) cgroup; false when processes still hold it. */
+  /**
+   * Removes the task's (empty) cgroup; false when processes still hold it. The executor's directory
+   * goes too once it holds no task (an agent's state dir may be gone for good, as in tests); `prepare`
+   * makes it again, in the same synchronous step as the task's cgroup.
+   */
   remove(taskId: string): boolean {
     try {
       rmdirSync(this.dir(taskId));
-      return true;
     } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'ENOENT';
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+    }
+    this.removeRootIfEmpty();
+    return true;
+  }
+
+  private removeRootIfEmpty(): void {
+    try {
+      rmdirSync(this.root);
+    } catch {
+      /* other tasks' cgroups are in it */
     }
   }
 
