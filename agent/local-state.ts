@@ -41,7 +41,12 @@ function revive(a: TaskAssignment__Output): TaskAssignment__Output {
     const data = (v as { data?: unknown } | undefined)?.data;
     return Array.isArray(data) ? Buffer.from(data as number[]) : Buffer.alloc(0);
   };
-  return { ...a, prepareOnly: Boolean(a.prepareOnly), volumes: (a.volumes ?? []).map((v) => ({ ...v, createRequest: bytes(v.createRequest) })) };
+  return {
+    ...a,
+    prepareOnly: Boolean(a.prepareOnly),
+    stop: a.stop ?? null,
+    volumes: (a.volumes ?? []).map((v) => ({ ...v, createRequest: bytes(v.createRequest) })),
+  };
 }
 
 /** The agent's own durable memory, so a restart re-adopts tasks and can detach what it attached. */

@@ -4,6 +4,7 @@ import type { TaskReport } from '../proto/berth/generated/berth/agent/v1/TaskRep
 import type { Executor, PathMapping, TaskSpec, TaskStatus } from './executors/executor';
 import { AgentLocalState } from './local-state';
 import { RestartBackoff } from './restart-backoff';
+import { stopPolicyOf } from './stop-policy';
 import { VolumeAttacher } from './volume-attacher';
 import { createdReports, createVolumes } from './volume-creator';
 import { listMounts } from '../lib/mounts/mounts';
@@ -18,6 +19,8 @@ import type { CsiClient } from '../volumes/csi-client/client';
  */
 export class TaskReconciler {
   private readonly messages = new Map<string, string>();
+  /** What the agent had to do to start a task (stop what was left of an earlier run), reported while that run lasts. */
+  private readonly notes = new Map<string, string>();
   private readonly retiring = new Map<string, Promise<void>>();
   /** Containers being created ahead of their volumes (prepare), by task. */
   private readonly preparing = new Map<string, Promise<void>>();
@@ -78,7 +81,9 @@ export class TaskReconciler {
 
   private async retire(taskId: string): Promise<void> {
     try {
-      await this.executor.stop(taskId, 10);
+      // The policy of the assignment the task was started with; a task this agent has no record of gets the defaults.
+      const stop = stopPolicyOf(this.state.actual[taskId]?.assignment);
+      await this.executor.stop(taskId, stop.gracePeriodSeconds, stop.signal);
       await this.executor.remove(taskId);
       const entry = this.state.actual[taskId];
       if (entry) {
@@ -92,6 +97,7 @@ export class TaskReconciler {
       }
       this.attacher.forgetTask(taskId);
       this.backoff.forget(taskId);
+      this.notes.delete(taskId);
       this.log.info({ taskId }, 'task retired');
     } catch (error) {
       this.log.warn({ taskId, err: error instanceof Error ? error.message : String(error) }, 'retiring task failed; will retry');
@@ -127,7 +133,7 @@ export class TaskReconciler {
     const created = entry?.assignment.generation === a.generation ? { ...entry.created } : {};
     const base = { taskId: a.taskId, generation: a.generation, restarts: entry?.restarts ?? 0, created: createdReports(a.volumes, created) };
     if (status?.state === 'running') {
-      return { ...base, state: 'running', startedAtMs: String(Date.parse(status.startedAt ?? '') || 0) };
+      return { ...base, state: 'running', startedAtMs: String(Date.parse(status.startedAt ?? '') || 0), message: this.notes.get(a.taskId) ?? '' };
     }
     // A container prepared ahead (never started) is not a run that ended: no restart, no back-off.
     const restart = entry !== undefined && status !== undefined && !neverStarted(status);
@@ -158,6 +164,15 @@ export class TaskReconciler {
       const bare = mounts.find((m) => !m.block && !(existsSync(m.hostPath) && mounted.has(realpathSync(m.hostPath))));
       if (bare) throw new Error(`volume ${bare.name} is not mounted at ${bare.hostPath} although its plugin published it; not starting without it`);
       const attachedMs = Date.now() - began;
+      // Never a second copy beside what is left of the last run (children that outlived it): those are
+      // stopped first, the way the app says its tasks stop, and the operator is told.
+      let note: string | undefined;
+      if (status?.leftovers) {
+        const stop = stopPolicyOf(a);
+        note = `${status.leftovers} process(es) of its previous run were still running after it exited; stopped them (${stop.signal}, ${stop.gracePeriodSeconds} s grace) before starting it again`;
+        this.log.warn({ taskId: a.taskId, leftovers: status.leftovers }, 'processes of the previous run still running; stopping them before the restart');
+        await this.executor.stop(a.taskId, stop.gracePeriodSeconds, stop.signal);
+      }
       // A prepared container stays: the executor starts it if it was made with this very spec.
       if (status && !neverStarted(status)) await this.executor.remove(a.taskId);
       const started = await this.executor.start(
@@ -171,11 +186,15 @@ export class TaskReconciler {
       this.log.info({ taskId: a.taskId, attachMs: attachedMs, startMs: Date.now() - began - attachedMs }, 'task started');
       if (restart) this.log.info({ taskId: a.taskId, exitCode: status?.exitCode }, 'task exited; restarted on this node with the same volumes');
       this.messages.delete(a.taskId);
+      note ??= started.message;
+      if (note) this.notes.set(a.taskId, note);
+      else this.notes.delete(a.taskId);
       return {
         ...base,
         created: createdReports(a.volumes, created),
         restarts: this.state.actual[a.taskId].restarts,
         state: 'running',
+        message: note ?? '',
         startedAtMs: String(Date.parse(started.startedAt ?? '') || Date.now()),
         exitCode: status?.exitCode ?? 0,
       };
@@ -207,5 +226,6 @@ function taskSpecOf(a: TaskAssignment__Output, mounts: PathMapping[], devices: P
     cpu: a.cpu,
     memoryBytes: Number(a.memoryBytes),
     labels: {},
+    stop: stopPolicyOf(a),
   };
 }

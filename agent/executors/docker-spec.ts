@@ -48,6 +48,9 @@ export function toCreateOptions(spec: TaskSpec, image: string, options: DockerSp
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     WorkingDir: spec.workingDir,
     Labels: labels,
+    // Only when given, so containers of assignments without a policy keep their spec hash.
+    StopSignal: spec.stop?.signal,
+    StopTimeout: spec.stop ? Math.round(spec.stop.gracePeriodSeconds) : undefined,
     HostConfig: {
       Mounts: mounts,
       Devices: devices,

@@ -20,6 +20,7 @@ import {
   TaskNotRunningError,
   TaskStartError,
 } from './errors';
+import type { StopSignal } from '../../core/domain';
 import type { ExecOptions, ExecResult, Executor, LogOptions, TaskSpec, TaskStatus } from './executor';
 import { TaskQueue } from './task-queue';
 import { LABEL_APP, LABEL_INSTANCE, LABEL_NODE, LABEL_SPEC, LABEL_TASK, validateTaskId, validateTaskSpec } from './task-spec';
@@ -196,7 +197,11 @@ export class DockerExecutor implements Executor {
     });
   }
 
-  async stop(taskId: string, graceSeconds: number): Promise<void> {
+  /**
+   * The signal is the container's StopSignal, set at create from the spec's stop policy (dockerd before
+   * API 1.42 takes no signal with a stop); `signal` is for the runtimes that can send it at stop time.
+   */
+  async stop(taskId: string, graceSeconds: number, _signal?: StopSignal): Promise<void> {
     validateTaskId(taskId);
     await this.queue.run(taskId, () =>
       this.guard('stop', taskId, async () => {

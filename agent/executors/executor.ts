@@ -8,6 +8,8 @@
  * any of them after a crash.
  */
 
+import type { StopPolicy, StopSignal } from '../../core/domain';
+
 /** A host path made visible to the task. For the docker runtime: a bind mount or a device node. */
 export interface PathMapping {
   /** Absolute path on the node (a NodePublishVolume target path, or /dev/loopN for block volumes). */
@@ -38,6 +40,11 @@ export interface TaskSpec {
   readonly memoryBytes: number;
   /** Extra labels; keys starting with "berth." are reserved for the executor. */
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * How the task is stopped (docker: the container's stop signal and timeout). The process runtime
+   * also stops what is left of an earlier run this way before it starts the task. Absent: SIGTERM, 30 s.
+   */
+  readonly stop?: StopPolicy;
 }
 
 export type TaskState = 'running' | 'exited' | 'missing';
@@ -55,6 +62,13 @@ export interface TaskStatus {
   /** App and instance as recorded in the runtime, so `list()` alone tells the agent what runs. */
   readonly app?: string;
   readonly instance?: number;
+  /**
+   * Process runtime: how many processes of the task still live although its main process has exited
+   * (children that left its process group). The task must not be started again before they are gone.
+   */
+  readonly leftovers?: number;
+  /** Something the agent should tell the operator about this start (e.g. what it had to stop first). */
+  readonly message?: string;
 }
 
 export interface LogOptions {
@@ -92,8 +106,11 @@ export interface Executor {
   status(taskId: string): Promise<TaskStatus>;
   /** Every task this executor owns on this node, discovered from the runtime (not from memory). */
   list(): Promise<TaskStatus[]>;
-  /** SIGTERM, then SIGKILL after `graceSeconds`. A missing or already-exited task is not an error. */
-  stop(taskId: string, graceSeconds: number): Promise<void>;
+  /**
+   * `signal` (default SIGTERM), then SIGKILL after `graceSeconds`; resolves once every process of the
+   * task is gone. A missing or already-exited task is not an error.
+   */
+  stop(taskId: string, graceSeconds: number, signal?: StopSignal): Promise<void>;
   /** Forgets the task (kills it first if it still runs). A missing task is not an error. */
   remove(taskId: string): Promise<void>;
   /** The task's output (stdout and stderr interleaved). @throws TaskNotFoundError */

@@ -3,6 +3,7 @@
  *   task.json   — what was started (pid + start ticks identify the process; env and cwd for exec)
  *   output.log  — stdout and stderr of the task
  *   exit-code   — written by the wrapper shell when the command exits (see process.ts)
+ *   start-token — the token of the newest start: a wrapper carrying another one does not run its command
  * A restarted agent rebuilds everything from these files, like the docker runtime does from labels.
  */
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -24,6 +25,8 @@ export interface ProcessTaskRecord {
   readonly cwd: string;
   /** Set by stop() when it had to SIGKILL the wrapper, which then never wrote exit-code. */
   readonly killedAt?: string;
+  /** The task runs in its own cgroup (task-cgroups.ts); absent for tasks started before cgroups, or without them. */
+  readonly cgroup?: true;
 }
 
 export class ProcessStateDir {
@@ -37,6 +40,9 @@ export class ProcessStateDir {
   }
   exitPath(taskId: string): string {
     return join(this.taskDir(taskId), 'exit-code');
+  }
+  startTokenPath(taskId: string): string {
+    return join(this.taskDir(taskId), 'start-token');
   }
   private recordPath(taskId: string): string {
     return join(this.taskDir(taskId), 'task.json');
@@ -78,6 +84,17 @@ export class ProcessStateDir {
     } catch {
       return [];
     }
+  }
+
+  /** Written before any process of the start exists (durably: it must outlive an agent crash). */
+  writeStartToken(taskId: string, token: string): void {
+    writeFileAtomic(this.startTokenPath(taskId), `${token}\n`, 0o600);
+  }
+
+  /** Forgets the previous run (record and exit code), keeping the directory and the start token. */
+  clearRun(taskId: string): void {
+    rmSync(this.recordPath(taskId), { force: true });
+    rmSync(this.exitPath(taskId), { force: true });
   }
 
   removeTask(taskId: string): void {

@@ -19,17 +19,29 @@
  * a file — so the code survives an agent restart, when the task is no longer our child. The wrapper
  * traps TERM/INT/HUP with a no-op handler: caught signals reset to default in the command on exec, so
  * the command still dies of SIGTERM, while the wrapper lives on long enough to record 143.
+ *
+ * One copy at a time: before it runs the command, the wrapper joins the task's cgroup (task-cgroups.ts),
+ * which holds every process of the task from then on, and checks that its start token is still the
+ * newest (process-state.ts). A start first writes a new token, then stops whatever is left in the
+ * cgroup (an earlier run's children, or the wrapper of a start the agent crashed in the middle of),
+ * and only then spawns: a wrapper of an older start either joined before that stop (and was stopped
+ * with the rest) or finds the new token and exits without running anything. Without a writable cgroup
+ * hierarchy the task's process group stands in (a warning says so): children that leave it are lost.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, openSync, closeSync, existsSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, join, relative } from 'node:path';
 import pino, { Logger } from 'pino';
 import { InvalidTaskSpecError, RuntimeError, TaskNotFoundError, TaskNotRunningError, TaskStartError } from './errors';
+import { DEFAULT_STOP_POLICY } from '../../core/domain';
+import type { StopSignal } from '../../core/domain';
 import type { ExecOptions, ExecResult, Executor, LogOptions, PathMapping, TaskSpec, TaskStatus } from './executor';
 import { isSameLiveProcess, processGroupMembers, readProcStat } from './proc-stat';
 import { ProcessStateDir, ProcessTaskRecord } from './process-state';
 import { tailFile } from './tail-file';
+import { TaskCgroups } from './task-cgroups';
 import { TaskQueue } from './task-queue';
 import { validateTaskId, validateTaskSpec, volumeEnvName } from './task-spec';
 
@@ -38,10 +50,28 @@ export interface ProcessExecutorOptions {
   readonly stateDir: string;
   /** 'rlimit-as' caps virtual memory with prlimit(1); default 'none' (memoryBytes only logged). */
   readonly memoryLimit?: 'none' | 'rlimit-as';
+  /**
+   * The directory (inside a cgroup hierarchy) holding the tasks' cgroups; default: found from the
+   * mounts (task-cgroups.ts). `false`: no cgroups, the process group stands in.
+   */
+  readonly cgroupRoot?: string | false;
   readonly logger?: Logger;
 }
 
-const WRAPPER = 'trap ":" TERM INT HUP; exit_file=$1; shift; "$@"; echo $? > "$exit_file"';
+/**
+ * $1 the cgroup.procs file to join (empty: none), $2 this start's token, $3 the token file, $4 the
+ * exit-code file; then the command. `read` and `echo` are builtins: nothing runs before the join.
+ */
+const WRAPPER = [
+  'cgroup_procs=$1; token=$2; token_file=$3; exit_file=$4; shift 4',
+  `if [ -n "$cgroup_procs" ] && ! echo $$ > "$cgroup_procs"; then echo "berth: could not join the task's cgroup ($cgroup_procs)" >&2; echo 125 > "$exit_file"; exit 125; fi`,
+  // A newer start has begun (the agent lost this one in a crash): it owns the task now.
+  'read newest < "$token_file" || newest=',
+  '[ "$newest" = "$token" ] || exit 0',
+  'trap ":" TERM INT HUP; "$@"; echo $? > "$exit_file"',
+].join('\n');
+/** How long processes that SIGKILL did not end (stuck in the kernel, e.g. on a dead NFS server) are waited for before stop() fails. */
+const KILL_WAIT_MS = 10_000;
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const POLL_MS = 25;
 
@@ -76,18 +106,41 @@ function resolveExecutable(command: string, path: string): string | undefined {
   return undefined;
 }
 
+/**
+ * What is left of a task's process group. Its id is the wrapper's pid, which cannot be reused while
+ * the group has a member — unless the group emptied and a new process took the pid and leads a group
+ * of its own: then nothing in that group is ours.
+ */
+function groupMembersOf(record: ProcessTaskRecord): number[] {
+  const leader = readProcStat(record.pid);
+  if (leader && leader.state !== 'Z' && leader.startTicks !== record.startTicks) return [];
+  return processGroupMembers(record.pid);
+}
+
 export class ProcessExecutor implements Executor {
   readonly kind = 'process' as const;
   private readonly state: ProcessStateDir;
   private readonly log: Logger;
   /** Per-task queue: two concurrent start() calls must not both spawn (docker gets this from unique names). */
   private readonly queue = new TaskQueue();
+  /** Undefined: no writable cgroup hierarchy; each task's process group stands in. */
+  readonly cgroups?: TaskCgroups;
 
   constructor(private readonly options: ProcessExecutorOptions) {
     if (!isAbsolute(options.stateDir)) throw new InvalidTaskSpecError('stateDir', 'must be an absolute path');
     mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
     this.state = new ProcessStateDir(options.stateDir);
     this.log = options.logger ?? pino({ level: 'silent' });
+    if (options.cgroupRoot !== false) {
+      const { cgroups, problems } = TaskCgroups.open(options.stateDir, options.cgroupRoot);
+      this.cgroups = cgroups;
+      if (cgroups) this.log.debug({ cgroups: cgroups.root, version: cgroups.version }, 'process tasks run in their own cgroups');
+      else
+        this.log.warn(
+          { problems },
+          'no writable cgroup hierarchy: a process task is tracked by its process group only, so processes that leave it are neither stopped with the task nor found again',
+        );
+    }
   }
 
   async start(spec: TaskSpec): Promise<TaskStatus> {
@@ -98,28 +151,48 @@ export class ProcessExecutor implements Executor {
 
   private async startNow(spec: TaskSpec): Promise<TaskStatus> {
     const existing = this.state.read(spec.taskId);
-    if (existing) {
-      const current = this.statusOf(existing);
-      if (current.state === 'running') return current;
-      this.state.removeTask(spec.taskId); // exited: start fresh, with a fresh log
-    }
+    if (existing && this.alive(existing)) return this.statusOf(existing);
 
     const taskDir = this.state.taskDir(spec.taskId);
     mkdirSync(taskDir, { recursive: true, mode: 0o700 });
+    // Before anything is stopped: from here on, a wrapper of any earlier start runs nothing (see above).
+    const token = randomBytes(12).toString('hex');
+    this.state.writeStartToken(spec.taskId, token);
+    const stop = spec.stop ?? DEFAULT_STOP_POLICY;
+    const left = this.members(spec.taskId, existing);
+    let message: string | undefined;
+    if (left.length > 0) {
+      message = `${left.length} process(es) of an earlier run were still running (pids ${left.join(', ')}); stopped them (${stop.signal}, ${stop.gracePeriodSeconds} s grace) before starting the task again`;
+      this.log.warn({ taskId: spec.taskId, pids: left }, 'processes of an earlier run still running; stopping them before the start');
+      await this.terminate(spec.taskId, existing, stop.gracePeriodSeconds, stop.signal);
+    }
+    this.state.clearRun(spec.taskId); // a fresh start gets a fresh log and no old exit code
+
     const env = this.taskEnv(spec);
     const executable = resolveExecutable(spec.command[0], env.PATH);
     if (!executable) {
-      this.state.removeTask(spec.taskId);
+      this.forget(spec.taskId);
       throw new TaskStartError(spec.taskId, `executable ${JSON.stringify(spec.command[0])} not found in PATH ${env.PATH}`);
     }
     const cwd = (spec.workingDir && remapPath(spec.workingDir, spec.mounts)) ?? spec.workingDir ?? spec.mounts[0]?.hostPath ?? taskDir;
     if (!existsSync(cwd)) {
-      this.state.removeTask(spec.taskId);
+      this.forget(spec.taskId);
       throw new TaskStartError(spec.taskId, `working directory ${cwd} does not exist on this node`);
     }
     this.warnUnenforced(spec);
 
-    const argv = ['/bin/sh', '-c', WRAPPER, `berth-task:${spec.taskId}`, this.state.exitPath(spec.taskId), ...spec.command];
+    const cgroupProcs = this.cgroups?.prepare(spec.taskId) ?? '';
+    const argv = [
+      '/bin/sh',
+      '-c',
+      WRAPPER,
+      `berth-task:${spec.taskId}`,
+      cgroupProcs,
+      token,
+      this.state.startTokenPath(spec.taskId),
+      this.state.exitPath(spec.taskId),
+      ...spec.command,
+    ];
     if (this.options.memoryLimit === 'rlimit-as' && spec.memoryBytes > 0) argv.unshift('prlimit', `--as=${spec.memoryBytes}`, '--');
 
     const logFd = openSync(this.state.logPath(spec.taskId), 'w', 0o600);
@@ -135,11 +208,13 @@ export class ProcessExecutor implements Executor {
       });
       child.unref();
     } catch (error) {
-      this.state.removeTask(spec.taskId);
+      this.forget(spec.taskId);
       throw new TaskStartError(spec.taskId, (error as Error).message);
     } finally {
       closeSync(logFd);
     }
+    // Returned once the wrapper is in the cgroup: a stop right after this start must reach it.
+    if (cgroupProcs) await this.joined(spec.taskId, pid);
     const record: ProcessTaskRecord = {
       version: 1,
       taskId: spec.taskId,
@@ -151,65 +226,84 @@ export class ProcessExecutor implements Executor {
       command: [...spec.command],
       env,
       cwd,
+      ...(cgroupProcs ? { cgroup: true as const } : {}),
     };
     this.state.write(record);
     this.log.info({ taskId: spec.taskId, pid, cwd }, 'task started as a process');
-    return this.statusOf(record);
+    const status = this.statusOf(record);
+    return message ? { ...status, message } : status;
   }
 
   async status(taskId: string): Promise<TaskStatus> {
     validateTaskId(taskId);
     const record = this.state.read(taskId);
-    return record ? this.statusOf(record) : { taskId, state: 'missing', runtimeId: '' };
+    return record ? this.statusOf(record) : this.unrecorded(taskId);
   }
 
   async list(): Promise<TaskStatus[]> {
     const out: TaskStatus[] = [];
+    const recorded = new Set<string>();
     for (const taskId of this.state.taskIds()) {
       try {
         const record = this.state.read(taskId);
-        if (record) out.push(this.statusOf(record));
+        if (record) {
+          out.push(this.statusOf(record));
+          recorded.add(taskId);
+        }
       } catch (error) {
         this.log.warn({ taskId, err: error }, 'unreadable task record; skipping');
       }
     }
-    return out;
-  }
-
-  async stop(taskId: string, graceSeconds: number): Promise<void> {
-    validateTaskId(taskId);
-    return this.queue.run(taskId, () => this.stopNow(taskId, graceSeconds));
-  }
-
-  private async stopNow(taskId: string, graceSeconds: number): Promise<void> {
-    const record = this.state.read(taskId);
-    if (!record || !this.alive(record)) return;
-    this.signalGroup(record.pid, 'SIGTERM');
-    const deadline = Date.now() + Math.max(0, graceSeconds) * 1000;
-    while (this.alive(record) && Date.now() < deadline) await sleep(POLL_MS);
-    if (this.alive(record)) {
-      this.log.warn({ taskId, graceSeconds }, 'task ignored SIGTERM; killing it');
-      this.signalGroup(record.pid, 'SIGKILL');
-      while (this.alive(record)) await sleep(POLL_MS);
-      if (!this.state.readExit(taskId)) this.state.write({ ...record, killedAt: new Date().toISOString() });
+    // Processes of a task without a record (the agent crashed between spawn and record, or while it
+    // removed the task): listed, so the agent stops them or starts the task over them, never beside them.
+    for (const taskId of this.cgroups?.taskIds() ?? []) {
+      if (recorded.has(taskId)) continue;
+      const status = this.unrecorded(taskId);
+      if (status.state !== 'missing') out.push(status);
+      else this.cgroups?.remove(taskId);
     }
-    // Whatever the command left running in its process group (background children) goes with it;
-    // stop() returns only once the group is empty, so the volume can be unpublished safely. (The
-    // leader died a moment ago; its pid, and so the group id, cannot have been reused in between
-    // while members remain — a group id stays taken as long as the group has a member.)
-    const deadline2 = Date.now() + 5_000;
-    while (processGroupMembers(record.pid).length > 0 && Date.now() < deadline2) {
-      this.signalGroup(record.pid, 'SIGKILL');
+    return out.sort((a, b) => a.taskId.localeCompare(b.taskId));
+  }
+
+  async stop(taskId: string, graceSeconds: number, signal: StopSignal = 'SIGTERM'): Promise<void> {
+    validateTaskId(taskId);
+    return this.queue.run(taskId, () => this.terminate(taskId, this.state.read(taskId), graceSeconds, signal));
+  }
+
+  /**
+   * Stops every process of the task: `signal` to each, up to `graceSeconds` for all of them to exit,
+   * then SIGKILL. Resolves only once none is left — its volumes may then be unpublished — and throws
+   * when the kernel does not let them go.
+   */
+  private async terminate(taskId: string, record: ProcessTaskRecord | undefined, graceSeconds: number, signal: NodeJS.Signals): Promise<void> {
+    const live = () => (record !== undefined && this.alive(record)) || this.members(taskId, record).length > 0;
+    if (!live()) return;
+    this.signalTask(taskId, record, signal);
+    const deadline = Date.now() + Math.max(0, graceSeconds) * 1000;
+    while (live() && Date.now() < deadline) await sleep(POLL_MS);
+    if (!live()) return;
+    this.log.warn({ taskId, graceSeconds, signal }, `task still running ${graceSeconds} s after ${signal}; killing it`);
+    const killUntil = Date.now() + KILL_WAIT_MS;
+    while (live() && Date.now() < killUntil) {
+      this.killTask(taskId, record);
       await sleep(POLL_MS);
+    }
+    if (record && !this.state.readExit(taskId)) this.state.write({ ...record, killedAt: new Date().toISOString() });
+    const left = this.members(taskId, record);
+    if (live()) {
+      throw new RuntimeError(
+        'stop',
+        taskId,
+        `${left.length} process(es) still alive ${KILL_WAIT_MS / 1000} s after SIGKILL (pids ${left.join(', ')}); stuck in the kernel?`,
+      );
     }
   }
 
   async remove(taskId: string): Promise<void> {
     validateTaskId(taskId);
     return this.queue.run(taskId, async () => {
-      const record = this.state.read(taskId);
-      if (record && this.alive(record)) await this.stopNow(taskId, 0);
-      this.state.removeTask(taskId);
+      await this.terminate(taskId, this.state.read(taskId), 0, 'SIGKILL');
+      this.forget(taskId);
     });
   }
 
@@ -275,10 +369,40 @@ export class ProcessExecutor implements Executor {
   private statusOf(record: ProcessTaskRecord): TaskStatus {
     const base = { taskId: record.taskId, runtimeId: `pid:${record.pid}`, startedAt: record.startedAt, app: record.app, instance: record.instance };
     if (this.alive(record)) return { ...base, state: 'running' };
+    const left = this.members(record.taskId, record).length;
+    const leftovers = left > 0 ? { leftovers: left } : {};
     const exit = this.state.readExit(record.taskId);
-    if (exit) return { ...base, state: 'exited', exitCode: exit.code, finishedAt: exit.at };
+    if (exit) return { ...base, ...leftovers, state: 'exited', exitCode: exit.code, finishedAt: exit.at };
     // No exit file: killed by SIGKILL (by stop(), the OOM killer, or a reboot) before the wrapper could write it.
-    return { ...base, state: 'exited', exitCode: record.killedAt ? 137 : undefined, finishedAt: record.killedAt };
+    return { ...base, ...leftovers, state: 'exited', exitCode: record.killedAt ? 137 : undefined, finishedAt: record.killedAt };
+  }
+
+  /** A task with no record: missing, unless processes of it are still in its cgroup (never started as far as anyone knows). */
+  private unrecorded(taskId: string): TaskStatus {
+    const left = this.cgroups?.members(taskId).length ?? 0;
+    return left > 0 ? { taskId, state: 'exited', runtimeId: `cgroup:${taskId}`, leftovers: left } : { taskId, state: 'missing', runtimeId: '' };
+  }
+
+  /** Whether the task's processes are found by its cgroup (else: by the process group its record names). */
+  private inCgroup(record: ProcessTaskRecord | undefined): this is { cgroups: TaskCgroups } {
+    return this.cgroups !== undefined && (record === undefined || record.cgroup === true);
+  }
+
+  /** Live processes of the task: its cgroup's members, or what is left of its process group. */
+  private members(taskId: string, record: ProcessTaskRecord | undefined): number[] {
+    if (this.inCgroup(record)) return this.cgroups.members(taskId);
+    return record ? groupMembersOf(record) : [];
+  }
+
+  /** `signal` to every process of the task (the wrapper ignores it, and lives on to record the command's exit code). */
+  private signalTask(taskId: string, record: ProcessTaskRecord | undefined, signal: NodeJS.Signals): void {
+    if (this.inCgroup(record)) this.cgroups.signal(taskId, signal);
+    else if (record && (this.alive(record) || groupMembersOf(record).length > 0)) this.signalGroup(record.pid, signal);
+  }
+
+  private killTask(taskId: string, record: ProcessTaskRecord | undefined): void {
+    if (this.inCgroup(record)) this.cgroups.kill(taskId);
+    else this.signalTask(taskId, record, 'SIGKILL');
   }
 
   /** Signals the task's process group; the wrapper is its leader, so -pid reaches the command and its children. */
@@ -288,6 +412,22 @@ export class ProcessExecutor implements Executor {
     } catch {
       /* group already empty */
     }
+  }
+
+  /** Waits (briefly) for the wrapper `pid` to join the task's cgroup, or to exit trying. */
+  private async joined(taskId: string, pid: number): Promise<void> {
+    const startTicks = readProcStat(pid)?.startTicks;
+    for (let i = 0; i < 400; i++) {
+      if (this.cgroups?.members(taskId).includes(pid) || !isSameLiveProcess(pid, startTicks)) return;
+      await sleep(5);
+    }
+    this.log.warn({ taskId, pid }, 'the task has not joined its cgroup after 2 s');
+  }
+
+  /** Drops the task's state and its (empty) cgroup. */
+  private forget(taskId: string): void {
+    this.state.removeTask(taskId);
+    this.cgroups?.remove(taskId);
   }
 
   private taskEnv(spec: TaskSpec): Record<string, string> {

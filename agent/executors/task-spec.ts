@@ -3,6 +3,7 @@
  * bad spec fails with the field at fault instead of a runtime error halfway through.
  */
 import { isAbsolute } from 'node:path';
+import { isStopSignal, MAX_GRACE_SECONDS } from '../../core/domain';
 import { InvalidTaskSpecError } from './errors';
 import type { PathMapping, TaskSpec } from './executor';
 
@@ -73,6 +74,13 @@ export function validateTaskSpec(spec: TaskSpec): void {
   }
   for (const key of Object.keys(spec.labels)) {
     if (key.startsWith('berth.')) throw new InvalidTaskSpecError(`labels.${key}`, 'keys starting with "berth." are reserved');
+  }
+  if (spec.stop !== undefined) {
+    if (!isStopSignal(spec.stop.signal)) throw new InvalidTaskSpecError('stop.signal', `${JSON.stringify(spec.stop.signal)} is not a stop signal`);
+    const grace = spec.stop.gracePeriodSeconds;
+    if (!Number.isFinite(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) {
+      throw new InvalidTaskSpecError('stop.gracePeriodSeconds', `must be 0 to ${MAX_GRACE_SECONDS} seconds, got ${grace}`);
+    }
   }
 }
 

@@ -8,3 +8,4 @@ export * from './node';
 export * from './task';
 export * from './reservation';
 export * from './holder-ids';
+export * from './stop-policy';

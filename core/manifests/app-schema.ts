@@ -4,6 +4,7 @@ import type { LabelConstraint } from '../domain';
 import { absolutePath, cpu, cronSchedule, dnsName, duration, nonEmptyString, scalarString, size, wholeNumber } from './fields';
 import { ACCESS_MODES } from './types';
 import type { AppSpec, ClaimTemplate, DataSource, VolumeTemplate } from './types';
+import { stopSchema } from './stop-schema';
 
 const DEFAULT_CPU_MILLIS = 100;
 const DEFAULT_MEMORY_BYTES = 128 * 1024 ** 2;
@@ -99,6 +100,7 @@ export const appSpecSchema = z
     command: commandSchema.default([]),
     env: envSchema.default({}),
     resources: z.strictObject({ cpu: cpu().optional(), memory: size().optional() }).default({}),
+    stop: stopSchema.optional(),
     constraints: z.array(constraintSchema).default([]),
     volumes: z.array(volumeSchema).default([]),
     onNodeLost: z.enum(['wait', 'restoreLatest']).default('wait'),
@@ -139,6 +141,8 @@ export const appSpecSchema = z
       command: spec.command,
       env: spec.env,
       resources: { cpuMillis: spec.resources.cpu ?? DEFAULT_CPU_MILLIS, memoryBytes: spec.resources.memory ?? DEFAULT_MEMORY_BYTES },
+      // Absent unless written, so specs stored before this field compare equal to their re-applied manifest.
+      ...(spec.stop ? { stop: spec.stop } : {}),
       constraints: spec.constraints,
       volumes: spec.volumes,
       onNodeLost: spec.onNodeLost,

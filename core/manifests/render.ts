@@ -31,6 +31,7 @@ export function appSpecDocument(spec: AppSpec): ManifestDocument {
     command: spec.command,
     env: spec.env,
     resources: { cpu: formatCpu(spec.resources.cpuMillis), memory: formatExactBytes(spec.resources.memoryBytes) },
+    ...(spec.stop ? { stop: { signal: spec.stop.signal, gracePeriod: formatDuration(spec.stop.gracePeriodSeconds) } } : {}),
     constraints: spec.constraints.map((c) => ({ ...c })),
     volumes: spec.volumes.map((v) => ({
       name: v.name,

@@ -3,7 +3,7 @@
  * the core computes with (bytes, millicores, seconds). `render.ts` turns them back into the
  * user-facing shape.
  */
-import type { AccessMode, LabelConstraint } from '../domain';
+import type { AccessMode, LabelConstraint, StopPolicy } from '../domain';
 import type { SecretData } from './secret-data';
 
 export type ManifestKind = 'App' | 'StorageClass' | 'Plugin' | 'Secret';
@@ -73,6 +73,8 @@ export interface AppSpec {
   readonly command: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly resources: Resources;
+  /** How its tasks are stopped; absent: DEFAULT_STOP_POLICY (SIGTERM, 30 s). */
+  readonly stop?: StopPolicy;
   readonly constraints: readonly LabelConstraint[];
   readonly volumes: readonly VolumeTemplate[];
   readonly onNodeLost: OnNodeLost;

@@ -3,6 +3,7 @@ import type { VolumeAttachment } from '../../proto/berth/generated/berth/agent/v
 import type { ClusterContext } from '../cluster-context';
 import { awaitingData } from '../controllers/data-restore';
 import type { VolumeTemplate } from '../../core/manifests';
+import { DEFAULT_STOP_POLICY } from '../../core/domain';
 import { PREPARES_TASKS } from '../../proto/berth/features';
 import { encodeCreateVolumeRequest } from '../../volumes/csi-client/create-volume-codec';
 import { agentCreates, volumeForAgent } from '../controllers/agent-created-volumes';
@@ -54,6 +55,7 @@ export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssig
       env: { ...spec.env, BERTH_APP: app.name, BERTH_INSTANCE: String(task.instance) },
       cpu: spec.resources.cpuMillis / 1000,
       memoryBytes: String(spec.resources.memoryBytes),
+      stop: spec.stop ?? DEFAULT_STOP_POLICY,
     };
     if (ready) {
       out.push({ ...base, volumes });

@@ -158,5 +158,7 @@ function taskUpdate(
   const events: [string, string][] = [];
   if (next.restarts > task.restarts) events.push(['Restarted', `task exited (code ${r.exitCode}) and was restarted on ${nodeId} with the same volumes`]);
   if (next.state !== task.state) events.push([next.state === 'running' ? 'Running' : 'Failed', next.message ?? `task is ${next.state} on ${nodeId}`]);
+  // What the agent had to do to start a running task (e.g. stop processes left by its previous run) is an event too, not only its message.
+  else if (next.state === 'running' && next.message && next.message !== task.message) events.push(['Notice', next.message]);
   return { task, next, events };
 }

@@ -58,6 +58,27 @@ describe('executors (pure logic)', () => {
     assert.equal(unlimited.Cmd, undefined, 'empty command means the image default');
   });
 
+  it('gives a container the stop signal and timeout of its spec, and none without a stop policy', () => {
+    const o = toCreateOptions({ ...base, stop: { signal: 'SIGINT', gracePeriodSeconds: 90 } }, 'busybox:local', {});
+    assert.equal(o.StopSignal, 'SIGINT');
+    assert.equal(o.StopTimeout, 90);
+    const plain = toCreateOptions(base, 'busybox:local', {});
+    assert.equal(plain.StopSignal, undefined);
+    assert.equal(plain.StopTimeout, undefined);
+    assert.notEqual(o.Labels?.['berth.spec'], plain.Labels?.['berth.spec'], 'a changed stop policy is a changed container');
+    for (const stop of [
+      { signal: 'SIGKILL', gracePeriodSeconds: 1 },
+      { signal: 'SIGTERM', gracePeriodSeconds: -1 },
+      { signal: 'SIGTERM', gracePeriodSeconds: 7200 },
+    ]) {
+      assert.throws(
+        () => validateTaskSpec({ ...base, stop } as TaskSpec),
+        (e: unknown) => e instanceof InvalidTaskSpecError && /stop\./.test(e.message),
+        JSON.stringify(stop),
+      );
+    }
+  });
+
   it('validates specs with the field at fault', () => {
     const bad: Array<[Partial<TaskSpec>, RegExp]> = [
       [{ taskId: '../x' }, /taskId/],

@@ -24,6 +24,7 @@ import type { SyncRequest as _berth_agent_v1_SyncRequest, SyncRequest__Output as
 import type { SyncResponse as _berth_agent_v1_SyncResponse, SyncResponse__Output as _berth_agent_v1_SyncResponse__Output } from './berth/agent/v1/SyncResponse';
 import type { TaskAssignment as _berth_agent_v1_TaskAssignment, TaskAssignment__Output as _berth_agent_v1_TaskAssignment__Output } from './berth/agent/v1/TaskAssignment';
 import type { TaskReport as _berth_agent_v1_TaskReport, TaskReport__Output as _berth_agent_v1_TaskReport__Output } from './berth/agent/v1/TaskReport';
+import type { TaskStop as _berth_agent_v1_TaskStop, TaskStop__Output as _berth_agent_v1_TaskStop__Output } from './berth/agent/v1/TaskStop';
 import type { VolumeAttachment as _berth_agent_v1_VolumeAttachment, VolumeAttachment__Output as _berth_agent_v1_VolumeAttachment__Output } from './berth/agent/v1/VolumeAttachment';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -57,6 +58,7 @@ export interface ProtoGrpcType {
         SyncResponse: MessageTypeDefinition<_berth_agent_v1_SyncResponse, _berth_agent_v1_SyncResponse__Output>
         TaskAssignment: MessageTypeDefinition<_berth_agent_v1_TaskAssignment, _berth_agent_v1_TaskAssignment__Output>
         TaskReport: MessageTypeDefinition<_berth_agent_v1_TaskReport, _berth_agent_v1_TaskReport__Output>
+        TaskStop: MessageTypeDefinition<_berth_agent_v1_TaskStop, _berth_agent_v1_TaskStop__Output>
         VolumeAttachment: MessageTypeDefinition<_berth_agent_v1_VolumeAttachment, _berth_agent_v1_VolumeAttachment__Output>
       }
     }

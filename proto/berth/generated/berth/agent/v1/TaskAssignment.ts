@@ -1,6 +1,7 @@
 // Original file: proto/berth/agent.proto
 
 import type { VolumeAttachment as _berth_agent_v1_VolumeAttachment, VolumeAttachment__Output as _berth_agent_v1_VolumeAttachment__Output } from '../../../berth/agent/v1/VolumeAttachment';
+import type { TaskStop as _berth_agent_v1_TaskStop, TaskStop__Output as _berth_agent_v1_TaskStop__Output } from '../../../berth/agent/v1/TaskStop';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TaskAssignment {
@@ -16,6 +17,7 @@ export interface TaskAssignment {
   'memoryBytes'?: (number | string | Long);
   'volumes'?: (_berth_agent_v1_VolumeAttachment)[];
   'prepareOnly'?: (boolean);
+  'stop'?: (_berth_agent_v1_TaskStop | null);
 }
 
 export interface TaskAssignment__Output {
@@ -31,4 +33,5 @@ export interface TaskAssignment__Output {
   'memoryBytes': (string);
   'volumes': (_berth_agent_v1_VolumeAttachment__Output)[];
   'prepareOnly': (boolean);
+  'stop': (_berth_agent_v1_TaskStop__Output | null);
 }
