@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { createRecoveryPoint, deleteRecoveryPoint, getRecoveryPoint, listRecoveryPoints, type RecoveryPointRecord, type RecoveryPointSummary } from '../api';
 import type { ApiClient } from './api-client';
+import { consistencyText, hookRunLine } from './hook-lines';
 import { type Column, formatBytes, parseFormat, printRows } from './output';
 
 /** Columns of a recovery point; `berth get snapshots` uses the same ones. */
@@ -17,9 +18,11 @@ export const RECOVERY_POINT_COLUMNS: Column<RecoveryPointSummary>[] = [
 
 function printRecoveryPoint(rp: RecoveryPointRecord): void {
   const w = (s: string) => process.stdout.write(`${s}\n`);
-  w(`recovery point ${rp.id} of ${rp.app} (generation ${rp.generation}): ${rp.state}, ${rp.consistency}${rp.message ? ` — ${rp.message}` : ''}`);
+  w(
+    `recovery point ${rp.id} of ${rp.app} (generation ${rp.generation}): ${rp.state}, ${consistencyText(rp.consistency, rp.consistencyReason)}${rp.message ? ` — ${rp.message}` : ''}`,
+  );
   for (const s of rp.snapshots) w(`  ${s.claimId}  ${s.plugin} ${s.csiSnapshotId ?? '-'}  ${formatBytes(s.sizeBytes)}`);
-  for (const h of rp.hooks) w(`  ${h.phase} in ${h.taskId}: exit ${h.exitCode}${h.output.trim() ? `: ${h.output.trim()}` : ''}`);
+  for (const h of rp.hooks) w(`  ${hookRunLine(h)}`);
 }
 
 /** `berth snapshot create|list|delete` (restores are in restore-commands.ts). */

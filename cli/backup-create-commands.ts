@@ -2,6 +2,7 @@ import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { type BackupView, createBackup, deleteBackup, getBackup, listBackups } from '../api';
 import type { ApiClient } from './api-client';
+import { consistencyText, hookRunLine } from './hook-lines';
 import { type Column, formatBytes, parseFormat, printRows, UsageError } from './output';
 
 export type Backup = BackupView;
@@ -48,13 +49,13 @@ function sizesLine(b: Backup): string {
 function printBackup(b: Backup): void {
   const w = (s: string) => process.stdout.write(`${s}\n`);
   w(
-    `backup ${b.id} of ${b.app} in repository ${b.repository}: ${b.state}${b.consistency ? `, ${b.consistency}` : ''}${b.schedule ? ` (schedule ${b.schedule})` : ''}${b.origin === 'repository' ? ' [found in the repository only]' : ''}`,
+    `backup ${b.id} of ${b.app} in repository ${b.repository}: ${b.state}${b.consistency ? `, ${consistencyText(b.consistency, b.consistencyReason)}` : ''}${b.schedule ? ` (schedule ${b.schedule})` : ''}${b.origin === 'repository' ? ' [found in the repository only]' : ''}`,
   );
   if (b.message) w(`  message: ${b.message}`);
   w(`  started ${b.startedAt}${b.finishedAt ? `, finished ${b.finishedAt}` : ''}${b.parent ? `, incremental to ${b.parent}` : ''}`);
   if (b.bytesRead !== undefined) w(`  ${sizesLine(b)}`);
   w(`  ${progressLine(b)}`);
-  for (const h of b.hooks ?? []) w(`  ${h.phase} in ${h.taskId}: exit ${h.exitCode}${h.output.trim() ? `: ${h.output.trim()}` : ''}`);
+  for (const h of b.hooks ?? []) w(`  ${hookRunLine(h)}`);
   for (const v of b.volumes) {
     w(
       `  ${v.volume}  ${v.claimId}  ${v.nodeId ?? '-'}  ${v.state}  ${formatBytes(v.bytesDone)}/${formatBytes(v.bytesTotal)}  new ${formatBytes(v.bytesNew ?? 0)}${v.bytesStored === undefined ? '' : `  stored ${formatBytes(v.bytesStored)}`}  ${v.filesDone} files${v.path ? `  ${v.path}/${v.changeDetection ?? '-'}` : ''}${v.message ? `  ${v.message}` : ''}`,

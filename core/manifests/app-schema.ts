@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { LabelConstraint } from '../domain';
 import { absolutePath, cpu, cronSchedule, dnsName, duration, nonEmptyString, scalarString, size, wholeNumber } from './fields';
+import { hooksSchema } from './hook-schema';
 import { ACCESS_MODES } from './types';
 import type { AppSpec, ClaimTemplate, DataSource, VolumeTemplate } from './types';
 import { stopSchema } from './stop-schema';
@@ -105,7 +106,7 @@ export const appSpecSchema = z
     volumes: z.array(volumeSchema).default([]),
     onNodeLost: z.enum(['wait', 'restoreLatest']).default('wait'),
     retainOnScaleDown: z.boolean().default(true),
-    hooks: z.strictObject({ preSnapshot: commandSchema.default([]), postSnapshot: commandSchema.default([]) }).default({ preSnapshot: [], postSnapshot: [] }),
+    hooks: hooksSchema,
     backup: backupSchema.optional(),
   })
   .superRefine((spec, ctx) => {

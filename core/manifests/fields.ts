@@ -107,6 +107,34 @@ export function duration(): z.ZodType<number> {
     });
 }
 
+/** A duration between `min` and `max` seconds, both inclusive, e.g. a hook's timeout. */
+export function boundedDuration(min: number, max: number): z.ZodType<number> {
+  const range = `from ${formatSeconds(min)} to ${formatSeconds(max)}`;
+  return z
+    .custom<string>((v) => typeof v === 'string', {
+      error: (iss) => `expected a duration like 30s, 5m or 1h (${range}), got ${describeValue(iss.input)}`,
+    })
+    .transform((input, ctx) => {
+      const seconds = parseDurationSeconds(input);
+      if (seconds === undefined) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration like 30s, 5m or 1h (${range}), got ${describeValue(input)}` });
+        return z.NEVER;
+      }
+      if (seconds < min || seconds > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration ${range}, got ${describeValue(input)}` });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+}
+
+/** 3600 → "1h", 90 → "90s": the bounds as people write them. */
+function formatSeconds(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
 const CRON_FIELD = /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
 
 /**

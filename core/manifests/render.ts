@@ -5,7 +5,7 @@
  */
 import { formatCpu } from '../domain';
 import { REDACTED } from './secret-data';
-import type { AppSpec, Manifest } from './types';
+import type { AppSpec, HookPolicy, Hooks, Manifest } from './types';
 
 export type ManifestDocument = Record<string, unknown>;
 
@@ -47,7 +47,7 @@ export function appSpecDocument(spec: AppSpec): ManifestDocument {
     })),
     onNodeLost: spec.onNodeLost,
     retainOnScaleDown: spec.retainOnScaleDown,
-    hooks: { preSnapshot: spec.hooks.preSnapshot, postSnapshot: spec.hooks.postSnapshot },
+    hooks: hooksDocument(spec.hooks),
     ...(spec.backup
       ? {
           backup: {
@@ -59,6 +59,13 @@ export function appSpecDocument(spec: AppSpec): ManifestDocument {
         }
       : {}),
   };
+}
+
+/** A hook with its own policy in the long form, else the plain command list it was written as. */
+function hooksDocument(hooks: Hooks): ManifestDocument {
+  const hook = (command: readonly string[], policy: HookPolicy | undefined) =>
+    policy ? { command, timeout: formatDuration(policy.timeoutSeconds), onFailure: policy.onFailure } : command;
+  return { preSnapshot: hook(hooks.preSnapshot, hooks.preSnapshotPolicy), postSnapshot: hook(hooks.postSnapshot, hooks.postSnapshotPolicy) };
 }
 
 const BINARY = ['Ei', 'Pi', 'Ti', 'Gi', 'Mi', 'Ki'] as const;

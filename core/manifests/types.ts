@@ -48,10 +48,45 @@ export interface Resources {
   readonly memoryBytes: number;
 }
 
+/** What a failing hook (non-zero exit, timed out, could not be run) means for its recovery point. */
+export type HookOnFailure = 'fail' | 'continue';
+export const HOOK_ON_FAILURE: readonly HookOnFailure[] = ['fail', 'continue'];
+
+export interface HookPolicy {
+  /** Deadline of the command in one instance; past it the command is killed there. */
+  readonly timeoutSeconds: number;
+  readonly onFailure: HookOnFailure;
+}
+
+export type HookPhase = 'preSnapshot' | 'postSnapshot';
+
+/**
+ * A hook given as a plain command list: 60 s, as before per-hook settings existed; preSnapshot fails
+ * its recovery point, postSnapshot is recorded and the recovery point kept (the snapshots were taken).
+ */
+export const DEFAULT_HOOK_POLICY: Readonly<Record<HookPhase, HookPolicy>> = {
+  preSnapshot: { timeoutSeconds: 60, onFailure: 'fail' },
+  postSnapshot: { timeoutSeconds: 60, onFailure: 'continue' },
+};
+
+/** Bounds of a hook's `timeout`. */
+export const HOOK_TIMEOUT_SECONDS = { min: 1, max: 3600 } as const;
+
+/**
+ * The commands stay plain lists, with a policy beside each only when it differs from the default:
+ * app records, recovery points and backup manifests written before policies existed read unchanged.
+ */
 export interface Hooks {
   /** Run in the container before a snapshot (e.g. flush); empty = none. */
   readonly preSnapshot: readonly string[];
   readonly postSnapshot: readonly string[];
+  readonly preSnapshotPolicy?: HookPolicy;
+  readonly postSnapshotPolicy?: HookPolicy;
+}
+
+/** The timeout and failure policy a hook runs with. */
+export function hookPolicy(hooks: Hooks, phase: HookPhase): HookPolicy {
+  return (phase === 'preSnapshot' ? hooks.preSnapshotPolicy : hooks.postSnapshotPolicy) ?? DEFAULT_HOOK_POLICY[phase];
 }
 
 export interface BackupPolicy {

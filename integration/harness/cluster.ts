@@ -40,7 +40,10 @@ export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code, signal) => {
       // A daemon that dies on its own is the cause of whatever fails next: say so with its last words.
-      if (!stopping) process.stderr.write(`[harness] berth ${args[0]} exited on its own (${signal ?? `code ${code}`}; a crash point in a crash test, else the cause of what fails next); its log ends:\n${out.slice(-4000)}\n`);
+      if (!stopping)
+        process.stderr.write(
+          `[harness] berth ${args[0]} exited on its own (${signal ?? `code ${code}`}; a crash point in a crash test, else the cause of what fails next); its log ends:\n${out.slice(-4000)}\n`,
+        );
       resolve(code);
     }),
   );

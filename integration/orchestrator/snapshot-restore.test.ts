@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { berth, berthJson, NodeHandle, startCluster, TestCluster, waitFor } from '../harness/cluster';
+import { berth, berthJson, NodeHandle, startCluster, startNode, TestCluster, waitFor } from '../harness/cluster';
 import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 import { BERTH_BIN } from '../harness/plugin-process';
 
@@ -27,7 +27,8 @@ interface RecoveryPoint {
   message?: string;
   generation: number;
   snapshots: { claimId: string; instance: number; csiSnapshotId?: string; sourceVolumeId: string; sizeBytes: number; plugin: string }[];
-  hooks: { phase: string; taskId: string; exitCode: number; output: string }[];
+  hooks: { phase: string; taskId: string; exitCode: number; output: string; outcome?: string; durationMs?: number }[];
+  consistencyReason?: string;
   claims: unknown[];
   storageClasses: { name: string }[];
   spec: { instances: number };
@@ -246,6 +247,76 @@ describe('recovery points and restore from snapshot: real dockerd, real btrfs, s
     assert.deepEqual(await csiSnapshots(), before, 'no CSI snapshot left behind');
   });
 
+  it('a hung preSnapshot hook ends per its policy within its timeout, and its process is killed (process runtime)', async () => {
+    const p1 = await startNode(cluster.dir, 'p1', { poolSize: '512M', agentServer: cluster.agentAddress, runtime: 'process' });
+    cluster.nodes.push(p1);
+    await waitFor('node p1 ready', () =>
+      berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.id === 'p1' && n.state === 'ready'),
+    );
+    // `; echo` keeps the shell from exec-ing sleep: the hook is a shell with a child, as real ones are.
+    const hungApp = (onFailure: string) => `
+kind: App
+name: hung
+spec:
+  runtime: process
+  command: ["sh", "-c", "exec sleep 100000"]
+  resources: { cpu: 0.1, memory: 32Mi }
+  hooks:
+    preSnapshot: { command: ["sh", "-c", "sleep 607; echo never"], timeout: 2s, onFailure: ${onFailure} }
+    postSnapshot: ["sh", "-c", "echo post-ok"]
+  volumes:
+    - name: data
+      mountPath: /data
+      claim: { storageClass: snap-fast, size: 64Mi }
+`;
+    const hookProcesses = () =>
+      execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes('sleep 607'))
+        .join('\n');
+    assert.equal(berth(api, ['apply', '-f', '-'], hungApp('fail')).code, 0);
+    await waitFor('hung running', runningApp('hung', 1), 120_000);
+    const before = await p1.plugin.client.controller('ListSnapshots', {});
+
+    let started = Date.now();
+    const failed = berth(api, ['snapshot', 'create', 'hung']);
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.ok(Date.now() - started < 15_000, `ended within its timeout (${Date.now() - started} ms)`);
+    assert.match(failed.stderr, /preSnapshot hook failed in hung-0 on node p1 \(timed out after 2s\)/);
+    assert.equal(hookProcesses(), '', 'the timed-out hook was killed, its children too');
+    assert.deepEqual(await p1.plugin.client.controller('ListSnapshots', {}), before, 'no CSI snapshot left behind');
+    assert.ok(
+      appEvents('hung').some((e) => e.reason === 'PostSnapshotHook' && /hung-0: exit 0.*post-ok/.test(e.message)),
+      'postSnapshot ran',
+    );
+
+    // The same hook with onFailure continue: taken crash-consistent, the reason recorded.
+    assert.equal(berth(api, ['apply', '-f', '-'], hungApp('continue')).code, 0);
+    await waitFor('hung running its second generation', () => tasks().some((t) => t.id === 'hung-0' && t.state === 'running' && t.generation === 2), 120_000);
+    started = Date.now();
+    const created = berth(api, ['snapshot', 'create', 'hung', '-o', 'json']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.ok(Date.now() - started < 15_000, `ended within its timeout (${Date.now() - started} ms)`);
+    const taken = JSON.parse(created.stdout) as RecoveryPoint;
+    assert.equal(taken.state, 'ready');
+    assert.equal(taken.consistency, 'crash-consistent');
+    assert.match(taken.consistencyReason ?? '', /preSnapshot hook failed in hung-0 on node p1 \(timed out after 2s\).*onFailure is continue/);
+    assert.deepEqual(
+      taken.hooks.map((h) => `${h.phase} ${h.outcome}`),
+      ['preSnapshot timed-out', 'postSnapshot succeeded'],
+    );
+    assert.ok((taken.hooks[0]!.durationMs ?? 0) >= 2000);
+    assert.equal(hookProcesses(), '', 'the timed-out hook was killed');
+    const described = berth(api, ['snapshot', 'describe', taken.id]);
+    assert.match(described.stdout, /ready, crash-consistent \(preSnapshot hook failed in hung-0.*\)/);
+    assert.match(described.stdout, /preSnapshot in hung-0: timed out after 2s/);
+    assert.ok(
+      appEvents('hung').some(
+        (e) => e.reason === 'SnapshotCreated' && e.message.includes(taken.id) && /crash-consistent \(preSnapshot hook failed/.test(e.message),
+      ),
+    );
+  });
+
   it('deletes recovery points with their CSI snapshots, then the apps and their volumes', async () => {
     for (const x of recoveryPoints()) {
       const r = berth(api, ['snapshot', 'delete', x.id]);
@@ -254,7 +325,7 @@ describe('recovery points and restore from snapshot: real dockerd, real btrfs, s
     assert.deepEqual(recoveryPoints(), []);
     assert.deepEqual(await csiSnapshots(), [], 'the plugin holds no snapshot');
     assert.equal(berth(api, ['snapshot', 'delete', rp.id]).code, 3, 'deleted: not found');
-    for (const app of ['copy', 'db', 'bad', 'slow']) assert.equal(berth(api, ['delete', 'app', app]).code, 0);
+    for (const app of ['copy', 'db', 'bad', 'slow', 'hung']) assert.equal(berth(api, ['delete', 'app', app]).code, 0);
     await waitFor('apps gone', () => berthJson<{ items: unknown[] }>(api, ['get', 'apps']).items.length === 0, 120_000);
     await waitFor('volumes gone', () => berthJson<{ items: unknown[] }>(api, ['get', 'volumes']).items.length === 0, 60_000);
     const listed = await node.plugin.client.controller('ListVolumes', {});

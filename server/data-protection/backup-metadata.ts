@@ -37,6 +37,8 @@ export interface BackupAppMetadata {
   storageClasses: StorageClassRecord[];
   reservations: RecoveryPointRecord['reservations'];
   consistency: Consistency;
+  /** Absent in backups made before it was recorded, and when app-consistent. */
+  consistencyReason?: string;
   recoveryPoint: string;
   hooks: HookRun[];
   volumes: BackupVolumeMetadata[];

@@ -20,6 +20,7 @@ export function backupMetadata(rp: RecoveryPointRecord, record: BackupRecord): B
     storageClasses: rp.storageClasses,
     reservations: rp.reservations,
     consistency: rp.consistency,
+    ...(rp.consistencyReason ? { consistencyReason: rp.consistencyReason } : {}),
     recoveryPoint: rp.id,
     hooks: rp.hooks,
     volumes: record.volumes.map((v) => ({
@@ -93,6 +94,7 @@ export function viewFromManifest(m: BackupManifest, repository: string): BackupV
     finishedAt: m.time,
     ...backupTotals(m),
     ...(meta ? { consistency: meta.consistency, recoveryPointId: meta.recoveryPoint, hooks: meta.hooks } : {}),
+    ...(meta?.consistencyReason ? { consistencyReason: meta.consistencyReason } : {}),
     ...(meta?.schedule ? { schedule: meta.schedule } : {}),
     ...(m.parent ? { parent: m.parent } : {}),
   };

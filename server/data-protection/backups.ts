@@ -4,6 +4,7 @@ import type { BackupManifest, JsonValue, Repository, RepositoryLock, VolumeEntry
 import type { BackupVolumeRequest } from '../../proto/berth/generated/berth/agent/v1/BackupVolumeRequest';
 import { backupVolumeName, parseBackupMetadata } from './backup-metadata';
 import { chooseParent, computeProgress, forEachLimited, isRunning } from './backup-policy';
+import { hookRunEvent } from './hook-runs';
 import { backupMetadata, backupTotals, viewFromManifest } from './backup-views';
 import type { BackupView } from './backup-views';
 import type { ClusterContext } from '../cluster-context';
@@ -163,15 +164,9 @@ export class BackupService {
     try {
       const repo = await this.repositories.handle(record.repository);
       rp = await this.points.create(record.app, (rpId) => save({ recoveryPointId: rpId }));
-      save({ consistency: rp.consistency, hooks: rp.hooks });
+      save({ consistency: rp.consistency, consistencyReason: rp.consistencyReason, hooks: rp.hooks });
       // The hooks' output belongs to this backup's story too, not only to the (soon deleted) recovery point's.
-      for (const h of rp.hooks) {
-        this.ctx.event(
-          `backup/${record.id}`,
-          h.phase === 'preSnapshot' ? 'PreSnapshotHook' : 'PostSnapshotHook',
-          `${h.phase} in ${h.taskId}: exit ${h.exitCode}${h.output.trim() ? `, output: ${h.output.trim()}` : ''}`,
-        );
-      }
+      for (const h of rp.hooks) this.ctx.event(`backup/${record.id}`, h.phase === 'preSnapshot' ? 'PreSnapshotHook' : 'PostSnapshotHook', hookRunEvent(h));
       lock = await repo.holdSharedLock(`backup ${record.id} of app ${record.app}`);
       const volumes = await this.planVolumes(rp, record.repository, repo);
       save({ state: 'uploading', volumes: volumes.map((v) => v.record), parent: volumes.find((v) => v.parent)?.parent?.backupId });

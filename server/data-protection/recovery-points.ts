@@ -5,6 +5,9 @@ import type { ClusterStore } from '../store/cluster-store';
 import { pluginTraits } from '../agents/plugin-traits';
 import { conflict, dependencyFailed, notFound, unavailable } from '../../lib/errors';
 import { claimIdOf, volumeRole } from '../store/naming';
+import { hookPolicy } from '../../core/manifests';
+import type { HookPhase, Hooks } from '../../core/manifests';
+import { hookFailure, hookRunEvent, runHook } from './hook-runs';
 import type { AppRecord, ClaimRecord, HookRun, NodeRecord, RecoveryPointRecord, RecoveryPointSnapshot, TaskRecord, VolumeRecord } from '../store/records';
 import { secretData } from '../store/secrets';
 import { awaitingData } from '../controllers/data-restore';
@@ -14,16 +17,8 @@ import type { StoreChange } from '../store/cluster-store';
 
 const newRecoveryPointId = (): string => `rp-${randomBytes(6).toString('hex')}`;
 const GROUP_CAPABILITY = 'CREATE_DELETE_GET_VOLUME_GROUP_SNAPSHOT';
-/** Hook output kept in records and events: the tail, so a chatty hook cannot bloat the store. */
-const OUTPUT_LIMIT = 4096;
 
-const tail = (s: string): string => (s.length > OUTPUT_LIMIT ? `…${s.slice(-OUTPUT_LIMIT)}` : s);
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-
-export interface RecoveryPointOptions {
-  /** Deadline of one hook command inside one instance. */
-  hookTimeoutMs: number;
-}
 
 /** The summary `berth get snapshots` lists; `-o json|yaml` shows it whole. */
 export function recoveryPointSummary(rp: RecoveryPointRecord): RecoveryPointRecord & { volumes: number } {
@@ -48,10 +43,13 @@ interface Planned {
 /**
  * Recovery points: an app and its volumes captured together, in this order —
  *   1. intent: the record (`creating`) with each snapshot's CreateSnapshot name, before any CSI call;
- *   2. `hooks.preSnapshot` in every running instance (AgentNode.Exec on its node), in parallel;
+ *   2. `hooks.preSnapshot` in every running instance (AgentNode.Exec on its node), in parallel, each
+ *      killed at the hook's timeout; a failure fails the recovery point (`onFailure: fail`, the
+ *      default) or makes it crash-consistent with the reason recorded (`continue`);
  *   3. the snapshots, all started at once: one CreateVolumeGroupSnapshot per controller offering the
  *      group controller, else CreateSnapshot per volume;
- *   4. `hooks.postSnapshot` in the same instances — always, also after a failed step;
+ *   4. `hooks.postSnapshot` in the same instances — always, also after a failed step; its failure is
+ *      recorded and never undoes the snapshots (see postSnapshotFailure);
  *   5. `ready` (or `failed`, with the snapshots already taken deleted again).
  * `create` writes the intent (1) and waits; steps 2–5 are the sync of a controller of the runtime
  * (controllers/runtime/), keyed by recovery point id, which decides from the record alone:
@@ -67,10 +65,7 @@ interface Planned {
 export class RecoveryPoints {
   private readonly controller: Controller;
 
-  constructor(
-    private readonly ctx: ClusterContext,
-    private readonly options: RecoveryPointOptions = { hookTimeoutMs: 60_000 },
-  ) {
+  constructor(private readonly ctx: ClusterContext) {
     this.controller = new Controller({
       name: 'recovery-points',
       registry: ctx.controllers,
@@ -146,6 +141,8 @@ export class RecoveryPoints {
     if (!rp) throw notFound(`recovery point ${intent.id} not found`);
     if (rp.state === 'failed')
       throw dependencyFailed(`snapshot of app ${app.name} failed: ${rp.message}${rp.spec.hooks.postSnapshot.length > 0 ? ' (postSnapshot hooks ran)' : ''}`);
+    const postFailed = postSnapshotFailure(rp);
+    if (postFailed) throw dependencyFailed(postFailed);
     return rp;
   }
 
@@ -279,17 +276,23 @@ export class RecoveryPoints {
       .filter((t) => t.instance < spec.instances && t.state === 'running' && t.nodeId)
       .sort((a, b) => a.instance - b.instance);
     const pre = spec.hooks.preSnapshot;
-    const post = spec.hooks.postSnapshot;
     let failure: string | undefined;
+    let preLetThrough: string | undefined;
     if (pre.length > 0) {
       save({ preHooksStarted: true });
-      const runs = await this.runHooks(rp.app, 'preSnapshot', pre, running);
+      const runs = await this.runHooks(rp.app, 'preSnapshot', spec.hooks, running);
       save({ hooks: [...rp.hooks, ...runs] });
-      const bad = runs.find((r) => !r.ok);
-      if (bad)
-        failure = `preSnapshot hook failed in ${bad.taskId}${bad.nodeId ? ` on node ${bad.nodeId}` : ''} (exit ${bad.exitCode}): ${bad.output.trim() || '(no output)'}`;
+      const bad = runs.filter((r) => !r.ok);
+      if (bad.length > 0) {
+        const what = `${hookFailure(bad[0]!)}${bad.length > 1 ? ` (and in ${bad.length - 1} more instance(s))` : ''}`;
+        if (hookPolicy(spec.hooks, 'preSnapshot').onFailure === 'fail') failure = what;
+        else preLetThrough = `${what}; onFailure is continue`;
+      }
     }
-    const appConsistent = pre.length > 0 && !failure && running.length === spec.instances;
+    const consistencyReason =
+      pre.length === 0
+        ? 'no preSnapshot hook'
+        : (preLetThrough ?? (running.length < spec.instances ? `preSnapshot ran in ${running.length} of ${spec.instances} instances` : undefined));
 
     // 3. Snapshots, all started together.
     if (!failure) {
@@ -299,12 +302,12 @@ export class RecoveryPoints {
       if (outcome.error) failure = outcome.error;
     }
 
-    // 4. postSnapshot hooks: always.
+    // 4. postSnapshot hooks: always. A failure never undoes the snapshots (see postSnapshotFailure).
     let postProblem: string | undefined;
-    if (post.length > 0) {
-      const runs = await this.runHooks(rp.app, 'postSnapshot', post, running);
+    if (spec.hooks.postSnapshot.length > 0) {
+      const runs = await this.runHooks(rp.app, 'postSnapshot', spec.hooks, running);
       const bad = runs.find((r) => !r.ok);
-      if (bad) postProblem = `postSnapshot hook failed in ${bad.taskId} (exit ${bad.exitCode}): ${bad.output.trim() || '(no output)'}`;
+      if (bad) postProblem = hookFailure(bad);
       save({ hooks: [...rp.hooks, ...runs], postHooksDone: true });
     }
 
@@ -315,36 +318,27 @@ export class RecoveryPoints {
       this.ctx.event(`app/${rp.app}`, 'SnapshotFailed', `recovery point ${rp.id} failed: ${rp.message}`);
       return;
     }
-    const consistency = appConsistent ? 'app-consistent' : 'crash-consistent';
-    const why = appConsistent ? '' : pre.length === 0 ? ' (no preSnapshot hook)' : ` (preSnapshot ran in ${running.length} of ${spec.instances} instances)`;
-    save({ state: 'ready', consistency, readyAt: new Date().toISOString(), message: postProblem });
+    const consistency = consistencyReason === undefined ? 'app-consistent' : 'crash-consistent';
+    save({ state: 'ready', consistency, consistencyReason, readyAt: new Date().toISOString(), message: postProblem });
     this.ctx.event(
       `app/${rp.app}`,
       'SnapshotCreated',
-      `recovery point ${rp.id} ready: ${rp.snapshots.length} snapshot(s), ${consistency}${why}${postProblem ? `; ${postProblem}` : ''}`,
+      `recovery point ${rp.id} ready: ${rp.snapshots.length} snapshot(s), ${consistency}${consistencyReason ? ` (${consistencyReason})` : ''}${postProblem ? `; ${postProblem}` : ''}`,
     );
   }
 
-  private async runHooks(app: string, phase: HookRun['phase'], command: readonly string[], tasks: TaskRecord[]): Promise<HookRun[]> {
+  /** One phase's hook in every task, in parallel, each bounded by the phase's timeout; one event per run. */
+  private async runHooks(app: string, phase: HookPhase, hooks: Hooks, tasks: TaskRecord[]): Promise<HookRun[]> {
+    const command = phase === 'preSnapshot' ? hooks.preSnapshot : hooks.postSnapshot;
+    const policy = hookPolicy(hooks, phase);
     const runs = await Promise.all(
-      tasks.map(async (task): Promise<HookRun> => {
+      tasks.map((task) => {
         const node = this.ctx.store.nodes.get(task.nodeId!);
-        try {
-          if (!node) throw new Error(`node ${task.nodeId} is unknown`);
-          const r = await this.ctx.links.get(node).exec(task.id, command, this.options.hookTimeoutMs);
-          return { phase, taskId: task.id, nodeId: node.id, exitCode: r.exitCode, output: tail(r.output), ok: r.exitCode === 0 };
-        } catch (error) {
-          return { phase, taskId: task.id, nodeId: task.nodeId, exitCode: -1, output: errorText(error), ok: false };
-        }
+        const link = node ? this.ctx.links.get(node) : undefined;
+        return runHook(link && ((taskId, cmd, timeoutMs) => link.exec(taskId, cmd, timeoutMs)), phase, task, command, policy);
       }),
     );
-    for (const r of runs) {
-      this.ctx.event(
-        `app/${app}`,
-        phase === 'preSnapshot' ? 'PreSnapshotHook' : 'PostSnapshotHook',
-        `${phase} in ${r.taskId}: exit ${r.exitCode}${r.output.trim() ? `, output: ${r.output.trim()}` : ''}`,
-      );
-    }
+    for (const r of runs) this.ctx.event(`app/${app}`, phase === 'preSnapshot' ? 'PreSnapshotHook' : 'PostSnapshotHook', hookRunEvent(r));
     return runs;
   }
 
@@ -512,7 +506,7 @@ export class RecoveryPoints {
     if (rp.preHooksStarted && !rp.postHooksDone && rp.spec.hooks.postSnapshot.length > 0) {
       const app = store.apps.get(rp.app);
       const tasks = store.tasks.where('app', rp.app).filter((t) => t.state === 'running' && t.nodeId);
-      if (app) hooks = [...hooks, ...(await this.runHooks(rp.app, 'postSnapshot', rp.spec.hooks.postSnapshot, tasks))];
+      if (app) hooks = [...hooks, ...(await this.runHooks(rp.app, 'postSnapshot', rp.spec.hooks, tasks))];
     }
     // Snapshots whose id never reached the store may still exist: CreateSnapshot by the same name finds them.
     const known: RecoveryPointSnapshot[] = [];
@@ -536,6 +530,19 @@ export class RecoveryPoints {
     store.recoveryPoints.put(rp.id, { ...rp, hooks, postHooksDone: true, snapshots: left, state: 'failed', message });
     this.ctx.event(`app/${rp.app}`, 'SnapshotFailed', `recovery point ${rp.id}: ${message}`);
   }
+}
+
+/**
+ * Why taking `rp` must be reported as failed though it is ready: its postSnapshot hook failed with
+ * `onFailure: fail`. The snapshots are kept — they were taken after preSnapshot, so they hold what it
+ * prepared, and deleting them would not undo what postSnapshot failed to do — and the request that took
+ * it (a `snapshot create`, a backup) fails and says so. With `continue` (the default) the failure is
+ * only recorded: the run, the record's message and the events.
+ */
+export function postSnapshotFailure(rp: RecoveryPointRecord): string | undefined {
+  if (rp.state !== 'ready' || hookPolicy(rp.spec.hooks, 'postSnapshot').onFailure !== 'fail') return undefined;
+  const bad = rp.hooks.find((h) => h.phase === 'postSnapshot' && !h.ok);
+  return bad && `${hookFailure(bad)}; onFailure is fail: recovery point ${rp.id} is kept (its snapshots were taken), but this request failed`;
 }
 
 /** How a failed delete is recorded (the API call waiting for it answers with the rest). */

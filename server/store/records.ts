@@ -1,4 +1,4 @@
-import type { AppSpec, PluginSpec, StorageClassSpec } from '../../core/manifests';
+import type { AppSpec, HookOnFailure, PluginSpec, StorageClassSpec } from '../../core/manifests';
 import type { PluginReport__Output } from '../../proto/berth/generated/berth/agent/v1/PluginReport';
 
 /**
@@ -161,14 +161,24 @@ export interface RecoveryPointSnapshot {
   sizeBytes: number;
 }
 
+/** How a hook run ended: exit 0, another exit code, killed at its timeout, or never run (agent unreachable, task not running). */
+export type HookOutcome = 'succeeded' | 'failed' | 'timed-out' | 'not-run';
+
 export interface HookRun {
   phase: 'preSnapshot' | 'postSnapshot';
   taskId: string;
   nodeId?: string;
-  /** -1 when the command could not be run (agent unreachable, task not running). */
+  /** -1 when the command could not be run or was killed at its timeout. */
   exitCode: number;
+  /** The command's output; what went wrong when it did not run or timed out. */
   output: string;
   ok: boolean;
+  /** The fields below are absent from runs recorded before hooks had a policy. */
+  outcome?: HookOutcome;
+  durationMs?: number;
+  /** The policy it ran with. */
+  timeoutSeconds?: number;
+  onFailure?: HookOnFailure;
 }
 
 export interface RecoveryPointRecord {
@@ -189,6 +199,8 @@ export interface RecoveryPointRecord {
   snapshots: RecoveryPointSnapshot[];
   hooks: HookRun[];
   consistency: Consistency;
+  /** Why it is only crash-consistent: no preSnapshot hook, instances not running, or a preSnapshot failure let through by `onFailure: continue`. */
+  consistencyReason?: string;
   state: RecoveryPointState;
   /** Set when the pre hooks started: a crash after that must still run postSnapshot. */
   preHooksStarted?: boolean;
@@ -272,6 +284,7 @@ export interface BackupRecord {
   state: BackupState;
   volumes: BackupVolumeRecord[];
   consistency?: Consistency;
+  consistencyReason?: string;
   /** The recovery point's preSnapshot/postSnapshot runs: exit code and output per instance. */
   hooks?: HookRun[];
   /** Bytes read from the volumes (unchanged files and extents are not read). */
