@@ -1,4 +1,4 @@
-import type { AppSpec } from '../core/manifests';
+import { type AppSpec, MAX_INSTANCES } from '../core/manifests';
 import type { AppRecord, ClaimRecord, EventRecord, TaskRecord, VolumeRecord } from '../server/store/records';
 import { BLOCKING_QUERY, byName, type Items, type Message, NO_QUERY } from './fields';
 import { route } from './schema';
@@ -47,6 +47,11 @@ export const scaleApp = route<Message>()({
   schema: {
     params: byName,
     querystring: NO_QUERY,
-    body: { type: 'object', required: ['instances'], additionalProperties: false, properties: { instances: { type: 'integer', minimum: 0, maximum: 10000 } } },
+    body: {
+      type: 'object',
+      required: ['instances'],
+      additionalProperties: false,
+      properties: { instances: { type: 'integer', minimum: 0, maximum: MAX_INSTANCES } },
+    },
   },
 });

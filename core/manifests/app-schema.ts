@@ -1,9 +1,9 @@
 /** Schema of `kind: App`: an app's instances, runtime, resources, placement constraints and volume templates. */
 import { z } from 'zod';
 import type { LabelConstraint } from '../domain';
-import { absolutePath, cpu, cronSchedule, dnsName, duration, nonEmptyString, scalarString, size, wholeNumber } from './fields';
+import { cpu, cronSchedule, dnsName, duration, nonEmptyString, scalarString, mountPath, mountPathPlacementProblem, size, wholeNumber } from './fields';
 import { hooksSchema } from './hook-schema';
-import { ACCESS_MODES } from './types';
+import { ACCESS_MODES, MAX_INSTANCES } from './types';
 import type { AppSpec, ClaimTemplate, DataSource, VolumeTemplate } from './types';
 import { stopSchema } from './stop-schema';
 
@@ -30,9 +30,13 @@ const claimSchema = z.strictObject({
 const volumeSchema = z
   .strictObject({
     name: dnsName(),
-    mountPath: absolutePath(),
+    mountPath: mountPath(),
     readOnly: z.boolean().default(false),
     claim: claimSchema,
+  })
+  .superRefine((v, ctx) => {
+    const problem = mountPathPlacementProblem(v.mountPath, v.claim.volumeMode);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['mountPath'], message: problem });
   })
   .transform((v): VolumeTemplate => {
     const claim: ClaimTemplate = {
@@ -95,7 +99,7 @@ const commandSchema = z.array(z.string());
 
 export const appSpecSchema = z
   .strictObject({
-    instances: wholeNumber(0).default(1),
+    instances: wholeNumber(0, { value: MAX_INSTANCES, what: 'the most instances an app may have' }).default(1),
     runtime: z.enum(['docker', 'process']).default('docker'),
     image: nonEmptyString().optional(),
     command: commandSchema.default([]),

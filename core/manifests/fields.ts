@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 /**
  * Zod building blocks with messages written for people: each says what was expected and what was
  * found ("expected a size like 1Gi, got -5"). Schemas for the kinds are assembled from these.
@@ -25,10 +26,10 @@ export const nodeId = (): z.ZodString => checkedString(nodeIdProblem);
 export const nonEmptyString = (): z.ZodString => checkedString((v) => (v.trim().length === 0 ? 'must not be empty' : undefined));
 
 /** A whole number ≥ `min`. */
-export function wholeNumber(min: number): z.ZodNumber {
-  const expected = `expected a whole number ≥ ${min}`;
+export function wholeNumber(min: number, max?: { value: number; what: string }): z.ZodNumber {
+  const expected = max ? `expected a whole number from ${min} to ${max.value} (${max.what})` : `expected a whole number ≥ ${min}`;
   return z.number({ error: (iss) => `${expected}, got ${describeValue(iss.input)}` }).superRefine((value, ctx) => {
-    if (!Number.isSafeInteger(value) || value < min) {
+    if (!Number.isSafeInteger(value) || value < min || (max !== undefined && value > max.value)) {
       ctx.addIssue({ code: 'custom', message: `${expected}, got ${describeValue(value)}` });
     }
   });
@@ -162,7 +163,30 @@ export function endpoint(): z.ZodString {
   return checkedString((value) => (ENDPOINT.test(value) ? undefined : `expected "unix:///path/to/csi.sock" or "tcp://host:port", got ${describeValue(value)}`));
 }
 
-/** An absolute path inside the container. */
-export function absolutePath(): z.ZodString {
-  return checkedString((value) => (value.startsWith('/') ? undefined : `expected an absolute path like /data, got ${describeValue(value)}`));
+/** Where a volume appears in a task: an absolute, normalised path other than `/` (the kind of volume decides the rest). */
+export function mountPath(): z.ZodString {
+  return checkedString(pathProblem);
+}
+
+function pathProblem(value: string): string | undefined {
+  if (!value.startsWith('/')) return `expected an absolute path like /data, got ${describeValue(value)}`;
+  const normal = posix.normalize(value);
+  if (value.split('/').includes('..') || (normal !== value && `${normal}/` !== value))
+    return `expected a normalised path (no "..", "." or "//"), got ${describeValue(value)}${normal !== '/' ? `; did you mean ${normal}?` : ''}`;
+  if (normal === '/') return 'must not be / (a volume would cover the whole filesystem of the task)';
+  return undefined;
+}
+
+/** Kernel filesystems the runtime mounts in a task (Docker and Kubernetes refuse volumes over them too). */
+const SYSTEM_DIRS = ['/proc', '/sys', '/dev'];
+
+/**
+ * A filesystem volume must not cover /proc, /sys or /dev or sit under them; a block volume is a
+ * device node, so it belongs under /dev (like Kubernetes' devicePath) but not on /dev itself, /proc or /sys.
+ */
+export function mountPathPlacementProblem(value: string, volumeMode: 'filesystem' | 'block'): string | undefined {
+  const normal = posix.normalize(value);
+  const covered = SYSTEM_DIRS.find((d) => normal === d || normal.startsWith(`${d}/`));
+  if (!covered || (volumeMode === 'block' && covered === '/dev' && normal !== '/dev')) return undefined;
+  return `must not be ${covered} or under it (the runtime mounts ${covered} there${covered === '/dev' ? '; a block volume may be a device path like /dev/xvdb' : ''}), got ${describeValue(value)}`;
 }

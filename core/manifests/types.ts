@@ -6,6 +6,9 @@
 import type { AccessMode, LabelConstraint, StopPolicy } from '../domain';
 import type { SecretData } from './secret-data';
 
+/** The most instances one app may have (the scale route and the manifest both hold to it): each is a task and claims. */
+export const MAX_INSTANCES = 10_000;
+
 export type ManifestKind = 'App' | 'StorageClass' | 'Plugin' | 'Secret';
 export const MANIFEST_KINDS: readonly ManifestKind[] = ['App', 'StorageClass', 'Plugin', 'Secret'];
 

@@ -29,7 +29,8 @@ export function splitHostPort(listen: string): { host: string; port: number } {
 }
 
 function tokenMatches(expected: string, header: string | undefined): boolean {
-  const given = header?.startsWith('Bearer ') ? header.slice(7) : '';
+  // The scheme is case-insensitive (RFC 7235): `bearer` and `BEARER` are the same scheme.
+  const given = header && /^bearer +/i.test(header) ? header.replace(/^bearer +/i, '') : '';
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
   return a.length === b.length && timingSafeEqual(a, b);

@@ -25,6 +25,15 @@ describe('server: the OpenAPI document', function () {
     assert.equal((await get('/v1/openapi.json', 'sekrit')).status, 200);
   });
 
+  it('takes the Bearer scheme in any case (RFC 7235), and nothing but the token after it', async () => {
+    const as = (authorization: string) => fetch(`${api.url}/v1/openapi.json`, { headers: { authorization } }).then((r) => r.status);
+    assert.equal(await as('bearer sekrit'), 200);
+    assert.equal(await as('BEARER sekrit'), 200);
+    assert.equal(await as('Basic sekrit'), 401);
+    assert.equal(await as('Bearer sekrit2'), 401);
+    assert.equal(await as('Bearersekrit'), 401);
+  });
+
   it('lists every registered route, and only those, with their schemas', async () => {
     const doc = (await (await get('/v1/openapi.json', 'sekrit')).json()) as OpenApiDocument;
     assert.match(doc.openapi, /^3\./);

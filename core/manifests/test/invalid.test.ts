@@ -46,7 +46,7 @@ spec:
   command: sh -c true
 `),
       [
-        'spec.instances: expected a whole number ≥ 0, got "two"',
+        'spec.instances: expected a whole number from 0 to 10000 (the most instances an app may have), got "two"',
         'spec.image: expected a string, got 7',
         'spec.readOnly: unknown field; expected one of instances, runtime, image, command, env, resources, stop, constraints, volumes, onNodeLost, retainOnScaleDown, hooks, backup',
         'spec.resources.cpu: expected a CPU amount like 0.5 or 500m, got "lots"',
@@ -57,9 +57,34 @@ spec:
     );
   });
 
-  it('refuses negative instance counts and fractional ones', () => {
-    assert.deepEqual(issuesOf('kind: App\nname: a\nspec: {image: x, instances: -1}'), ['spec.instances: expected a whole number ≥ 0, got -1']);
-    assert.deepEqual(issuesOf('kind: App\nname: a\nspec: {image: x, instances: 1.5}'), ['spec.instances: expected a whole number ≥ 0, got 1.5']);
+  it('refuses negative, fractional and too many instances, naming the bound', () => {
+    const expected = 'spec.instances: expected a whole number from 0 to 10000 (the most instances an app may have)';
+    assert.deepEqual(issuesOf('kind: App\nname: a\nspec: {image: x, instances: -1}'), [`${expected}, got -1`]);
+    assert.deepEqual(issuesOf('kind: App\nname: a\nspec: {image: x, instances: 1.5}'), [`${expected}, got 1.5`]);
+    assert.deepEqual(issuesOf('kind: App\nname: a\nspec: {image: x, instances: 1000000000}'), [`${expected}, got 1000000000`]);
+    assert.deepEqual(issuesOf('kind: App\nname: a\nspec: {image: x, instances: 10000}'), []);
+  });
+
+  it('refuses mount paths that are relative, not normalised, / or under /proc, /sys, /dev', () => {
+    const at = (p: string) => issuesOf(`kind: App\nname: a\nspec: {image: x, volumes: [{name: d, mountPath: "${p}", claim: {storageClass: s, size: 1Gi}}]}`);
+    assert.deepEqual(at('data'), ['spec.volumes[0].mountPath: expected an absolute path like /data, got "data"']);
+    assert.deepEqual(at('/'), ['spec.volumes[0].mountPath: must not be / (a volume would cover the whole filesystem of the task)']);
+    assert.deepEqual(at('/data/../..'), ['spec.volumes[0].mountPath: expected a normalised path (no "..", "." or "//"), got "/data/../.."']);
+    assert.deepEqual(at('/var//lib'), [
+      'spec.volumes[0].mountPath: expected a normalised path (no "..", "." or "//"), got "/var//lib"; did you mean /var/lib?',
+    ]);
+    assert.deepEqual(at('/proc'), ['spec.volumes[0].mountPath: must not be /proc or under it (the runtime mounts /proc there), got "/proc"']);
+    assert.deepEqual(at('/dev/shm/x'), [
+      'spec.volumes[0].mountPath: must not be /dev or under it (the runtime mounts /dev there; a block volume may be a device path like /dev/xvdb), got "/dev/shm/x"',
+    ]);
+    const block = (p: string) =>
+      issuesOf(`kind: App\nname: a\nspec: {image: x, volumes: [{name: d, mountPath: "${p}", claim: {storageClass: s, size: 1Gi, volumeMode: block}}]}`);
+    assert.deepEqual(block('/dev/xvdb'), [], 'a block volume is a device path');
+    assert.equal(block('/dev').length, 1);
+    assert.equal(block('/proc/x').length, 1);
+    assert.deepEqual(at('/sys'), ['spec.volumes[0].mountPath: must not be /sys or under it (the runtime mounts /sys there), got "/sys"']);
+    assert.deepEqual(at('/devices'), [], 'only the directory itself and what is under it');
+    assert.deepEqual(at('/var/lib/postgresql/data/'), [], 'a trailing slash is fine');
   });
 
   it('refuses names with "/" and other non-DNS names', () => {
@@ -189,13 +214,23 @@ spec:
       assert.ok(error instanceof ManifestError);
       assert.equal(error.code, 'invalid_argument');
       assert.equal(error.issues.length, 2);
-      assert.match(error.message, /App\/a\/b spec\.instances \(line 3\): expected a whole number ≥ 0, got -1/);
+      assert.match(
+        error.message,
+        /App\/a\/b spec\.instances \(line 3\): expected a whole number from 0 to 10000 \(the most instances an app may have\), got -1/,
+      );
     }
     assert.throws(() => parseManifests(''), /no manifests found/);
     assert.throws(
       () => validateManifests([{ kind: 'App', name: 'a', spec: { image: 'x', instances: 'many' } }]),
       (e: ManifestError) => {
-        assert.deepEqual(e.issues, [{ documentIndex: 0, object: 'App/a', path: 'spec.instances', message: 'expected a whole number ≥ 0, got "many"' }]);
+        assert.deepEqual(e.issues, [
+          {
+            documentIndex: 0,
+            object: 'App/a',
+            path: 'spec.instances',
+            message: 'expected a whole number from 0 to 10000 (the most instances an app may have), got "many"',
+          },
+        ]);
         return true;
       },
     );
