@@ -20,9 +20,9 @@ export function appsController(ctx: ClusterContext): Controller {
     log: ctx.log,
     kinds: ['app', 'task', 'claim'],
     keysOf: appsTouchedBy,
-    sync: async (name) => {
-      ctx.store.transaction(() => syncApp(ctx, name));
-    },
+    // Apps are independent of each other: several syncs of one moment share a group commit.
+    sync: (name) => ctx.store.commitSoon(() => syncApp(ctx, name)),
+    queue: { concurrency: 16 },
   });
 }
 
@@ -34,8 +34,14 @@ function appsTouchedBy(change: StoreChange): string[] {
     case 'task': {
       const { before, after } = change;
       const task = after ?? before;
-      // A report that changes nothing the app cares about (restarts, messages) asks for no look.
-      const moved = !before || !after || before.state !== after.state || before.stopped !== after.stopped || before.generation !== after.generation;
+      // Only what the app acts on: a task gone or new, stopped, rolled, or reaching or leaving running (a
+      // roll waits for it) — not placed/assigned steps, restarts or messages.
+      const moved =
+        !before ||
+        !after ||
+        before.stopped !== after.stopped ||
+        before.generation !== after.generation ||
+        (before.state !== after.state && (before.state === 'running' || after.state === 'running'));
       return task && moved ? [task.app] : [];
     }
     case 'claim':

@@ -67,9 +67,13 @@ export function reclaimController(ctx: ClusterContext): Controller {
     keysOf: (change) => {
       switch (change.kind) {
         case 'claim':
-          return change.after ? [change.id] : [];
-        case 'app':
-          return store.claims.where('app', change.id).map((c) => c.id);
+          return change.after && !wanted(ctx, change.after) ? [change.id] : [];
+        case 'app': {
+          // Only fewer instances, a delete or its start free claims (a new generation or more instances do not).
+          const { before, after } = change;
+          const freed = !after || !before || after.deleting !== before.deleting || after.spec.instances < before.spec.instances;
+          return freed ? store.claims.where('app', change.id).map((c) => c.id) : [];
+        }
         case 'task': {
           // The instance's task gone: its claims may be free now.
           if (change.after || !change.before) return [];
@@ -90,13 +94,17 @@ export function reclaimController(ctx: ClusterContext): Controller {
   });
 }
 
+/** An instance of a live app wants the claim, or it is kept after a scale-down and not let go. */
+function wanted(ctx: ClusterContext, claim: ClaimRecord): boolean {
+  const app = ctx.store.apps.get(claim.app);
+  return app !== undefined && !app.deleting && claim.state !== 'releasing' && (claim.instance < app.spec.instances || isRetained(claim));
+}
+
 async function reclaimIfUnwanted(ctx: ClusterContext, claimId: string): Promise<void> {
   const { store } = ctx;
   const claim = store.claims.get(claimId);
   if (!claim) return;
-  const app = store.apps.get(claim.app);
-  const stillWanted = app && !app.deleting && claim.state !== 'releasing' && (claim.instance < app.spec.instances || isRetained(claim));
-  if (stillWanted) return;
+  if (wanted(ctx, claim)) return;
   if (store.tasks.where('app', claim.app).some((t) => t.instance === claim.instance)) return;
   try {
     await reclaim(ctx, claim);

@@ -18,6 +18,8 @@ import { poolKey } from '../../core/domain';
  */
 export function immediateBindingController(ctx: ClusterContext): Controller {
   const { store } = ctx;
+  // Its class binds at once (WaitForFirstConsumer claims are provisioning's, after placement).
+  const immediate = (claim: ClaimRecord) => store.storageClasses.get(claim.storageClass)?.spec.bindingMode === 'Immediate';
   const controller: Controller = new Controller({
     name: 'immediate-binding',
     registry: ctx.controllers,
@@ -27,11 +29,14 @@ export function immediateBindingController(ctx: ClusterContext): Controller {
     keysOf: (change) => {
       switch (change.kind) {
         case 'claim':
-          return change.after && unbound(change.after) ? [change.id] : [];
+          return change.after && unbound(change.after) && immediate(change.after) ? [change.id] : [];
         case 'storageclass':
-          return store.claims.where('storageClass', change.id).map((c) => c.id);
+          return change.after?.spec.bindingMode === 'Immediate' ? store.claims.where('storageClass', change.id).map((c) => c.id) : [];
         case 'app':
-          return store.claims.where('app', change.id).map((c) => c.id);
+          return store.claims
+            .where('app', change.id)
+            .filter((c) => unbound(c) && immediate(c))
+            .map((c) => c.id);
         case 'node':
           // A node that came, went or changed its plugins may be where a waiting claim fits now.
           return waitingClaims(ctx);
