@@ -11,6 +11,7 @@ import { BerthError, HTTP_STATUS } from '../../lib/errors';
 import type { ExecResult } from '../agents/node-link';
 import { ClusterContext } from '../cluster-context';
 import { SqliteClusterStore } from '../store/sqlite-cluster-store';
+import { pluginReport, readyNode } from '../store/test-records';
 import { RecoveryPoints } from './recovery-points';
 
 /**
@@ -87,32 +88,7 @@ describe('recovery-point hooks: timeouts and failure policies (real store, stand
       },
     })) as unknown as ClusterContext['controllerFor'];
     (ctx.links as unknown as { get: () => { exec: typeof exec } }).get = () => ({ exec });
-    store.nodes.put('n1', {
-      id: 'n1',
-      address: '127.0.0.1:1',
-      labels: {},
-      cpuCores: 2,
-      memoryBytes: 1 << 30,
-      runtime: 'process',
-      plugins: [
-        {
-          name: 'berth.local',
-          endpoint: '',
-          healthy: true,
-          error: '',
-          topology: {},
-          csiNodeId: 'n1',
-          maxVolumes: '0',
-          pools: [],
-          pluginCapabilities: [],
-          controllerCapabilities: ['CREATE_DELETE_SNAPSHOT'],
-          nodeCapabilities: [],
-        },
-      ],
-      lastSyncMs: Date.now(),
-      reportedAtMs: Date.now(),
-      state: 'ready',
-    });
+    store.nodes.put('n1', readyNode('n1', [pluginReport('berth.local', { csiNodeId: 'n1', controllerCapabilities: ['CREATE_DELETE_SNAPSHOT'] })]));
     useHooks('{}');
     store.claims.put('db/data/0', {
       id: 'db/data/0',

@@ -11,6 +11,7 @@ import { BerthError, HTTP_STATUS } from '../../lib/errors';
 import { ClusterContext } from '../cluster-context';
 import type { BackupRecord, RecoveryPointRecord } from '../store/records';
 import { SqliteClusterStore } from '../store/sqlite-cluster-store';
+import { pluginReport, readyNode } from '../store/test-records';
 import { BackupService } from './backups';
 import { RecoveryPoints } from './recovery-points';
 import { Repositories } from './repositories';
@@ -98,32 +99,7 @@ describe('recovery-point controller (real store, stand-in CSI controller)', func
         throw new Error('no group controller');
       },
     })) as unknown as ClusterContext['controllerFor'];
-    store.nodes.put('n1', {
-      id: 'n1',
-      address: '127.0.0.1:1',
-      labels: {},
-      cpuCores: 2,
-      memoryBytes: 1 << 30,
-      runtime: 'process',
-      plugins: [
-        {
-          name: 'berth.local',
-          endpoint: '',
-          healthy: true,
-          error: '',
-          topology: {},
-          csiNodeId: 'n1',
-          maxVolumes: '0',
-          pools: [],
-          pluginCapabilities: [],
-          controllerCapabilities: ['CREATE_DELETE_SNAPSHOT'],
-          nodeCapabilities: [],
-        },
-      ],
-      lastSyncMs: Date.now(),
-      reportedAtMs: Date.now(),
-      state: 'ready',
-    });
+    store.nodes.put('n1', readyNode('n1', [pluginReport('berth.local', { csiNodeId: 'n1', controllerCapabilities: ['CREATE_DELETE_SNAPSHOT'] })]));
     const app = parseManifests(APP_YAML)[0]!.manifest as AppManifest;
     store.apps.put('db', { name: 'db', spec: app.spec, generation: 1, deleting: false, createdAt: new Date().toISOString() });
     store.claims.put('db/data/0', {
