@@ -6,7 +6,8 @@
  *   start-token — the token of the newest start: a wrapper carrying another one does not run its command
  * A restarted agent rebuilds everything from these files, like the docker runtime does from labels.
  */
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { subdirectories } from '../../lib/files/subdirectories';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/files/atomic-file';
 
@@ -76,14 +77,7 @@ export class ProcessStateDir {
   }
 
   taskIds(): string[] {
-    try {
-      return readdirSync(this.root, { withFileTypes: true })
-        .filter((d) => d.isDirectory())
-        .map((d) => d.name)
-        .sort();
-    } catch {
-      return [];
-    }
+    return subdirectories(this.root);
   }
 
   /** Written before any process of the start exists (durably: it must outlive an agent crash). */

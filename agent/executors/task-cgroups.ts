@@ -9,7 +9,8 @@
  * `pids` or `freezer` hierarchy (killing then repeats over `cgroup.procs` until it is empty).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
+import { subdirectories } from '../../lib/files/subdirectories';
 import { join } from 'node:path';
 import { readProcStat } from './proc-stat';
 import { validateTaskId } from './task-spec';
@@ -152,13 +153,6 @@ export class TaskCgroups {
 
   /** Task ids that have a cgroup here: found again after an agent restart, recorded or not. */
   taskIds(): string[] {
-    try {
-      return readdirSync(this.root, { withFileTypes: true })
-        .filter((d) => d.isDirectory())
-        .map((d) => d.name)
-        .sort();
-    } catch {
-      return [];
-    }
+    return subdirectories(this.root);
   }
 }
