@@ -11,7 +11,7 @@ import { BerthError, HTTP_STATUS } from '../../lib/errors';
 import type { ExecResult } from '../agents/node-link';
 import { ClusterContext } from '../cluster-context';
 import { SqliteClusterStore } from '../store/sqlite-cluster-store';
-import { pluginReport, readyNode } from '../store/test-records';
+import { boundClaim, pluginReport, readyNode, readyVolume } from '../store/test-records';
 import { RecoveryPoints } from './recovery-points';
 
 /**
@@ -90,32 +90,8 @@ describe('recovery-point hooks: timeouts and failure policies (real store, stand
     (ctx.links as unknown as { get: () => { exec: typeof exec } }).get = () => ({ exec });
     store.nodes.put('n1', readyNode('n1', [pluginReport('berth.local', { csiNodeId: 'n1', controllerCapabilities: ['CREATE_DELETE_SNAPSHOT'] })]));
     useHooks('{}');
-    store.claims.put('db/data/0', {
-      id: 'db/data/0',
-      app: 'db',
-      template: 'data',
-      instance: 0,
-      storageClass: 'fast',
-      sizeBytes: 1 << 26,
-      accessMode: 'single-node-writer',
-      volumeMode: 'filesystem',
-      volumeId: 'v0',
-      state: 'bound',
-      retained: false,
-    });
-    store.volumes.put('v0', {
-      id: 'v0',
-      plugin: 'berth.local',
-      csiVolumeId: 'csi-0',
-      csiName: 'vol-0',
-      claimId: 'db/data/0',
-      nodeId: 'n1',
-      capacityBytes: 1 << 26,
-      topology: {},
-      volumeContext: {},
-      state: 'ready',
-      createdAt: new Date().toISOString(),
-    });
+    store.claims.put('db/data/0', boundClaim('db', 0, 'v0'));
+    store.volumes.put('v0', readyVolume('v0', 'db/data/0', 'n1'));
     store.tasks.put('db-0', {
       id: 'db-0',
       app: 'db',

@@ -11,7 +11,7 @@ import { BerthError, HTTP_STATUS } from '../../lib/errors';
 import { ClusterContext } from '../cluster-context';
 import type { BackupRecord, RecoveryPointRecord } from '../store/records';
 import { SqliteClusterStore } from '../store/sqlite-cluster-store';
-import { pluginReport, readyNode } from '../store/test-records';
+import { boundClaim, pluginReport, readyNode, readyVolume } from '../store/test-records';
 import { BackupService } from './backups';
 import { RecoveryPoints } from './recovery-points';
 import { Repositories } from './repositories';
@@ -102,32 +102,8 @@ describe('recovery-point controller (real store, stand-in CSI controller)', func
     store.nodes.put('n1', readyNode('n1', [pluginReport('berth.local', { csiNodeId: 'n1', controllerCapabilities: ['CREATE_DELETE_SNAPSHOT'] })]));
     const app = parseManifests(APP_YAML)[0]!.manifest as AppManifest;
     store.apps.put('db', { name: 'db', spec: app.spec, generation: 1, deleting: false, createdAt: new Date().toISOString() });
-    store.claims.put('db/data/0', {
-      id: 'db/data/0',
-      app: 'db',
-      template: 'data',
-      instance: 0,
-      storageClass: 'fast',
-      sizeBytes: 1 << 26,
-      accessMode: 'single-node-writer',
-      volumeMode: 'filesystem',
-      volumeId: 'v0',
-      state: 'bound',
-      retained: false,
-    });
-    store.volumes.put('v0', {
-      id: 'v0',
-      plugin: 'berth.local',
-      csiVolumeId: 'csi-0',
-      csiName: 'vol-0',
-      claimId: 'db/data/0',
-      nodeId: 'n1',
-      capacityBytes: 1 << 26,
-      topology: {},
-      volumeContext: {},
-      state: 'ready',
-      createdAt: new Date().toISOString(),
-    });
+    store.claims.put('db/data/0', boundClaim('db', 0, 'v0'));
+    store.volumes.put('v0', readyVolume('v0', 'db/data/0', 'n1'));
     points = new RecoveryPoints(ctx);
     points.start();
   });

@@ -1,5 +1,5 @@
 import type { PluginReport__Output } from '../../proto/berth/generated/berth/agent/v1/PluginReport';
-import type { NodeRecord } from './records';
+import type { ClaimRecord, NodeRecord, VolumeRecord } from './records';
 
 /** For tests: a plugin as an agent reports it, healthy, with what `overrides` changes. */
 export function pluginReport(name: string, overrides: Partial<PluginReport__Output> = {}): PluginReport__Output {
@@ -33,5 +33,39 @@ export function readyNode(id: string, plugins: PluginReport__Output[] = [], over
     reportedAtMs: Date.now(),
     state: 'ready',
     ...overrides,
+  };
+}
+
+/** For tests: claim `<app>/data/<instance>` of class `fast` (64 MiB), bound to volume `volumeId`. */
+export function boundClaim(app: string, instance: number, volumeId: string): ClaimRecord {
+  return {
+    id: `${app}/data/${instance}`,
+    app,
+    template: 'data',
+    instance,
+    storageClass: 'fast',
+    sizeBytes: 1 << 26,
+    accessMode: 'single-node-writer',
+    volumeMode: 'filesystem',
+    volumeId,
+    state: 'bound',
+  };
+}
+
+/** For tests: a ready berth.local volume of 64 MiB on `nodeId`, bound to `claimId`, CSI id `csi-<n>` where `id` is `v<n>`. */
+export function readyVolume(id: string, claimId: string, nodeId: string): VolumeRecord {
+  const n = id.replace(/^v/, '');
+  return {
+    id,
+    plugin: 'berth.local',
+    csiVolumeId: `csi-${n}`,
+    csiName: `vol-${n}`,
+    claimId,
+    nodeId,
+    capacityBytes: 1 << 26,
+    topology: {},
+    volumeContext: {},
+    state: 'ready',
+    createdAt: new Date().toISOString(),
   };
 }
