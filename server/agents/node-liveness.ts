@@ -13,9 +13,9 @@ import type { NodeRecord } from '../store/records';
  * At most this many idle Syncs a second, whatever the cluster's size (Nomad caps heartbeats the same
  * way): a larger cluster's agents are held longer. A node is heard from while a Sync of its is open
  * and when one ends, so a longer hold does not make a lost node take longer to notice than the hold
- * itself plus the node-down time. Up to 150 nodes (at the default 15 s) nothing changes.
+ * itself plus the node-down time. Up to 100 nodes (at the default 15 s) nothing changes.
  */
-const MAX_IDLE_SYNCS_PER_SECOND = 30;
+const MAX_IDLE_SYNCS_PER_SECOND = 20;
 const LONGEST_HOLD_MS = 60_000;
 
 export class NodeLiveness {

@@ -165,6 +165,15 @@ export class ClusterService {
     return this.ctx.index;
   }
 
+  /** The list of `kind` as a JSON array when the store keeps it serialized (records listed as stored), else undefined. */
+  listJson(kind: ListKind): string | undefined {
+    const { store } = this.ctx;
+    if (kind === 'tasks') return store.tasks.listJson();
+    if (kind === 'volumes') return store.volumes.listJson();
+    if (kind === 'claims') return store.claims.listJson();
+    return undefined;
+  }
+
   async list<K extends ListKind>(kind: K): Promise<ListItems[K][]> {
     const { store } = this.ctx;
     // One reader per kind, typed by ListItems (a switch could not tie each answer to its kind).

@@ -8,8 +8,11 @@ export interface ApiRequest<R> {
   body: BodyOf<R>;
 }
 
-/** Answers a route: the body to send (the reply is there for headers, another status, the client going away). */
-export type ApiHandler<R> = (req: ApiRequest<R>, reply: FastifyReply) => Promise<ReplyOf<R>>;
+/**
+ * Answers a route: the body to send (the reply is there for headers, another status, the client going
+ * away), or the reply itself once the handler has sent an already serialized body through it.
+ */
+export type ApiHandler<R> = (req: ApiRequest<R>, reply: FastifyReply) => Promise<ReplyOf<R> | FastifyReply>;
 
 /**
  * Registers a route of the contract (api/) with its schemas; fastify validates every part before the

@@ -1,5 +1,5 @@
 import type { ClusterContext } from '../cluster-context';
-import type { StoreChange } from '../store/cluster-store';
+import type { ClusterStore, StoreChange } from '../store/cluster-store';
 import { claimIdOf, taskIdOf } from '../store/naming';
 import type { AppRecord, ClaimRecord, TaskRecord } from '../store/records';
 import { Controller } from './runtime/controller';
@@ -19,7 +19,7 @@ export function appsController(ctx: ClusterContext): Controller {
     store: ctx.store,
     log: ctx.log,
     kinds: ['app', 'task', 'claim'],
-    keysOf: appsTouchedBy,
+    keysOf: (change) => appsTouchedBy(ctx.store, change),
     // Apps are independent of each other: several syncs of one moment share a group commit.
     sync: (name) => ctx.store.commitSoon(() => syncApp(ctx, name)),
     queue: { concurrency: 16 },
@@ -27,28 +27,34 @@ export function appsController(ctx: ClusterContext): Controller {
 }
 
 /** The apps a change asks to look at again: the app itself, and its tasks' or claims' comings and goings and state moves. */
-function appsTouchedBy(change: StoreChange): string[] {
+function appsTouchedBy(store: ClusterStore, change: StoreChange): string[] {
   switch (change.kind) {
     case 'app':
       return [change.id];
     case 'task': {
       const { before, after } = change;
       const task = after ?? before;
-      // Only what the app acts on: a task gone or new, stopped, rolled, or reaching or leaving running (a
-      // roll waits for it) — not placed/assigned steps, restarts or messages.
-      const moved =
-        !before ||
-        !after ||
-        before.stopped !== after.stopped ||
-        before.generation !== after.generation ||
-        (before.state !== after.state && (before.state === 'running' || after.state === 'running'));
-      return task && moved ? [task.app] : [];
+      if (!task) return [];
+      // Only what the app acts on: a task gone or new, stopped, rolled, or reaching or leaving running
+      // while a roll may wait for it — not placed/assigned steps, restarts or messages.
+      const moved = !before || !after || before.stopped !== after.stopped || before.generation !== after.generation;
+      const runningMoved = before?.state !== after?.state && (before?.state === 'running' || after?.state === 'running');
+      return moved || (runningMoved && mayBeRolling(store.apps.get(task.app), task)) ? [task.app] : [];
     }
     case 'claim':
       return change.after && change.before ? [] : [(change.after ?? change.before)!.app];
     default:
       return [];
   }
+}
+
+/**
+ * Whether a running move of `task` can matter to a roll of its app (rollOne waits for the instances on
+ * the newest generation): only in an app that was changed after its first apply, for a task on that
+ * newest generation. The thousands of tasks of a fresh apply reaching running ask nothing of the app.
+ */
+function mayBeRolling(app: AppRecord | undefined, task: TaskRecord): boolean {
+  return app !== undefined && app.generation > 1 && task.generation === app.generation;
 }
 
 function syncApp(ctx: ClusterContext, name: string): void {

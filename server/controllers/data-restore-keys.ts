@@ -27,12 +27,9 @@ function keyOfAwaiting(claim: ClaimRecord | undefined): string[] {
   return claim?.dataSource?.kind === 'backup' && awaitingData(claim) ? [volumeKey(claim.dataSource.restoreId, claim.id)] : [];
 }
 
-/** Volume keys of the claims of one instance that wait for their data (an app's claims, by index). */
+/** Volume keys of the claims of one instance that wait for their data (by index: most instances have none). */
 function instanceKeys(store: ClusterStore, app: string, instance: number): string[] {
-  return store.claims
-    .where('app', app)
-    .filter((c) => c.instance === instance)
-    .flatMap(keyOfAwaiting);
+  return store.claims.where('awaitingData', `${app}/${instance}`).flatMap(keyOfAwaiting);
 }
 
 /**

@@ -24,6 +24,8 @@ export interface Collection<T, I extends string = never> {
   get(id: string): T | undefined;
   /** Every record, ordered by id. */
   list(): T[];
+  /** list() as one JSON array (what JSON.stringify(list()) gives), without serializing on every call. */
+  listJson(): string;
   /** How many records there are (without listing them). */
   count(): number;
   /** The records whose index `index` has `value` (see the store's index declarations), ordered by id. */
@@ -67,7 +69,7 @@ export interface ClusterStore {
   readonly plugins: Collection<PluginRecord>;
   readonly secrets: Collection<SecretRecord>;
   readonly tasks: Collection<TaskRecord, 'app' | 'node' | 'state'>;
-  readonly claims: Collection<ClaimRecord, 'app' | 'storageClass'>;
+  readonly claims: Collection<ClaimRecord, 'app' | 'storageClass' | 'awaitingData'>;
   readonly volumes: Collection<VolumeRecord, 'node' | 'claim'>;
   readonly nodes: Collection<NodeRecord>;
   readonly recoveryPoints: Collection<RecoveryPointRecord, 'app'>;

@@ -16,6 +16,8 @@ export class RecordCache<T, I extends string> {
   private readonly indexes = new Map<I, Map<string, Set<string>>>();
   /** list()'s answer, kept until the next change of this kind. */
   private sorted: T[] | undefined;
+  /** list()'s answer as one JSON array, kept until the next change of this kind. */
+  private sortedJson: string | undefined;
 
   constructor(private readonly indexFunctions: IndexFunctions<T, I>) {
     for (const name of Object.keys(indexFunctions) as I[]) this.indexes.set(name, new Map());
@@ -38,6 +40,19 @@ export class RecordCache<T, I extends string> {
     return this.sorted;
   }
 
+  /**
+   * Every record as one JSON array, ordered by id: joined from the stored JSON once per change of this
+   * kind, so a list answered to the API costs no serialization while nothing changes.
+   */
+  listJson(): string {
+    if (this.sortedJson === undefined)
+      this.sortedJson = `[${[...this.records.keys()]
+        .sort(compareIds)
+        .map((id) => this.records.get(id)!.json)
+        .join(',')}]`;
+    return this.sortedJson;
+  }
+
   /** Ids of the records whose index `name` has `value`. */
   idsWhere(name: I, value: string): ReadonlySet<string> {
     return this.indexes.get(name)?.get(value) ?? EMPTY;
@@ -58,6 +73,7 @@ export class RecordCache<T, I extends string> {
       this.records.delete(id);
     }
     this.sorted = undefined;
+    this.sortedJson = undefined;
   }
 
   private index(id: string, record: T): void {

@@ -162,6 +162,31 @@ describe('server store: cache, indexes and change feed', () => {
     reopened.close();
   });
 
+  it('serves the serialized list from memory, in step with every commit and with an open transaction', () => {
+    const store = new SqliteClusterStore(join(dir, 'berth.db'));
+    const asJson = () => JSON.stringify(store.tasks.list());
+    assert.equal(store.tasks.listJson(), '[]');
+    store.transaction(() => {
+      for (const id of ['b-0', 'a-1', 'a-0']) store.tasks.put(id, task(id, 'n0'));
+    });
+    assert.equal(store.tasks.listJson(), asJson());
+    assert.deepEqual(
+      (JSON.parse(store.tasks.listJson()) as TaskRecord[]).map((t) => t.id),
+      ['a-0', 'a-1', 'b-0'],
+    );
+    store.tasks.put('a-1', task('a-1', 'n1', 'stopping'));
+    assert.equal(store.tasks.listJson(), asJson(), 'a committed change shows in the next answer');
+    store.transaction(() => {
+      store.tasks.delete('a-0');
+      assert.equal(store.tasks.listJson(), asJson(), 'a transaction sees its own writes');
+      assert.equal((JSON.parse(store.tasks.listJson()) as TaskRecord[]).length, 2);
+    });
+    store.close();
+    const reopened = new SqliteClusterStore(join(dir, 'berth.db'));
+    assert.equal(reopened.tasks.listJson(), JSON.stringify(reopened.tasks.list()), 'and the same after a reopen');
+    reopened.close();
+  });
+
   it('hands out frozen records: changing one without a put fails instead of corrupting the cache', () => {
     const store = new SqliteClusterStore(join(dir, 'berth.db'));
     const written = task('a-0', 'n1');

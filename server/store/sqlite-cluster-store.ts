@@ -92,7 +92,13 @@ export class SqliteClusterStore implements ClusterStore {
     this.plugins = this.collection('plugin', {});
     this.secrets = this.collection('secret', {});
     this.tasks = this.collection('task', { app: (t) => t.app, node: (t) => t.nodeId, state: (t) => t.state });
-    this.claims = this.collection('claim', { app: (c) => c.app, storageClass: (c) => c.storageClass });
+    this.claims = this.collection('claim', {
+      app: (c) => c.app,
+      storageClass: (c) => c.storageClass,
+      // Claims still waiting for their data from a backup, by instance (`<app>/<instance>`): the few a
+      // task's move can matter to, found without reading the app's other claims.
+      awaitingData: (c) => (c.dataSource?.kind === 'backup' && !c.dataRestored ? `${c.app}/${c.instance}` : undefined),
+    });
     this.volumes = this.collection('volume', { node: (v) => v.nodeId, claim: (v) => v.claimId });
     this.nodes = this.collection('node', {});
     this.recoveryPoints = this.collection('recoverypoint', { app: (r) => r.app });
@@ -134,8 +140,10 @@ export class SqliteClusterStore implements ClusterStore {
     this.caches.set(kind, cache as unknown as RecordCache<unknown, string>);
     const key = (id: string) => `${kind}\u0000${id}`;
     const pendingOf = (id: string): PendingWrite | undefined => {
+      if (this.overlays.length === 0) return undefined;
+      const k = key(id);
       for (let i = this.overlays.length - 1; i >= 0; i--) {
-        const w = this.overlays[i].get(key(id));
+        const w = this.overlays[i].get(k);
         if (w) return w;
       }
       return undefined;
@@ -159,17 +167,19 @@ export class SqliteClusterStore implements ClusterStore {
       if (w) return w.entry?.record as T | undefined;
       return cache.get(id)?.record;
     };
+    const list = (): T[] => {
+      const pending = this.overlays.length > 0 ? pendingWrites() : undefined;
+      if (!pending || pending.size === 0) return [...cache.list()];
+      const ids = new Set([...cache.ids(), ...pending.keys()]);
+      return [...ids]
+        .sort(compareIds)
+        .map(get)
+        .filter((r): r is T => r !== undefined);
+    };
     return {
       get,
-      list: () => {
-        const pending = this.overlays.length > 0 ? pendingWrites() : undefined;
-        if (!pending || pending.size === 0) return [...cache.list()];
-        const ids = new Set([...cache.ids(), ...pending.keys()]);
-        return [...ids]
-          .sort(compareIds)
-          .map(get)
-          .filter((r): r is T => r !== undefined);
-      },
+      list,
+      listJson: () => (this.overlays.length > 0 && pendingWrites().size > 0 ? JSON.stringify(list()) : cache.listJson()),
       count: () =>
         this.overlays.length > 0 && pendingWrites().size > 0
           ? [...new Set([...cache.ids(), ...pendingWrites().keys()])].filter((id) => get(id) !== undefined).length

@@ -21,6 +21,9 @@ export function serveList<K extends ListKind>(
       await cluster.waitPast(query.index, query.waitMs ?? 30_000, gone.signal);
     }
     void reply.header('x-berth-index', String(cluster.index));
+    // The largest lists are kept serialized by the store: sent as they are, with no JSON work per request.
+    const json = cluster.listJson(kind);
+    if (json !== undefined) return reply.type('application/json; charset=utf-8').send(`{"items":${json}}`);
     return { items: await cluster.list(kind) };
   });
 }
