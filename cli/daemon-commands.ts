@@ -42,7 +42,8 @@ export function daemonCommands(): Command[] {
     // No default from the environment here: commander would print it in --help.
     .option('--token <token>', 'API bearer token (default: $BERTH_TOKEN)')
     .option('--node-down-after <seconds>', 'a node that has not synced for this long is down', '15')
-    .action(async (opts: { dataDir: string; listen: string; agentListen: string; token?: string; nodeDownAfter: string }) => {
+    .option('--store-key-file <file>', 'key that seals Secret values and repository passphrases in the store (default: store.key in --data-dir)')
+    .action(async (opts: { dataDir: string; listen: string; agentListen: string; token?: string; nodeDownAfter: string; storeKeyFile?: string }) => {
       const seconds = Number(opts.nodeDownAfter);
       if (!(seconds > 0)) throw new UsageError(`--node-down-after must be a positive number of seconds, got ${opts.nodeDownAfter}`);
       const running = await startServer({

@@ -25,6 +25,8 @@ export interface ServerOptions {
   token?: string;
   log: Logger;
   nodeDownAfterMs?: number;
+  /** The key that seals secrets in the store (default: `store.key` in the data dir, made at first start). */
+  storeKeyFile?: string;
 }
 
 export interface RunningServer {
@@ -38,7 +40,7 @@ export interface RunningServer {
 /** Opens the store, re-asserts the ledger from it, then serves the API and the agents and starts the control loop. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { log } = options;
-  const store = new SqliteClusterStore(join(options.dataDir, 'berth.db'));
+  const store = new SqliteClusterStore(join(options.dataDir, 'berth.db'), { keyFile: options.storeKeyFile });
   const ledger = new Ledger(new InMemoryLedgerStore());
   const ctx = new ClusterContext(store, ledger, new Scheduler(ledger), log, { nodeDownAfterMs: options.nodeDownAfterMs ?? 15_000, token: options.token });
   await rebuildLedger(ctx);

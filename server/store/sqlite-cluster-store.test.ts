@@ -38,7 +38,7 @@ describe('server store (SQLite)', () => {
   });
 
   it('trims old events so a restart loop cannot grow the database forever', () => {
-    const store = new SqliteClusterStore(join(dir, 'berth.db'), 10);
+    const store = new SqliteClusterStore(join(dir, 'berth.db'), { eventsKept: 10 });
     for (let i = 1; i <= 2500; i++) store.appendEvent({ object: 'task/a-0', reason: 'Restarted', message: `restart ${i}` });
     const kept = store.events(undefined, 100_000);
     assert.ok(kept.length < 1100, `${kept.length} events kept`);

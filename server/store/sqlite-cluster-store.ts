@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ClusterStore, Collection, RecordKind, RecordKinds, StoreChange } from './cluster-store';
 import { compareIds, deepFreeze, type IndexFunctions, RecordCache } from './record-cache';
 import type { EventRecord } from './records';
+import { RecordSealer } from './record-sealing';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE objects (kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
@@ -16,6 +17,16 @@ const MIGRATIONS: string[] = [
 const EVENT_TRIM_EVERY = 1000;
 /** Longest an event waits for a commit to ride on before it is written on its own. */
 const EVENT_FLUSH_MS = 20;
+
+/** The kinds whose records hold secrets: Secret values, backup repositories' passphrases. Stored sealed. */
+const SEALED_KINDS: ReadonlySet<RecordKind> = new Set<RecordKind>(['secret', 'repository']);
+
+export interface SqliteStoreOptions {
+  /** How many of the newest events are kept (older ones are trimmed). */
+  eventsKept?: number;
+  /** The key that seals secrets at rest: default `store.key` beside the database, created at first open. */
+  keyFile?: string;
+}
 
 /** A write not committed yet: the record (frozen) and its JSON, or null for a delete. */
 type PendingWrite = { kind: RecordKind; id: string; entry: { record: unknown; json: string } | null };
@@ -64,11 +75,12 @@ export class SqliteClusterStore implements ClusterStore {
    */
   private readonly inTransaction: <T>(fn: () => T) => T;
 
-  /** How many of the newest events are kept (older ones are trimmed). */
-  constructor(
-    file: string,
-    private readonly eventsKept = 50_000,
-  ) {
+  /** Seals the kinds that hold secrets where they meet SQLite (record-sealing.ts). */
+  private readonly sealer: RecordSealer;
+  private readonly eventsKept: number;
+
+  constructor(file: string, options: SqliteStoreOptions = {}) {
+    this.eventsKept = options.eventsKept ?? 50_000;
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     // The store holds secrets: owner-only, also when the file or its directory already existed.
     chmodSync(dirname(file), 0o700);
@@ -87,6 +99,7 @@ export class SqliteClusterStore implements ClusterStore {
     // better-sqlite3's typings lose the generic; the wrapper returns what `fn` returns.
     this.inTransaction = this.db.transaction((fn: () => unknown) => fn()).immediate as <T>(fn: () => T) => T;
     this.currentRevision = (this.db.prepare("SELECT value FROM meta WHERE key = 'revision'").get() as { value: number }).value;
+    this.sealer = this.closedOnFailure(() => RecordSealer.open(options.keyFile ?? join(dirname(file), 'store.key'), () => !this.holdsSealedRecords()));
     this.apps = this.collection('app', {});
     this.storageClasses = this.collection('storageclass', {});
     this.plugins = this.collection('plugin', {});
@@ -106,7 +119,17 @@ export class SqliteClusterStore implements ClusterStore {
     this.backups = this.collection('backup', { app: (b) => b.app });
     this.restores = this.collection('restore', {});
     this.schedules = this.collection('schedule', {});
-    this.load();
+    this.closedOnFailure(() => this.load());
+  }
+
+  /** A store that cannot open (its key missing or wrong) lets go of the database file before it says so. */
+  private closedOnFailure<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
   }
 
   get revision(): number {
@@ -127,11 +150,24 @@ export class SqliteClusterStore implements ClusterStore {
     });
   }
 
-  /** Reads every record once, at open. */
+  /** Reads every record once, at open; a secret-holding record still stored plain (from before sealing) is sealed now. */
   private load(): void {
-    for (const row of this.db.prepare('SELECT kind, id, body FROM objects').iterate() as Iterable<{ kind: string; id: string; body: string }>) {
-      this.caches.get(row.kind as RecordKind)?.set(row.id, { record: deepFreeze(JSON.parse(row.body)), json: row.body });
+    const unsealed: { kind: RecordKind; id: string; json: string }[] = [];
+    for (const row of this.db.prepare('SELECT kind, id, body FROM objects').iterate() as Iterable<{ kind: RecordKind; id: string; body: string }>) {
+      const json = this.sealer.open(row.body, `${row.kind} ${row.id}`);
+      if (SEALED_KINDS.has(row.kind) && !RecordSealer.isSealed(row.body)) unsealed.push({ kind: row.kind, id: row.id, json });
+      this.caches.get(row.kind)?.set(row.id, { record: deepFreeze(JSON.parse(json)), json });
     }
+    if (unsealed.length === 0) return;
+    this.db
+      .transaction(() => {
+        for (const r of unsealed) this.statements.put.run(r.kind, r.id, this.sealer.seal(r.json));
+      })
+      .immediate();
+  }
+
+  private holdsSealedRecords(): boolean {
+    return this.db.prepare("SELECT 1 FROM objects WHERE body LIKE 'berth-sealed:%' LIMIT 1").get() !== undefined;
   }
 
   private collection<K extends RecordKind, I extends string = never>(kind: K, indexes: IndexFunctions<RecordKinds[K], I>): Collection<RecordKinds[K], I> {
@@ -223,7 +259,7 @@ export class SqliteClusterStore implements ClusterStore {
       this.transaction(() => this.write(w));
       return;
     }
-    if (w.entry) this.statements.put.run(w.kind, w.id, w.entry.json);
+    if (w.entry) this.statements.put.run(w.kind, w.id, SEALED_KINDS.has(w.kind) ? this.sealer.seal(w.entry.json) : w.entry.json);
     else this.statements.del.run(w.kind, w.id);
     this.overlays[this.overlays.length - 1].set(`${w.kind}\u0000${w.id}`, w);
   }
