@@ -62,7 +62,10 @@ export interface ProcessExecutorOptions {
    * mounts (task-cgroups.ts). `false`: no cgroups, the process group stands in.
    */
   readonly cgroupRoot?: string | false;
-  /** `false`: tasks share the agent's PID and mount namespaces. Default: their own, where unshare(1) works. */
+  /**
+   * `true`: each task gets its own PID and mount namespace and a private /tmp, where unshare(1) works.
+   * Off by default for now: with it, a task that exits 0 from its own SIGINT trap is recorded as 130.
+   */
   readonly namespaces?: boolean;
   readonly logger?: Logger;
 }
@@ -152,8 +155,8 @@ export class ProcessExecutor implements Executor {
           'no writable cgroup hierarchy: a process task is tracked by its process group only, so processes that leave it are neither stopped with the task nor found again',
         );
     }
-    const problem = options.namespaces === false ? undefined : namespaceProblem();
-    this.namespaces = options.namespaces !== false && problem === undefined;
+    const problem = options.namespaces === true ? namespaceProblem() : undefined;
+    this.namespaces = options.namespaces === true && problem === undefined;
     if (problem) this.log.warn({ problem }, "process tasks share the agent's PID namespace and /tmp: this node cannot give them their own");
   }
 
@@ -358,7 +361,7 @@ export class ProcessExecutor implements Executor {
     if (record.namespaces) {
       const init = namespaceInit(this.members(taskId, record));
       if (init === undefined) throw new TaskNotRunningError(taskId, 'exited');
-      argv = enterCommand(init, command, record.user);
+      argv = enterCommand(init, record.cwd, command, record.user);
     }
     return new Promise<ExecResult>((resolve, reject) => {
       // Same env and cwd as the task, so hooks see what the task sees.

@@ -30,8 +30,8 @@ const INIT = [
   'fail() { echo "berth: $*" >&2; exit 125; }',
   'mount -t tmpfs -o mode=1777,nosuid,nodev berth-tmp "$stage" || fail "could not mount a private /tmp"',
   'while [ "$n" -gt 0 ]; do',
-  '  p=$1; shift; n=$((n - 1)); at=$stage/${p#/tmp/}',
-  '  if [ -d "$p" ]; then mkdir -p "$at"; else mkdir -p "${at%/*}" && : > "$at"; fi',
+  '  p=$1; shift; n=$((n - 1)); at=$stage/$(printf %s "$p" | cut -c6-)',
+  '  if [ -d "$p" ]; then mkdir -p "$at"; else mkdir -p "$(dirname "$at")" && : > "$at"; fi',
   // Not --rbind: the stage itself may lie inside a kept path (the task's directory), and must not be copied into itself.
   '  mount --bind "$p" "$at" || fail "could not keep $p visible in the private /tmp"',
   'done',
@@ -72,9 +72,10 @@ export function asUser(user: NodeUser | undefined): string[] {
   return ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, ...groups, '--'];
 }
 
-/** argv that runs `command` inside the namespaces of the init with host pid `initPid`. */
-export function enterCommand(initPid: number, command: readonly string[], user?: NodeUser): string[] {
-  return ['nsenter', `--target=${initPid}`, '--pid', '--mount', '--', ...asUser(user), ...command];
+/** argv that runs `command` in `cwd` inside the namespaces of the init with host pid `initPid`. */
+export function enterCommand(initPid: number, cwd: string, command: readonly string[], user?: NodeUser): string[] {
+  // Entering a mount namespace moves to its root: the working directory is given again, as seen inside.
+  return ['nsenter', `--target=${initPid}`, '--pid', '--mount', `--wd=${cwd}`, '--', ...asUser(user), ...command];
 }
 
 /** The host pid of the PID-namespace init among `pids`: the process that is pid 1 in a namespace below ours. */
