@@ -45,7 +45,9 @@ function revive(a: TaskAssignment__Output): TaskAssignment__Output {
     ...a,
     prepareOnly: Boolean(a.prepareOnly),
     stop: a.stop ?? null,
-    volumes: (a.volumes ?? []).map((v) => ({ ...v, createRequest: bytes(v.createRequest) })),
+    user: a.user ?? '',
+    fsGroup: a.fsGroup ?? '',
+    volumes: (a.volumes ?? []).map((v) => ({ ...v, createRequest: bytes(v.createRequest), owner: v.owner ?? '' })),
   };
 }
 

@@ -7,6 +7,8 @@ import { RestartBackoff } from './restart-backoff';
 import { stopPolicyOf } from './stop-policy';
 import { VolumeAttacher } from './volume-attacher';
 import { createdReports, createVolumes } from './volume-creator';
+import { prepareVolumeRoot, taskOwner, volumeOwner } from './volume-root';
+import type { AttachedVolume } from './volume-attacher';
 import { listMounts } from '../lib/mounts/mounts';
 import { existsSync, realpathSync } from 'node:fs';
 import type { CsiClient } from '../volumes/csi-client/client';
@@ -127,6 +129,23 @@ export class TaskReconciler {
     return report;
   }
 
+  /**
+   * Before a start: fresh volume roots get their owner and fsGroup (volume-root.ts), and a process task
+   * running as another user is let through to its publish targets. An unknown user fails the start here.
+   */
+  private prepareIdentity(a: TaskAssignment__Output, mounts: readonly AttachedVolume[]): void {
+    const fsGroup = fsGroupOf(a);
+    const owner = taskOwner(this.executor.kind, a.user ?? '', fsGroup);
+    for (const m of mounts) {
+      if (m.block || m.readOnly) continue;
+      const v = a.volumes.find((x) => x.name === m.name);
+      if (prepareVolumeRoot(m.hostPath, volumeOwner(v?.owner ?? '') ?? owner, fsGroup)) {
+        this.log.info({ taskId: a.taskId, volume: m.name, owner: v?.owner || a.user, fsGroup }, "fresh volume root given to the task's user");
+      }
+    }
+    if (this.executor.kind === 'process' && owner && mounts.length > 0) this.attacher.openPublishPath(a.taskId, owner.gid ?? 0);
+  }
+
   private async ensureRunning(a: TaskAssignment__Output, status: TaskStatus | undefined): Promise<TaskReport> {
     const entry = this.state.actual[a.taskId];
     // Volumes this agent created are reported until the server's assignment names them.
@@ -163,6 +182,7 @@ export class TaskReconciler {
       const mounted = new Set(listMounts().map((m) => m.mountPoint));
       const bare = mounts.find((m) => !m.block && !(existsSync(m.hostPath) && mounted.has(realpathSync(m.hostPath))));
       if (bare) throw new Error(`volume ${bare.name} is not mounted at ${bare.hostPath} although its plugin published it; not starting without it`);
+      this.prepareIdentity(a, mounts);
       const attachedMs = Date.now() - began;
       // Never a second copy beside what is left of the last run (children that outlived it): those are
       // stopped first, the way the app says its tasks stop, and the operator is told.
@@ -207,6 +227,11 @@ export class TaskReconciler {
   }
 }
 
+/** The App's fsGroup from an assignment (a decimal string; empty: none). */
+function fsGroupOf(a: TaskAssignment__Output): number | undefined {
+  return a.fsGroup ? Number(a.fsGroup) : undefined;
+}
+
 /** Created (by `prepare`) but never started: no run has ended, so there is nothing to restart. */
 function neverStarted(status: TaskStatus): boolean {
   return status.state === 'exited' && !status.startedAt;
@@ -227,5 +252,7 @@ function taskSpecOf(a: TaskAssignment__Output, mounts: PathMapping[], devices: P
     memoryBytes: Number(a.memoryBytes),
     labels: {},
     stop: stopPolicyOf(a),
+    ...(a.user ? { user: a.user } : {}),
+    ...(fsGroupOf(a) !== undefined ? { fsGroup: fsGroupOf(a) } : {}),
   };
 }

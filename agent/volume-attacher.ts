@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VolumeAttachment__Output } from '../proto/berth/generated/berth/agent/v1/VolumeAttachment';
 import { CsiClient } from '../volumes/csi-client/client';
@@ -94,6 +94,21 @@ export class VolumeAttacher {
     const { target } = this.paths(taskId, { ...v, volumeId: '' });
     mkdirSync(target, { recursive: true, mode: 0o700 });
     return target;
+  }
+
+  /**
+   * Lets group `gid` reach the task's publish targets (a process task running as another user finds
+   * its volumes at their host paths): the state and publish directories become traverse-only for
+   * everyone (0711: nothing in them can be listed, and what lies in them keeps its own mode), the
+   * task's own directory traverse-only for its group (0710). Other tasks' directories stay 0700.
+   */
+  openPublishPath(taskId: string, gid: number): void {
+    if (!SAFE.test(taskId)) throw new Error(`unsafe task id ${JSON.stringify(taskId)}`);
+    const publish = join(this.stateDir, 'publish');
+    const own = join(publish, taskId);
+    for (const dir of [this.stateDir, publish]) chmodSync(dir, (statSync(dir).mode & 0o7777) | 0o111);
+    chownSync(own, 0, gid);
+    chmodSync(own, 0o710);
   }
 
   /** Removes the task's publish directory once all its volumes are detached. */

@@ -51,7 +51,10 @@ export function toCreateOptions(spec: TaskSpec, image: string, options: DockerSp
     // Only when given, so containers of assignments without a policy keep their spec hash.
     StopSignal: spec.stop?.signal,
     StopTimeout: spec.stop ? Math.round(spec.stop.gracePeriodSeconds) : undefined,
+    // A name is resolved in the image's /etc/passwd, as `docker run --user` does.
+    User: spec.user,
     HostConfig: {
+      GroupAdd: spec.fsGroup !== undefined ? [String(spec.fsGroup)] : undefined,
       Mounts: mounts,
       Devices: devices,
       NanoCpus: spec.cpu > 0 ? Math.round(spec.cpu * 1e9) : undefined,

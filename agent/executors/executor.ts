@@ -45,6 +45,13 @@ export interface TaskSpec {
    * also stops what is left of an earlier run this way before it starts the task. Absent: SIGTERM, 30 s.
    */
   readonly stop?: StopPolicy;
+  /**
+   * Who the task runs as: a user name or "uid[:gid]". The process runtime resolves a name on this node;
+   * docker in the image. Absent: the runtime's default (the agent's user; the image's USER).
+   */
+  readonly user?: string;
+  /** A gid added to the task's supplementary groups (volume roots are given to it: Kubernetes' fsGroup). */
+  readonly fsGroup?: number;
 }
 
 export type TaskState = 'running' | 'exited' | 'missing';

@@ -10,6 +10,7 @@ import { readFileSync, rmSync, statSync } from 'node:fs';
 import { subdirectories } from '../../lib/files/subdirectories';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/files/atomic-file';
+import type { NodeUser } from './node-user';
 
 export interface ProcessTaskRecord {
   readonly version: 1;
@@ -28,6 +29,10 @@ export interface ProcessTaskRecord {
   readonly killedAt?: string;
   /** The task runs in its own cgroup (task-cgroups.ts); absent for tasks started before cgroups, or without them. */
   readonly cgroup?: true;
+  /** The user the command runs as (resolved on this node); absent: the agent's user. */
+  readonly user?: NodeUser;
+  /** The command runs in a PID and mount namespace of its own (task-namespace.ts). */
+  readonly namespaces?: true;
 }
 
 export class ProcessStateDir {
@@ -41,6 +46,10 @@ export class ProcessStateDir {
   }
   exitPath(taskId: string): string {
     return join(this.taskDir(taskId), 'exit-code');
+  }
+  /** Where the task's private /tmp is put together before it is moved onto /tmp (inside its namespace only). */
+  tmpStagePath(taskId: string): string {
+    return join(this.taskDir(taskId), 'tmp');
   }
   startTokenPath(taskId: string): string {
     return join(this.taskDir(taskId), 'start-token');

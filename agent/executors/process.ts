@@ -7,12 +7,16 @@
  *   "/data" → BERTH_VOLUME_DATA, "/var/lib/pg" → BERTH_VOLUME_VAR_LIB_PG; devices likewise as
  *   BERTH_DEVICE_<NAME>). The working directory is the workingDir mapped through the mounts when it
  *   lies inside one, else the first mount's host path, else the task's state directory.
- *   Read-only mounts and devices are NOT enforced: the task runs as the agent's user.
+ *   Read-only mounts and devices are NOT enforced.
  * - CPU limits are not enforced. Memory is not enforced either, unless the executor is built with
  *   `memoryLimit: 'rlimit-as'`, which caps the virtual address space with prlimit(1) — a coarse
  *   stand-in (runtimes that reserve large address spaces, e.g. the JVM or Go, fail under it).
  *   Either way the executor logs a warning when a spec asks for limits it does not enforce.
  * - `image` is ignored; the command must exist on the node.
+ *
+ * Identity: the task runs as the agent's user, or as `spec.user` resolved on this node (node-user.ts;
+ * an unknown user fails the start with that reason), with fsGroup among its groups; and — where the
+ * node allows it — in a PID and mount namespace of its own with a private /tmp (task-namespace.ts).
  *
  * How a task runs: `setsid`-style detached wrapper shell (`sh -c` below) that is the session and
  * process-group leader, runs the command in the foreground, and writes the command's exit code to
@@ -43,6 +47,9 @@ import { ProcessStateDir, ProcessTaskRecord } from './process-state';
 import { tailFile } from './tail-file';
 import { TaskCgroups } from './task-cgroups';
 import { TaskQueue } from './task-queue';
+import { resolveNodeUser } from './node-user';
+import type { NodeUser } from './node-user';
+import { asUser, enterCommand, isolatedCommand, namespaceInit, namespaceProblem, pathsToKeep } from './task-namespace';
 import { validateTaskId, validateTaskSpec, volumeEnvName } from './task-spec';
 
 export interface ProcessExecutorOptions {
@@ -55,6 +62,11 @@ export interface ProcessExecutorOptions {
    * mounts (task-cgroups.ts). `false`: no cgroups, the process group stands in.
    */
   readonly cgroupRoot?: string | false;
+  /**
+   * `true`: each task gets its own PID and mount namespace and a private /tmp, where unshare(1) works.
+   * Off by default for now: with it, a task that exits 0 from its own SIGINT trap is recorded as 130.
+   */
+  readonly namespaces?: boolean;
   readonly logger?: Logger;
 }
 
@@ -125,6 +137,8 @@ export class ProcessExecutor implements Executor {
   private readonly queue = new TaskQueue();
   /** Undefined: no writable cgroup hierarchy; each task's process group stands in. */
   readonly cgroups?: TaskCgroups;
+  /** Whether tasks get their own PID and mount namespace (and a private /tmp). */
+  readonly namespaces: boolean;
 
   constructor(private readonly options: ProcessExecutorOptions) {
     if (!isAbsolute(options.stateDir)) throw new InvalidTaskSpecError('stateDir', 'must be an absolute path');
@@ -141,6 +155,9 @@ export class ProcessExecutor implements Executor {
           'no writable cgroup hierarchy: a process task is tracked by its process group only, so processes that leave it are neither stopped with the task nor found again',
         );
     }
+    const problem = options.namespaces === true ? namespaceProblem() : undefined;
+    this.namespaces = options.namespaces === true && problem === undefined;
+    if (problem) this.log.warn({ problem }, "process tasks share the agent's PID namespace and /tmp: this node cannot give them their own");
   }
 
   async start(spec: TaskSpec): Promise<TaskStatus> {
@@ -152,6 +169,12 @@ export class ProcessExecutor implements Executor {
   private async startNow(spec: TaskSpec): Promise<TaskStatus> {
     const existing = this.state.read(spec.taskId);
     if (existing && this.alive(existing)) return this.statusOf(existing);
+    let user: NodeUser | undefined;
+    try {
+      user = spec.user === undefined ? undefined : resolveNodeUser(spec.user, spec.fsGroup);
+    } catch (error) {
+      throw new TaskStartError(spec.taskId, (error as Error).message);
+    }
 
     const taskDir = this.state.taskDir(spec.taskId);
     mkdirSync(taskDir, { recursive: true, mode: 0o700 });
@@ -168,7 +191,7 @@ export class ProcessExecutor implements Executor {
     }
     this.state.clearRun(spec.taskId); // a fresh start gets a fresh log and no old exit code
 
-    const env = this.taskEnv(spec);
+    const env = this.taskEnv(spec, user);
     const executable = resolveExecutable(spec.command[0], env.PATH);
     if (!executable) {
       this.forget(spec.taskId);
@@ -182,6 +205,13 @@ export class ProcessExecutor implements Executor {
     this.warnUnenforced(spec);
 
     const cgroupProcs = this.cgroups?.prepare(spec.taskId) ?? '';
+    let command = [...spec.command];
+    if (this.namespaces) {
+      const stage = this.state.tmpStagePath(spec.taskId);
+      mkdirSync(stage, { recursive: true, mode: 0o700 });
+      const keep = pathsToKeep([...spec.mounts.map((m) => m.hostPath), ...spec.devices.map((d) => d.hostPath), cwd, env.HOME ?? '']);
+      command = isolatedCommand(command, stage, keep, user);
+    } else if (user) command = [...asUser(user), ...command];
     const argv = [
       '/bin/sh',
       '-c',
@@ -191,7 +221,7 @@ export class ProcessExecutor implements Executor {
       token,
       this.state.startTokenPath(spec.taskId),
       this.state.exitPath(spec.taskId),
-      ...spec.command,
+      ...command,
     ];
     if (this.options.memoryLimit === 'rlimit-as' && spec.memoryBytes > 0) argv.unshift('prlimit', `--as=${spec.memoryBytes}`, '--');
 
@@ -227,6 +257,8 @@ export class ProcessExecutor implements Executor {
       env,
       cwd,
       ...(cgroupProcs ? { cgroup: true as const } : {}),
+      ...(user ? { user } : {}),
+      ...(this.namespaces ? { namespaces: true as const } : {}),
     };
     this.state.write(record);
     this.log.info({ taskId: spec.taskId, pid, cwd }, 'task started as a process');
@@ -324,9 +356,16 @@ export class ProcessExecutor implements Executor {
     if (!record) throw new TaskNotFoundError(taskId);
     if (!this.alive(record)) throw new TaskNotRunningError(taskId, 'exited');
     const timeoutMs = options.timeoutMs ?? 60_000;
+    // As the task's user and, when it has them, in its namespaces: a hook sees the task's processes and /tmp.
+    let argv = [...asUser(record.user), ...command];
+    if (record.namespaces) {
+      const init = namespaceInit(this.members(taskId, record));
+      if (init === undefined) throw new TaskNotRunningError(taskId, 'exited');
+      argv = enterCommand(init, record.cwd, command, record.user);
+    }
     return new Promise<ExecResult>((resolve, reject) => {
       // Same env and cwd as the task, so hooks see what the task sees.
-      const child = spawn(command[0], command.slice(1), { env: { ...record.env }, cwd: record.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const child = spawn(argv[0] as string, argv.slice(1), { env: { ...record.env }, cwd: record.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       const chunks: Buffer[] = [];
       child.stdout.on('data', (c: Buffer) => chunks.push(c));
       child.stderr.on('data', (c: Buffer) => chunks.push(c));
@@ -430,9 +469,11 @@ export class ProcessExecutor implements Executor {
     this.cgroups?.remove(taskId);
   }
 
-  private taskEnv(spec: TaskSpec): Record<string, string> {
+  private taskEnv(spec: TaskSpec, user: NodeUser | undefined): Record<string, string> {
+    // The task's directory is the agent's (0700): another user gets its own home, else the (private) /tmp.
+    const home = user ? (user.home ?? '/tmp') : this.state.taskDir(spec.taskId);
     // Not the agent's own environment: it may carry credentials the task must not see.
-    const env: Record<string, string> = { PATH: process.env.PATH ?? DEFAULT_PATH, HOME: this.state.taskDir(spec.taskId), ...spec.env };
+    const env: Record<string, string> = { PATH: process.env.PATH ?? DEFAULT_PATH, HOME: home, ...spec.env };
     env.BERTH_TASK_ID = spec.taskId;
     env.BERTH_APP = spec.app;
     env.BERTH_INSTANCE = String(spec.instance);

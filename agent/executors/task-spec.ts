@@ -3,7 +3,7 @@
  * bad spec fails with the field at fault instead of a runtime error halfway through.
  */
 import { isAbsolute } from 'node:path';
-import { isStopSignal, MAX_GRACE_SECONDS } from '../../core/domain';
+import { isStopSignal, MAX_GRACE_SECONDS, MAX_ID, parseUserRef } from '../../core/domain';
 import { InvalidTaskSpecError } from './errors';
 import type { PathMapping, TaskSpec } from './executor';
 
@@ -74,6 +74,13 @@ export function validateTaskSpec(spec: TaskSpec): void {
   }
   for (const key of Object.keys(spec.labels)) {
     if (key.startsWith('berth.')) throw new InvalidTaskSpecError(`labels.${key}`, 'keys starting with "berth." are reserved');
+  }
+  if (spec.user !== undefined) {
+    const ref = typeof spec.user === 'string' ? parseUserRef(spec.user) : 'must be a string';
+    if (typeof ref === 'string') throw new InvalidTaskSpecError('user', `${JSON.stringify(spec.user)}: ${ref}`);
+  }
+  if (spec.fsGroup !== undefined && (!Number.isSafeInteger(spec.fsGroup) || spec.fsGroup < 0 || spec.fsGroup > MAX_ID)) {
+    throw new InvalidTaskSpecError('fsGroup', `must be a gid from 0 to ${MAX_ID}, got ${spec.fsGroup}`);
   }
   if (spec.stop !== undefined) {
     if (!isStopSignal(spec.stop.signal)) throw new InvalidTaskSpecError('stop.signal', `${JSON.stringify(spec.stop.signal)} is not a stop signal`);

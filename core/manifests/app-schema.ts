@@ -6,6 +6,7 @@ import { hooksSchema } from './hook-schema';
 import { ACCESS_MODES, MAX_INSTANCES } from './types';
 import type { AppSpec, ClaimTemplate, DataSource, VolumeTemplate } from './types';
 import { stopSchema } from './stop-schema';
+import { fsGroupField, ownerField, userField } from './identity-schema';
 
 const DEFAULT_CPU_MILLIS = 100;
 const DEFAULT_MEMORY_BYTES = 128 * 1024 ** 2;
@@ -32,11 +33,15 @@ const volumeSchema = z
     name: dnsName(),
     mountPath: mountPath(),
     readOnly: z.boolean().default(false),
+    owner: ownerField.optional(),
     claim: claimSchema,
   })
   .superRefine((v, ctx) => {
     const problem = mountPathPlacementProblem(v.mountPath, v.claim.volumeMode);
     if (problem) ctx.addIssue({ code: 'custom', path: ['mountPath'], message: problem });
+    if (v.owner !== undefined && v.claim.volumeMode === 'block') {
+      ctx.addIssue({ code: 'custom', path: ['owner'], message: 'only applies to filesystem volumes (a block volume has no root directory)' });
+    }
   })
   .transform((v): VolumeTemplate => {
     const claim: ClaimTemplate = {
@@ -46,7 +51,8 @@ const volumeSchema = z
       volumeMode: v.claim.volumeMode,
       ...(v.claim.dataSource ? { dataSource: v.claim.dataSource } : {}),
     };
-    return { name: v.name, mountPath: v.mountPath, readOnly: v.readOnly, claim };
+    // Absent unless written, so specs stored before this field compare equal to their re-applied manifest.
+    return { name: v.name, mountPath: v.mountPath, readOnly: v.readOnly, ...(v.owner !== undefined ? { owner: v.owner } : {}), claim };
   });
 
 /**
@@ -106,6 +112,8 @@ export const appSpecSchema = z
     env: envSchema.default({}),
     resources: z.strictObject({ cpu: cpu().optional(), memory: size().optional() }).default({}),
     stop: stopSchema.optional(),
+    user: userField.optional(),
+    fsGroup: fsGroupField.optional(),
     constraints: z.array(constraintSchema).default([]),
     volumes: z.array(volumeSchema).default([]),
     onNodeLost: z.enum(['wait', 'restoreLatest']).default('wait'),
@@ -148,6 +156,8 @@ export const appSpecSchema = z
       resources: { cpuMillis: spec.resources.cpu ?? DEFAULT_CPU_MILLIS, memoryBytes: spec.resources.memory ?? DEFAULT_MEMORY_BYTES },
       // Absent unless written, so specs stored before this field compare equal to their re-applied manifest.
       ...(spec.stop ? { stop: spec.stop } : {}),
+      ...(spec.user !== undefined ? { user: spec.user } : {}),
+      ...(spec.fsGroup !== undefined ? { fsGroup: spec.fsGroup } : {}),
       constraints: spec.constraints,
       volumes: spec.volumes,
       onNodeLost: spec.onNodeLost,

@@ -32,11 +32,14 @@ export function appSpecDocument(spec: AppSpec): ManifestDocument {
     env: spec.env,
     resources: { cpu: formatCpu(spec.resources.cpuMillis), memory: formatExactBytes(spec.resources.memoryBytes) },
     ...(spec.stop ? { stop: { signal: spec.stop.signal, gracePeriod: formatDuration(spec.stop.gracePeriodSeconds) } } : {}),
+    ...(spec.user !== undefined ? { user: spec.user } : {}),
+    ...(spec.fsGroup !== undefined ? { fsGroup: spec.fsGroup } : {}),
     constraints: spec.constraints.map((c) => ({ ...c })),
     volumes: spec.volumes.map((v) => ({
       name: v.name,
       mountPath: v.mountPath,
       readOnly: v.readOnly,
+      ...(v.owner !== undefined ? { owner: v.owner } : {}),
       claim: {
         storageClass: v.claim.storageClass,
         size: formatExactBytes(v.claim.sizeBytes),

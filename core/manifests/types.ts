@@ -43,6 +43,11 @@ export interface VolumeTemplate {
   /** Mount point in the container (filesystem) or device path (block). */
   readonly mountPath: string;
   readonly readOnly: boolean;
+  /**
+   * Numeric "uid[:gid]" given to the volume's root directory when it is first published (still empty);
+   * absent: the app's user, when it is numeric or resolved on the node (README: Identity).
+   */
+  readonly owner?: string;
   readonly claim: ClaimTemplate;
 }
 
@@ -113,6 +118,10 @@ export interface AppSpec {
   readonly resources: Resources;
   /** How its tasks are stopped; absent: DEFAULT_STOP_POLICY (SIGTERM, 30 s). */
   readonly stop?: StopPolicy;
+  /** Who its tasks run as: a user name or "uid[:gid]"; absent: the runtime's default (root, or the image's user). */
+  readonly user?: string;
+  /** A gid the tasks get as a supplementary group and that owns every volume root on first publish (Kubernetes' fsGroup). */
+  readonly fsGroup?: number;
   readonly constraints: readonly LabelConstraint[];
   readonly volumes: readonly VolumeTemplate[];
   readonly onNodeLost: OnNodeLost;

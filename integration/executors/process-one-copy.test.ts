@@ -101,6 +101,8 @@ describe('process executor: the whole task, one copy', function () {
     const s = await ex.start({
       ...escaping('int-0', 'x'),
       command: ['sh', '-c', `trap 'echo "got INT" > ${join(dir, 'int')}; exit 0' INT; while :; do sleep 0.1; done`],
+      // The task's /tmp is its own: the test's directory (under the host's /tmp) is visible to it as a volume.
+      mounts: [{ hostPath: dir, containerPath: '/out', readOnly: false }],
     });
     await sleep(200);
     await ex.stop('int-0', 5, 'SIGINT');

@@ -56,6 +56,9 @@ export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssig
       cpu: spec.resources.cpuMillis / 1000,
       memoryBytes: String(spec.resources.memoryBytes),
       stop: spec.stop ?? DEFAULT_STOP_POLICY,
+      // Only when set: assignments of apps without them stay as they were (and so does their fingerprint).
+      ...(spec.user !== undefined ? { user: spec.user } : {}),
+      ...(spec.fsGroup !== undefined ? { fsGroup: String(spec.fsGroup) } : {}),
     };
     if (ready) {
       out.push({ ...base, volumes });
@@ -117,6 +120,7 @@ function attachmentBase(ctx: ClusterContext, tpl: VolumeTemplate, claim: ClaimRe
     stageSecrets: secretData(ctx.store, sc?.stageSecret),
     publishSecrets: secretData(ctx.store, sc?.publishSecret),
     mountFlags: [...(sc?.mountOptions ?? [])],
+    ...(tpl.owner !== undefined ? { owner: tpl.owner } : {}),
   };
 }
 

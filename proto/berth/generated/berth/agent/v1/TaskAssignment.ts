@@ -18,6 +18,8 @@ export interface TaskAssignment {
   'volumes'?: (_berth_agent_v1_VolumeAttachment)[];
   'prepareOnly'?: (boolean);
   'stop'?: (_berth_agent_v1_TaskStop | null);
+  'user'?: (string);
+  'fsGroup'?: (string);
 }
 
 export interface TaskAssignment__Output {
@@ -34,4 +36,6 @@ export interface TaskAssignment__Output {
   'volumes': (_berth_agent_v1_VolumeAttachment__Output)[];
   'prepareOnly': (boolean);
   'stop': (_berth_agent_v1_TaskStop__Output | null);
+  'user': (string);
+  'fsGroup': (string);
 }

@@ -16,6 +16,7 @@ export interface VolumeAttachment {
   'publishSecrets'?: ({[key: string]: string});
   'mountFlags'?: (string)[];
   'createRequest'?: (Buffer | Uint8Array | string);
+  'owner'?: (string);
 }
 
 export interface VolumeAttachment__Output {
@@ -33,4 +34,5 @@ export interface VolumeAttachment__Output {
   'publishSecrets': ({[key: string]: string});
   'mountFlags': (string)[];
   'createRequest': (Buffer);
+  'owner': (string);
 }

@@ -1,0 +1,137 @@
+/**
+ * ProcessExecutor: a task as another user, in its own PID namespace, with a private /tmp; stopped
+ * and removed as a whole. The "volume" is a plain directory standing in for a publish target.
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanupUnder } from '../harness/cleanup';
+import { tempDir } from '../harness/fs-helpers';
+import { ProcessExecutor, TaskSpec } from '../../agent/executors';
+import { prepareVolumeRoot } from '../../agent/volume-root';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !check(); await sleep(20)) if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+}
+
+function withMarker(marker: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return !/\)\s+Z\s/.test(readFileSync(`/proc/${p}/stat`, 'utf8')) && readFileSync(`/proc/${p}/environ`, 'utf8').includes(marker);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe('process executor: user, PID namespace, private /tmp', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let ex: ProcessExecutor;
+
+  before(function () {
+    dir = tempDir('process-identity');
+    ex = new ProcessExecutor({ stateDir: join(dir, 'state'), namespaces: true });
+    if (!ex.namespaces) this.skip();
+  });
+
+  after(async () => {
+    try {
+      for (const t of await ex.list()) await ex.remove(t.taskId);
+    } finally {
+      cleanupUnder(dir);
+    }
+  });
+
+  function spec(taskId: string, volume: string, script: string, extra: Partial<TaskSpec> = {}): TaskSpec {
+    return {
+      taskId,
+      app: 'id',
+      instance: 0,
+      command: ['sh', '-c', script],
+      env: { MARK: `berth-identity-${process.pid}-${taskId}` },
+      mounts: [{ hostPath: volume, containerPath: '/data', readOnly: false }],
+      devices: [],
+      cpu: 0,
+      memoryBytes: 0,
+      labels: {},
+      ...extra,
+    };
+  }
+
+  it('runs as nobody in its own PID namespace with a private /tmp, writing into its fresh volume root', async () => {
+    const volume = join(dir, 'publish', 'id-0', 'data');
+    mkdirSync(volume, { recursive: true, mode: 0o700 });
+    assert.equal(prepareVolumeRoot(volume, { uid: 65534, gid: 65534 }, 4242), true);
+    assert.equal(statSync(volume).uid, 65534);
+    assert.equal(statSync(volume).gid, 4242);
+    assert.equal(statSync(volume).mode & 0o2070, 0o2070, 'fsGroup: group-writable and setgid');
+    writeFileSync('/tmp/berth-identity-host-file', 'host');
+    const script = [
+      'id -u > "$BERTH_VOLUME_DATA/uid"',
+      'id -G > "$BERTH_VOLUME_DATA/groups"',
+      'echo $$ > "$BERTH_VOLUME_DATA/pid"',
+      'tr "\\0" " " < /proc/1/cmdline > "$BERTH_VOLUME_DATA/init"',
+      'ls -A /tmp > "$BERTH_VOLUME_DATA/tmp" 2>&1',
+      'touch /tmp/mine; echo "$HOME" > "$BERTH_VOLUME_DATA/home"',
+      'sleep 600 & sleep 600',
+    ].join('; ');
+    const s = await ex.start(spec('id-0', volume, script, { user: 'nobody', fsGroup: 4242 }));
+    assert.equal(s.state, 'running');
+    await until('the task to write', () => {
+      try {
+        return readFileSync(join(volume, 'home'), 'utf8').length > 0;
+      } catch {
+        return false;
+      }
+    });
+    assert.equal(readFileSync(join(volume, 'uid'), 'utf8').trim(), '65534');
+    assert.ok(readFileSync(join(volume, 'groups'), 'utf8').trim().split(' ').includes('4242'), 'fsGroup is a supplementary group');
+    assert.equal(statSync(join(volume, 'uid')).uid, 65534, 'files in the volume belong to the user');
+    assert.equal(statSync(join(volume, 'uid')).gid, 4242, 'and to fsGroup (setgid root)');
+    const pid = readFileSync(join(volume, 'pid'), 'utf8').trim();
+    // The init's own set-up commands took the first few pids.
+    assert.ok(Number(pid) < 50, `the command has one of the first pids of its own namespace, not ${pid}`);
+    assert.match(readFileSync(join(volume, 'init'), 'utf8'), /berth-init/, "PID 1 is the task's init");
+    assert.doesNotMatch(readFileSync(join(volume, 'tmp'), 'utf8'), /berth-identity-host-file/, "the host's /tmp is not visible");
+    assert.equal(readFileSync(join(volume, 'home'), 'utf8').trim(), '/nonexistent');
+    assert.ok(!readdirSync('/tmp').includes('mine'), "the task's /tmp is its own");
+    // A hook runs as the task's user, inside its namespaces.
+    const hook = await ex.exec('id-0', ['sh', '-c', 'id -u; ls /tmp; tr "\\0" " " < /proc/1/cmdline']);
+    assert.equal(hook.exitCode, 0, hook.output);
+    assert.match(hook.output, /^65534$/m);
+    assert.match(hook.output, /mine/);
+    assert.match(hook.output, /berth-init/);
+
+    const mark = `berth-identity-${process.pid}-id-0`;
+    assert.ok(withMarker(mark).length >= 3, 'init, command and its child run');
+    await ex.stop('id-0', 5);
+    assert.deepEqual(withMarker(mark), [], 'stop leaves no process');
+    assert.equal((await ex.status('id-0')).state, 'exited');
+    await ex.remove('id-0');
+    assert.equal((await ex.status('id-0')).state, 'missing');
+  });
+
+  it('gives a volume root its owner only while it is empty', () => {
+    const volume = join(dir, 'used');
+    mkdirSync(volume);
+    writeFileSync(join(volume, 'data'), 'x');
+    chmodSync(volume, 0o755);
+    assert.equal(prepareVolumeRoot(volume, { uid: 65534 }, undefined), false);
+    assert.equal(statSync(volume).uid, 0);
+    assert.equal(prepareVolumeRoot(volume, undefined, undefined), false);
+  });
+
+  it('an unknown user fails the start with the reason, leaving nothing', async () => {
+    await assert.rejects(
+      ex.start(spec('ghost-0', dir, 'true', { user: 'no-such-user-berth' })),
+      /user "no-such-user-berth" does not exist on this node \(getent passwd no-such-user-berth found nothing\)/,
+    );
+    assert.equal((await ex.status('ghost-0')).state, 'missing');
+  });
+});
