@@ -10,7 +10,7 @@ spec:
   plugin: berth.local
   bindingMode: WaitForFirstConsumer
   reclaimPolicy: Retain
-  parameters: { pool: default }
+  pool: default
 ---
 kind: App
 name: demo

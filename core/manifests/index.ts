@@ -10,6 +10,6 @@ export { toDocument, appSpecDocument, formatExactBytes, formatDuration } from '.
 export type { ManifestDocument } from './render';
 export { SecretData, REDACTED } from './secret-data';
 export { DNS_LABEL, CSI_DRIVER_NAME, dnsLabelProblem, csiDriverNameProblem } from './names';
-export { matchingPools } from './pools';
+export { classPool, matchingPools } from './pools';
 export { DEFAULT_CPU_MILLIS, DEFAULT_MEMORY_BYTES } from './app-schema';
 export { cronProblem, parseDurationSeconds } from './fields';

@@ -9,6 +9,7 @@ export const storageClassSpecSchema = z
     bindingMode: z.enum(['Immediate', 'WaitForFirstConsumer']).default('WaitForFirstConsumer'),
     reclaimPolicy: z.enum(['Delete', 'Retain']).default('Delete'),
     allowExpansion: z.boolean().default(false),
+    pool: nonEmptyString().max(253).optional(),
     parameters: z.record(z.string(), scalarString()).default({}),
     mountOptions: z.array(nonEmptyString()).default([]),
     fsType: nonEmptyString().optional(),

@@ -137,7 +137,12 @@ export interface StorageClassSpec {
   readonly bindingMode: BindingMode;
   readonly reclaimPolicy: ReclaimPolicy;
   readonly allowExpansion: boolean;
-  /** Passed verbatim to CreateVolume `parameters` (CSI parameters are strings). */
+  /**
+   * The plugin's pool volumes of this class go to: Berth's own choice (capacity, placement), never sent
+   * to the driver — the pool's registration parameters are. See `classPool` for classes without it.
+   */
+  readonly pool?: string;
+  /** Passed verbatim to CreateVolume `parameters` (CSI parameters are strings): the driver's, never Berth's. */
   readonly parameters: Readonly<Record<string, string>>;
   readonly mountOptions: readonly string[];
   /** VolumeCapability.Mount.fs_type, if the class wants one. */

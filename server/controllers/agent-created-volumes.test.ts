@@ -67,7 +67,7 @@ function nodeRecord(features: string[]): NodeRecord {
         topology: TOPOLOGY,
         csiNodeId: 'n1',
         maxVolumes: '0',
-        pools: [{ name: 'fast', availableBytes: String(1 << 30), parameters: {}, reportedAtMs: String(Date.now()) }],
+        pools: [{ name: 'fast', availableBytes: String(1 << 30), parameters: { 'vendor.example/pool-id': 'p-fast' }, reportedAtMs: String(Date.now()) }],
         pluginCapabilities: [],
         controllerCapabilities: ['CREATE_DELETE_VOLUME'],
         nodeCapabilities: ['STAGE_UNSTAGE_VOLUME'],
@@ -133,9 +133,10 @@ describe('server: node-local volumes created by the agent', function () {
           bindingMode: 'WaitForFirstConsumer',
           reclaimPolicy: 'Delete',
           allowExpansion: false,
-          parameters: { pool: 'fast' },
+          pool: 'fast',
+          parameters: { compression: 'lz4' },
           mountOptions: [],
-        } as never,
+        },
       });
       store.apps.put('db', { name: 'db', spec, generation: 1, deleting: false, createdAt: now });
       store.claims.put('db/data/0', {
@@ -172,6 +173,11 @@ describe('server: node-local volumes created by the agent', function () {
     const request = decodeCreateVolumeRequest(Buffer.from(handed.volumes![0]!.createRequest as Buffer));
     assert.equal(request.name, volume.csiName, 'the same name as the intent: repeating it returns the same volume');
     assert.equal(request.capacityRange?.requiredBytes, String(64 * MiB));
+    assert.deepEqual(
+      request.parameters,
+      { compression: 'lz4', 'vendor.example/pool-id': 'p-fast' },
+      "the class's parameters and its pool's registration parameters; Berth's own `pool` never reaches the driver",
+    );
     assert.deepEqual(
       request.accessibilityRequirements?.requisite.map((t) => t.segments),
       [TOPOLOGY],

@@ -1,3 +1,4 @@
+import { classPool } from '../../core/manifests';
 import type { ClusterContext } from '../cluster-context';
 import { csiNameOf, newVolumeId, volumeRole } from '../store/naming';
 import { nodeCapacity } from '../agents/node-sync';
@@ -107,7 +108,7 @@ async function bindOne(ctx: ClusterContext, claimId: string): Promise<boolean> {
   let volume = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
   let node = volume?.nodeId ? store.nodes.get(volume.nodeId) : undefined;
   if (!volume) {
-    const chosen = await chooseAndReserve(ctx, claim, sc.spec.plugin, sc.spec.parameters.pool);
+    const chosen = await chooseAndReserve(ctx, claim, sc.spec.plugin, classPool(sc.spec));
     if (typeof chosen === 'string') {
       noteWaiting(ctx, claim.id, 'WaitingForRoom', chosen);
       return true;

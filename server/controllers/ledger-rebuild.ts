@@ -1,3 +1,4 @@
+import { classPool } from '../../core/manifests';
 import { describeShortfall, formatBytes, formatCpu } from '../../core/domain';
 import type { PluginCount, PoolAmount } from '../../core/domain';
 import { staticHolderId, taskHolderId, type AdoptOutcome } from '../../core/reservations';
@@ -40,7 +41,7 @@ export async function rebuildLedger(ctx: ClusterContext): Promise<void> {
       attachments.set(sc.spec.plugin, (attachments.get(sc.spec.plugin) ?? 0) + 1);
       const volume = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
       if (volume?.nodeId) continue; // held by the volume's own reservation
-      const pool = volume?.pool ?? sc.spec.parameters.pool;
+      const pool = volume?.pool ?? classPool(sc.spec);
       if (pool) pools.push({ plugin: sc.spec.plugin, pool, bytes: claim.sizeBytes, claimId: claim.id });
     }
     const counts: PluginCount[] = [...attachments].map(([plugin, count]) => ({ plugin, count }));

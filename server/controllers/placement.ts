@@ -1,3 +1,4 @@
+import { classPool } from '../../core/manifests';
 import type { ClaimRequest, DataSourcePin, NodeInfo, TaskRequest } from '../../core/domain';
 import { poolKey } from '../../core/domain';
 import type { ClusterContext } from '../cluster-context';
@@ -96,7 +97,7 @@ export function taskRequestOf(ctx: ClusterContext, task: TaskRecord): TaskReques
       claimId: claim.id,
       storageClass: claim.storageClass,
       plugin: sc.spec.plugin,
-      pool: sc.spec.parameters.pool,
+      pool: classPool(sc.spec),
       sizeBytes: claim.sizeBytes,
       accessMode: claim.accessMode as ClaimRequest['accessMode'],
       ...(volume ? { bound: { volumeId: volume.id, nodeId: pinnedNode(ctx, volume) } } : {}),

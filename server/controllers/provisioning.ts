@@ -1,3 +1,4 @@
+import { classPool } from '../../core/manifests';
 import type { PoolAmount, Reservation, ResourceAmounts } from '../../core/domain';
 import type { PluginReport__Output } from '../../proto/berth/generated/berth/agent/v1/PluginReport';
 import { crashPoint } from '../../lib/failpoints/failpoints';
@@ -125,7 +126,7 @@ async function provisionIntent(ctx: ClusterContext, task: TaskRecord | undefined
   }
   const reservation = task ? (await ctx.ledger.reservationsOf([task.id])).get(task.id) : undefined;
   const poolAmount = reservation?.amounts.pools.find((p) => p.claimId === claim.id);
-  const poolName = poolAmount?.pool ?? sc.spec.parameters.pool ?? plugin.pools[0]?.name;
+  const poolName = poolAmount?.pool ?? classPool(sc.spec) ?? plugin.pools[0]?.name;
   let volume: VolumeRecord | undefined = claim.volumeId ? store.volumes.get(claim.volumeId) : undefined;
   if (!volume) {
     // Group-committed with the other intents of this moment; whoever wrote first wins (read again inside).
