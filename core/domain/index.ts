@@ -9,3 +9,4 @@ export * from './task';
 export * from './reservation';
 export * from './holder-ids';
 export * from './stop-policy';
+export * from './health-check';

@@ -6,6 +6,7 @@ import { hooksSchema } from './hook-schema';
 import { ACCESS_MODES, MAX_INSTANCES } from './types';
 import type { AppSpec, ClaimTemplate, DataSource, VolumeTemplate } from './types';
 import { stopSchema } from './stop-schema';
+import { livenessSchema, readinessSchema } from './health-check-schema';
 
 const DEFAULT_CPU_MILLIS = 100;
 const DEFAULT_MEMORY_BYTES = 128 * 1024 ** 2;
@@ -106,6 +107,8 @@ export const appSpecSchema = z
     env: envSchema.default({}),
     resources: z.strictObject({ cpu: cpu().optional(), memory: size().optional() }).default({}),
     stop: stopSchema.optional(),
+    readiness: readinessSchema.optional(),
+    liveness: livenessSchema.optional(),
     constraints: z.array(constraintSchema).default([]),
     volumes: z.array(volumeSchema).default([]),
     onNodeLost: z.enum(['wait', 'restoreLatest']).default('wait'),
@@ -148,6 +151,8 @@ export const appSpecSchema = z
       resources: { cpuMillis: spec.resources.cpu ?? DEFAULT_CPU_MILLIS, memoryBytes: spec.resources.memory ?? DEFAULT_MEMORY_BYTES },
       // Absent unless written, so specs stored before this field compare equal to their re-applied manifest.
       ...(spec.stop ? { stop: spec.stop } : {}),
+      ...(spec.readiness ? { readiness: spec.readiness } : {}),
+      ...(spec.liveness ? { liveness: spec.liveness } : {}),
       constraints: spec.constraints,
       volumes: spec.volumes,
       onNodeLost: spec.onNodeLost,

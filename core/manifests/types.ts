@@ -3,7 +3,7 @@
  * the core computes with (bytes, millicores, seconds). `render.ts` turns them back into the
  * user-facing shape.
  */
-import type { AccessMode, LabelConstraint, StopPolicy } from '../domain';
+import type { AccessMode, HealthCheck, LabelConstraint, StopPolicy } from '../domain';
 import type { SecretData } from './secret-data';
 
 /** The most instances one app may have (the scale route and the manifest both hold to it): each is a task and claims. */
@@ -113,6 +113,10 @@ export interface AppSpec {
   readonly resources: Resources;
   /** How its tasks are stopped; absent: DEFAULT_STOP_POLICY (SIGTERM, 30 s). */
   readonly stop?: StopPolicy;
+  /** Whether a running task serves: rolling updates wait for it. Absent: running is ready. */
+  readonly readiness?: HealthCheck;
+  /** Whether a running task must be restarted. Absent: only an exit restarts it. */
+  readonly liveness?: HealthCheck;
   readonly constraints: readonly LabelConstraint[];
   readonly volumes: readonly VolumeTemplate[];
   readonly onNodeLost: OnNodeLost;
