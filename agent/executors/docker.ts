@@ -242,6 +242,20 @@ export class DockerExecutor implements Executor {
     });
   }
 
+  /**
+   * The container's address on its network (the bridge by default: this node routes to it, and no port
+   * needs publishing); 127.0.0.1 for a container on the host's network.
+   */
+  async address(taskId: string): Promise<string> {
+    validateTaskId(taskId);
+    return this.guard('address', taskId, async () => {
+      const info = await this.inspect(taskId);
+      if (!info || toStatus(taskId, info).state !== 'running') throw new TaskNotRunningError(taskId, info ? 'exited' : 'missing');
+      const networks = Object.values(info.NetworkSettings?.Networks ?? {});
+      return networks.find((n) => n.IPAddress)?.IPAddress || '127.0.0.1';
+    });
+  }
+
   async exec(taskId: string, command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     validateTaskId(taskId);
     if (command.length === 0) throw new InvalidTaskSpecError('exec.command', 'must not be empty');

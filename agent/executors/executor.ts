@@ -117,6 +117,12 @@ export interface Executor {
   logs(taskId: string, options?: LogOptions): Promise<string>;
   /** Runs a command inside the running task (backup hooks). @throws TaskNotRunningError */
   exec(taskId: string, command: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * The address this node reaches the task's ports at (health checks): the container's address on its
+   * network for docker; absent for runtimes whose tasks share the node's network (127.0.0.1).
+   * @throws TaskNotRunningError
+   */
+  address?(taskId: string): Promise<string>;
   /** Resolves with the exit status once the task exits (immediately if it already has). */
   waitExit?(taskId: string): Promise<TaskStatus>;
 }
