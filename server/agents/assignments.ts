@@ -5,6 +5,7 @@ import { awaitingData } from '../controllers/data-restore';
 import type { VolumeTemplate } from '../../core/manifests';
 import { DEFAULT_STOP_POLICY } from '../../core/domain';
 import { PREPARES_TASKS } from '../../proto/berth/features';
+import { toWireCheck } from '../../proto/berth/health-checks';
 import { encodeCreateVolumeRequest } from '../../volumes/csi-client/create-volume-codec';
 import { agentCreates, volumeForAgent } from '../controllers/agent-created-volumes';
 import { attachableOn, createVolumeRequest } from '../controllers/provisioning';
@@ -56,6 +57,8 @@ export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssig
       cpu: spec.resources.cpuMillis / 1000,
       memoryBytes: String(spec.resources.memoryBytes),
       stop: spec.stop ?? DEFAULT_STOP_POLICY,
+      ...(spec.readiness ? { readiness: toWireCheck(spec.readiness) } : {}),
+      ...(spec.liveness ? { liveness: toWireCheck(spec.liveness) } : {}),
     };
     if (ready) {
       out.push({ ...base, volumes });
