@@ -1,7 +1,7 @@
 import { Logger } from 'pino';
 import type { TaskAssignment__Output } from '../proto/berth/generated/berth/agent/v1/TaskAssignment';
 import type { TaskReport } from '../proto/berth/generated/berth/agent/v1/TaskReport';
-import type { Executor, PathMapping, TaskSpec, TaskStatus } from './executors/executor';
+import type { Executor, PathMapping, TaskAddress, TaskSpec, TaskStatus } from './executors/executor';
 import { AgentLocalState } from './local-state';
 import { RestartBackoff } from './restart-backoff';
 import { stopPolicyOf } from './stop-policy';
@@ -274,13 +274,13 @@ export class TaskReconciler {
 
   /** A probe reaches the task through its executor: exec inside it, ports at its address (resolved once per run). */
   private probeFor(taskId: string, check: HealthCheck): Probe {
-    let host: Promise<string> | undefined;
+    let address: Promise<TaskAddress> | undefined;
     const target = {
       exec: (command: readonly string[], timeoutMs: number) => this.executor.exec(taskId, command, { timeoutMs }),
-      host: () => {
-        host ??= this.executor.address ? this.executor.address(taskId) : Promise.resolve('127.0.0.1');
-        return host.catch((error: unknown) => {
-          host = undefined;
+      address: () => {
+        address ??= this.executor.address ? this.executor.address(taskId) : Promise.resolve({ host: '127.0.0.1' });
+        return address.catch((error: unknown) => {
+          address = undefined;
           throw error;
         });
       },

@@ -1,17 +1,19 @@
 /** The three kinds of probe: a command in the task, an HTTP GET, a TCP connect. */
+import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import type { HealthProbe } from '../../core/domain';
 import { describeProbe } from '../../core/domain';
-import type { ExecResult } from '../executors/executor';
+import type { ExecResult, TaskAddress } from '../executors/executor';
 import type { ProbeOutcome } from './check-runner';
 
 /** How a probe reaches its task. */
 export interface ProbeTarget {
   /** Runs a command inside the task (the executor's exec: the task's environment, or docker exec). */
   exec(command: readonly string[], timeoutMs: number): Promise<ExecResult>;
-  /** Where the task's ports are reached from this node: 127.0.0.1 for a process, the container's address for docker. */
-  host(): Promise<string>;
+  /** Where the task's ports are reached from this node: 127.0.0.1 for a process, the container's address (or network namespace) for docker. */
+  address(): Promise<TaskAddress>;
 }
 
 const MAX_OUTPUT = 200;
@@ -27,13 +29,45 @@ export async function runProbe(probe: HealthProbe, target: ProbeTarget, timeoutM
         return { ok: false, message: `${what} exited with code ${result.exitCode}${output ? `: ${output}` : ''}` };
       }
       case 'http':
-        return await httpGet(await target.host(), probe.port, probe.path, timeoutMs, what);
-      case 'tcp':
-        return await tcpConnect(await target.host(), probe.port, timeoutMs, what);
+      case 'tcp': {
+        const address = await target.address();
+        if (address.netns) return await inNamespace(address, probe, timeoutMs);
+        return probe.kind === 'http'
+          ? await httpGet(address.host, probe.port, probe.path, timeoutMs, what)
+          : await tcpConnect(address.host, probe.port, timeoutMs, what);
+      }
     }
   } catch (error) {
     return { ok: false, message: `${what}: ${error instanceof Error ? error.message : String(error)}` };
   }
+}
+
+/** A network probe run from here, the host side of the namespace: what `probe-in-netns` runs. */
+export function networkProbe(probe: HealthProbe, host: string, timeoutMs: number): Promise<ProbeOutcome> {
+  const what = describeProbe(probe);
+  if (probe.kind === 'http') return httpGet(host, probe.port, probe.path, timeoutMs, what);
+  if (probe.kind === 'tcp') return tcpConnect(host, probe.port, timeoutMs, what);
+  return Promise.resolve({ ok: false, message: `${what}: not a network probe` });
+}
+
+/**
+ * A container without an address this node can route to is probed from inside its network namespace:
+ * a short-lived node process entered there with nsenter (the agent runs as root beside dockerd). No
+ * tool of the image is needed, so any image can have http and tcp checks.
+ */
+function inNamespace(address: TaskAddress, probe: HealthProbe, timeoutMs: number): Promise<ProbeOutcome> {
+  const what = describeProbe(probe);
+  const script = join(__dirname, 'probe-in-netns.js');
+  const args = [`--net=${address.netns}`, '--', process.execPath, script, JSON.stringify({ probe, host: address.host, timeoutMs })];
+  return new Promise((resolve) => {
+    execFile('nsenter', args, { timeout: timeoutMs + 5_000, encoding: 'utf8' }, (error, stdout, stderr) => {
+      try {
+        resolve(JSON.parse(stdout) as ProbeOutcome);
+      } catch {
+        resolve({ ok: false, message: `${what}: could not probe inside the container's network namespace: ${(stderr || error?.message || stdout).trim()}` });
+      }
+    });
+  });
 }
 
 function seconds(ms: number): string {

@@ -210,7 +210,7 @@ describe('agent: probes', () => {
   });
 
   const target = {
-    host: async () => '127.0.0.1',
+    address: async () => ({ host: '127.0.0.1' }),
     exec: async (command: readonly string[]) => ({ exitCode: command[0] === 'ok' ? 0 : 2, output: 'not accepting connections\n' }),
   };
   const run = (probe: HealthProbe, timeoutMs = 1_000) => runProbe(probe, target, timeoutMs);

@@ -34,11 +34,14 @@ require('http').createServer((req, res) => {
 
 const available = dockerAvailable();
 
-describe('health checks on the process runtime: readiness shown per task, a failing liveness check restarts the task, rollouts wait for readiness', function () {
+describe('health checks: readiness shown per task, a failing liveness check restarts the task, rollouts wait for readiness (process runtime), and docker probes', function () {
   this.timeout(300_000);
   let cluster: TestCluster;
   let api: string;
   let control: string;
+  interface NodeTask extends Task {
+    nodeId?: string;
+  }
   let port: number;
 
   before(async function () {
@@ -58,7 +61,7 @@ describe('health checks on the process runtime: readiness shown per task, a fail
     await cluster?.stop();
   });
 
-  const task = (id: string) => berthJson<{ items: Task[] }>(api, ['get', 'tasks']).items.find((t) => t.id === id);
+  const task = (id: string) => berthJson<{ items: NodeTask[] }>(api, ['get', 'tasks']).items.find((t) => t.id === id);
   const events = (app: string) => berthJson<{ events: Event[] }>(api, ['describe', 'app', app]).events;
   const web = () => `
 kind: App
@@ -150,5 +153,39 @@ spec:
     assert.equal(tasks()[1]!.health, 'healthy', 'and keeps serving');
     rmSync(`${gate}-0`);
     await waitFor('both on generation 2 and ready', () => tasks().every((t) => t.generation === 2 && t.health === 'healthy'), 60_000);
+  });
+
+  it('docker runtime: http and tcp checks reach a container without a network of its own (inside its namespace), exec runs in it', async () => {
+    await cluster.addNode('d1', '256M');
+    const app = (name: string, path: string) => `
+kind: App
+name: ${name}
+spec:
+  image: busybox:local
+  command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"]
+  resources: { cpu: 0.1, memory: 32Mi }
+  readiness: { http: { port: 8080, path: ${path} }, interval: 1s, failureThreshold: 2 }
+  liveness: { tcp: { port: 8080 }, interval: 1s, failureThreshold: 5, initialDelay: 2s }
+`;
+    assert.equal(berth(api, ['apply', '-f', '-'], app('box', '/')).code, 0);
+    assert.equal(berth(api, ['apply', '-f', '-'], app('nope', '/nope')).code, 0);
+    await waitFor('box ready', () => task('box-0')?.health === 'healthy', 120_000);
+    await waitFor('nope not ready', () => task('nope-0')?.health === 'unhealthy', 60_000);
+    assert.equal(task('nope-0')!.healthMessage, 'readiness: GET :8080/nope answered 404');
+    await new Promise((r) => setTimeout(r, 4_000));
+    assert.equal(task('box-0')!.restarts, 0, 'its liveness check passes');
+    assert.equal(task('box-0')!.nodeId, 'd1');
+    const exec = `
+kind: App
+name: box
+spec:
+  image: busybox:local
+  command: ["sh", "-c", "exec sleep 100000"]
+  resources: { cpu: 0.1, memory: 32Mi }
+  readiness: { exec: ["test", "-e", "/tmp/ready"], interval: 1s }
+`;
+    assert.equal(berth(api, ['apply', '-f', '-'], exec).code, 0);
+    await waitFor('box on generation 2, not ready', () => task('box-0')?.generation === 2 && task('box-0')?.health === 'unhealthy', 60_000);
+    assert.equal(task('box-0')!.healthMessage, 'readiness: exec test -e /tmp/ready exited with code 1');
   });
 });
