@@ -65,7 +65,9 @@ export class Agent {
     this.state = new AgentLocalState(options.stateDir);
     this.reporter = new PluginReporter(options.log);
     const attacher = new VolumeAttacher(options.stateDir, (plugin) => this.csiClient(plugin));
-    this.reconciler = new TaskReconciler(options.executor, attacher, this.state, options.log, (plugin) => this.csiClient(plugin));
+    this.reconciler = new TaskReconciler(options.executor, attacher, this.state, options.log, (plugin) => this.csiClient(plugin), {
+      healthChanged: () => this.kickReconcile(),
+    });
     const Ctl = loadAgentProto().berth.agent.v1.AgentControl;
     this.client = new Ctl(options.server, grpc.credentials.createInsecure());
   }
@@ -241,6 +243,7 @@ export class Agent {
   /** Stops the loop; running tasks are left running (they belong to the node, not to this process). */
   stop(): void {
     this.stopped = true;
+    this.reconciler.stopChecks();
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
     this.inflight?.cancel();
     // An in-flight reconcile finishes on its own; the process exits when it is done.

@@ -1,7 +1,7 @@
 import { Logger } from 'pino';
 import type { TaskAssignment__Output } from '../proto/berth/generated/berth/agent/v1/TaskAssignment';
 import type { TaskReport } from '../proto/berth/generated/berth/agent/v1/TaskReport';
-import type { Executor, PathMapping, TaskSpec, TaskStatus } from './executors/executor';
+import type { Executor, PathMapping, TaskAddress, TaskSpec, TaskStatus } from './executors/executor';
 import { AgentLocalState } from './local-state';
 import { RestartBackoff } from './restart-backoff';
 import { stopPolicyOf } from './stop-policy';
@@ -12,6 +12,17 @@ import type { AttachedVolume } from './volume-attacher';
 import { listMounts } from '../lib/mounts/mounts';
 import { existsSync, realpathSync } from 'node:fs';
 import type { CsiClient } from '../volumes/csi-client/client';
+import { fromWireCheck } from '../proto/berth/health-checks';
+import type { HealthCheck } from '../core/domain';
+import type { Probe } from './health/check-runner';
+import { HealthMonitor, type TaskChecks } from './health/health-monitor';
+import { runProbe } from './health/probes';
+
+export interface TaskReconcilerOptions {
+  backoff?: RestartBackoff;
+  /** A task's health changed (or its liveness check restarts it): worth a reconcile and a report soon. */
+  healthChanged?: () => void;
+}
 
 /**
  * Makes the node's tasks match the desired assignments: attach volumes and start what should run,
@@ -26,6 +37,14 @@ export class TaskReconciler {
   private readonly retiring = new Map<string, Promise<void>>();
   /** Containers being created ahead of their volumes (prepare), by task. */
   private readonly preparing = new Map<string, Promise<void>>();
+  private readonly backoff: RestartBackoff;
+  private readonly health: HealthMonitor;
+  /** Tasks being stopped because their liveness check failed, with why. */
+  private readonly killing = new Map<string, string>();
+  /** Why a task's last run was ended by its liveness check, until it runs again. */
+  private readonly livenessEnded = new Map<string, string>();
+  /** Tasks seen running (or started) by the reconcile under way: the others' checks stop. */
+  private runningNow = new Set<string>();
 
   constructor(
     private readonly executor: Executor,
@@ -33,10 +52,23 @@ export class TaskReconciler {
     private readonly state: AgentLocalState,
     private readonly log: Logger,
     private readonly clientFor: (plugin: string) => CsiClient,
-    private readonly backoff = new RestartBackoff(),
-  ) {}
+    private readonly options: TaskReconcilerOptions = {},
+  ) {
+    this.backoff = options.backoff ?? new RestartBackoff();
+    this.health = new HealthMonitor({
+      probeFor: (taskId, check) => this.probeFor(taskId, check),
+      livenessFailed: (taskId, why) => this.livenessFailed(taskId, why),
+      changed: () => this.options.healthChanged?.(),
+    });
+  }
+
+  /** Stops every health check (the agent is going away; its tasks keep running). */
+  stopChecks(): void {
+    this.health.keepOnly(new Set());
+  }
 
   async reconcile(desired: TaskAssignment__Output[]): Promise<TaskReport[]> {
+    this.runningNow = new Set();
     const wanted = new Map(desired.map((a) => [a.taskId, a]));
     const running = new Map<string, TaskStatus>();
     for (const s of await this.executor.list()) running.set(s.taskId, s);
@@ -73,6 +105,8 @@ export class TaskReconciler {
     for (const taskId of leftovers) {
       if (!wanted.has(taskId)) reports.push({ taskId, state: 'stopping', message: 'not assigned here any more; stopping' });
     }
+    // Checks run only while their task runs: an exited, stopping or retired task's timers end here.
+    this.health.keepOnly(this.runningNow);
     return reports;
   }
 
@@ -100,6 +134,8 @@ export class TaskReconciler {
       this.attacher.forgetTask(taskId);
       this.backoff.forget(taskId);
       this.notes.delete(taskId);
+      this.health.forget(taskId);
+      this.livenessEnded.delete(taskId);
       this.log.info({ taskId }, 'task retired');
     } catch (error) {
       this.log.warn({ taskId, err: error instanceof Error ? error.message : String(error) }, 'retiring task failed; will retry');
@@ -150,16 +186,36 @@ export class TaskReconciler {
     const entry = this.state.actual[a.taskId];
     // Volumes this agent created are reported until the server's assignment names them.
     const created = entry?.assignment.generation === a.generation ? { ...entry.created } : {};
-    const base = { taskId: a.taskId, generation: a.generation, restarts: entry?.restarts ?? 0, created: createdReports(a.volumes, created) };
+    const base = {
+      taskId: a.taskId,
+      generation: a.generation,
+      restarts: entry?.restarts ?? 0,
+      created: createdReports(a.volumes, created),
+      healthMessage: this.health.report(a.taskId, false).healthMessage,
+    };
+    const killing = this.killing.get(a.taskId);
+    if (killing) {
+      // Never started again before the stop that its liveness check asked for has finished.
+      return { ...base, state: status?.state === 'running' ? 'running' : 'failed', message: `${killing}; stopping it to restart it` };
+    }
     if (status?.state === 'running') {
-      return { ...base, state: 'running', startedAtMs: String(Date.parse(status.startedAt ?? '') || 0), message: this.notes.get(a.taskId) ?? '' };
+      this.track(a, status.startedAt);
+      return {
+        ...base,
+        state: 'running',
+        startedAtMs: String(Date.parse(status.startedAt ?? '') || 0),
+        message: this.notes.get(a.taskId) ?? '',
+        ...this.health.report(a.taskId, Boolean(a.readiness)),
+      };
     }
     // A container prepared ahead (never started) is not a run that ended: no restart, no back-off.
     const restart = entry !== undefined && status !== undefined && !neverStarted(status);
+    const livenessEnded = this.livenessEnded.get(a.taskId);
     if (restart) {
       const wait = this.backoff.delayFor(a.taskId, status);
       if (wait > 0) {
-        const message = `exited with code ${status.exitCode ?? '?'} after a short run (${this.backoff.failures(a.taskId)} in a row); restarting in ${Math.ceil(wait / 1000)} s (crash-loop back-off)`;
+        const why = livenessEnded ? `stopped because its ${livenessEnded}` : `exited with code ${status.exitCode ?? '?'}`;
+        const message = `${why} after a short run (${this.backoff.failures(a.taskId)} in a row); restarting in ${Math.ceil(wait / 1000)} s (crash-loop back-off)`;
         return { ...base, state: 'failed', exitCode: status.exitCode ?? 0, message };
       }
     }
@@ -206,11 +262,15 @@ export class TaskReconciler {
       this.log.info({ taskId: a.taskId, attachMs: attachedMs, startMs: Date.now() - began - attachedMs }, 'task started');
       if (restart) this.log.info({ taskId: a.taskId, exitCode: status?.exitCode }, 'task exited; restarted on this node with the same volumes');
       this.messages.delete(a.taskId);
+      if (restart && livenessEnded) note ??= `restarted because its ${livenessEnded}`;
+      this.livenessEnded.delete(a.taskId);
       note ??= started.message;
       if (note) this.notes.set(a.taskId, note);
       else this.notes.delete(a.taskId);
+      this.track(a, started.startedAt);
       return {
         ...base,
+        ...this.health.report(a.taskId, Boolean(a.readiness)),
         created: createdReports(a.volumes, created),
         restarts: this.state.actual[a.taskId].restarts,
         state: 'running',
@@ -225,6 +285,57 @@ export class TaskReconciler {
       return { ...base, created: createdReports(a.volumes, created), state: 'failed', message };
     }
   }
+
+  /** The checks of this run of the task run from now (the same ones while the run lasts). */
+  private track(a: TaskAssignment__Output, startedAt: string | undefined): void {
+    this.runningNow.add(a.taskId);
+    this.health.track(a.taskId, `${a.generation}/${startedAt ?? ''}`, checksOf(a));
+  }
+
+  /** A probe reaches the task through its executor: exec inside it, ports at its address (resolved once per run). */
+  private probeFor(taskId: string, check: HealthCheck): Probe {
+    let address: Promise<TaskAddress> | undefined;
+    const target = {
+      exec: (command: readonly string[], timeoutMs: number) => this.executor.exec(taskId, command, { timeoutMs }),
+      address: () => {
+        address ??= this.executor.address ? this.executor.address(taskId) : Promise.resolve({ host: '127.0.0.1' });
+        return address.catch((error: unknown) => {
+          address = undefined;
+          throw error;
+        });
+      },
+    };
+    return (timeoutMs) => runProbe(check.probe, target, timeoutMs);
+  }
+
+  /**
+   * Stops the task the way its app says tasks stop; the reconcile then finds it exited and starts it
+   * again with the usual crash-loop back-off. In the background: the grace period must not hold up the
+   * other tasks.
+   */
+  private livenessFailed(taskId: string, why: string): void {
+    const entry = this.state.actual[taskId];
+    if (!entry || this.killing.has(taskId)) return;
+    const stop = stopPolicyOf(entry.assignment);
+    this.log.warn({ taskId, why }, 'liveness check failed; restarting the task');
+    this.killing.set(taskId, why);
+    this.livenessEnded.set(taskId, why);
+    this.executor
+      .stop(taskId, stop.gracePeriodSeconds, stop.signal)
+      .catch((error: unknown) =>
+        this.log.warn({ taskId, err: error instanceof Error ? error.message : String(error) }, 'stopping the task after its liveness check failed'),
+      )
+      .finally(() => {
+        this.killing.delete(taskId);
+        this.options.healthChanged?.();
+      });
+  }
+}
+
+function checksOf(a: TaskAssignment__Output): TaskChecks {
+  const readiness = fromWireCheck(a.readiness);
+  const liveness = fromWireCheck(a.liveness);
+  return { ...(readiness ? { readiness } : {}), ...(liveness ? { liveness } : {}) };
 }
 
 /** The App's fsGroup from an assignment (a decimal string; empty: none). */

@@ -8,7 +8,8 @@ export interface AppSummary {
   instances: number;
   running: number;
   generation: number;
-  state: 'deleting' | 'running' | 'progressing';
+  /** stalled: the rollout to this generation passed its progress deadline (AppRecord.rolloutStalled says why). */
+  state: 'deleting' | 'running' | 'progressing' | 'stalled';
   spec: AppSpec;
 }
 export type AppDetail = AppSummary & { createdAt: string };

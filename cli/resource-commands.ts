@@ -68,6 +68,8 @@ const TABLES: Record<string, Table> = {
       ['app', (r) => r.app],
       ['node', (r) => r.nodeId],
       ['state', (r) => r.state],
+      // Readiness of a running task whose app has a readiness check; '-' otherwise.
+      ['health', (r) => (r.state === 'running' && r.health) || '-'],
       ['restarts', (r) => r.restarts],
       ['message', (r) => r.message],
     ],
@@ -259,9 +261,14 @@ function printDescribe(d: AppDescription): void {
   const w = (s: string) => process.stdout.write(`${s}\n`);
   const { app } = d;
   w(`App: ${app.name}   generation ${app.generation}   instances ${app.spec.instances}`);
+  if (app.rolloutStalled?.generation === app.generation) w(`Rollout: ${app.rolloutStalled.message}`);
   w('\nTasks:');
   for (const t of d.tasks) {
-    w(`  ${t.id}  ${t.state}${t.nodeId ? ` on ${t.nodeId}` : ''}${t.restarts ? `  restarts ${t.restarts}` : ''}${t.message ? `  — ${t.message}` : ''}`);
+    const health = t.state === 'running' && t.health ? `  ${t.health}` : '';
+    w(
+      `  ${t.id}  ${t.state}${health}${t.nodeId ? ` on ${t.nodeId}` : ''}${t.restarts ? `  restarts ${t.restarts}` : ''}${t.message ? `  — ${t.message}` : ''}`,
+    );
+    if (t.healthMessage) w(`      last check failure: ${t.healthMessage}`);
     for (const r of t.rejections ?? []) w(`      node ${r.nodeId}: ${r.reason}: ${r.message}`);
   }
   w('\nClaims:');

@@ -21,7 +21,7 @@ import {
   TaskStartError,
 } from './errors';
 import type { StopSignal } from '../../core/domain';
-import type { ExecOptions, ExecResult, Executor, LogOptions, TaskSpec, TaskStatus } from './executor';
+import type { ExecOptions, ExecResult, Executor, LogOptions, TaskAddress, TaskSpec, TaskStatus } from './executor';
 import { TaskQueue } from './task-queue';
 import { LABEL_APP, LABEL_INSTANCE, LABEL_NODE, LABEL_SPEC, LABEL_TASK, validateTaskId, validateTaskSpec } from './task-spec';
 
@@ -239,6 +239,21 @@ export class DockerExecutor implements Executor {
         ...(options.tail !== undefined ? { tail: options.tail } : {}),
       });
       return demuxDockerStream(raw);
+    });
+  }
+
+  /**
+   * The container's address on its network (a bridge: this node routes to it, and no port needs
+   * publishing); else — network `none`, as the private dockerd of `berth up` runs them, or the host's —
+   * 127.0.0.1 inside the container's own network namespace.
+   */
+  async address(taskId: string): Promise<TaskAddress> {
+    validateTaskId(taskId);
+    return this.guard('address', taskId, async () => {
+      const info = await this.inspect(taskId);
+      if (!info || toStatus(taskId, info).state !== 'running') throw new TaskNotRunningError(taskId, info ? 'exited' : 'missing');
+      const ip = Object.values(info.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
+      return ip ? { host: ip } : { host: '127.0.0.1', netns: `/proc/${info.State.Pid}/ns/net` };
     });
   }
 

@@ -56,6 +56,12 @@ export interface TaskSpec {
 
 export type TaskState = 'running' | 'exited' | 'missing';
 
+/** How to reach a task's ports: `host`, from inside the network namespace `netns` (a /proc/PID/ns/net path) when set. */
+export interface TaskAddress {
+  readonly host: string;
+  readonly netns?: string;
+}
+
 export interface TaskStatus {
   readonly taskId: string;
   readonly state: TaskState;
@@ -124,6 +130,13 @@ export interface Executor {
   logs(taskId: string, options?: LogOptions): Promise<string>;
   /** Runs a command inside the running task (backup hooks). @throws TaskNotRunningError */
   exec(taskId: string, command: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Where this node reaches the task's ports (health checks): the container's address on its network
+   * for docker, or its network namespace when it has no address the node can route to; absent for
+   * runtimes whose tasks share the node's network (127.0.0.1).
+   * @throws TaskNotRunningError
+   */
+  address?(taskId: string): Promise<TaskAddress>;
   /** Resolves with the exit status once the task exits (immediately if it already has). */
   waitExit?(taskId: string): Promise<TaskStatus>;
 }

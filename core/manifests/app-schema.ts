@@ -7,6 +7,7 @@ import { ACCESS_MODES, MAX_INSTANCES } from './types';
 import type { AppSpec, ClaimTemplate, DataSource, VolumeTemplate } from './types';
 import { stopSchema } from './stop-schema';
 import { fsGroupField, ownerField, userField } from './identity-schema';
+import { livenessSchema, readinessSchema } from './health-check-schema';
 
 const DEFAULT_CPU_MILLIS = 100;
 const DEFAULT_MEMORY_BYTES = 128 * 1024 ** 2;
@@ -114,6 +115,8 @@ export const appSpecSchema = z
     stop: stopSchema.optional(),
     user: userField.optional(),
     fsGroup: fsGroupField.optional(),
+    readiness: readinessSchema.optional(),
+    liveness: livenessSchema.optional(),
     constraints: z.array(constraintSchema).default([]),
     volumes: z.array(volumeSchema).default([]),
     onNodeLost: z.enum(['wait', 'restoreLatest']).default('wait'),
@@ -158,6 +161,8 @@ export const appSpecSchema = z
       ...(spec.stop ? { stop: spec.stop } : {}),
       ...(spec.user !== undefined ? { user: spec.user } : {}),
       ...(spec.fsGroup !== undefined ? { fsGroup: spec.fsGroup } : {}),
+      ...(spec.readiness ? { readiness: spec.readiness } : {}),
+      ...(spec.liveness ? { liveness: spec.liveness } : {}),
       constraints: spec.constraints,
       volumes: spec.volumes,
       onNodeLost: spec.onNodeLost,

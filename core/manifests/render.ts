@@ -4,6 +4,7 @@
  * 1.5Gi stays "1536Mi", never a rounded "1.5Gi" that would parse to a different size.
  */
 import { formatCpu } from '../domain';
+import { healthCheckDocument } from './health-check-schema';
 import { REDACTED } from './secret-data';
 import type { AppSpec, HookPolicy, Hooks, Manifest } from './types';
 
@@ -34,6 +35,8 @@ export function appSpecDocument(spec: AppSpec): ManifestDocument {
     ...(spec.stop ? { stop: { signal: spec.stop.signal, gracePeriod: formatDuration(spec.stop.gracePeriodSeconds) } } : {}),
     ...(spec.user !== undefined ? { user: spec.user } : {}),
     ...(spec.fsGroup !== undefined ? { fsGroup: spec.fsGroup } : {}),
+    ...(spec.readiness ? { readiness: healthCheckDocument(spec.readiness, 'readiness') } : {}),
+    ...(spec.liveness ? { liveness: healthCheckDocument(spec.liveness, 'liveness') } : {}),
     constraints: spec.constraints.map((c) => ({ ...c })),
     volumes: spec.volumes.map((v) => ({
       name: v.name,

@@ -3,7 +3,7 @@
  * the core computes with (bytes, millicores, seconds). `render.ts` turns them back into the
  * user-facing shape.
  */
-import type { AccessMode, LabelConstraint, StopPolicy } from '../domain';
+import type { AccessMode, HealthCheck, LabelConstraint, StopPolicy } from '../domain';
 import type { SecretData } from './secret-data';
 
 /** The most instances one app may have (the scale route and the manifest both hold to it): each is a task and claims. */
@@ -122,6 +122,10 @@ export interface AppSpec {
   readonly user?: string;
   /** A gid the tasks get as a supplementary group and that owns every volume root on first publish (Kubernetes' fsGroup). */
   readonly fsGroup?: number;
+  /** Whether a running task serves: rolling updates wait for it. Absent: running is ready. */
+  readonly readiness?: HealthCheck;
+  /** Whether a running task must be restarted. Absent: only an exit restarts it. */
+  readonly liveness?: HealthCheck;
   readonly constraints: readonly LabelConstraint[];
   readonly volumes: readonly VolumeTemplate[];
   readonly onNodeLost: OnNodeLost;

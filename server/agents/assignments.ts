@@ -5,6 +5,7 @@ import { awaitingData } from '../controllers/data-restore';
 import type { VolumeTemplate } from '../../core/manifests';
 import { DEFAULT_STOP_POLICY } from '../../core/domain';
 import { PREPARES_TASKS } from '../../proto/berth/features';
+import { toWireCheck } from '../../proto/berth/health-checks';
 import { encodeCreateVolumeRequest } from '../../volumes/csi-client/create-volume-codec';
 import { agentCreates, volumeForAgent } from '../controllers/agent-created-volumes';
 import { attachableOn, createVolumeRequest } from '../controllers/provisioning';
@@ -59,6 +60,8 @@ export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssig
       // Only when set: assignments of apps without them stay as they were (and so does their fingerprint).
       ...(spec.user !== undefined ? { user: spec.user } : {}),
       ...(spec.fsGroup !== undefined ? { fsGroup: String(spec.fsGroup) } : {}),
+      ...(spec.readiness ? { readiness: toWireCheck(spec.readiness) } : {}),
+      ...(spec.liveness ? { liveness: toWireCheck(spec.liveness) } : {}),
     };
     if (ready) {
       out.push({ ...base, volumes });

@@ -7,6 +7,7 @@ import { materialOf } from './node-liveness';
 import { checkTransition } from '../controllers/volume-lifecycle';
 import type { ClusterContext } from '../cluster-context';
 import type { NodeRecord, TaskRecord } from '../store/records';
+import { applyHealth, healthChanged } from './task-health';
 
 /** Every node carries its task runtime as a label, so an app only lands where its runtime exists. */
 export const RUNTIME_LABEL = 'berth.io/runtime';
@@ -149,16 +150,19 @@ function taskUpdate(
   }
   // A `preparing` report (a task the agent is about to start) knows no restart count: keep the record's.
   const next: TaskRecord = { ...task, updatedAt: now, restarts: r.state === 'preparing' ? task.restarts : r.restarts };
+  let healthEvents: [string, string][] = [];
   if (task.state === 'assigned' || task.state === 'running' || task.state === 'failed') {
     next.state = r.state === 'running' ? 'running' : r.state === 'failed' ? 'failed' : task.state;
     next.message = r.message || undefined;
     if (r.exitCode) next.exitCode = r.exitCode;
+    healthEvents = applyHealth(task, next, r);
   }
-  if (next.state === task.state && next.restarts === task.restarts && next.message === task.message) return undefined;
+  if (next.state === task.state && next.restarts === task.restarts && next.message === task.message && !healthChanged(task, next)) return undefined;
   const events: [string, string][] = [];
   if (next.restarts > task.restarts) events.push(['Restarted', `task exited (code ${r.exitCode}) and was restarted on ${nodeId} with the same volumes`]);
   if (next.state !== task.state) events.push([next.state === 'running' ? 'Running' : 'Failed', next.message ?? `task is ${next.state} on ${nodeId}`]);
   // What the agent had to do to start a running task (e.g. stop processes left by its previous run) is an event too, not only its message.
   else if (next.state === 'running' && next.message && next.message !== task.message) events.push(['Notice', next.message]);
+  events.push(...healthEvents);
   return { task, next, events };
 }

@@ -227,7 +227,13 @@ export class ClusterService {
       instances: a.spec.instances,
       running: tasks.filter((t) => t.state === 'running').length,
       generation: a.generation,
-      state: a.deleting ? 'deleting' : tasks.every((t) => t.state === 'running') && tasks.length === a.spec.instances ? 'running' : 'progressing',
+      state: a.deleting
+        ? 'deleting'
+        : tasks.every((t) => t.state === 'running') && tasks.length === a.spec.instances
+          ? 'running'
+          : a.rolloutStalled?.generation === a.generation
+            ? 'stalled'
+            : 'progressing',
       spec: a.spec,
     };
   }

@@ -4,6 +4,7 @@ import { claimIdOf, taskIdOf } from '../store/naming';
 import type { AppRecord, ClaimRecord, TaskRecord } from '../store/records';
 import { Controller } from './runtime/controller';
 import { checkTransition } from './volume-lifecycle';
+import { nextRolloutStep } from './rollout';
 
 /**
  * The apps controller (key: app name). Desired instances → tasks and claims: instance i gets task
@@ -13,7 +14,7 @@ import { checkTransition } from './volume-lifecycle';
  * once its last task and claim are gone.
  */
 export function appsController(ctx: ClusterContext): Controller {
-  return new Controller({
+  const controller: Controller = new Controller({
     name: 'apps',
     registry: ctx.controllers,
     store: ctx.store,
@@ -21,9 +22,10 @@ export function appsController(ctx: ClusterContext): Controller {
     kinds: ['app', 'task', 'claim'],
     keysOf: (change) => appsTouchedBy(ctx.store, change),
     // Apps are independent of each other: several syncs of one moment share a group commit.
-    sync: (name) => ctx.store.commitSoon(() => syncApp(ctx, name)),
+    sync: (name) => ctx.store.commitSoon(() => syncApp(ctx, name, (ms) => controller.enqueueAfter(name, ms))),
     queue: { concurrency: 16 },
   });
+  return controller;
 }
 
 /** The apps a change asks to look at again: the app itself, and its tasks' or claims' comings and goings and state moves. */
@@ -35,11 +37,12 @@ function appsTouchedBy(store: ClusterStore, change: StoreChange): string[] {
       const { before, after } = change;
       const task = after ?? before;
       if (!task) return [];
-      // Only what the app acts on: a task gone or new, stopped, rolled, or reaching or leaving running
-      // while a roll may wait for it — not placed/assigned steps, restarts or messages.
+      // Only what the app acts on: a task gone or new, stopped, rolled, or reaching or leaving running or
+      // changing readiness while a roll may wait for it — not placed/assigned steps, restarts or messages.
       const moved = !before || !after || before.stopped !== after.stopped || before.generation !== after.generation;
       const runningMoved = before?.state !== after?.state && (before?.state === 'running' || after?.state === 'running');
-      return moved || (runningMoved && mayBeRolling(store.apps.get(task.app), task)) ? [task.app] : [];
+      const readinessMoved = before?.health !== after?.health;
+      return moved || ((runningMoved || readinessMoved) && mayBeRolling(store.apps.get(task.app), task)) ? [task.app] : [];
     }
     case 'claim':
       return change.after && change.before ? [] : [(change.after ?? change.before)!.app];
@@ -49,15 +52,16 @@ function appsTouchedBy(store: ClusterStore, change: StoreChange): string[] {
 }
 
 /**
- * Whether a running move of `task` can matter to a roll of its app (rollOne waits for the instances on
- * the newest generation): only in an app that was changed after its first apply, for a task on that
- * newest generation. The thousands of tasks of a fresh apply reaching running ask nothing of the app.
+ * Whether a running or readiness move of `task` can matter to a roll of its app (rollOne waits for the
+ * instances on the newest generation): only in an app that was changed after its first apply, for a
+ * task on that newest generation. The thousands of tasks of a fresh apply reaching running ask nothing
+ * of the app.
  */
 function mayBeRolling(app: AppRecord | undefined, task: TaskRecord): boolean {
   return app !== undefined && app.generation > 1 && task.generation === app.generation;
 }
 
-function syncApp(ctx: ClusterContext, name: string): void {
+function syncApp(ctx: ClusterContext, name: string, recheckAfter: (ms: number) => void): void {
   const { store } = ctx;
   const app = store.apps.get(name);
   if (!app) return;
@@ -69,7 +73,7 @@ function syncApp(ctx: ClusterContext, name: string): void {
     return;
   }
   ensureInstances(ctx, app);
-  rollOne(ctx, app);
+  rollOne(ctx, app, recheckAfter);
 }
 
 function stopTask(ctx: ClusterContext, task: TaskRecord, why: string): void {
@@ -154,20 +158,24 @@ function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
 }
 
 /**
- * Rolling update: at most one instance at a time moves to the new generation, and only when every
- * instance already on it is running. The task keeps its node (its volumes live there).
+ * Rolling update (controllers/rollout.ts): one instance at a time, the next once the one before is
+ * ready, stopped when one is not ready within the progress deadline. The task keeps its node (its
+ * volumes live there).
  */
-function rollOne(ctx: ClusterContext, app: AppRecord): void {
-  const tasks = ctx.store.tasks.where('app', app.name).filter((t) => t.instance < app.spec.instances);
-  // A task already on the new generation that is not running yet (pending, placed, assigned) is the roll
-  // in progress: wait for it before touching the next instance.
-  const rolling = tasks.some((t) => t.generation === app.generation && t.state !== 'running');
-  if (rolling) return;
-  const old = tasks.filter((t) => t.generation < app.generation).sort((a, b) => a.instance - b.instance)[0];
-  if (!old) return;
+function rollOne(ctx: ClusterContext, app: AppRecord, recheckAfter: (ms: number) => void): void {
+  const step = nextRolloutStep(app, ctx.store.tasks.where('app', app.name), Date.now());
+  if (step.kind === 'wait' && step.recheckInMs !== undefined) recheckAfter(step.recheckInMs);
+  if (step.kind === 'stall') {
+    ctx.store.apps.put(app.name, { ...app, rolloutStalled: { generation: app.generation, message: step.why } });
+    ctx.event(`app/${app.name}`, 'RolloutStalled', step.why);
+  }
+  if (step.kind !== 'roll') return;
+  const old = step.task;
+  const now = new Date().toISOString();
   // Back through placement: bound volumes pin it to its node, and a changed cpu/memory is re-reserved there.
   checkTransition(ctx.log, 'task', old.id, old.state, 'pending');
-  ctx.store.tasks.put(old.id, { ...old, generation: app.generation, spec: app.spec, state: 'pending', updatedAt: new Date().toISOString() });
+  const { health: _health, ...rest } = old;
+  ctx.store.tasks.put(old.id, { ...rest, generation: app.generation, spec: app.spec, state: 'pending', rolledAt: now, updatedAt: now });
   ctx.event(`task/${old.id}`, 'Rolling', `rolling ${old.id} to generation ${app.generation}`);
 }
 

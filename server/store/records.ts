@@ -1,3 +1,4 @@
+import type { TaskHealth } from '../../core/domain';
 import type { AppSpec, HookOnFailure, PluginSpec, StorageClassSpec } from '../../core/manifests';
 import type { PluginReport__Output } from '../../proto/berth/generated/berth/agent/v1/PluginReport';
 
@@ -12,6 +13,8 @@ export interface AppRecord {
   generation: number;
   deleting: boolean;
   createdAt: string;
+  /** Set when the rollout to `generation` passed its progress deadline (controllers/rollout.ts): no instance moves on until the next apply. */
+  rolloutStalled?: { generation: number; message: string };
 }
 
 export interface StorageClassRecord {
@@ -46,6 +49,15 @@ export interface TaskRecord {
   message?: string;
   restarts: number;
   exitCode?: number;
+  /**
+   * Readiness of a running task whose app has a readiness check, as its agent last reported it;
+   * absent without a check or while the task does not run.
+   */
+  health?: TaskHealth;
+  /** The last failure of one of its health checks, e.g. "liveness: GET :8080/ answered 500". */
+  healthMessage?: string;
+  /** When a rolling update moved this task to its generation: the rollout's progress deadline counts from here. */
+  rolledAt?: string;
   /** Why each node was rejected, while the task is pending. */
   rejections?: { nodeId: string; reason: string; message: string }[];
   /** A stopping task the agent no longer reports: its container is gone and its volumes detached. */

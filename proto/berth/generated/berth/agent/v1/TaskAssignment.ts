@@ -2,6 +2,7 @@
 
 import type { VolumeAttachment as _berth_agent_v1_VolumeAttachment, VolumeAttachment__Output as _berth_agent_v1_VolumeAttachment__Output } from '../../../berth/agent/v1/VolumeAttachment';
 import type { TaskStop as _berth_agent_v1_TaskStop, TaskStop__Output as _berth_agent_v1_TaskStop__Output } from '../../../berth/agent/v1/TaskStop';
+import type { HealthCheck as _berth_agent_v1_HealthCheck, HealthCheck__Output as _berth_agent_v1_HealthCheck__Output } from '../../../berth/agent/v1/HealthCheck';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TaskAssignment {
@@ -18,6 +19,8 @@ export interface TaskAssignment {
   'volumes'?: (_berth_agent_v1_VolumeAttachment)[];
   'prepareOnly'?: (boolean);
   'stop'?: (_berth_agent_v1_TaskStop | null);
+  'readiness'?: (_berth_agent_v1_HealthCheck | null);
+  'liveness'?: (_berth_agent_v1_HealthCheck | null);
   'user'?: (string);
   'fsGroup'?: (string);
 }
@@ -36,6 +39,8 @@ export interface TaskAssignment__Output {
   'volumes': (_berth_agent_v1_VolumeAttachment__Output)[];
   'prepareOnly': (boolean);
   'stop': (_berth_agent_v1_TaskStop__Output | null);
+  'readiness': (_berth_agent_v1_HealthCheck__Output | null);
+  'liveness': (_berth_agent_v1_HealthCheck__Output | null);
   'user': (string);
   'fsGroup': (string);
 }

@@ -12,6 +12,8 @@ export interface TaskReport {
   'restarts'?: (number);
   'generation'?: (number | string | Long);
   'created'?: (_berth_agent_v1_CreatedVolume)[];
+  'health'?: (string);
+  'healthMessage'?: (string);
 }
 
 export interface TaskReport__Output {
@@ -23,4 +25,6 @@ export interface TaskReport__Output {
   'restarts': (number);
   'generation': (string);
   'created': (_berth_agent_v1_CreatedVolume__Output)[];
+  'health': (string);
+  'healthMessage': (string);
 }

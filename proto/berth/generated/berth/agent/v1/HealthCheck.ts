@@ -1,0 +1,26 @@
+// Original file: proto/berth/agent.proto
+
+
+export interface HealthCheck {
+  'kind'?: (string);
+  'command'?: (string)[];
+  'port'?: (number);
+  'path'?: (string);
+  'intervalSeconds'?: (number);
+  'timeoutSeconds'?: (number);
+  'failureThreshold'?: (number);
+  'successThreshold'?: (number);
+  'initialDelaySeconds'?: (number);
+}
+
+export interface HealthCheck__Output {
+  'kind': (string);
+  'command': (string)[];
+  'port': (number);
+  'path': (string);
+  'intervalSeconds': (number);
+  'timeoutSeconds': (number);
+  'failureThreshold': (number);
+  'successThreshold': (number);
+  'initialDelaySeconds': (number);
+}
