@@ -33,7 +33,7 @@ export function appsController(ctx: ClusterContext): Controller {
 }
 
 /** Records (tasks and claims) one sync of an app creates at most, so 10,000 instances do not arrive in one synchronous write. */
-export const CREATE_BATCH = 100;
+export const CREATE_BATCH = 50;
 
 /** The apps a change asks to look at again: the app itself, and its tasks' or claims' comings and goings and state moves. */
 function appsTouchedBy(change: StoreChange): string[] {

@@ -116,7 +116,7 @@ export function taskRequestOf(ctx: ClusterContext, task: TaskRecord): TaskReques
 }
 
 /** Outcomes written in one transaction at most. */
-const WRITE_BATCH = 100;
+const WRITE_BATCH = 50;
 
 /**
  * Places every pending task: scheduler pipeline, then the ledger reservation (done by the scheduler).

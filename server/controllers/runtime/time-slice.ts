@@ -6,7 +6,7 @@
  */
 
 /** How long a pass may hold the event loop before it lets others run. */
-export const SLICE_MS = 20;
+export const SLICE_MS = 10;
 
 export class TimeSlice {
   private startedAt = performance.now();
