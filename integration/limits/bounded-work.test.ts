@@ -70,8 +70,15 @@ const appManifest = (instances: number) =>
   JSON.stringify({
     kind: 'App',
     name: 'many',
-    // A core each: a handful run on this node, the rest stay pending and go through every placement pass.
-    spec: { instances, runtime: 'process', command: ['sleep', '3600'], resources: { cpu: 1, memory: '1Mi' } },
+    // Tiny, but on no node (the constraint matches none): every instance stays pending and goes through
+    // every placement pass, and no process is left running after the test (tasks outlive their agent).
+    spec: {
+      instances,
+      runtime: 'process',
+      command: ['sleep', '3600'],
+      resources: { cpu: '1m', memory: '1Mi' },
+      constraints: [{ key: 'berth-test', value: 'no-such-node' }],
+    },
   });
 
 describe('limits: no single object stalls the server', function () {
