@@ -26,6 +26,7 @@ import {
 import type { ApiClient } from './api-client';
 import { RECOVERY_POINT_COLUMNS } from './backup-commands';
 import { type Column, formatBytes, type OutputFormat, parseFormat, printRows, UsageError } from './output';
+import { manifestTooLarge } from '../core/manifests/source';
 
 /** How `berth get KIND [NAME]` fetches and prints one kind; `-o json|yaml` prints the API objects whole. */
 interface Table {
@@ -180,7 +181,11 @@ export function resourceCommands(api: () => ApiClient): Command[] {
     .requiredOption('-f, --file <file>', 'manifest file, or - for stdin')
     .option('--dry-run', 'validate only; change nothing')
     .action(async (opts: { file: string; dryRun?: boolean }) => {
-      const res = await api().call(applyRoute, { body: { manifest: readManifest(opts.file), dryRun: Boolean(opts.dryRun) } });
+      const manifest = readManifest(opts.file);
+      // Checked before sending: a server refusing a body it will not read closes the connection mid-upload.
+      const tooLarge = manifestTooLarge(Buffer.byteLength(manifest, 'utf8'));
+      if (tooLarge) throw new UsageError(`${opts.file}: ${tooLarge}`);
+      const res = await api().call(applyRoute, { body: { manifest, dryRun: Boolean(opts.dryRun) } });
       for (const a of res.applied) process.stdout.write(`${a.kind.toLowerCase()}/${a.name} ${a.action}${opts.dryRun ? ' (dry run)' : ''}\n`);
     });
 

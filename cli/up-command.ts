@@ -78,6 +78,7 @@ export function upCommand(): Command {
         writeFileSync(
           join(pluginDir, 'berth.local.json'),
           JSON.stringify({ endpoint: `unix://${socket}`, pools: [{ name: 'default', parameters: { pool: 'default' } }] }, null, 2),
+          { mode: 0o600 },
         );
 
         const server = await startServer({

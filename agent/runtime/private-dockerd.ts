@@ -151,7 +151,7 @@ export interface StartDockerdOptions {
 export async function startDockerd(dir: string, options: StartDockerdOptions = {}): Promise<DockerdHandle> {
   const available = dockerAvailable();
   if (!available.ok) throw new Error(available.reason);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const socket = join(dir, 'docker.sock');
   const execRoot = join(dir, 'exec');
   // containerd's socket lives under the exec root; unix socket paths are limited to 107 bytes.
@@ -160,7 +160,7 @@ export async function startDockerd(dir: string, options: StartDockerdOptions = {
   if (existsSync(socket)) throw new Error(`${socket} already exists: another dockerd uses ${dir}`);
 
   const logPath = join(dir, 'dockerd.log');
-  const logFd = openSync(logPath, 'a');
+  const logFd = openSync(logPath, 'a', 0o600);
   const env = { ...process.env };
   delete env.DOCKER_HOST;
   const started = Date.now();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { Backend, ObjectExistsError, ObjectMissingError } from './backend';
+import { PRIVATE_DIR, PRIVATE_FILE } from '../../lib/files/private-files';
 
 /** Temporary files carry this prefix so a crash's leftovers are recognisable (and listed by nobody). */
 export const TEMP_PREFIX = '.tmp-';
@@ -132,7 +133,7 @@ export class LocalBackend implements Backend {
   }
 
   async rename(from: string, to: string): Promise<void> {
-    await fs.mkdir(dirname(this.path(to)), { recursive: true });
+    await fs.mkdir(dirname(this.path(to)), { recursive: true, mode: PRIVATE_DIR });
     await fs.rename(this.path(from), this.path(to));
     await syncDir(dirname(this.path(to)));
   }
@@ -141,9 +142,10 @@ export class LocalBackend implements Backend {
   private async writeTemp(name: string, data: Buffer | readonly Buffer[]): Promise<string> {
     const target = this.path(name);
     const dir = dirname(target);
-    await fs.mkdir(dir, { recursive: true });
+    // Owner-only whatever the umask: keys/ holds the wrapped master key, the rest is the data.
+    await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
     const temp = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
-    const handle = await fs.open(temp, 'wx');
+    const handle = await fs.open(temp, 'wx', PRIVATE_FILE);
     try {
       const buffers = Buffer.isBuffer(data) ? [data] : data;
       await handle.writev(buffers as Buffer[]);

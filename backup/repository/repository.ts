@@ -58,7 +58,7 @@ export class Repository {
   /** Creates a repository; fails with RepositoryExistsError if one is there. */
   static async init(location: string | Backend, passphrase: string, options: RepositoryOptions = {}): Promise<Repository> {
     const backend = typeof location === 'string' ? new LocalBackend(location) : location;
-    if (typeof location === 'string') await fs.mkdir(location, { recursive: true });
+    if (typeof location === 'string') await fs.mkdir(location, { recursive: true, mode: 0o700 });
     const { key, config } = await initRepositoryKeys(backend, passphrase, { chunker: options.chunker, blockChunkSize: options.blockChunkSize });
     return new Repository(backend, key, config, new BlobIndex(), options);
   }

@@ -1,18 +1,49 @@
 /** Schema of `kind: App`: an app's instances, runtime, resources, placement constraints and volume templates. */
 import { z } from 'zod';
 import type { LabelConstraint } from '../domain';
-import { cpu, cronSchedule, dnsName, duration, nonEmptyString, scalarString, mountPath, mountPathPlacementProblem, size, wholeNumber } from './fields';
+import {
+  boundedList,
+  boundedRecord,
+  boundedString,
+  cpu,
+  cronSchedule,
+  dnsName,
+  duration,
+  nonEmptyString,
+  scalarString,
+  mountPath,
+  mountPathPlacementProblem,
+  size,
+  wholeNumber,
+} from './fields';
 import { hooksSchema } from './hook-schema';
 import { ACCESS_MODES, MAX_INSTANCES } from './types';
 import type { AppSpec, ClaimTemplate, DataSource, VolumeTemplate } from './types';
 import { stopSchema } from './stop-schema';
 import { fsGroupField, ownerField, userField } from './identity-schema';
 import { livenessSchema, readinessSchema } from './health-check-schema';
+import {
+  MAX_COMMAND_ARGS,
+  MAX_CONSTRAINT_VALUES,
+  MAX_CONSTRAINTS,
+  MAX_ENV_ENTRIES,
+  MAX_ENV_NAME_LENGTH,
+  MAX_IMAGE_LENGTH,
+  MAX_STRING_LENGTH,
+  MAX_VOLUMES_PER_APP,
+} from './limits';
 
 const DEFAULT_CPU_MILLIS = 100;
 const DEFAULT_MEMORY_BYTES = 128 * 1024 ** 2;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Why `name` cannot be an environment variable name (POSIX shells' rule), or undefined. */
+export function envNameProblem(name: string): string | undefined {
+  if (name.length > MAX_ENV_NAME_LENGTH) return `an environment variable name is at most ${MAX_ENV_NAME_LENGTH} characters, got ${name.length}`;
+  if (ENV_NAME.test(name)) return undefined;
+  return `${JSON.stringify(name)} is not an environment variable name: letters, digits and "_", not starting with a digit (e.g. DATABASE_URL)`;
+}
 
 const dataSourceSchema = z.strictObject({ snapshot: nonEmptyString().optional(), volume: nonEmptyString().optional() }).transform((source, ctx): DataSource => {
   if (source.snapshot !== undefined && source.volume === undefined) return { kind: 'snapshot', id: source.snapshot };
@@ -65,7 +96,7 @@ const constraintSchema = z
     key: nonEmptyString(),
     value: scalarString().optional(),
     operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']).optional(),
-    values: z.array(scalarString()).optional(),
+    values: boundedList(z.array(scalarString()), MAX_CONSTRAINT_VALUES, 'values').optional(),
   })
   .transform((c, ctx): LabelConstraint => {
     if (c.value !== undefined) {
@@ -89,9 +120,18 @@ const constraintSchema = z
     return needsValues ? { key: c.key, operator: c.operator, values: c.values ?? [] } : { key: c.key, operator: c.operator };
   });
 
-const envSchema = z.record(
-  z.string().regex(ENV_NAME, { error: (iss) => `expected an environment variable name (letters, digits, "_"), got ${JSON.stringify(iss.input)}` }),
-  scalarString(),
+/** Names are checked here rather than by a key schema, whose failure zod reports as "Invalid key in record". */
+const envSchema = boundedRecord(
+  z.record(z.string(), scalarString()).superRefine((env, ctx) => {
+    for (const [name, value] of Object.entries(env)) {
+      const problem = envNameProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+      if (value.length > MAX_STRING_LENGTH)
+        ctx.addIssue({ code: 'custom', path: [name], message: `at most ${MAX_STRING_LENGTH} characters allowed, got ${value.length}` });
+    }
+  }),
+  MAX_ENV_ENTRIES,
+  'environment variables',
 );
 
 const backupSchema = z.strictObject({
@@ -102,13 +142,15 @@ const backupSchema = z.strictObject({
   repository: dnsName().optional(),
 });
 
-const commandSchema = z.array(z.string());
+const commandSchema = boundedList(z.array(boundedString(MAX_STRING_LENGTH)), MAX_COMMAND_ARGS, 'arguments');
 
 export const appSpecSchema = z
   .strictObject({
     instances: wholeNumber(0, { value: MAX_INSTANCES, what: 'the most instances an app may have' }).default(1),
     runtime: z.enum(['docker', 'process']).default('docker'),
-    image: nonEmptyString().optional(),
+    image: nonEmptyString()
+      .max(MAX_IMAGE_LENGTH, { error: (iss) => `at most ${MAX_IMAGE_LENGTH} characters allowed, got ${String(iss.input).length}` })
+      .optional(),
     command: commandSchema.default([]),
     env: envSchema.default({}),
     resources: z.strictObject({ cpu: cpu().optional(), memory: size().optional() }).default({}),
@@ -117,8 +159,8 @@ export const appSpecSchema = z
     fsGroup: fsGroupField.optional(),
     readiness: readinessSchema.optional(),
     liveness: livenessSchema.optional(),
-    constraints: z.array(constraintSchema).default([]),
-    volumes: z.array(volumeSchema).default([]),
+    constraints: boundedList(z.array(constraintSchema), MAX_CONSTRAINTS, 'constraints').default([]),
+    volumes: boundedList(z.array(volumeSchema), MAX_VOLUMES_PER_APP, 'volumes per app').default([]),
     onNodeLost: z.enum(['wait', 'restoreLatest']).default('wait'),
     retainOnScaleDown: z.boolean().default(true),
     hooks: hooksSchema,

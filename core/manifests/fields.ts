@@ -5,7 +5,7 @@ import { posix } from 'node:path';
  */
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
-import { parseBytes, parseCpu } from '../domain';
+import { parseBytes, parseCpu, QuantityError } from '../domain';
 import { csiDriverNameProblem, dnsLabelProblem, nodeIdProblem } from './names';
 import { describeValue } from './describe-value';
 
@@ -24,6 +24,37 @@ export const csiDriverName = (): z.ZodString => checkedString(csiDriverNameProbl
 export const nodeId = (): z.ZodString => checkedString(nodeIdProblem);
 
 export const nonEmptyString = (): z.ZodString => checkedString((v) => (v.trim().length === 0 ? 'must not be empty' : undefined));
+
+/**
+ * A list of at most `max` items, `what` naming them in the refusal ("volumes"). The length is checked
+ * before any item is validated, so an oversized list costs nothing to refuse.
+ */
+export function boundedList<T extends z.ZodType>(list: z.ZodArray<T>, max: number, what: string): z.ZodType<z.output<z.ZodArray<T>>, unknown> {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      if (Array.isArray(value) && value.length > max)
+        ctx.addIssue({ code: 'custom', message: `at most ${max} ${what} allowed, got ${value.length}`, abort: true });
+    })
+    .pipe(list);
+}
+
+/** A mapping of at most `max` entries, checked before any entry is validated. */
+export function boundedRecord<T extends z.ZodType>(record: T, max: number, what: string): z.ZodType<z.output<T>, unknown> {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+      const count = Object.keys(value).length;
+      if (count > max) ctx.addIssue({ code: 'custom', message: `at most ${max} ${what} allowed, got ${count}`, abort: true });
+    })
+    .pipe(record);
+}
+
+/** A string of at most `max` characters. */
+export function boundedString(max: number): z.ZodString {
+  return z.string().max(max, { error: (iss) => `at most ${max} characters allowed, got ${String(iss.input).length}` });
+}
 
 /** A whole number ≥ `min`. */
 export function wholeNumber(min: number, max?: { value: number; what: string }): z.ZodNumber {
@@ -50,7 +81,7 @@ const NUMBER_OR_STRING = (v: unknown): v is string | number => typeof v === 'str
  * A quantity converted by a core/domain parser. `min` is exclusive when `positive`: a claim of 0
  * bytes or a task with 0 memory is refused, because nothing could be reserved for it.
  */
-function quantity(example: string, parse: (input: string | number) => number, positive: boolean): z.ZodType<number> {
+function quantity(example: string, largest: string, parse: (input: string | number) => number, positive: boolean): z.ZodType<number> {
   return z
     .custom<string | number>(NUMBER_OR_STRING, {
       error: (iss) => (iss.input === undefined ? `is required (${example})` : `${expectedLike(example)}, got ${describeValue(iss.input)}`),
@@ -59,9 +90,18 @@ function quantity(example: string, parse: (input: string | number) => number, po
       let value: number;
       try {
         value = parse(input);
-      } catch {
-        // The domain parser's own message repeats the field; ours names the path separately.
-        ctx.addIssue({ code: 'custom', message: `${expectedLike(example)}, got ${describeValue(input)}` });
+      } catch (error) {
+        // The domain parser's own message repeats the field; ours names the path separately. A value
+        // of the right form that is too large says so with the bound, not that the form is wrong.
+        const problem = error instanceof QuantityError ? error.problem : '';
+        const message = problem.startsWith('is too large')
+          ? `${describeValue(input)} is too large: at most ${largest}`
+          : `${expectedLike(example)}, got ${describeValue(input)}`;
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      if (!Number.isSafeInteger(value)) {
+        ctx.addIssue({ code: 'custom', message: `${describeValue(input)} is too large: at most ${largest}` });
         return z.NEVER;
       }
       if (positive && value <= 0) {
@@ -77,9 +117,9 @@ function expectedLike(example: string): string {
 }
 
 /** Storage or memory size: "1Gi", "256Mi", "500M" or a number of bytes. */
-export const size = (): z.ZodType<number> => quantity('a size like 1Gi', (v) => parseBytes(v), true);
+export const size = (): z.ZodType<number> => quantity('a size like 1Gi', '8Pi', (v) => parseBytes(v), true);
 /** CPU: cores (0.5, 2) or millicores ("500m"). */
-export const cpu = (): z.ZodType<number> => quantity('a CPU amount like 0.5 or 500m', (v) => parseCpu(v), true);
+export const cpu = (): z.ZodType<number> => quantity('a CPU amount like 0.5 or 500m', `${Number.MAX_SAFE_INTEGER}m`, (v) => parseCpu(v), true);
 
 const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 

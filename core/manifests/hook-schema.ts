@@ -5,15 +5,16 @@
  */
 import { z } from 'zod';
 import { describeValue } from './describe-value';
-import { boundedDuration } from './fields';
+import { boundedDuration, boundedList, boundedString } from './fields';
+import { MAX_COMMAND_ARGS, MAX_STRING_LENGTH } from './limits';
 import { DEFAULT_HOOK_POLICY, HOOK_ON_FAILURE, HOOK_TIMEOUT_SECONDS } from './types';
 import type { HookPhase, HookPolicy, Hooks } from './types';
 import { errorMap, toRawIssues } from './zod-issues';
 
-const commandSchema = z.array(z.string());
+const commandSchema = boundedList(z.array(boundedString(MAX_STRING_LENGTH)), MAX_COMMAND_ARGS, 'arguments');
 
 const hookObjectSchema = z.strictObject({
-  command: commandSchema.min(1, { error: 'expected at least the program to run' }),
+  command: boundedList(z.array(boundedString(MAX_STRING_LENGTH)).min(1, { error: 'expected at least the program to run' }), MAX_COMMAND_ARGS, 'arguments'),
   timeout: boundedDuration(HOOK_TIMEOUT_SECONDS.min, HOOK_TIMEOUT_SECONDS.max).optional(),
   onFailure: z.enum(HOOK_ON_FAILURE as [string, ...string[]]).optional(),
 });

@@ -13,3 +13,6 @@ export { DNS_LABEL, CSI_DRIVER_NAME, dnsLabelProblem, csiDriverNameProblem } fro
 export { classPool, matchingPools } from './pools';
 export { DEFAULT_CPU_MILLIS, DEFAULT_MEMORY_BYTES } from './app-schema';
 export { cronProblem, parseDurationSeconds } from './fields';
+export * from './limits';
+export { manifestTooLarge } from './source';
+export { envNameProblem } from './app-schema';

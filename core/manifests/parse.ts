@@ -4,6 +4,7 @@
  */
 import { ManifestError } from './errors';
 import type { ManifestIssue } from './errors';
+import { MAX_DOCUMENTS } from './limits';
 import { validateDocument } from './manifest-schema';
 import { formatPath } from './paths';
 import { readDocuments } from './source';
@@ -41,6 +42,9 @@ export function parseManifests(text: string): LocatedManifest[] {
 /** Validates values that are already parsed (an HTTP JSON body): one manifest or an array of them. @throws ManifestError */
 export function validateManifests(value: unknown): LocatedManifest[] {
   const values = Array.isArray(value) ? value : [value];
+  if (values.length > MAX_DOCUMENTS) {
+    throw new ManifestError([{ documentIndex: 0, path: '', message: `at most ${MAX_DOCUMENTS} documents allowed in one manifest, got ${values.length}` }]);
+  }
   const documents: SourceDocument[] = values.map((v, i) => ({ documentIndex: i, value: v, locate: () => undefined }));
   const { manifests, issues } = validateAll(documents);
   if (issues.length > 0) throw new ManifestError(sortIssues(issues));

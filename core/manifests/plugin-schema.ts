@@ -1,6 +1,7 @@
 /** Schema of `kind: Plugin`: a CSI driver's registration (endpoints) and the pools it serves. */
 import { z } from 'zod';
-import { endpoint, nodeId, nonEmptyString, scalarString } from './fields';
+import { boundedList, boundedRecord, endpoint, nodeId, nonEmptyString, scalarString } from './fields';
+import { MAX_PARAMETERS, MAX_PLUGIN_NODES, MAX_POOLS } from './limits';
 import type { PluginSpec } from './types';
 
 const endpointSchema = z.strictObject({ endpoint: endpoint() });
@@ -8,14 +9,14 @@ const endpointSchema = z.strictObject({ endpoint: endpoint() });
 const poolSchema = z.strictObject({
   pool: nonEmptyString(),
   /** GetCapacity parameters that select this pool; default { pool: <name> }. */
-  parameters: z.record(z.string(), scalarString()).optional(),
+  parameters: boundedRecord(z.record(z.string(), scalarString()), MAX_PARAMETERS, 'parameters').optional(),
 });
 
 export const pluginSpecSchema = z
   .strictObject({
     controller: endpointSchema.optional(),
-    nodes: z.record(nodeId(), endpointSchema).default({}),
-    pools: z.array(poolSchema).default([]),
+    nodes: boundedRecord(z.record(nodeId(), endpointSchema), MAX_PLUGIN_NODES, 'nodes').default({}),
+    pools: boundedList(z.array(poolSchema), MAX_POOLS, 'pools').default([]),
   })
   .superRefine((spec, ctx) => {
     const seen = new Set<string>();

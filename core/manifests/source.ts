@@ -5,6 +5,7 @@
  */
 import { LineCounter, isNode, parseAllDocuments, isSeq } from 'yaml';
 import type { Document } from 'yaml';
+import { MAX_DOCUMENTS, MAX_MANIFEST_BYTES, MAX_MANIFEST_MB } from './limits';
 import type { PathSegment } from './paths';
 
 export interface SourcePosition {
@@ -33,9 +34,24 @@ export interface ReadResult {
 /** Aliases may not expand beyond this many nodes ("billion laughs" protection). */
 const MAX_ALIAS_COUNT = 100;
 
+/** The refusal of a manifest over MAX_MANIFEST_BYTES, the same from the CLI (before sending) and the server. */
+export function manifestTooLarge(bytes: number): string | undefined {
+  return bytes > MAX_MANIFEST_BYTES ? `manifest larger than ${MAX_MANIFEST_MB} MB (${bytes} bytes; at most ${MAX_MANIFEST_BYTES})` : undefined;
+}
+
+function tooManyDocuments(count: number): ReadResult {
+  return { documents: [], problems: [{ documentIndex: 0, message: `at most ${MAX_DOCUMENTS} documents allowed in one manifest, got ${count}` }] };
+}
+
 export function readDocuments(text: string): ReadResult {
+  // Checked before parsing: the cost of what follows grows with the text.
+  const tooLarge = manifestTooLarge(Buffer.byteLength(text, 'utf8'));
+  if (tooLarge) return { documents: [], problems: [{ documentIndex: 0, message: tooLarge }] };
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (parsed.length > MAX_DOCUMENTS) return tooManyDocuments(parsed.length);
+  const items = parsed.reduce((n, doc) => n + (isSeq(doc.contents) ? doc.contents.items.length : 1), 0);
+  if (items > MAX_DOCUMENTS) return tooManyDocuments(items);
   const documents: SourceDocument[] = [];
   const problems: SyntaxProblem[] = [];
   const position = (offset: number | undefined): SourcePosition | undefined => {

@@ -1,6 +1,7 @@
 /** Schema of `kind: StorageClass`: which plugin provisions, how and when, and with which secrets. */
 import { z } from 'zod';
-import { csiDriverName, dnsName, nonEmptyString, scalarString } from './fields';
+import { boundedList, boundedRecord, csiDriverName, dnsName, nonEmptyString, scalarString } from './fields';
+import { MAX_MOUNT_OPTIONS, MAX_PARAMETERS } from './limits';
 import type { StorageClassSpec } from './types';
 
 export const storageClassSpecSchema = z
@@ -10,8 +11,8 @@ export const storageClassSpecSchema = z
     reclaimPolicy: z.enum(['Delete', 'Retain']).default('Delete'),
     allowExpansion: z.boolean().default(false),
     pool: nonEmptyString().max(253).optional(),
-    parameters: z.record(z.string(), scalarString()).default({}),
-    mountOptions: z.array(nonEmptyString()).default([]),
+    parameters: boundedRecord(z.record(z.string(), scalarString()), MAX_PARAMETERS, 'parameters').default({}),
+    mountOptions: boundedList(z.array(nonEmptyString()), MAX_MOUNT_OPTIONS, 'mount options').default([]),
     fsType: nonEmptyString().optional(),
     provisionerSecret: dnsName().optional(),
     publishSecret: dnsName().optional(),

@@ -41,7 +41,9 @@ export function codeForHttpStatus(status: number): ErrorCode {
     case 0:
       return 'unavailable';
     case 400:
+    case 413: // the request is too large: the caller's input to change, like any other invalid input
     case 422:
+    case 431:
       return 'invalid_argument';
     case 401:
       return 'unauthenticated';

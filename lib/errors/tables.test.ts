@@ -4,7 +4,8 @@ import { BerthError, codeForHttpStatus, ERROR_CODES, EXIT, EXIT_CODE, HTTP_STATU
 import { codeForGrpcStatus, GRPC_STATUS, grpcStatusOf } from './grpc-status';
 
 /** What the CLI answered when it read only the HTTP status: scripts rely on it, so every code keeps it. */
-const exitForStatus = (s: number): number => (s === 400 || s === 422 ? 2 : s === 404 ? 3 : s === 409 ? 4 : 1);
+// A request too large (413, 431) is invalid input the caller changes, like a 400: exit 2.
+const exitForStatus = (s: number): number => (s === 400 || s === 413 || s === 422 || s === 431 ? 2 : s === 404 ? 3 : s === 409 ? 4 : 1);
 
 describe('lib/errors: the catalogue and its tables', () => {
   it('maps every code in every table, and nothing else', () => {
@@ -31,7 +32,7 @@ describe('lib/errors: the catalogue and its tables', () => {
   });
 
   it('reads an answer without a code by its status, exiting as before', () => {
-    for (const s of [0, 400, 401, 403, 404, 409, 413, 415, 422, 424, 429, 500, 501, 502, 503, 504]) {
+    for (const s of [0, 400, 401, 403, 404, 409, 413, 415, 422, 424, 429, 431, 500, 501, 502, 503, 504]) {
       assert.equal(EXIT_CODE[codeForHttpStatus(s)], exitForStatus(s), `HTTP ${s}`);
     }
     // The general code a status stands for answers that status again.

@@ -30,7 +30,7 @@ export class BackingPool {
     this.fsType = (await run('stat', ['-f', '-c', '%T', this.root])).trim();
     const a = join(this.root, `.reflink-probe-${process.pid}`);
     const b = `${a}.copy`;
-    writeFileSync(a, 'probe');
+    writeFileSync(a, 'probe', { mode: 0o600 });
     try {
       await run('cp', ['--reflink=always', '--', a, b]);
       this.reflink = true;
@@ -80,7 +80,7 @@ export class BackingPool {
 
   probe(): void {
     const p = join(this.root, `.probe-${process.pid}`);
-    writeFileSync(p, 'ok');
+    writeFileSync(p, 'ok', { mode: 0o600 });
     unlinkSync(p);
   }
 }

@@ -15,6 +15,7 @@ import { SnapshotRecord, VolumeRecord } from './state';
 import { parsePaging } from '../sdk/paging';
 import { controllerCapabilities, VOLUME_CONTROLLER_CAPABILITIES } from '../sdk/service-capabilities';
 import { snapshotRpcs } from '../sdk/snapshots';
+import { ensurePrivateFile } from '../../lib/files/private-files';
 
 const KNOWN_PARAMETERS = new Set(['pool']);
 
@@ -130,8 +131,10 @@ export function localController(driver: LocalDriver): AsyncService<ControllerHan
           else if (sourceVolume) await pool.createVolumeFrom(record.id, pool.volumePath(sourceVolume.id));
           else await pool.createVolume(record.id);
           crashPoint('local.create-volume.after-subvolume');
-          if (accessType === 'block') await run('truncate', ['-s', String(size), pool.blockImagePath(record.id)]);
-          else await pool.setLimit(record.id, size);
+          if (accessType === 'block') {
+            ensurePrivateFile(pool.blockImagePath(record.id));
+            await run('truncate', ['-s', String(size), pool.blockImagePath(record.id)]);
+          } else await pool.setLimit(record.id, size);
           record.status = 'ready';
           driver.state.save();
         } catch (error) {

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { ensurePrivateFile } from '../../lib/files/private-files';
 import { join } from 'node:path';
 import { run } from '../../lib/exec/run';
 import { isMountPoint } from '../../lib/mounts/mounts';
@@ -30,10 +31,13 @@ export async function openPool(spec: PoolSpec, stateDir: string, log: Logger): P
       mkdirSync(mountPoint, { recursive: true, mode: 0o700 });
       if (!isMountPoint(mountPoint)) {
         if (!existsSync(spec.image)) {
+          // The image holds every volume of the pool: owner-only from its first byte, whatever the umask.
+          ensurePrivateFile(spec.image);
           await run('truncate', ['-s', String(spec.sizeBytes), spec.image]);
           await run('mkfs.btrfs', ['-q', '-f', spec.image]);
           log.info({ pool: spec.name, image: spec.image, bytes: spec.sizeBytes }, 'created btrfs pool image');
         }
+        ensurePrivateFile(spec.image); // an image made by an older version may be world-readable
         const attached = (await run('losetup', ['-j', spec.image])).split('\n').filter(Boolean);
         if (attached.length > 0) {
           await run('mount', [attached[0].split(':')[0], mountPoint]);

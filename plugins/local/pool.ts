@@ -67,7 +67,7 @@ abstract class PoolBase {
   }
   async probe(): Promise<void> {
     const probe = join(this.root, `.probe-${process.pid}`);
-    writeFileSync(probe, 'ok');
+    writeFileSync(probe, 'ok', { mode: 0o600 });
     unlinkSync(probe);
   }
 }

@@ -118,7 +118,7 @@ export class ExportRoot {
 
   async probe(): Promise<void> {
     const probe = join(this.root, `.probe-${process.pid}`);
-    writeFileSync(probe, 'ok');
+    writeFileSync(probe, 'ok', { mode: 0o600 });
     unlinkSync(probe);
   }
 }

@@ -21,7 +21,7 @@ export function removeTarget(path: string): void {
  * made the target as a directory (it does for mount volumes): an empty one is replaced.
  */
 export function makeBlockTarget(path: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   if (existsSync(path) && statSync(path).isDirectory()) rmdirSync(path);
-  if (!existsSync(path)) writeFileSync(path, '');
+  if (!existsSync(path)) writeFileSync(path, '', { mode: 0o600 });
 }

@@ -44,7 +44,8 @@ describe('server: errors as HTTP answers', () => {
     });
     assert.deepEqual(errorReply(Object.assign(new Error('too large'), { statusCode: 413 })), {
       status: 413,
-      body: { message: 'too large', code: 'unknown' },
+      // fastify's words replaced by the bound; a request too large is invalid input (exit 2).
+      body: { message: 'request body larger than 4 MB (a manifest may be at most 2 MB)', code: 'invalid_argument' },
       log: false,
     });
     assert.deepEqual(errorReply(new TypeError('x is undefined')), {

@@ -1,3 +1,4 @@
+import { BODY_TOO_LARGE } from './request-limits';
 import { BerthError, codeForHttpStatus, HTTP_STATUS, type ErrorCode, type FieldError } from '../../lib/errors';
 
 /** The body of every error answer: `code` from the catalogue, `errors` for field-level problems. */
@@ -30,7 +31,9 @@ export function errorReply(error: unknown): ErrorReply {
   const fe = error as { validation?: unknown; statusCode?: number; message?: string } | null;
   if (fe && (fe.validation || (fe.statusCode && fe.statusCode < 500))) {
     const status = fe.statusCode ?? 400;
-    return { status, body: { message: String(fe.message), code: codeForHttpStatus(status) }, log: false };
+    // fastify's own words do not name the bound.
+    const message = status === 413 ? BODY_TOO_LARGE : String(fe.message);
+    return { status, body: { message, code: codeForHttpStatus(status) }, log: false };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { status: 500, body: { message: `internal error: ${message}`, code: 'internal' }, log: true };

@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Logger } from 'pino';
 import { errorReply } from './error-reply';
 import { unauthorized } from './http-errors';
+import { BODY_LIMIT_BYTES, clientErrorHandler, registerRequestLimits } from './request-limits';
 import { registerRoutes } from './routes';
 import type { ApiServices } from './services';
 import { unknownFieldMessage } from './unknown-field';
@@ -49,7 +50,8 @@ export async function startHttpApi(services: ApiServices, options: HttpApiOption
   }
   // Fastify's validator removes properties a schema does not list (removeAdditional) — a misspelt
   // `dryrun` would be dropped and the apply done for real. Off: additionalProperties: false refuses them.
-  const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024, ajv: { customOptions: { removeAdditional: false } } });
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, clientErrorHandler, ajv: { customOptions: { removeAdditional: false } } });
+  registerRequestLimits(app);
   if (options.token) {
     const token = options.token;
     app.addHook('onRequest', async (req) => {

@@ -21,12 +21,20 @@ export function appsController(ctx: ClusterContext): Controller {
     log: ctx.log,
     kinds: ['app', 'task', 'claim'],
     keysOf: (change) => appsTouchedBy(ctx.store, change),
-    // Apps are independent of each other: several syncs of one moment share a group commit.
-    sync: (name) => ctx.store.commitSoon(() => syncApp(ctx, name, (ms) => controller.enqueueAfter(name, ms))),
+    // Apps are independent of each other: several syncs of one moment share a group commit. An app with
+    // more to create than one sync may write is queued again: its next batch comes after a commit, with
+    // the event loop free in between.
+    sync: async (name) => {
+      const more = await ctx.store.commitSoon(() => syncApp(ctx, name, (ms) => controller.enqueueAfter(name, ms)));
+      if (more) controller.enqueue(name);
+    },
     queue: { concurrency: 16 },
   });
   return controller;
 }
+
+/** Records (tasks and claims) one sync of an app creates at most, so 10,000 instances do not arrive in one synchronous write. */
+export const CREATE_BATCH = 50;
 
 /** The apps a change asks to look at again: the app itself, and its tasks' or claims' comings and goings and state moves. */
 function appsTouchedBy(store: ClusterStore, change: StoreChange): string[] {
@@ -61,19 +69,23 @@ function mayBeRolling(app: AppRecord | undefined, task: TaskRecord): boolean {
   return app !== undefined && app.generation > 1 && task.generation === app.generation;
 }
 
-function syncApp(ctx: ClusterContext, name: string, recheckAfter: (ms: number) => void): void {
+/** Moves the app one step; true when it has more to create than one sync writes (CREATE_BATCH). */
+function syncApp(ctx: ClusterContext, name: string, recheckAfter: (ms: number) => void): boolean {
   const { store } = ctx;
   const app = store.apps.get(name);
-  if (!app) return;
+  if (!app) return false;
   if (app.deleting) {
-    for (const t of store.tasks.where('app', app.name).filter((x) => x.state !== 'stopping')) stopTask(ctx, t, 'app deleted');
-    if (store.tasks.where('app', app.name).length > 0 || store.claims.where('app', app.name).length > 0) return;
+    const live = store.tasks.where('app', app.name).filter((x) => x.state !== 'stopping');
+    for (const t of live.slice(0, CREATE_BATCH)) stopTask(ctx, t, 'app deleted');
+    if (live.length > CREATE_BATCH) return true;
+    if (store.tasks.where('app', app.name).length > 0 || store.claims.where('app', app.name).length > 0) return false;
     store.apps.delete(app.name);
     ctx.event(`app/${app.name}`, 'Deleted', `app ${app.name} deleted`);
-    return;
+    return false;
   }
-  ensureInstances(ctx, app);
+  if (ensureInstances(ctx, app)) return true;
   rollOne(ctx, app, recheckAfter);
+  return false;
 }
 
 function stopTask(ctx: ClusterContext, task: TaskRecord, why: string): void {
@@ -82,10 +94,13 @@ function stopTask(ctx: ClusterContext, task: TaskRecord, why: string): void {
   ctx.event(`task/${task.id}`, 'Stopping', `stopping task ${task.id}: ${why}`);
 }
 
-function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
+/** Creates what the desired instances lack, at most CREATE_BATCH records; true when it stopped with more to do. */
+function ensureInstances(ctx: ClusterContext, app: AppRecord): boolean {
   const { store } = ctx;
   const now = new Date().toISOString();
+  let written = 0;
   for (let i = 0; i < app.spec.instances; i++) {
+    if (written >= CREATE_BATCH) return true;
     let waitingForRelease = false;
     for (const tpl of app.spec.volumes) {
       const id = claimIdOf(app.name, tpl.name, i);
@@ -118,6 +133,7 @@ function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
       };
       checkTransition(ctx.log, 'claim', id, null, claim.state);
       store.claims.put(id, claim);
+      written++;
     }
     if (waitingForRelease) continue;
     const taskId = taskIdOf(app.name, i);
@@ -135,17 +151,19 @@ function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
         updatedAt: now,
       });
       ctx.event(`task/${taskId}`, 'Created', `instance ${i} of ${app.name} wants to run`);
+      written++;
     } else if (task.state === 'stopping' && task.stopped) {
       // Scaled down and back up before cleanup finished: start again (same claims, same node if bound).
       checkTransition(ctx.log, 'task', taskId, task.state, 'pending');
       store.tasks.put(taskId, { ...task, state: 'pending', stopped: false, generation: app.generation, spec: app.spec, message: undefined, updatedAt: now });
+      written++;
     }
   }
-  for (const task of store.tasks.where('app', app.name).filter((t) => t.instance >= app.spec.instances && t.state !== 'stopping')) {
-    stopTask(ctx, task, `scaled down to ${app.spec.instances}`);
-  }
+  const extra = store.tasks.where('app', app.name).filter((t) => t.instance >= app.spec.instances && t.state !== 'stopping');
+  for (const task of extra.slice(0, CREATE_BATCH - written)) stopTask(ctx, task, `scaled down to ${app.spec.instances}`);
+  if (extra.length > CREATE_BATCH - written) return true;
   // Only a bound claim has a volume worth keeping; the others are left to the reclaim controller.
-  if (!app.spec.retainOnScaleDown) return;
+  if (!app.spec.retainOnScaleDown) return false;
   for (const claim of store.claims.where('app', app.name).filter((c) => c.instance >= app.spec.instances && c.state === 'bound' && !isRetained(c))) {
     checkTransition(ctx.log, 'claim', claim.id, claim.state, 'retained');
     store.claims.put(claim.id, { ...claim, state: 'retained' });
@@ -155,6 +173,7 @@ function ensureInstances(ctx: ClusterContext, app: AppRecord): void {
       `instance ${claim.instance} of ${app.name} scaled away: claim and volume ${claim.volumeId ?? ''} kept (retainOnScaleDown)`,
     );
   }
+  return false;
 }
 
 /**

@@ -4,6 +4,7 @@ import { poolKey } from '../../core/domain';
 import type { ClusterContext } from '../cluster-context';
 import { nodeCapacity, RUNTIME_LABEL } from '../agents/node-sync';
 import { pluginTraits } from '../agents/plugin-traits';
+import { TimeSlice } from './runtime/time-slice';
 import { checkTransition } from './volume-lifecycle';
 import { claimIdOf } from '../store/naming';
 import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../store/records';
@@ -115,10 +116,15 @@ export function taskRequestOf(ctx: ClusterContext, task: TaskRecord): TaskReques
   };
 }
 
+/** Outcomes written in one transaction at most. */
+const WRITE_BATCH = 50;
+
 /**
  * Places every pending task: scheduler pipeline, then the ledger reservation (done by the scheduler).
- * The pass's outcomes are written in one transaction at its end: placing a thousand tasks costs one
- * commit, not a thousand (a crash before it loses only in-memory reservations, rebuilt at start).
+ * Outcomes are written in one transaction per time slice rather than one per task: placing a thousand
+ * tasks costs a few commits, not a thousand (a crash before one loses only in-memory reservations,
+ * rebuilt at start). Between slices the pass lets the event loop run, so ten thousand pending tasks do
+ * not keep the API from answering; each write checks the task is still pending, as it may have moved meanwhile.
  */
 export async function placePending(ctx: ClusterContext): Promise<void> {
   const { store } = ctx;
@@ -126,8 +132,22 @@ export async function placePending(ctx: ClusterContext): Promise<void> {
   if (pending.length === 0) return;
   const nodes = store.nodes.list().map((n) => nodeInfoOf(ctx, n));
   const pass = await ctx.scheduler.beginPass(nodes);
-  const writes: (() => void)[] = [];
+  const slice = new TimeSlice();
+  let writes: (() => void)[] = [];
+  const flush = () => {
+    const batch = writes;
+    writes = [];
+    if (batch.length === 0) return;
+    store.transaction(() => {
+      for (const write of batch) write();
+    });
+  };
   for (const task of pending) {
+    // Writing costs more than deciding: a slice ends after its time or after WRITE_BATCH outcomes.
+    if (slice.due() || writes.length >= WRITE_BATCH) {
+      flush();
+      await slice.yield();
+    }
     const request = taskRequestOf(ctx, task);
     const now = new Date().toISOString();
     if (typeof request === 'string') {
@@ -147,12 +167,12 @@ export async function placePending(ctx: ClusterContext): Promise<void> {
         ctx.event(`task/${task.id}`, 'Placed', `placed on node ${result.nodeId}`);
       } else {
         const rejections = result.rejections.map((r) => ({ nodeId: r.nodeId, reason: r.reason, message: r.message }));
+        // Still pending for the same reasons: nothing to write (a pass over 10,000 waiting tasks writes none of them).
+        if (current.message === result.summary && JSON.stringify(current.rejections) === JSON.stringify(rejections)) return;
         if (current.message !== result.summary) ctx.event(`task/${task.id}`, 'Pending', result.summary);
         store.tasks.put(task.id, { ...current, message: result.summary, rejections, updatedAt: now });
       }
     });
   }
-  store.transaction(() => {
-    for (const write of writes) write();
-  });
+  flush();
 }

@@ -11,6 +11,7 @@ import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from '../store
 import { secretData } from '../store/secrets';
 import { agentCreates, volumeForAgent } from './agent-created-volumes';
 import { pluginTraits } from '../agents/plugin-traits';
+import { TimeSlice } from './runtime/time-slice';
 import { checkTransition } from './volume-lifecycle';
 import { decodeCreateVolumeResponse } from '../../volumes/csi-client/create-volume-codec';
 import type { TaskReport__Output } from '../../proto/berth/generated/berth/agent/v1/TaskReport';
@@ -28,8 +29,11 @@ function capabilityOf(claim: ClaimRecord, fsType: string | undefined, mountFlags
  * task is handed to its agent.
  */
 export async function provisionPlaced(ctx: ClusterContext): Promise<void> {
+  const slice = new TimeSlice();
   // Each task in the background (CreateVolume may take up to its deadline): see controllers/background-work.ts.
   for (const task of ctx.store.tasks.where('state', 'placed')) {
+    if (slice.due()) await slice.yield();
+    if (ctx.store.tasks.get(task.id)?.state !== 'placed') continue; // moved on while the pass let others run
     if (waitingForAgentOnly(ctx, task)) continue;
     ctx.background.start(`provision/${task.id}`, async () => {
       try {
