@@ -248,7 +248,12 @@ describe('recovery points and restore from snapshot: real dockerd, real btrfs, s
   });
 
   it('a hung preSnapshot hook ends per its policy within its timeout, and its process is killed (process runtime)', async () => {
-    const p1 = await startNode(cluster.dir, 'p1', { poolSize: '512M', agentServer: cluster.agentAddress, runtime: 'process' });
+    const p1 = await startNode(cluster.dir, 'p1', {
+      poolSize: '512M',
+      agentServer: cluster.agentAddress,
+      joinTokenFile: cluster.joinTokenFile,
+      runtime: 'process',
+    });
     cluster.nodes.push(p1);
     await waitFor('node p1 ready', () =>
       berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.id === 'p1' && n.state === 'ready'),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
+import { bearerMetadata } from '../../proto/berth/agent-auth';
 import { loadAgentProto } from '../../proto/berth/load';
 import { serveAgentControl } from './agent-service';
 
@@ -18,12 +19,13 @@ describe('server: agent control endpoint', () => {
         cancelled.addEventListener('abort', onAbort);
         return new Promise(() => undefined); // a long poll that nothing changes
       },
+      { joinToken: 'join', nodes: { join: async () => 'secret', verify: (_id, secret) => secret === 'secret' } },
       pino({ level: 'silent' }),
     );
     const Ctl = loadAgentProto().berth.agent.v1.AgentControl;
     const client = new Ctl(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
     try {
-      const call = client.Sync({ nodeId: 'n1', waitMs: 3000 }, () => undefined);
+      const call = client.Sync({ nodeId: 'n1', waitMs: 3000 }, bearerMetadata('secret'), () => undefined);
       await new Promise((resolve) => setTimeout(resolve, 200));
       assert.equal(seen?.aborted, false, 'the handler waits while the agent listens');
       call.cancel();
