@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiFetch, berth, berthJson, CliResult, NodeHandle, startCluster, TestCluster, waitFor } from '../harness/cluster';
+import { apiFetch, berth, berthJson, CliResult, NodeHandle, startCluster, TestCluster, tokenArgs, waitFor } from '../harness/cluster';
 import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 import { BERTH_BIN } from '../harness/plugin-process';
 
@@ -97,7 +97,7 @@ describe('backup service: berth backup and schedule against a real server, agent
 
   /** The CLI with the repository passphrase in its environment (never on the command line). */
   const cli = (args: string[], passphrase = PASSPHRASE, input?: string): CliResult => {
-    const r = spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...args], {
+    const r = spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...tokenArgs(api), ...args], {
       encoding: 'utf8',
       input,
       timeout: 300_000,

@@ -79,6 +79,12 @@ export function serverFiles(serverDataDir: string): { apiToken: string; joinToke
   return { apiToken: join(serverDataDir, API_TOKEN_FILE), joinToken: join(serverDataDir, JOIN_TOKEN_FILE) };
 }
 
+/** `--token-file <the server's api-token>` for a `berth` command line to `api` (none for a server not registered). */
+export function tokenArgs(api: string): string[] {
+  const file = tokenFiles.get(api);
+  return file ? ['--token-file', file] : [];
+}
+
 /** fetch() of a path of a test server's API, with its token (useServerToken). */
 export function apiFetch(api: string, path: string, init: RequestInit = {}): Promise<Response> {
   const file = tokenFiles.get(api);
@@ -88,8 +94,7 @@ export function apiFetch(api: string, path: string, init: RequestInit = {}): Pro
 
 /** Runs one `berth` CLI command against the server (with its token, see useServerToken) and returns its exit code and output. */
 export function berth(server: string, args: string[], input?: string): CliResult {
-  const tokenFile = tokenFiles.get(server);
-  const r = spawnSync(process.execPath, [BERTH_BIN, '--server', server, ...(tokenFile ? ['--token-file', tokenFile] : []), ...args], {
+  const r = spawnSync(process.execPath, [BERTH_BIN, '--server', server, ...tokenArgs(server), ...args], {
     encoding: 'utf8',
     input,
     timeout: 60_000,

@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupUnder } from '../harness/cleanup';
-import { berth, berthJson, Daemon, freePort, serverFiles, startDaemon, useServerToken, waitFor } from '../harness/cluster';
+import { berth, berthJson, Daemon, freePort, serverFiles, startDaemon, useServerToken, tokenArgs, waitFor } from '../harness/cluster';
 import { dockerAvailable, DockerdHandle, startDockerd } from '../harness/dockerd';
 import { hasCommand, tempDir } from '../harness/fs-helpers';
 import { BERTH_BIN, PluginProcess, startPlugin } from '../harness/plugin-process';
@@ -255,7 +255,7 @@ describe('a stateful app on an iSCSI volume end to end: tgtd, user-space initiat
 
   it("backs it up through the data mover's generic path: the temporary volume is ControllerPublished to the node, read, then torn down", async () => {
     const cli = (args: string[]) =>
-      spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...args], {
+      spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...tokenArgs(api), ...args], {
         encoding: 'utf8',
         timeout: 300_000,
         env: { ...process.env, BERTH_REPO_PASSPHRASE: 'iscsi backup passphrase' },
