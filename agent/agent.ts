@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { cpus, totalmem } from 'node:os';
 import { basename } from 'node:path';
 import { Logger } from 'pino';
-import { tokenMetadata } from '../proto/berth/agent-auth';
+import { bearerMetadata } from '../proto/berth/agent-auth';
 import { loadAgentProto } from '../proto/berth/load';
 import type { SyncRequest } from '../proto/berth/generated/berth/agent/v1/SyncRequest';
 import type { SyncResponse__Output } from '../proto/berth/generated/berth/agent/v1/SyncResponse';
@@ -10,6 +10,8 @@ import type { PluginReport } from '../proto/berth/generated/berth/agent/v1/Plugi
 import { CsiClient } from '../volumes/csi-client/client';
 import type { Executor } from './executors/executor';
 import { AgentLocalState } from './local-state';
+import { type AgentCredentials, saveAgentCredentials } from './node-credentials';
+import type { JoinResponse__Output } from '../proto/berth/generated/berth/agent/v1/JoinResponse';
 import { PluginReporter } from './plugin-reporter';
 import { readRegistrations } from './plugin-registrations';
 import { TaskReconciler } from './task-reconciler';
@@ -32,8 +34,10 @@ export interface AgentOptions {
   executor: Executor;
   log: Logger;
   syncIntervalMs?: number;
-  /** Shared with the server; sent on every Sync. */
-  token?: string;
+  /** This node's credentials (node-credentials.ts); `nodeSecret` is filled in by a Join. */
+  credentials: AgentCredentials;
+  /** The cluster's join token: the agent joins with it when it has no node secret, or the server knows none. */
+  joinToken?: string;
 }
 
 /**
@@ -58,6 +62,7 @@ export class Agent {
   private knownFingerprint = '';
   private cachedPlugins: { at: number; reports: PluginReport[] } | undefined;
   private sentReports = '';
+  private lastAuthProblem: string | undefined;
   /** The desired state the reconcile under way works from. */
   private reconcilingDesired: SyncResponse__Output['tasks'] = [];
 
@@ -105,6 +110,45 @@ export class Agent {
     return reports;
   }
 
+  /** Joins with the join token: the server answers this node's secret, kept in the state dir from then on. */
+  private join(): Promise<void> {
+    const { credentials, joinToken } = this.options;
+    return new Promise((resolve, reject) => {
+      (
+        this.client as unknown as {
+          Join: (
+            r: { nodeId: string; nodeServiceSecret: string },
+            md: grpc.Metadata,
+            o: grpc.CallOptions,
+            cb: (e: grpc.ServiceError | null, r?: JoinResponse__Output) => void,
+          ) => grpc.ClientUnaryCall;
+        }
+      ).Join(
+        { nodeId: credentials.nodeId, nodeServiceSecret: credentials.serviceSecret },
+        bearerMetadata(joinToken),
+        { deadline: Date.now() + 10_000 },
+        (err, res) => {
+          if (err) return reject(err);
+          try {
+            // Kept before use: a secret only in memory would be lost with this process, and the node with it.
+            saveAgentCredentials(this.options.stateDir, { ...credentials, nodeSecret: res!.nodeSecret });
+          } catch (error) {
+            return reject(error);
+          }
+          credentials.nodeSecret = res!.nodeSecret;
+          this.options.log.info('joined the cluster');
+          resolve();
+        },
+      );
+    });
+  }
+
+  /** Says a credentials problem once (not every round), and again only when it changes. */
+  private authProblem(message: string | undefined): void {
+    if (message && message !== this.lastAuthProblem) this.options.log.error(message);
+    this.lastAuthProblem = message;
+  }
+
   private sync(request: SyncRequest): Promise<SyncResponse__Output> {
     return new Promise((resolve, reject) => {
       this.inflight = (
@@ -116,7 +160,7 @@ export class Agent {
             cb: (e: grpc.ServiceError | null, r?: SyncResponse__Output) => void,
           ) => grpc.ClientUnaryCall;
         }
-      ).Sync(request, tokenMetadata(this.options.token), { deadline: Date.now() + (request.waitMs ?? 0) + 10_000 }, (err, res) => {
+      ).Sync(request, bearerMetadata(this.options.credentials.nodeSecret), { deadline: Date.now() + (request.waitMs ?? 0) + 10_000 }, (err, res) => {
         this.inflight = undefined;
         if (err) reject(err);
         else resolve(res!);
@@ -130,6 +174,21 @@ export class Agent {
    * work starts at once without polling fast. Returns how long to wait before the next round.
    */
   async round(): Promise<number> {
+    if (!this.options.credentials.nodeSecret) {
+      if (!this.options.joinToken) {
+        this.authProblem(
+          `node ${this.options.nodeId} has no node secret and no join token: start the agent with --join-token-file (the server's <data-dir>/join-token)`,
+        );
+        return this.options.syncIntervalMs ?? 1000;
+      }
+      try {
+        await this.join();
+      } catch (error) {
+        const e = error as grpc.ServiceError;
+        this.authProblem(`cannot join the cluster: ${e.details || e.message}`);
+        return this.options.syncIntervalMs ?? 1000;
+      }
+    }
     const reports = urgentPart(this.lastReports);
     const waitMs = this.serverReachable && reports === this.sentReports ? LONG_POLL_MS : 0;
     const request: SyncRequest = {
@@ -152,6 +211,7 @@ export class Agent {
       const response = await this.sync(request);
       if (this.serverReachable === false) this.options.log.info('server reachable again; re-synced');
       this.serverReachable = true;
+      this.authProblem(undefined);
       this.sentReports = reports;
       const changed = response.fingerprint !== this.knownFingerprint || response.fingerprint === '';
       if (changed) {
@@ -167,6 +227,14 @@ export class Agent {
     } catch (error) {
       const e = error as grpc.ServiceError;
       if (e.code === grpc.status.CANCELLED) return 0; // cut short to send fresh reports
+      if (e.code === grpc.status.UNAUTHENTICATED) {
+        // The server does not know this node's secret (e.g. its data dir is new): join again when we can.
+        this.authProblem(`the server refused this node's credentials: ${e.details}${this.options.joinToken ? '; joining again' : ''}`);
+        if (this.options.joinToken) this.options.credentials.nodeSecret = undefined;
+        this.serverReachable = false;
+        return this.options.syncIntervalMs ?? 1000;
+      }
+      this.authProblem(undefined);
       if (this.serverReachable !== false) {
         this.options.log.warn({ err: e.message }, 'server unreachable; keeping the last desired state');
       }

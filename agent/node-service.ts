@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { Logger } from 'pino';
-import { assertListenAllowed, tokenAccepted } from '../proto/berth/agent-auth';
+import { bearerMatches } from '../proto/berth/agent-auth';
 import { loadAgentProto } from '../proto/berth/load';
 import type { AgentNodeHandlers } from '../proto/berth/generated/berth/agent/v1/AgentNode';
 import type { Executor } from './executors/executor';
@@ -24,7 +24,6 @@ function failWith(callback: (e: grpc.ServiceError) => void, error: unknown): voi
   fail(callback, grpcStatusOf(error), error instanceof Error ? error.message : String(error));
 }
 
-/** Serves AgentNode (task logs and exec) on the agent's own address for the server to call. */
 export interface AgentNodeDeps {
   /** The client of a plugin registered on this node, by CSI driver name (undefined: not registered). */
   csiClientFor: (plugin: string) => CsiClient | undefined;
@@ -90,18 +89,22 @@ function streamMover(
     );
 }
 
+/** Serves AgentNode (logs, exec, data mover, CSI calls) on the agent's own address, for the server alone. */
 export async function serveAgentNode(
   listen: string,
   executor: Executor,
   log: Logger,
-  token: string | undefined,
+  serviceSecret: string,
   deps: AgentNodeDeps,
 ): Promise<{ port: number; stop(): void }> {
-  assertListenAllowed(listen, token, 'the agent node service');
+  // Only the server has the secret (the agent named it when it joined): anyone else, even on this
+  // host, would run commands in tasks and reach the plugins' controllers.
+  const refused = (md: grpc.Metadata) => !bearerMatches(serviceSecret, md);
+  const NOT_THE_SERVER = "only the Berth server may call an agent's node service: missing or wrong node-service secret";
   const handlers: AgentNodeHandlers = {
     Logs(call, callback) {
-      if (!tokenAccepted(token, call.metadata)) {
-        fail(callback, grpc.status.UNAUTHENTICATED, 'missing or wrong token');
+      if (refused(call.metadata)) {
+        fail(callback, grpc.status.UNAUTHENTICATED, NOT_THE_SERVER);
         return;
       }
       const { taskId, tail } = call.request;
@@ -115,8 +118,8 @@ export async function serveAgentNode(
       );
     },
     Exec(call, callback) {
-      if (!tokenAccepted(token, call.metadata)) {
-        fail(callback, grpc.status.UNAUTHENTICATED, 'missing or wrong token');
+      if (refused(call.metadata)) {
+        fail(callback, grpc.status.UNAUTHENTICATED, NOT_THE_SERVER);
         return;
       }
       const { taskId, command, timeoutMs } = call.request;
@@ -135,8 +138,8 @@ export async function serveAgentNode(
       );
     },
     CsiCall(call, callback) {
-      if (!tokenAccepted(token, call.metadata)) {
-        fail(callback, grpc.status.UNAUTHENTICATED, 'missing or wrong token');
+      if (refused(call.metadata)) {
+        fail(callback, grpc.status.UNAUTHENTICATED, NOT_THE_SERVER);
         return;
       }
       forwardCsiCall(call.request, deps.csiClientFor).then(
@@ -145,8 +148,8 @@ export async function serveAgentNode(
       );
     },
     BackupVolume(call) {
-      if (!tokenAccepted(token, call.metadata)) {
-        call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
+      if (refused(call.metadata)) {
+        call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: NOT_THE_SERVER });
         return;
       }
       const r = call.request;
@@ -160,8 +163,8 @@ export async function serveAgentNode(
       }));
     },
     RestoreVolume(call) {
-      if (!tokenAccepted(token, call.metadata)) {
-        call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
+      if (refused(call.metadata)) {
+        call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: NOT_THE_SERVER });
         return;
       }
       const r = call.request;

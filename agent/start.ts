@@ -7,6 +7,7 @@ import { DockerExecutor } from './executors/docker';
 import type { Executor } from './executors/executor';
 import { ProcessExecutor } from './executors/process';
 import { serveAgentNode } from './node-service';
+import { AGENT_CREDENTIALS_FILE, loadAgentCredentials } from './node-credentials';
 import { cleanUpMoverLeftovers, moverLeftoverKeys } from './mover-attachment';
 import { moverKeys } from './mover-keys';
 import type { CsiClient } from '../volumes/csi-client/client';
@@ -55,7 +56,8 @@ export interface StartAgentOptions {
   labels: Record<string, string>;
   log: Logger;
   syncIntervalMs?: number;
-  token?: string;
+  /** The cluster's join token (the server's <data-dir>/join-token): needed until the node has joined. */
+  joinToken?: string;
 }
 
 /** True when a dockerd answers on the socket. */
@@ -72,6 +74,12 @@ export async function dockerAnswers(socketPath: string): Promise<boolean> {
 /** Picks the runtime (auto: docker when it answers, else the process runtime — said out loud), then starts the agent. */
 export async function startAgent(options: StartAgentOptions): Promise<{ runtime: string; address: string; stop(): void; drain(): Promise<void> }> {
   const { log } = options;
+  const credentials = loadAgentCredentials(options.stateDir, options.nodeId);
+  if (!credentials.nodeSecret && !options.joinToken) {
+    throw new Error(
+      `node ${options.nodeId} has not joined a cluster yet (no ${AGENT_CREDENTIALS_FILE} in ${options.stateDir}): pass --join-token-file with the server's <data-dir>/join-token, or BERTH_JOIN_TOKEN`,
+    );
+  }
   let runtime = options.runtime;
   if (runtime === 'auto') {
     runtime = (await dockerAnswers(options.dockerSocket)) ? 'docker' : 'process';
@@ -88,7 +96,7 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
   for (const key of leftovers) moverKeys.claim(key);
   // The node service starts first (its port goes into the agent's Syncs); it reaches plugins through the agent once that exists.
   let agentRef: Agent | undefined;
-  const nodeService = await serveAgentNode(options.listen, executor, log, options.token, {
+  const nodeService = await serveAgentNode(options.listen, executor, log, credentials.serviceSecret, {
     csiClientFor: (plugin) => agentRef?.pluginClient(plugin),
     stateDir: options.stateDir,
   });
@@ -104,7 +112,8 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
     executor,
     log,
     syncIntervalMs: options.syncIntervalMs,
-    token: options.token,
+    credentials,
+    joinToken: options.joinToken,
   });
   agentRef = agent;
   agent.start();

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupUnder } from '../integration/harness/cleanup';
-import { berth, freePort, startDaemon, startNode, waitFor } from '../integration/harness/cluster';
+import { apiFetch, berth, freePort, serverFiles, startDaemon, startNode, useServerToken, waitFor } from '../integration/harness/cluster';
 import { startDockerd } from '../integration/harness/dockerd';
 import { tempDir } from '../integration/harness/fs-helpers';
 import type { BenchResult } from './main';
@@ -43,16 +43,23 @@ export async function runApplyBench(): Promise<BenchResult> {
       BERTH_LOG_LEVEL: 'warn',
     });
     stops.unshift(() => server.stop());
+    useServerToken(api, join(dir, 'server'));
     await waitFor('server', () => berth(api, ['get', 'nodes']).code === 0);
-    const node = await startNode(dir, 'n1', { poolSize: '2G', agentServer: `127.0.0.1:${agentPort}`, runtime: 'docker', dockerSocket: dockerd.socket });
+    const node = await startNode(dir, 'n1', {
+      poolSize: '2G',
+      agentServer: `127.0.0.1:${agentPort}`,
+      joinTokenFile: serverFiles(join(dir, 'server')).joinToken,
+      runtime: 'docker',
+      dockerSocket: dockerd.socket,
+    });
     stops.unshift(
       () => node.plugin.stop(),
       () => node.agent.stop(),
     );
     await waitFor('node ready', async () =>
-      ((await (await fetch(`${api}/v1/nodes`)).json()) as { items: { state: string }[] }).items.some((n) => n.state === 'ready'),
+      ((await (await apiFetch(api, '/v1/nodes')).json()) as { items: { state: string }[] }).items.some((n) => n.state === 'ready'),
     );
-    await fetch(`${api}/v1/apply`, {
+    await apiFetch(api, '/v1/apply', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ manifest: 'kind: StorageClass\nname: fast\nspec: { plugin: berth.local, reclaimPolicy: Delete, parameters: { pool: fast } }\n' }),
@@ -71,7 +78,7 @@ export async function runApplyBench(): Promise<BenchResult> {
     const berthRun = async (i: number) => {
       const name = `b${i}`;
       const ms = await timeMs(async () => {
-        const res = await fetch(`${api}/v1/apply`, {
+        const res = await apiFetch(api, '/v1/apply', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ manifest: appManifest(name) }),
@@ -79,7 +86,7 @@ export async function runApplyBench(): Promise<BenchResult> {
         if (!res.ok) throw new Error(`apply failed: ${await res.text()}`);
         // A blocking query, as a watching client would: each answer comes once the cluster changed.
         for (let index: number | undefined; ; ) {
-          const answer = await fetch(`${api}/v1/tasks${index === undefined ? '' : `?index=${index}&waitMs=10000`}`);
+          const answer = await apiFetch(api, `/v1/tasks${index === undefined ? '' : `?index=${index}&waitMs=10000`}`);
           index = Number(answer.headers.get('x-berth-index'));
           const tasks = ((await answer.json()) as { items: { id: string; state: string }[] }).items;
           if (tasks.some((t) => t.id === `${name}-0` && t.state === 'running')) break;
@@ -87,12 +94,12 @@ export async function runApplyBench(): Promise<BenchResult> {
       });
       // Like the `docker rm -f` of a bare run, the next run starts only once this one is gone (task and
       // volume), so no teardown competes with the start being measured.
-      await fetch(`${api}/v1/apps/${name}`, { method: 'DELETE' });
+      await apiFetch(api, `/v1/apps/${name}`, { method: 'DELETE' });
       await waitFor(
         `${name} gone`,
         async () => {
           const [tasks, volumes] = await Promise.all(
-            ['tasks', 'volumes'].map(async (kind) => ((await (await fetch(`${api}/v1/${kind}`)).json()) as { items: unknown[] }).items),
+            ['tasks', 'volumes'].map(async (kind) => ((await (await apiFetch(api, `/v1/${kind}`)).json()) as { items: unknown[] }).items),
           );
           return tasks!.length === 0 && volumes!.length === 0;
         },

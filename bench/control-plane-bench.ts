@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { ServerProcess } from './sim-agents/server-process';
 import { fmtMs, percentile } from './stats';
 import { AGENT_LONG_POLL_MS } from '../proto/berth/sync-timing';
 import { NodeLiveness } from '../server/agents/node-liveness';
+import { JOIN_TOKEN_FILE } from '../server/credentials';
 
 /**
  * `npm run bench -- control-plane [--sizes 100,1000] [--idle-seconds 60] [--converge-seconds N]`: a real
@@ -196,7 +197,7 @@ async function runSize(nodes: number, options: Options): Promise<SizeResult> {
     // 1. Nodes: simulated agents, their first Syncs spread over up to 10 s.
     fleet = new AgentFleet({
       server: server.agentAddress,
-      token,
+      joinToken: readFileSync(join(dir, 'server', JOIN_TOKEN_FILE), 'utf8').trim(),
       nodes,
       staggerMs: Math.min(10_000, nodes * 5),
       cpuCores: NODE_CPU_CORES,

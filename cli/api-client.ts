@@ -30,6 +30,8 @@ function fieldErrors(errors: unknown): FieldError[] | undefined {
 export interface ApiClientOptions {
   server: string;
   token?: string;
+  /** Added to a 401's message: where the token came from, or where it was looked for. */
+  tokenHelp?: string;
 }
 
 /** A route's input, as a rest argument: routes taking nothing (or only optional parts) may be called without one. */
@@ -90,7 +92,13 @@ export class ApiClient {
     }
     if (!res.ok) {
       const err = data as { message?: string; code?: unknown; errors?: unknown } | undefined;
-      throw new ApiError(res.status, err?.message ?? `HTTP ${res.status}`, fieldErrors(err?.errors), isErrorCode(err?.code) ? err.code : undefined);
+      const message = err?.message ?? `HTTP ${res.status}`;
+      throw new ApiError(
+        res.status,
+        res.status === 401 && this.options.tokenHelp ? `${message}; ${this.options.tokenHelp}` : message,
+        fieldErrors(err?.errors),
+        isErrorCode(err?.code) ? err.code : undefined,
+      );
     }
     // The server answers this route's reply type (api/); JSON.parse cannot know it.
     return data as T;

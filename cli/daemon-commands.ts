@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createLogger } from '../lib/logging/logger';
 import { startServer } from '../server/server';
 import { startAgent } from '../agent/start';
+import { readSecretFile } from '../lib/auth/secrets';
 import { UsageError } from './output';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -16,6 +17,16 @@ function parseLabels(list: string[]): Record<string, string> {
     labels[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return labels;
+}
+
+/** A token from the file an option names, else from the environment variable `envName`. */
+export function secretFrom(option: string, file: string | undefined, envName: string): string | undefined {
+  if (!file) return process.env[envName]?.trim() || undefined;
+  try {
+    return readSecretFile(file);
+  } catch (error) {
+    throw new UsageError(`${option} ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** Keeps the process alive until SIGINT/SIGTERM, then runs `stop` once. */
@@ -37,18 +48,20 @@ export function daemonCommands(): Command[] {
   const server = new Command('server')
     .description('run the control plane: HTTP API, agent endpoint, scheduler and controllers (state in SQLite)')
     .option('--data-dir <dir>', 'where the SQLite store lives', '/var/lib/berth/server')
-    .option('--listen <host:port>', 'HTTP API address (a token is required beyond loopback)', '127.0.0.1:7420')
+    .option('--listen <host:port>', 'HTTP API address (every call but /v1/health needs the API token)', '127.0.0.1:7420')
     .option('--agent-listen <host:port>', 'gRPC address agents sync with', '127.0.0.1:7421')
-    // No default from the environment here: commander would print it in --help.
-    .option('--token <token>', 'API bearer token (default: $BERTH_TOKEN)')
+    // Tokens come from files or the environment, never argv (which every local user can read in /proc).
+    .option('--token-file <path>', 'a further API token to take, besides <data-dir>/api-token (default: $BERTH_TOKEN)')
     .option('--node-down-after <seconds>', 'a node that has not synced for this long is down', '15')
     .option('--store-key-file <file>', 'key that seals Secret values and repository passphrases in the store (default: store.key in --data-dir)')
-    .action(async (opts: { dataDir: string; listen: string; agentListen: string; token?: string; nodeDownAfter: string; storeKeyFile?: string }) => {
+    .action(async (opts: { dataDir: string; listen: string; agentListen: string; tokenFile?: string; nodeDownAfter: string; storeKeyFile?: string }) => {
       const seconds = Number(opts.nodeDownAfter);
       if (!(seconds > 0)) throw new UsageError(`--node-down-after must be a positive number of seconds, got ${opts.nodeDownAfter}`);
       const running = await startServer({
-        ...opts,
-        token: opts.token ?? process.env.BERTH_TOKEN,
+        dataDir: opts.dataDir,
+        listen: opts.listen,
+        agentListen: opts.agentListen,
+        token: secretFrom('--token-file', opts.tokenFile, 'BERTH_TOKEN'),
         nodeDownAfterMs: seconds * 1000,
         log: createLogger('berth.server'),
       });
@@ -72,7 +85,7 @@ export function daemonCommands(): Command[] {
     .option('--runtime <kind>', 'docker, process, or auto (docker when its socket answers)', 'auto')
     .option('--docker-socket <path>', 'dockerd API socket', '/var/run/docker.sock')
     .option('--label <key=value>', 'node label for constraints (repeatable)', collect, [])
-    .option('--token <token>', 'token shared with the server (default: $BERTH_TOKEN); required to listen beyond loopback')
+    .option('--join-token-file <path>', "the server's join token (its <data-dir>/join-token; default: $BERTH_JOIN_TOKEN), needed until the node has joined")
     .action(
       async (opts: {
         join: string;
@@ -83,7 +96,7 @@ export function daemonCommands(): Command[] {
         runtime: string;
         dockerSocket: string;
         label: string[];
-        token?: string;
+        joinTokenFile?: string;
       }) => {
         if (!['docker', 'process', 'auto'].includes(opts.runtime)) throw new UsageError(`--runtime must be docker, process or auto, got ${opts.runtime}`);
         const running = await startAgent({
@@ -95,7 +108,7 @@ export function daemonCommands(): Command[] {
           runtime: opts.runtime as 'docker' | 'process' | 'auto',
           dockerSocket: opts.dockerSocket,
           labels: parseLabels(opts.label),
-          token: opts.token ?? process.env.BERTH_TOKEN,
+          joinToken: secretFrom('--join-token-file', opts.joinTokenFile, 'BERTH_JOIN_TOKEN'),
           log: createLogger('berth.agent').child({ node: opts.nodeId }),
         });
         process.stdout.write(`berth agent ${opts.nodeId}: ${running.runtime} runtime, syncing with ${opts.join}\n`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ApiClient } from './api-client';
+import { findApiToken } from './api-token';
 import { backupCommands } from './backup-commands';
 import { backupCommand } from './backup-create-commands';
 import { describeError, exitCodeFor } from './exit-codes';
@@ -18,12 +19,21 @@ async function main(argv: string[]): Promise<void> {
     .description('Berth: a storage-first container orchestrator')
     .version('0.1.0')
     .option('--server <url>', 'Berth API server', process.env.BERTH_SERVER ?? 'http://127.0.0.1:7420')
+    .option('--token-file <path>', "file holding the API token (else $BERTH_TOKEN, ~/.config/berth/token, or the server's token in --data-dir)")
+    .option('--data-dir <dir>', 'the data dir of `berth up` or `berth server`, where the server keeps its API token', '/var/lib/berth')
     .showHelpAfterError()
     // Global options go before the command (`berth --server URL get apps`), so a command may have
     // options of the same name (the NFS plugin's --server is the NFS server address).
     .enablePositionalOptions()
     .exitOverride();
-  const api = () => new ApiClient({ server: program.opts<{ server: string }>().server, token: process.env.BERTH_TOKEN });
+  const api = () => {
+    const opts = program.opts<{ server: string; tokenFile?: string; dataDir: string }>();
+    const lookup = findApiToken({ tokenFile: opts.tokenFile, dataDir: opts.dataDir, env: process.env });
+    const tokenHelp = lookup.token
+      ? `the token came from ${lookup.looked.at(-1)}`
+      : `no API token found; looked in: ${lookup.looked.join(', ')} (root can read the server's; others need --token-file or BERTH_TOKEN)`;
+    return new ApiClient({ server: opts.server, token: lookup.token, tokenHelp });
+  };
   program.addCommand(upCommand());
   for (const c of daemonCommands()) program.addCommand(c);
   program.addCommand(pluginCommands());

@@ -40,9 +40,9 @@ export class ClusterContext {
     readonly ledger: Ledger,
     readonly scheduler: Scheduler,
     readonly log: Logger,
-    readonly options: { nodeDownAfterMs: number; token?: string },
+    readonly options: { nodeDownAfterMs: number; nodeServiceSecret?: (nodeId: string) => string | undefined },
   ) {
-    this.links = new NodeLinks(options.token);
+    this.links = new NodeLinks(options.nodeServiceSecret ?? (() => undefined));
     this.nodeAnswers = new NodeAnswers(store, (nodeId) => buildAssignments(this, nodeId));
     this.unwatch.push(
       store.watch(() => {

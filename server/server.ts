@@ -15,6 +15,7 @@ import { Reconciler } from './controllers/reconciler';
 import { RecoveryPoints } from './data-protection/recovery-points';
 import { Repositories } from './data-protection/repositories';
 import { SqliteClusterStore } from './store/sqlite-cluster-store';
+import { openServerCredentials } from './credentials';
 
 export interface ServerOptions {
   dataDir: string;
@@ -22,6 +23,7 @@ export interface ServerOptions {
   listen: string;
   /** Agent gRPC endpoint, host:port. */
   agentListen: string;
+  /** An API token of the operator's (--token-file, BERTH_TOKEN), taken besides the data dir's own. */
   token?: string;
   log: Logger;
   nodeDownAfterMs?: number;
@@ -40,9 +42,13 @@ export interface RunningServer {
 /** Opens the store, re-asserts the ledger from it, then serves the API and the agents and starts the control loop. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { log } = options;
+  const credentials = openServerCredentials(options.dataDir, options.token);
   const store = new SqliteClusterStore(join(options.dataDir, 'berth.db'), { keyFile: options.storeKeyFile });
   const ledger = new Ledger(new InMemoryLedgerStore());
-  const ctx = new ClusterContext(store, ledger, new Scheduler(ledger), log, { nodeDownAfterMs: options.nodeDownAfterMs ?? 15_000, token: options.token });
+  const ctx = new ClusterContext(store, ledger, new Scheduler(ledger), log, {
+    nodeDownAfterMs: options.nodeDownAfterMs ?? 15_000,
+    nodeServiceSecret: (nodeId) => credentials.nodes.serviceSecret(nodeId),
+  });
   await rebuildLedger(ctx);
   const reconciler = new Reconciler(ctx);
   const dataRestorer = new DataRestorer(ctx);
@@ -54,11 +60,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     problem: (app, spec) => schedules.policyProblem(app, spec),
     changed: () => schedules.syncFromApps(),
   });
-  const agents = await serveAgentControl(options.agentListen, (req, cancelled) => handleSync(ctx, req, cancelled), log, options.token);
+  const agents = await serveAgentControl(options.agentListen, (req, cancelled) => handleSync(ctx, req, cancelled), credentials, log);
   const agentHost = options.agentListen.slice(0, options.agentListen.lastIndexOf(':'));
   const http = await startHttpApi(
     { ctx, cluster: service, recoveryPoints, repositories, backups, schedules, kick: () => reconciler.kick(), controlLoop: reconciler.stats },
-    { listen: options.listen, token: options.token, log },
+    { listen: options.listen, tokens: credentials.apiTokens, log },
   );
   reconciler.kick();
   dataRestorer.start();

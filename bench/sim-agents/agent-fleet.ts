@@ -9,7 +9,8 @@ const AGENTS_PER_CHANNEL = 100;
 export interface FleetOptions {
   /** host:port of the server's agent endpoint. */
   server: string;
-  token?: string;
+  /** The server's <data-dir>/join-token: each simulated node joins with it, then syncs with its own secret. */
+  joinToken: string;
   nodes: number;
   /** Spread the first Syncs over this long, so thousands of nodes do not register in the same millisecond. */
   staggerMs: number;
@@ -44,7 +45,7 @@ export class AgentFleet {
       const id = `sim-${String(i).padStart(5, '0')}`;
       this.agents.push(
         new SimAgent(id, this.channels[i % channels], this.counters, {
-          token: options.token,
+          joinToken: options.joinToken,
           cpuCores: options.cpuCores,
           memoryBytes: options.memoryBytes,
           poolBytes: options.poolBytes,

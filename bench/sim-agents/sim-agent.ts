@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { urgentPart } from '../../agent/sync-reports';
-import { tokenMetadata } from '../../proto/berth/agent-auth';
+import { newSecret } from '../../lib/auth/secrets';
+import { bearerMetadata } from '../../proto/berth/agent-auth';
 import { CREATES_VOLUMES, PREPARES_TASKS } from '../../proto/berth/features';
 import type { AgentControlClient } from '../../proto/berth/generated/berth/agent/v1/AgentControl';
 import type { SyncRequest } from '../../proto/berth/generated/berth/agent/v1/SyncRequest';
@@ -58,6 +59,8 @@ export class SimAgent {
   /** Volumes created, by task then volume name (a repeat of the same request gets the same answer). */
   private readonly created = new Map<string, Map<string, FakeCreated & { createdAtMs: string }>>();
   private readonly started = new Map<string, Started>();
+  /** From the server's answer to this agent's Join. */
+  private nodeSecret: string | undefined;
   /** When a Sync answer last arrived; the longest silence between two (what a server's node-down check sees). */
   lastAnswerAt = 0;
   longestGapMs = 0;
@@ -66,7 +69,7 @@ export class SimAgent {
     readonly nodeId: string,
     private readonly client: AgentControlClient,
     private readonly counters: FleetCounters,
-    private readonly options: { token?: string; cpuCores: number; memoryBytes: number; poolBytes: number },
+    private readonly options: { joinToken: string; cpuCores: number; memoryBytes: number; poolBytes: number },
   ) {
     this.plugin = new FakeLocalPlugin(nodeId, options.poolBytes);
   }
@@ -118,7 +121,7 @@ export class SimAgent {
 
   private sync(request: SyncRequest): Promise<SyncResponse__Output> {
     return new Promise((resolve, reject) => {
-      this.inflight = this.client.Sync(request, tokenMetadata(this.options.token), { deadline: Date.now() + (request.waitMs ?? 0) + 10_000 }, (err, res) => {
+      this.inflight = this.client.Sync(request, bearerMetadata(this.nodeSecret), { deadline: Date.now() + (request.waitMs ?? 0) + 10_000 }, (err, res) => {
         this.inflight = undefined;
         if (err || !res) reject(err ?? new Error('empty Sync answer'));
         else resolve(res);
@@ -126,8 +129,33 @@ export class SimAgent {
     });
   }
 
+  /** Joins as agent/agent.ts does: the join token once, the node secret on every Sync after it. */
+  private join(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.client.Join(
+        { nodeId: this.nodeId, nodeServiceSecret: newSecret() },
+        bearerMetadata(this.options.joinToken),
+        { deadline: Date.now() + 30_000 },
+        (err, res) => {
+          if (err || !res) return reject(err ?? new Error('empty Join answer'));
+          this.nodeSecret = res.nodeSecret;
+          resolve();
+        },
+      );
+    });
+  }
+
   /** One report → desired state round; returns how long to wait before the next (agent/agent.ts round()). */
   private async round(): Promise<number> {
+    if (!this.nodeSecret) {
+      try {
+        await this.join();
+      } catch {
+        if (this.stopped) return 0;
+        this.counters.errors++;
+        return POLL_MS;
+      }
+    }
     const tasks = this.reports();
     const urgent = urgentPart(tasks);
     const waitMs = this.reachable && urgent === this.sentReports ? LONG_POLL_MS : 0;

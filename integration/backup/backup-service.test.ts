@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { berth, berthJson, CliResult, NodeHandle, startCluster, TestCluster, waitFor } from '../harness/cluster';
+import { apiFetch, berth, berthJson, CliResult, NodeHandle, startCluster, TestCluster, tokenArgs, waitFor } from '../harness/cluster';
 import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 import { BERTH_BIN } from '../harness/plugin-process';
 
@@ -97,7 +97,7 @@ describe('backup service: berth backup and schedule against a real server, agent
 
   /** The CLI with the repository passphrase in its environment (never on the command line). */
   const cli = (args: string[], passphrase = PASSPHRASE, input?: string): CliResult => {
-    const r = spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...args], {
+    const r = spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...tokenArgs(api), ...args], {
       encoding: 'utf8',
       input,
       timeout: 300_000,
@@ -184,14 +184,14 @@ describe('backup service: berth backup and schedule against a real server, agent
 
     // The HTTP edge: bodies are validated by schema, errors come from the problem catalogue.
     const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await apiFetch(api, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       return { status: res.status, body: (await res.json()) as { message: string } };
     };
     assert.equal((await post('/v1/apps/db/backups', { repo: 'main' })).status, 400);
     assert.equal((await post('/v1/apps/nope/backups', {})).status, 404);
     assert.equal((await post('/v1/schedules', { name: 's', app: 'db' })).status, 400);
     assert.equal((await post('/v1/schedules', { name: 's', app: 'db', cron: '0 2 * * *', keep: 0 })).status, 400);
-    assert.equal((await fetch(`${api}/v1/backups/not%20an%20id`)).status, 400);
+    assert.equal((await apiFetch(api, '/v1/backups/not%20an%20id')).status, 400);
     assert.equal(cli(['backup', 'describe', '20260101T000000Z-00000000']).code, 3);
     assert.equal(cli(['backup', 'delete', '20260101T000000Z-00000000']).code, 3);
     unchanged();

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { decodeBackupResult, decodeRestoreResult } from '../../agent/data-mover-result';
 import type { BackupVolumeResult, RestoreVolumeResult } from '../../agent/data-mover-types';
 import { serveAgentNode } from '../../agent/node-service';
+import { bearerMetadata } from '../../proto/berth/agent-auth';
 import { MoverAttachment } from '../../agent/mover-attachment';
 import { CsiClient } from '../../volumes/csi-client/client';
 import { CsiCallError } from '../../volumes/csi-client/errors';
@@ -32,6 +33,9 @@ interface Outcome<T> {
   progress: DataMoverProgress__Output[];
 }
 
+/** What the server would present to the agent's node service. */
+const SERVICE_SECRET = 'data-mover-test-node-service-secret';
+
 /** The result of the final message, decoded as the server does. */
 const decoders = {
   BackupVolume: (m: DataMoverProgress__Output) => decodeBackupResult(m.result?.backup),
@@ -41,7 +45,8 @@ const decoders = {
 /** One streaming mover call: all progress messages and the decoded result, or the gRPC error. */
 function call<T>(client: AgentNodeClient, method: 'BackupVolume' | 'RestoreVolume', request: object, cancelAfterFirst = false): Promise<Outcome<T>> {
   return new Promise((resolve, reject) => {
-    const stream = method === 'BackupVolume' ? client.BackupVolume(request) : client.RestoreVolume(request);
+    const md = bearerMetadata(SERVICE_SECRET);
+    const stream = method === 'BackupVolume' ? client.BackupVolume(request, md) : client.RestoreVolume(request, md);
     const progress: DataMoverProgress__Output[] = [];
     let result: T | undefined;
     stream.on('data', (m: DataMoverProgress__Output) => {
@@ -77,7 +82,7 @@ describe('agent data mover: snapshots into the repository and back, on a real bt
     const log = pino({ level: 'silent' });
     const executor = new ProcessExecutor({ stateDir: join(dir, 'processes'), logger: log });
     for (const mode of ['fast', 'generic'] as const) {
-      const svc = await serveAgentNode('127.0.0.1:0', executor, log, undefined, {
+      const svc = await serveAgentNode('127.0.0.1:0', executor, log, SERVICE_SECRET, {
         csiClientFor: (p) => (p === 'berth.local' ? plugin.client : undefined),
         stateDir,
         forceGenericPath: mode === 'generic',

@@ -5,7 +5,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, r
 import { join, relative } from 'node:path';
 import { Repository } from '../../backup/repository';
 import type { ClaimRecord, RestoreRecord } from '../../server/store/records';
-import { berth, berthJson, CliResult, startCluster, TestCluster, waitFor } from '../harness/cluster';
+import { apiFetch, berth, berthJson, CliResult, startCluster, TestCluster, tokenArgs, waitFor } from '../harness/cluster';
 import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 import { tempDir } from '../harness/fs-helpers';
 import { BERTH_BIN } from '../harness/plugin-process';
@@ -70,7 +70,7 @@ function treeHash(dir: string): string {
 
 /** Runs the CLI with a repository passphrase in its environment (never on the command line). */
 function berthWith(api: string, args: string[], passphrase = PASSPHRASE): CliResult {
-  const r = spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...args], {
+  const r = spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...tokenArgs(api), ...args], {
     encoding: 'utf8',
     timeout: 280_000,
     env: { ...process.env, BERTH_REPO_PASSPHRASE: passphrase },
@@ -170,7 +170,7 @@ describe('restore an app and its data from a backup: real server, agents, plugin
   it('refuses bad restores with clear errors and changes nothing', async () => {
     const before = clusterState(a.api);
     const post = async (body: unknown) => {
-      const res = await fetch(`${a.api}/v1/restores`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await apiFetch(a.api, '/v1/restores', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       return { status: res.status, message: ((await res.json()) as { message: string }).message };
     };
     assert.deepEqual(await post({}), { status: 400, message: 'give exactly one of fromSnapshot and fromBackup' });

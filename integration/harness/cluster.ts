@@ -1,7 +1,8 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { API_TOKEN_FILE, JOIN_TOKEN_FILE } from '../../server/credentials';
 import { cleanupUnder } from './cleanup';
 import { DockerdHandle, startDockerd } from './dockerd';
 import { tempDir } from './fs-helpers';
@@ -65,9 +66,39 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs one `berth` CLI command against the server and returns its exit code and output. */
+/** The API token file of each test server, by API URL (useServerToken). */
+const tokenFiles = new Map<string, string>();
+
+/** From now on, `berth` and `apiFetch` calls to `api` carry the token the server keeps in its data dir. */
+export function useServerToken(api: string, serverDataDir: string): void {
+  tokenFiles.set(api, join(serverDataDir, API_TOKEN_FILE));
+}
+
+/** The token file of a test server's API, and of its agents' join token (the server makes both at start). */
+export function serverFiles(serverDataDir: string): { apiToken: string; joinToken: string } {
+  return { apiToken: join(serverDataDir, API_TOKEN_FILE), joinToken: join(serverDataDir, JOIN_TOKEN_FILE) };
+}
+
+/** `--token-file <the server's api-token>` for a `berth` command line to `api` (none for a server not registered). */
+export function tokenArgs(api: string): string[] {
+  const file = tokenFiles.get(api);
+  return file ? ['--token-file', file] : [];
+}
+
+/** fetch() of a path of a test server's API, with its token (useServerToken). */
+export function apiFetch(api: string, path: string, init: RequestInit = {}): Promise<Response> {
+  const file = tokenFiles.get(api);
+  const token = file ? readFileSync(file, 'utf8').trim() : '';
+  return fetch(`${api}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
+}
+
+/** Runs one `berth` CLI command against the server (with its token, see useServerToken) and returns its exit code and output. */
 export function berth(server: string, args: string[], input?: string): CliResult {
-  const r = spawnSync(process.execPath, [BERTH_BIN, '--server', server, ...args], { encoding: 'utf8', input, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BERTH_BIN, '--server', server, ...tokenArgs(server), ...args], {
+    encoding: 'utf8',
+    input,
+    timeout: 60_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -104,7 +135,7 @@ export interface NodeHandle {
 export async function startNode(
   dir: string,
   id: string,
-  opts: { poolSize: string; agentServer: string; runtime: string; dockerSocket?: string; labels?: string[] },
+  opts: { poolSize: string; agentServer: string; joinTokenFile: string; runtime: string; dockerSocket?: string; labels?: string[] },
 ): Promise<NodeHandle> {
   const nodeDir = join(dir, id);
   const pluginDir = join(nodeDir, 'plugins');
@@ -119,6 +150,8 @@ export async function startNode(
     'agent',
     '--join',
     opts.agentServer,
+    '--join-token-file',
+    opts.joinTokenFile,
     '--node-id',
     id,
     '--plugin-dir',
@@ -140,6 +173,8 @@ export interface TestCluster {
   dockerd: DockerdHandle;
   api: string;
   agentAddress: string;
+  /** The server's join token file (startNode's joinTokenFile). */
+  joinTokenFile: string;
   server: Daemon;
   nodes: NodeHandle[];
   /** Starts a node (plugin + agent) and waits until the server sees it ready. */
@@ -156,16 +191,19 @@ export async function startCluster(prefix: string, extraServerArgs: string[] = [
   const [port, agentPort] = [await freePort(), await freePort()];
   const api = `http://127.0.0.1:${port}`;
   const agentAddress = `127.0.0.1:${agentPort}`;
+  useServerToken(api, join(dir, 'server'));
+  const joinTokenFile = serverFiles(join(dir, 'server')).joinToken;
   const serverArgs = ['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', agentAddress, ...extraServerArgs];
   const cluster: TestCluster = {
     dir,
     dockerd,
     api,
     agentAddress,
+    joinTokenFile,
     server: startDaemon(serverArgs),
     nodes: [],
     async addNode(id, poolSize) {
-      const node = await startNode(dir, id, { poolSize, agentServer: agentAddress, runtime: 'docker', dockerSocket: dockerd.socket });
+      const node = await startNode(dir, id, { poolSize, agentServer: agentAddress, joinTokenFile, runtime: 'docker', dockerSocket: dockerd.socket });
       cluster.nodes.push(node);
       await waitFor(`node ${id} ready`, () =>
         berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.id === id && n.state === 'ready'),

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { cleanupUnder } from '../harness/cleanup';
-import { berth, type Daemon, freePort, startDaemon, waitFor } from '../harness/cluster';
+import { apiFetch, berth, type Daemon, freePort, startDaemon, useServerToken, waitFor } from '../harness/cluster';
 import { tempDir } from '../harness/fs-helpers';
 
 /**
@@ -41,9 +41,9 @@ describe('bad input is refused naming the problem, and changes nothing', functio
   let api: string;
   let server: Daemon;
 
-  const revision = async () => ((await (await fetch(`${api}/v1/metrics`)).json()) as { storeRevision: number }).storeRevision;
+  const revision = async () => ((await (await apiFetch(api, '/v1/metrics')).json()) as { storeRevision: number }).storeRevision;
   const apply = async (manifest: string): Promise<Reply> => {
-    const res = await fetch(`${api}/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ manifest }) });
+    const res = await apiFetch(api, '/v1/apply', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ manifest }) });
     return { status: res.status, body: (await res.json()) as Reply['body'] };
   };
 
@@ -53,6 +53,7 @@ describe('bad input is refused naming the problem, and changes nothing', functio
     api = `http://127.0.0.1:${port}`;
     server = startDaemon(['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', `127.0.0.1:${await freePort()}`]);
     await waitFor('server', async () => (await fetch(`${api}/v1/health`)).ok);
+    useServerToken(api, join(dir, 'server'));
   });
 
   after(async () => {
@@ -118,7 +119,7 @@ describe('bad input is refused naming the problem, and changes nothing', functio
   });
 
   it('unknown body fields: 400 naming the field', async () => {
-    const res = await fetch(`${api}/v1/apply`, {
+    const res = await apiFetch(api, '/v1/apply', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ manifest: 'x', dryrun: true }),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { cleanupUnder } from '../harness/cleanup';
-import { type Daemon, freePort, startDaemon, waitFor } from '../harness/cluster';
+import { apiFetch, type Daemon, freePort, serverFiles, startDaemon, useServerToken, waitFor } from '../harness/cluster';
 import { tempDir } from '../harness/fs-helpers';
 
 /**
@@ -30,12 +30,12 @@ async function post(
   path: string,
   body: unknown,
 ): Promise<{ status: number; json: { message?: string; errors?: { path: string; message: string }[] } }> {
-  const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await apiFetch(api, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as { message?: string } };
 }
 
 async function metrics(api: string): Promise<Metrics> {
-  return (await (await fetch(`${api}/v1/metrics`)).json()) as Metrics;
+  return (await (await apiFetch(api, '/v1/metrics')).json()) as Metrics;
 }
 
 /** Polls /v1/health back to back until stopped; records the slowest answer. */
@@ -96,10 +96,13 @@ describe('limits: no single object stalls the server', function () {
     serverArgs = ['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', `127.0.0.1:${agentPort}`];
     server = startDaemon(serverArgs);
     await waitFor('server', async () => (await fetch(`${api}/v1/health`)).ok);
+    useServerToken(api, join(dir, 'server'));
     agent = startDaemon([
       'agent',
       '--join',
       `127.0.0.1:${agentPort}`,
+      '--join-token-file',
+      serverFiles(join(dir, 'server')).joinToken,
       '--node-id',
       'n1',
       '--plugin-dir',
@@ -110,7 +113,7 @@ describe('limits: no single object stalls the server', function () {
       'process',
     ]);
     await waitFor('node ready', async () => {
-      const nodes = (await (await fetch(`${api}/v1/nodes`)).json()) as { items: { id: string; state: string }[] };
+      const nodes = (await (await apiFetch(api, '/v1/nodes')).json()) as { items: { id: string; state: string }[] };
       return nodes.items.some((n) => n.state === 'ready');
     });
   });

@@ -48,7 +48,12 @@ describe('health checks: readiness shown per task, a failing liveness check rest
     skipWithoutDocker(this, available);
     cluster = await startCluster('health');
     api = cluster.api;
-    const node = await startNode(cluster.dir, 'p1', { poolSize: '256M', agentServer: cluster.agentAddress, runtime: 'process' });
+    const node = await startNode(cluster.dir, 'p1', {
+      poolSize: '256M',
+      agentServer: cluster.agentAddress,
+      joinTokenFile: cluster.joinTokenFile,
+      runtime: 'process',
+    });
     cluster.nodes.push(node);
     await waitFor('node p1 ready', () =>
       berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.id === 'p1' && n.state === 'ready'),

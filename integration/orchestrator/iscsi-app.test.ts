@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupUnder } from '../harness/cleanup';
-import { berth, berthJson, Daemon, freePort, startDaemon, waitFor } from '../harness/cluster';
+import { berth, berthJson, Daemon, freePort, serverFiles, startDaemon, useServerToken, tokenArgs, waitFor } from '../harness/cluster';
 import { dockerAvailable, DockerdHandle, startDockerd } from '../harness/dockerd';
 import { hasCommand, tempDir } from '../harness/fs-helpers';
 import { BERTH_BIN, PluginProcess, startPlugin } from '../harness/plugin-process';
@@ -108,6 +108,7 @@ describe('a stateful app on an iSCSI volume end to end: tgtd, user-space initiat
     const [port, agentPort] = [await freePort(), await freePort()];
     api = `http://127.0.0.1:${port}`;
     server = startDaemon(['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', `127.0.0.1:${agentPort}`]);
+    useServerToken(api, join(dir, 'server'));
     await waitFor('server', () => berth(api, ['get', 'nodes']).code === 0);
 
     // The iSCSI plugin in "all" mode (controller + node) for this one node; it admits its own initiator
@@ -141,6 +142,8 @@ describe('a stateful app on an iSCSI volume end to end: tgtd, user-space initiat
       'agent',
       '--join',
       `127.0.0.1:${agentPort}`,
+      '--join-token-file',
+      serverFiles(join(dir, 'server')).joinToken,
       '--node-id',
       NODE,
       '--plugin-dir',
@@ -252,7 +255,7 @@ describe('a stateful app on an iSCSI volume end to end: tgtd, user-space initiat
 
   it("backs it up through the data mover's generic path: the temporary volume is ControllerPublished to the node, read, then torn down", async () => {
     const cli = (args: string[]) =>
-      spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...args], {
+      spawnSync(process.execPath, [BERTH_BIN, '--server', api, ...tokenArgs(api), ...args], {
         encoding: 'utf8',
         timeout: 300_000,
         env: { ...process.env, BERTH_REPO_PASSPHRASE: 'iscsi backup passphrase' },

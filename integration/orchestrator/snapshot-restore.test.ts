@@ -3,7 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { berth, berthJson, NodeHandle, startCluster, startNode, TestCluster, waitFor } from '../harness/cluster';
+import { berth, berthJson, NodeHandle, startCluster, startNode, TestCluster, tokenArgs, waitFor } from '../harness/cluster';
 import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
 import { BERTH_BIN } from '../harness/plugin-process';
 
@@ -232,7 +232,7 @@ describe('recovery points and restore from snapshot: real dockerd, real btrfs, s
     assert.equal(berth(api, ['apply', '-f', '-'], APP('slow', 1, ['sh', '-c', 'sleep 8; echo slow-pre'], POST)).code, 0);
     await waitFor('slow running', runningApp('slow', 1), 120_000);
     const before = await csiSnapshots();
-    const cli = spawn(process.execPath, [BERTH_BIN, '--server', api, 'snapshot', 'create', 'slow'], { stdio: 'ignore' });
+    const cli = spawn(process.execPath, [BERTH_BIN, '--server', api, ...tokenArgs(api), 'snapshot', 'create', 'slow'], { stdio: 'ignore' });
     const cliDone = new Promise((resolve) => cli.once('exit', resolve));
     await waitFor('recovery point of slow being taken', () => recoveryPoints().some((x) => x.app === 'slow' && x.state === 'creating'), 20_000);
     await cluster.server.stop('SIGKILL');
@@ -248,7 +248,12 @@ describe('recovery points and restore from snapshot: real dockerd, real btrfs, s
   });
 
   it('a hung preSnapshot hook ends per its policy within its timeout, and its process is killed (process runtime)', async () => {
-    const p1 = await startNode(cluster.dir, 'p1', { poolSize: '512M', agentServer: cluster.agentAddress, runtime: 'process' });
+    const p1 = await startNode(cluster.dir, 'p1', {
+      poolSize: '512M',
+      agentServer: cluster.agentAddress,
+      joinTokenFile: cluster.joinTokenFile,
+      runtime: 'process',
+    });
     cluster.nodes.push(p1);
     await waitFor('node p1 ready', () =>
       berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.id === 'p1' && n.state === 'ready'),

@@ -1,28 +1,24 @@
 import * as grpc from '@grpc/grpc-js';
-import { timingSafeEqual } from 'node:crypto';
+import { secretsEqual } from '../../lib/auth/secrets';
 
 /**
- * The shared token between the server and its agents (the same one the HTTP API takes). Agents send it
- * on Sync; the server sends it on AgentNode calls (logs, exec). Without a token both ends listen on
- * loopback only: a Sync from anywhere could otherwise claim to be any node, and Exec runs commands.
+ * Credentials between the server and its agents travel as `authorization: Bearer <secret>` metadata:
+ * the join token on Join, the node's own secret on Sync (agent → server), and the node-service
+ * secret the agent made on every AgentNode call (server → agent). See agent.proto.
  */
-export function tokenMetadata(token: string | undefined): grpc.Metadata {
+export function bearerMetadata(secret: string | undefined): grpc.Metadata {
   const md = new grpc.Metadata();
-  if (token) md.set('authorization', `Bearer ${token}`);
+  if (secret) md.set('authorization', `Bearer ${secret}`);
   return md;
 }
 
-export function tokenAccepted(expected: string | undefined, md: grpc.Metadata): boolean {
-  if (!expected) return true;
-  const given = String(md.get('authorization')[0] ?? '');
-  const a = Buffer.from(`Bearer ${expected}`);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
+/** The secret a call carries ('' when none); the scheme is case-insensitive (RFC 7235). */
+export function bearerOf(md: grpc.Metadata): string {
+  const header = String(md.get('authorization')[0] ?? '');
+  return /^bearer +/i.test(header) ? header.replace(/^bearer +/i, '') : '';
 }
 
-/** Refuses to listen beyond loopback without a token. */
-export function assertListenAllowed(listen: string, token: string | undefined, what: string): void {
-  const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[|\]$/g, '');
-  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
-  if (!loopback && !token) throw new Error(`refusing to serve ${what} on ${host} without a token: pass --token (or BERTH_TOKEN)`);
+/** Whether a call carries `expected`; never true when nothing is expected. */
+export function bearerMatches(expected: string | undefined, md: grpc.Metadata): boolean {
+  return !!expected && secretsEqual(expected, bearerOf(md));
 }

@@ -1,25 +1,74 @@
 import * as grpc from '@grpc/grpc-js';
 import { Logger } from 'pino';
-import { assertListenAllowed, tokenAccepted } from '../../proto/berth/agent-auth';
+import { secretsEqual } from '../../lib/auth/secrets';
+import { bearerOf } from '../../proto/berth/agent-auth';
 import { loadAgentProto } from '../../proto/berth/load';
+import type { JoinRequest__Output } from '../../proto/berth/generated/berth/agent/v1/JoinRequest';
+import type { JoinResponse } from '../../proto/berth/generated/berth/agent/v1/JoinResponse';
 import type { SyncRequest__Output } from '../../proto/berth/generated/berth/agent/v1/SyncRequest';
 import type { SyncResponse } from '../../proto/berth/generated/berth/agent/v1/SyncResponse';
+import { JoinRefused, type NodeCredentials } from './node-credentials';
 
 /** `cancelled` aborts when the agent gives up the call (it cut a long poll short to send fresh reports). */
 export type SyncHandler = (request: SyncRequest__Output, cancelled: AbortSignal) => Promise<SyncResponse>;
 
-/** Serves the AgentControl gRPC service; each Sync is handed to the server's node/task bookkeeping. */
-export async function serveAgentControl(listen: string, handler: SyncHandler, log: Logger, token?: string): Promise<{ port: number; stop(): Promise<void> }> {
-  assertListenAllowed(listen, token, 'the agent endpoint');
+export interface AgentAuth {
+  /** The token a node joins with. */
+  joinToken: string;
+  nodes: Pick<NodeCredentials, 'join' | 'verify'>;
+}
+
+const NODE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+function refuse(callback: grpc.sendUnaryData<never>, code: grpc.status, details: string): void {
+  callback({ code, details } as grpc.ServiceError);
+}
+
+/**
+ * Serves the AgentControl gRPC service. Join takes the join token and registers a node's credentials;
+ * Sync takes the node secret of the node it names, and only then is handed to the server's node/task
+ * bookkeeping — a refused Sync changes nothing, not even when the node was last heard from.
+ */
+export async function serveAgentControl(listen: string, handler: SyncHandler, auth: AgentAuth, log: Logger): Promise<{ port: number; stop(): Promise<void> }> {
   const server = new grpc.Server();
   server.addService(loadAgentProto().berth.agent.v1.AgentControl.service, {
-    Sync: (call: grpc.ServerUnaryCall<SyncRequest__Output, SyncResponse>, callback: grpc.sendUnaryData<SyncResponse>) => {
-      if (!tokenAccepted(token, call.metadata)) {
-        callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' } as grpc.ServiceError);
+    Join: (call: grpc.ServerUnaryCall<JoinRequest__Output, JoinResponse>, callback: grpc.sendUnaryData<JoinResponse>) => {
+      if (!secretsEqual(auth.joinToken, bearerOf(call.metadata))) {
+        refuse(callback, grpc.status.UNAUTHENTICATED, "missing or wrong join token (the server's <data-dir>/join-token)");
         return;
       }
-      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(call.request.nodeId)) {
-        callback({ code: grpc.status.INVALID_ARGUMENT, details: `invalid node id ${JSON.stringify(call.request.nodeId)}` } as grpc.ServiceError);
+      const { nodeId, nodeServiceSecret } = call.request;
+      if (!NODE_ID.test(nodeId)) {
+        refuse(callback, grpc.status.INVALID_ARGUMENT, `invalid node id ${JSON.stringify(nodeId)}`);
+        return;
+      }
+      auth.nodes.join(nodeId, nodeServiceSecret).then(
+        (nodeSecret) => {
+          log.info({ node: nodeId }, 'node joined');
+          callback(null, { nodeSecret });
+        },
+        (err: unknown) => {
+          if (err instanceof JoinRefused) refuse(callback, grpc.status.PERMISSION_DENIED, err.message);
+          else {
+            log.error({ err, node: nodeId }, 'node join failed');
+            refuse(callback, grpc.status.INTERNAL, err instanceof Error ? err.message : String(err));
+          }
+        },
+      );
+    },
+    Sync: (call: grpc.ServerUnaryCall<SyncRequest__Output, SyncResponse>, callback: grpc.sendUnaryData<SyncResponse>) => {
+      const { nodeId } = call.request;
+      if (!NODE_ID.test(nodeId)) {
+        refuse(callback, grpc.status.INVALID_ARGUMENT, `invalid node id ${JSON.stringify(nodeId)}`);
+        return;
+      }
+      const known = auth.nodes.verify(nodeId, bearerOf(call.metadata));
+      if (known !== true) {
+        refuse(
+          callback,
+          grpc.status.UNAUTHENTICATED,
+          known === undefined ? `node ${nodeId} has not joined: its agent joins with the join token first` : `missing or wrong node secret for node ${nodeId}`,
+        );
         return;
       }
       // A cancelled long poll must stop waiting: otherwise every cut-short poll lingers until its deadline,
@@ -38,7 +87,7 @@ export async function serveAgentControl(listen: string, handler: SyncHandler, lo
         },
         (err: unknown) => {
           answered = true;
-          log.error({ err, node: call.request.nodeId }, 'agent sync failed');
+          log.error({ err, node: nodeId }, 'agent sync failed');
           callback({ code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) } as grpc.ServiceError);
         },
       );

@@ -4,7 +4,7 @@ import { loadAgentProto } from '../../proto/berth/load';
 import type { AgentNodeHandlers } from '../../proto/berth/generated/berth/agent/v1/AgentNode';
 import type { DataMoverProgress } from '../../proto/berth/generated/berth/agent/v1/DataMoverProgress';
 import type { DataMoverResult } from '../../proto/berth/generated/berth/agent/v1/DataMoverResult';
-import { tokenAccepted } from '../../proto/berth/agent-auth';
+import { bearerMatches } from '../../proto/berth/agent-auth';
 import { CsiCallError } from '../../volumes/csi-client/errors';
 import { AgentCallError } from './agent-call-error';
 import { NodeLinks } from './node-links';
@@ -61,7 +61,7 @@ describe("server: the link to a node's agent", () => {
         call.emit('error', { code: grpc.status.DATA_LOSS, details: 'pack 1f is damaged' });
       },
       Logs: (call, callback) => {
-        if (!tokenAccepted(TOKEN, call.metadata)) callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
+        if (!bearerMatches(TOKEN, call.metadata)) callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
         else if (call.request.taskId === 'gone-0') callback({ code: grpc.status.NOT_FOUND, details: 'no such task' });
         else callback(null, { logs: `tail ${call.request.tail} of ${call.request.taskId}` });
       },
@@ -75,7 +75,7 @@ describe("server: the link to a node's agent", () => {
     port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
     );
-    links = new NodeLinks(TOKEN);
+    links = new NodeLinks(() => TOKEN);
     link = links.get({ id: 'n1', address: `127.0.0.1:${port}` });
   });
 
@@ -125,7 +125,7 @@ describe("server: the link to a node's agent", () => {
   it('sends the token, and answers failures as errors of the catalogue', async () => {
     assert.equal(await link.logs('web-0', 5), 'tail 5 of web-0');
     await assert.rejects(link.logs('gone-0'), (e: unknown) => e instanceof AgentCallError && e.code === 'not_found' && e.reason === 'no such task');
-    const other = new NodeLinks('wrong');
+    const other = new NodeLinks(() => 'wrong');
     try {
       await assert.rejects(
         other.get({ id: 'n1', address: `127.0.0.1:${port}` }).logs('web-0'),

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { decodeBackupResult, decodeRestoreResult } from '../../agent/data-mover-result';
 import type { BackupVolumeResult, RestoreVolumeResult } from '../../agent/data-mover-types';
-import { tokenMetadata } from '../../proto/berth/agent-auth';
+import { bearerMetadata } from '../../proto/berth/agent-auth';
 import { loadAgentProto } from '../../proto/berth/load';
 import type { AgentNodeClient } from '../../proto/berth/generated/berth/agent/v1/AgentNode';
 import type { BackupVolumeRequest } from '../../proto/berth/generated/berth/agent/v1/BackupVolumeRequest';
@@ -29,7 +29,7 @@ type Callback<T> = (err: grpc.ServiceError | null, res?: T) => void;
 
 /**
  * The server's one link to one node's agent (AgentNode on the address the agent last reported): one
- * channel for every call, the token on each, the deadlines of deadlines.ts, and failures as
+ * channel for every call, the node-service secret the agent made on each (the agent serves no one else), the deadlines of deadlines.ts, and failures as
  * AgentCallError (code from the catalogue, the gRPC status, the node). CSI calls forwarded through the
  * agent fail as CsiCallError instead, like direct CSI calls, since their callers branch on CSI statuses.
  * Made and replaced by NodeLinks; never closed by its users.
@@ -41,10 +41,15 @@ export class NodeLink {
   constructor(
     readonly nodeId: string,
     readonly address: string,
-    private readonly token: string | undefined,
+    private readonly secret: string | undefined,
   ) {
     const Ctl = loadAgentProto().berth.agent.v1.AgentNode;
     this.client = new Ctl(address, grpc.credentials.createInsecure(), { 'grpc.max_reconnect_backoff_ms': RECONNECT_BACKOFF_MAX_MS });
+  }
+
+  /** Whether this link presents `secret` (a node that joined again has another). */
+  presents(secret: string | undefined): boolean {
+    return this.secret === secret;
   }
 
   /** True once an attempt to connect failed: NodeLinks then starts afresh rather than wait out the backoff. */
@@ -119,7 +124,7 @@ export class NodeLink {
         const method = methodPath.slice(methodPath.lastIndexOf('/') + 1);
         this.client.CsiCall(
           { plugin, methodPath, request, timeoutMs },
-          tokenMetadata(this.token),
+          bearerMetadata(this.secret),
           { deadline: Date.now() + timeoutMs + CSI_SLACK_MS },
           (err, res) => {
             if (err) reject(new CsiCallError(label, method, err.code, err.details || err.message));
@@ -155,10 +160,10 @@ export class NodeLink {
     return new AgentCallError(this.nodeId, e.code, reason, `${what}: ${reason}`);
   }
 
-  /** One unary call with the token and a deadline `deadlineMs` from now; failures phrased as `what: <the agent's reason>`. */
+  /** One unary call with the secret and a deadline `deadlineMs` from now; failures phrased as `what: <the agent's reason>`. */
   private unary<T>(what: string, deadlineMs: number, call: (md: grpc.Metadata, options: grpc.CallOptions, done: Callback<T>) => void): Promise<T> {
     return new Promise((resolve, reject) =>
-      call(tokenMetadata(this.token), { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(this.failure(what, err)) : resolve(res!))),
+      call(bearerMetadata(this.secret), { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(this.failure(what, err)) : resolve(res!))),
     );
   }
 
@@ -178,7 +183,7 @@ export class NodeLink {
     const what = `${method} on node ${this.nodeId}`;
     return new Promise<T>((resolve, reject) => {
       let result: T | undefined;
-      const call = start(tokenMetadata(this.token));
+      const call = start(bearerMetadata(this.secret));
       const abort = () => call.cancel();
       signal?.addEventListener('abort', abort, { once: true });
       let silent = false;

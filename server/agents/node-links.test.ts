@@ -27,7 +27,7 @@ describe('node links', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'berth-links-'));
     store = new SqliteClusterStore(join(dir, 'berth.db'));
-    links = new NodeLinks(undefined);
+    links = new NodeLinks(() => undefined);
   });
   afterEach(() => {
     links.close();

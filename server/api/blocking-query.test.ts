@@ -8,12 +8,13 @@ describe('server: blocking queries on the API lists', function () {
   this.timeout(20_000);
   let store: SqliteClusterStore;
   let ctx: ClusterContext;
-  let url: string;
+  let apiFetch: (path: string) => Promise<Response>;
   let close: () => Promise<unknown>;
 
   before(async () => {
     const api = await startTestApi();
-    ({ store, ctx, url } = api);
+    ({ store, ctx } = api);
+    apiFetch = (path) => api.fetch(path);
     close = () => api.close();
   });
   after(async () => {
@@ -22,7 +23,7 @@ describe('server: blocking queries on the API lists', function () {
 
   const tasks = async (query = '') => {
     const started = Date.now();
-    const res = await fetch(`${url}/v1/tasks${query}`);
+    const res = await apiFetch(`/v1/tasks${query}`);
     assert.equal(res.status, 200);
     return { index: Number(res.headers.get('x-berth-index')), ms: Date.now() - started, items: ((await res.json()) as { items: { id: string }[] }).items };
   };
@@ -54,7 +55,7 @@ describe('server: blocking queries on the API lists', function () {
   });
 
   it('refuses a malformed index', async () => {
-    assert.equal((await fetch(`${url}/v1/tasks?index=-1`)).status, 400);
-    assert.equal((await fetch(`${url}/v1/tasks?index=x`)).status, 400);
+    assert.equal((await apiFetch(`/v1/tasks?index=-1`)).status, 400);
+    assert.equal((await apiFetch(`/v1/tasks?index=x`)).status, 400);
   });
 });

@@ -64,12 +64,21 @@ describe('server: errors as HTTP answers', () => {
         throw badRequest('invalid manifest: 1 problem(s); nothing was applied', [{ path: 'App/a spec', message: 'no' }]);
       },
     } as unknown as ClusterService;
-    const { app, url } = await startHttpApi({ cluster: service } as unknown as ApiServices, { listen: '127.0.0.1:0', log: pino({ level: 'silent' }) });
+    const { app, url } = await startHttpApi({ cluster: service } as unknown as ApiServices, {
+      listen: '127.0.0.1:0',
+      tokens: ['t'],
+      log: pino({ level: 'silent' }),
+    });
+    const auth = { authorization: 'Bearer t' };
     try {
-      const missing = await fetch(`${url}/v1/apps/nope`);
+      const missing = await fetch(`${url}/v1/apps/nope`, { headers: auth });
       assert.equal(missing.status, 404);
       assert.deepEqual(await missing.json(), { message: 'app nope not found', code: 'not_found' });
-      const bad = await fetch(`${url}/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ manifest: 'x' }) });
+      const bad = await fetch(`${url}/v1/apply`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
+        body: JSON.stringify({ manifest: 'x' }),
+      });
       assert.equal(bad.status, 400);
       assert.deepEqual(await bad.json(), {
         message: 'invalid manifest: 1 problem(s); nothing was applied',
@@ -78,7 +87,7 @@ describe('server: errors as HTTP answers', () => {
       });
       const schema = await fetch(`${url}/v1/apply`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...auth },
         body: JSON.stringify({ dryRun: true }),
       });
       assert.equal(schema.status, 400);

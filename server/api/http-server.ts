@@ -1,8 +1,9 @@
 import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
 import { Logger } from 'pino';
+import { secretsEqual } from '../../lib/auth/secrets';
+import { health } from '../../api';
 import { errorReply } from './error-reply';
 import { unauthorized } from './http-errors';
 import { BODY_LIMIT_BYTES, clientErrorHandler, registerRequestLimits } from './request-limits';
@@ -13,14 +14,11 @@ import { unknownFieldMessage } from './unknown-field';
 export type { ApiServices } from './services';
 
 export interface HttpApiOptions {
-  /** host:port to listen on. Anything but loopback requires a token. */
+  /** host:port to listen on. */
   listen: string;
-  token?: string;
+  /** Every request but /v1/health carries one of these (at least one). */
+  tokens: readonly string[];
   log: Logger;
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 export function splitHostPort(listen: string): { host: string; port: number } {
@@ -29,13 +27,15 @@ export function splitHostPort(listen: string): { host: string; port: number } {
   return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) };
 }
 
-function tokenMatches(expected: string, header: string | undefined): boolean {
+function tokenMatches(tokens: readonly string[], header: string | undefined): boolean {
   // The scheme is case-insensitive (RFC 7235): `bearer` and `BEARER` are the same scheme.
   const given = header && /^bearer +/i.test(header) ? header.replace(/^bearer +/i, '') : '';
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
+  // Every token compared, so the timing does not tell which one came close.
+  return tokens.map((t) => secretsEqual(t, given)).includes(true);
 }
+
+/** Open without a token: it answers `{ ok: true }` and nothing else. */
+const OPEN_ROUTES = new Set<string>([health.url]);
 
 /**
  * The HTTP/JSON API: the routes of the contract in api/, one file per resource in ./routes. Every
@@ -45,19 +45,17 @@ function tokenMatches(expected: string, header: string | undefined): boolean {
  */
 export async function startHttpApi(services: ApiServices, options: HttpApiOptions): Promise<{ app: FastifyInstance; url: string }> {
   const { host, port } = splitHostPort(options.listen);
-  if (!isLoopback(host) && !options.token) {
-    throw new Error(`refusing to listen on ${host} without a token: pass --token (or BERTH_TOKEN) when the API is reachable beyond loopback`);
-  }
+  const tokens = options.tokens.filter((t) => t.length > 0);
+  if (tokens.length === 0) throw new Error('the API needs a token');
   // Fastify's validator removes properties a schema does not list (removeAdditional) — a misspelt
   // `dryrun` would be dropped and the apply done for real. Off: additionalProperties: false refuses them.
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, clientErrorHandler, ajv: { customOptions: { removeAdditional: false } } });
   registerRequestLimits(app);
-  if (options.token) {
-    const token = options.token;
-    app.addHook('onRequest', async (req) => {
-      if (!tokenMatches(token, req.headers.authorization)) throw unauthorized('missing or wrong API token');
-    });
-  }
+  app.addHook('onRequest', async (req) => {
+    if (OPEN_ROUTES.has(req.routeOptions.url ?? '')) return;
+    if (!req.headers.authorization) throw unauthorized('this request carries no API token (Authorization: Bearer <token>)');
+    if (!tokenMatches(tokens, req.headers.authorization)) throw unauthorized('wrong API token');
+  });
   app.setErrorHandler((error, req, reply) => {
     const { status, body, log } = errorReply(error);
     if (log) options.log.error({ err: error }, 'API request failed');
@@ -73,7 +71,7 @@ export async function startHttpApi(services: ApiServices, options: HttpApiOption
         title: 'Berth API',
         version: 'v1',
         description:
-          'The HTTP/JSON API of a Berth server. When the server has a token (required beyond loopback), every request carries `Authorization: Bearer <token>`.',
+          "The HTTP/JSON API of a Berth server. Every request but GET /v1/health carries `Authorization: Bearer <token>` (the server's <data-dir>/api-token).",
       },
       components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
       security: [{ token: [] }],

@@ -12,7 +12,7 @@ describe('server: metrics', function () {
   });
   after(async () => api.close());
 
-  const metrics = async () => (await (await fetch(`${api.url}/v1/metrics`)).json()) as ServerMetrics;
+  const metrics = async () => (await (await api.fetch('/v1/metrics')).json()) as ServerMetrics;
 
   it("counts each controller's syncs, and a change makes work for the controllers it concerns only", async () => {
     const before = await metrics();

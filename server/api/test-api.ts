@@ -19,6 +19,10 @@ export interface TestApi {
   app: FastifyInstance;
   store: SqliteClusterStore;
   ctx: ClusterContext;
+  /** The API token. */
+  token: string;
+  /** fetch() of a path of this API, with the token. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   /** How many times the control loop was woken. */
   kicks: () => number;
   close(): Promise<void>;
@@ -26,9 +30,10 @@ export interface TestApi {
 
 /**
  * For tests: the HTTP API with every route on 127.0.0.1:<any port>, over a real SQLite store in a
- * temporary directory — no agents, no control loop, no root.
+ * temporary directory — no agents, no control loop, no root. Its token is `options.token`, else a test token.
  */
 export async function startTestApi(options: { token?: string } = {}): Promise<TestApi> {
+  const token = options.token ?? 'test-api-token';
   const dir = mkdtempSync(join(tmpdir(), 'berth-api-'));
   const store = new SqliteClusterStore(join(dir, 'berth.db'));
   const ledger = new Ledger(new InMemoryLedgerStore());
@@ -48,13 +53,16 @@ export async function startTestApi(options: { token?: string } = {}): Promise<Te
   const cluster = new ClusterService(ctx, kick, { problem: (app, spec) => schedules.policyProblem(app, spec), changed: () => schedules.syncFromApps() });
   const http = await startHttpApi(
     { ctx, cluster, recoveryPoints, repositories, backups, schedules, kick, controlLoop: { passes: 0, skippedTicks: 0, lastPassMs: 0, totalPassMs: 0 } },
-    { listen: '127.0.0.1:0', token: options.token, log },
+    { listen: '127.0.0.1:0', tokens: [token], log },
   );
   return {
     url: http.url,
     app: http.app,
     store,
     ctx,
+    token,
+    fetch: (path, init = {}) =>
+      fetch(`${http.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } }),
     kicks: () => kicks,
     async close() {
       await schedules.stop();

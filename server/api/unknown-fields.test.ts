@@ -33,7 +33,7 @@ describe('server: the API refuses unknown fields and changes nothing', function 
   after(async () => api.close());
 
   async function send(method: string, path: string, body?: unknown): Promise<{ status: number; body: { message?: string; errors?: unknown } }> {
-    const res = await fetch(`${api.url}${path}`, {
+    const res = await api.fetch(path, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),

@@ -13,6 +13,8 @@ import type { DataMoverResult as _berth_agent_v1_DataMoverResult, DataMoverResul
 import type { ExecRequest as _berth_agent_v1_ExecRequest, ExecRequest__Output as _berth_agent_v1_ExecRequest__Output } from './berth/agent/v1/ExecRequest';
 import type { ExecResponse as _berth_agent_v1_ExecResponse, ExecResponse__Output as _berth_agent_v1_ExecResponse__Output } from './berth/agent/v1/ExecResponse';
 import type { HealthCheck as _berth_agent_v1_HealthCheck, HealthCheck__Output as _berth_agent_v1_HealthCheck__Output } from './berth/agent/v1/HealthCheck';
+import type { JoinRequest as _berth_agent_v1_JoinRequest, JoinRequest__Output as _berth_agent_v1_JoinRequest__Output } from './berth/agent/v1/JoinRequest';
+import type { JoinResponse as _berth_agent_v1_JoinResponse, JoinResponse__Output as _berth_agent_v1_JoinResponse__Output } from './berth/agent/v1/JoinResponse';
 import type { LogsRequest as _berth_agent_v1_LogsRequest, LogsRequest__Output as _berth_agent_v1_LogsRequest__Output } from './berth/agent/v1/LogsRequest';
 import type { LogsResponse as _berth_agent_v1_LogsResponse, LogsResponse__Output as _berth_agent_v1_LogsResponse__Output } from './berth/agent/v1/LogsResponse';
 import type { MovedVolumeEntry as _berth_agent_v1_MovedVolumeEntry, MovedVolumeEntry__Output as _berth_agent_v1_MovedVolumeEntry__Output } from './berth/agent/v1/MovedVolumeEntry';
@@ -48,6 +50,8 @@ export interface ProtoGrpcType {
         ExecRequest: MessageTypeDefinition<_berth_agent_v1_ExecRequest, _berth_agent_v1_ExecRequest__Output>
         ExecResponse: MessageTypeDefinition<_berth_agent_v1_ExecResponse, _berth_agent_v1_ExecResponse__Output>
         HealthCheck: MessageTypeDefinition<_berth_agent_v1_HealthCheck, _berth_agent_v1_HealthCheck__Output>
+        JoinRequest: MessageTypeDefinition<_berth_agent_v1_JoinRequest, _berth_agent_v1_JoinRequest__Output>
+        JoinResponse: MessageTypeDefinition<_berth_agent_v1_JoinResponse, _berth_agent_v1_JoinResponse__Output>
         LogsRequest: MessageTypeDefinition<_berth_agent_v1_LogsRequest, _berth_agent_v1_LogsRequest__Output>
         LogsResponse: MessageTypeDefinition<_berth_agent_v1_LogsResponse, _berth_agent_v1_LogsResponse__Output>
         MovedVolumeEntry: MessageTypeDefinition<_berth_agent_v1_MovedVolumeEntry, _berth_agent_v1_MovedVolumeEntry__Output>

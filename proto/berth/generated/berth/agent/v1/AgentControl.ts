@@ -2,10 +2,21 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { JoinRequest as _berth_agent_v1_JoinRequest, JoinRequest__Output as _berth_agent_v1_JoinRequest__Output } from '../../../berth/agent/v1/JoinRequest';
+import type { JoinResponse as _berth_agent_v1_JoinResponse, JoinResponse__Output as _berth_agent_v1_JoinResponse__Output } from '../../../berth/agent/v1/JoinResponse';
 import type { SyncRequest as _berth_agent_v1_SyncRequest, SyncRequest__Output as _berth_agent_v1_SyncRequest__Output } from '../../../berth/agent/v1/SyncRequest';
 import type { SyncResponse as _berth_agent_v1_SyncResponse, SyncResponse__Output as _berth_agent_v1_SyncResponse__Output } from '../../../berth/agent/v1/SyncResponse';
 
 export interface AgentControlClient extends grpc.Client {
+  Join(argument: _berth_agent_v1_JoinRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_agent_v1_JoinResponse__Output>): grpc.ClientUnaryCall;
+  Join(argument: _berth_agent_v1_JoinRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_agent_v1_JoinResponse__Output>): grpc.ClientUnaryCall;
+  Join(argument: _berth_agent_v1_JoinRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_agent_v1_JoinResponse__Output>): grpc.ClientUnaryCall;
+  Join(argument: _berth_agent_v1_JoinRequest, callback: grpc.requestCallback<_berth_agent_v1_JoinResponse__Output>): grpc.ClientUnaryCall;
+  join(argument: _berth_agent_v1_JoinRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_agent_v1_JoinResponse__Output>): grpc.ClientUnaryCall;
+  join(argument: _berth_agent_v1_JoinRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_agent_v1_JoinResponse__Output>): grpc.ClientUnaryCall;
+  join(argument: _berth_agent_v1_JoinRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_agent_v1_JoinResponse__Output>): grpc.ClientUnaryCall;
+  join(argument: _berth_agent_v1_JoinRequest, callback: grpc.requestCallback<_berth_agent_v1_JoinResponse__Output>): grpc.ClientUnaryCall;
+  
   Sync(argument: _berth_agent_v1_SyncRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_agent_v1_SyncResponse__Output>): grpc.ClientUnaryCall;
   Sync(argument: _berth_agent_v1_SyncRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_agent_v1_SyncResponse__Output>): grpc.ClientUnaryCall;
   Sync(argument: _berth_agent_v1_SyncRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_agent_v1_SyncResponse__Output>): grpc.ClientUnaryCall;
@@ -18,10 +29,13 @@ export interface AgentControlClient extends grpc.Client {
 }
 
 export interface AgentControlHandlers extends grpc.UntypedServiceImplementation {
+  Join: grpc.handleUnaryCall<_berth_agent_v1_JoinRequest__Output, _berth_agent_v1_JoinResponse>;
+  
   Sync: grpc.handleUnaryCall<_berth_agent_v1_SyncRequest__Output, _berth_agent_v1_SyncResponse>;
   
 }
 
 export interface AgentControlDefinition extends grpc.ServiceDefinition {
+  Join: MethodDefinition<_berth_agent_v1_JoinRequest, _berth_agent_v1_JoinResponse, _berth_agent_v1_JoinRequest__Output, _berth_agent_v1_JoinResponse__Output>
   Sync: MethodDefinition<_berth_agent_v1_SyncRequest, _berth_agent_v1_SyncResponse, _berth_agent_v1_SyncRequest__Output, _berth_agent_v1_SyncResponse__Output>
 }

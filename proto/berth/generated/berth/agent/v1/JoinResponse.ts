@@ -1,0 +1,10 @@
+// Original file: proto/berth/agent.proto
+
+
+export interface JoinResponse {
+  'nodeSecret'?: (string);
+}
+
+export interface JoinResponse__Output {
+  'nodeSecret': (string);
+}
