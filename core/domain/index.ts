@@ -10,3 +10,4 @@ export * from './reservation';
 export * from './holder-ids';
 export * from './stop-policy';
 export * from './user-ref';
+export * from './host-ports';

@@ -7,6 +7,7 @@ import { ACCESS_MODES, MAX_INSTANCES } from './types';
 import type { AppSpec, ClaimTemplate, DataSource, VolumeTemplate } from './types';
 import { stopSchema } from './stop-schema';
 import { fsGroupField, ownerField, userField } from './identity-schema';
+import { portsSchema } from './port-schema';
 
 const DEFAULT_CPU_MILLIS = 100;
 const DEFAULT_MEMORY_BYTES = 128 * 1024 ** 2;
@@ -115,6 +116,7 @@ export const appSpecSchema = z
     user: userField.optional(),
     fsGroup: fsGroupField.optional(),
     constraints: z.array(constraintSchema).default([]),
+    ports: portsSchema.optional(),
     volumes: z.array(volumeSchema).default([]),
     onNodeLost: z.enum(['wait', 'restoreLatest']).default('wait'),
     retainOnScaleDown: z.boolean().default(true),
@@ -159,6 +161,7 @@ export const appSpecSchema = z
       ...(spec.user !== undefined ? { user: spec.user } : {}),
       ...(spec.fsGroup !== undefined ? { fsGroup: spec.fsGroup } : {}),
       constraints: spec.constraints,
+      ...(spec.ports && spec.ports.length > 0 ? { ports: spec.ports } : {}),
       volumes: spec.volumes,
       onNodeLost: spec.onNodeLost,
       retainOnScaleDown: spec.retainOnScaleDown,

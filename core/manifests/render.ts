@@ -35,6 +35,7 @@ export function appSpecDocument(spec: AppSpec): ManifestDocument {
     ...(spec.user !== undefined ? { user: spec.user } : {}),
     ...(spec.fsGroup !== undefined ? { fsGroup: spec.fsGroup } : {}),
     constraints: spec.constraints.map((c) => ({ ...c })),
+    ...(spec.ports ? { ports: spec.ports.map((p) => ({ ...p })) } : {}),
     volumes: spec.volumes.map((v) => ({
       name: v.name,
       mountPath: v.mountPath,
