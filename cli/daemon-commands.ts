@@ -5,6 +5,7 @@ import { createLogger } from '../lib/logging/logger';
 import { startServer } from '../server/server';
 import { startAgent } from '../agent/start';
 import { UsageError } from './output';
+import { parsePortRange } from '../core/domain';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -43,18 +44,32 @@ export function daemonCommands(): Command[] {
     .option('--token <token>', 'API bearer token (default: $BERTH_TOKEN)')
     .option('--node-down-after <seconds>', 'a node that has not synced for this long is down', '15')
     .option('--store-key-file <file>', 'key that seals Secret values and repository passphrases in the store (default: store.key in --data-dir)')
-    .action(async (opts: { dataDir: string; listen: string; agentListen: string; token?: string; nodeDownAfter: string; storeKeyFile?: string }) => {
-      const seconds = Number(opts.nodeDownAfter);
-      if (!(seconds > 0)) throw new UsageError(`--node-down-after must be a positive number of seconds, got ${opts.nodeDownAfter}`);
-      const running = await startServer({
-        ...opts,
-        token: opts.token ?? process.env.BERTH_TOKEN,
-        nodeDownAfterMs: seconds * 1000,
-        log: createLogger('berth.server'),
-      });
-      process.stdout.write(`berth server: API ${running.url}, agents ${running.agentAddress}\n`);
-      await untilSignal(() => running.stop());
-    });
+    .option('--host-ports <first-last>', "range each node's dynamic host ports are picked from (App ports without a hostPort)", '20000-32767')
+    .action(
+      async (opts: {
+        dataDir: string;
+        listen: string;
+        agentListen: string;
+        token?: string;
+        nodeDownAfter: string;
+        storeKeyFile?: string;
+        hostPorts: string;
+      }) => {
+        const seconds = Number(opts.nodeDownAfter);
+        if (!(seconds > 0)) throw new UsageError(`--node-down-after must be a positive number of seconds, got ${opts.nodeDownAfter}`);
+        const hostPortRange = parsePortRange(opts.hostPorts);
+        if (typeof hostPortRange === 'string') throw new UsageError(`--host-ports: ${hostPortRange}`);
+        const running = await startServer({
+          ...opts,
+          hostPortRange,
+          token: opts.token ?? process.env.BERTH_TOKEN,
+          nodeDownAfterMs: seconds * 1000,
+          log: createLogger('berth.server'),
+        });
+        process.stdout.write(`berth server: API ${running.url}, agents ${running.agentAddress}\n`);
+        await untilSignal(() => running.stop());
+      },
+    );
 
   const agent = new Command('agent')
     .description('run the node agent: reports resources and CSI plugins, runs assigned tasks')

@@ -26,6 +26,7 @@ import {
 import type { ApiClient } from './api-client';
 import { RECOVERY_POINT_COLUMNS } from './backup-commands';
 import { type Column, formatBytes, type OutputFormat, parseFormat, printRows, UsageError } from './output';
+import { formatHostPorts } from '../core/domain';
 
 /** How `berth get KIND [NAME]` fetches and prints one kind; `-o json|yaml` prints the API objects whole. */
 interface Table {
@@ -69,6 +70,7 @@ const TABLES: Record<string, Table> = {
       ['node', (r) => r.nodeId],
       ['state', (r) => r.state],
       ['restarts', (r) => r.restarts],
+      ['ports', (r) => (r.hostPorts?.length ? formatHostPorts(r.hostPorts) : '')],
       ['message', (r) => r.message],
     ],
   ),
@@ -261,7 +263,8 @@ function printDescribe(d: AppDescription): void {
   w(`App: ${app.name}   generation ${app.generation}   instances ${app.spec.instances}`);
   w('\nTasks:');
   for (const t of d.tasks) {
-    w(`  ${t.id}  ${t.state}${t.nodeId ? ` on ${t.nodeId}` : ''}${t.restarts ? `  restarts ${t.restarts}` : ''}${t.message ? `  — ${t.message}` : ''}`);
+    const ports = t.hostPorts?.length ? `  ports ${formatHostPorts(t.hostPorts)}` : '';
+    w(`  ${t.id}  ${t.state}${t.nodeId ? ` on ${t.nodeId}` : ''}${ports}${t.restarts ? `  restarts ${t.restarts}` : ''}${t.message ? `  — ${t.message}` : ''}`);
     for (const r of t.rejections ?? []) w(`      node ${r.nodeId}: ${r.reason}: ${r.message}`);
   }
   w('\nClaims:');

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Logger } from 'pino';
+import type { PortRange } from '../core/domain';
 import { InMemoryLedgerStore, Ledger } from '../core/reservations';
 import { Scheduler } from '../core/scheduler';
 import { serveAgentControl } from './agents/agent-service';
@@ -25,6 +26,8 @@ export interface ServerOptions {
   token?: string;
   log: Logger;
   nodeDownAfterMs?: number;
+  /** Where dynamic host ports are picked on every node (default 20000-32767). */
+  hostPortRange?: PortRange;
   /** The key that seals secrets in the store (default: `store.key` in the data dir, made at first start). */
   storeKeyFile?: string;
 }
@@ -42,7 +45,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { log } = options;
   const store = new SqliteClusterStore(join(options.dataDir, 'berth.db'), { keyFile: options.storeKeyFile });
   const ledger = new Ledger(new InMemoryLedgerStore());
-  const ctx = new ClusterContext(store, ledger, new Scheduler(ledger), log, { nodeDownAfterMs: options.nodeDownAfterMs ?? 15_000, token: options.token });
+  const ctx = new ClusterContext(store, ledger, new Scheduler(ledger), log, {
+    nodeDownAfterMs: options.nodeDownAfterMs ?? 15_000,
+    token: options.token,
+    ...(options.hostPortRange ? { hostPortRange: options.hostPortRange } : {}),
+  });
   await rebuildLedger(ctx);
   const reconciler = new Reconciler(ctx);
   const dataRestorer = new DataRestorer(ctx);

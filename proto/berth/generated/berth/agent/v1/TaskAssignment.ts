@@ -2,6 +2,7 @@
 
 import type { VolumeAttachment as _berth_agent_v1_VolumeAttachment, VolumeAttachment__Output as _berth_agent_v1_VolumeAttachment__Output } from '../../../berth/agent/v1/VolumeAttachment';
 import type { TaskStop as _berth_agent_v1_TaskStop, TaskStop__Output as _berth_agent_v1_TaskStop__Output } from '../../../berth/agent/v1/TaskStop';
+import type { TaskPort as _berth_agent_v1_TaskPort, TaskPort__Output as _berth_agent_v1_TaskPort__Output } from '../../../berth/agent/v1/TaskPort';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TaskAssignment {
@@ -20,6 +21,8 @@ export interface TaskAssignment {
   'stop'?: (_berth_agent_v1_TaskStop | null);
   'user'?: (string);
   'fsGroup'?: (string);
+  'ports'?: (_berth_agent_v1_TaskPort)[];
+  'nodeAddress'?: (string);
 }
 
 export interface TaskAssignment__Output {
@@ -38,4 +41,6 @@ export interface TaskAssignment__Output {
   'stop': (_berth_agent_v1_TaskStop__Output | null);
   'user': (string);
   'fsGroup': (string);
+  'ports': (_berth_agent_v1_TaskPort__Output)[];
+  'nodeAddress': (string);
 }
