@@ -115,6 +115,7 @@ const TABLES: Record<string, Table> = {
       ['cpu', (r) => r.cpu],
       ['memory', (r) => formatBytes(r.memoryBytes)],
       ['storage', (r) => r.storage],
+      ['ports', (r) => (r.amounts.hostPorts?.length ? formatHostPorts(r.amounts.hostPorts) : '')],
     ],
   ),
   snapshots: table((api) => api.call(listRecoveryPoints), RECOVERY_POINT_COLUMNS),
