@@ -47,6 +47,8 @@ function revive(a: TaskAssignment__Output): TaskAssignment__Output {
     stop: a.stop ?? null,
     user: a.user ?? '',
     fsGroup: a.fsGroup ?? '',
+    ports: a.ports ?? [],
+    nodeAddress: a.nodeAddress ?? '',
     volumes: (a.volumes ?? []).map((v) => ({ ...v, createRequest: bytes(v.createRequest), owner: v.owner ?? '' })),
   };
 }

@@ -365,5 +365,11 @@ function taskSpecOf(a: TaskAssignment__Output, mounts: PathMapping[], devices: P
     stop: stopPolicyOf(a),
     ...(a.user ? { user: a.user } : {}),
     ...(fsGroupOf(a) !== undefined ? { fsGroup: fsGroupOf(a) } : {}),
+    ...(a.ports?.length
+      ? {
+          ports: a.ports.map((p) => ({ name: p.name, hostPort: p.hostPort, containerPort: p.containerPort || p.hostPort })),
+          ...(a.nodeAddress ? { nodeAddress: a.nodeAddress } : {}),
+        }
+      : {}),
   };
 }

@@ -6,6 +6,7 @@ import { startServer } from '../server/server';
 import { startAgent } from '../agent/start';
 import { readSecretFile } from '../lib/auth/secrets';
 import { UsageError } from './output';
+import { parsePortRange } from '../core/domain';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -54,20 +55,35 @@ export function daemonCommands(): Command[] {
     .option('--token-file <path>', 'a further API token to take, besides <data-dir>/api-token (default: $BERTH_TOKEN)')
     .option('--node-down-after <seconds>', 'a node that has not synced for this long is down', '15')
     .option('--store-key-file <file>', 'key that seals Secret values and repository passphrases in the store (default: store.key in --data-dir)')
-    .action(async (opts: { dataDir: string; listen: string; agentListen: string; tokenFile?: string; nodeDownAfter: string; storeKeyFile?: string }) => {
-      const seconds = Number(opts.nodeDownAfter);
-      if (!(seconds > 0)) throw new UsageError(`--node-down-after must be a positive number of seconds, got ${opts.nodeDownAfter}`);
-      const running = await startServer({
-        dataDir: opts.dataDir,
-        listen: opts.listen,
-        agentListen: opts.agentListen,
-        token: secretFrom('--token-file', opts.tokenFile, 'BERTH_TOKEN'),
-        nodeDownAfterMs: seconds * 1000,
-        log: createLogger('berth.server'),
-      });
-      process.stdout.write(`berth server: API ${running.url}, agents ${running.agentAddress}\n`);
-      await untilSignal(() => running.stop());
-    });
+    .option('--host-ports <first-last>', "range each node's dynamic host ports are picked from (App ports without a hostPort)", '20000-32767')
+    .action(
+      async (opts: {
+        dataDir: string;
+        listen: string;
+        agentListen: string;
+        tokenFile?: string;
+        nodeDownAfter: string;
+        storeKeyFile?: string;
+        hostPorts: string;
+      }) => {
+        const seconds = Number(opts.nodeDownAfter);
+        if (!(seconds > 0)) throw new UsageError(`--node-down-after must be a positive number of seconds, got ${opts.nodeDownAfter}`);
+        const hostPortRange = parsePortRange(opts.hostPorts);
+        if (typeof hostPortRange === 'string') throw new UsageError(`--host-ports: ${hostPortRange}`);
+        const running = await startServer({
+          dataDir: opts.dataDir,
+          listen: opts.listen,
+          agentListen: opts.agentListen,
+          token: secretFrom('--token-file', opts.tokenFile, 'BERTH_TOKEN'),
+          nodeDownAfterMs: seconds * 1000,
+          storeKeyFile: opts.storeKeyFile,
+          hostPortRange,
+          log: createLogger('berth.server'),
+        });
+        process.stdout.write(`berth server: API ${running.url}, agents ${running.agentAddress}\n`);
+        await untilSignal(() => running.stop());
+      },
+    );
 
   const agent = new Command('agent')
     .description('run the node agent: reports resources and CSI plugins, runs assigned tasks')

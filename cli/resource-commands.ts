@@ -27,6 +27,7 @@ import type { ApiClient } from './api-client';
 import { RECOVERY_POINT_COLUMNS } from './backup-commands';
 import { type Column, formatBytes, type OutputFormat, parseFormat, printRows, UsageError } from './output';
 import { manifestTooLarge } from '../core/manifests/source';
+import { formatHostPorts } from '../core/domain';
 
 /** How `berth get KIND [NAME]` fetches and prints one kind; `-o json|yaml` prints the API objects whole. */
 interface Table {
@@ -72,6 +73,7 @@ const TABLES: Record<string, Table> = {
       // Readiness of a running task whose app has a readiness check; '-' otherwise.
       ['health', (r) => (r.state === 'running' && r.health) || '-'],
       ['restarts', (r) => r.restarts],
+      ['ports', (r) => (r.hostPorts?.length ? formatHostPorts(r.hostPorts) : '')],
       ['message', (r) => r.message],
     ],
   ),
@@ -116,6 +118,7 @@ const TABLES: Record<string, Table> = {
       ['cpu', (r) => r.cpu],
       ['memory', (r) => formatBytes(r.memoryBytes)],
       ['storage', (r) => r.storage],
+      ['ports', (r) => (r.amounts.hostPorts?.length ? formatHostPorts(r.amounts.hostPorts) : '')],
     ],
   ),
   snapshots: table((api) => api.call(listRecoveryPoints), RECOVERY_POINT_COLUMNS),
@@ -270,8 +273,9 @@ function printDescribe(d: AppDescription): void {
   w('\nTasks:');
   for (const t of d.tasks) {
     const health = t.state === 'running' && t.health ? `  ${t.health}` : '';
+    const ports = t.hostPorts?.length ? `  ports ${formatHostPorts(t.hostPorts)}` : '';
     w(
-      `  ${t.id}  ${t.state}${health}${t.nodeId ? ` on ${t.nodeId}` : ''}${t.restarts ? `  restarts ${t.restarts}` : ''}${t.message ? `  — ${t.message}` : ''}`,
+      `  ${t.id}  ${t.state}${health}${t.nodeId ? ` on ${t.nodeId}` : ''}${ports}${t.restarts ? `  restarts ${t.restarts}` : ''}${t.message ? `  — ${t.message}` : ''}`,
     );
     if (t.healthMessage) w(`      last check failure: ${t.healthMessage}`);
     for (const r of t.rejections ?? []) w(`      node ${r.nodeId}: ${r.reason}: ${r.message}`);

@@ -1,4 +1,5 @@
 import { Logger } from 'pino';
+import type { PortRange } from '../core/domain';
 import { Ledger } from '../core/reservations';
 import { Scheduler } from '../core/scheduler';
 import { CsiClient } from '../volumes/csi-client/client';
@@ -40,7 +41,8 @@ export class ClusterContext {
     readonly ledger: Ledger,
     readonly scheduler: Scheduler,
     readonly log: Logger,
-    readonly options: { nodeDownAfterMs: number; nodeServiceSecret?: (nodeId: string) => string | undefined },
+    /** `hostPortRange`: where each node's dynamic host ports are picked (default DEFAULT_HOST_PORT_RANGE). */
+    readonly options: { nodeDownAfterMs: number; nodeServiceSecret?: (nodeId: string) => string | undefined; hostPortRange?: PortRange },
   ) {
     this.links = new NodeLinks(options.nodeServiceSecret ?? (() => undefined));
     this.nodeAnswers = new NodeAnswers(store, (nodeId) => buildAssignments(this, nodeId));

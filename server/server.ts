@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Logger } from 'pino';
+import type { PortRange } from '../core/domain';
 import { InMemoryLedgerStore, Ledger } from '../core/reservations';
 import { Scheduler } from '../core/scheduler';
 import { serveAgentControl } from './agents/agent-service';
@@ -27,6 +28,8 @@ export interface ServerOptions {
   token?: string;
   log: Logger;
   nodeDownAfterMs?: number;
+  /** Where dynamic host ports are picked on every node (default 20000-32767). */
+  hostPortRange?: PortRange;
   /** The key that seals secrets in the store (default: `store.key` in the data dir, made at first start). */
   storeKeyFile?: string;
 }
@@ -48,6 +51,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const ctx = new ClusterContext(store, ledger, new Scheduler(ledger), log, {
     nodeDownAfterMs: options.nodeDownAfterMs ?? 15_000,
     nodeServiceSecret: (nodeId) => credentials.nodes.serviceSecret(nodeId),
+    ...(options.hostPortRange ? { hostPortRange: options.hostPortRange } : {}),
   });
   await rebuildLedger(ctx);
   const reconciler = new Reconciler(ctx);

@@ -3,8 +3,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ContainerCreateOptions, DeviceMapping, MountSettings } from 'dockerode';
-import type { TaskSpec } from './executor';
-import { LABEL_APP, LABEL_INSTANCE, LABEL_NODE, LABEL_SPEC, LABEL_TASK } from './task-spec';
+import type { TaskPortMapping, TaskSpec } from './executor';
+import { LABEL_APP, LABEL_INSTANCE, LABEL_NODE, LABEL_SPEC, LABEL_TASK, portEnv } from './task-spec';
 
 /** Container names are "berth-<taskId>": recognisable in `docker ps`, and never clash with user containers. */
 export function containerName(taskId: string): string {
@@ -45,7 +45,9 @@ export function toCreateOptions(spec: TaskSpec, image: string, options: DockerSp
     name: containerName(spec.taskId),
     Image: image,
     Cmd: spec.command.length > 0 ? [...spec.command] : undefined,
-    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    Env: Object.entries({ ...spec.env, ...portEnv(spec, 'container') }).map(([k, v]) => `${k}=${v}`),
+    // Only when given, so containers of tasks without ports keep their spec hash.
+    ExposedPorts: spec.ports?.length ? Object.fromEntries(spec.ports.map((p) => [`${p.containerPort}/tcp`, {}])) : undefined,
     WorkingDir: spec.workingDir,
     Labels: labels,
     // Only when given, so containers of assignments without a policy keep their spec hash.
@@ -62,12 +64,24 @@ export function toCreateOptions(spec: TaskSpec, image: string, options: DockerSp
       // The agent decides restarts (same node, same volumes, after re-publishing them); docker must not.
       RestartPolicy: { Name: 'no' },
       NetworkMode: options.networkMode,
+      // On every address of the node: the node's address as the server knows it may be a loopback one.
+      PortBindings: spec.ports?.length ? portBindings(spec.ports) : undefined,
       // Bounded json-file logs so a chatty task cannot fill the node's disk.
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
     },
   };
   labels[LABEL_SPEC] = specHash(createOptions);
   return createOptions;
+}
+
+/** containerPort/tcp → the host port it is published on. Two names may share a container port, each on its own host port. */
+function portBindings(ports: readonly TaskPortMapping[]): Record<string, { HostIp: string; HostPort: string }[]> {
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of ports) {
+    const key = `${p.containerPort}/tcp`;
+    bindings[key] = [...(bindings[key] ?? []), { HostIp: '', HostPort: String(p.hostPort) }];
+  }
+  return bindings;
 }
 
 /** The hash a container carries in its LABEL_SPEC label: of everything it is createOptions with but that label. */

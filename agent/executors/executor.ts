@@ -52,6 +52,17 @@ export interface TaskSpec {
   readonly user?: string;
   /** A gid added to the task's supplementary groups (volume roots are given to it: Kubernetes' fsGroup). */
   readonly fsGroup?: number;
+  /** Host ports the task holds on this node (docker publishes `containerPort` on each). Absent: none. */
+  readonly ports?: readonly TaskPortMapping[];
+  /** The node's address, passed as BERTH_NODE_ADDRESS when the task has ports. */
+  readonly nodeAddress?: string;
+}
+
+export interface TaskPortMapping {
+  readonly name: string;
+  readonly hostPort: number;
+  /** The port the container listens on (docker); the process runtime listens on `hostPort`. */
+  readonly containerPort: number;
 }
 
 export type TaskState = 'running' | 'exited' | 'missing';

@@ -50,7 +50,7 @@ import { TaskQueue } from './task-queue';
 import { resolveNodeUser } from './node-user';
 import type { NodeUser } from './node-user';
 import { asUser, enterCommand, isolatedCommand, namespaceInit, namespaceProblem, pathsToKeep } from './task-namespace';
-import { validateTaskId, validateTaskSpec, volumeEnvName } from './task-spec';
+import { portEnv, validateTaskId, validateTaskSpec, volumeEnvName } from './task-spec';
 
 export interface ProcessExecutorOptions {
   /** Where task records and logs live; must survive agent restarts (not a tmpfs cleared on restart). */
@@ -479,6 +479,7 @@ export class ProcessExecutor implements Executor {
     env.BERTH_INSTANCE = String(spec.instance);
     for (const m of spec.mounts) env[volumeEnvName('BERTH_VOLUME_', m.containerPath)] = m.hostPath;
     for (const d of spec.devices) env[volumeEnvName('BERTH_DEVICE_', d.containerPath)] = d.hostPath;
+    Object.assign(env, portEnv(spec, 'host'));
     return env;
   }
 

@@ -3,7 +3,7 @@
  * bad spec fails with the field at fault instead of a runtime error halfway through.
  */
 import { isAbsolute } from 'node:path';
-import { isStopSignal, MAX_GRACE_SECONDS, MAX_ID, parseUserRef } from '../../core/domain';
+import { isStopSignal, MAX_GRACE_SECONDS, MAX_ID, MAX_PORT, MIN_PORT, parseUserRef } from '../../core/domain';
 import { InvalidTaskSpecError } from './errors';
 import type { PathMapping, TaskSpec } from './executor';
 
@@ -82,6 +82,13 @@ export function validateTaskSpec(spec: TaskSpec): void {
   if (spec.fsGroup !== undefined && (!Number.isSafeInteger(spec.fsGroup) || spec.fsGroup < 0 || spec.fsGroup > MAX_ID)) {
     throw new InvalidTaskSpecError('fsGroup', `must be a gid from 0 to ${MAX_ID}, got ${spec.fsGroup}`);
   }
+  const hostPorts = new Set<number>();
+  spec.ports?.forEach((p, i) => {
+    const bad = [p.hostPort, p.containerPort].some((n) => !Number.isSafeInteger(n) || n < MIN_PORT || n > MAX_PORT);
+    if (bad || hostPorts.has(p.hostPort) || !p.name)
+      throw new InvalidTaskSpecError(`ports[${i}]`, `needs a name and ports from ${MIN_PORT} to ${MAX_PORT}, each host port once`);
+    hostPorts.add(p.hostPort);
+  });
   if (spec.stop !== undefined) {
     if (!isStopSignal(spec.stop.signal)) throw new InvalidTaskSpecError('stop.signal', `${JSON.stringify(spec.stop.signal)} is not a stop signal`);
     const grace = spec.stop.gracePeriodSeconds;
@@ -89,6 +96,27 @@ export function validateTaskSpec(spec: TaskSpec): void {
       throw new InvalidTaskSpecError('stop.gracePeriodSeconds', `must be 0 to ${MAX_GRACE_SECONDS} seconds, got ${grace}`);
     }
   }
+}
+
+/** "db" → BERTH_PORT_DB, "http-alt" → BERTH_PORT_HTTP_ALT. */
+export function portEnvName(prefix: 'BERTH_PORT_' | 'BERTH_HOST_PORT_', name: string): string {
+  return `${prefix}${name.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase()}`;
+}
+
+/**
+ * Where a task with ports listens and is reached: BERTH_PORT_<NAME> is the port to listen on (the host
+ * port for a process, the container port in a container), BERTH_HOST_PORT_<NAME> the host port clients
+ * use on BERTH_NODE_ADDRESS.
+ */
+export function portEnv(spec: TaskSpec, listenOn: 'host' | 'container'): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (!spec.ports?.length) return env;
+  for (const p of spec.ports) {
+    env[portEnvName('BERTH_PORT_', p.name)] = String(listenOn === 'host' ? p.hostPort : p.containerPort);
+    env[portEnvName('BERTH_HOST_PORT_', p.name)] = String(p.hostPort);
+  }
+  if (spec.nodeAddress) env.BERTH_NODE_ADDRESS = spec.nodeAddress;
+  return env;
 }
 
 /**

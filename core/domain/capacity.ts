@@ -6,6 +6,7 @@
 import { InvalidRequestError } from './errors';
 import { poolKey, type PoolKey } from './pool-key';
 import type { NodeLedgerState } from './node-ledger-state';
+import { formatPortRange, MAX_PORT, MIN_PORT, type HostPort, type PortRange } from './host-ports';
 
 /** Bytes set aside in one pool; `claimId` records which claim the bytes are for (informational). */
 export interface PoolAmount {
@@ -27,6 +28,8 @@ export interface ResourceAmounts {
   readonly memoryBytes: number;
   readonly pools: readonly PoolAmount[];
   readonly attachments: readonly PluginCount[];
+  /** Host ports held on the node, each by one holder only. Absent: none. */
+  readonly hostPorts?: readonly HostPort[];
 }
 
 /**
@@ -38,9 +41,14 @@ export interface NodeTotals {
   readonly memoryBytes: number;
   readonly poolBytes: ReadonlyMap<PoolKey, number>;
   readonly attachSlots: ReadonlyMap<string, number>;
+  /** Usage only: host port → number of holders (more than 1 only for records adopted beyond capacity). */
+  readonly hostPorts?: ReadonlyMap<number, number>;
 }
 
-export type NodeCapacity = NodeTotals;
+export interface NodeCapacity extends NodeTotals {
+  /** Where the ledger picks dynamic host ports on this node; absent: the node hands out none. */
+  readonly hostPortRange?: PortRange;
+}
 export type NodeUsage = NodeTotals;
 
 /** One resource a reservation would push over capacity. */
@@ -48,7 +56,11 @@ export type Shortfall =
   | { readonly resource: 'cpu'; readonly needed: number; readonly free: number }
   | { readonly resource: 'memory'; readonly needed: number; readonly free: number }
   | { readonly resource: 'pool'; readonly plugin: string; readonly pool: string; readonly needed: number; readonly free: number }
-  | { readonly resource: 'attach'; readonly plugin: string; readonly needed: number; readonly free: number };
+  | { readonly resource: 'attach'; readonly plugin: string; readonly needed: number; readonly free: number }
+  /** A host port the reservation names is held by another holder on the node. */
+  | { readonly resource: 'host-port'; readonly name: string; readonly port: number }
+  /** The node's dynamic range has fewer free ports than the reservation asks to be picked. */
+  | { readonly resource: 'host-port-range'; readonly range?: PortRange; readonly needed: number; readonly free: number };
 
 export const EMPTY_AMOUNTS: ResourceAmounts = Object.freeze({ cpuMillis: 0, memoryBytes: 0, pools: [], attachments: [] });
 
@@ -65,12 +77,21 @@ export function addAmounts(totals: NodeTotals, amounts: ResourceAmounts, sign: 1
   }
   const attachSlots = new Map(totals.attachSlots);
   for (const a of amounts.attachments) attachSlots.set(a.plugin, (attachSlots.get(a.plugin) ?? 0) + sign * a.count);
-  return {
+  const sums = {
     cpuMillis: totals.cpuMillis + sign * amounts.cpuMillis,
     memoryBytes: totals.memoryBytes + sign * amounts.memoryBytes,
     poolBytes,
     attachSlots,
   };
+  // The port map is copied only by reservations that hold ports: most hold none.
+  if (!amounts.hostPorts?.length) return totals.hostPorts ? { ...sums, hostPorts: totals.hostPorts } : sums;
+  const hostPorts = new Map(totals.hostPorts);
+  for (const { port } of amounts.hostPorts) {
+    const holders = (hostPorts.get(port) ?? 0) + sign;
+    if (holders > 0) hostPorts.set(port, holders);
+    else hostPorts.delete(port);
+  }
+  return { ...sums, hostPorts };
 }
 
 /**
@@ -105,7 +126,15 @@ export function findShortfalls(state: NodeLedgerState, amounts: ResourceAmounts,
     const free = limit - (used.attachSlots.get(plugin) ?? 0) + creditCount;
     if (need > free) shortfalls.push({ resource: 'attach', plugin, needed: need, free });
   }
+  for (const p of amounts.hostPorts ?? []) if (hostPortTaken(state, p.port, credit)) shortfalls.push({ resource: 'host-port', name: p.name, port: p.port });
   return shortfalls;
+}
+
+/** Whether another holder than the one being replaced (`credit`) holds `port` on the node. */
+export function hostPortTaken(state: NodeLedgerState, port: number, credit?: ResourceAmounts): boolean {
+  const holders = state.used.hostPorts?.get(port) ?? 0;
+  const own = credit?.hostPorts?.some((c) => c.port === port) ? 1 : 0;
+  return holders - own > 0;
 }
 
 function poolsAreDistinct(pools: readonly PoolAmount[]): boolean {
@@ -162,6 +191,15 @@ export function validateAmounts(amounts: ResourceAmounts, field = 'amounts'): vo
     if (!a.plugin) throw new InvalidRequestError(`${field}.attachments[${i}]`, 'needs a plugin name');
     checkCount(a.count, field, `attachments[${i}].count`);
   }
+  const ports = new Set<number>();
+  amounts.hostPorts?.forEach((p, i) => {
+    if (!p.name) throw new InvalidRequestError(`${field}.hostPorts[${i}]`, 'needs a name');
+    if (!Number.isSafeInteger(p.port) || p.port < MIN_PORT || p.port > MAX_PORT) {
+      throw new InvalidRequestError(`${field}.hostPorts[${i}].port`, `must be a port from ${MIN_PORT} to ${MAX_PORT}, got ${String(p.port)}`);
+    }
+    if (ports.has(p.port)) throw new InvalidRequestError(`${field}.hostPorts[${i}].port`, `port ${p.port} is listed twice`);
+    ports.add(p.port);
+  });
 }
 
 // The field path is only built when the check fails: validation runs on every reserve.
@@ -177,7 +215,11 @@ export function sameAmounts(a: ResourceAmounts, b: ResourceAmounts): boolean {
   if (a.cpuMillis !== b.cpuMillis || a.memoryBytes !== b.memoryBytes) return false;
   const poolsA = addAmounts(emptyTotals(), a, 1);
   const poolsB = addAmounts(emptyTotals(), b, 1);
-  return sameMap(poolsA.poolBytes, poolsB.poolBytes) && sameMap(poolsA.attachSlots, poolsB.attachSlots);
+  return sameMap(poolsA.poolBytes, poolsB.poolBytes) && sameMap(poolsA.attachSlots, poolsB.attachSlots) && samePorts(a.hostPorts, b.hostPorts);
+}
+
+function samePorts(a: readonly HostPort[] = [], b: readonly HostPort[] = []): boolean {
+  return a.length === b.length && a.every((p) => b.some((q) => q.name === p.name && q.port === p.port));
 }
 
 function sameMap(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
@@ -198,5 +240,11 @@ export function describeShortfall(s: Shortfall, formatBytes: (n: number) => stri
       return `pool ${poolKey(s.plugin, s.pool)}: needs ${formatBytes(s.needed)}, ${formatBytes(s.free)} free`;
     case 'attach':
       return `attach slots of ${s.plugin}: needs ${s.needed}, ${s.free} free`;
+    case 'host-port':
+      return `host port ${s.port} (${s.name}) in use`;
+    case 'host-port-range':
+      return s.range
+        ? `host ports ${formatPortRange(s.range)}: needs ${s.needed}, ${s.free} free`
+        : `host ports: needs ${s.needed} picked, the node has no dynamic range`;
   }
 }

@@ -11,3 +11,4 @@ export * from './holder-ids';
 export * from './stop-policy';
 export * from './user-ref';
 export * from './health-check';
+export * from './host-ports';

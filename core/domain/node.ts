@@ -4,6 +4,7 @@
  */
 import type { NodeCapacity } from './capacity';
 import { poolKey } from './pool-key';
+import type { PortRange } from './host-ports';
 
 /** Label key under which constraints can match a node's zone, alongside its own labels. */
 export const ZONE_LABEL = 'zone';
@@ -37,6 +38,8 @@ export interface NodeInfo {
   readonly memoryBytes: number;
   readonly pools: readonly StoragePool[];
   readonly plugins: readonly NodePlugin[];
+  /** Where dynamic host ports are picked on this node; absent: none are. */
+  readonly hostPortRange?: PortRange;
 }
 
 /** The value of label `key` on a node; `zone` resolves to the node's zone unless the node labels it itself. */
@@ -54,5 +57,11 @@ export function nodeCapacity(node: NodeInfo): NodeCapacity {
   for (const p of node.plugins) {
     if (p.maxVolumesPerNode !== undefined && p.maxVolumesPerNode > 0) attachSlots.set(p.plugin, p.maxVolumesPerNode);
   }
-  return { cpuMillis: node.cpuMillis, memoryBytes: node.memoryBytes, poolBytes, attachSlots };
+  return {
+    cpuMillis: node.cpuMillis,
+    memoryBytes: node.memoryBytes,
+    poolBytes,
+    attachSlots,
+    ...(node.hostPortRange ? { hostPortRange: node.hostPortRange } : {}),
+  };
 }

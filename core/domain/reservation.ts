@@ -4,6 +4,7 @@
  */
 import type { ResourceAmounts, Shortfall } from './capacity';
 import type { NodeLedgerState } from './node-ledger-state';
+import type { DynamicPortRequest } from './host-ports';
 
 /**
  * `task`: held by a running or placed task, released when the task goes (orphans are found by task id).
@@ -31,6 +32,11 @@ export interface ReservationRequest {
    * true swaps it for the new one in the same transaction (the scheduler moving a task).
    */
   readonly replaceExisting?: boolean;
+  /**
+   * Host ports for the ledger to pick from the node's dynamic range, in the same transaction; the
+   * reservation holds them beside `amounts.hostPorts` (the fixed ones).
+   */
+  readonly dynamicPorts?: readonly DynamicPortRequest[];
 }
 
 /** Pool bytes a task holds for one claim, handed to a static reservation of their own (see Ledger.moveToStatic). */

@@ -3,6 +3,7 @@
  * Instance i of an app always carries claim i, so a claim that is bound pins the instance.
  */
 import { InvalidRequestError } from './errors';
+import { MAX_PORT, MIN_PORT, type HostPort } from './host-ports';
 
 export type AccessMode = 'single-node-writer' | 'single-node-reader-only' | 'multi-node-reader-only' | 'multi-node-single-writer' | 'multi-node-multi-writer';
 
@@ -50,6 +51,12 @@ export interface LabelConstraint {
   readonly values?: readonly string[];
 }
 
+/** A named host port the task holds on its node: fixed (`hostPort`), or picked by the ledger. */
+export interface PortRequest {
+  readonly name: string;
+  readonly hostPort?: number;
+}
+
 export interface TaskRequest {
   readonly taskId: string;
   readonly app: string;
@@ -58,6 +65,13 @@ export interface TaskRequest {
   readonly memoryBytes: number;
   readonly constraints: readonly LabelConstraint[];
   readonly claims: readonly ClaimRequest[];
+  /** Absent: none. */
+  readonly ports?: readonly PortRequest[];
+  /**
+   * The host ports the task held last and where: placed on that node again, it asks for the same
+   * picked ports first (a stateful instance keeps its address across restarts and re-placements).
+   */
+  readonly previousPorts?: { readonly nodeId: string; readonly ports: readonly HostPort[] };
 }
 
 /** The stable id of instance `instance` of `app` ("pg-0"), like a StatefulSet pod name: restarts keep it. */
@@ -82,6 +96,17 @@ export function validateTaskRequest(task: TaskRequest): void {
     if (!Number.isSafeInteger(claim.sizeBytes) || claim.sizeBytes <= 0) {
       throw new InvalidRequestError(`${task.taskId}.claims.${claim.claimId}.sizeBytes`, `must be a positive integer, got ${claim.sizeBytes}`);
     }
+  }
+  const names = new Set<string>();
+  const fixed = new Set<number>();
+  for (const p of task.ports ?? []) {
+    if (!p.name || names.has(p.name)) throw new InvalidRequestError(`${task.taskId}.ports`, `port name ${JSON.stringify(p.name)} is empty or listed twice`);
+    names.add(p.name);
+    if (p.hostPort === undefined) continue;
+    if (!Number.isSafeInteger(p.hostPort) || p.hostPort < MIN_PORT || p.hostPort > MAX_PORT || fixed.has(p.hostPort)) {
+      throw new InvalidRequestError(`${task.taskId}.ports.${p.name}.hostPort`, `must be a port from ${MIN_PORT} to ${MAX_PORT} named once, got ${p.hostPort}`);
+    }
+    fixed.add(p.hostPort);
   }
   for (const c of task.constraints) {
     if ((c.operator === 'In' || c.operator === 'NotIn') && (!c.values || c.values.length === 0)) {

@@ -32,6 +32,7 @@ import {
   MAX_STRING_LENGTH,
   MAX_VOLUMES_PER_APP,
 } from './limits';
+import { portsSchema } from './port-schema';
 
 const DEFAULT_CPU_MILLIS = 100;
 const DEFAULT_MEMORY_BYTES = 128 * 1024 ** 2;
@@ -160,6 +161,7 @@ export const appSpecSchema = z
     readiness: readinessSchema.optional(),
     liveness: livenessSchema.optional(),
     constraints: boundedList(z.array(constraintSchema), MAX_CONSTRAINTS, 'constraints').default([]),
+    ports: portsSchema.optional(),
     volumes: boundedList(z.array(volumeSchema), MAX_VOLUMES_PER_APP, 'volumes per app').default([]),
     onNodeLost: z.enum(['wait', 'restoreLatest']).default('wait'),
     retainOnScaleDown: z.boolean().default(true),
@@ -206,6 +208,7 @@ export const appSpecSchema = z
       ...(spec.readiness ? { readiness: spec.readiness } : {}),
       ...(spec.liveness ? { liveness: spec.liveness } : {}),
       constraints: spec.constraints,
+      ...(spec.ports && spec.ports.length > 0 ? { ports: spec.ports } : {}),
       volumes: spec.volumes,
       onNodeLost: spec.onNodeLost,
       retainOnScaleDown: spec.retainOnScaleDown,

@@ -38,6 +38,7 @@ export function appSpecDocument(spec: AppSpec): ManifestDocument {
     ...(spec.readiness ? { readiness: healthCheckDocument(spec.readiness, 'readiness') } : {}),
     ...(spec.liveness ? { liveness: healthCheckDocument(spec.liveness, 'liveness') } : {}),
     constraints: spec.constraints.map((c) => ({ ...c })),
+    ...(spec.ports ? { ports: spec.ports.map((p) => ({ ...p })) } : {}),
     volumes: spec.volumes.map((v) => ({
       name: v.name,
       mountPath: v.mountPath,

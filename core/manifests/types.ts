@@ -108,6 +108,16 @@ export interface BackupPolicy {
   readonly repository?: string;
 }
 
+/** A named port of an app's tasks, published on a host port of their node. */
+export interface PortSpec {
+  /** DNS label, unique in the app: the task sees its host port as BERTH_PORT_<NAME>. */
+  readonly name: string;
+  /** The port the docker container listens on; absent: the same as the host port. Not used by the process runtime. */
+  readonly containerPort?: number;
+  /** Fixed host port; absent: one picked per task from the node's dynamic range. */
+  readonly hostPort?: number;
+}
+
 export interface AppSpec {
   readonly instances: number;
   readonly runtime: Runtime;
@@ -127,6 +137,8 @@ export interface AppSpec {
   /** Whether a running task must be restarted. Absent: only an exit restarts it. */
   readonly liveness?: HealthCheck;
   readonly constraints: readonly LabelConstraint[];
+  /** Absent (not empty) when none are written, so specs stored before ports existed compare equal. */
+  readonly ports?: readonly PortSpec[];
   readonly volumes: readonly VolumeTemplate[];
   readonly onNodeLost: OnNodeLost;
   /** Keep claims of removed instances on scale down, so scaling up again finds the data. */

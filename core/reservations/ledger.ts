@@ -14,10 +14,12 @@ import {
   formatBytes,
   formatCpu,
   InsufficientCapacityError,
+  pickDynamicPorts,
   ReservationConflictError,
   sameAmounts,
   staticHolderId,
   UnknownNodeError,
+  usedInRange,
   validateAmounts,
 } from '../domain';
 import type {
@@ -39,8 +41,20 @@ import { findOrphans } from './orphans';
 /** What `adopt` recorded, and how far it takes the node past its capacity (empty: it fits). */
 export type AdoptOutcome = { readonly reservation: Reservation; readonly shortfalls: readonly Shortfall[] } | { readonly unknownNode: string };
 
+export interface LedgerOptions {
+  /** In [0, 1): where the scan for a free dynamic host port starts (tests pass a fixed one). */
+  readonly random?: () => number;
+}
+
 export class Ledger {
-  constructor(private readonly store: LedgerStore) {}
+  private readonly random: () => number;
+
+  constructor(
+    private readonly store: LedgerStore,
+    options: LedgerOptions = {},
+  ) {
+    this.random = options.random ?? Math.random;
+  }
 
   /** Creates or updates a node's capacity (from its agent's report). Reservations are kept. */
   registerNode(nodeId: string, capacity: NodeCapacity): Promise<void> {
@@ -61,19 +75,46 @@ export class Ledger {
       const state = tx.nodeState(request.nodeId);
       if (!state) return { status: 'unknown-node', nodeId: request.nodeId };
       const existing = tx.reservation(request.holderId);
+      const credit = existing && existing.nodeId === request.nodeId ? existing.amounts : undefined;
+      // Dynamic ports are picked first (the holder's own ports on this node preferred), so a repeated
+      // request resolves to the reservation it already has.
+      const picked = this.withDynamicPorts(state, request, credit);
+      const amounts = 'shortfall' in picked ? request.amounts : picked.amounts;
       if (existing) {
-        const same = existing.nodeId === request.nodeId && existing.kind === kind && sameAmounts(existing.amounts, request.amounts);
+        const same = existing.nodeId === request.nodeId && existing.kind === kind && !('shortfall' in picked) && sameAmounts(existing.amounts, amounts);
         if (same) return { status: 'already-reserved', reservation: existing };
         if (!request.replaceExisting) return { status: 'holder-conflict', existing };
       }
-      const credit = existing && existing.nodeId === request.nodeId ? existing.amounts : undefined;
-      const shortfalls = findShortfalls(state, request.amounts, credit);
+      const shortfalls = findShortfalls(state, amounts, credit);
+      if ('shortfall' in picked) shortfalls.push(picked.shortfall);
       if (shortfalls.length > 0) return { status: 'insufficient', nodeId: request.nodeId, shortfalls, state };
       if (existing) tx.deleteReservation(existing.holderId);
-      const reservation = reservationFor(request, kind);
+      const reservation = reservationFor({ ...request, amounts }, kind);
       tx.insertReservation(reservation);
       return existing ? { status: 'reserved', reservation, replaced: existing } : { status: 'reserved', reservation };
     });
+  }
+
+  /** The request's amounts with its dynamic ports picked on the node, or why they cannot be. */
+  private withDynamicPorts(
+    state: NodeLedgerState,
+    request: ReservationRequest,
+    credit: ResourceAmounts | undefined,
+  ): { readonly amounts: ResourceAmounts } | { readonly shortfall: Shortfall } {
+    const dynamic = request.dynamicPorts ?? [];
+    if (dynamic.length === 0) return { amounts: request.amounts };
+    const range = state.capacity.hostPortRange;
+    const fixed = request.amounts.hostPorts ?? [];
+    if (!range) return { shortfall: { resource: 'host-port-range', needed: dynamic.length, free: 0 } };
+    const start = Math.floor(this.random() * (range.last - range.first + 1));
+    const picked = pickDynamicPorts(dynamic, range, state.used.hostPorts, credit?.hostPorts, new Set(fixed.map((p) => p.port)), start);
+    if (!picked) {
+      const creditInRange = credit?.hostPorts?.filter((p) => p.port >= range.first && p.port <= range.last).length ?? 0;
+      const fixedInRange = fixed.filter((p) => p.port >= range.first && p.port <= range.last).length;
+      const free = range.last - range.first + 1 - usedInRange(state.used.hostPorts, range) + creditInRange - fixedInRange;
+      return { shortfall: { resource: 'host-port-range', range, needed: dynamic.length, free: Math.max(free, 0) } };
+    }
+    return { amounts: { ...request.amounts, hostPorts: [...fixed, ...picked] } };
   }
 
   /** Like `reserve`, but turns every outcome other than success into a typed error. */

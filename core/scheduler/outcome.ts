@@ -15,6 +15,8 @@ const REASON_PRIORITY: readonly RejectionReason[] = [
   RejectionReason.AttachLimit,
   RejectionReason.InsufficientCpu,
   RejectionReason.InsufficientMemory,
+  RejectionReason.HostPort,
+  RejectionReason.HostPortsExhausted,
   RejectionReason.StorageFit,
   RejectionReason.ReservationConflict,
 ];

@@ -9,6 +9,7 @@
  */
 import type { LedgerSnapshot, NodeInfo, NodeLedgerState, PoolKey, ResourceAmounts } from '../domain';
 import { freeAttachSlots, freePoolBytes, poolKey, poolTotalBytes } from '../domain';
+import type { HostPort, PortRange } from '../domain';
 import { nodeView, type NodeView } from './node-view';
 import { shuffled, type Random } from './random';
 
@@ -29,6 +30,8 @@ interface ProposedUsage {
   memoryBytes: number;
   readonly poolBytes: Map<PoolKey, number>;
   readonly attachSlots: Map<string, number>;
+  /** Host port → holders this pass added (negative: released). */
+  readonly hostPorts: Map<number, number>;
 }
 
 export class PassState {
@@ -87,11 +90,29 @@ export class PassState {
     return freeAttachSlots(this.cachedState!, plugin) - (this.cachedProposed?.attachSlots.get(plugin) ?? 0);
   }
 
+  /** Holders of a host port on the node as this pass sees it, not counting the task's own (`credit`). */
+  hostPortHolders(nodeId: string, port: number, credit: readonly HostPort[] | undefined): number {
+    this.load(nodeId);
+    const used = (this.cachedState!.used.hostPorts?.get(port) ?? 0) + (this.cachedProposed?.hostPorts.get(port) ?? 0);
+    return used - (credit?.some((c) => c.port === port) ? 1 : 0);
+  }
+
+  /** Free ports of `range` on the node as this pass sees it, counting the task's own (`credit`) as free. */
+  freeRangePorts(nodeId: string, range: PortRange, credit: readonly HostPort[] | undefined): number {
+    this.load(nodeId);
+    const used = new Map(this.cachedState!.used.hostPorts);
+    for (const [port, delta] of this.cachedProposed?.hostPorts ?? []) used.set(port, (used.get(port) ?? 0) + delta);
+    for (const c of credit ?? []) used.set(c.port, (used.get(c.port) ?? 0) - 1);
+    let taken = 0;
+    for (const [port, holders] of used) if (holders > 0 && port >= range.first && port <= range.last) taken++;
+    return range.last - range.first + 1 - taken;
+  }
+
   /** Records a committed placement of this pass (sign 1) or a release of one (sign -1). */
   propose(nodeId: string, amounts: ResourceAmounts, sign: 1 | -1): void {
     let p = this.proposed.get(nodeId);
     if (!p) {
-      p = { cpuMillis: 0, memoryBytes: 0, poolBytes: new Map(), attachSlots: new Map() };
+      p = { cpuMillis: 0, memoryBytes: 0, poolBytes: new Map(), attachSlots: new Map(), hostPorts: new Map() };
       this.proposed.set(nodeId, p);
     }
     p.cpuMillis += sign * amounts.cpuMillis;
@@ -101,6 +122,7 @@ export class PassState {
       p.poolBytes.set(key, (p.poolBytes.get(key) ?? 0) + sign * pool.bytes);
     }
     for (const a of amounts.attachments) p.attachSlots.set(a.plugin, (p.attachSlots.get(a.plugin) ?? 0) + sign * a.count);
+    for (const { port } of amounts.hostPorts ?? []) p.hostPorts.set(port, (p.hostPorts.get(port) ?? 0) + sign);
     this.cachedId = undefined;
   }
 

@@ -20,6 +20,10 @@ export const RejectionReason = {
   AttachLimit: 'attach-limit',
   InsufficientCpu: 'insufficient-cpu',
   InsufficientMemory: 'insufficient-memory',
+  /** A host port the task fixes is held by another task on the node. */
+  HostPort: 'host-port',
+  /** The node's dynamic host port range has too few free ports for the task. */
+  HostPortsExhausted: 'host-ports-exhausted',
   /** The task's unbound claims, all together, do not fit the node's matching pools. */
   StorageFit: 'storage-fit',
   /** The node looked feasible, but the ledger refused the reservation (taken concurrently) too many times. */

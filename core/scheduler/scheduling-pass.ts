@@ -60,10 +60,18 @@ export class SchedulingPass {
         attempts++;
         const nodeId = candidate.node.id;
         const amounts = task.amountsFor(candidate.node, candidate.plan);
-        const outcome = await this.ledger.reserve({ holderId: taskHolderId(task.task.taskId), nodeId, amounts, replaceExisting: true });
+        const dynamicPorts = task.dynamicPortNames.length > 0 ? task.dynamicPortsOn(nodeId) : undefined;
+        const outcome = await this.ledger.reserve({
+          holderId: taskHolderId(task.task.taskId),
+          nodeId,
+          amounts,
+          replaceExisting: true,
+          ...(dynamicPorts ? { dynamicPorts } : {}),
+        });
         switch (outcome.status) {
           case 'reserved':
-            pass.propose(nodeId, amounts, 1);
+            // The reservation's amounts, not the request's: they hold the host ports the ledger picked.
+            pass.propose(nodeId, outcome.reservation.amounts, 1);
             if (outcome.replaced) pass.propose(outcome.replaced.nodeId, outcome.replaced.amounts, -1);
             return placed(task, outcome.reservation, candidate.score, selection.nodesEvaluated, attempts, selection.rejections);
           case 'already-reserved':

@@ -7,6 +7,7 @@
 import { attachLimitFilter } from './filters/attach-limit';
 import { constraintFilter } from './filters/constraints';
 import { cpuMemoryFilter } from './filters/cpu-memory';
+import { hostPortFilter } from './filters/host-ports';
 import { nodeReadyFilter } from './filters/node-ready';
 import { pluginHealthFilter } from './filters/plugin-health';
 import { storageFitFilter } from './filters/storage-fit';
@@ -42,7 +43,9 @@ export function buildPipeline(options: CompiledSchedulerOptions): Pipeline {
     attachLimitFilter,
     // 6. CPU and memory: two subtractions against the ledger view plus this pass's proposals.
     cpuMemoryFilter,
-    // 7. Storage fit for all unbound claims together: the most work (assigning claims to pools,
+    // 7. Host ports: a set lookup per fixed port (a range count only for tasks with picked ports).
+    hostPortFilter,
+    // 8. Storage fit for all unbound claims together: the most work (assigning claims to pools,
     //    summing per pool), so last; it also records the pool plan the reservation will use.
     storageFitFilter,
   ];

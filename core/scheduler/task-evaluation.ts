@@ -5,7 +5,7 @@
  */
 import type { NodeView } from './node-view';
 import type { RejectionReason } from './reasons';
-import type { ClaimRequest, PluginCount, PoolAmount, PoolKey, Reservation, ResourceAmounts, TaskRequest } from '../domain';
+import type { ClaimRequest, DynamicPortRequest, HostPort, PluginCount, PoolAmount, PoolKey, Reservation, ResourceAmounts, TaskRequest } from '../domain';
 
 /** Static storage feasibility of one node shape for this task. */
 export interface StaticStorageVerdict {
@@ -37,6 +37,9 @@ export class TaskEvaluation {
    */
   readonly staticStorage: (StaticStorageVerdict | undefined)[] = [];
   readonly pins: readonly VolumePin[];
+  /** Host ports the task fixes, and the names of those the ledger is to pick. */
+  readonly fixedPorts: readonly HostPort[];
+  readonly dynamicPortNames: readonly string[];
   /**
    * Scratch for the node being evaluated right now, one entry per unbound claim (same order as
    * `unboundClaims`): the pool the storage-fit filter chose (index into `NodeView.pools`), its key,
@@ -61,6 +64,18 @@ export class TaskEvaluation {
       if (c.bound) return c.bound.nodeId !== undefined ? [{ claim: c, nodeId: c.bound.nodeId, what: `volume ${c.bound.volumeId}` }] : [];
       return c.source ? [{ claim: c, nodeId: c.source.nodeId, what: `data source (${c.source.kind} ${c.source.id})` }] : [];
     });
+    const ports = task.ports ?? [];
+    this.fixedPorts = ports.flatMap((p) => (p.hostPort !== undefined ? [{ name: p.name, port: p.hostPort }] : []));
+    this.dynamicPortNames = ports.filter((p) => p.hostPort === undefined).map((p) => p.name);
+  }
+
+  /** The ports for the ledger to pick on `nodeId`, each preferring the one the task had there. */
+  dynamicPortsOn(nodeId: string): DynamicPortRequest[] {
+    const previous = this.task.previousPorts?.nodeId === nodeId ? this.task.previousPorts.ports : [];
+    return this.dynamicPortNames.map((name) => {
+      const preferred = previous.find((p) => p.name === name)?.port;
+      return preferred !== undefined ? { name, preferred } : { name };
+    });
   }
 
   /** The held reservation's amounts if it is on `nodeId`: reserving there again may reuse them. */
@@ -76,6 +91,7 @@ export class TaskEvaluation {
       const { pool } = node.pools[plan[i]!]!;
       pools.push({ plugin: pool.plugin, pool: pool.pool, bytes: claim.sizeBytes, claimId: claim.claimId });
     }
-    return { cpuMillis: this.task.cpuMillis, memoryBytes: this.task.memoryBytes, pools, attachments: this.attachments };
+    const amounts = { cpuMillis: this.task.cpuMillis, memoryBytes: this.task.memoryBytes, pools, attachments: this.attachments };
+    return this.fixedPorts.length > 0 ? { ...amounts, hostPorts: this.fixedPorts } : amounts;
   }
 }

@@ -2,7 +2,8 @@ import type { TaskAssignment } from '../../proto/berth/generated/berth/agent/v1/
 import type { VolumeAttachment } from '../../proto/berth/generated/berth/agent/v1/VolumeAttachment';
 import type { ClusterContext } from '../cluster-context';
 import { awaitingData } from '../controllers/data-restore';
-import type { VolumeTemplate } from '../../core/manifests';
+import type { AppSpec, VolumeTemplate } from '../../core/manifests';
+import type { TaskPort } from '../../proto/berth/generated/berth/agent/v1/TaskPort';
 import { DEFAULT_STOP_POLICY } from '../../core/domain';
 import { PREPARES_TASKS } from '../../proto/berth/features';
 import { toWireCheck } from '../../proto/berth/health-checks';
@@ -10,7 +11,7 @@ import { encodeCreateVolumeRequest } from '../../volumes/csi-client/create-volum
 import { agentCreates, volumeForAgent } from '../controllers/agent-created-volumes';
 import { attachableOn, createVolumeRequest } from '../controllers/provisioning';
 import { claimIdOf, csiAccessMode } from '../store/naming';
-import type { ClaimRecord, VolumeRecord } from '../store/records';
+import type { ClaimRecord, TaskRecord, VolumeRecord } from '../store/records';
 import { secretData } from '../store/secrets';
 
 /**
@@ -62,6 +63,7 @@ export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssig
       ...(spec.fsGroup !== undefined ? { fsGroup: String(spec.fsGroup) } : {}),
       ...(spec.readiness ? { readiness: toWireCheck(spec.readiness) } : {}),
       ...(spec.liveness ? { liveness: toWireCheck(spec.liveness) } : {}),
+      ...taskPorts(ctx, task, spec, nodeId),
     };
     if (ready) {
       out.push({ ...base, volumes });
@@ -71,6 +73,28 @@ export function buildAssignments(ctx: ClusterContext, nodeId: string): TaskAssig
     }
   }
   return out;
+}
+
+/**
+ * The host ports the task holds here, with the container port each maps to, and the node's address.
+ * Absent for apps without ports, so their assignments (and fingerprints) stay as they were.
+ */
+function taskPorts(ctx: ClusterContext, task: TaskRecord, spec: AppSpec, nodeId: string): Pick<TaskAssignment, 'ports' | 'nodeAddress'> {
+  if (!task.hostPorts?.length) return {};
+  const ports: TaskPort[] = task.hostPorts.map((held) => ({
+    name: held.name,
+    hostPort: held.port,
+    containerPort: spec.ports?.find((p) => p.name === held.name)?.containerPort ?? held.port,
+  }));
+  const address = ctx.store.nodes.get(nodeId)?.address ?? '';
+  return { ports, nodeAddress: hostOf(address) };
+}
+
+/** "10.0.0.5:7422" → "10.0.0.5", "[::1]:7422" → "::1". */
+function hostOf(address: string): string {
+  const colon = address.lastIndexOf(':');
+  const host = colon > 0 && !address.endsWith(']') ? address.slice(0, colon) : address;
+  return host.replace(/^\[|\]$/g, '');
 }
 
 /** The attachment of a ready volume, or undefined while the task must not have it yet. */

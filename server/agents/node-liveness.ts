@@ -76,7 +76,7 @@ export class NodeLiveness {
 
   /** Whether `capacity` differs from what the ledger was last given for the node (and remembers it). */
   capacityChanged(nodeId: string, capacity: NodeCapacity): boolean {
-    const key = JSON.stringify([capacity.cpuMillis, capacity.memoryBytes, [...capacity.poolBytes], [...capacity.attachSlots]]);
+    const key = JSON.stringify([capacity.cpuMillis, capacity.memoryBytes, [...capacity.poolBytes], [...capacity.attachSlots], capacity.hostPortRange]);
     if (this.registered.get(nodeId) === key) return false;
     this.registered.set(nodeId, key);
     return true;

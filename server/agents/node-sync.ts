@@ -1,5 +1,5 @@
 import type { NodeCapacity } from '../../core/domain';
-import { poolKey } from '../../core/domain';
+import { DEFAULT_HOST_PORT_RANGE, poolKey } from '../../core/domain';
 import type { SyncRequest__Output } from '../../proto/berth/generated/berth/agent/v1/SyncRequest';
 import type { SyncResponse } from '../../proto/berth/generated/berth/agent/v1/SyncResponse';
 import { recordAgentCreatedVolumes } from '../controllers/provisioning';
@@ -34,7 +34,9 @@ export function nodeCapacity(ctx: ClusterContext, stored: NodeRecord): NodeCapac
       poolBytes.set(poolKey(plugin.name, pool.name), Number(pool.availableBytes) + ours);
     }
   }
-  return { cpuMillis: Math.round(node.cpuCores * 1000), memoryBytes: node.memoryBytes, poolBytes, attachSlots };
+  // Every node hands out dynamic host ports from the server's range.
+  const hostPortRange = ctx.options.hostPortRange ?? DEFAULT_HOST_PORT_RANGE;
+  return { cpuMillis: Math.round(node.cpuCores * 1000), memoryBytes: node.memoryBytes, poolBytes, attachSlots, hostPortRange };
 }
 
 /**

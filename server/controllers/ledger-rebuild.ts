@@ -50,7 +50,14 @@ export async function rebuildLedger(ctx: ClusterContext): Promise<void> {
     const held = await ledger.adopt({
       holderId: taskHolderId(task.id),
       nodeId: task.nodeId,
-      amounts: { cpuMillis: app.spec.resources.cpuMillis, memoryBytes: app.spec.resources.memoryBytes, pools, attachments: counts },
+      amounts: {
+        cpuMillis: app.spec.resources.cpuMillis,
+        memoryBytes: app.spec.resources.memoryBytes,
+        pools,
+        attachments: counts,
+        // The ports it was given: its address stays what clients already know.
+        ...(task.hostPorts?.length ? { hostPorts: task.hostPorts } : {}),
+      },
     });
     warnOverCapacity(ctx, `task ${task.id}`, task.nodeId, held);
   }

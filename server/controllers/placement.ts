@@ -1,6 +1,6 @@
 import { classPool } from '../../core/manifests';
 import type { ClaimRequest, DataSourcePin, NodeInfo, TaskRequest } from '../../core/domain';
-import { poolKey } from '../../core/domain';
+import { formatHostPorts, poolKey } from '../../core/domain';
 import type { ClusterContext } from '../cluster-context';
 import { nodeCapacity, RUNTIME_LABEL } from '../agents/node-sync';
 import { pluginTraits } from '../agents/plugin-traits';
@@ -113,6 +113,8 @@ export function taskRequestOf(ctx: ClusterContext, task: TaskRecord): TaskReques
     memoryBytes: app.spec.resources.memoryBytes,
     claims,
     constraints: [...app.spec.constraints, { key: RUNTIME_LABEL, operator: 'In', values: [app.spec.runtime] }],
+    ...(app.spec.ports ? { ports: app.spec.ports.map((p) => (p.hostPort !== undefined ? { name: p.name, hostPort: p.hostPort } : { name: p.name })) } : {}),
+    ...(task.nodeId && task.hostPorts?.length ? { previousPorts: { nodeId: task.nodeId, ports: task.hostPorts } } : {}),
   };
 }
 
@@ -163,8 +165,18 @@ export async function placePending(ctx: ClusterContext): Promise<void> {
       if (!current || current.state !== 'pending') return;
       if (result.kind === 'placed') {
         checkTransition(ctx.log, 'task', task.id, current.state, 'placed');
-        store.tasks.put(task.id, { ...current, state: 'placed', nodeId: result.nodeId, message: undefined, rejections: undefined, updatedAt: now });
-        ctx.event(`task/${task.id}`, 'Placed', `placed on node ${result.nodeId}`);
+        const hostPorts = result.reservation.amounts.hostPorts;
+        store.tasks.put(task.id, {
+          ...current,
+          state: 'placed',
+          nodeId: result.nodeId,
+          hostPorts: hostPorts?.length ? [...hostPorts] : undefined,
+          message: undefined,
+          rejections: undefined,
+          updatedAt: now,
+        });
+        const ports = hostPorts?.length ? ` with host ports ${formatHostPorts(hostPorts)}` : '';
+        ctx.event(`task/${task.id}`, 'Placed', `placed on node ${result.nodeId}${ports}`);
       } else {
         const rejections = result.rejections.map((r) => ({ nodeId: r.nodeId, reason: r.reason, message: r.message }));
         // Still pending for the same reasons: nothing to write (a pass over 10,000 waiting tasks writes none of them).

@@ -1,4 +1,5 @@
 import type { TaskHealth } from '../../core/domain';
+import type { HostPort } from '../../core/domain';
 import type { AppSpec, HookOnFailure, PluginSpec, StorageClassSpec } from '../../core/manifests';
 import type { PluginReport__Output } from '../../proto/berth/generated/berth/agent/v1/PluginReport';
 
@@ -58,6 +59,11 @@ export interface TaskRecord {
   healthMessage?: string;
   /** When a rolling update moved this task to its generation: the rollout's progress deadline counts from here. */
   rolledAt?: string;
+  /**
+   * The host ports the task holds on `nodeId` (set at placement). Kept while it is pending again, so a
+   * re-placement on the same node asks for the same ports first.
+   */
+  hostPorts?: HostPort[];
   /** Why each node was rejected, while the task is pending. */
   rejections?: { nodeId: string; reason: string; message: string }[];
   /** A stopping task the agent no longer reports: its container is gone and its volumes detached. */

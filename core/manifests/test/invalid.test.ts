@@ -48,7 +48,7 @@ spec:
       [
         'spec.instances: expected a whole number from 0 to 10000 (the most instances an app may have), got "two"',
         'spec.image: expected a string, got 7',
-        'spec.readOnly: unknown field; expected one of instances, runtime, image, command, env, resources, stop, user, fsGroup, readiness, liveness, constraints, volumes, onNodeLost, retainOnScaleDown, hooks, backup',
+        'spec.readOnly: unknown field; expected one of instances, runtime, image, command, env, resources, stop, user, fsGroup, readiness, liveness, constraints, ports, volumes, onNodeLost, retainOnScaleDown, hooks, backup',
         'spec.resources.cpu: expected a CPU amount like 0.5 or 500m, got "lots"',
         'spec.resources.memory: expected a size like 1Gi, got a list',
         'spec.retainOnScaleDown: expected true or false, got "yes"',

@@ -237,3 +237,111 @@ describe('reservation ledger', () => {
     assert.ok(state.used.cpuMillis <= state.capacity.cpuMillis);
   });
 });
+
+describe('reservation ledger: host ports', () => {
+  const range = { first: 20000, last: 20002 };
+  const withPorts = (ports: Array<[string, number]>): ResourceAmounts => ({ ...amounts(100, Mi), hostPorts: ports.map(([name, port]) => ({ name, port })) });
+
+  async function portLedger(random = () => 0): Promise<Ledger> {
+    const ledger = new Ledger(new InMemoryLedgerStore(), { random });
+    await ledger.registerNode('n1', { ...capacity(4000, 1024 * Mi, {}), hostPortRange: range });
+    await ledger.registerNode('n2', { ...capacity(4000, 1024 * Mi, {}), hostPortRange: range });
+    return ledger;
+  }
+
+  it('refuses a host port another holder has on the node, naming it; other nodes are unaffected', async () => {
+    const ledger = await portLedger();
+    assert.equal((await ledger.reserve({ holderId: 'a', nodeId: 'n1', amounts: withPorts([['db', 5432]]) })).status, 'reserved');
+    const refused = await ledger.reserve({ holderId: 'b', nodeId: 'n1', amounts: withPorts([['db', 5432]]) });
+    assert.ok(refused.status === 'insufficient');
+    assert.deepEqual(refused.shortfalls, [{ resource: 'host-port', name: 'db', port: 5432 }]);
+    await assert.rejects(ledger.reserveOrThrow({ holderId: 'b', nodeId: 'n1', amounts: withPorts([['db', 5432]]) }), /host port 5432 \(db\) in use/);
+    assert.equal((await ledger.reserve({ holderId: 'b', nodeId: 'n2', amounts: withPorts([['db', 5432]]) })).status, 'reserved');
+    await ledger.release('a');
+    assert.equal((await ledger.reserve({ holderId: 'c', nodeId: 'n1', amounts: withPorts([['db', 5432]]) })).status, 'reserved');
+  });
+
+  it('never books one port twice under concurrent reserves', async () => {
+    const ledger = new Ledger(new InMemoryLedgerStore({ beforeTransaction: () => new Promise((r) => setImmediate(r)) }));
+    await ledger.registerNode('n1', capacity(4000, 1024 * Mi, {}));
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => ledger.reserve({ holderId: `t${i}`, nodeId: 'n1', amounts: withPorts([['web', 8080]]) })),
+    );
+    assert.equal(outcomes.filter((o) => o.status === 'reserved').length, 1);
+    assert.equal((await ledger.nodeState('n1'))!.used.hostPorts?.get(8080), 1);
+  });
+
+  it('picks dynamic ports from the range inside the reservation, until the range is exhausted', async () => {
+    const ledger = await portLedger();
+    const first = await ledger.reserveOrThrow({ holderId: 'a', nodeId: 'n1', amounts: amounts(100, Mi), dynamicPorts: [{ name: 'web' }, { name: 'admin' }] });
+    assert.deepEqual(first.amounts.hostPorts, [
+      { name: 'web', port: 20000 },
+      { name: 'admin', port: 20001 },
+    ]);
+    // A fixed port inside the range is not picked for another name of the same request.
+    const second = await ledger.reserve({ holderId: 'b', nodeId: 'n1', amounts: withPorts([['x', 20002]]), dynamicPorts: [{ name: 'web' }] });
+    assert.ok(second.status === 'insufficient');
+    assert.deepEqual(second.shortfalls, [{ resource: 'host-port-range', range, needed: 1, free: 0 }]);
+    const third = await ledger.reserveOrThrow({ holderId: 'b', nodeId: 'n1', amounts: amounts(100, Mi), dynamicPorts: [{ name: 'web' }] });
+    assert.deepEqual(third.amounts.hostPorts, [{ name: 'web', port: 20002 }]);
+    await assert.rejects(
+      ledger.reserveOrThrow({ holderId: 'c', nodeId: 'n1', amounts: amounts(100, Mi), dynamicPorts: [{ name: 'web' }] }),
+      /host ports 20000-20002: needs 1, 0 free/,
+    );
+  });
+
+  it('keeps a holder its ports on a re-placement on the same node, and takes a preferred port when free', async () => {
+    const ledger = await portLedger(() => 0.5);
+    const held = await ledger.reserveOrThrow({ holderId: 'a', nodeId: 'n1', amounts: amounts(100, Mi), dynamicPorts: [{ name: 'web' }] });
+    const port = held.amounts.hostPorts![0]!.port;
+    // The same request again: nothing changes (idempotent), whatever the scan would start from.
+    const again = await ledger.reserve({ holderId: 'a', nodeId: 'n1', amounts: amounts(100, Mi), dynamicPorts: [{ name: 'web' }], replaceExisting: true });
+    assert.equal(again.status, 'already-reserved');
+    // A resize on the same node keeps the port.
+    const resized = await ledger.reserveOrThrow({
+      holderId: 'a',
+      nodeId: 'n1',
+      amounts: amounts(200, Mi),
+      dynamicPorts: [{ name: 'web' }],
+      replaceExisting: true,
+    });
+    assert.deepEqual(resized.amounts.hostPorts, [{ name: 'web', port }]);
+    // Released (stopped), then placed there again with the port it had recorded: the same port.
+    await ledger.release('a');
+    const back = await ledger.reserveOrThrow({ holderId: 'a', nodeId: 'n1', amounts: amounts(100, Mi), dynamicPorts: [{ name: 'web', preferred: port }] });
+    assert.deepEqual(back.amounts.hostPorts, [{ name: 'web', port }]);
+    // A preferred port that someone else holds now is not taken: another one is picked.
+    await ledger.release('a');
+    await ledger.reserveOrThrow({ holderId: 'z', nodeId: 'n1', amounts: withPorts([['p', port]]) });
+    const moved = await ledger.reserveOrThrow({ holderId: 'a', nodeId: 'n1', amounts: amounts(100, Mi), dynamicPorts: [{ name: 'web', preferred: port }] });
+    assert.notEqual(moved.amounts.hostPorts![0]!.port, port);
+  });
+
+  it('adopts recorded ports even when they collide, and frees them per holder', async () => {
+    const ledger = await portLedger();
+    await ledger.adopt({ holderId: 'a', nodeId: 'n1', amounts: withPorts([['web', 20000]]) });
+    const second = await ledger.adopt({ holderId: 'b', nodeId: 'n1', amounts: withPorts([['web', 20000]]) });
+    assert.ok('shortfalls' in second);
+    assert.deepEqual(second.shortfalls, [{ resource: 'host-port', name: 'web', port: 20000 }]);
+    await ledger.release('a');
+    assert.equal((await ledger.nodeState('n1'))!.used.hostPorts?.get(20000), 1, 'still held by b');
+    await ledger.release('b');
+    assert.equal((await ledger.nodeState('n1'))!.used.hostPorts?.has(20000), false);
+  });
+
+  it('refuses malformed ports', async () => {
+    const ledger = await portLedger();
+    await assert.rejects(ledger.reserve({ holderId: 'a', nodeId: 'n1', amounts: withPorts([['web', 0]]) }), InvalidRequestError);
+    await assert.rejects(
+      ledger.reserve({
+        holderId: 'a',
+        nodeId: 'n1',
+        amounts: withPorts([
+          ['a', 80],
+          ['b', 80],
+        ]),
+      }),
+      InvalidRequestError,
+    );
+  });
+});

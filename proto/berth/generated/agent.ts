@@ -26,6 +26,7 @@ import type { RestoreVolumeResult as _berth_agent_v1_RestoreVolumeResult, Restor
 import type { SyncRequest as _berth_agent_v1_SyncRequest, SyncRequest__Output as _berth_agent_v1_SyncRequest__Output } from './berth/agent/v1/SyncRequest';
 import type { SyncResponse as _berth_agent_v1_SyncResponse, SyncResponse__Output as _berth_agent_v1_SyncResponse__Output } from './berth/agent/v1/SyncResponse';
 import type { TaskAssignment as _berth_agent_v1_TaskAssignment, TaskAssignment__Output as _berth_agent_v1_TaskAssignment__Output } from './berth/agent/v1/TaskAssignment';
+import type { TaskPort as _berth_agent_v1_TaskPort, TaskPort__Output as _berth_agent_v1_TaskPort__Output } from './berth/agent/v1/TaskPort';
 import type { TaskReport as _berth_agent_v1_TaskReport, TaskReport__Output as _berth_agent_v1_TaskReport__Output } from './berth/agent/v1/TaskReport';
 import type { TaskStop as _berth_agent_v1_TaskStop, TaskStop__Output as _berth_agent_v1_TaskStop__Output } from './berth/agent/v1/TaskStop';
 import type { VolumeAttachment as _berth_agent_v1_VolumeAttachment, VolumeAttachment__Output as _berth_agent_v1_VolumeAttachment__Output } from './berth/agent/v1/VolumeAttachment';
@@ -63,6 +64,7 @@ export interface ProtoGrpcType {
         SyncRequest: MessageTypeDefinition<_berth_agent_v1_SyncRequest, _berth_agent_v1_SyncRequest__Output>
         SyncResponse: MessageTypeDefinition<_berth_agent_v1_SyncResponse, _berth_agent_v1_SyncResponse__Output>
         TaskAssignment: MessageTypeDefinition<_berth_agent_v1_TaskAssignment, _berth_agent_v1_TaskAssignment__Output>
+        TaskPort: MessageTypeDefinition<_berth_agent_v1_TaskPort, _berth_agent_v1_TaskPort__Output>
         TaskReport: MessageTypeDefinition<_berth_agent_v1_TaskReport, _berth_agent_v1_TaskReport__Output>
         TaskStop: MessageTypeDefinition<_berth_agent_v1_TaskStop, _berth_agent_v1_TaskStop__Output>
         VolumeAttachment: MessageTypeDefinition<_berth_agent_v1_VolumeAttachment, _berth_agent_v1_VolumeAttachment__Output>

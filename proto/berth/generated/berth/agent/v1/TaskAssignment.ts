@@ -3,6 +3,7 @@
 import type { VolumeAttachment as _berth_agent_v1_VolumeAttachment, VolumeAttachment__Output as _berth_agent_v1_VolumeAttachment__Output } from '../../../berth/agent/v1/VolumeAttachment';
 import type { TaskStop as _berth_agent_v1_TaskStop, TaskStop__Output as _berth_agent_v1_TaskStop__Output } from '../../../berth/agent/v1/TaskStop';
 import type { HealthCheck as _berth_agent_v1_HealthCheck, HealthCheck__Output as _berth_agent_v1_HealthCheck__Output } from '../../../berth/agent/v1/HealthCheck';
+import type { TaskPort as _berth_agent_v1_TaskPort, TaskPort__Output as _berth_agent_v1_TaskPort__Output } from '../../../berth/agent/v1/TaskPort';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TaskAssignment {
@@ -23,6 +24,8 @@ export interface TaskAssignment {
   'liveness'?: (_berth_agent_v1_HealthCheck | null);
   'user'?: (string);
   'fsGroup'?: (string);
+  'ports'?: (_berth_agent_v1_TaskPort)[];
+  'nodeAddress'?: (string);
 }
 
 export interface TaskAssignment__Output {
@@ -43,4 +46,6 @@ export interface TaskAssignment__Output {
   'liveness': (_berth_agent_v1_HealthCheck__Output | null);
   'user': (string);
   'fsGroup': (string);
+  'ports': (_berth_agent_v1_TaskPort__Output)[];
+  'nodeAddress': (string);
 }
