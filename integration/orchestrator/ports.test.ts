@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { cleanupUnder } from '../harness/cleanup';
-import { berth, berthJson, type Daemon, freePort, startDaemon, waitFor } from '../harness/cluster';
+import { berth, berthJson, type Daemon, freePort, serverFiles, startDaemon, useServerToken, waitFor } from '../harness/cluster';
 import { tempDir } from '../harness/fs-helpers';
 
 interface Task {
@@ -62,8 +62,22 @@ describe('host ports on the process runtime: server, one agent, tasks serving TC
     const agentAddress = `127.0.0.1:${agentPort}`;
     serverArgs = ['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', agentAddress, '--host-ports', range];
     server = startDaemon(serverArgs);
+    useServerToken(api, join(dir, 'server'));
     await waitFor('server', () => berth(api, ['get', 'nodes']).code === 0);
-    agent = startDaemon(['agent', '--join', agentAddress, '--node-id', 'p1', '--state-dir', join(dir, 'agent'), '--runtime', 'process']);
+    const joinToken = serverFiles(join(dir, 'server')).joinToken;
+    agent = startDaemon([
+      'agent',
+      '--join',
+      agentAddress,
+      '--join-token-file',
+      joinToken,
+      '--node-id',
+      'p1',
+      '--state-dir',
+      join(dir, 'agent'),
+      '--runtime',
+      'process',
+    ]);
     await waitFor('node p1 ready', () => berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.state === 'ready'));
   });
 
