@@ -1,7 +1,7 @@
 /**
  * The process runtime: each task is a plain child process, for nodes without Docker.
  *
- * LIMITATIONS (by design — this runtime isolates nothing):
+ * LIMITATIONS (by design — this runtime isolates little: a PID namespace and a private /tmp at most):
  * - No filesystem isolation and no path remapping. A volume is not mounted at its containerPath;
  *   the task learns where it is from BERTH_VOLUME_<NAME>=<hostPath> (NAME from the container path:
  *   "/data" → BERTH_VOLUME_DATA, "/var/lib/pg" → BERTH_VOLUME_VAR_LIB_PG; devices likewise as
