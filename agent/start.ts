@@ -10,6 +10,7 @@ import { serveAgentNode } from './node-service';
 import { AGENT_CREDENTIALS_FILE, loadAgentCredentials } from './node-credentials';
 import { cleanUpMoverLeftovers, moverLeftoverKeys } from './mover-attachment';
 import { moverKeys } from './mover-keys';
+import { shareMountTree } from './shared-mount';
 import type { CsiClient } from '../volumes/csi-client/client';
 
 /**
@@ -90,7 +91,14 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
   const executor: Executor =
     runtime === 'docker'
       ? new DockerExecutor({ socketPath: options.dockerSocket, nodeId: options.nodeId, logger: log })
-      : new ProcessExecutor({ stateDir: join(options.stateDir, 'processes'), logger: log });
+      : new ProcessExecutor({ stateDir: join(options.stateDir, 'processes'), namespaces: true, logger: log });
+  if (executor instanceof ProcessExecutor && executor.namespaces) {
+    try {
+      shareMountTree(options.stateDir);
+    } catch (err) {
+      log.warn({ err }, "volumes unpublished on this node stay mounted in process tasks' namespaces started before, until those tasks exit");
+    }
+  }
   // What a killed agent's data mover left is claimed before any call is served (cleaned up below).
   const leftovers = moverLeftoverKeys(options.stateDir);
   for (const key of leftovers) moverKeys.claim(key);

@@ -1,7 +1,7 @@
 /**
  * The process runtime: each task is a plain child process, for nodes without Docker.
  *
- * LIMITATIONS (by design — this runtime isolates nothing):
+ * LIMITATIONS (by design — this runtime isolates little: a PID namespace and a private /tmp at most):
  * - No filesystem isolation and no path remapping. A volume is not mounted at its containerPath;
  *   the task learns where it is from BERTH_VOLUME_<NAME>=<hostPath> (NAME from the container path:
  *   "/data" → BERTH_VOLUME_DATA, "/var/lib/pg" → BERTH_VOLUME_VAR_LIB_PG; devices likewise as
@@ -21,7 +21,7 @@
  * How a task runs: `setsid`-style detached wrapper shell (`sh -c` below) that is the session and
  * process-group leader, runs the command in the foreground, and writes the command's exit code to
  * a file — so the code survives an agent restart, when the task is no longer our child. The wrapper
- * traps TERM/INT/HUP with a no-op handler: caught signals reset to default in the command on exec, so
+ * traps every stop signal (TERM/INT/HUP/QUIT/USR1/USR2; WINCH is ignored anyway) with a no-op handler: caught signals reset to default in the command on exec, so
  * the command still dies of SIGTERM, while the wrapper lives on long enough to record 143.
  *
  * One copy at a time: before it runs the command, the wrapper joins the task's cgroup (task-cgroups.ts),
@@ -63,8 +63,8 @@ export interface ProcessExecutorOptions {
    */
   readonly cgroupRoot?: string | false;
   /**
-   * `true`: each task gets its own PID and mount namespace and a private /tmp, where unshare(1) works.
-   * Off by default for now: with it, a task that exits 0 from its own SIGINT trap is recorded as 130.
+   * Each task gets its own PID and mount namespace and a private /tmp, where unshare(1) works (else a
+   * warning, and tasks share the agent's). Default on; `false`: never (tasks share the agent's).
    */
   readonly namespaces?: boolean;
   readonly logger?: Logger;
@@ -80,7 +80,7 @@ const WRAPPER = [
   // A newer start has begun (the agent lost this one in a crash): it owns the task now.
   'read newest < "$token_file" || newest=',
   '[ "$newest" = "$token" ] || exit 0',
-  'trap ":" TERM INT HUP; "$@"; echo $? > "$exit_file"',
+  'trap ":" TERM INT HUP QUIT USR1 USR2; "$@"; echo $? > "$exit_file"',
 ].join('\n');
 /** How long processes that SIGKILL did not end (stuck in the kernel, e.g. on a dead NFS server) are waited for before stop() fails. */
 const KILL_WAIT_MS = 10_000;
@@ -155,8 +155,8 @@ export class ProcessExecutor implements Executor {
           'no writable cgroup hierarchy: a process task is tracked by its process group only, so processes that leave it are neither stopped with the task nor found again',
         );
     }
-    const problem = options.namespaces === true ? namespaceProblem() : undefined;
-    this.namespaces = options.namespaces === true && problem === undefined;
+    const problem = options.namespaces !== false ? namespaceProblem() : undefined;
+    this.namespaces = options.namespaces !== false && problem === undefined;
     if (problem) this.log.warn({ problem }, "process tasks share the agent's PID namespace and /tmp: this node cannot give them their own");
   }
 
@@ -361,7 +361,7 @@ export class ProcessExecutor implements Executor {
     if (record.namespaces) {
       const init = namespaceInit(this.members(taskId, record));
       if (init === undefined) throw new TaskNotRunningError(taskId, 'exited');
-      argv = enterCommand(init, record.cwd, command, record.user);
+      argv = enterCommand(init, command, record.user);
     }
     return new Promise<ExecResult>((resolve, reject) => {
       // Same env and cwd as the task, so hooks see what the task sees.

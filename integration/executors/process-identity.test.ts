@@ -3,12 +3,15 @@
  * and removed as a whole. The "volume" is a plain directory standing in for a publish target.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupUnder } from '../harness/cleanup';
 import { tempDir } from '../harness/fs-helpers';
 import { ProcessExecutor, TaskSpec } from '../../agent/executors';
 import { prepareVolumeRoot } from '../../agent/volume-root';
+import { shareMountTree } from '../../agent/shared-mount';
+import { listMounts } from '../../lib/mounts/mounts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -36,7 +39,7 @@ describe('process executor: user, PID namespace, private /tmp', function () {
 
   before(function () {
     dir = tempDir('process-identity');
-    ex = new ProcessExecutor({ stateDir: join(dir, 'state'), namespaces: true });
+    ex = new ProcessExecutor({ stateDir: join(dir, 'state') });
     if (!ex.namespaces) this.skip();
   });
 
@@ -102,8 +105,10 @@ describe('process executor: user, PID namespace, private /tmp', function () {
     assert.equal(readFileSync(join(volume, 'home'), 'utf8').trim(), '/nonexistent');
     assert.ok(!readdirSync('/tmp').includes('mine'), "the task's /tmp is its own");
     // A hook runs as the task's user, inside its namespaces.
-    const hook = await ex.exec('id-0', ['sh', '-c', 'id -u; ls /tmp; tr "\\0" " " < /proc/1/cmdline']);
+    const hook = await ex.exec('id-0', ['sh', '-c', 'id -u; ls /tmp; tr "\\0" " " < /proc/1/cmdline; echo; pwd']);
     assert.equal(hook.exitCode, 0, hook.output);
+    assert.doesNotMatch(hook.output, /getcwd/);
+    assert.ok(hook.output.split('\n').includes(volume), `the hook runs in the task's working directory: ${hook.output}`);
     assert.match(hook.output, /^65534$/m);
     assert.match(hook.output, /mine/);
     assert.match(hook.output, /berth-init/);
@@ -115,6 +120,70 @@ describe('process executor: user, PID namespace, private /tmp', function () {
     assert.equal((await ex.status('id-0')).state, 'exited');
     await ex.remove('id-0');
     assert.equal((await ex.status('id-0')).state, 'missing');
+  });
+
+  it('keeps the exit code of a task that handles its stop signal, whichever it is', async () => {
+    for (const [signal, code] of [
+      ['SIGINT', 0],
+      ['SIGQUIT', 3],
+      ['SIGHUP', 4],
+      ['SIGUSR2', 5],
+    ] as const) {
+      const name = signal.slice(3).toLowerCase();
+      const taskId = `sig-${name}-0`;
+      await ex.start(spec(taskId, dir, `trap 'exit ${code}' ${name.toUpperCase()}; while :; do sleep 0.1; done`));
+      await sleep(300);
+      await ex.stop(taskId, 5, signal);
+      const status = await ex.status(taskId);
+      assert.equal(status.exitCode, code, `${signal}: exited by its own trap`);
+      assert.deepEqual(ex.cgroups?.members(taskId) ?? [], []);
+      await ex.remove(taskId);
+    }
+  });
+
+  it('a task that ignores the stop signal is killed as a whole after the grace period', async () => {
+    const mark = `berth-identity-${process.pid}-stubborn-0`;
+    await ex.start(spec('stubborn-0', dir, 'trap "" TERM; sh -c "trap \\"\\" TERM; sleep 600" & sleep 600', { env: { MARK: mark } }));
+    await until('the task and its child', () => withMarker(mark).length >= 4);
+    const t0 = Date.now();
+    await ex.stop('stubborn-0', 1);
+    assert.ok(Date.now() - t0 >= 1000, 'the grace period was given');
+    assert.deepEqual(withMarker(mark), [], 'nothing is left');
+    assert.equal((await ex.status('stubborn-0')).exitCode, 137);
+    await ex.remove('stubborn-0');
+  });
+
+  it("an unmount on the node reaches the namespace of a task started before it (the agent's state directory is shared)", async () => {
+    const agentDir = join(dir, 'agent');
+    const own = join(agentDir, 'publish', 'a-0', 'data');
+    const other = join(agentDir, 'publish', 'b-0', 'data');
+    mkdirSync(own, { recursive: true });
+    mkdirSync(other, { recursive: true });
+    shareMountTree(agentDir);
+    shareMountTree(agentDir); // an agent restart: no second bind
+    assert.equal(listMounts().filter((m) => m.mountPoint === agentDir).length, 1);
+    const agentEx = new ProcessExecutor({ stateDir: join(agentDir, 'processes') });
+    const mark = `berth-identity-${process.pid}-a-0`;
+    try {
+      await agentEx.start(spec('a-0', own, 'sleep 600', { env: { MARK: mark } }));
+      const inside = () => {
+        const ours = readlinkSync('/proc/self/ns/mnt');
+        const pid = withMarker(mark).find((p) => readlinkSync(`/proc/${p}/ns/mnt`) !== ours);
+        assert.ok(pid, "a process in the task's mount namespace");
+        return readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
+      };
+      inside();
+      // Another task's volume, published and unpublished after the task started.
+      const source = `berth-prop-${process.pid}`;
+      execFileSync('mount', ['-t', 'tmpfs', source, other]);
+      await until('the mount to reach the task', () => inside().includes(source));
+      execFileSync('umount', [other]);
+      await until('the unmount to reach the task', () => !inside().includes(source));
+      assert.ok(!listMounts().some((m) => m.source === source), 'nothing stays mounted on the node');
+    } finally {
+      await agentEx.remove('a-0');
+    }
+    assert.deepEqual(withMarker(mark), []);
   });
 
   it('gives a volume root its owner only while it is empty', () => {
