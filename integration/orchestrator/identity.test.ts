@@ -82,7 +82,12 @@ describe('identity end to end: user, fsGroup and volume owner on the process and
     cluster = await startCluster('identity');
     api = cluster.api;
     dockerNode = await cluster.addNode('n1', '512M');
-    processNode = await startNode(cluster.dir, 'p1', { poolSize: '512M', agentServer: cluster.agentAddress, runtime: 'process' });
+    processNode = await startNode(cluster.dir, 'p1', {
+      poolSize: '512M',
+      agentServer: cluster.agentAddress,
+      joinTokenFile: cluster.joinTokenFile,
+      runtime: 'process',
+    });
     cluster.nodes.push(processNode);
     await waitFor('node p1 ready', () =>
       berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.id === 'p1' && n.state === 'ready'),
