@@ -118,9 +118,6 @@ export function taskRequestOf(ctx: ClusterContext, task: TaskRecord): TaskReques
   };
 }
 
-/** Outcomes written in one transaction at most. */
-const WRITE_BATCH = 50;
-
 /**
  * Places every pending task: scheduler pipeline, then the ledger reservation (done by the scheduler).
  * Outcomes are written in one transaction per time slice rather than one per task: placing a thousand
@@ -145,8 +142,9 @@ export async function placePending(ctx: ClusterContext): Promise<void> {
     });
   };
   for (const task of pending) {
-    // Writing costs more than deciding: a slice ends after its time or after WRITE_BATCH outcomes.
-    if (slice.due() || writes.length >= WRITE_BATCH) {
+    // One transaction per slice, not per batch of a fixed size: every commit wakes the agents whose
+    // answers changed, so fewer, larger commits mean fewer Sync round trips for the same placements.
+    if (slice.due()) {
       flush();
       await slice.yield();
     }

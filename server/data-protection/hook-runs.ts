@@ -54,6 +54,32 @@ export async function runHook(
   }
 }
 
+/**
+ * A hook not run because its instance runs but is not ready (its app has a readiness check that does
+ * not pass): a command run in a database that is not serving would report on nothing. Recorded as a
+ * run that did not happen, so the hook's failure policy decides what the recovery point makes of it.
+ */
+export function notReadyRun(phase: HookRun['phase'], task: TaskRecord, policy: HookPolicy): HookRun {
+  const why = `instance not ready (readiness ${task.health ?? 'unknown'}${task.healthMessage ? `: ${task.healthMessage}` : ''})`;
+  return {
+    phase,
+    taskId: task.id,
+    nodeId: task.nodeId,
+    timeoutSeconds: policy.timeoutSeconds,
+    onFailure: policy.onFailure,
+    exitCode: -1,
+    output: why,
+    ok: false,
+    outcome: 'not-run',
+    durationMs: 0,
+  };
+}
+
+/** Whether hooks may run in a running task: ready, when its app has a readiness check. */
+export function readyForHooks(task: TaskRecord, hasReadiness: boolean): boolean {
+  return !hasReadiness || task.health === 'healthy';
+}
+
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
 
 /** "exit 3", "timed out after 30s", "not run": how a run ended, in words. */

@@ -21,11 +21,11 @@ import { RecoveryPoints } from './recovery-points';
  * does after killing the command) and a stand-in CSI controller. The real agent's kill is covered by
  * integration/orchestrator/snapshot-restore.test.ts.
  */
-const appYaml = (hooks: string) => `kind: App
+const appYaml = (hooks: string, extra = '') => `kind: App
 name: db
 spec:
   instances: 1
-  image: busybox:local
+  image: busybox:local${extra}
   hooks: ${hooks}
   volumes: [{ name: data, mountPath: /data, claim: { storageClass: fast, size: 64Mi } }]
 `;
@@ -56,8 +56,8 @@ describe('recovery-point hooks: timeouts and failure policies (real store, stand
     return { exitCode: b.exit, output: b.output };
   };
 
-  const useHooks = (hooks: string) => {
-    const spec = (parseManifests(appYaml(hooks))[0]!.manifest as AppManifest).spec;
+  const useHooks = (hooks: string, extra = '') => {
+    const spec = (parseManifests(appYaml(hooks, extra))[0]!.manifest as AppManifest).spec;
     store.apps.put('db', { name: 'db', spec, generation: 1, deleting: false, createdAt: new Date().toISOString() });
   };
   const reset = () => {
@@ -186,6 +186,37 @@ describe('recovery-point hooks: timeouts and failure policies (real store, stand
     assert.equal(rp.consistency, 'crash-consistent');
     assert.match(rp.consistencyReason!, /\(not run\): cannot run it: agent on node n1 unreachable; onFailure is continue/);
     assert.equal(rp.hooks[0]!.outcome, 'not-run');
+  });
+
+  it('an instance that runs but is not ready gets no hook: its policy decides (fail refuses the recovery point, continue makes it crash-consistent)', async () => {
+    const readiness = '\n  readiness: { exec: [pg_isready] }';
+    const task = store.tasks.get('db-0')!;
+    store.tasks.put('db-0', { ...task, health: 'unhealthy', healthMessage: 'readiness: exit 2' });
+    try {
+      useHooks('{ preSnapshot: [flush] }', readiness);
+      await assert.rejects(
+        points.create('db'),
+        /preSnapshot hook failed in db-0 on node n1 \(not run\): instance not ready \(readiness unhealthy: readiness: exit 2\)/,
+      );
+      assert.equal(execs.length, 0, 'nothing was run in the instance');
+      reset();
+      useHooks('{ preSnapshot: { command: [flush], onFailure: continue } }', readiness);
+      const rp = await points.create('db');
+      assert.equal(rp.consistency, 'crash-consistent');
+      assert.match(rp.consistencyReason!, /instance not ready/);
+      assert.equal(execs.length, 0);
+      reset();
+      store.tasks.put('db-0', { ...task, health: 'healthy' });
+      useHooks('{ preSnapshot: [flush] }', readiness);
+      assert.equal((await points.create('db')).consistency, 'app-consistent', 'a ready instance runs its hooks');
+      assert.deepEqual(
+        execs.map((e) => e.command),
+        ['flush'],
+      );
+    } finally {
+      store.tasks.put('db-0', task);
+      useHooks('{}');
+    }
   });
 
   it('a failing postSnapshot never undoes the snapshots: recorded by default (continue); with fail the request fails and the recovery point is kept', async () => {

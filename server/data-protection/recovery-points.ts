@@ -7,7 +7,7 @@ import { conflict, dependencyFailed, notFound, unavailable } from '../../lib/err
 import { claimIdOf, volumeRole } from '../store/naming';
 import { hookPolicy } from '../../core/manifests';
 import type { HookPhase, Hooks } from '../../core/manifests';
-import { hookFailure, hookRunEvent, runHook } from './hook-runs';
+import { hookFailure, hookRunEvent, notReadyRun, readyForHooks, runHook } from './hook-runs';
 import type { AppRecord, ClaimRecord, HookRun, NodeRecord, RecoveryPointRecord, RecoveryPointSnapshot, TaskRecord, VolumeRecord } from '../store/records';
 import { secretData } from '../store/secrets';
 import { awaitingData } from '../controllers/data-restore';
@@ -270,7 +270,7 @@ export class RecoveryPoints {
       secrets: this.secretsFor(snap),
     }));
 
-    // 2. preSnapshot hooks in every running instance.
+    // 2. preSnapshot hooks in every running instance (ready, if the app checks readiness).
     const running = store.tasks
       .where('app', rp.app)
       .filter((t) => t.instance < spec.instances && t.state === 'running' && t.nodeId)
@@ -280,7 +280,7 @@ export class RecoveryPoints {
     let preLetThrough: string | undefined;
     if (pre.length > 0) {
       save({ preHooksStarted: true });
-      const runs = await this.runHooks(rp.app, 'preSnapshot', spec.hooks, running);
+      const runs = await this.runHooks(rp.app, 'preSnapshot', spec.hooks, running, spec.readiness !== undefined);
       save({ hooks: [...rp.hooks, ...runs] });
       const bad = runs.filter((r) => !r.ok);
       if (bad.length > 0) {
@@ -305,7 +305,7 @@ export class RecoveryPoints {
     // 4. postSnapshot hooks: always. A failure never undoes the snapshots (see postSnapshotFailure).
     let postProblem: string | undefined;
     if (spec.hooks.postSnapshot.length > 0) {
-      const runs = await this.runHooks(rp.app, 'postSnapshot', spec.hooks, running);
+      const runs = await this.runHooks(rp.app, 'postSnapshot', spec.hooks, running, spec.readiness !== undefined);
       const bad = runs.find((r) => !r.ok);
       if (bad) postProblem = hookFailure(bad);
       save({ hooks: [...rp.hooks, ...runs], postHooksDone: true });
@@ -327,12 +327,16 @@ export class RecoveryPoints {
     );
   }
 
-  /** One phase's hook in every task, in parallel, each bounded by the phase's timeout; one event per run. */
-  private async runHooks(app: string, phase: HookPhase, hooks: Hooks, tasks: TaskRecord[]): Promise<HookRun[]> {
+  /**
+   * One phase's hook in every task, in parallel, each bounded by the phase's timeout; one event per run.
+   * A task that runs but is not ready (`hasReadiness`) gets no command: a not-run entry its policy judges.
+   */
+  private async runHooks(app: string, phase: HookPhase, hooks: Hooks, tasks: TaskRecord[], hasReadiness: boolean): Promise<HookRun[]> {
     const command = phase === 'preSnapshot' ? hooks.preSnapshot : hooks.postSnapshot;
     const policy = hookPolicy(hooks, phase);
     const runs = await Promise.all(
       tasks.map((task) => {
+        if (!readyForHooks(task, hasReadiness)) return notReadyRun(phase, task, policy);
         const node = this.ctx.store.nodes.get(task.nodeId!);
         const link = node ? this.ctx.links.get(node) : undefined;
         return runHook(link && ((taskId, cmd, timeoutMs) => link.exec(taskId, cmd, timeoutMs)), phase, task, command, policy);
@@ -506,7 +510,7 @@ export class RecoveryPoints {
     if (rp.preHooksStarted && !rp.postHooksDone && rp.spec.hooks.postSnapshot.length > 0) {
       const app = store.apps.get(rp.app);
       const tasks = store.tasks.where('app', rp.app).filter((t) => t.state === 'running' && t.nodeId);
-      if (app) hooks = [...hooks, ...(await this.runHooks(rp.app, 'postSnapshot', rp.spec.hooks, tasks))];
+      if (app) hooks = [...hooks, ...(await this.runHooks(rp.app, 'postSnapshot', rp.spec.hooks, tasks, rp.spec.readiness !== undefined))];
     }
     // Snapshots whose id never reached the store may still exist: CreateSnapshot by the same name finds them.
     const known: RecoveryPointSnapshot[] = [];
