@@ -171,11 +171,11 @@ describe('data-restore controller: keys and decisions', () => {
     );
   });
 
-  it("a task's state, node or message wakes the volumes of its instance still waiting for data; other task writes wake nothing", () => {
+  it("a task's state, node, message or readiness wakes the volumes of its instance still waiting for data and its app's restore under way; other task writes wake nothing", () => {
     seed();
     assert.deepEqual(
       keysAfter(() => store.tasks.put('db-1', task(1, { state: 'assigned', nodeId: 'n1' }))),
-      ['rs-1/db/data/1'],
+      ['rs-1/db/data/1', 'rs-1'],
     );
     assert.deepEqual(
       keysAfter(() => store.tasks.put('db-1', task(1, { state: 'assigned', nodeId: 'n1', updatedAt: '2026-01-02T00:00:00Z' }))),
@@ -184,8 +184,19 @@ describe('data-restore controller: keys and decisions', () => {
     store.claims.put('db/data/1', claim(1, { dataRestored: true }));
     assert.deepEqual(
       keysAfter(() => store.tasks.put('db-1', task(1, { state: 'running', nodeId: 'n1' }))),
+      ['rs-1'],
+      'its data is written: only the restore, which waits for its instances to run',
+    );
+    assert.deepEqual(
+      keysAfter(() => store.tasks.put('db-1', task(1, { state: 'running', nodeId: 'n1', health: 'healthy' }))),
+      ['rs-1'],
+      'and to be ready',
+    );
+    store.restores.put('rs-1', { ...store.restores.get('rs-1')!, state: 'ready' });
+    assert.deepEqual(
+      keysAfter(() => store.tasks.put('db-1', task(1, { state: 'failed', nodeId: 'n1' }))),
       [],
-      'its data is written',
+      'a finished restore is not woken',
     );
   });
 

@@ -57,8 +57,14 @@ export function restoreKeysOf(store: ClusterStore, change: StoreChange): string[
     case 'task': {
       const { before, after } = change;
       const task = after ?? before;
-      if (!task || (before?.state === after?.state && before?.nodeId === after?.nodeId && before?.message === after?.message)) return [];
-      return instanceKeys(store, task.app, task.instance);
+      if (
+        !task ||
+        (before?.state === after?.state && before?.nodeId === after?.nodeId && before?.message === after?.message && before?.health === after?.health)
+      )
+        return [];
+      // A restore whose data is in waits for its app's instances to run and be ready.
+      const waitingRestores = store.restores.where('restoringApp', task.app).map((r) => r.id);
+      return [...instanceKeys(store, task.app, task.instance), ...waitingRestores];
     }
     case 'volume': {
       const volume = change.after ?? change.before;

@@ -195,19 +195,28 @@ describe('data-restore controller: real store, real gRPC agent endpoint', functi
     });
   }
 
-  /** Starts the controller (once) like the server does, and waits until `until` holds. */
-  async function runUntil(what: string, until: () => boolean, timeoutMs = 15_000): Promise<void> {
+  /**
+   * Starts the controller (once) like the server does, and waits until `until` holds. With `agent`, the
+   * instances whose data is in start running meanwhile, as their agent would run them.
+   */
+  async function runUntil(what: string, until: () => boolean, timeoutMs = 15_000, agent = true): Promise<void> {
     if (!restorer) {
       restorer = new DataRestorer(ctx);
       restorer.start();
     }
     const deadline = Date.now() + timeoutMs;
     while (!until()) {
+      if (agent) startRestoredInstances();
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(store.restores.get('rs-1'))}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
   const restore = () => store.restores.get('rs-1')!;
+  const startRestoredInstances = () => {
+    for (const t of store.tasks.where('app', 'db')) {
+      if (t.state === 'assigned' && store.claims.get(`db/data/${t.instance}`)?.dataRestored) store.tasks.put(t.id, { ...t, state: 'running' });
+    }
+  };
 
   it('writes every volume once on its node with the repository access, then marks the restore ready; tasks wait for it', async () => {
     // No instance starts on an empty volume: its container may be created ahead, nothing more.
@@ -216,6 +225,9 @@ describe('data-restore controller: real store, real gRPC agent endpoint', functi
       'no instance starts on an empty volume',
     );
     script = (req, call) => setTimeout(() => done(call, 1000 + Number(req.volumeName.slice(-1))), 100);
+    await runUntil('data in', () => restore().volumes.every((v) => v.state === 'done'), 15_000, false);
+    assert.equal(restore().state, 'restoring', 'not ready while its instances do not run');
+    assert.equal(restore().message, 'data restored; waiting for instance 0 to run (assigned)');
     await runUntil('ready', () => restore().state === 'ready');
     assert.equal(requests.length, 2, 'one call per volume');
     const r0 = requests.find((r) => r.volumeName === 'data-0')!;

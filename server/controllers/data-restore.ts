@@ -333,6 +333,10 @@ export class DataRestorer {
     });
   }
 
+  /**
+   * Once every volume is written the instances may start; the restore is ready when they run and are
+   * ready (readiness-checked apps) — until then it says which instance it waits for.
+   */
   private finishIfDone(restoreId: string): void {
     const { store } = this.ctx;
     store.transaction(() => {
@@ -340,20 +344,37 @@ export class DataRestorer {
       if (restore?.state !== 'restoring') return;
       const done = restore.volumes.every((v) => store.claims.get(v.claimId)?.dataRestored);
       if (!done) return;
-      store.restores.put(restoreId, {
-        ...restore,
-        state: 'ready',
-        finishedAt: new Date().toISOString(),
-        volumes: restore.volumes.map((v) => ({ ...v, state: 'done', bytesDone: Math.max(v.bytesDone, v.bytesTotal) })),
-      });
-      if (restore.source.kind === 'backup') {
+      const volumes = restore.volumes.map((v) => ({ ...v, state: 'done' as const, bytesDone: Math.max(v.bytesDone, v.bytesTotal) }));
+      const dataRestoredAt = restore.dataRestoredAt ?? new Date().toISOString();
+      if (restore.source.kind === 'backup' && !restore.dataRestoredAt) {
         this.ctx.event(
           `app/${restore.app}`,
           'Restored',
           `restore ${restoreId}: every volume of app ${restore.app} written from backup ${restore.source.backupId} and verified; the instances start`,
         );
       }
+      const waiting = this.notReadyInstance(restore.app);
+      if (waiting) {
+        store.restores.put(restoreId, { ...restore, volumes, dataRestoredAt, message: `data restored; ${waiting}` });
+        return;
+      }
+      store.restores.put(restoreId, { ...restore, state: 'ready', message: undefined, dataRestoredAt, finishedAt: new Date().toISOString(), volumes });
+      this.ctx.event(`app/${restore.app}`, 'RestoreReady', `restore ${restoreId} ready: every instance of app ${restore.app} runs on its restored data`);
     });
+  }
+
+  /** The first instance of the app that does not run, or runs without passing its readiness check, in words; undefined when all are ready. */
+  private notReadyInstance(appName: string): string | undefined {
+    const app = this.ctx.store.apps.get(appName);
+    if (!app) return undefined;
+    const tasks = new Map(this.ctx.store.tasks.where('app', appName).map((t) => [t.instance, t]));
+    for (let i = 0; i < app.spec.instances; i++) {
+      const t = tasks.get(i);
+      if (!t || t.state !== 'running') return `waiting for instance ${i} to run (${t ? `${t.state}${t.message ? `: ${t.message}` : ''}` : 'no task yet'})`;
+      if (app.spec.readiness && t.health !== 'healthy')
+        return `waiting for instance ${i} to be ready (${t.health ?? 'unknown'}${t.healthMessage ? `: ${t.healthMessage}` : ''})`;
+    }
+    return undefined;
   }
 
   private updateVolume(restoreId: string, claimId: string, change: (v: RestoreVolumeRecord) => RestoreVolumeRecord): void {

@@ -75,7 +75,7 @@ export interface ClusterStore {
   readonly recoveryPoints: Collection<RecoveryPointRecord, 'app'>;
   readonly repositories: Collection<RepositoryRecord>;
   readonly backups: Collection<BackupRecord, 'app'>;
-  readonly restores: Collection<RestoreRecord>;
+  readonly restores: Collection<RestoreRecord, 'restoringApp'>;
   readonly schedules: Collection<ScheduleRecord>;
   /** Revision of the last committed write (persisted: it only grows, also across restarts). */
   readonly revision: number;

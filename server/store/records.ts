@@ -346,6 +346,8 @@ export interface RestoreRecord {
   volumes: RestoreVolumeRecord[];
   message?: string;
   createdAt: string;
+  /** When every volume held its data: the instances start then; the restore is ready once they run and are ready. */
+  dataRestoredAt?: string;
   finishedAt?: string;
 }
 

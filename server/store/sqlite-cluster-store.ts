@@ -117,7 +117,8 @@ export class SqliteClusterStore implements ClusterStore {
     this.recoveryPoints = this.collection('recoverypoint', { app: (r) => r.app });
     this.repositories = this.collection('repository', {});
     this.backups = this.collection('backup', { app: (b) => b.app });
-    this.restores = this.collection('restore', {});
+    // Restores under way by their app: a task's move wakes only the restore of its own app.
+    this.restores = this.collection('restore', { restoringApp: (r) => (r.state === 'restoring' ? r.app : undefined) });
     this.schedules = this.collection('schedule', {});
     this.closedOnFailure(() => this.load());
   }
