@@ -4,6 +4,7 @@ import { Logger } from 'pino';
 import Docker from 'dockerode';
 import { Agent } from './agent';
 import { DockerExecutor } from './executors/docker';
+import { DEFAULT_TASK_NETWORK, DEFAULT_TASK_SUBNET, ensureTaskNetwork, NO_TASK_NETWORK } from './executors/docker-network';
 import type { Executor } from './executors/executor';
 import { ProcessExecutor } from './executors/process';
 import { serveAgentNode } from './node-service';
@@ -54,6 +55,10 @@ export interface StartAgentOptions {
   stateDir: string;
   runtime: 'docker' | 'process' | 'auto';
   dockerSocket: string;
+  /** The task network docker tasks join (docker-network.ts); `none` for none. Default `berth`. */
+  dockerNetwork?: string;
+  /** Its subnet, used when the agent creates it. Default 10.213.0.0/16. */
+  dockerSubnet?: string;
   labels: Record<string, string>;
   log: Logger;
   syncIntervalMs?: number;
@@ -88,9 +93,18 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
   } else if (runtime === 'docker' && !(await dockerAnswers(options.dockerSocket))) {
     throw new Error(`--runtime docker: no dockerd answers on ${options.dockerSocket}`);
   }
+  let networkMode: string | undefined;
+  if (runtime === 'docker') {
+    // Before any task starts, so that a subnet clash stops the agent with the reason instead of failing every start.
+    const network = options.dockerNetwork ?? DEFAULT_TASK_NETWORK;
+    networkMode =
+      network === NO_TASK_NETWORK
+        ? NO_TASK_NETWORK
+        : await ensureTaskNetwork(new Docker({ socketPath: options.dockerSocket }), { name: network, subnet: options.dockerSubnet ?? DEFAULT_TASK_SUBNET });
+  }
   const executor: Executor =
     runtime === 'docker'
-      ? new DockerExecutor({ socketPath: options.dockerSocket, nodeId: options.nodeId, logger: log })
+      ? new DockerExecutor({ socketPath: options.dockerSocket, nodeId: options.nodeId, networkMode, logger: log })
       : new ProcessExecutor({ stateDir: join(options.stateDir, 'processes'), namespaces: true, logger: log });
   if (executor instanceof ProcessExecutor && executor.namespaces) {
     try {

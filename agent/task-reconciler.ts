@@ -196,13 +196,19 @@ export class TaskReconciler {
     const killing = this.killing.get(a.taskId);
     if (killing) {
       // Never started again before the stop that its liveness check asked for has finished.
-      return { ...base, state: status?.state === 'running' ? 'running' : 'failed', message: `${killing}; stopping it to restart it` };
+      return {
+        ...base,
+        state: status?.state === 'running' ? 'running' : 'failed',
+        containerAddress: status?.state === 'running' ? (status.address ?? '') : '',
+        message: `${killing}; stopping it to restart it`,
+      };
     }
     if (status?.state === 'running') {
       this.track(a, status.startedAt);
       return {
         ...base,
         state: 'running',
+        containerAddress: status.address ?? '',
         startedAtMs: String(Date.parse(status.startedAt ?? '') || 0),
         message: this.notes.get(a.taskId) ?? '',
         ...this.health.report(a.taskId, Boolean(a.readiness)),
@@ -274,6 +280,7 @@ export class TaskReconciler {
         created: createdReports(a.volumes, created),
         restarts: this.state.actual[a.taskId].restarts,
         state: 'running',
+        containerAddress: started.address ?? '',
         message: note ?? '',
         startedAtMs: String(Date.parse(started.startedAt ?? '') || Date.now()),
         exitCode: status?.exitCode ?? 0,

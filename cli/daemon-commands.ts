@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createLogger } from '../lib/logging/logger';
 import { startServer } from '../server/server';
 import { startAgent } from '../agent/start';
+import { DEFAULT_TASK_NETWORK, DEFAULT_TASK_SUBNET } from '../agent/executors/docker-network';
 import { readSecretFile } from '../lib/auth/secrets';
 import { UsageError } from './output';
 import { parsePortRange } from '../core/domain';
@@ -100,6 +101,8 @@ export function daemonCommands(): Command[] {
     .option('--state-dir <dir>', 'agent state: publish targets, task records', '/var/lib/berth/agent')
     .option('--runtime <kind>', 'docker, process, or auto (docker when its socket answers)', 'auto')
     .option('--docker-socket <path>', 'dockerd API socket', '/var/run/docker.sock')
+    .option('--docker-network <name>', 'the bridge network docker tasks join, created if missing (none: no network)', DEFAULT_TASK_NETWORK)
+    .option('--docker-subnet <cidr>', 'subnet of that network when the agent creates it', DEFAULT_TASK_SUBNET)
     .option('--label <key=value>', 'node label for constraints (repeatable)', collect, [])
     .option('--join-token-file <path>', "the server's join token (its <data-dir>/join-token; default: $BERTH_JOIN_TOKEN), needed until the node has joined")
     .action(
@@ -111,6 +114,8 @@ export function daemonCommands(): Command[] {
         stateDir: string;
         runtime: string;
         dockerSocket: string;
+        dockerNetwork: string;
+        dockerSubnet: string;
         label: string[];
         joinTokenFile?: string;
       }) => {
@@ -123,6 +128,8 @@ export function daemonCommands(): Command[] {
           stateDir: opts.stateDir,
           runtime: opts.runtime as 'docker' | 'process' | 'auto',
           dockerSocket: opts.dockerSocket,
+          dockerNetwork: opts.dockerNetwork,
+          dockerSubnet: opts.dockerSubnet,
           labels: parseLabels(opts.label),
           joinToken: secretFrom('--join-token-file', opts.joinTokenFile, 'BERTH_JOIN_TOKEN'),
           log: createLogger('berth.agent').child({ node: opts.nodeId }),

@@ -274,8 +274,9 @@ function printDescribe(d: AppDescription): void {
   for (const t of d.tasks) {
     const health = t.state === 'running' && t.health ? `  ${t.health}` : '';
     const ports = t.hostPorts?.length ? `  ports ${formatHostPorts(t.hostPorts)}` : '';
+    const address = t.state === 'running' && t.containerAddress ? `  address ${t.containerAddress}` : '';
     w(
-      `  ${t.id}  ${t.state}${health}${t.nodeId ? ` on ${t.nodeId}` : ''}${ports}${t.restarts ? `  restarts ${t.restarts}` : ''}${t.message ? `  — ${t.message}` : ''}`,
+      `  ${t.id}  ${t.state}${health}${t.nodeId ? ` on ${t.nodeId}` : ''}${ports}${address}${t.restarts ? `  restarts ${t.restarts}` : ''}${t.message ? `  — ${t.message}` : ''}`,
     );
     if (t.healthMessage) w(`      last check failure: ${t.healthMessage}`);
     for (const r of t.rejections ?? []) w(`      node ${r.nodeId}: ${r.reason}: ${r.message}`);

@@ -11,6 +11,7 @@ import { API_TOKEN_FILE, JOIN_TOKEN_FILE } from '../server/credentials';
 import { readSecretFile } from '../lib/auth/secrets';
 import { dockerAnswers, startAgent } from '../agent/start';
 import { dockerAvailable, startDockerd, type DockerdHandle } from '../agent/runtime/private-dockerd';
+import { DEFAULT_TASK_SUBNET } from '../agent/executors/docker-network';
 import { secretFrom, untilSignal } from './daemon-commands';
 import { demoManifest } from './demo-manifest';
 
@@ -43,6 +44,7 @@ export function upCommand(): Command {
     .option('--agent-listen <host:port>', 'agent endpoint address', '127.0.0.1:7421')
     .option('--token-file <path>', 'a further API token to take, besides <data-dir>/server/api-token (default: $BERTH_TOKEN)')
     .option('--runtime <kind>', 'auto (docker if possible), docker or process', 'auto')
+    .option('--docker-subnet <cidr>', 'subnet of the bridge network docker tasks join (created if missing)', DEFAULT_TASK_SUBNET)
     .option('--no-demo', 'do not apply the demo app')
     .option('--once', 'run the demo, print what happened, stop everything and exit')
     .action(
@@ -53,6 +55,7 @@ export function upCommand(): Command {
         agentListen: string;
         tokenFile?: string;
         runtime: string;
+        dockerSubnet: string;
         demo: boolean;
         once?: boolean;
       }) => {
@@ -129,6 +132,7 @@ export function upCommand(): Command {
             stateDir: join(dataDir, 'agent'),
             runtime: runtime === 'process' ? 'process' : 'docker',
             dockerSocket,
+            dockerSubnet: opts.dockerSubnet,
             labels: {},
             // In-process: the join token goes from the server's file to the agent without argv or environment.
             joinToken: readSecretFile(join(dataDir, 'server', JOIN_TOKEN_FILE)),

@@ -33,7 +33,10 @@ export interface DockerExecutorOptions {
    * agents may then share one dockerd (tests, bench) without adopting each other's tasks.
    */
   readonly nodeId?: string;
-  /** Docker network mode for task containers; the daemon's default when omitted. */
+  /**
+   * Docker network mode for task containers: the task network's name (docker-network.ts, created by the
+   * agent at start) or `none`; the daemon's default when omitted.
+   */
   readonly networkMode?: string;
   readonly logger?: Logger;
 }
@@ -44,7 +47,14 @@ function timestamp(value: string | undefined): string | undefined {
   return value && value !== DOCKER_ZERO_TIME ? value : undefined;
 }
 
-function toStatus(taskId: string, info: ContainerInspectInfo): TaskStatus {
+/** The container's IPv4 address: on `network` when given (the task network), else on any network it has one. */
+function containerAddress(info: ContainerInspectInfo, network?: string): string | undefined {
+  const networks = info.NetworkSettings?.Networks ?? {};
+  const on = network ? networks[network] : undefined;
+  return on?.IPAddress || Object.values(networks).find((n) => n.IPAddress)?.IPAddress || undefined;
+}
+
+function toStatus(taskId: string, info: ContainerInspectInfo, network?: string): TaskStatus {
   const s = info.State;
   // Paused and restarting containers still hold their process: for the agent that is "running".
   const running = s.Running || s.Paused || s.Restarting;
@@ -60,6 +70,7 @@ function toStatus(taskId: string, info: ContainerInspectInfo): TaskStatus {
     runtimeId: info.Id,
     app: info.Config.Labels?.[LABEL_APP],
     instance: Number.isSafeInteger(instance) ? instance : undefined,
+    address: running ? containerAddress(info, network) : undefined,
   };
 }
 
@@ -98,7 +109,7 @@ export class DockerExecutor implements Executor {
         const existing = await this.inspect(spec.taskId);
         let id: string | undefined;
         if (existing) {
-          const current = toStatus(spec.taskId, existing);
+          const current = toStatus(spec.taskId, existing, this.options.networkMode);
           if (current.state === 'running') return current;
           if (isPrepared(existing, options)) {
             id = existing.Id;
@@ -120,7 +131,7 @@ export class DockerExecutor implements Executor {
         }
         const info = await this.docker.getContainer(id).inspect();
         this.log.info({ taskId: spec.taskId, container: id.slice(0, 12) }, 'task started');
-        return toStatus(spec.taskId, info);
+        return toStatus(spec.taskId, info, this.options.networkMode);
       }),
     );
   }
@@ -172,7 +183,7 @@ export class DockerExecutor implements Executor {
     validateTaskId(taskId);
     return this.guard('status', taskId, async () => {
       const info = await this.inspect(taskId);
-      return info ? toStatus(taskId, info) : missing(taskId);
+      return info ? toStatus(taskId, info, this.options.networkMode) : missing(taskId);
     });
   }
 
@@ -186,7 +197,7 @@ export class DockerExecutor implements Executor {
         summaries.map(async (c) => {
           const taskId = c.Labels[LABEL_TASK];
           try {
-            return toStatus(taskId, await this.docker.getContainer(c.Id).inspect());
+            return toStatus(taskId, await this.docker.getContainer(c.Id).inspect(), this.options.networkMode);
           } catch (error) {
             if (httpStatus(error) === 404) return undefined; // removed while we listed
             throw error;
@@ -243,16 +254,16 @@ export class DockerExecutor implements Executor {
   }
 
   /**
-   * The container's address on its network (a bridge: this node routes to it, and no port needs
-   * publishing); else — network `none`, as the private dockerd of `berth up` runs them, or the host's —
-   * 127.0.0.1 inside the container's own network namespace.
+   * The container's address on the task network (a bridge: this node routes to it, and no port needs
+   * publishing); else — network `none` (`--docker-network none`) or the host's — 127.0.0.1 inside the
+   * container's own network namespace.
    */
   async address(taskId: string): Promise<TaskAddress> {
     validateTaskId(taskId);
     return this.guard('address', taskId, async () => {
       const info = await this.inspect(taskId);
       if (!info || toStatus(taskId, info).state !== 'running') throw new TaskNotRunningError(taskId, info ? 'exited' : 'missing');
-      const ip = Object.values(info.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
+      const ip = containerAddress(info, this.options.networkMode);
       return ip ? { host: ip } : { host: '127.0.0.1', netns: `/proc/${info.State.Pid}/ns/net` };
     });
   }
@@ -307,7 +318,7 @@ export class DockerExecutor implements Executor {
       if (!info) return missing(taskId);
       await this.docker.getContainer(info.Id).wait();
       const after = await this.inspect(taskId);
-      return after ? toStatus(taskId, after) : missing(taskId);
+      return after ? toStatus(taskId, after, this.options.networkMode) : missing(taskId);
     });
   }
 

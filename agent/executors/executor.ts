@@ -93,6 +93,8 @@ export interface TaskStatus {
   readonly leftovers?: number;
   /** Something the agent should tell the operator about this start (e.g. what it had to stop first). */
   readonly message?: string;
+  /** Docker runtime: the running container's address on the task network (other tasks and the node reach it there). */
+  readonly address?: string;
 }
 
 export interface LogOptions {

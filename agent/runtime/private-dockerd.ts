@@ -2,10 +2,14 @@
  * A private Docker engine for `berth up`, integration tests and the bench: its own socket, data root, exec root
  * and pid file under one directory, so it never touches a system dockerd and two can run side by side.
  *
- * Networking: started with `--bridge=none --iptables=false --ip-masq=false`. The default bridge would
- * create the host-wide `docker0` interface and iptables chains, shared by every dockerd on the
- * machine — two private daemons would fight over them, and they outlive the test. With no bridge,
- * containers get a loopback-only network namespace ("none"), which is all the storage tests need.
+ * Networking: started with `--bridge=none --iptables=false --ip-masq=false`. The *default* bridge would
+ * create the host-wide `docker0` interface, and iptables rules (and a FORWARD policy of DROP) shared by
+ * every dockerd on the machine — two private daemons would fight over them, and they outlive the test.
+ * User-defined bridge networks still work without either: the agent creates the task network
+ * (agent/executors/docker-network.ts, a `br-<id>` interface per daemon on a subnet of its own),
+ * containers on it reach each other and the host reaches them by address, and docker-proxy (not
+ * iptables) publishes their ports. What is lost is outbound NAT, which a private daemon has no use for.
+ * `stop()` removes those networks, so no bridge or route outlives the daemon.
  *
  * The image: no registry here, so `busybox:local` is imported from a rootfs built of the static
  * /bin/busybox (busybox-static) plus one symlink per applet — except `busybox` itself, which would
@@ -33,6 +37,9 @@ export interface DockerdHandle {
 }
 
 export type Availability = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** The networks every dockerd has; the rest were created on this one (the task network) and go with it. */
+const PREDEFINED_NETWORKS = new Set(['bridge', 'host', 'none']);
 
 const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox'];
 
@@ -217,6 +224,10 @@ export async function startDockerd(dir: string, options: StartDockerdOptions = {
       // Force-remove containers first: faster than dockerd's shutdown (SIGTERM + 10 s per container).
       const containers = await withTimeout(docker.listContainers({ all: true }), 5_000);
       await Promise.all(containers.map((c) => withTimeout(docker.getContainer(c.Id).remove({ force: true }), 10_000).catch(() => undefined)));
+      // A user-defined bridge (the task network) and its route to the subnet would outlive the daemon.
+      const networks = await withTimeout(docker.listNetworks(), 5_000);
+      const own = networks.filter((n) => !PREDEFINED_NETWORKS.has(n.Name));
+      await Promise.all(own.map((n) => withTimeout(docker.getNetwork(n.Id).remove(), 10_000).catch(() => undefined)));
     } catch {
       /* daemon already down */
     }

@@ -6,6 +6,7 @@ import { API_TOKEN_FILE, JOIN_TOKEN_FILE } from '../../server/credentials';
 import { cleanupUnder } from './cleanup';
 import { DockerdHandle, startDockerd } from './dockerd';
 import { tempDir } from './fs-helpers';
+import { taskSubnetFor } from './task-subnet';
 import { BERTH_BIN, PluginProcess, startPlugin } from './plugin-process';
 
 /** A free TCP port on 127.0.0.1 (bound then released: good enough for one test run). */
@@ -160,7 +161,7 @@ export async function startNode(
     join(nodeDir, 'agent'),
     '--runtime',
     opts.runtime,
-    ...(opts.dockerSocket ? ['--docker-socket', opts.dockerSocket] : []),
+    ...(opts.dockerSocket ? ['--docker-socket', opts.dockerSocket, '--docker-subnet', taskSubnetFor(opts.dockerSocket)] : []),
     ...(opts.labels ?? []).flatMap((l) => ['--label', l]),
   ];
   const agent = startDaemon(agentArgs);

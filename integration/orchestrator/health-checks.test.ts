@@ -160,7 +160,7 @@ spec:
     await waitFor('both on generation 2 and ready', () => tasks().every((t) => t.generation === 2 && t.health === 'healthy'), 60_000);
   });
 
-  it('docker runtime: http and tcp checks reach a container without a network of its own (inside its namespace), exec runs in it', async () => {
+  it('docker runtime: http and tcp checks reach a container (at its address on the task network), exec runs in it', async () => {
     await cluster.addNode('d1', '256M');
     const app = (name: string, path: string) => `
 kind: App

@@ -6,6 +6,7 @@ import { cleanupUnder } from '../harness/cleanup';
 import { berth, berthJson, Daemon, freePort, serverFiles, startDaemon, useServerToken, tokenArgs, waitFor } from '../harness/cluster';
 import { dockerAvailable, DockerdHandle, startDockerd } from '../harness/dockerd';
 import { hasCommand, tempDir } from '../harness/fs-helpers';
+import { taskSubnetFor } from '../harness/task-subnet';
 import { BERTH_BIN, PluginProcess, startPlugin } from '../harness/plugin-process';
 import { Repository } from '../../backup/repository';
 import { detachAllUnder, startTgtd, stopTgtd, targetNames, TgtdProcess, tgtadm } from '../iscsi-plugin/tgtd';
@@ -154,6 +155,8 @@ describe('a stateful app on an iSCSI volume end to end: tgtd, user-space initiat
       'docker',
       '--docker-socket',
       dockerd.socket,
+      '--docker-subnet',
+      taskSubnetFor(dockerd.socket),
     ]);
     await waitFor('node n1 ready with the iSCSI plugin', () =>
       berthJson<{ items: NodeView[] }>(api, ['get', 'nodes']).items.some(

@@ -8,6 +8,7 @@ import { checkTransition } from '../controllers/volume-lifecycle';
 import type { ClusterContext } from '../cluster-context';
 import type { NodeRecord, TaskRecord } from '../store/records';
 import { applyHealth, healthChanged } from './task-health';
+import { applyContainerAddress } from './task-address';
 
 /** Every node carries its task runtime as a label, so an app only lands where its runtime exists. */
 export const RUNTIME_LABEL = 'berth.io/runtime';
@@ -158,8 +159,16 @@ function taskUpdate(
     next.message = r.message || undefined;
     if (r.exitCode) next.exitCode = r.exitCode;
     healthEvents = applyHealth(task, next, r);
+    applyContainerAddress(next, r);
   }
-  if (next.state === task.state && next.restarts === task.restarts && next.message === task.message && !healthChanged(task, next)) return undefined;
+  if (
+    next.state === task.state &&
+    next.restarts === task.restarts &&
+    next.message === task.message &&
+    !healthChanged(task, next) &&
+    next.containerAddress === task.containerAddress
+  )
+    return undefined;
   const events: [string, string][] = [];
   if (next.restarts > task.restarts) events.push(['Restarted', `task exited (code ${r.exitCode}) and was restarted on ${nodeId} with the same volumes`]);
   if (next.state !== task.state) events.push([next.state === 'running' ? 'Running' : 'Failed', next.message ?? `task is ${next.state} on ${nodeId}`]);

@@ -24,6 +24,7 @@ const report = (over: Partial<TaskReport__Output>): TaskReport__Output => ({
   created: [],
   health: '',
   healthMessage: '',
+  containerAddress: '',
   ...over,
 });
 

@@ -96,6 +96,7 @@ function syncRequest(node: NodeRecord, tasks: Partial<TaskReport__Output>[], sen
       created: [],
       health: '',
       healthMessage: '',
+      containerAddress: '',
       ...t,
     })),
     agentVersion: 'test',

@@ -64,6 +64,8 @@ export interface TaskRecord {
    * re-placement on the same node asks for the same ports first.
    */
   hostPorts?: HostPort[];
+  /** A running docker task's IPv4 address on its node's task network (bridge), as its agent reports it. */
+  containerAddress?: string;
   /** Why each node was rejected, while the task is pending. */
   rejections?: { nodeId: string; reason: string; message: string }[];
   /** A stopping task the agent no longer reports: its container is gone and its volumes detached. */

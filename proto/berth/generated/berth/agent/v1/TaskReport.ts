@@ -14,6 +14,7 @@ export interface TaskReport {
   'created'?: (_berth_agent_v1_CreatedVolume)[];
   'health'?: (string);
   'healthMessage'?: (string);
+  'containerAddress'?: (string);
 }
 
 export interface TaskReport__Output {
@@ -27,4 +28,5 @@ export interface TaskReport__Output {
   'created': (_berth_agent_v1_CreatedVolume__Output)[];
   'health': (string);
   'healthMessage': (string);
+  'containerAddress': (string);
 }
