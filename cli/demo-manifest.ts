@@ -8,6 +8,7 @@ export function demoManifest(runtime: string): string {
 name: local
 spec:
   plugin: berth.local
+  default: true
   bindingMode: WaitForFirstConsumer
   reclaimPolicy: Retain
   pool: default

@@ -17,7 +17,7 @@ import {
   wholeNumber,
 } from './fields';
 import { hooksSchema } from './hook-schema';
-import { ACCESS_MODES, MAX_INSTANCES } from './types';
+import { ACCESS_MODES, DEFAULT_STORAGE_CLASS, MAX_INSTANCES } from './types';
 import type { AppSpec, ClaimTemplate, DataSource, VolumeTemplate } from './types';
 import { stopSchema } from './stop-schema';
 import { fsGroupField, ownerField, userField } from './identity-schema';
@@ -54,7 +54,8 @@ const dataSourceSchema = z.strictObject({ snapshot: nonEmptyString().optional(),
 });
 
 const claimSchema = z.strictObject({
-  storageClass: dnsName(),
+  // Absent: the cluster's default class, filled in at apply (resolveDefaultStorageClass).
+  storageClass: dnsName().default(DEFAULT_STORAGE_CLASS),
   size: size(),
   accessMode: z.enum(ACCESS_MODES as [string, ...string[]]).default('single-node-writer'),
   volumeMode: z.enum(['filesystem', 'block']).default('filesystem'),

@@ -11,6 +11,7 @@ export type { ManifestDocument } from './render';
 export { SecretData, REDACTED } from './secret-data';
 export { DNS_LABEL, CSI_DRIVER_NAME, dnsLabelProblem, csiDriverNameProblem } from './names';
 export { classPool, matchingPools } from './pools';
+export { resolveDefaultStorageClass } from './default-class';
 export { DEFAULT_CPU_MILLIS, DEFAULT_MEMORY_BYTES } from './app-schema';
 export { cronProblem, parseDurationSeconds } from './fields';
 export * from './limits';

@@ -7,6 +7,7 @@ import type { StorageClassSpec } from './types';
 export const storageClassSpecSchema = z
   .strictObject({
     plugin: csiDriverName(),
+    default: z.boolean().optional(),
     bindingMode: z.enum(['Immediate', 'WaitForFirstConsumer']).default('WaitForFirstConsumer'),
     reclaimPolicy: z.enum(['Delete', 'Retain']).default('Delete'),
     allowExpansion: z.boolean().default(false),

@@ -147,9 +147,17 @@ export interface AppSpec {
   readonly backup?: BackupPolicy;
 }
 
+/**
+ * What a claim template without `storageClass` holds until apply names the cluster's default class
+ * (Kubernetes' is-default-class); a stored spec never holds it.
+ */
+export const DEFAULT_STORAGE_CLASS = '';
+
 export interface StorageClassSpec {
   /** CSI driver name of the plugin that provisions volumes of this class. */
   readonly plugin: string;
+  /** The class of claims that name none (at most one class of a cluster). */
+  readonly default?: boolean;
   readonly bindingMode: BindingMode;
   readonly reclaimPolicy: ReclaimPolicy;
   readonly allowExpansion: boolean;

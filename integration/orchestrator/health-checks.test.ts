@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { berth, berthJson, freePort, startCluster, startNode, TestCluster, waitFor } from '../harness/cluster';
 import { dockerAvailable, skipWithoutDocker } from '../harness/dockerd';
@@ -39,6 +39,7 @@ describe('health checks: readiness shown per task, a failing liveness check rest
   let cluster: TestCluster;
   let api: string;
   let control: string;
+  let controlDir: string | undefined;
   interface NodeTask extends Task {
     nodeId?: string;
   }
@@ -58,12 +59,15 @@ describe('health checks: readiness shown per task, a failing liveness check rest
     await waitFor('node p1 ready', () =>
       berthJson<{ items: { id: string; state: string }[] }>(api, ['get', 'nodes']).items.some((n) => n.id === 'p1' && n.state === 'ready'),
     );
-    control = join(cluster.dir, 'control');
+    // Not under /tmp: a process task has a private /tmp of its own and would never see the switches.
+    controlDir = mkdtempSync('/var/tmp/berth-health-');
+    control = join(controlDir, 'control');
     port = await freePort();
   });
 
   after(async () => {
     await cluster?.stop();
+    if (controlDir) rmSync(controlDir, { recursive: true, force: true });
   });
 
   const task = (id: string) => berthJson<{ items: NodeTask[] }>(api, ['get', 'tasks']).items.find((t) => t.id === id);

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { isDeepStrictEqual } from 'node:util';
-import { checkReferences, formatIssue, issueDetails, parseManifestsSafe } from '../../core/manifests';
+import { checkReferences, formatIssue, issueDetails, parseManifestsSafe, resolveDefaultStorageClass } from '../../core/manifests';
 import type { AppManifest, AppSpec, Manifest } from '../../core/manifests';
 import type { ClusterContext } from '../cluster-context';
 import { AgentCallError } from '../agents/agent-call-error';
@@ -54,8 +54,12 @@ export class ClusterService {
 
   async apply(text: string, dryRun: boolean): Promise<Applied[]> {
     const { store } = this.ctx;
-    const parsed = parseManifestsSafe(text);
-    const issues = [...parsed.issues];
+    const raw = parseManifestsSafe(text);
+    const issues = [...raw.issues];
+    // Claims without a class get the cluster's default (a class of this input counts) before anything is checked.
+    const withDefaults = issues.length === 0 ? resolveDefaultStorageClass(raw.manifests, store.storageClasses) : { manifests: raw.manifests, issues: [] };
+    issues.push(...withDefaults.issues);
+    const parsed = { ...raw, manifests: withDefaults.manifests };
     if (issues.length === 0) {
       const pluginsOnNodes = new Set(store.nodes.list().flatMap((n) => n.plugins.map((p) => p.name)));
       issues.push(
