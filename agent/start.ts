@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LogBounds } from './executors/task-log-files';
 import { Logger } from 'pino';
 import Docker from 'dockerode';
 import { Agent } from './agent';
@@ -58,6 +59,8 @@ export interface StartAgentOptions {
   syncIntervalMs?: number;
   /** The cluster's join token (the server's <data-dir>/join-token): needed until the node has joined. */
   joinToken?: string;
+  /** How much of each task's output is kept (default 10 MiB × 3 files). */
+  logBounds?: LogBounds;
 }
 
 /** True when a dockerd answers on the socket. */
@@ -89,8 +92,8 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
   }
   const executor: Executor =
     runtime === 'docker'
-      ? new DockerExecutor({ socketPath: options.dockerSocket, nodeId: options.nodeId, logger: log })
-      : new ProcessExecutor({ stateDir: join(options.stateDir, 'processes'), logger: log });
+      ? new DockerExecutor({ socketPath: options.dockerSocket, nodeId: options.nodeId, logger: log, logBounds: options.logBounds })
+      : new ProcessExecutor({ stateDir: join(options.stateDir, 'processes'), logger: log, logs: { bounds: options.logBounds } });
   // What a killed agent's data mover left is claimed before any call is served (cleaned up below).
   const leftovers = moverLeftoverKeys(options.stateDir);
   for (const key of leftovers) moverKeys.claim(key);
