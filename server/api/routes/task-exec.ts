@@ -68,6 +68,8 @@ export function registerTaskExec(app: FastifyInstance, { ctx }: ApiServices): vo
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': NDJSON, 'cache-control': 'no-store' });
+    // Now, not with the first output: the client sends stdin only once it has the answer's headers.
+    res.flushHeaders();
     const send = (value: object) => res.writableEnded || res.write(`${JSON.stringify(value)}\n`);
     let finished = false;
     call.on('data', (out: ExecSessionOutput__Output) => {
