@@ -29,6 +29,7 @@ describe('operator tools on the process runtime: berth logs (tail, since, follow
   const triggers = join(dir, 'triggers');
   let api: string;
   let agentArgs: string[];
+  let serverArgs: string[];
   let server: Daemon;
   let agent: Daemon;
   const logDir = (taskId: string) => join(dir, 'agent', 'processes', '.logs', taskId);
@@ -37,7 +38,8 @@ describe('operator tools on the process runtime: berth logs (tail, since, follow
     const [port, agentPort] = [await freePort(), await freePort()];
     api = `http://127.0.0.1:${port}`;
     const agentAddress = `127.0.0.1:${agentPort}`;
-    server = startDaemon(['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', agentAddress]);
+    serverArgs = ['server', '--data-dir', join(dir, 'server'), '--listen', `127.0.0.1:${port}`, '--agent-listen', agentAddress];
+    server = startDaemon(serverArgs);
     useServerToken(api, join(dir, 'server'));
     await waitFor('server', () => berth(api, ['get', 'nodes']).code === 0);
     const joinToken = serverFiles(join(dir, 'server')).joinToken;
@@ -161,6 +163,28 @@ describe('operator tools on the process runtime: berth logs (tail, since, follow
     assert.ok(alive());
     child.kill('SIGKILL');
     await waitFor('the command killed', () => !alive(), 20_000);
+  });
+
+  it('a server that stops ends the follows in progress (and stops at once)', async () => {
+    await waitFor('talk-0 running', runningTask('talk-0'));
+    const child = spawn(process.execPath, [BERTH_BIN, '--server', api, ...tokenArgs(api), 'logs', '-f', 'talk-0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await waitFor('following', () => out.includes('ready'), 20_000);
+      const began = Date.now();
+      await server.stop();
+      assert.ok(Date.now() - began < 10_000, `the server took ${Date.now() - began} ms to stop`);
+      const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still following'), 10_000))]);
+      assert.equal(typeof code, 'number');
+    } finally {
+      child.kill();
+      server = startDaemon(serverArgs);
+      await waitFor('server back', () => berth(api, ['get', 'nodes']).code === 0);
+    }
   });
 
   it('berth exec into a task that does not exist or does not run: a clear error and the exit code of the table', async () => {

@@ -14,6 +14,7 @@ import { ndjsonValues } from '../../../lib/streams/ndjson';
 import type { ExecSessionOutput__Output } from '../../../proto/berth/generated/berth/agent/v1/ExecSessionOutput';
 import type { ExecSessionStart } from '../../../proto/berth/generated/berth/agent/v1/ExecSessionStart';
 import type { ApiServices } from '../services';
+import type { OpenStreams } from '../open-streams';
 import { serve } from '../serve';
 import { runningTaskLink } from '../task-link';
 
@@ -48,7 +49,7 @@ function inputOf(frame: unknown): { stdin?: Buffer; stdinClosed?: boolean; cols?
   };
 }
 
-export function registerTaskExec(app: FastifyInstance, { ctx }: ApiServices): void {
+export function registerTaskExec(app: FastifyInstance, { ctx }: ApiServices, open: OpenStreams): void {
   // The body stays a stream: the handler reads frames as the client sends them.
   app.addContentTypeParser(NDJSON, (_req, payload, done) => done(null, payload));
   serve(app, execInTask, async ({ params }, reply) => {
@@ -86,8 +87,16 @@ export function registerTaskExec(app: FastifyInstance, { ctx }: ApiServices): vo
       if (e.code !== grpc.status.CANCELLED) send({ error: { code: codeForGrpcStatus(e.code), message: e.details || e.message } });
       res.end();
     });
+    const forget = open.add(() => {
+      if (finished) return;
+      finished = true;
+      send({ error: { code: 'unavailable', message: 'the Berth server is shutting down: the command was ended' } });
+      res.end();
+      call.cancel();
+    });
     // The client went away (or the answer is complete): nothing may run on for it.
     res.on('close', () => {
+      forget();
       if (!finished) call.cancel();
     });
     call.resume();
