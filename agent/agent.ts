@@ -304,7 +304,8 @@ export class Agent {
   async drain(): Promise<void> {
     this.stop();
     await this.reconciling;
-    await this.reconciler.reconcile([]);
+    // The tasks start again with the node (`berth up` restarted): their output is kept.
+    await this.reconciler.reconcile([], { keepLogs: true });
     await this.reconciler.settle();
   }
 

@@ -6,6 +6,7 @@ import type { AgentNodeHandlers } from '../proto/berth/generated/berth/agent/v1/
 import type { Executor } from './executors/executor';
 import { grpcStatusOf } from '../lib/errors/grpc-status';
 import { forwardCsiCall } from './csi-forwarder';
+import { execSession, followTaskLogs, logOptionsOf } from './node-operator-calls';
 import { backupVolume, MoverProgress, restoreVolume } from './data-mover';
 import { encodeBackupResult, encodeRestoreResult } from './data-mover-result';
 import { MOVER_HEARTBEAT_MS } from './data-mover-types';
@@ -89,7 +90,7 @@ function streamMover(
     );
 }
 
-/** Serves AgentNode (logs, exec, data mover, CSI calls) on the agent's own address, for the server alone. */
+/** Serves AgentNode (logs, exec, operators' follow and exec sessions, data mover, CSI calls) on the agent's own address, for the server alone. */
 export async function serveAgentNode(
   listen: string,
   executor: Executor,
@@ -107,12 +108,12 @@ export async function serveAgentNode(
         fail(callback, grpc.status.UNAUTHENTICATED, NOT_THE_SERVER);
         return;
       }
-      const { taskId, tail } = call.request;
+      const { taskId } = call.request;
       if (!TASK_ID.test(taskId)) {
         fail(callback, grpc.status.INVALID_ARGUMENT, `invalid task id ${JSON.stringify(taskId)}`);
         return;
       }
-      executor.logs(taskId, tail > 0 ? { tail } : {}).then(
+      executor.logs(taskId, logOptionsOf(call.request)).then(
         (logs) => callback(null, { logs }),
         (err: unknown) => failWith(callback, err),
       );
@@ -136,6 +137,20 @@ export async function serveAgentNode(
         (r) => callback(null, { exitCode: r.exitCode, output: r.output }),
         (err: unknown) => failWith(callback, err),
       );
+    },
+    FollowTaskLogs(call) {
+      if (refused(call.metadata)) {
+        call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: NOT_THE_SERVER });
+        return;
+      }
+      followTaskLogs(call, executor);
+    },
+    ExecSession(call) {
+      if (refused(call.metadata)) {
+        call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: NOT_THE_SERVER });
+        return;
+      }
+      execSession(call, executor, log);
     },
     CsiCall(call, callback) {
       if (refused(call.metadata)) {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LogBounds } from './executors/task-log-files';
 import { Logger } from 'pino';
 import Docker from 'dockerode';
 import { Agent } from './agent';
@@ -64,6 +65,8 @@ export interface StartAgentOptions {
   syncIntervalMs?: number;
   /** The cluster's join token (the server's <data-dir>/join-token): needed until the node has joined. */
   joinToken?: string;
+  /** How much of each task's output is kept (default 10 MiB × 3 files). */
+  logBounds?: LogBounds;
 }
 
 /** True when a dockerd answers on the socket. */
@@ -104,8 +107,8 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
   }
   const executor: Executor =
     runtime === 'docker'
-      ? new DockerExecutor({ socketPath: options.dockerSocket, nodeId: options.nodeId, networkMode, logger: log })
-      : new ProcessExecutor({ stateDir: join(options.stateDir, 'processes'), namespaces: true, logger: log });
+      ? new DockerExecutor({ socketPath: options.dockerSocket, nodeId: options.nodeId, networkMode, logger: log, logBounds: options.logBounds })
+      : new ProcessExecutor({ stateDir: join(options.stateDir, 'processes'), namespaces: true, logger: log, logs: { bounds: options.logBounds } });
   if (executor instanceof ProcessExecutor && executor.namespaces) {
     try {
       shareMountTree(options.stateDir);

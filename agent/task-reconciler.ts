@@ -67,7 +67,8 @@ export class TaskReconciler {
     this.health.keepOnly(new Set());
   }
 
-  async reconcile(desired: TaskAssignment__Output[]): Promise<TaskReport[]> {
+  /** `keepLogs`: tasks retired now keep their output (a drain: they start again with the node). */
+  async reconcile(desired: TaskAssignment__Output[], { keepLogs = false }: { keepLogs?: boolean } = {}): Promise<TaskReport[]> {
     this.runningNow = new Set();
     const wanted = new Map(desired.map((a) => [a.taskId, a]));
     const running = new Map<string, TaskStatus>();
@@ -85,7 +86,8 @@ export class TaskReconciler {
       if (!this.retiring.has(taskId))
         this.retiring.set(
           taskId,
-          this.retire(taskId).finally(() => this.retiring.delete(taskId)),
+          // Its output goes only with the task itself: not when a new generation replaces it.
+          this.retire(taskId, !keepLogs && !wanted.has(taskId)).finally(() => this.retiring.delete(taskId)),
         );
     }
 
@@ -115,12 +117,13 @@ export class TaskReconciler {
     await Promise.all([...this.retiring.values(), ...this.preparing.values()]);
   }
 
-  private async retire(taskId: string): Promise<void> {
+  private async retire(taskId: string, removeLogs: boolean): Promise<void> {
     try {
       // The policy of the assignment the task was started with; a task this agent has no record of gets the defaults.
       const stop = stopPolicyOf(this.state.actual[taskId]?.assignment);
       await this.executor.stop(taskId, stop.gracePeriodSeconds, stop.signal);
       await this.executor.remove(taskId);
+      if (removeLogs) await this.executor.removeLogs?.(taskId);
       const entry = this.state.actual[taskId];
       if (entry) {
         // A volume without an id was never created here, so never attached (the agent crashed before).

@@ -1,3 +1,6 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 import { BerthError, codeForHttpStatus, isErrorCode, type ErrorCode, type FieldError } from '../lib/errors';
 import type { ReplyOf, RequestOf, Route } from '../api';
 import { UsageError } from './output';
@@ -61,16 +64,63 @@ export class ApiClient {
     return this.request<ReplyOf<R>>(route.method, `${pathOf(route.url, parts.params)}${queryOf(parts.query)}`, body);
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
-    let url: URL;
+  /**
+   * Calls a route whose answer is a stream (logs followed, exec): resolves with the answer once its
+   * headers arrive — while `body`, if any, is still being sent (exec's stdin) — or rejects with the
+   * server's error. Destroying the answer ends the exchange.
+   */
+  async open<R extends Route>(route: R, input: RequestOf<R>, body?: { contentType: string; stream: Readable }): Promise<IncomingMessage> {
+    const parts = input as { params?: Record<string, string>; query?: Record<string, unknown> };
+    const url = this.url(`${pathOf(route.url, parts.params)}${queryOf(parts.query)}`);
+    const headers: Record<string, string> = { ...this.authHeader() };
+    if (body) headers['content-type'] = body.contentType;
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: route.method, headers }, resolve);
+      req.on('error', (error) => reject(new ApiError(0, `cannot reach the Berth server at ${this.options.server}: ${error.message}`)));
+      if (body) body.stream.pipe(req);
+      else req.end();
+    });
+    if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) return res;
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    body?.stream.destroy();
+    throw this.errorOf(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'));
+  }
+
+  private authHeader(): Record<string, string> {
+    return this.options.token ? { authorization: `Bearer ${this.options.token}` } : {};
+  }
+
+  private url(path: string): URL {
     try {
-      url = new URL(path, this.options.server);
+      return new URL(path, this.options.server);
     } catch {
       throw new UsageError(`--server must be a URL such as http://127.0.0.1:7420, got ${JSON.stringify(this.options.server)}`);
     }
+  }
+
+  /** The error of an answer that is not a success: the server's code, message and field errors. */
+  private errorOf(status: number, text: string): ApiError {
+    let data: unknown;
+    try {
+      data = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      return new ApiError(status, `the server at ${this.options.server} answered HTTP ${status} with something that is not JSON (is it a Berth server?)`);
+    }
+    const err = data as { message?: string; code?: unknown; errors?: unknown } | undefined;
+    const message = err?.message ?? `HTTP ${status}`;
+    return new ApiError(
+      status,
+      status === 401 && this.options.tokenHelp ? `${message}; ${this.options.tokenHelp}` : message,
+      fieldErrors(err?.errors),
+      isErrorCode(err?.code) ? err.code : undefined,
+    );
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { ...this.authHeader() };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const url = this.url(path);
     let res: Response;
     try {
       res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -81,26 +131,15 @@ export class ApiClient {
       );
     }
     const text = await res.text();
-    let data: unknown;
+    if (!res.ok) throw this.errorOf(res.status, text);
     try {
-      data = text ? (JSON.parse(text) as unknown) : undefined;
+      // The server answers this route's reply type (api/); JSON.parse cannot know it.
+      return (text ? JSON.parse(text) : undefined) as T;
     } catch {
       throw new ApiError(
         res.status,
         `the server at ${this.options.server} answered HTTP ${res.status} with something that is not JSON (is it a Berth server?)`,
       );
     }
-    if (!res.ok) {
-      const err = data as { message?: string; code?: unknown; errors?: unknown } | undefined;
-      const message = err?.message ?? `HTTP ${res.status}`;
-      throw new ApiError(
-        res.status,
-        res.status === 401 && this.options.tokenHelp ? `${message}; ${this.options.tokenHelp}` : message,
-        fieldErrors(err?.errors),
-        isErrorCode(err?.code) ? err.code : undefined,
-      );
-    }
-    // The server answers this route's reply type (api/); JSON.parse cannot know it.
-    return data as T;
   }
 }

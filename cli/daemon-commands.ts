@@ -7,7 +7,8 @@ import { startAgent } from '../agent/start';
 import { DEFAULT_TASK_NETWORK, DEFAULT_TASK_SUBNET } from '../agent/executors/docker-network';
 import { readSecretFile } from '../lib/auth/secrets';
 import { UsageError } from './output';
-import { parsePortRange } from '../core/domain';
+import { parseBytes, parsePortRange } from '../core/domain';
+import type { LogBounds } from '../agent/executors/task-log-files';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -22,6 +23,20 @@ function parseLabels(list: string[]): Record<string, string> {
 }
 
 /** A token from the file an option names, else from the environment variable `envName`. */
+/** --task-log-size and --task-log-files, checked. */
+function taskLogBounds(size: string, files: string): LogBounds {
+  let maxBytes: number;
+  try {
+    maxBytes = parseBytes(size, '--task-log-size');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (maxBytes < 1024) throw new UsageError(`--task-log-size must be at least 1Ki, got ${size}`);
+  if (!/^\d+$/.test(files) || Number(files) < 1 || Number(files) > 100)
+    throw new UsageError(`--task-log-files must be a whole number from 1 to 100, got ${files}`);
+  return { maxBytes, maxFiles: Number(files) };
+}
+
 export function secretFrom(option: string, file: string | undefined, envName: string): string | undefined {
   if (!file) return process.env[envName]?.trim() || undefined;
   try {
@@ -105,6 +120,8 @@ export function daemonCommands(): Command[] {
     .option('--docker-subnet <cidr>', 'subnet of that network when the agent creates it', DEFAULT_TASK_SUBNET)
     .option('--label <key=value>', 'node label for constraints (repeatable)', collect, [])
     .option('--join-token-file <path>', "the server's join token (its <data-dir>/join-token; default: $BERTH_JOIN_TOKEN), needed until the node has joined")
+    .option('--task-log-size <size>', "rotate a task's output file past this size", '10Mi')
+    .option('--task-log-files <n>', 'output files kept per task (the one being written included)', '3')
     .action(
       async (opts: {
         join: string;
@@ -118,6 +135,8 @@ export function daemonCommands(): Command[] {
         dockerSubnet: string;
         label: string[];
         joinTokenFile?: string;
+        taskLogSize: string;
+        taskLogFiles: string;
       }) => {
         if (!['docker', 'process', 'auto'].includes(opts.runtime)) throw new UsageError(`--runtime must be docker, process or auto, got ${opts.runtime}`);
         const running = await startAgent({
@@ -132,6 +151,7 @@ export function daemonCommands(): Command[] {
           dockerSubnet: opts.dockerSubnet,
           labels: parseLabels(opts.label),
           joinToken: secretFrom('--join-token-file', opts.joinTokenFile, 'BERTH_JOIN_TOKEN'),
+          logBounds: taskLogBounds(opts.taskLogSize, opts.taskLogFiles),
           log: createLogger('berth.agent').child({ node: opts.nodeId }),
         });
         process.stdout.write(`berth agent ${opts.nodeId}: ${running.runtime} runtime, syncing with ${opts.join}\n`);

@@ -6,6 +6,7 @@ import { backupCommands } from './backup-commands';
 import { backupCommand } from './backup-create-commands';
 import { describeError, exitCodeFor } from './exit-codes';
 import { daemonCommands } from './daemon-commands';
+import { execCommand } from './exec-command';
 import { pluginCommands } from './plugin-commands';
 import { resourceCommands } from './resource-commands';
 import { repoCommand } from './repo-commands';
@@ -39,6 +40,7 @@ async function main(argv: string[]): Promise<void> {
   program.addCommand(pluginCommands());
   program.addCommand(repoCommand(api));
   for (const c of resourceCommands(api)) program.addCommand(c);
+  program.addCommand(execCommand(api));
   for (const c of backupCommands(api)) program.addCommand(c);
   program.addCommand(backupCommand(api));
   program.addCommand(scheduleCommand(api));

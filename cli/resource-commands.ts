@@ -21,9 +21,9 @@ import {
   listTasks,
   listVolumes,
   scaleApp,
-  taskLogs,
 } from '../api';
 import type { ApiClient } from './api-client';
+import { logsCommand } from './logs-command';
 import { RECOVERY_POINT_COLUMNS } from './backup-commands';
 import { type Column, formatBytes, type OutputFormat, parseFormat, printRows, UsageError } from './output';
 import { manifestTooLarge } from '../core/manifests/source';
@@ -252,17 +252,7 @@ export function resourceCommands(api: () => ApiClient): Command[] {
       process.stdout.write(`${res.message}\n`);
     });
 
-  const logs = new Command('logs')
-    .description('print the output of a task (e.g. pg-0)')
-    .argument('<task>')
-    .option('--tail <n>', 'only the last n lines')
-    .action(async (task: string, opts: { tail?: string }) => {
-      // The server checks --tail (a whole number ≥ 1): what is not a number arrives as NaN and is refused.
-      const res = await api().call(taskLogs, { params: { id: task }, query: opts.tail ? { tail: Number(opts.tail) } : {} });
-      process.stdout.write(res.logs);
-    });
-
-  return [apply, get, describe, del, scale, logs];
+  return [apply, get, describe, del, scale, logsCommand(api)];
 }
 
 function printDescribe(d: AppDescription): void {

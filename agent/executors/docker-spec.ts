@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { ContainerCreateOptions, DeviceMapping, MountSettings } from 'dockerode';
 import type { TaskPortMapping, TaskSpec } from './executor';
+import { DEFAULT_LOG_BOUNDS, type LogBounds } from './task-log-files';
 import { LABEL_APP, LABEL_INSTANCE, LABEL_NODE, LABEL_SPEC, LABEL_TASK, portEnv } from './task-spec';
 
 /** Container names are "berth-<taskId>": recognisable in `docker ps`, and never clash with user containers. */
@@ -11,10 +12,19 @@ export function containerName(taskId: string): string {
   return `berth-${taskId}`;
 }
 
+/** dockerd's json-file options for `bounds`: whole MiB where they are (the defaults read "10m", as before). */
+function jsonFileBounds(bounds: LogBounds): Record<string, string> {
+  const mib = 1024 * 1024;
+  const size = bounds.maxBytes % mib === 0 ? `${bounds.maxBytes / mib}m` : `${Math.max(1, Math.ceil(bounds.maxBytes / 1024))}k`;
+  return { 'max-size': size, 'max-file': String(bounds.maxFiles) };
+}
+
 export interface DockerSpecOptions {
   readonly nodeId?: string;
   /** Docker network mode; the daemon's default when omitted. */
   readonly networkMode?: string;
+  /** How much of each task's output dockerd keeps (json-file); default 10 MiB × 3 files. */
+  readonly logBounds?: LogBounds;
 }
 
 export function toCreateOptions(spec: TaskSpec, image: string, options: DockerSpecOptions): ContainerCreateOptions {
@@ -67,7 +77,7 @@ export function toCreateOptions(spec: TaskSpec, image: string, options: DockerSp
       // On every address of the node: the node's address as the server knows it may be a loopback one.
       PortBindings: spec.ports?.length ? portBindings(spec.ports) : undefined,
       // Bounded json-file logs so a chatty task cannot fill the node's disk.
-      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+      LogConfig: { Type: 'json-file', Config: jsonFileBounds(options.logBounds ?? DEFAULT_LOG_BOUNDS) },
     },
   };
   labels[LABEL_SPEC] = specHash(createOptions);

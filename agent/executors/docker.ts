@@ -21,8 +21,10 @@ import {
   TaskStartError,
 } from './errors';
 import type { StopSignal } from '../../core/domain';
-import type { ExecOptions, ExecResult, Executor, LogOptions, TaskAddress, TaskSpec, TaskStatus } from './executor';
+import type { ExecOptions, ExecResult, ExecSession, ExecSessionOptions, Executor, LogOptions, TaskAddress, TaskSpec, TaskStatus } from './executor';
+import { PassThrough, Writable, type Duplex } from 'node:stream';
 import { TaskQueue } from './task-queue';
+import type { LogBounds } from './task-log-files';
 import { LABEL_APP, LABEL_INSTANCE, LABEL_NODE, LABEL_SPEC, LABEL_TASK, validateTaskId, validateTaskSpec } from './task-spec';
 
 export interface DockerExecutorOptions {
@@ -38,6 +40,8 @@ export interface DockerExecutorOptions {
    * agent at start) or `none`; the daemon's default when omitted.
    */
   readonly networkMode?: string;
+  /** How much of each task's output dockerd keeps (json-file); default 10 MiB × 3 files. */
+  readonly logBounds?: LogBounds;
   readonly logger?: Logger;
 }
 
@@ -248,8 +252,105 @@ export class DockerExecutor implements Executor {
         stderr: true,
         follow: false,
         ...(options.tail !== undefined ? { tail: options.tail } : {}),
+        ...(options.sinceMs !== undefined ? { since: Math.floor(options.sinceMs / 1000) } : {}),
       });
       return demuxDockerStream(raw);
+    });
+  }
+
+  /** dockerd follows the container's json-file log; its stream ends when the container stops. */
+  async followLogs(taskId: string, options: LogOptions, write: (data: Buffer) => Promise<void>, signal: AbortSignal): Promise<void> {
+    validateTaskId(taskId);
+    const stream = await this.guard('logs', taskId, async () => {
+      const info = await this.inspect(taskId);
+      if (!info) throw new TaskNotFoundError(taskId);
+      return this.docker.getContainer(info.Id).logs({
+        stdout: true,
+        stderr: true,
+        follow: true,
+        ...(options.tail !== undefined ? { tail: options.tail } : {}),
+        ...(options.sinceMs !== undefined ? { since: Math.floor(options.sinceMs / 1000) } : {}),
+      });
+    });
+    const source = stream as NodeJS.ReadableStream & { destroy(): void };
+    const out = new PassThrough();
+    this.docker.modem.demuxStream(source, out, out);
+    source.on('end', () => out.end());
+    source.on('close', () => out.end());
+    source.on('error', (error: Error) => out.destroy(error));
+    const abort = () => {
+      source.destroy();
+      out.end();
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      await write(Buffer.alloc(0));
+      for await (const chunk of out) {
+        if (signal.aborted) break;
+        await write(chunk as Buffer);
+      }
+    } finally {
+      signal.removeEventListener('abort', abort);
+      source.destroy();
+    }
+  }
+
+  async startExec(taskId: string, command: readonly string[], options: ExecSessionOptions): Promise<ExecSession> {
+    validateTaskId(taskId);
+    if (command.length === 0) throw new InvalidTaskSpecError('exec.command', 'must not be empty');
+    return this.guard('exec', taskId, async () => {
+      const info = await this.inspect(taskId);
+      if (!info) throw new TaskNotFoundError(taskId);
+      const state = toStatus(taskId, info).state;
+      if (state !== 'running') throw new TaskNotRunningError(taskId, state);
+      const exec = await this.docker
+        .getContainer(info.Id)
+        .exec({ Cmd: [...command], AttachStdin: options.stdin, AttachStdout: true, AttachStderr: true, Tty: options.tty });
+      const stream = (await exec.start({ hijack: true, stdin: options.stdin, Tty: options.tty })) as Duplex;
+      const sink = (deliver: (data: Buffer) => void) =>
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            deliver(chunk);
+            done();
+          },
+        });
+      if (options.tty) stream.on('data', (c: Buffer) => options.onStdout(c));
+      else this.docker.modem.demuxStream(stream, sink(options.onStdout), sink(options.onStderr));
+      if (options.tty && options.cols && options.rows) await exec.resize({ h: options.rows, w: options.cols }).catch(() => undefined);
+      const ended = new Promise<void>((resolve) => {
+        stream.once('end', resolve);
+        stream.once('close', resolve);
+        stream.once('error', () => resolve());
+      });
+      const exit = ended.then(async () => {
+        // The stream can end a moment before dockerd records the exit code.
+        for (let i = 0; i < 100; i++) {
+          const r = await exec.inspect();
+          if (!r.Running && r.ExitCode !== null) return r.ExitCode;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        throw new RuntimeError('exec', taskId, 'dockerd never reported the exit code');
+      });
+      exit.catch(() => undefined);
+      return {
+        exit,
+        write: (data: Buffer) => void stream.write(data),
+        closeStdin: () => void stream.end(),
+        resize: (cols: number, rows: number) => void exec.resize({ h: rows, w: cols }).catch(() => undefined),
+        kill: () => {
+          // The exec API has no kill: kill the exec'd process by its host pid (we run as root beside dockerd).
+          void exec
+            .inspect()
+            .then(
+              (r) => {
+                if (r.Pid) process.kill(r.Pid, 'SIGKILL');
+              },
+              () => undefined,
+            )
+            .catch(() => undefined);
+          stream.destroy();
+        },
+      };
     });
   }
 

@@ -100,6 +100,31 @@ export interface TaskStatus {
 export interface LogOptions {
   /** Only the last N lines; all lines when omitted. */
   readonly tail?: number;
+  /** Only what was written since this time (Unix ms; the process runtime to about a second). */
+  readonly sinceMs?: number;
+}
+
+/** An operator's command in a task (`berth exec`): what it is given, and where its output goes. */
+export interface ExecSessionOptions {
+  /** Run it on a terminal (stdout and stderr are then one stream, on stdout). */
+  readonly tty: boolean;
+  /** Keep its stdin open for `write`; else it reads end-of-file. */
+  readonly stdin: boolean;
+  /** The terminal's size, when `tty`. */
+  readonly cols?: number;
+  readonly rows?: number;
+  readonly onStdout: (data: Buffer) => void;
+  readonly onStderr: (data: Buffer) => void;
+}
+
+export interface ExecSession {
+  write(data: Buffer): void;
+  closeStdin(): void;
+  resize(cols: number, rows: number): void;
+  /** Kills the command (its caller went away). */
+  kill(): void;
+  /** Its exit code once it has exited and its output has been delivered (killed by signal N: 128 + N). */
+  readonly exit: Promise<number>;
 }
 
 export interface ExecResult {
@@ -141,6 +166,16 @@ export interface Executor {
   remove(taskId: string): Promise<void>;
   /** The task's output (stdout and stderr interleaved). @throws TaskNotFoundError */
   logs(taskId: string, options?: LogOptions): Promise<string>;
+  /**
+   * Calls `write` at once with what `options` selects of what the task wrote (possibly nothing: the
+   * follow has begun), then with what it writes from now on, until it is no longer running or `signal`
+   * aborts. @throws TaskNotFoundError
+   */
+  followLogs?(taskId: string, options: LogOptions, write: (data: Buffer) => Promise<void>, signal: AbortSignal): Promise<void>;
+  /** Drops the task's kept output: the task is gone for good (runtimes whose output goes with `remove` need not). */
+  removeLogs?(taskId: string): Promise<void>;
+  /** Starts an operator's command in the running task, streaming. @throws TaskNotRunningError */
+  startExec?(taskId: string, command: readonly string[], options: ExecSessionOptions): Promise<ExecSession>;
   /** Runs a command inside the running task (backup hooks). @throws TaskNotRunningError */
   exec(taskId: string, command: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   /**

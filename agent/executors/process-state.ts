@@ -1,10 +1,11 @@
 /**
  * The process runtime's only memory: one directory per task under the state dir, holding
  *   task.json   — what was started (pid + start ticks identify the process; env and cwd for exec)
- *   output.log  — stdout and stderr of the task
  *   exit-code   — written by the wrapper shell when the command exits (see process.ts)
  *   start-token — the token of the newest start: a wrapper carrying another one does not run its command
  * A restarted agent rebuilds everything from these files, like the docker runtime does from labels.
+ * The task's output is kept apart (task-log-files.ts, in a directory whose name starts with '.'), so
+ * that it outlives the task's removal.
  */
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { subdirectories } from '../../lib/files/subdirectories';
@@ -40,9 +41,6 @@ export class ProcessStateDir {
 
   taskDir(taskId: string): string {
     return join(this.root, taskId);
-  }
-  logPath(taskId: string): string {
-    return join(this.taskDir(taskId), 'output.log');
   }
   exitPath(taskId: string): string {
     return join(this.taskDir(taskId), 'exit-code');
@@ -86,7 +84,8 @@ export class ProcessStateDir {
   }
 
   taskIds(): string[] {
-    return subdirectories(this.root);
+    // Task ids never start with '.': such a directory is not a task's (the kept logs are one).
+    return subdirectories(this.root).filter((name) => !name.startsWith('.'));
   }
 
   /** Written before any process of the start exists (durably: it must outlive an agent crash). */

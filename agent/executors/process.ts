@@ -34,17 +34,18 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, openSync, closeSync, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, closeSync, existsSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, join, relative } from 'node:path';
 import pino, { Logger } from 'pino';
 import { InvalidTaskSpecError, RuntimeError, TaskNotFoundError, TaskNotRunningError, TaskStartError } from './errors';
 import { DEFAULT_STOP_POLICY } from '../../core/domain';
 import type { StopSignal } from '../../core/domain';
-import type { ExecOptions, ExecResult, Executor, LogOptions, PathMapping, TaskSpec, TaskStatus } from './executor';
+import type { ExecOptions, ExecResult, ExecSession, ExecSessionOptions, Executor, LogOptions, PathMapping, TaskSpec, TaskStatus } from './executor';
 import { isSameLiveProcess, processGroupMembers, readProcStat } from './proc-stat';
 import { ProcessStateDir, ProcessTaskRecord } from './process-state';
-import { tailFile } from './tail-file';
+import { spawnExecSession } from './process-exec-session';
+import { DEFAULT_LOG_BOUNDS, type LogBounds, TaskLogFiles } from './task-log-files';
 import { TaskCgroups } from './task-cgroups';
 import { TaskQueue } from './task-queue';
 import { resolveNodeUser } from './node-user';
@@ -67,6 +68,11 @@ export interface ProcessExecutorOptions {
    * warning, and tasks share the agent's). Default on; `false`: never (tasks share the agent's).
    */
   readonly namespaces?: boolean;
+  /**
+   * Where the tasks' output is kept (default `<stateDir>/.logs`) and how much of it per task (default
+   * 10 MiB × 3 files); see task-log-files.ts.
+   */
+  readonly logs?: { readonly dir?: string; readonly bounds?: LogBounds };
   readonly logger?: Logger;
 }
 
@@ -86,6 +92,10 @@ const WRAPPER = [
 const KILL_WAIT_MS = 10_000;
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const POLL_MS = 25;
+/** How often the tasks' logs are checked against their bound (and `since` checkpoints taken). */
+const LOG_MAINTENANCE_MS = 1000;
+/** How often a follower looks for new output. */
+const FOLLOW_POLL_MS = 200;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -139,6 +149,8 @@ export class ProcessExecutor implements Executor {
   readonly cgroups?: TaskCgroups;
   /** Whether tasks get their own PID and mount namespace (and a private /tmp). */
   readonly namespaces: boolean;
+  /** The tasks' output: kept across restarts of the task and the agent, bounded. */
+  readonly logFiles: TaskLogFiles;
 
   constructor(private readonly options: ProcessExecutorOptions) {
     if (!isAbsolute(options.stateDir)) throw new InvalidTaskSpecError('stateDir', 'must be an absolute path');
@@ -158,6 +170,20 @@ export class ProcessExecutor implements Executor {
     const problem = options.namespaces !== false ? namespaceProblem() : undefined;
     this.namespaces = options.namespaces !== false && problem === undefined;
     if (problem) this.log.warn({ problem }, "process tasks share the agent's PID namespace and /tmp: this node cannot give them their own");
+    this.logFiles = new TaskLogFiles(options.logs?.dir ?? join(options.stateDir, '.logs'), options.logs?.bounds ?? DEFAULT_LOG_BOUNDS);
+    // Never keeps the agent alive: the tasks and their output belong to the node.
+    setInterval(() => this.maintainLogs(), LOG_MAINTENANCE_MS).unref();
+  }
+
+  /** Rotates what outgrew its bound; a failure on one task's logs is said and the others go on. */
+  private maintainLogs(): void {
+    for (const taskId of this.logFiles.taskIds()) {
+      try {
+        this.logFiles.maintain(taskId);
+      } catch (error) {
+        this.log.warn({ taskId, err: error }, 'cannot rotate the logs of a task');
+      }
+    }
   }
 
   async start(spec: TaskSpec): Promise<TaskStatus> {
@@ -189,7 +215,7 @@ export class ProcessExecutor implements Executor {
       this.log.warn({ taskId: spec.taskId, pids: left }, 'processes of an earlier run still running; stopping them before the start');
       await this.terminate(spec.taskId, existing, stop.gracePeriodSeconds, stop.signal);
     }
-    this.state.clearRun(spec.taskId); // a fresh start gets a fresh log and no old exit code
+    this.state.clearRun(spec.taskId); // a fresh start gets no old exit code (its output is appended to the kept logs)
 
     const env = this.taskEnv(spec, user);
     const executable = resolveExecutable(spec.command[0], env.PATH);
@@ -225,7 +251,7 @@ export class ProcessExecutor implements Executor {
     ];
     if (this.options.memoryLimit === 'rlimit-as' && spec.memoryBytes > 0) argv.unshift('prlimit', `--as=${spec.memoryBytes}`, '--');
 
-    const logFd = openSync(this.state.logPath(spec.taskId), 'w', 0o600);
+    const logFd = this.logFiles.openForTask(spec.taskId);
     const startedAt = new Date().toISOString();
     let pid: number;
     try {
@@ -341,28 +367,58 @@ export class ProcessExecutor implements Executor {
 
   async logs(taskId: string, options: LogOptions = {}): Promise<string> {
     validateTaskId(taskId);
-    if (!this.state.read(taskId)) throw new TaskNotFoundError(taskId);
-    try {
-      return tailFile(this.state.logPath(taskId), options.tail);
-    } catch {
-      return '';
+    if (!this.state.read(taskId) && !this.logFiles.has(taskId)) throw new TaskNotFoundError(taskId);
+    return this.logFiles.read(taskId, options).data.toString('utf8');
+  }
+
+  async followLogs(taskId: string, options: LogOptions, write: (data: Buffer) => Promise<void>, signal: AbortSignal): Promise<void> {
+    validateTaskId(taskId);
+    if (!this.state.read(taskId) && !this.logFiles.has(taskId)) throw new TaskNotFoundError(taskId);
+    const first = this.logFiles.read(taskId, options);
+    await write(first.data);
+    let at = first.end;
+    let running = true;
+    while (!signal.aborted) {
+      const next = this.logFiles.readFrom(taskId, at);
+      at = next.end;
+      if (next.data.length > 0) {
+        await write(next.data);
+        continue;
+      }
+      // Once it stopped, what it wrote last is read above before the follow ends.
+      if (!running) return;
+      const record = this.state.read(taskId);
+      running = record !== undefined && this.alive(record);
+      if (running) await sleep(FOLLOW_POLL_MS);
     }
   }
 
-  async exec(taskId: string, command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  async removeLogs(taskId: string): Promise<void> {
+    validateTaskId(taskId);
+    this.logFiles.remove(taskId);
+  }
+
+  async startExec(taskId: string, command: readonly string[], options: ExecSessionOptions): Promise<ExecSession> {
+    const { argv, record } = this.execArgv(taskId, command);
+    return spawnExecSession(taskId, argv, { ...record.env }, record.cwd, options);
+  }
+
+  /** argv running `command` as the task's user and, when it has them, in its namespaces: it sees the task's processes and /tmp. */
+  private execArgv(taskId: string, command: readonly string[]): { argv: string[]; record: ProcessTaskRecord } {
     validateTaskId(taskId);
     if (command.length === 0) throw new InvalidTaskSpecError('exec.command', 'must not be empty');
     const record = this.state.read(taskId);
     if (!record) throw new TaskNotFoundError(taskId);
     if (!this.alive(record)) throw new TaskNotRunningError(taskId, 'exited');
+    if (!record.namespaces) return { argv: [...asUser(record.user), ...command], record };
+    const init = namespaceInit(this.members(taskId, record));
+    if (init === undefined) throw new TaskNotRunningError(taskId, 'exited');
+    return { argv: enterCommand(init, command, record.user), record };
+  }
+
+  async exec(taskId: string, command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const { argv, record } = this.execArgv(taskId, command);
     const timeoutMs = options.timeoutMs ?? 60_000;
-    // As the task's user and, when it has them, in its namespaces: a hook sees the task's processes and /tmp.
-    let argv = [...asUser(record.user), ...command];
-    if (record.namespaces) {
-      const init = namespaceInit(this.members(taskId, record));
-      if (init === undefined) throw new TaskNotRunningError(taskId, 'exited');
-      argv = enterCommand(init, command, record.user);
-    }
     return new Promise<ExecResult>((resolve, reject) => {
       // Same env and cwd as the task, so hooks see what the task sees.
       const child = spawn(argv[0] as string, argv.slice(1), { env: { ...record.env }, cwd: record.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -128,14 +128,14 @@ describe('process executor', function () {
     assert.deepEqual(processGroupMembers(pidOf(s.runtimeId)), []);
   });
 
-  it('reports the exit code of a task that ended on its own, and restarts it fresh', async () => {
+  it('reports the exit code of a task that ended on its own, and restarts it (its output kept)', async () => {
     const first = await ex.start(spec('job-0', ['sh', '-c', 'echo run; exit 7']));
     const done = await ex.waitExit('job-0');
     assert.equal(done.exitCode, 7);
     const second = await ex.start(spec('job-0', ['sh', '-c', 'echo second; exit 0']));
     assert.notEqual(second.runtimeId, first.runtimeId);
     assert.equal((await ex.waitExit('job-0')).exitCode, 0);
-    assert.equal(await ex.logs('job-0'), 'second\n', 'a fresh start gets a fresh log');
+    assert.equal(await ex.logs('job-0'), 'run\nsecond\n', 'a restart appends to the output kept');
   });
 
   it('does not mistake a reused pid for the task (start time differs)', async () => {
@@ -160,6 +160,7 @@ describe('process executor', function () {
     await ex.remove('rm-0');
     assert.ok(!alive(pidOf(s.runtimeId)));
     assert.equal((await ex.status('rm-0')).state, 'missing');
+    await ex.removeLogs('rm-0'); // the output outlives remove (a restart), until the task is gone for good
     await assert.rejects(ex.logs('rm-0'), TaskNotFoundError);
     await ex.stop('rm-0', 1);
   });

@@ -70,6 +70,8 @@ describe("server: the link to a node's agent", () => {
         else callback(null, { exitCode: 3, output: call.request.command.join(' ') });
       },
       CsiCall: (call, callback) => callback({ code: grpc.status.NOT_FOUND, details: `volume of ${call.request.plugin} not found` }),
+      FollowTaskLogs: (call) => call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'not in this test' }),
+      ExecSession: (call) => call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'not in this test' }),
     };
     server.addService(loadAgentProto().berth.agent.v1.AgentNode.service, handlers);
     port = await new Promise<number>((resolve, reject) =>

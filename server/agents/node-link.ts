@@ -10,6 +10,11 @@ import type { ExecResponse__Output } from '../../proto/berth/generated/berth/age
 import type { LogsResponse__Output } from '../../proto/berth/generated/berth/agent/v1/LogsResponse';
 import type { DataMoverResult__Output } from '../../proto/berth/generated/berth/agent/v1/DataMoverResult';
 import type { RestoreVolumeRequest } from '../../proto/berth/generated/berth/agent/v1/RestoreVolumeRequest';
+import type { ExecSessionInput } from '../../proto/berth/generated/berth/agent/v1/ExecSessionInput';
+import type { ExecSessionOutput__Output } from '../../proto/berth/generated/berth/agent/v1/ExecSessionOutput';
+import type { ExecSessionStart } from '../../proto/berth/generated/berth/agent/v1/ExecSessionStart';
+import type { TaskLogChunk__Output } from '../../proto/berth/generated/berth/agent/v1/TaskLogChunk';
+import { PassThrough, type Readable } from 'node:stream';
 import { CsiClient, type CsiTransport } from '../../volumes/csi-client/client';
 import { CsiCallError } from '../../volumes/csi-client/errors';
 import { AgentCallError } from './agent-call-error';
@@ -57,10 +62,10 @@ export class NodeLink {
     return this.client.getChannel().getConnectivityState(false) === grpc.connectivityState.TRANSIENT_FAILURE;
   }
 
-  /** A task's output as the agent's runtime keeps it (`tail` 0: everything). */
-  async logs(taskId: string, tail = 0): Promise<string> {
+  /** A task's output as the agent's runtime keeps it (`tail` 0: everything; `sinceMs` 0: from the start). */
+  async logs(taskId: string, tail = 0, sinceMs = 0): Promise<string> {
     const res = await this.unary<LogsResponse__Output>(`cannot read logs of ${taskId} from node ${this.nodeId}`, LOGS_DEADLINE_MS, (md, options, done) =>
-      this.client.Logs({ taskId, tail }, md, options, done),
+      this.client.Logs({ taskId, tail, sinceUnixMs: String(sinceMs) }, md, options, done),
     );
     return res.logs;
   }
@@ -76,6 +81,69 @@ export class NodeLink {
       (md, options, done) => this.client.Exec({ taskId, command: [...command], timeoutMs }, md, options, done),
     );
     return { exitCode: res.exitCode, output: res.output };
+  }
+
+  /**
+   * Follows a task's output: resolves once the agent has begun (an unknown task rejects here), with the
+   * output as a byte stream that ends when the task stops. Destroying the stream cancels the call, so a
+   * reader that went away leaves nothing running on the agent.
+   */
+  followLogs(taskId: string, tail: number, sinceMs: number): Promise<Readable> {
+    const what = `cannot follow logs of ${taskId} on node ${this.nodeId}`;
+    return new Promise((resolve, reject) => {
+      const call = this.client.FollowTaskLogs({ taskId, tail, sinceUnixMs: String(sinceMs) }, bearerMetadata(this.secret));
+      const out = new PassThrough();
+      let started = false;
+      const begin = () => {
+        if (started) return;
+        started = true;
+        resolve(out);
+      };
+      call.on('data', (chunk: TaskLogChunk__Output) => {
+        begin();
+        // A slow reader holds the agent back rather than the server's memory.
+        if (chunk.data.length > 0 && !out.write(chunk.data)) {
+          call.pause();
+          out.once('drain', () => call.resume());
+        }
+      });
+      call.on('end', () => {
+        begin();
+        out.end();
+      });
+      call.on('error', (e: grpc.ServiceError) => {
+        if (out.destroyed) return;
+        const error = this.failure(what, e);
+        if (started) out.destroy(error);
+        else reject(error);
+      });
+      out.on('close', () => call.cancel());
+    });
+  }
+
+  /**
+   * Starts an operator's command in a task: resolves once it runs (the agent's first, empty answer), with
+   * the session's stream, paused (resume it once listening); a task that is not there or not running
+   * rejects. Cancelling the stream kills the command on the agent.
+   */
+  execSession(start: ExecSessionStart): Promise<grpc.ClientDuplexStream<ExecSessionInput, ExecSessionOutput__Output>> {
+    const what = `cannot run ${JSON.stringify(start.command)} in ${start.taskId} on node ${this.nodeId}`;
+    return new Promise((resolve, reject) => {
+      const call = this.client.ExecSession(bearerMetadata(this.secret));
+      // Paused until the caller listens: nothing it is sent is lost in between.
+      const first = () => {
+        call.off('error', failed);
+        call.pause();
+        resolve(call);
+      };
+      const failed = (e: grpc.ServiceError) => {
+        call.off('data', first);
+        reject(this.failure(what, e));
+      };
+      call.once('data', first);
+      call.once('error', failed);
+      call.write({ start });
+    });
   }
 
   /** Moves one snapshot into the repository on this node. `signal` cancels the call (the agent then aborts and cleans up). */

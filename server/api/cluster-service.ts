@@ -304,13 +304,13 @@ export class ClusterService {
     return `app ${name} scaled to ${instances}`;
   }
 
-  async taskLogs(taskId: string, tail?: number): Promise<string> {
+  async taskLogs(taskId: string, tail?: number, sinceMs?: number): Promise<string> {
     const task = this.ctx.store.tasks.get(taskId);
     if (!task) throw notFound(`task ${taskId} not found`);
     const node = task.nodeId ? this.ctx.store.nodes.get(task.nodeId) : undefined;
     if (!node?.address) throw unavailable(`task ${taskId} has no node to read logs from`);
     try {
-      return await this.ctx.links.get(node).logs(taskId, tail ?? 0);
+      return await this.ctx.links.get(node).logs(taskId, tail ?? 0, sinceMs ?? 0);
     } catch (error) {
       // Whatever else went wrong, the logs are out of reach: the task exists, its node does not answer.
       if (error instanceof AgentCallError && error.status === status.NOT_FOUND)

@@ -12,6 +12,9 @@ import type { DataMoverProgress as _berth_agent_v1_DataMoverProgress, DataMoverP
 import type { DataMoverResult as _berth_agent_v1_DataMoverResult, DataMoverResult__Output as _berth_agent_v1_DataMoverResult__Output } from './berth/agent/v1/DataMoverResult';
 import type { ExecRequest as _berth_agent_v1_ExecRequest, ExecRequest__Output as _berth_agent_v1_ExecRequest__Output } from './berth/agent/v1/ExecRequest';
 import type { ExecResponse as _berth_agent_v1_ExecResponse, ExecResponse__Output as _berth_agent_v1_ExecResponse__Output } from './berth/agent/v1/ExecResponse';
+import type { ExecSessionInput as _berth_agent_v1_ExecSessionInput, ExecSessionInput__Output as _berth_agent_v1_ExecSessionInput__Output } from './berth/agent/v1/ExecSessionInput';
+import type { ExecSessionOutput as _berth_agent_v1_ExecSessionOutput, ExecSessionOutput__Output as _berth_agent_v1_ExecSessionOutput__Output } from './berth/agent/v1/ExecSessionOutput';
+import type { ExecSessionStart as _berth_agent_v1_ExecSessionStart, ExecSessionStart__Output as _berth_agent_v1_ExecSessionStart__Output } from './berth/agent/v1/ExecSessionStart';
 import type { HealthCheck as _berth_agent_v1_HealthCheck, HealthCheck__Output as _berth_agent_v1_HealthCheck__Output } from './berth/agent/v1/HealthCheck';
 import type { JoinRequest as _berth_agent_v1_JoinRequest, JoinRequest__Output as _berth_agent_v1_JoinRequest__Output } from './berth/agent/v1/JoinRequest';
 import type { JoinResponse as _berth_agent_v1_JoinResponse, JoinResponse__Output as _berth_agent_v1_JoinResponse__Output } from './berth/agent/v1/JoinResponse';
@@ -26,6 +29,7 @@ import type { RestoreVolumeResult as _berth_agent_v1_RestoreVolumeResult, Restor
 import type { SyncRequest as _berth_agent_v1_SyncRequest, SyncRequest__Output as _berth_agent_v1_SyncRequest__Output } from './berth/agent/v1/SyncRequest';
 import type { SyncResponse as _berth_agent_v1_SyncResponse, SyncResponse__Output as _berth_agent_v1_SyncResponse__Output } from './berth/agent/v1/SyncResponse';
 import type { TaskAssignment as _berth_agent_v1_TaskAssignment, TaskAssignment__Output as _berth_agent_v1_TaskAssignment__Output } from './berth/agent/v1/TaskAssignment';
+import type { TaskLogChunk as _berth_agent_v1_TaskLogChunk, TaskLogChunk__Output as _berth_agent_v1_TaskLogChunk__Output } from './berth/agent/v1/TaskLogChunk';
 import type { TaskPort as _berth_agent_v1_TaskPort, TaskPort__Output as _berth_agent_v1_TaskPort__Output } from './berth/agent/v1/TaskPort';
 import type { TaskReport as _berth_agent_v1_TaskReport, TaskReport__Output as _berth_agent_v1_TaskReport__Output } from './berth/agent/v1/TaskReport';
 import type { TaskStop as _berth_agent_v1_TaskStop, TaskStop__Output as _berth_agent_v1_TaskStop__Output } from './berth/agent/v1/TaskStop';
@@ -50,6 +54,9 @@ export interface ProtoGrpcType {
         DataMoverResult: MessageTypeDefinition<_berth_agent_v1_DataMoverResult, _berth_agent_v1_DataMoverResult__Output>
         ExecRequest: MessageTypeDefinition<_berth_agent_v1_ExecRequest, _berth_agent_v1_ExecRequest__Output>
         ExecResponse: MessageTypeDefinition<_berth_agent_v1_ExecResponse, _berth_agent_v1_ExecResponse__Output>
+        ExecSessionInput: MessageTypeDefinition<_berth_agent_v1_ExecSessionInput, _berth_agent_v1_ExecSessionInput__Output>
+        ExecSessionOutput: MessageTypeDefinition<_berth_agent_v1_ExecSessionOutput, _berth_agent_v1_ExecSessionOutput__Output>
+        ExecSessionStart: MessageTypeDefinition<_berth_agent_v1_ExecSessionStart, _berth_agent_v1_ExecSessionStart__Output>
         HealthCheck: MessageTypeDefinition<_berth_agent_v1_HealthCheck, _berth_agent_v1_HealthCheck__Output>
         JoinRequest: MessageTypeDefinition<_berth_agent_v1_JoinRequest, _berth_agent_v1_JoinRequest__Output>
         JoinResponse: MessageTypeDefinition<_berth_agent_v1_JoinResponse, _berth_agent_v1_JoinResponse__Output>
@@ -64,6 +71,7 @@ export interface ProtoGrpcType {
         SyncRequest: MessageTypeDefinition<_berth_agent_v1_SyncRequest, _berth_agent_v1_SyncRequest__Output>
         SyncResponse: MessageTypeDefinition<_berth_agent_v1_SyncResponse, _berth_agent_v1_SyncResponse__Output>
         TaskAssignment: MessageTypeDefinition<_berth_agent_v1_TaskAssignment, _berth_agent_v1_TaskAssignment__Output>
+        TaskLogChunk: MessageTypeDefinition<_berth_agent_v1_TaskLogChunk, _berth_agent_v1_TaskLogChunk__Output>
         TaskPort: MessageTypeDefinition<_berth_agent_v1_TaskPort, _berth_agent_v1_TaskPort__Output>
         TaskReport: MessageTypeDefinition<_berth_agent_v1_TaskReport, _berth_agent_v1_TaskReport__Output>
         TaskStop: MessageTypeDefinition<_berth_agent_v1_TaskStop, _berth_agent_v1_TaskStop__Output>
