@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupUnder } from '../harness/cleanup';
 import { berth, berthJson, type Daemon, freePort, serverFiles, startDaemon, tokenArgs, useServerToken, waitFor } from '../harness/cluster';
@@ -26,7 +26,8 @@ spec:
 describe('operator tools on the process runtime: berth logs (tail, since, follow), kept and rotated logs, berth exec', function () {
   this.timeout(240_000);
   const dir = tempDir('operator');
-  const triggers = join(dir, 'triggers');
+  // Not under /tmp: a process task has a private /tmp of its own and would never see the test's switches.
+  const triggers = mkdtempSync('/var/tmp/berth-operator-');
   let api: string;
   let agentArgs: string[];
   let serverArgs: string[];
@@ -56,6 +57,7 @@ describe('operator tools on the process runtime: berth logs (tail, since, follow
     }
     await agent?.stop();
     await server?.stop();
+    rmSync(triggers, { recursive: true, force: true });
     cleanupUnder(dir);
   });
 
@@ -143,26 +145,13 @@ describe('operator tools on the process runtime: berth logs (tail, since, follow
   });
 
   it('a client that goes away ends its exec: the command is killed, nothing is left running', async () => {
-    const pidFile = join(triggers, 'exec-pid');
-    const child = spawn(
-      process.execPath,
-      [BERTH_BIN, '--server', api, ...tokenArgs(api), 'exec', 'talk-0', '--', 'sh', '-c', `echo $$ > ${pidFile}; exec sleep 300`],
-      {
-        stdio: 'ignore',
-      },
-    );
-    const pid = await waitFor('the command runs', () => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8').trim()), 20_000);
-    const alive = () => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    assert.ok(alive());
+    // Found on the node by its command line: inside the task's PID namespace `$$` is not the node's pid.
+    const seconds = String(3000 + Math.floor(Math.random() * 1000));
+    const child = spawn(process.execPath, [BERTH_BIN, '--server', api, ...tokenArgs(api), 'exec', 'talk-0', '--', 'sleep', seconds], { stdio: 'ignore' });
+    const running = () => spawnSync('pgrep', ['-x', '-f', `sleep ${seconds}`]).status === 0;
+    await waitFor('the command runs', running, 20_000);
     child.kill('SIGKILL');
-    await waitFor('the command killed', () => !alive(), 20_000);
+    await waitFor('the command killed', () => !running(), 20_000);
   });
 
   it('a server that stops ends the follows in progress (and stops at once)', async () => {

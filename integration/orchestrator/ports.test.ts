@@ -17,6 +17,7 @@ interface Task {
 /** A tiny TCP server on $BERTH_PORT_WEB that answers with who it is and where it was told it is reachable. */
 const SERVE = [
   "const n=require('node:net');",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source the task runs, not a template of this file
   'n.createServer((s)=>s.end(`${process.env.BERTH_APP}-${process.env.BERTH_INSTANCE} ${process.env.BERTH_NODE_ADDRESS}:${process.env.BERTH_HOST_PORT_WEB}\\n`))',
   ".listen(Number(process.env.BERTH_PORT_WEB),'127.0.0.1');",
 ].join('');
