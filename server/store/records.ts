@@ -64,6 +64,11 @@ export interface TaskRecord {
    * re-placement on the same node asks for the same ports first.
    */
   hostPorts?: HostPort[];
+  /**
+   * The task's address on a Berth-managed bridge network (docker tasks on one), as its agent reports it:
+   * listed on its endpoint with each port's container port. Absent otherwise.
+   */
+  containerAddress?: string;
   /** Why each node was rejected, while the task is pending. */
   rejections?: { nodeId: string; reason: string; message: string }[];
   /** A stopping task the agent no longer reports: its container is gone and its volumes detached. */
@@ -145,6 +150,8 @@ export interface NodeRecord {
   state: 'ready' | 'down';
   /** What the node's agent can do beyond the base protocol (SyncRequest.features), e.g. "create-volumes". */
   features?: string[];
+  /** Where the node's agent answers DNS for `.berth` names (host:port, UDP and TCP); absent when it serves none. */
+  dnsAddress?: string;
 }
 
 export interface EventRecord {
