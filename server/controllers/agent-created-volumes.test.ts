@@ -103,6 +103,7 @@ function syncRequest(node: NodeRecord, tasks: Partial<TaskReport__Output>[], sen
     knownFingerprint: '',
     sentAtMs: String(sentAtMs),
     features: node.features ?? [],
+    dnsAddress: '',
   };
 }
 
