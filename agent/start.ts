@@ -11,6 +11,8 @@ import { AGENT_CREDENTIALS_FILE, loadAgentCredentials } from './node-credentials
 import { cleanUpMoverLeftovers, moverLeftoverKeys } from './mover-attachment';
 import { moverKeys } from './mover-keys';
 import type { CsiClient } from '../volumes/csi-client/client';
+import type { Endpoint } from '../core/domain';
+import { DnsServer } from './dns/dns-server';
 
 /**
  * Attachments a killed agent's data mover left behind (`keys`, listed and claimed before the node
@@ -58,6 +60,8 @@ export interface StartAgentOptions {
   syncIntervalMs?: number;
   /** The cluster's join token (the server's <data-dir>/join-token): needed until the node has joined. */
   joinToken?: string;
+  /** host:port the node's DNS for `.berth` names answers on (port 0: any free one); 'none': no DNS. Default 127.0.0.1:0. */
+  dnsListen?: string;
 }
 
 /** True when a dockerd answers on the socket. */
@@ -72,7 +76,9 @@ export async function dockerAnswers(socketPath: string): Promise<boolean> {
 }
 
 /** Picks the runtime (auto: docker when it answers, else the process runtime — said out loud), then starts the agent. */
-export async function startAgent(options: StartAgentOptions): Promise<{ runtime: string; address: string; stop(): void; drain(): Promise<void> }> {
+export async function startAgent(
+  options: StartAgentOptions,
+): Promise<{ runtime: string; address: string; dnsAddress?: string; stop(): void; drain(): Promise<void> }> {
   const { log } = options;
   const credentials = loadAgentCredentials(options.stateDir, options.nodeId);
   if (!credentials.nodeSecret && !options.joinToken) {
@@ -102,6 +108,8 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
   });
   const host = options.listen.slice(0, options.listen.lastIndexOf(':'));
   const address = `${host}:${nodeService.port}`;
+  const dnsListen = options.dnsListen ?? '127.0.0.1:0';
+  const dns = dnsListen === 'none' ? undefined : await DnsServer.start(dnsListen, log);
   const agent = new Agent({
     nodeId: options.nodeId,
     server: options.server,
@@ -114,20 +122,25 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
     syncIntervalMs: options.syncIntervalMs,
     credentials,
     joinToken: options.joinToken,
+    ...(dns ? { dnsAddress: dns.address, onEndpoints: (endpoints: Endpoint[]) => dns.update(endpoints) } : {}),
   });
   agentRef = agent;
   agent.start();
   cleanUpMoverLeftoversSoon(options.stateDir, leftovers, (plugin) => agent.pluginClient(plugin), log);
+  if (dns) log.info({ dns: dns.address }, 'answering DNS for .berth names');
   return {
     runtime,
     address,
+    ...(dns ? { dnsAddress: dns.address } : {}),
     stop: () => {
       agent.stop();
       nodeService.stop();
+      dns?.close();
     },
     drain: async () => {
       await agent.drain();
       nodeService.stop();
+      dns?.close();
     },
   };
 }
