@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createLogger } from '../lib/logging/logger';
 import { startServer } from '../server/server';
 import { startAgent } from '../agent/start';
+import { parseListen } from '../agent/dns/dns-server';
 import { readSecretFile } from '../lib/auth/secrets';
 import { UsageError } from './output';
 import { parsePortRange } from '../core/domain';
@@ -102,6 +103,11 @@ export function daemonCommands(): Command[] {
     .option('--docker-socket <path>', 'dockerd API socket', '/var/run/docker.sock')
     .option('--label <key=value>', 'node label for constraints (repeatable)', collect, [])
     .option('--join-token-file <path>', "the server's join token (its <data-dir>/join-token; default: $BERTH_JOIN_TOKEN), needed until the node has joined")
+    .option(
+      '--dns-listen <host:port>',
+      'where this node answers DNS (UDP and TCP) for <app>.berth and <instance>.<app>.berth; port 0: any free one (berth get nodes shows it); none: no DNS',
+      '127.0.0.1:0',
+    )
     .action(
       async (opts: {
         join: string;
@@ -113,7 +119,12 @@ export function daemonCommands(): Command[] {
         dockerSocket: string;
         label: string[];
         joinTokenFile?: string;
+        dnsListen: string;
       }) => {
+        if (opts.dnsListen !== 'none') {
+          const problem = parseListen(opts.dnsListen);
+          if (typeof problem === 'string') throw new UsageError(`--dns-listen: ${problem}`);
+        }
         if (!['docker', 'process', 'auto'].includes(opts.runtime)) throw new UsageError(`--runtime must be docker, process or auto, got ${opts.runtime}`);
         const running = await startAgent({
           nodeId: opts.nodeId,
@@ -125,9 +136,11 @@ export function daemonCommands(): Command[] {
           dockerSocket: opts.dockerSocket,
           labels: parseLabels(opts.label),
           joinToken: secretFrom('--join-token-file', opts.joinTokenFile, 'BERTH_JOIN_TOKEN'),
+          dnsListen: opts.dnsListen,
           log: createLogger('berth.agent').child({ node: opts.nodeId }),
         });
-        process.stdout.write(`berth agent ${opts.nodeId}: ${running.runtime} runtime, syncing with ${opts.join}\n`);
+        const dns = running.dnsAddress ? `, DNS on ${running.dnsAddress}` : '';
+        process.stdout.write(`berth agent ${opts.nodeId}: ${running.runtime} runtime, syncing with ${opts.join}${dns}\n`);
         await untilSignal(async () => running.stop());
       },
     );
