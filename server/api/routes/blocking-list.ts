@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { BLOCKING_QUERY, Items, Route } from '../../../api';
 import type { ClusterService, ListItems, ListKind } from '../cluster-service';
 import { serve } from '../serve';
@@ -15,23 +15,15 @@ export function serveList<K extends ListKind>(
   kind: K,
 ): void {
   serve(app, route, async ({ query }, reply) => {
-    await blockingQuery(cluster, query, reply);
+    if (query.index !== undefined) {
+      const gone = new AbortController();
+      reply.raw.once('close', () => gone.abort()); // the client went away
+      await cluster.waitPast(query.index, query.waitMs ?? 30_000, gone.signal);
+    }
+    void reply.header('x-berth-index', String(cluster.index));
     // The largest lists are kept serialized by the store: sent as they are, with no JSON work per request.
     const json = cluster.listJson(kind);
     if (json !== undefined) return reply.type('application/json; charset=utf-8').send(`{"items":${json}}`);
     return { items: await cluster.list(kind) };
   });
-}
-
-/**
- * The blocking part of a list's answer: with ?index=N, waits until something changed after N (at most
- * waitMs, 30 s by default, or until the client goes away); then sets the index the answer reflects.
- */
-export async function blockingQuery(cluster: ClusterService, query: { index?: number; waitMs?: number }, reply: FastifyReply): Promise<void> {
-  if (query.index !== undefined) {
-    const gone = new AbortController();
-    reply.raw.once('close', () => gone.abort()); // the client went away
-    await cluster.waitPast(query.index, query.waitMs ?? 30_000, gone.signal);
-  }
-  void reply.header('x-berth-index', String(cluster.index));
 }
