@@ -56,4 +56,8 @@ describe('server: endpoints derived from task records', () => {
     // A task still on an older generation without the check is ready by that spec.
     assert.equal(endpointOf(task({ spec: spec() }), checked, node)?.ready, true);
   });
+
+  it('is not ready while its node is down (the task still counts as running there)', () => {
+    assert.equal(endpointOf(task(), app(spec()), { ...node, state: 'down' })?.ready, false);
+  });
 });

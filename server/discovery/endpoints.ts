@@ -6,7 +6,8 @@ import type { AppRecord, NodeRecord, TaskRecord } from '../store/records';
 /**
  * A running task's endpoint: its node's address with each host port it holds, and its container
  * address with each container port when it has one. Ready when its app (of the task's generation)
- * has no readiness check, or the check passes.
+ * has no readiness check, or the check passes — and its node is not down: a task there still counts
+ * as running (it waits for its node), but nobody can say it answers.
  */
 export function endpointOf(task: TaskRecord, app: AppRecord | undefined, node: NodeRecord | undefined): Endpoint | undefined {
   if (task.state !== 'running' || !task.nodeId || !node) return undefined;
@@ -24,7 +25,7 @@ export function endpointOf(task: TaskRecord, app: AppRecord | undefined, node: N
     address: hostOfAddress(node.address),
     ...(task.containerAddress ? { containerAddress: task.containerAddress } : {}),
     ports,
-    ready: !spec?.readiness || task.health === 'healthy',
+    ready: node.state !== 'down' && (!spec?.readiness || task.health === 'healthy'),
   };
 }
 
