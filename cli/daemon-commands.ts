@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { createLogger } from '../lib/logging/logger';
 import { startServer } from '../server/server';
 import { startAgent } from '../agent/start';
-import { parseListen } from '../agent/dns/dns-server';
 import { readSecretFile } from '../lib/auth/secrets';
 import { UsageError } from './output';
 import { parsePortRange } from '../core/domain';
+import { parseListen } from '../agent/dns/dns-server';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 

@@ -64,10 +64,7 @@ export interface TaskRecord {
    * re-placement on the same node asks for the same ports first.
    */
   hostPorts?: HostPort[];
-  /**
-   * The task's address on a Berth-managed bridge network (docker tasks on one), as its agent reports it:
-   * listed on its endpoint with each port's container port. Absent otherwise.
-   */
+  /** A running docker task's IPv4 address on its node's task network (bridge), as its agent reports it. */
   containerAddress?: string;
   /** Why each node was rejected, while the task is pending. */
   rejections?: { nodeId: string; reason: string; message: string }[];
