@@ -19,6 +19,8 @@ import { urgentPart, withPendingTasks } from './sync-reports';
 import { VolumeAttacher } from './volume-attacher';
 import { CREATES_VOLUMES, PREPARES_TASKS } from '../proto/berth/features';
 import { AGENT_LONG_POLL_MS as LONG_POLL_MS } from '../proto/berth/sync-timing';
+import type { Endpoint } from '../core/domain';
+import { EndpointFollower } from './dns/endpoint-follower';
 
 const RECONCILE_INTERVAL_MS = 1000;
 const PLUGIN_REPORT_MS = 5000;
@@ -38,6 +40,10 @@ export interface AgentOptions {
   credentials: AgentCredentials;
   /** The cluster's join token: the agent joins with it when it has no node secret, or the server knows none. */
   joinToken?: string;
+  /** Where this node's DNS answers (reported to the server, shown by `berth get nodes`). */
+  dnsAddress?: string;
+  /** Given the cluster's endpoints whenever they change (the node's DNS answers from them). */
+  onEndpoints?: (endpoints: Endpoint[]) => void;
 }
 
 /**
@@ -50,6 +56,7 @@ export class Agent {
   private readonly reporter: PluginReporter;
   private readonly reconciler: TaskReconciler;
   private readonly client: grpc.Client;
+  private readonly endpoints: EndpointFollower | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private pluginsByName = new Map<string, string>();
@@ -75,6 +82,7 @@ export class Agent {
     });
     const Ctl = loadAgentProto().berth.agent.v1.AgentControl;
     this.client = new Ctl(options.server, grpc.credentials.createInsecure());
+    if (options.onEndpoints) this.endpoints = new EndpointFollower(this.client, options.nodeId, options.credentials, options.onEndpoints, options.log);
   }
 
   /** The client of a plugin registered on this node, known once the plugins were reported. */
@@ -205,6 +213,7 @@ export class Agent {
       knownFingerprint: this.knownFingerprint,
       sentAtMs: String(Date.now()),
       features: [CREATES_VOLUMES, PREPARES_TASKS],
+      dnsAddress: this.options.dnsAddress ?? '',
     };
     const started = Date.now();
     try {
@@ -277,6 +286,7 @@ export class Agent {
 
   start(): void {
     this.kickReconcile();
+    this.endpoints?.start();
     let first = true;
     const loop = async (): Promise<void> => {
       // The first report waits for the first reconcile: an empty report would tell the server that tasks
@@ -315,6 +325,7 @@ export class Agent {
     this.reconciler.stopChecks();
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
     this.inflight?.cancel();
+    this.endpoints?.stop();
     // An in-flight reconcile finishes on its own; the process exits when it is done.
     if (this.timer) clearTimeout(this.timer);
     this.client.close();

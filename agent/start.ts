@@ -14,6 +14,8 @@ import { cleanUpMoverLeftovers, moverLeftoverKeys } from './mover-attachment';
 import { moverKeys } from './mover-keys';
 import { shareMountTree } from './shared-mount';
 import type { CsiClient } from '../volumes/csi-client/client';
+import type { Endpoint } from '../core/domain';
+import { DnsServer } from './dns/dns-server';
 
 /**
  * Attachments a killed agent's data mover left behind (`keys`, listed and claimed before the node
@@ -67,6 +69,8 @@ export interface StartAgentOptions {
   joinToken?: string;
   /** How much of each task's output is kept (default 10 MiB × 3 files). */
   logBounds?: LogBounds;
+  /** host:port the node's DNS for `.berth` names answers on (port 0: any free one); 'none': no DNS. Default 127.0.0.1:0. */
+  dnsListen?: string;
 }
 
 /** True when a dockerd answers on the socket. */
@@ -81,7 +85,9 @@ export async function dockerAnswers(socketPath: string): Promise<boolean> {
 }
 
 /** Picks the runtime (auto: docker when it answers, else the process runtime — said out loud), then starts the agent. */
-export async function startAgent(options: StartAgentOptions): Promise<{ runtime: string; address: string; stop(): void; drain(): Promise<void> }> {
+export async function startAgent(
+  options: StartAgentOptions,
+): Promise<{ runtime: string; address: string; dnsAddress?: string; stop(): void; drain(): Promise<void> }> {
   const { log } = options;
   const credentials = loadAgentCredentials(options.stateDir, options.nodeId);
   if (!credentials.nodeSecret && !options.joinToken) {
@@ -127,6 +133,8 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
   });
   const host = options.listen.slice(0, options.listen.lastIndexOf(':'));
   const address = `${host}:${nodeService.port}`;
+  const dnsListen = options.dnsListen ?? '127.0.0.1:0';
+  const dns = dnsListen === 'none' ? undefined : await DnsServer.start(dnsListen, log);
   const agent = new Agent({
     nodeId: options.nodeId,
     server: options.server,
@@ -139,20 +147,25 @@ export async function startAgent(options: StartAgentOptions): Promise<{ runtime:
     syncIntervalMs: options.syncIntervalMs,
     credentials,
     joinToken: options.joinToken,
+    ...(dns ? { dnsAddress: dns.address, onEndpoints: (endpoints: Endpoint[]) => dns.update(endpoints) } : {}),
   });
   agentRef = agent;
   agent.start();
   cleanUpMoverLeftoversSoon(options.stateDir, leftovers, (plugin) => agent.pluginClient(plugin), log);
+  if (dns) log.info({ dns: dns.address }, 'answering DNS for .berth names');
   return {
     runtime,
     address,
+    ...(dns ? { dnsAddress: dns.address } : {}),
     stop: () => {
       agent.stop();
       nodeService.stop();
+      dns?.close();
     },
     drain: async () => {
       await agent.drain();
       nodeService.stop();
+      dns?.close();
     },
   };
 }

@@ -10,6 +10,7 @@ import * as applyRoutes from './apply';
 import * as apps from './apps';
 import * as backups from './backups';
 import * as claims from './claims';
+import * as endpoints from './endpoints';
 import * as events from './events';
 import * as health from './health';
 import * as metrics from './metrics';
@@ -29,6 +30,7 @@ export * from './apply';
 export * from './apps';
 export * from './backups';
 export * from './claims';
+export * from './endpoints';
 export * from './events';
 export * from './fields';
 export * from './health';
@@ -53,6 +55,7 @@ export const ROUTES: readonly Route[] = [
   apps,
   backups,
   claims,
+  endpoints,
   events,
   health,
   metrics,

@@ -9,6 +9,7 @@ import { readSecretFile } from '../lib/auth/secrets';
 import { UsageError } from './output';
 import { parseBytes, parsePortRange } from '../core/domain';
 import type { LogBounds } from '../agent/executors/task-log-files';
+import { parseListen } from '../agent/dns/dns-server';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -122,6 +123,11 @@ export function daemonCommands(): Command[] {
     .option('--join-token-file <path>', "the server's join token (its <data-dir>/join-token; default: $BERTH_JOIN_TOKEN), needed until the node has joined")
     .option('--task-log-size <size>', "rotate a task's output file past this size", '10Mi')
     .option('--task-log-files <n>', 'output files kept per task (the one being written included)', '3')
+    .option(
+      '--dns-listen <host:port>',
+      'where this node answers DNS (UDP and TCP) for <app>.berth and <instance>.<app>.berth; port 0: any free one (berth get nodes shows it); none: no DNS',
+      '127.0.0.1:0',
+    )
     .action(
       async (opts: {
         join: string;
@@ -137,7 +143,12 @@ export function daemonCommands(): Command[] {
         joinTokenFile?: string;
         taskLogSize: string;
         taskLogFiles: string;
+        dnsListen: string;
       }) => {
+        if (opts.dnsListen !== 'none') {
+          const problem = parseListen(opts.dnsListen);
+          if (typeof problem === 'string') throw new UsageError(`--dns-listen: ${problem}`);
+        }
         if (!['docker', 'process', 'auto'].includes(opts.runtime)) throw new UsageError(`--runtime must be docker, process or auto, got ${opts.runtime}`);
         const running = await startAgent({
           nodeId: opts.nodeId,
@@ -152,9 +163,11 @@ export function daemonCommands(): Command[] {
           labels: parseLabels(opts.label),
           joinToken: secretFrom('--join-token-file', opts.joinTokenFile, 'BERTH_JOIN_TOKEN'),
           logBounds: taskLogBounds(opts.taskLogSize, opts.taskLogFiles),
+          dnsListen: opts.dnsListen,
           log: createLogger('berth.agent').child({ node: opts.nodeId }),
         });
-        process.stdout.write(`berth agent ${opts.nodeId}: ${running.runtime} runtime, syncing with ${opts.join}\n`);
+        const dns = running.dnsAddress ? `, DNS on ${running.dnsAddress}` : '';
+        process.stdout.write(`berth agent ${opts.nodeId}: ${running.runtime} runtime, syncing with ${opts.join}${dns}\n`);
         await untilSignal(async () => running.stop());
       },
     );

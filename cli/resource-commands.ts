@@ -12,6 +12,7 @@ import {
   type Items,
   listApps,
   listClaims,
+  listEndpoints,
   listEvents,
   listNodes,
   listPlugins,
@@ -28,6 +29,7 @@ import { RECOVERY_POINT_COLUMNS } from './backup-commands';
 import { type Column, formatBytes, type OutputFormat, parseFormat, printRows, UsageError } from './output';
 import { manifestTooLarge } from '../core/manifests/source';
 import { formatHostPorts } from '../core/domain';
+import { ENDPOINT_COLUMNS } from './endpoint-columns';
 
 /** How `berth get KIND [NAME]` fetches and prints one kind; `-o json|yaml` prints the API objects whole. */
 interface Table {
@@ -50,6 +52,15 @@ function table<T>(list: (api: ApiClient) => Promise<Items<T>>, columns: Column<T
     },
   };
 }
+
+/** `berth get endpoints [APP]`: the name filters by app (the server lists one app's with ?app=). */
+const endpointsTable: Table = {
+  byName: true,
+  async print(api, format, app) {
+    const data = await api.call(listEndpoints, { query: app === undefined ? {} : { app } });
+    printRows(format, data, ENDPOINT_COLUMNS, data.items);
+  },
+};
 
 const TABLES: Record<string, Table> = {
   apps: table(
@@ -83,6 +94,7 @@ const TABLES: Record<string, Table> = {
       ['id', (r) => r.id],
       ['state', (r) => r.state],
       ['address', (r) => r.address],
+      ['dns', (r) => r.dnsAddress],
       ['cpu', (r) => r.cpuCores],
       ['memory', (r) => formatBytes(r.memoryBytes)],
       ['pools', (r) => (r.pools ?? []).map((p) => `${p.plugin}/${p.pool}=${formatBytes(p.availableBytes)}`).join(' ')],
@@ -121,6 +133,7 @@ const TABLES: Record<string, Table> = {
       ['ports', (r) => (r.amounts.hostPorts?.length ? formatHostPorts(r.amounts.hostPorts) : '')],
     ],
   ),
+  endpoints: endpointsTable,
   snapshots: table((api) => api.call(listRecoveryPoints), RECOVERY_POINT_COLUMNS),
   storageclasses: table(
     (api) => api.call(listStorageClasses),
@@ -157,6 +170,7 @@ const ALIASES: Record<string, string> = {
   vol: 'volumes',
   claim: 'claims',
   reservation: 'reservations',
+  endpoint: 'endpoints',
   snapshot: 'snapshots',
   storageclass: 'storageclasses',
   sc: 'storageclasses',

@@ -140,7 +140,9 @@ export function upCommand(): Command {
           });
           // Tasks die with a private dockerd anyway: stop them and detach their volumes cleanly first.
           stops.push(() => (dockerd || agent.runtime === 'process' ? agent.drain() : agent.stop()));
-          say(`up: agent "${NODE_ID}" running tasks with the ${agent.runtime} runtime`);
+          say(
+            `up: agent "${NODE_ID}" running tasks with the ${agent.runtime} runtime${agent.dnsAddress ? `, DNS for .berth names on ${agent.dnsAddress}` : ''}`,
+          );
 
           for (let i = 0; i < 100 && server.ctx.store.nodes.get(NODE_ID)?.state !== 'ready'; i++) await sleep(100);
           if (opts.demo) {

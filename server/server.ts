@@ -4,6 +4,8 @@ import type { PortRange } from '../core/domain';
 import { InMemoryLedgerStore, Ledger } from '../core/reservations';
 import { Scheduler } from '../core/scheduler';
 import { serveAgentControl } from './agents/agent-service';
+import { answerEndpoints } from './agents/endpoint-poll';
+import { EndpointFeed } from './discovery/endpoints';
 import { BackupSchedules } from './data-protection/backup-schedules';
 import { BackupService } from './data-protection/backups';
 import { ClusterContext } from './cluster-context';
@@ -64,7 +66,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     problem: (app, spec) => schedules.policyProblem(app, spec),
     changed: () => schedules.syncFromApps(),
   });
-  const agents = await serveAgentControl(options.agentListen, (req, cancelled) => handleSync(ctx, req, cancelled), credentials, log);
+  const endpointFeed = new EndpointFeed(store);
+  const agents = await serveAgentControl(
+    options.agentListen,
+    (req, cancelled) => handleSync(ctx, req, cancelled),
+    credentials,
+    log,
+    (req, cancelled) => answerEndpoints(ctx, endpointFeed, req, cancelled),
+  );
   const agentHost = options.agentListen.slice(0, options.agentListen.lastIndexOf(':'));
   const http = await startHttpApi(
     { ctx, cluster: service, recoveryPoints, repositories, backups, schedules, kick: () => reconciler.kick(), controlLoop: reconciler.stats },

@@ -12,3 +12,4 @@ export * from './stop-policy';
 export * from './user-ref';
 export * from './health-check';
 export * from './host-ports';
+export * from './endpoints';

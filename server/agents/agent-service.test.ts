@@ -81,4 +81,48 @@ describe('server: agent control endpoint', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("answers Endpoints only with the node's secret, and says so when the server serves none", async () => {
+    const asked: string[] = [];
+    const auth = {
+      joinToken: 'join',
+      nodes: { join: async () => 'secret', verify: (id: string, secret: string) => (id === 'n1' ? secret === 'secret' : undefined) },
+    };
+    const log = pino({ level: 'silent' });
+    const server = await serveAgentControl(
+      '127.0.0.1:0',
+      async () => ({ tasks: [], fingerprint: '', syncIntervalMs: 1000 }),
+      auth,
+      log,
+      async (req) => {
+        asked.push(req.nodeId);
+        return {
+          endpoints: [{ app: 'web', instance: 0, taskId: 'web-0', nodeId: 'n1', address: '10.0.0.5', ports: [{ name: 'http', port: 20001 }], ready: true }],
+          fingerprint: 'f1',
+        };
+      },
+    );
+    const bare = await serveAgentControl('127.0.0.1:0', async () => ({ tasks: [], fingerprint: '', syncIntervalMs: 1000 }), auth, log);
+    const Ctl = loadAgentProto().berth.agent.v1.AgentControl;
+    const client = new Ctl(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    const older = new Ctl(`127.0.0.1:${bare.port}`, grpc.credentials.createInsecure());
+    const call = (c: InstanceType<typeof Ctl>, nodeId: string, secret: string) =>
+      new Promise<{ code: grpc.status; ports?: number[] }>((resolve) =>
+        c.Endpoints({ nodeId }, bearerMetadata(secret), (err, res) =>
+          resolve({ code: err ? err.code : grpc.status.OK, ports: res?.endpoints.flatMap((e) => e.ports.map((p) => p.port)) }),
+        ),
+      );
+    try {
+      assert.equal((await call(client, 'n1', 'wrong')).code, grpc.status.UNAUTHENTICATED);
+      assert.equal((await call(client, 'n2', 'secret')).code, grpc.status.UNAUTHENTICATED, 'a node that has not joined');
+      assert.deepEqual(asked, []);
+      assert.deepEqual(await call(client, 'n1', 'secret'), { code: grpc.status.OK, ports: [20001] });
+      assert.equal((await call(older, 'n1', 'secret')).code, grpc.status.UNIMPLEMENTED);
+    } finally {
+      client.close();
+      older.close();
+      await server.stop();
+      await bare.stop();
+    }
+  });
 });

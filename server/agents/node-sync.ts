@@ -89,6 +89,7 @@ async function answerSync(ctx: ClusterContext, req: SyncRequest__Output, cancell
     reportedAtMs: Date.now(),
     state: 'ready',
     features: [...req.features],
+    ...(req.dnsAddress ? { dnsAddress: req.dnsAddress } : {}),
   };
   await recordAgentCreatedVolumes(ctx, node, req.tasks, agentClockOffsetMs(req.sentAtMs));
   // Cut short by the agent while recording: a newer Sync with fresher reports is on its way, and applying

@@ -104,6 +104,7 @@ function syncRequest(node: NodeRecord, tasks: Partial<TaskReport__Output>[], sen
     knownFingerprint: '',
     sentAtMs: String(sentAtMs),
     features: node.features ?? [],
+    dnsAddress: '',
   };
 }
 

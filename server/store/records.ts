@@ -147,6 +147,8 @@ export interface NodeRecord {
   state: 'ready' | 'down';
   /** What the node's agent can do beyond the base protocol (SyncRequest.features), e.g. "create-volumes". */
   features?: string[];
+  /** Where the node's agent answers DNS for `.berth` names (host:port, UDP and TCP); absent when it serves none. */
+  dnsAddress?: string;
 }
 
 export interface EventRecord {

@@ -10,6 +10,10 @@ import type { CsiCallRequest as _berth_agent_v1_CsiCallRequest, CsiCallRequest__
 import type { CsiCallResponse as _berth_agent_v1_CsiCallResponse, CsiCallResponse__Output as _berth_agent_v1_CsiCallResponse__Output } from './berth/agent/v1/CsiCallResponse';
 import type { DataMoverProgress as _berth_agent_v1_DataMoverProgress, DataMoverProgress__Output as _berth_agent_v1_DataMoverProgress__Output } from './berth/agent/v1/DataMoverProgress';
 import type { DataMoverResult as _berth_agent_v1_DataMoverResult, DataMoverResult__Output as _berth_agent_v1_DataMoverResult__Output } from './berth/agent/v1/DataMoverResult';
+import type { Endpoint as _berth_agent_v1_Endpoint, Endpoint__Output as _berth_agent_v1_Endpoint__Output } from './berth/agent/v1/Endpoint';
+import type { EndpointPort as _berth_agent_v1_EndpointPort, EndpointPort__Output as _berth_agent_v1_EndpointPort__Output } from './berth/agent/v1/EndpointPort';
+import type { EndpointsRequest as _berth_agent_v1_EndpointsRequest, EndpointsRequest__Output as _berth_agent_v1_EndpointsRequest__Output } from './berth/agent/v1/EndpointsRequest';
+import type { EndpointsResponse as _berth_agent_v1_EndpointsResponse, EndpointsResponse__Output as _berth_agent_v1_EndpointsResponse__Output } from './berth/agent/v1/EndpointsResponse';
 import type { ExecRequest as _berth_agent_v1_ExecRequest, ExecRequest__Output as _berth_agent_v1_ExecRequest__Output } from './berth/agent/v1/ExecRequest';
 import type { ExecResponse as _berth_agent_v1_ExecResponse, ExecResponse__Output as _berth_agent_v1_ExecResponse__Output } from './berth/agent/v1/ExecResponse';
 import type { ExecSessionInput as _berth_agent_v1_ExecSessionInput, ExecSessionInput__Output as _berth_agent_v1_ExecSessionInput__Output } from './berth/agent/v1/ExecSessionInput';
@@ -52,6 +56,10 @@ export interface ProtoGrpcType {
         CsiCallResponse: MessageTypeDefinition<_berth_agent_v1_CsiCallResponse, _berth_agent_v1_CsiCallResponse__Output>
         DataMoverProgress: MessageTypeDefinition<_berth_agent_v1_DataMoverProgress, _berth_agent_v1_DataMoverProgress__Output>
         DataMoverResult: MessageTypeDefinition<_berth_agent_v1_DataMoverResult, _berth_agent_v1_DataMoverResult__Output>
+        Endpoint: MessageTypeDefinition<_berth_agent_v1_Endpoint, _berth_agent_v1_Endpoint__Output>
+        EndpointPort: MessageTypeDefinition<_berth_agent_v1_EndpointPort, _berth_agent_v1_EndpointPort__Output>
+        EndpointsRequest: MessageTypeDefinition<_berth_agent_v1_EndpointsRequest, _berth_agent_v1_EndpointsRequest__Output>
+        EndpointsResponse: MessageTypeDefinition<_berth_agent_v1_EndpointsResponse, _berth_agent_v1_EndpointsResponse__Output>
         ExecRequest: MessageTypeDefinition<_berth_agent_v1_ExecRequest, _berth_agent_v1_ExecRequest__Output>
         ExecResponse: MessageTypeDefinition<_berth_agent_v1_ExecResponse, _berth_agent_v1_ExecResponse__Output>
         ExecSessionInput: MessageTypeDefinition<_berth_agent_v1_ExecSessionInput, _berth_agent_v1_ExecSessionInput__Output>

@@ -4,6 +4,7 @@ import { registerApplyRoutes } from './apply';
 import { registerAppRoutes } from './apps';
 import { registerBackupRoutes } from './backups';
 import { registerClaimRoutes } from './claims';
+import { registerEndpointRoutes } from './endpoints';
 import { registerEventRoutes } from './events';
 import { registerHealthRoutes } from './health';
 import { registerMetricsRoutes } from './metrics';
@@ -24,6 +25,7 @@ export function registerRoutes(app: FastifyInstance, services: ApiServices): voi
     registerApplyRoutes,
     registerAppRoutes,
     registerTaskRoutes,
+    registerEndpointRoutes,
     registerNodeRoutes,
     registerVolumeRoutes,
     registerClaimRoutes,

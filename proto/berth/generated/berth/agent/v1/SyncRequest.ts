@@ -18,6 +18,7 @@ export interface SyncRequest {
   'knownFingerprint'?: (string);
   'sentAtMs'?: (number | string | Long);
   'features'?: (string)[];
+  'dnsAddress'?: (string);
 }
 
 export interface SyncRequest__Output {
@@ -34,4 +35,5 @@ export interface SyncRequest__Output {
   'knownFingerprint': (string);
   'sentAtMs': (string);
   'features': (string)[];
+  'dnsAddress': (string);
 }
