@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   docker.io busybox-static          # container runtime + the image we build locally (no registry here)
   btrfs-progs xfsprogs e2fsprogs     # local pools: btrfs subvolumes + quotas, filesystems on block volumes
-  util-linux mount                   # losetup, mount
+  util-linux mount procps coreutils  # losetup, mount, unshare/nsenter/setpriv/script (task namespaces, exec); pgrep in tests
   nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils   # NFS plugin: server + user-space client
   tgt libiscsi-bin libnbd-bin qemu-utils qemu-block-extra fuse3   # iSCSI plugin: target + user-space initiator
   restic                             # backup benchmark reference
