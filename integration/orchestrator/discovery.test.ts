@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import * as dnsPacket from 'dns-packet';
@@ -78,6 +78,8 @@ function ask(port: number): Promise<string> {
 describe('discovery on the process runtime: endpoints listed by the API and CLI, and answered by the agent’s DNS', function () {
   this.timeout(180_000);
   const dir = tempDir('discovery');
+  // Not under /tmp: a process task (and its readiness exec) has a private /tmp and would not see the switches.
+  const switches = mkdtempSync('/var/tmp/berth-discovery-');
   let api: string;
   let server: Daemon;
   let agent: Daemon;
@@ -117,6 +119,7 @@ describe('discovery on the process runtime: endpoints listed by the API and CLI,
     await agent?.stop();
     await server?.stop();
     cleanupUnder(dir);
+    rmSync(switches, { recursive: true, force: true });
   });
 
   const endpoints = () => berthJson<{ items: Endpoint[] }>(api, ['get', 'endpoints', 'web']).items;
@@ -125,7 +128,7 @@ describe('discovery on the process runtime: endpoints listed by the API and CLI,
   it('lists both instances with their ports (berth get endpoints, GET /v1/endpoints) and shows the DNS address of the node', async () => {
     assert.match(dns, /^127\.0\.0\.1:\d+$/);
     assert.match(berth(api, ['get', 'nodes']).stdout, new RegExp(`DNS[\\s\\S]*${dns.replace(/\./g, '\\.')}`));
-    const applied = berth(api, ['apply', '-f', '-'], app(2, dir));
+    const applied = berth(api, ['apply', '-f', '-'], app(2, switches));
     assert.equal(applied.code, 0, applied.stderr);
     const eps = await waitFor('both endpoints ready', () => {
       const e = endpoints();
@@ -174,7 +177,7 @@ describe('discovery on the process runtime: endpoints listed by the API and CLI,
   });
 
   it('leaves out an instance whose readiness check fails, and takes it back once it passes', async () => {
-    writeFileSync(join(dir, 'unready-1'), '');
+    writeFileSync(join(switches, 'unready-1'), '');
     await waitFor('1.web.berth gone from DNS', async () => rcode(await query(dns, '1.web.berth', 'A')) === 3, 30_000);
     assert.deepEqual(srv(await query(dns, 'web.berth', 'SRV')), [`0.web.berth:${portOf(endpoints()[0])}`]);
     assert.deepEqual(
@@ -185,7 +188,7 @@ describe('discovery on the process runtime: endpoints listed by the API and CLI,
       ],
     );
     assert.match(berth(api, ['get', 'endpoints', 'web']).stdout, /web-1\s+p1\s+127\.0\.0\.1\s+web=\d+\s+false/);
-    rmSync(join(dir, 'unready-1'));
+    rmSync(join(switches, 'unready-1'));
     await waitFor('1.web.berth back in DNS', async () => addresses(await query(dns, '1.web.berth', 'A')).length === 1, 30_000);
   });
 
