@@ -66,6 +66,11 @@ describe('health checks: readiness shown per task, a failing liveness check rest
   });
 
   after(async () => {
+    // Process tasks outlive their agent: delete the apps so nothing keeps running after the test.
+    if (api) {
+      for (const name of ['web', 'roll', 'box', 'nope']) berth(api, ['delete', 'app', name]);
+      await waitFor('tasks gone', () => berthJson<{ items: unknown[] }>(api, ['get', 'tasks']).items.length === 0, 90_000).catch(() => undefined);
+    }
     await cluster?.stop();
     if (controlDir) rmSync(controlDir, { recursive: true, force: true });
   });
