@@ -1,32 +1,9 @@
 import assert from 'node:assert/strict';
-import type { TaskReport__Output } from '../../proto/berth/generated/berth/agent/v1/TaskReport';
-import type { TaskRecord } from '../store/records';
+import { runningTask, taskReport } from '../store/test-records';
 import { applyContainerAddress } from './task-address';
 
-const task = (over: Partial<TaskRecord> = {}): TaskRecord => ({
-  id: 'web-0',
-  app: 'web',
-  instance: 0,
-  generation: 1,
-  state: 'running',
-  restarts: 0,
-  updatedAt: '',
-  ...over,
-});
-const report = (over: Partial<TaskReport__Output>): TaskReport__Output => ({
-  taskId: 'web-0',
-  state: 'running',
-  exitCode: 0,
-  message: '',
-  startedAtMs: '0',
-  restarts: 0,
-  generation: '1',
-  created: [],
-  health: '',
-  healthMessage: '',
-  containerAddress: '',
-  ...over,
-});
+const task = runningTask;
+const report = taskReport;
 
 describe('server: a task’s container address from agent reports', () => {
   it('a running report sets it, or clears it when it has none', () => {

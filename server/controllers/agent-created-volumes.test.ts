@@ -1,3 +1,4 @@
+import { taskReport } from '../store/test-records';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,17 +87,7 @@ function syncRequest(node: NodeRecord, tasks: Partial<TaskReport__Output>[], sen
     runtime: 'docker',
     plugins: node.plugins,
     tasks: tasks.map((t) => ({
-      taskId: '',
-      state: '',
-      exitCode: 0,
-      message: '',
-      startedAtMs: '0',
-      restarts: 0,
-      generation: '1',
-      created: [],
-      health: '',
-      healthMessage: '',
-      containerAddress: '',
+      ...taskReport({ taskId: '', state: '' }),
       ...t,
     })),
     agentVersion: 'test',

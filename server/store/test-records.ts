@@ -1,5 +1,6 @@
 import type { PluginReport__Output } from '../../proto/berth/generated/berth/agent/v1/PluginReport';
-import type { ClaimRecord, NodeRecord, VolumeRecord } from './records';
+import type { TaskReport__Output } from '../../proto/berth/generated/berth/agent/v1/TaskReport';
+import type { ClaimRecord, NodeRecord, TaskRecord, VolumeRecord } from './records';
 
 /** For tests: a plugin as an agent reports it, healthy, with what `overrides` changes. */
 export function pluginReport(name: string, overrides: Partial<PluginReport__Output> = {}): PluginReport__Output {
@@ -67,5 +68,28 @@ export function readyVolume(id: string, claimId: string, nodeId: string): Volume
     volumeContext: {},
     state: 'ready',
     createdAt: new Date().toISOString(),
+  };
+}
+
+/** A task record of app `web`, instance 0, running: override what the test is about. */
+export function runningTask(overrides: Partial<TaskRecord> = {}): TaskRecord {
+  return { id: 'web-0', app: 'web', instance: 0, generation: 1, state: 'running', restarts: 0, updatedAt: '', ...overrides };
+}
+
+/** An agent's report of one task with every field at its wire default (task web-0, running, generation 1). */
+export function taskReport(overrides: Partial<TaskReport__Output> = {}): TaskReport__Output {
+  return {
+    taskId: 'web-0',
+    state: 'running',
+    exitCode: 0,
+    message: '',
+    startedAtMs: '0',
+    restarts: 0,
+    generation: '1',
+    created: [],
+    health: '',
+    healthMessage: '',
+    containerAddress: '',
+    ...overrides,
   };
 }
