@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupUnder } from '../harness/cleanup';
-import { tempDir } from '../harness/fs-helpers';
+import { processesWithMarker as withMarker, tempDir } from '../harness/fs-helpers';
 import { ProcessExecutor, TaskSpec } from '../../agent/executors';
 import { prepareVolumeRoot } from '../../agent/volume-root';
 import { shareMountTree } from '../../agent/shared-mount';
@@ -17,19 +17,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
   for (const end = Date.now() + ms; !check(); await sleep(20)) if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-}
-
-function withMarker(marker: string): number[] {
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return !/\)\s+Z\s/.test(readFileSync(`/proc/${p}/stat`, 'utf8')) && readFileSync(`/proc/${p}/environ`, 'utf8').includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 describe('process executor: user, PID namespace, private /tmp', function () {

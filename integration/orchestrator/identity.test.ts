@@ -4,7 +4,8 @@
  * the app leaves no process and no mount.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { processesWithMarker as withMarker } from '../harness/fs-helpers';
 import { basename, join } from 'node:path';
 import { listMounts } from '../../lib/mounts/mounts';
 import { berth, berthJson, NodeHandle, startCluster, startNode, TestCluster, waitFor } from '../harness/cluster';
@@ -55,20 +56,6 @@ spec:
 `;
 
 const available = dockerAvailable();
-
-/** Live processes whose environment holds `marker`. */
-function withMarker(marker: string): number[] {
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return !/\)\s+Z\s/.test(readFileSync(`/proc/${p}/stat`, 'utf8')) && readFileSync(`/proc/${p}/environ`, 'utf8').includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 describe('identity end to end: user, fsGroup and volume owner on the process and docker runtimes', function () {
   this.timeout(300_000);
