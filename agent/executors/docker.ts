@@ -295,14 +295,20 @@ export class DockerExecutor implements Executor {
     }
   }
 
+  /** The task's container, which must be running for a command to run in it. */
+  private async runningContainer(taskId: string): Promise<ContainerInspectInfo> {
+    const info = await this.inspect(taskId);
+    if (!info) throw new TaskNotFoundError(taskId);
+    const state = toStatus(taskId, info).state;
+    if (state !== 'running') throw new TaskNotRunningError(taskId, state);
+    return info;
+  }
+
   async startExec(taskId: string, command: readonly string[], options: ExecSessionOptions): Promise<ExecSession> {
     validateTaskId(taskId);
     if (command.length === 0) throw new InvalidTaskSpecError('exec.command', 'must not be empty');
     return this.guard('exec', taskId, async () => {
-      const info = await this.inspect(taskId);
-      if (!info) throw new TaskNotFoundError(taskId);
-      const state = toStatus(taskId, info).state;
-      if (state !== 'running') throw new TaskNotRunningError(taskId, state);
+      const info = await this.runningContainer(taskId);
       const exec = await this.docker
         .getContainer(info.Id)
         .exec({ Cmd: [...command], AttachStdin: options.stdin, AttachStdout: true, AttachStderr: true, Tty: options.tty });
@@ -373,10 +379,7 @@ export class DockerExecutor implements Executor {
     validateTaskId(taskId);
     if (command.length === 0) throw new InvalidTaskSpecError('exec.command', 'must not be empty');
     return this.guard('exec', taskId, async () => {
-      const info = await this.inspect(taskId);
-      if (!info) throw new TaskNotFoundError(taskId);
-      const state = toStatus(taskId, info).state;
-      if (state !== 'running') throw new TaskNotRunningError(taskId, state);
+      const info = await this.runningContainer(taskId);
       const exec = await this.docker.getContainer(info.Id).exec({ Cmd: [...command], AttachStdout: true, AttachStderr: true });
       const stream = await exec.start({ hijack: true, stdin: false });
       const timeoutMs = options.timeoutMs ?? 60_000;
